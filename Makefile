@@ -1,0 +1,50 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   create .venv, install, generate the demo data, build the personas
+#   make test   install the dev extras and run ruff, mypy and the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+PIPQ   := $(PIP) install --quiet --disable-pip-version-check -c constraints.txt
+DEMO   ?= demo
+CUSTOMERS ?= 5000
+SEED   ?= 1
+
+.PHONY: demo test install dev lint typecheck unit bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIPQ) -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
+	$(PIPQ) -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.dev-installed
+
+demo: install
+	$(BIN)/personacraft demo --dir $(DEMO) --kind retail --customers $(CUSTOMERS) --seed $(SEED)
+	$(BIN)/personacraft build --config $(DEMO)/personacraft.toml
+	@echo "Report: $(abspath $(DEMO))/out/report/index.html"
+
+lint: dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: dev
+	$(BIN)/mypy
+
+unit: dev
+	$(BIN)/pytest -q
+
+test: lint typecheck unit
+
+bench: install
+	$(BIN)/python benchmarks/bench_build.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) bench-out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from personacraft.cli import main
+
+main()

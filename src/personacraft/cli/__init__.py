@@ -1,0 +1,44 @@
+"""The ``personacraft`` command: a thin Typer shell over the library."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from personacraft.cli import build, demo, runs
+from personacraft.cli.common import STATE, console, fail
+
+app = typer.Typer(
+    name="personacraft",
+    help="Customer personas built on evidence, from the exports you already have.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+) -> None:
+    STATE["debug"] = debug
+
+
+app.command("demo")(demo.demo)
+app.command("build")(build.build)
+app.command("runs")(runs.runs)
+
+
+def main() -> None:
+    """Entry point: run the app, turning errors into one-paragraph messages and exit codes."""
+    STATE["debug"] = "--debug" in sys.argv
+    try:
+        app()
+    except SystemExit:
+        raise
+    except BaseException as exc:  # every error ends here; only --debug shows the traceback
+        raise SystemExit(fail(exc)) from None
+
+
+__all__ = ["app", "console", "main"]

@@ -1,0 +1,48 @@
+"""``personacraft build``: the whole pipeline, from exports to personas and a report."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from personacraft.cli.common import console
+
+
+def build(
+    config: Path = typer.Option(Path("personacraft.toml"), "--config", help="The config file."),
+    out: Path | None = typer.Option(None, "--out", help="Output folder (default: out/ next to the config)."),
+) -> None:
+    """Build personas from the sources in the config; every build is a new run."""
+    from personacraft.config import load_config
+    from personacraft.pipeline import build as run_build
+
+    cfg = load_config(config)
+    started = time.perf_counter()
+    with console.status("Starting…") as status:
+
+        def say(msg: str) -> None:
+            status.update(f"{msg}…")
+            console.log(msg)
+
+        result = run_build(cfg, out, progress=say)
+    table = Table(title="Sources", title_justify="left")
+    for col in ("source", "read", "accepted", "rejected"):
+        table.add_column(col, justify="left" if col == "source" else "right")
+    for a in result.accounting:
+        table.add_row(a.source, f"{a.read:,}", f"{a.accepted:,}", f"{a.rejected:,}")
+    console.print(table)
+    for a in result.accounting:
+        for reason, n in list(a.reasons.items())[:3]:
+            console.print(f"  [yellow]{a.source}[/yellow]: {n:,} rejected: {reason}")
+    ps = result.personas
+    console.print(
+        f"[bold green]Built run {result.run_id}[/bold green] in {time.perf_counter() - started:.1f} s: "
+        f"{len(ps.personas)} personas from {ps.customers:,} customers."
+    )
+    for p in ps.personas:
+        console.print(f"  {p['id']}  {p['name']}  {p['share']:.0%}  stability {p['stability']:.2f}")
+    console.print(f"Report: {result.report}")
+    print(result.report)

@@ -1,0 +1,23 @@
+"""``personacraft demo``: write a synthetic company's exports, config and ground truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from personacraft.cli.common import console
+
+
+def demo(
+    dir: Path = typer.Option(Path("demo"), "--dir", help="Folder to write the demo into."),
+    kind: str = typer.Option("retail", "--kind", help="Which company: retail (saas is coming)."),
+    customers: int = typer.Option(5000, "--customers", help="Number of customers."),
+    seed: int = typer.Option(1, "--seed", help="Random seed; the same seed writes the same files."),
+) -> None:
+    """Write demo exports in real vendor formats, a personacraft.toml and ground_truth.csv."""
+    from personacraft.demo import generate
+
+    with console.status(f"Writing the {kind} demo ({customers:,} customers)…"):
+        paths = generate(kind, dir, customers, seed)
+    console.print(f"Demo written to [bold]{dir}[/bold]. Next: personacraft build --config {paths['config']}")

@@ -1,0 +1,216 @@
+"""Typed configuration, loaded from ``personacraft.toml`` by :func:`load_config`.
+
+Every setting is declared once, as a dataclass field with a default and a help text
+(``metadata["help"]``). The docs and a test list them all from here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from personacraft.errors import ConfigError
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One ``[[sources]]`` entry: a file (or glob) in a vendor format."""
+
+    kind: str = _setting("", "A built-in vendor format (e.g. shopify_orders) or csv/parquet/jsonl.")
+    path: str = _setting("", "File or glob, relative to the config file.")
+    table: str | None = _setting(None, "Canonical table a generic csv/parquet/jsonl source feeds.")
+    columns: Mapping[str, str] = field(
+        default_factory=dict,
+        metadata={"help": "Canonical column = column in the file (generic kinds)."},
+    )
+    options: Mapping[str, Any] = field(
+        default_factory=dict,
+        metadata={"help": 'Kind-specific options, e.g. user_id_namespace = "shopify".'},
+    )
+    name: str = _setting("", "A label for reports; defaults to kind and file name.")
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.kind}:{self.path}"
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    max_reject_share: float = _setting(0.05, "Fail the build when a source rejects more than this share of its rows.")
+
+
+@dataclass(frozen=True)
+class SegmentConfig:
+    k: int | None = _setting(None, "Pin the number of personas; by default it is chosen.")
+    k_min: int = _setting(3, "Smallest number of personas considered.")
+    k_max: int = _setting(8, "Largest number of personas considered.")
+    sample_size: int = _setting(20000, "Customers sampled to choose k (the final fit uses all customers).")
+    min_size_share: float = _setting(0.02, "Segments smaller than this share (and min_size) are not published.")
+    min_size: int = _setting(30, "Segments smaller than this many customers are not published.")
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    min_group_size: int = _setting(10, "Every published figure covers at least this many customers.")
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    title: str = _setting("Customer personas", "Title of the report page.")
+    max_traits: int = _setting(8, "Defining traits shown per persona.")
+    max_quotes: int = _setting(3, "Quotes shown per persona.")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration of a workspace."""
+
+    path: Path = _setting(Path("personacraft.toml"), "The config file itself.")
+    sources: tuple[SourceConfig, ...] = _setting((), "The inputs, one [[sources]] entry each.")
+    name: str = _setting("personacraft", "Name of the project, shown in the report.")
+    seed: int = _setting(0, "Seed for every random step; the same input and seed give the same personas.")
+    workspace: str = _setting(".personacraft/workspace.duckdb", "The DuckDB workspace file, relative to the config.")
+    ingest: IngestConfig = _setting(IngestConfig(), "[ingest] section.")
+    segment: SegmentConfig = _setting(SegmentConfig(), "[segment] section.")
+    privacy: PrivacyConfig = _setting(PrivacyConfig(), "[privacy] section.")
+    report: ReportConfig = _setting(ReportConfig(), "[report] section.")
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def workspace_path(self) -> Path:
+        return (self.root / self.workspace).resolve()
+
+    def resolve(self, relative: str) -> Path:
+        p = Path(relative)
+        return p if p.is_absolute() else self.root / p
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["path"] = self.path.name
+        d["sources"] = [dict(s, columns=dict(s["columns"]), options=dict(s["options"])) for s in d["sources"]]
+        return d
+
+    def fingerprint(self) -> str:
+        blob = json.dumps(self.to_dict(), sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+SECTIONS: dict[str, type] = {
+    "ingest": IngestConfig,
+    "segment": SegmentConfig,
+    "privacy": PrivacyConfig,
+    "report": ReportConfig,
+}
+
+
+def settings() -> list[tuple[str, Any, str]]:
+    """Every documented setting as ``(dotted name, default, help)``."""
+    out: list[tuple[str, Any, str]] = []
+    for f in dataclasses.fields(Config):
+        if f.name in ("path", "sources"):
+            continue
+        if f.name in SECTIONS:
+            for sf in dataclasses.fields(SECTIONS[f.name]):
+                out.append((f"{f.name}.{sf.name}", sf.default, sf.metadata["help"]))
+        else:
+            out.append((f.name, f.default, f.metadata["help"]))
+    for sf in dataclasses.fields(SourceConfig):
+        default = {} if sf.default is dataclasses.MISSING else sf.default
+        out.append((f"sources.{sf.name}", default, sf.metadata["help"]))
+    return out
+
+
+def _unknown(where: str, key: str, allowed: list[str]) -> ConfigError:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f' Did you mean "{close[0]}"?' if close else f" Known keys: {', '.join(sorted(allowed))}."
+    return ConfigError(f'{where}: unknown setting "{key}".{hint}')
+
+
+def _build(cls: type, raw: Mapping[str, Any], where: str) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in fields:
+            raise _unknown(where, key, list(fields))
+        default = fields[key].default
+        if default is not None and not isinstance(default, (Mapping, tuple)):
+            expected = type(default)
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                raise ConfigError(f'{where}: "{key}" must be {expected.__name__}, got {value!r}.')
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+def _source(raw: Mapping[str, Any], where: str) -> SourceConfig:
+    raw = dict(raw)
+    for key in ("kind", "path"):
+        if not isinstance(raw.get(key), str) or not raw[key]:
+            raise ConfigError(f'{where}: every [[sources]] entry needs "{key}" (a string).')
+    known = {"kind", "path", "table", "columns", "name"}
+    columns = raw.get("columns", {})
+    if not isinstance(columns, Mapping) or not all(isinstance(v, str) for v in columns.values()):
+        raise ConfigError(f"{where}: [sources.columns] maps canonical names to column names (strings).")
+    options = {k: v for k, v in raw.items() if k not in known}
+    return SourceConfig(
+        kind=raw["kind"],
+        path=raw["path"],
+        table=raw.get("table"),
+        columns=dict(columns),
+        options=options,
+        name=str(raw.get("name", "")),
+    )
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a personacraft TOML file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            f"{path}: config file not found. Create one (see docs/config.md) or run "
+            "`personacraft demo` to get an example."
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path.name}: not valid TOML: {exc}.") from exc
+    return config_from_dict(raw, path)
+
+
+def config_from_dict(raw: Mapping[str, Any], path: Path) -> Config:
+    """Build a :class:`Config` from already-parsed TOML."""
+    raw = dict(raw)
+    where = path.name
+    sources_raw = raw.pop("sources", [])
+    if not isinstance(sources_raw, list) or not sources_raw:
+        raise ConfigError(f"{where}: no [[sources]] configured; add at least one input file.")
+    sources = tuple(_source(s, f"{where} [[sources]] #{i + 1}") for i, s in enumerate(sources_raw))
+    sections = {}
+    for name, cls in SECTIONS.items():
+        section = raw.pop(name, {})
+        if not isinstance(section, Mapping):
+            raise ConfigError(f"{where}: [{name}] must be a table.")
+        sections[name] = _build(cls, section, f"{where} [{name}]")
+    top = _build(Config, raw, where) if raw else Config()
+    cfg = dataclasses.replace(top, path=path.resolve(), sources=sources, **sections)
+    seg = cfg.segment
+    if seg.k is not None and seg.k < 1:
+        raise ConfigError(f"{where} [segment]: k must be at least 1, got {seg.k}.")
+    if not 1 <= seg.k_min <= seg.k_max:
+        raise ConfigError(f"{where} [segment]: need 1 <= k_min <= k_max, got {seg.k_min}, {seg.k_max}.")
+    return cfg

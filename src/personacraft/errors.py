@@ -1,0 +1,140 @@
+"""The exception tree of personacraft.
+
+Every error a user can meet derives from :class:`PersonaError`. Each class carries
+the CLI exit code and the HTTP status it maps to, so the shells never guess::
+
+    PersonaError                       exit 1   500
+    ├── ConfigError (ValueError)       exit 2   400
+    ├── InputError                     exit 3   422
+    │   ├── SourceNotFoundError (FileNotFoundError)   exit 4
+    │   ├── InputFormatError (ValueError)             exit 3   file, line, column, value
+    │   │   └── MissingColumnError (KeyError-free)    exit 3
+    │   └── RejectThresholdError                      exit 5
+    ├── SchemaError (ValueError)       exit 6   500    output failed its JSON Schema
+    ├── WorkspaceError                 exit 7   500    the DuckDB workspace is unusable
+    ├── NotFoundError (LookupError)    exit 8   404    a run, persona or customer that does not exist
+    └── MissingExtraError (ImportError) exit 9  501    an optional extra is not installed
+
+Messages say what went wrong, where, and what to do next, in one paragraph.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PersonaError(Exception):
+    """Root of all personacraft errors."""
+
+    exit_code = 1
+    http_status = 500
+
+
+class ConfigError(PersonaError, ValueError):
+    """The configuration file is missing, unreadable or invalid."""
+
+    exit_code = 2
+    http_status = 400
+
+
+class InputError(PersonaError):
+    """A source file cannot be used as given."""
+
+    exit_code = 3
+    http_status = 422
+
+
+class SourceNotFoundError(InputError, FileNotFoundError):
+    """A configured source path matches no file."""
+
+    exit_code = 4
+
+
+def _where(path: str | Path, line: int | None, column: str | None) -> str:
+    parts = [Path(path).name]
+    if line is not None:
+        parts.append(f"line {line:,}")
+    if column is not None:
+        parts.append(f'column "{column}"')
+    return ", ".join(parts)
+
+
+class InputFormatError(InputError, ValueError):
+    """A value, row or header in a source file does not have the expected format."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        problem: str,
+        *,
+        line: int | None = None,
+        column: str | None = None,
+        value: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.path = str(path)
+        self.line = line
+        self.column = column
+        self.value = value
+        self.problem = problem
+        self.hint = hint
+        msg = _where(path, line, column) + ": "
+        if value is not None:
+            msg += f"{value!r} {problem}"
+        else:
+            msg += problem
+        if hint:
+            msg += f" ({hint})"
+        super().__init__(msg)
+
+
+class MissingColumnError(InputFormatError):
+    """A required column is absent from a file's header."""
+
+    def __init__(self, path: str | Path, missing: list[str], found: list[str], kind: str) -> None:
+        shown = ", ".join(repr(c) for c in found[:12]) + (" …" if len(found) > 12 else "")
+        super().__init__(
+            path,
+            f'is missing the required column(s) {", ".join(repr(m) for m in missing)} for kind "{kind}"',
+            line=1,
+            column=missing[0],
+            hint=f"the header has {shown}; export the file again from the vendor, or use "
+            'kind = "csv" with a [sources.columns] mapping',
+        )
+        self.missing = missing
+
+
+class RejectThresholdError(InputError):
+    """Too large a share of a source's rows was rejected."""
+
+    exit_code = 5
+
+
+class SchemaError(PersonaError, ValueError):
+    """A produced artefact does not match its published schema."""
+
+    exit_code = 6
+    http_status = 500
+
+
+class WorkspaceError(PersonaError):
+    """The DuckDB workspace cannot be opened or is inconsistent."""
+
+    exit_code = 7
+
+
+class NotFoundError(PersonaError, LookupError):
+    """A requested run, persona or customer does not exist."""
+
+    exit_code = 8
+    http_status = 404
+
+
+class MissingExtraError(PersonaError, ImportError):
+    """An optional dependency group is not installed."""
+
+    exit_code = 9
+    http_status = 501
+
+    def __init__(self, feature: str, extra: str) -> None:
+        super().__init__(f"{feature} needs the optional extra [{extra}]: run  pip install 'personacraft[{extra}]'")

@@ -1,0 +1,49 @@
+"""Per-customer features: run the templates of :mod:`personacraft.features.sql`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from personacraft.features import sql
+from personacraft.store import Run
+from personacraft.unify import keyed
+
+
+@dataclass(frozen=True)
+class FeatureTables:
+    """Names of the feature tables a run holds after :func:`build_features`."""
+
+    counts: str = "feature_counts"
+    attributes: str = "attributes"
+    order_features: str = "order_features"
+
+
+def build_features(run: Run, *, min_group: int, top_products: int = 30, max_answers: int = 12) -> FeatureTables:
+    """Compute every feature table of the run from its canonical tables."""
+    t = run.t
+    refs = {
+        "orders": keyed(run, "orders"),
+        "order_lines": t("order_lines"),
+        "events": keyed(run, "events"),
+        "survey": keyed(run, "survey_answers"),
+        "customers": keyed(run, "customers"),
+        "cust_orders": t("cust_orders"),
+        "order_features": t("order_features"),
+        "product_shares": t("product_shares"),
+        "event_features": t("event_features"),
+        "survey_features": t("survey_features"),
+    }
+    steps = [
+        (sql.CUSTOMER_ORDERS, "cust_orders"),
+        (sql.ORDER_FEATURES, "order_features"),
+        (sql.PRODUCT_SHARES, "product_shares"),
+        (sql.EVENT_FEATURES, "event_features"),
+        (sql.SURVEY_FEATURES, "survey_features"),
+        (sql.FEATURE_COUNTS, "feature_counts"),
+        (sql.ATTRIBUTES, "attributes"),
+    ]
+    for template, out in steps:
+        run.execute(
+            template.format(out=t(out), top_n=top_products, max_answers=max_answers, min_group=min_group, **refs)
+        )
+    return FeatureTables()

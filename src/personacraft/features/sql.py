@@ -1,0 +1,193 @@
+"""All SQL that turns canonical tables into per-customer features, in one place.
+
+Each statement is a template over named inputs (``{orders}``, ``{order_lines}``,
+``{events}``, ``{survey}``, ``{customers}`` — canonical rows already carrying
+``customer_key``) and outputs (``{out}``). The same templates can later be rendered for
+Spark or a warehouse. Nothing here loops over rows.
+"""
+
+# Orders that count as purchases, with the wall-clock time used for habits.
+CUSTOMER_ORDERS = """
+CREATE OR REPLACE TABLE {out} AS
+SELECT customer_key, order_id, ordered_at,
+       coalesce(ordered_at_local, ordered_at) AS local_at,
+       coalesce(amount, 0) AS amount,
+       (coalesce(discount_amount, 0) > 0 OR nullif(trim(discount_code), '') IS NOT NULL) AS discounted
+FROM {orders}
+WHERE customer_key IS NOT NULL AND ordered_at IS NOT NULL
+  AND coalesce(lower(status), '') NOT IN ('cancelled', 'voided', 'refunded')
+"""
+
+# One row per customer with orders: value, frequency, habits, seasons.
+ORDER_FEATURES = """
+CREATE OR REPLACE TABLE {out} AS
+WITH ref AS (SELECT max(ordered_at) AS ref FROM {cust_orders}),
+lines AS (
+    SELECT o.customer_key, sum(coalesce(l.quantity, 1)) AS items
+    FROM {cust_orders} o JOIN {order_lines} l USING (order_id) GROUP BY 1
+)
+SELECT o.customer_key,
+       count(*) AS orders,
+       sum(amount) AS revenue,
+       avg(amount) AS aov,
+       date_diff('day', max(ordered_at), any_value(ref.ref)) AS recency_days,
+       date_diff('day', min(ordered_at), any_value(ref.ref)) AS tenure_days,
+       avg(discounted::INT) AS discount_share,
+       avg((hour(local_at) < 6)::INT) AS t_night,
+       avg((hour(local_at) >= 6 AND hour(local_at) < 12)::INT) AS t_morning,
+       avg((hour(local_at) >= 12 AND hour(local_at) < 18)::INT) AS t_afternoon,
+       avg((hour(local_at) >= 18)::INT) AS t_evening,
+       avg((dayofweek(local_at) IN (0, 6))::INT) AS weekend_share,
+       avg((month(local_at) IN (11, 12))::INT) AS holiday_share,
+       avg((month(local_at) BETWEEN 4 AND 8)::INT) AS summer_share,
+       coalesce(any_value(lines.items), 0) / count(*) AS items_per_order
+FROM {cust_orders} o CROSS JOIN ref LEFT JOIN lines USING (customer_key)
+GROUP BY o.customer_key
+"""
+
+# Share of each customer's items per product family (category when the source has one).
+PRODUCT_SHARES = """
+CREATE OR REPLACE TABLE {out} AS
+WITH items AS (
+    SELECT o.customer_key, coalesce(nullif(l.category, ''), l.product, 'unknown') AS family,
+           coalesce(l.quantity, 1) AS qty
+    FROM {cust_orders} o JOIN {order_lines} l USING (order_id)
+),
+top AS (
+    SELECT family FROM items GROUP BY family
+    ORDER BY count(DISTINCT customer_key) DESC, family LIMIT {top_n}
+),
+mapped AS (
+    SELECT customer_key, CASE WHEN family IN (SELECT family FROM top) THEN family ELSE 'other' END AS family, qty
+    FROM items
+)
+SELECT customer_key, family, sum(qty) AS qty,
+       sum(qty) / sum(sum(qty)) OVER (PARTITION BY customer_key) AS share
+FROM mapped GROUP BY customer_key, family
+"""
+
+# Device mix over a customer's sessions, and the first-touch channel.
+EVENT_FEATURES = """
+CREATE OR REPLACE TABLE {out} AS
+WITH sess AS (
+    SELECT customer_key, coalesce(session_id, anonymous_id || ':' || CAST(occurred_at AS DATE)) AS sid,
+           arg_min(device, occurred_at) AS device, min(occurred_at) AS first_at,
+           arg_min(coalesce(source, '(unknown)') || ' / ' || coalesce(medium, '(unknown)'), occurred_at) AS channel
+    FROM {events} WHERE customer_key IS NOT NULL GROUP BY 1, 2
+)
+SELECT customer_key, 'device' AS kind, device AS value,
+       count(*) / sum(count(*)) OVER (PARTITION BY customer_key) AS share
+FROM sess WHERE device IS NOT NULL GROUP BY 1, 2, 3
+UNION ALL
+SELECT customer_key, 'channel', arg_min(channel, first_at), 1.0 FROM sess GROUP BY 1
+"""
+
+# The latest answer of each customer to each closed question (few distinct answers).
+SURVEY_FEATURES = """
+CREATE OR REPLACE TABLE {out} AS
+WITH ans AS (
+    SELECT customer_key, question, arg_max(trim(answer), submitted_at) AS answer
+    FROM {survey} WHERE customer_key IS NOT NULL AND nullif(trim(answer), '') IS NOT NULL
+    GROUP BY 1, 2
+),
+closed AS (
+    SELECT question FROM ans GROUP BY question
+    HAVING count(DISTINCT answer) <= {max_answers} AND count(*) >= {min_group}
+)
+SELECT customer_key, question, answer FROM ans WHERE question IN (SELECT question FROM closed)
+"""
+
+# Behaviour as counts in long form: (customer, family, value, n). Each order, item,
+# session or answer counts once in its family, so a customer with more history carries
+# more evidence. Segmentation fits a mixture of multinomials to these counts; a customer
+# with no data in a family (no survey, no web visits) simply adds nothing there, so
+# missing data never forms a segment. Recency is left out on purpose: a lapsed customer
+# still belongs to their persona.
+FEATURE_COUNTS = """
+CREATE OR REPLACE TABLE {out} AS
+WITH o AS (SELECT * FROM {cust_orders}),
+q AS (SELECT quantile_cont(amount, 1 / 3) AS a1, quantile_cont(amount, 2 / 3) AS a2 FROM o)
+SELECT customer_key, 'order value' AS family,
+       CASE WHEN amount < q.a1 THEN 'low' WHEN amount < q.a2 THEN 'mid' ELSE 'high' END AS value,
+       count(*)::DOUBLE AS n
+FROM o CROSS JOIN q GROUP BY ALL
+UNION ALL
+SELECT customer_key, 'frequency',
+       CASE WHEN count(*) = 1 THEN '1' WHEN count(*) <= 3 THEN '2-3' ELSE '4+' END, 1 FROM o GROUP BY 1
+UNION ALL
+SELECT customer_key, 'discount', CASE WHEN discounted THEN 'code' ELSE 'no code' END, count(*) FROM o GROUP BY ALL
+UNION ALL
+SELECT customer_key, 'daypart',
+       CASE WHEN hour(local_at) < 6 THEN 'night' WHEN hour(local_at) < 12 THEN 'morning'
+            WHEN hour(local_at) < 18 THEN 'afternoon' ELSE 'evening' END, count(*) FROM o GROUP BY ALL
+UNION ALL
+SELECT customer_key, 'weekday', CASE WHEN dayofweek(local_at) IN (0, 6) THEN 'weekend' ELSE 'weekday' END,
+       count(*) FROM o GROUP BY ALL
+UNION ALL
+SELECT customer_key, 'season',
+       CASE WHEN month(local_at) IN (11, 12) THEN 'holiday' WHEN month(local_at) BETWEEN 4 AND 8 THEN 'summer'
+            ELSE 'rest of year' END, count(*) FROM o GROUP BY ALL
+UNION ALL
+SELECT customer_key, 'product', family, qty FROM {product_shares}
+UNION ALL
+SELECT customer_key, 'device', value, share FROM {event_features} WHERE kind = 'device'
+UNION ALL
+SELECT customer_key, 'channel', value, 1 FROM {event_features} WHERE kind = 'channel'
+UNION ALL
+SELECT customer_key, 'survey: ' || question, answer, 1 FROM {survey_features}
+"""
+
+# Categorical attributes for profiles: (customer, feature, value, source).
+ATTRIBUTES = """
+CREATE OR REPLACE TABLE {out} AS
+WITH q AS (
+    SELECT quantile_cont(aov, 1 / 3) AS a1, quantile_cont(aov, 2 / 3) AS a2 FROM {order_features}
+)
+SELECT customer_key, 'Order value' AS feature,
+       CASE WHEN aov < q.a1 THEN 'under $' || round(q.a1)::INT
+            WHEN aov < q.a2 THEN '$' || round(q.a1)::INT || ' to $' || round(q.a2)::INT
+            ELSE '$' || round(q.a2)::INT || ' and more' END AS value, 'orders' AS source
+FROM {order_features} CROSS JOIN q
+UNION ALL
+SELECT customer_key, 'Orders',
+       CASE WHEN orders = 1 THEN '1 order' WHEN orders <= 3 THEN '2 to 3 orders' ELSE '4 or more orders' END,
+       'orders' FROM {order_features}
+UNION ALL
+SELECT customer_key, 'Discount use',
+       CASE WHEN discount_share >= 0.5 THEN 'a code on most orders'
+            WHEN discount_share > 0 THEN 'a code now and then' ELSE 'never uses a code' END,
+       'orders' FROM {order_features}
+UNION ALL
+SELECT customer_key, 'Shopping time',
+       CASE greatest(t_night, t_morning, t_afternoon, t_evening)
+            WHEN t_night THEN 'night (0 to 6 h)' WHEN t_morning THEN 'morning (6 to 12 h)'
+            WHEN t_afternoon THEN 'afternoon (12 to 18 h)' ELSE 'evening (18 to 24 h)' END,
+       'orders' FROM {order_features}
+UNION ALL
+SELECT customer_key, 'Shopping days',
+       CASE WHEN weekend_share >= 0.5 THEN 'mostly weekends' ELSE 'mostly weekdays' END,
+       'orders' FROM {order_features}
+UNION ALL
+SELECT customer_key, 'Season',
+       CASE WHEN holiday_share >= 0.5 THEN 'holiday season (Nov to Dec)'
+            WHEN summer_share >= 0.6 THEN 'spring and summer (Apr to Aug)' ELSE 'all year' END,
+       'orders' FROM {order_features}
+UNION ALL
+SELECT customer_key, 'Recency',
+       CASE WHEN recency_days <= 90 THEN 'bought in the last 90 days'
+            WHEN recency_days <= 365 THEN 'last bought 91 to 365 days ago' ELSE 'last bought over a year ago' END,
+       'orders' FROM {order_features}
+UNION ALL
+SELECT customer_key, 'Top product', arg_max(family, share), 'orders' FROM {product_shares}
+WHERE family <> 'other' GROUP BY customer_key
+UNION ALL
+SELECT customer_key, 'Device', arg_max(value, share), 'events' FROM {event_features}
+WHERE kind = 'device' GROUP BY customer_key
+UNION ALL
+SELECT customer_key, 'First channel', value, 'events' FROM {event_features} WHERE kind = 'channel'
+UNION ALL
+SELECT customer_key, 'Country', any_value(upper(country)), 'customers' FROM {customers}
+WHERE customer_key IS NOT NULL AND nullif(trim(country), '') IS NOT NULL GROUP BY customer_key
+UNION ALL
+SELECT customer_key, question, answer, 'survey' FROM {survey_features}
+"""

@@ -1,0 +1,329 @@
+"""Assemble personas from segments, profiles and pain points. Every claim carries evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from personacraft.personas.model import stability_band
+from personacraft.personas.naming import name_personas
+from personacraft.segment.profile import cells_for, defining_traits
+from personacraft.store import Run
+
+NO_CLV = "CLV needs the BG/NBD and Gamma-Gamma models, which this build does not fit yet"
+NO_CHURN = "churn risk needs a churn model (subscriptions) or P(alive), which this build does not compute yet"
+NO_NEEDS = "needs are mined from text themes, which this build does not compute yet"
+NO_SALES = "no CRM deals or buying roles in the sources, so there is nothing to ground sales arguments on"
+GOAL_WORDS = ("goal", "why do you", "what brings you", "looking for", "hoping to")
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """What segmentation produced, as persona-building needs it."""
+
+    k: int
+    sizes: np.ndarray
+    stability: np.ndarray
+    labels_table: str = "labels"
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}"
+
+
+def _trait(c: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "feature": c["feature"],
+        "value": str(c["value"]),
+        "share": round(float(c["share"]), 4),
+        "population_share": round(float(c["population_share"]), 4),
+        "lift": round(float(c["lift"]), 3),
+        "n": int(c["n"]),
+        "source": c.get("source") or "unknown",
+    }
+
+
+def _evidence(claim: str, field: str, cells: list[dict[str, Any]], method: str) -> dict[str, Any]:
+    return {
+        "field": field,
+        "claim": claim,
+        "method": method,
+        "facts": [_trait(c) for c in cells],
+    }
+
+
+def build_personas(
+    run: Run,
+    seg: SegmentResult,
+    cells: list[dict[str, Any]],
+    pains: dict[int, list[dict[str, Any]]],
+    *,
+    min_n: int,
+    max_traits: int,
+) -> list[dict[str, Any]]:
+    """The persona objects of ``personas.json``, in segment order."""
+    total = int(seg.sizes.sum())
+    money = {
+        int(r["persona"]): r
+        for r in run.dicts(
+            f"""SELECT l.persona, count(o.customer_key) AS buyers, sum(o.revenue) AS revenue,
+                       avg(o.revenue) AS revenue_mean, avg(o.orders) AS orders_mean
+                FROM {run.t(seg.labels_table)} l LEFT JOIN {run.t("order_features")} o USING (customer_key)
+                GROUP BY 1"""
+        )
+    }
+    all_revenue = sum(float(r["revenue"] or 0) for r in money.values())
+    trait_lists = [defining_traits(cells, p, min_n=min_n, limit=max_traits) for p in range(seg.k)]
+    names = name_personas(trait_lists)
+    out = []
+    for p in range(seg.k):
+        size = int(seg.sizes[p])
+        traits = trait_lists[p]
+        name, name_basis = names[p]
+        evidence: list[dict[str, Any]] = [
+            _evidence(
+                f"The name {name!r} summarises the strongest traits.",
+                "name",
+                name_basis,
+                "adjectives from the top-ranked defining traits",
+            ),
+            _evidence(
+                f"{size:,} customers ({_pct(size / total)}) are in this persona.",
+                "size",
+                [],
+                "k-means on the weighted feature matrix; size counts assigned customers",
+            ),
+        ]
+        missing: dict[str, str] = {}
+        persona: dict[str, Any] = {
+            "id": f"p{p + 1}",
+            "name": name,
+            "size": size,
+            "share": round(size / total, 4),
+            "stability": round(float(seg.stability[p]), 3),
+            "stability_band": stability_band(float(seg.stability[p])),
+        }
+        m = money.get(p, {})
+        buyers = int(m.get("buyers") or 0)
+        persona["persona_type"] = "buyer" if buyers >= 0.9 * size else "mixed"
+        persona["persona_type_mix"] = {"buyer": round(buyers / size, 4), "unknown": round(1 - buyers / size, 4)}
+        evidence.append(
+            _evidence(
+                f"{_pct(buyers / size)} of members placed orders themselves; no CRM buying roles are in the sources.",
+                "persona_type",
+                [],
+                "share of members with at least one order",
+            )
+        )
+        persona["traits"] = [_trait(c) for c in traits]
+        evidence.append(
+            _evidence(
+                "Defining traits are the values most over-represented against the population.",
+                "traits",
+                traits,
+                f"share among members with a known value vs the same share in the population; n >= {min_n}",
+            )
+        )
+        # goals: answers to a 'main goal' style survey question
+        goal_cells = [
+            c
+            for c in cells
+            if c["persona"] == p
+            and c["source"] == "survey"
+            and any(w in c["feature"].lower() for w in GOAL_WORDS)
+            and c["n"] >= min_n
+        ]
+        goal_cells = sorted(goal_cells, key=lambda c: (-c["share"], c["value"]))[:3]
+        if goal_cells:
+            persona["goals"] = [
+                {"goal": str(c["value"]), **{k: v for k, v in _trait(c).items() if k != "value"}} for c in goal_cells
+            ]
+            evidence.append(
+                _evidence(
+                    "Goals are the persona's answers to the survey's goal question.",
+                    "goals",
+                    goal_cells,
+                    "share of members who answered",
+                )
+            )
+        else:
+            persona["goals"] = None
+            missing["goals"] = "no survey question about goals was answered by enough members"
+        persona["needs"] = None
+        missing["needs"] = NO_NEEDS
+        pp = pains.get(p, [])
+        if pp:
+            persona["pain_points"] = pp
+            evidence.append(
+                {
+                    "field": "pain_points",
+                    "claim": "Pain points are terms over-represented in this persona's unhappy reviews.",
+                    "method": "customers whose reviews rated <= 3 use the term, vs all reviewing customers; "
+                    "terms that co-occur are grouped",
+                    "facts": [{k: v for k, v in x.items() if k != "quotes"} for x in pp],
+                }
+            )
+        else:
+            persona["pain_points"] = None
+            missing["pain_points"] = f"no complaint term reaches n >= {min_n} with lift >= 1.5 for this persona"
+        ch = cells_for(cells, p, "First channel", min_n=min_n)[:5]
+        persona["channels"] = [
+            {"channel": str(c["value"]), "share": round(c["share"], 4), "lift": round(c["lift"], 3), "n": int(c["n"])}
+            for c in ch
+        ]
+        if ch:
+            evidence.append(
+                _evidence(
+                    "Channels are where members first came from (web analytics first touch).",
+                    "channels",
+                    ch,
+                    "first source / medium per customer",
+                )
+            )
+        else:
+            missing["channels"] = "no web analytics linked to enough members"
+        revenue = float(m.get("revenue") or 0)
+        persona["value"] = {
+            "clv_mean": None,
+            "revenue_share": round(revenue / all_revenue, 4) if all_revenue else None,
+            "churn_risk": None,
+            "revenue_per_customer": round(float(m["revenue_mean"]), 2) if m.get("revenue_mean") is not None else None,
+            "orders_per_customer": round(float(m["orders_mean"]), 2) if m.get("orders_mean") is not None else None,
+            "missing": {"clv_mean": NO_CLV, "churn_risk": NO_CHURN},
+        }
+        evidence.append(
+            _evidence(
+                f"Members brought {_pct(revenue / all_revenue if all_revenue else 0)} of all revenue.",
+                "value.revenue_share",
+                [],
+                "sum of order totals of members / all order totals",
+            )
+        )
+        persona["story"], story_ev = _story(p, name, persona, cells, min_n)
+        evidence.extend(story_ev)
+        persona["recommendations"], rec_ev = _recommendations(persona, cells, p, min_n)
+        evidence.extend(rec_ev)
+        persona["evidence"] = evidence
+        persona["missing"] = missing
+        out.append(persona)
+    return out
+
+
+def _story(
+    p: int, name: str, persona: dict[str, Any], cells: list[dict[str, Any]], min_n: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    ev: list[dict[str, Any]] = []
+    sentences = [f"{name}s are {_pct(persona['share'])} of customers ({persona['size']:,} people)."]
+    basis = persona["traits"][:3]
+    for t in basis:
+        sentences.append(f"{t['feature']}: {t['value']} for {_pct(t['share'])} of them, {t['lift']:.1f}× the average.")
+    bio = " ".join(sentences)
+    ev.append({"field": "story.bio", "claim": bio, "method": "templated from the top defining traits", "facts": basis})
+    day_parts, day_cells = [], []
+    for feature, template in (
+        ("Shopping time", "shops mostly in the {v}"),
+        ("Device", "on {v}"),
+        ("Shopping days", "{v}"),
+    ):
+        top = cells_for(cells, p, feature, min_n=min_n)[:1]
+        if top:
+            day_parts.append(template.format(v=top[0]["value"]))
+            day_cells.append(top[0])
+    story: dict[str, Any] = {"missing": {}}
+    if day_parts:
+        story["typical_day"] = "Typically " + ", ".join(day_parts) + "."
+        ev.append(
+            _evidence(
+                story["typical_day"],
+                "story.typical_day",
+                day_cells,
+                "the most common value of each habit among members",
+            )
+        )
+    else:
+        story["typical_day"] = None
+        story["missing"]["typical_day"] = "no order times, devices or visit days known for enough members"
+    story["bio"] = bio
+    quotes = [q for pp in (persona.get("pain_points") or []) for q in pp["quotes"]]
+    if quotes:
+        story["quote"] = quotes[0]
+        ev.append(
+            {
+                "field": "story.quote",
+                "claim": quotes[0],
+                "method": "a real review of a member, PII removed",
+                "facts": [],
+            }
+        )
+    else:
+        story["quote"] = None
+        story["missing"]["quote"] = "no review of a member fits a pain point"
+    return story, ev
+
+
+def _recommendations(
+    persona: dict[str, Any], cells: list[dict[str, Any]], p: int, min_n: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    recs: dict[str, Any] = {"missing": {}}
+    ev: list[dict[str, Any]] = []
+
+    def rec(text: str, field: str, facts: list[dict[str, Any]]) -> dict[str, Any]:
+        ev.append(
+            {"field": f"recommendations.{field}", "claim": text, "method": "rule on the evidence shown", "facts": facts}
+        )
+        return {"text": text, "evidence": facts}
+
+    goals = persona.get("goals") or []
+    recs["messaging"] = [
+        rec(
+            f"Lead with \u201c{g['goal']}\u201d: {_pct(g['share'])} of surveyed members name it "
+            f"({g['lift']:.1f}× the average).",
+            "messaging",
+            [g],
+        )
+        for g in goals[:2]
+    ] or None
+    if recs["messaging"] is None:
+        recs["missing"]["messaging"] = "no goal answers for enough members"
+    chans = [c for c in persona.get("channels") or [] if c["lift"] >= 1.1][:2]
+    recs["channels"] = [
+        rec(
+            f"Invest in {c['channel']}: {_pct(c['share'])} of members first came this way "
+            f"({c['lift']:.1f}× the average).",
+            "channels",
+            [c],
+        )
+        for c in chans
+    ] or None
+    if recs["channels"] is None:
+        recs["missing"]["channels"] = "no channel over-represented in this persona"
+    recs["sales"] = None
+    recs["missing"]["sales"] = NO_SALES
+    pains = persona.get("pain_points") or []
+    recs["product"] = [
+        rec(
+            f"Fix \u201c{x['label']}\u201d: raised by {_pct(x['share'])} of members who reviewed unhappily "
+            f"({x['lift']:.1f}× the average).",
+            "product",
+            [{k: v for k, v in x.items() if k != "quotes"}],
+        )
+        for x in pains[:2]
+    ] or None
+    if recs["product"] is None:
+        recs["missing"]["product"] = "no pain point found for this persona"
+    lapsed = [c for c in cells_for(cells, p, "Recency", min_n=min_n) if "over a year" in str(c["value"])]
+    if lapsed and lapsed[0]["share"] >= 0.2:
+        c = lapsed[0]
+        recs["retention"] = [
+            rec(
+                f"Win back: {_pct(c['share'])} of members last bought over a year ago ({c['lift']:.1f}× the average).",
+                "retention",
+                [_trait(c)],
+            )
+        ]
+    else:
+        recs["retention"] = None
+        recs["missing"]["retention"] = "fewer than 20 % of members are lapsed; no churn model yet"
+    return recs, ev

@@ -1,0 +1,192 @@
+"""build(config) -> BuildResult: the stages in order, nothing else."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from personacraft import __version__
+from personacraft.config import Config
+from personacraft.errors import PersonaError, RejectThresholdError, WorkspaceError
+from personacraft.features import build_features
+from personacraft.personas.build import SegmentResult, build_personas
+from personacraft.personas.model import PersonaSet
+from personacraft.render import render_report
+from personacraft.segment import LatentClassSegmenter, load_design, profile
+from personacraft.sources import Accounting, fingerprint, make_source
+from personacraft.store import Run, Workspace
+from personacraft.text.painpoints import pain_points
+from personacraft.text.redact import Redactor
+from personacraft.unify import keyed, unify
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """Where a successful build put its outputs, and what it found."""
+
+    run_id: str
+    out_dir: Path
+    run_dir: Path
+    report: Path
+    personas: PersonaSet
+    accounting: list[Accounting]
+
+
+def build(config: Config, out_dir: Path | None = None, progress: Progress | None = None) -> BuildResult:
+    """Run the whole pipeline for ``config``; outputs go to ``out_dir`` (default ``out/``)."""
+    say = progress or (lambda _msg: None)
+    out = (out_dir or config.root / "out").resolve()
+    say("Checking sources")
+    sources = [make_source(s, config.root) for s in config.sources]
+    inputs = fingerprint(f for s in sources for f in s.files)
+    with Workspace(config.workspace_path) as ws:
+        run = ws.new_run(config_hash=config.fingerprint(), config=config.to_dict(), inputs=inputs, version=__version__)
+        staging = out / "runs" / f".{run.run_id}.partial"
+        try:
+            result = _stages(config, run, sources, inputs, staging, out, say)
+        except BaseException as exc:
+            run.fail(f"{type(exc).__name__}: {exc}")
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return result
+
+
+def _stages(
+    config: Config, run: Run, sources: list[Any], inputs: list[dict[str, Any]], staging: Path, out: Path, say: Progress
+) -> BuildResult:
+    min_n = config.privacy.min_group_size
+    accounting: list[Accounting] = []
+    for src in sources:
+        say(f"Reading {src.label}")
+        acc = src.load(run)
+        if not acc.balanced:
+            raise WorkspaceError(
+                f"{src.label}: accounting does not balance (read {acc.read}, accepted {acc.accepted}, "
+                f"rejected {acc.rejected}); this is a bug in personacraft, please report it."
+            )
+        if acc.reject_share > config.ingest.max_reject_share:
+            ex = acc.examples[0] if acc.examples else {}
+            raise RejectThresholdError(
+                f"{src.label}: {acc.rejected:,} of {acc.read:,} rows rejected ({acc.reject_share:.1%}), more "
+                f"than ingest.max_reject_share = {config.ingest.max_reject_share:.0%}. First: "
+                f"{Path(str(ex.get('file', '?'))).name} line {ex.get('line')}, column "
+                f"{ex.get('column_name')!r}: {ex.get('value')!r} {ex.get('reason')}. Fix the export or "
+                "raise the threshold in [ingest]."
+            )
+        accounting.append(acc)
+    say("Resolving identities")
+    merge = unify(run)
+    say("Computing features")
+    build_features(run, min_group=min_n)
+    say("Segmenting customers")
+    design = load_design(run)
+    if len(design.customers) < max(2 * config.segment.min_size, 20):
+        raise PersonaError(
+            f"only {len(design.customers)} customers were found across the sources; personas need at least "
+            f"{max(2 * config.segment.min_size, 20)}. Check that the sources share emails or ids."
+        )
+    seg = config.segment
+    model = LatentClassSegmenter(
+        families=design.families,
+        k=seg.k,
+        k_min=seg.k_min,
+        k_max=seg.k_max,
+        sample_size=seg.sample_size,
+        min_size=seg.min_size,
+        min_size_share=seg.min_size_share,
+        random_state=config.seed,
+    ).fit(design.N)
+    labels = model.labels_
+    confidence = model.predict_proba(design.N).max(axis=1)
+    run.write_arrays(
+        "labels",
+        {
+            "customer_key": design.customers,
+            "persona": labels.astype(np.int32),
+            "confidence": np.round(confidence, 4),
+        },
+    )
+    say("Profiling personas")
+    cells = profile(run)
+    names = run.numpy(f"SELECT first_name, last_name FROM {keyed(run, 'customers')}")
+    redactor = Redactor.from_names(names.get("first_name", []), names.get("last_name", []))
+    pains = pain_points(run, redactor, min_n=min_n, quotes=config.report.max_quotes)
+    sizes = np.bincount(labels, minlength=model.k_)
+    personas = build_personas(
+        run,
+        SegmentResult(k=model.k_, sizes=sizes, stability=model.stability_),
+        cells,
+        pains,
+        min_n=min_n,
+        max_traits=config.report.max_traits,
+    )
+    pset = PersonaSet(
+        run_id=run.run_id,
+        created_at=run.created_at.isoformat(timespec="seconds") + "Z",
+        customers=len(design.customers),
+        personas=personas,
+        provenance={
+            "version": __version__,
+            "config_hash": config.fingerprint(),
+            "inputs": [{k: v for k, v in i.items() if k != "mtime_ns"} for i in inputs],
+            "seed": config.seed,
+            "min_group_size": min_n,
+            "segmentation": {
+                "algorithm": "latent class model (mixture of multinomials per behaviour family), k by BIC",
+                "k": model.k_,
+                "bic": {str(k): round(v, 1) for k, v in model.bic_.items()},
+                "families": design.family_names,
+                "columns": len(design.columns),
+            },
+            "identity": merge.to_dict(),
+        },
+    )
+    say("Writing outputs")
+    staging.mkdir(parents=True, exist_ok=True)
+    pset.save_json(staging / "personas.json")
+    run.execute(
+        f"""COPY (SELECT l.customer_key AS customer_id, coalesce(c.email, '') AS email,
+                 'p' || (l.persona + 1) AS persona_id, l.confidence
+                 FROM {run.t("labels")} l JOIN {run.t("customer_index")} c USING (customer_key)
+                 ORDER BY l.customer_key) TO '{staging / "assignments.csv"}' (HEADER, DELIMITER ',')"""
+    )
+    acc_doc: dict[str, Any] = {
+        "run_id": run.run_id,
+        "balanced": all(a.balanced for a in accounting),
+        "sources": [a.to_dict() for a in accounting],
+        "identity": merge.to_dict(),
+    }
+    (staging / "accounting.json").write_text(json.dumps(acc_doc, indent=2, default=str) + "\n", encoding="utf-8")
+    render_report(
+        pset, staging, title=config.report.title, accounting=acc_doc["sources"], max_quotes=config.report.max_quotes
+    )
+    run_dir = out / "runs" / run.run_id
+    staging.rename(run_dir)
+    _publish(run_dir, out)
+    run.finish(out_dir=str(run_dir), summary={"customers": pset.customers, "personas": len(personas)})
+    return BuildResult(run.run_id, out, run_dir, out / "report" / "index.html", pset, accounting)
+
+
+def _publish(run_dir: Path, out: Path) -> None:
+    """Make ``run_dir`` the current outputs at the top of ``out`` (the run folder stays as is)."""
+    for name in ("personas.json", "assignments.csv", "accounting.json"):
+        tmp = out / f".{name}.tmp"
+        shutil.copyfile(run_dir / name, tmp)
+        tmp.replace(out / name)
+    new = out / ".report.tmp"
+    shutil.rmtree(new, ignore_errors=True)
+    shutil.copytree(run_dir / "report", new)
+    old = out / ".report.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if (out / "report").exists():
+        (out / "report").rename(old)
+    new.rename(out / "report")
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,53 @@
+"""The report: one self-contained HTML page with a section per persona."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from personacraft.personas.model import PersonaSet
+from personacraft.render.charts import PALETTE, sizes_chart, trait_chart
+
+
+def _env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("personacraft", "render/templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["pct"] = lambda x: "–" if x is None else f"{x:.0%}"
+    env.filters["num"] = lambda x: "–" if x is None else f"{x:,.0f}"
+    env.filters["money"] = lambda x: "unknown" if x is None else f"${x:,.2f}"
+    env.filters["lift"] = lambda x: "–" if x is None else f"{x:.1f}×"
+    return env
+
+
+def render_report(
+    pset: PersonaSet, out_dir: Path, *, title: str, accounting: list[dict[str, Any]], max_quotes: int = 3
+) -> Path:
+    """Write ``report/index.html`` under ``out_dir`` and return its path."""
+    report = out_dir / "report"
+    report.mkdir(parents=True, exist_ok=True)
+    colors = {p["id"]: PALETTE[i % len(PALETTE)] for i, p in enumerate(pset.personas)}
+    charts = {p["id"]: trait_chart(p["traits"][:8], colors[p["id"]]) for p in pset.personas if p["traits"]}
+    html = (
+        _env()
+        .get_template("report.html.j2")
+        .render(
+            title=title,
+            pset=pset,
+            personas=pset.personas,
+            colors=colors,
+            charts=charts,
+            sizes_svg=sizes_chart(pset.personas) if pset.personas else "",
+            accounting=accounting,
+            max_quotes=max_quotes,
+            prov=pset.provenance,
+        )
+    )
+    path = report / "index.html"
+    path.write_text(html, encoding="utf-8")
+    return path

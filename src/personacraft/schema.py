@@ -1,0 +1,153 @@
+"""The canonical tables every source maps into, and the published output schema."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+# Canonical tables: name -> ordered {column: DuckDB type}. Every source writes into these
+# (plus the provenance columns below); nothing downstream reads a vendor table directly.
+CANONICAL: dict[str, dict[str, str]] = {
+    "customers": {
+        "customer_id": "VARCHAR",
+        "email": "VARCHAR",
+        "phone": "VARCHAR",
+        "first_name": "VARCHAR",
+        "last_name": "VARCHAR",
+        "age": "INTEGER",
+        "birth_date": "DATE",
+        "gender": "VARCHAR",
+        "job_title": "VARCHAR",
+        "company": "VARCHAR",
+        "account_id": "VARCHAR",
+        "city": "VARCHAR",
+        "region": "VARCHAR",
+        "country": "VARCHAR",
+        "created_at": "TIMESTAMP",
+        "lifecycle_stage": "VARCHAR",
+        "acquisition_source": "VARCHAR",
+        "acquisition_medium": "VARCHAR",
+        "buying_role": "VARCHAR",
+        "accepts_marketing": "BOOLEAN",
+    },
+    "accounts": {
+        "account_id": "VARCHAR",
+        "name": "VARCHAR",
+        "domain": "VARCHAR",
+        "industry": "VARCHAR",
+        "employees": "INTEGER",
+        "annual_revenue": "DOUBLE",
+        "country": "VARCHAR",
+        "created_at": "TIMESTAMP",
+    },
+    "orders": {
+        "order_id": "VARCHAR",
+        "customer_id": "VARCHAR",
+        "email": "VARCHAR",
+        "ordered_at": "TIMESTAMP",
+        "ordered_at_local": "TIMESTAMP",  # wall-clock time in the shop's zone, for hour-of-day
+        "amount": "DOUBLE",
+        "currency": "VARCHAR",
+        "discount_amount": "DOUBLE",
+        "discount_code": "VARCHAR",
+        "status": "VARCHAR",
+        "channel": "VARCHAR",
+    },
+    "order_lines": {
+        "order_id": "VARCHAR",
+        "product": "VARCHAR",
+        "sku": "VARCHAR",
+        "category": "VARCHAR",
+        "quantity": "INTEGER",
+        "price": "DOUBLE",
+    },
+    "subscriptions": {
+        "subscription_id": "VARCHAR",
+        "customer_id": "VARCHAR",
+        "plan": "VARCHAR",
+        "mrr": "DOUBLE",
+        "started_at": "TIMESTAMP",
+        "canceled_at": "TIMESTAMP",
+        "status": "VARCHAR",
+    },
+    "deals": {
+        "deal_id": "VARCHAR",
+        "account_id": "VARCHAR",
+        "amount": "DOUBLE",
+        "stage": "VARCHAR",
+        "created_at": "TIMESTAMP",
+        "closed_at": "TIMESTAMP",
+        "won": "BOOLEAN",
+    },
+    "deal_contacts": {"deal_id": "VARCHAR", "customer_id": "VARCHAR", "role": "VARCHAR"},
+    "events": {
+        "customer_id": "VARCHAR",
+        "anonymous_id": "VARCHAR",
+        "occurred_at": "TIMESTAMP",
+        "event_name": "VARCHAR",
+        "session_id": "VARCHAR",
+        "page": "VARCHAR",
+        "source": "VARCHAR",
+        "medium": "VARCHAR",
+        "campaign": "VARCHAR",
+        "device": "VARCHAR",
+        "country": "VARCHAR",
+    },
+    "texts": {
+        "text_id": "VARCHAR",
+        "customer_id": "VARCHAR",
+        "email": "VARCHAR",
+        "created_at": "TIMESTAMP",
+        "kind": "VARCHAR",
+        "rating": "DOUBLE",
+        "title": "VARCHAR",
+        "body": "VARCHAR",
+    },
+    "survey_answers": {
+        "response_id": "VARCHAR",
+        "customer_id": "VARCHAR",
+        "email": "VARCHAR",
+        "submitted_at": "TIMESTAMP",
+        "question": "VARCHAR",
+        "answer": "VARCHAR",
+    },
+    "experiments": {
+        "experiment_id": "VARCHAR",
+        "variant": "VARCHAR",
+        "customer_id": "VARCHAR",
+        "exposed_at": "TIMESTAMP",
+        "converted": "BOOLEAN",
+        "revenue": "DOUBLE",
+    },
+}
+
+# Provenance carried by every canonical row: which source and which line it came from.
+PROVENANCE: dict[str, str] = {"_source": "VARCHAR", "_file": "VARCHAR", "_line": "BIGINT"}
+
+# Where kept rejects go: one row per rejected input row, with the first reason found.
+REJECTS: dict[str, str] = {
+    "source": "VARCHAR",
+    "file": "VARCHAR",
+    "line": "BIGINT",
+    "column_name": "VARCHAR",
+    "value": "VARCHAR",
+    "reason": "VARCHAR",
+    "raw": "VARCHAR",
+}
+
+PERSONA_TYPES = ("buyer", "decision_maker", "influencer", "end_user", "mixed")
+
+
+def ddl(table: str, columns: dict[str, str], schema: str) -> str:
+    cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+    return f'CREATE TABLE IF NOT EXISTS {schema}."{table}" ({cols})'
+
+
+@cache
+def personas_schema() -> dict[str, Any]:
+    """The JSON Schema of ``personas.json``, as shipped with the package."""
+    text = resources.files("personacraft").joinpath("data/personas.schema.json").read_text("utf-8")
+    result: dict[str, Any] = json.loads(text)
+    return result

@@ -1,0 +1,55 @@
+"""The design matrix: behaviour counts in long form become a dense customers × values array."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from personacraft.store import Run
+
+
+@dataclass(frozen=True)
+class Design:
+    """Customers × (family, value) counts, with the family of each column."""
+
+    customers: np.ndarray
+    N: np.ndarray
+    columns: list[tuple[str, str]]
+    families: np.ndarray  # family index of each column
+    family_names: list[str]
+
+
+def load_design(run: Run, counts_table: str = "feature_counts") -> Design:
+    """Read ``feature_counts`` into a dense matrix (a vectorised scatter, no row loops).
+
+    Every customer of ``customer_index`` gets a row, in customer_key order.
+    """
+    run.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _cidx AS
+        SELECT customer_key, (row_number() OVER (ORDER BY customer_key)) - 1 AS i
+        FROM {run.t("customer_index")}"""
+    )
+    run.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _vidx AS
+        SELECT family, value, (row_number() OVER (ORDER BY family, value)) - 1 AS j,
+               dense_rank() OVER (ORDER BY family) - 1 AS f
+        FROM (SELECT DISTINCT family, value FROM {run.t(counts_table)} WHERE value IS NOT NULL)"""
+    )
+    customers = run.numpy("SELECT customer_key FROM _cidx ORDER BY i")["customer_key"]
+    cols = run.numpy("SELECT family, value, f FROM _vidx ORDER BY j")
+    fam_names = run.numpy("SELECT DISTINCT family, f FROM _vidx ORDER BY f")["family"].tolist()
+    vals = run.numpy(
+        f"""SELECT c.i, v.j, sum(x.n) AS n FROM {run.t(counts_table)} x
+        JOIN _cidx c USING (customer_key) JOIN _vidx v USING (family, value)
+        WHERE x.n > 0 AND isfinite(x.n) GROUP BY 1, 2"""
+    )
+    N = np.zeros((len(customers), len(cols["value"])), dtype=np.float64)
+    N[vals["i"].astype(np.int64), vals["j"].astype(np.int64)] = vals["n"].astype(np.float64)
+    return Design(
+        customers=np.asarray(customers, dtype=object),
+        N=N,
+        columns=[(str(f), str(v)) for f, v in zip(cols["family"], cols["value"], strict=True)],
+        families=np.asarray(cols["f"], dtype=np.int64),
+        family_names=[str(f) for f in fam_names],
+    )

@@ -1,0 +1,100 @@
+"""Product and store reviews from the common review-app exports (Judge.me first).
+
+Columns are detected by name, so Judge.me, Trustpilot-, G2- or app-store-style CSVs
+work as exported; ``[sources.columns]`` overrides the detection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from personacraft.errors import MissingColumnError
+from personacraft.sources.base import Col, Source, csv_header, register
+from personacraft.store import Run
+
+DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S %Z",
+    "%Y-%m-%d %H:%M:%S %z",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%d",
+)
+
+# canonical role -> names used by review apps, most specific first
+ROLES: dict[str, tuple[str, ...]] = {
+    "body": ("body", "review_body", "Review Content", "review", "Review", "content", "text", "comment"),
+    "title": ("title", "review_title", "Review Title", "Title", "headline"),
+    "rating": ("rating", "Rating", "stars", "Stars", "score", "review_rating"),
+    "created_at": ("review_date", "Review Date", "date", "Date", "created_at", "Date of Experience"),
+    "email": ("reviewer_email", "Reviewer Email", "email", "Email", "author_email", "Customer Email"),
+    "id": ("id", "review_id", "Review ID", "metaobject_handle"),
+}
+
+
+def detect(header: list[str], overrides: dict[str, str]) -> dict[str, str | None]:
+    """Map each role to a column of ``header`` (``overrides`` win)."""
+    lower = {h.lower(): h for h in header}
+    found: dict[str, str | None] = {}
+    for role, names in ROLES.items():
+        if role in overrides:
+            found[role] = overrides[role]
+            continue
+        found[role] = next((lower[n.lower()] for n in names if n.lower() in lower), None)
+    return found
+
+
+@register
+class Reviews(Source):
+    """A CSV of reviews: text, rating, date and the reviewer's email."""
+
+    kind = "reviews"
+    tables = ("texts",)
+    description = "Review exports (Judge.me; columns detected by name)."
+
+    def load_file(self, run: Run, path: Path) -> None:
+        header = csv_header(run, path)
+        roles = detect(header, dict(self.config.columns))
+        if roles["body"] is None:
+            raise MissingColumnError(path, ["body"], header, self.kind)
+        types = {
+            "body": Col(required=False),
+            "title": Col(),
+            "rating": Col("number", example="4"),
+            "created_at": Col("timestamp", formats=DATE_FORMATS, example="2025-02-28 13:05:00 UTC"),
+            "email": Col(),
+            "id": Col(),
+        }
+        specs = {col: types[role] for role, col in roles.items() if col is not None}
+        self.read_csv(run, path, specs, stage="_stage")
+
+        def col(role: str) -> str:
+            name = roles[role]
+            return "NULL" if name is None else '"' + name.replace('"', '""') + '"'
+
+        self.reject_where(
+            run,
+            path,
+            "_stage",
+            f"{col('body')} IS NULL AND {col('title')} IS NULL AND {col('rating')} IS NULL",
+            roles["body"] or "body",
+            "NULL",
+            "'has no review text, title or rating'",
+        )
+        self.insert(
+            run,
+            "texts",
+            path,
+            {
+                "text_id": f"coalesce({col('id')}, 'line' || _line::VARCHAR)",
+                "customer_id": "NULL",
+                "email": col("email"),
+                "created_at": col("created_at"),
+                "kind": "'review'",
+                "rating": col("rating"),
+                "title": col("title"),
+                "body": col("body"),
+            },
+            "_stage",
+        )

@@ -1,0 +1,216 @@
+"""The only owner of DuckDB: the workspace file, its runs, and table I/O.
+
+A workspace is one DuckDB file. Each build is a :class:`Run` that writes into its own
+schema (``run_0001`` …), so a run never overwrites an earlier one and a failed build is
+dropped without touching the last good run. Everything else asks this module for data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from personacraft.errors import NotFoundError, WorkspaceError
+from personacraft.schema import CANONICAL, PROVENANCE, REJECTS, ddl
+
+_RUNS_DDL = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    schema_name VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP,
+    status VARCHAR NOT NULL,
+    config_hash VARCHAR,
+    config_json VARCHAR,
+    inputs_json VARCHAR,
+    version VARCHAR,
+    out_dir VARCHAR,
+    summary_json VARCHAR,
+    error VARCHAR
+)
+"""
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _ident(name: str) -> str:
+    if not _IDENT.match(name):
+        raise WorkspaceError(f"internal: {name!r} is not a safe table name")
+    return name
+
+
+class Workspace:
+    """A DuckDB workspace file holding every run of a project."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        try:
+            if not read_only:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            elif not self.path.exists():
+                raise NotFoundError(f"{self.path}: no workspace yet; run `personacraft build` first.")
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise WorkspaceError(
+                f"{self.path}: cannot open the workspace ({exc}). Is another personacraft process using it?"
+            ) from exc
+        # every timestamp is stored in UTC; vendor offsets are applied when parsing
+        self.con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            self.con.execute(_RUNS_DDL)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- runs ---------------------------------------------------------------------------
+    def new_run(
+        self,
+        *,
+        config_hash: str,
+        config: Mapping[str, Any],
+        inputs: Sequence[Mapping[str, Any]],
+        version: str,
+    ) -> Run:
+        """Open a new run in its own schema, with its canonical tables created."""
+        row = self.con.execute("SELECT coalesce(max(seq), 0) + 1 FROM runs").fetchone()
+        seq = int(row[0]) if row else 1
+        now = datetime.now(UTC).replace(tzinfo=None)
+        run_id = f"{seq:04d}-{now:%Y%m%dT%H%M%SZ}"
+        schema = f"run_{seq:04d}"
+        self.con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        self.con.execute(f"CREATE SCHEMA {schema}")
+        for table, cols in CANONICAL.items():
+            self.con.execute(ddl(table, {**cols, **PROVENANCE}, schema))
+        self.con.execute(ddl("rejects", REJECTS, schema))
+        self.con.execute(
+            "INSERT INTO runs (run_id, seq, schema_name, created_at, status, config_hash, "
+            "config_json, inputs_json, version) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+            [
+                run_id,
+                seq,
+                schema,
+                now,
+                config_hash,
+                json.dumps(config, default=str),
+                json.dumps(list(inputs), default=str),
+                version,
+            ],
+        )
+        return Run(self, run_id, schema, now)
+
+    def runs(self) -> list[dict[str, Any]]:
+        """All runs, newest first."""
+        return _dicts(self.con.execute("SELECT * FROM runs ORDER BY seq DESC"))
+
+    def run(self, run_id: str | None = None) -> Run:
+        """A finished run by id, or the latest successful one."""
+        if run_id is None:
+            res = self.con.execute(
+                "SELECT run_id, schema_name, created_at FROM runs WHERE status = 'succeeded' ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+        else:
+            res = self.con.execute(
+                "SELECT run_id, schema_name, created_at FROM runs WHERE run_id = ?", [run_id]
+            ).fetchone()
+        if res is None:
+            raise NotFoundError(
+                f"{self.path.name}: no {'successful run' if run_id is None else 'run ' + run_id}"
+                " in this workspace; run `personacraft build` first."
+            )
+        return Run(self, res[0], res[1], res[2])
+
+
+def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    cols = [d[0] for d in cursor.description or []]
+    return [dict(zip(cols, r, strict=True)) for r in cursor.fetchall()]
+
+
+@dataclass
+class Run:
+    """One build's slice of the workspace: a schema plus its row in ``runs``."""
+
+    ws: Workspace
+    run_id: str
+    schema: str
+    created_at: datetime
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        return self.ws.con
+
+    def t(self, name: str) -> str:
+        """The qualified name of a table of this run."""
+        return f'{self.schema}."{_ident(name)}"'
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> duckdb.DuckDBPyConnection:
+        return self.con.execute(sql, params or [])
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        row = self.con.execute(sql, params or []).fetchone()
+        return None if row is None else row[0]
+
+    def dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        return _dicts(self.con.execute(sql, params or []))
+
+    def numpy(self, sql: str, params: Sequence[Any] | None = None) -> dict[str, np.ndarray]:
+        """A query result as column arrays (NULLs become NaN or None)."""
+        res = self.con.execute(sql, params or []).fetchnumpy()
+        out: dict[str, np.ndarray] = {}
+        for k, v in res.items():
+            if isinstance(v, np.ma.MaskedArray):
+                fill: Any = np.nan if v.dtype.kind in "iuf" else None
+                v = np.ma.filled(v.astype(float if fill is not None else object), fill)
+            out[k] = np.asarray(v)
+        return out
+
+    def write_arrays(self, name: str, columns: Mapping[str, np.ndarray]) -> None:
+        """Create (or replace) a table of this run from column arrays."""
+        view = f"_arrays_{_ident(name)}"
+        self.con.register(view, dict(columns))
+        try:
+            self.con.execute(f"CREATE OR REPLACE TABLE {self.t(name)} AS SELECT * FROM {view}")
+        finally:
+            self.con.unregister(view)
+
+    def has_rows(self, table: str) -> bool:
+        return bool(self.scalar(f"SELECT EXISTS (SELECT 1 FROM {self.t(table)})"))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def finish(self, *, out_dir: str, summary: Mapping[str, Any]) -> None:
+        self.con.execute(
+            "UPDATE runs SET status = 'succeeded', finished_at = ?, out_dir = ?, summary_json = ? WHERE run_id = ?",
+            [datetime.now(UTC).replace(tzinfo=None), out_dir, json.dumps(summary), self.run_id],
+        )
+
+    def fail(self, error: str) -> None:
+        """Mark the run failed and drop its tables; earlier runs are untouched."""
+        self.con.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+        self.con.execute(
+            "UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",
+            [datetime.now(UTC).replace(tzinfo=None), error[:2000], self.run_id],
+        )

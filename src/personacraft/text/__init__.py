@@ -1,0 +1,1 @@
+"""Text: redaction of personal data, and pain points mined from what customers write."""
