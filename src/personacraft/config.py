@@ -58,6 +58,9 @@ class SegmentConfig:
     sample_size: int = _setting(20000, "Customers sampled to choose k (the final fit uses all customers).")
     min_size_share: float = _setting(0.02, "Segments smaller than this share (and min_size) are not published.")
     min_size: int = _setting(30, "Segments smaller than this many customers are not published.")
+    min_stability: float = _setting(
+        0.75, "A k is accepted only if every segment's bootstrap Jaccard reaches this (Hennig: 0.75 = stable)."
+    )
 
 
 @dataclass(frozen=True)

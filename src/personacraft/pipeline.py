@@ -25,7 +25,9 @@ from personacraft.text.painpoints import pain_points
 from personacraft.text.redact import Redactor
 from personacraft.unify import keyed, unify
 
-Progress = Callable[[str], None]
+# progress(message, step, steps): called as each stage starts
+Progress = Callable[[str, int, int], None]
+FIXED_STAGES = 6  # checking, identities, features, segments, profiles, outputs
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,13 @@ class BuildResult:
 
 def build(config: Config, out_dir: Path | None = None, progress: Progress | None = None) -> BuildResult:
     """Run the whole pipeline for ``config``; outputs go to ``out_dir`` (default ``out/``)."""
-    say = progress or (lambda _msg: None)
+    total = FIXED_STAGES + len(config.sources)
+    step = iter(range(total))
+
+    def say(message: str) -> None:
+        if progress is not None:
+            progress(message, next(step), total)
+
     out = (out_dir or config.root / "out").resolve()
     say("Checking sources")
     sources = [make_source(s, config.root) for s in config.sources]
@@ -60,7 +68,13 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
 
 
 def _stages(
-    config: Config, run: Run, sources: list[Any], inputs: list[dict[str, Any]], staging: Path, out: Path, say: Progress
+    config: Config,
+    run: Run,
+    sources: list[Any],
+    inputs: list[dict[str, Any]],
+    staging: Path,
+    out: Path,
+    say: Callable[[str], None],
 ) -> BuildResult:
     min_n = config.privacy.min_group_size
     accounting: list[Accounting] = []
@@ -143,6 +157,7 @@ def _stages(
                 "algorithm": "latent class model (mixture of multinomials per behaviour family), k by BIC",
                 "k": model.k_,
                 "bic": {str(k): round(v, 1) for k, v in model.bic_.items()},
+                "least_stable_segment": {str(k): round(v, 3) for k, v in model.screen_.items()},
                 "families": design.family_names,
                 "columns": len(design.columns),
             },

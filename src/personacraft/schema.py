@@ -137,6 +137,9 @@ REJECTS: dict[str, str] = {
     "raw": "VARCHAR",
 }
 
+# Rows read per source file (a blank line is not a row), for the accounting.
+READ_COUNTS: dict[str, str] = {"source": "VARCHAR", "file": "VARCHAR", "n": "BIGINT"}
+
 PERSONA_TYPES = ("buyer", "decision_maker", "influencer", "end_user", "mixed")
 
 

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from personacraft.cli.common import console
@@ -21,11 +22,19 @@ def build(
 
     cfg = load_config(config)
     started = time.perf_counter()
-    with console.status("Starting…") as status:
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("Starting", total=None)
 
-        def say(msg: str) -> None:
-            status.update(f"{msg}…")
-            console.log(msg)
+        def say(message: str, step: int, steps: int) -> None:
+            bar.update(task, description=message, completed=step, total=steps)
+            console.log(message)
 
         result = run_build(cfg, out, progress=say)
     table = Table(title="Sources", title_justify="left")

@@ -71,22 +71,23 @@ EVENT_FEATURES = """
 CREATE OR REPLACE TABLE {out} AS
 WITH sess AS (
     SELECT customer_key, coalesce(session_id, anonymous_id || ':' || CAST(occurred_at AS DATE)) AS sid,
-           arg_min(device, occurred_at) AS device, min(occurred_at) AS first_at,
-           arg_min(coalesce(source, '(unknown)') || ' / ' || coalesce(medium, '(unknown)'), occurred_at) AS channel
+           first(device ORDER BY occurred_at, device) AS device, min(occurred_at) AS first_at,
+           first(coalesce(source, '(unknown)') || ' / ' || coalesce(medium, '(unknown)')
+                 ORDER BY occurred_at, source, medium) AS channel
     FROM {events} WHERE customer_key IS NOT NULL GROUP BY 1, 2
 )
 SELECT customer_key, 'device' AS kind, device AS value,
        count(*) / sum(count(*)) OVER (PARTITION BY customer_key) AS share
 FROM sess WHERE device IS NOT NULL GROUP BY 1, 2, 3
 UNION ALL
-SELECT customer_key, 'channel', arg_min(channel, first_at), 1.0 FROM sess GROUP BY 1
+SELECT customer_key, 'channel', first(channel ORDER BY first_at, channel), 1.0 FROM sess GROUP BY 1
 """
 
 # The latest answer of each customer to each closed question (few distinct answers).
 SURVEY_FEATURES = """
 CREATE OR REPLACE TABLE {out} AS
 WITH ans AS (
-    SELECT customer_key, question, arg_max(trim(answer), submitted_at) AS answer
+    SELECT customer_key, question, first(trim(answer) ORDER BY submitted_at DESC, trim(answer)) AS answer
     FROM {survey} WHERE customer_key IS NOT NULL AND nullif(trim(answer), '') IS NOT NULL
     GROUP BY 1, 2
 ),
@@ -178,15 +179,15 @@ SELECT customer_key, 'Recency',
             WHEN recency_days <= 365 THEN 'last bought 91 to 365 days ago' ELSE 'last bought over a year ago' END,
        'orders' FROM {order_features}
 UNION ALL
-SELECT customer_key, 'Top product', arg_max(family, share), 'orders' FROM {product_shares}
+SELECT customer_key, 'Top product', first(family ORDER BY share DESC, family), 'orders' FROM {product_shares}
 WHERE family <> 'other' GROUP BY customer_key
 UNION ALL
-SELECT customer_key, 'Device', arg_max(value, share), 'events' FROM {event_features}
+SELECT customer_key, 'Device', first(value ORDER BY share DESC, value), 'events' FROM {event_features}
 WHERE kind = 'device' GROUP BY customer_key
 UNION ALL
 SELECT customer_key, 'First channel', value, 'events' FROM {event_features} WHERE kind = 'channel'
 UNION ALL
-SELECT customer_key, 'Country', any_value(upper(country)), 'customers' FROM {customers}
+SELECT customer_key, 'Country', min(upper(country)), 'customers' FROM {customers}
 WHERE customer_key IS NOT NULL AND nullif(trim(country), '') IS NOT NULL GROUP BY customer_key
 UNION ALL
 SELECT customer_key, question, answer, 'survey' FROM {survey_features}

@@ -7,8 +7,11 @@ actually has, and a customer without data in a family is simply not scored there
 Counts are tempered per family (capped at ``cap`` observations per customer), so no
 family with long histories (web sessions) drowns the others.
 
-k is chosen in ``[k_min, k_max]`` by BIC among fits whose every segment reaches the
-minimum size; stability is the bootstrap Jaccard of each segment (Hennig 2007).
+k is chosen in ``[k_min, k_max]``: the best BIC among fits whose every segment reaches
+the minimum size and whose every segment is stable (bootstrap Jaccard of at least
+``min_stability``, after Hennig 2007). With many customers BIC alone keeps splitting
+real personas along habits that go together (order value and basket size); the
+stability test rejects such splits.
 """
 
 from __future__ import annotations
@@ -17,6 +20,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
 _SMOOTH = 0.1  # pseudo-count per value and segment (a symmetric Dirichlet prior)
+
+
+def _match(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+    """For each segment of ``b``, the segment of ``a`` it overlaps most."""
+    inter = np.zeros((k, k))
+    np.add.at(inter, (a, b), 1)
+    return np.asarray(inter.argmax(axis=0))
 
 
 def _jaccard_best(ref: np.ndarray, other: np.ndarray, k: int, k2: int) -> np.ndarray:
@@ -32,7 +42,8 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
 
     ``families`` gives the family index of each column of the count matrix.
     Learned: ``k_``, ``theta_`` (segments × columns, each family's block sums to 1),
-    ``weights_``, ``bic_`` (per k tried), ``log_likelihood_``, ``stability_``, ``labels_``.
+    ``weights_``, ``bic_`` (per k tried), ``screen_`` (least stable segment per k
+    screened), ``log_likelihood_``, ``stability_``, ``labels_``.
     """
 
     def __init__(
@@ -46,7 +57,8 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         max_iter: int = 300,
         tol: float = 1e-7,
         sample_size: int = 20000,
-        n_bootstrap: int = 10,
+        n_bootstrap: int = 8,
+        min_stability: float = 0.75,
         min_size: int = 30,
         min_size_share: float = 0.02,
         random_state: int = 0,
@@ -61,6 +73,7 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         self.tol = tol
         self.sample_size = sample_size
         self.n_bootstrap = n_bootstrap
+        self.min_stability = min_stability
         self.min_size = min_size
         self.min_size_share = min_size_share
         self.random_state = random_state
@@ -146,8 +159,21 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
             k0 = min(ks)
             ll, theta, w, _ = self._best_of(Ns, k0, self.random_state, self.n_init)
             fits[k0] = (theta, w)
-        best = min(fits, key=lambda k: (self.bic_.get(k, np.inf), k))
+        # the best BIC among fits whose every segment survives resampling: with many
+        # customers BIC alone splits real personas along correlated habits
+        self.screen_: dict[int, float] = {}
+        stab: dict[int, np.ndarray] = {}
+        best = None
+        for k in sorted(fits, key=lambda k: (self.bic_[k], k)):
+            stab[k] = self._stability(Ns, *fits[k], rng)
+            self.screen_[k] = float(stab[k].min())
+            if self.k is not None or stab[k].min() >= self.min_stability:
+                best = k
+                break
+        if best is None:
+            best = max(self.screen_, key=lambda k: (self.screen_[k], -k))
         theta, w = fits[best]
+        stability = stab[best]
         # polish on every customer, starting from the sample's solution
         for _ in range(50):
             R, ll = self._estep(Nt_all, np.log(theta), np.log(w))
@@ -163,19 +189,25 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         self.k_ = best
         self.log_likelihood_ = ll
         self.labels_ = np.argsort(order)[labels]
-        self.stability_ = self._stability(Ns, rng)
+        # stability was measured on the sample's solution; polishing keeps segment identity
+        sample_labels = self._estep(Ns, np.log(fits[best][0]), np.log(fits[best][1]))[0].argmax(axis=1)
+        polished = self._posterior(Ns, tempered=True).argmax(axis=1)
+        match = _match(sample_labels, polished, best)
+        self.stability_ = stability[match]
         return self
 
-    def _stability(self, Ns: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Mean best-match Jaccard of each segment over bootstrap refits."""
-        k = self.k_
-        ref = self._posterior(Ns, tempered=True).argmax(axis=1)
+    def _stability(self, Ns: np.ndarray, theta: np.ndarray, w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Mean best-match Jaccard of each segment of (theta, w) over bootstrap refits."""
+        k = len(w)
+        ref = self._estep(Ns, np.log(theta), np.log(w))[0].argmax(axis=1)
         if k < 2 or self.n_bootstrap < 1:
             return np.ones(k)
         scores = np.zeros(k)
         for b in range(self.n_bootstrap):
             idx = rng.integers(0, len(Ns), len(Ns))
-            _, theta, w, _ = self._best_of(Ns[idx], k, self.random_state + 1000 + b, 1)
+            # refit as the model was fitted (same number of starts): one EM start often
+            # stops in a local optimum, which would read as instability
+            _, theta, w, _ = self._best_of(Ns[idx], k, self.random_state + 1000 + b, self.n_init)
             other, _ = self._estep(Ns, np.log(theta), np.log(w))
             scores += _jaccard_best(ref, other.argmax(axis=1), k, k)
         return scores / self.n_bootstrap

@@ -13,7 +13,7 @@ WITH a AS (
 ),
 known_p AS (SELECT persona, feature, count(DISTINCT customer_key) AS n_known FROM a GROUP BY 1, 2),
 known_all AS (SELECT feature, count(DISTINCT customer_key) AS n_known FROM a GROUP BY 1),
-cnt_p AS (SELECT persona, feature, value, any_value(source) AS source, count(DISTINCT customer_key) AS n
+cnt_p AS (SELECT persona, feature, value, min(source) AS source, count(DISTINCT customer_key) AS n
           FROM a GROUP BY 1, 2, 3),
 cnt_all AS (SELECT feature, value, count(DISTINCT customer_key) AS n FROM a GROUP BY 1, 2)
 SELECT c.persona, c.feature, c.value, c.source, c.n, kp.n_known,

@@ -175,7 +175,7 @@ class Source(ABC):
             )
             or 0
         )
-        acc.read = int(run.scalar(f"SELECT coalesce(sum(n), 0) FROM {run.t('_read_counts')} WHERE source = {src}") or 0)
+        acc.read = int(run.scalar(f"SELECT coalesce(sum(n), 0) FROM {run.t('read_counts')} WHERE source = {src}") or 0)
         for reason, n in run.execute(
             f"SELECT regexp_replace(reason, '''.*''', '…'), count(*) FROM {run.t('rejects')} "
             f"WHERE source = {src} GROUP BY 1 ORDER BY 2 DESC"
@@ -189,8 +189,7 @@ class Source(ABC):
 
     # -- shared reading machinery ---------------------------------------------------------
     def note_read(self, run: Run, path: Path, n: int) -> None:
-        run.execute(f"CREATE TABLE IF NOT EXISTS {run.t('_read_counts')} (source VARCHAR, file VARCHAR, n BIGINT)")
-        run.execute(f"INSERT INTO {run.t('_read_counts')} VALUES (?, ?, ?)", [self.label, str(path), n])
+        run.execute(f"INSERT INTO {run.t('read_counts')} VALUES (?, ?, ?)", [self.label, str(path), n])
 
     def read_csv(
         self,

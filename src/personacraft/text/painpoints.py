@@ -125,7 +125,7 @@ def _quotes(run: Run, persona: int, keywords: list[str], redactor: Redactor, lim
         f"""SELECT t.body, c.first_name, c.last_name, count(DISTINCT m.term) AS hits
         FROM _terms m JOIN {keyed(run, "texts")} t USING (text_id)
         JOIN {run.t("labels")} l ON l.customer_key = m.customer_key
-        LEFT JOIN (SELECT customer_key, any_value(first_name) AS first_name, any_value(last_name) AS last_name
+        LEFT JOIN (SELECT customer_key, min(first_name) AS first_name, min(last_name) AS last_name
                    FROM {keyed(run, "customers")} GROUP BY 1) c ON c.customer_key = m.customer_key
         WHERE l.persona = ? AND list_contains(?, m.term)
         GROUP BY m.text_id, t.body, c.first_name, c.last_name

@@ -1,0 +1,41 @@
+"""Shared fixtures: a small seeded retail demo, built once per test session."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from personacraft.config import load_config
+from personacraft.demo import generate
+from personacraft.pipeline import BuildResult, build
+
+DEMO_CUSTOMERS = 2000
+DEMO_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def retail_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A retail demo folder (exports, config, ground truth); treat as read-only."""
+    root = tmp_path_factory.mktemp("retail")
+    generate("retail", root, DEMO_CUSTOMERS, DEMO_SEED)
+    return root
+
+
+@pytest.fixture(scope="session")
+def built(retail_demo: Path) -> BuildResult:
+    """The retail demo, built once."""
+    return build(load_config(retail_demo / "personacraft.toml"))
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write_config(folder: Path, sources: str, extra: str = "") -> Path:
+    """Write a personacraft.toml with the given [[sources]] text."""
+    path = folder / "personacraft.toml"
+    path.write_text(extra + "\n" + sources, encoding="utf-8")
+    return path

@@ -1,0 +1,36 @@
+import re
+
+from personacraft.pipeline import BuildResult
+from tests.conftest import read_csv
+
+
+def test_report_is_self_contained_with_inline_charts(built: BuildResult) -> None:
+    html = built.report.read_text(encoding="utf-8")
+    assert html.count("<svg") >= 1 + len(built.personas.personas)  # the overview plus one chart per persona
+    assert not re.search(r'(src|href)="(https?:)?//', html)  # no CDN, no remote assets
+    assert "<script" not in html
+    for p in built.personas.personas:
+        assert f'id="{p["id"]}"' in html and p["name"] in html
+        for t in p["traits"][:3]:
+            assert t["value"] in html
+
+
+def test_no_customer_pii_in_any_published_file(built: BuildResult, retail_demo) -> None:  # type: ignore[no-untyped-def]
+    customers = read_csv(retail_demo / "data" / "customers_export.csv")
+    orders = read_csv(retail_demo / "data" / "orders_export.csv")
+    secrets = set()
+    for c in customers:
+        secrets |= {c["Email"], f"{c['First Name']} {c['Last Name']}", c["Default Address Address1"]}
+        if c["Phone"]:
+            secrets.add(c["Phone"])
+    secrets |= {o["Name"] for o in orders}  # order numbers like #1234
+    published = [built.report, built.out_dir / "personas.json"]
+    for path in published:
+        text = path.read_text(encoding="utf-8")
+        leaked = [s for s in secrets if s and s in text]
+        assert leaked == [], f"{path.name} leaks {leaked[:5]}"
+
+
+def test_quotes_were_redacted_not_dropped(built: BuildResult) -> None:
+    quotes = [q for p in built.personas.personas for pp in p["pain_points"] or [] for q in pp["quotes"]]
+    assert quotes and all(q.strip() for q in quotes)

@@ -1,0 +1,66 @@
+"""The command as a user runs it: a real process, exit codes, no tracebacks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from personacraft.errors import ConfigError, InputFormatError, SourceNotFoundError
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "personacraft", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def test_demo_then_build_prints_the_report_path(tmp_path: Path) -> None:
+    r = cli("demo", "--dir", "shop", "--customers", "600", "--seed", "3", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    for name in ("customers_export.csv", "orders_export.csv", "judgeme_reviews.csv", "typeform_responses.csv"):
+        assert (tmp_path / "shop" / "data" / name).is_file()
+    assert list((tmp_path / "shop" / "data" / "ga4").glob("*.ndjson"))
+    assert (tmp_path / "shop" / "ground_truth.csv").is_file()
+    r = cli("build", "--config", "shop/personacraft.toml", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    report = Path(r.stdout.strip().splitlines()[-1])
+    assert report == tmp_path / "shop" / "out" / "report" / "index.html" and report.is_file()
+    assert "Traceback" not in r.stderr
+    r = cli("runs", "--config", "shop/personacraft.toml", cwd=tmp_path)
+    assert r.returncode == 0 and "succeeded" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("setup", "code", "needle"),
+    [
+        ("", ConfigError.exit_code, "config file not found"),
+        ('[[sources]]\nkind = "shopify_orders"\npath = "nope.csv"\n', SourceNotFoundError.exit_code, "no file matches"),
+        (
+            '[[sources]]\nkind = "shopify_order"\npath = "o.csv"\n',
+            ConfigError.exit_code,
+            'Did you mean "shopify_orders"',
+        ),
+        (
+            '[[sources]]\nkind = "shopify_orders"\npath = "o.csv"\n',
+            InputFormatError.exit_code,
+            'o.csv, line 1, column "Email"',
+        ),
+    ],
+)
+def test_errors_are_one_paragraph_with_their_exit_code(tmp_path: Path, setup: str, code: int, needle: str) -> None:
+    if setup:
+        (tmp_path / "personacraft.toml").write_text(setup)
+        (tmp_path / "o.csv").write_text("Name,Total\n#1,3\n")
+    r = cli("build", cwd=tmp_path)
+    assert r.returncode == code, r.stderr
+    assert needle in r.stderr
+    assert "Traceback" not in r.stderr and "Error:" in r.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    r = cli("--debug", "build", cwd=tmp_path)
+    assert r.returncode == ConfigError.exit_code
+    assert "Traceback" in r.stderr
