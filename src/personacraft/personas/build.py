@@ -275,7 +275,7 @@ def _recommendations(
         )
         return {"text": text, "evidence": facts}
 
-    goals = persona.get("goals") or []
+    goals = [g for g in persona.get("goals") or [] if g["lift"] >= 1.1]
     recs["messaging"] = [
         rec(
             f"Lead with \u201c{g['goal']}\u201d: {_pct(g['share'])} of surveyed members name it "
@@ -286,7 +286,7 @@ def _recommendations(
         for g in goals[:2]
     ] or None
     if recs["messaging"] is None:
-        recs["missing"]["messaging"] = "no goal answers for enough members"
+        recs["missing"]["messaging"] = "no survey goal is over-represented among enough members"
     chans = [c for c in persona.get("channels") or [] if c["lift"] >= 1.1][:2]
     recs["channels"] = [
         rec(

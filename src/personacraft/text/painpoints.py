@@ -26,8 +26,7 @@ STOPWORDS = frozenset(
 TERMS_SQL = """
 CREATE OR REPLACE TEMP TABLE _terms AS
 WITH t AS (
-    SELECT text_id, customer_key, regexp_split_to_array(lower(coalesce(title, '') || ' ' || coalesce(body, '')),
-           '[^a-z'']+') AS w
+    SELECT text_id, customer_key, regexp_split_to_array(lower(body), '[^a-z'']+') AS w
     FROM {texts} WHERE customer_key IS NOT NULL AND body IS NOT NULL
       AND (rating IS NULL OR rating <= {max_rating})
 ),
@@ -80,6 +79,7 @@ def pain_points(
             if home is not None:
                 if c["term"] not in home["keywords"]:
                     home["keywords"].append(c["term"])
+                    home["_n"][c["term"]] = int(c["n"])
                 continue
             if len(groups) >= per_persona:
                 continue
@@ -92,9 +92,17 @@ def pain_points(
                     "n": int(c["n"]),
                     "source": "reviews (rating <= 3)",
                     "_ids": ids,
+                    "_n": {c["term"]: int(c["n"])},
                 }
             )
         for g in groups:
+            # a phrase reads better than a word: label with the most used two-word keyword
+            # when it covers at least half of the group's leading term
+            lead = g["_n"][g["label"]]
+            phrases = [k for k in g["keywords"] if " " in k and g["_n"][k] >= 0.5 * lead]
+            if " " not in g["label"] and phrases:
+                g["label"] = max(phrases, key=lambda k: (g["_n"][k], k))
+            del g["_n"]
             g["quotes"] = _quotes(run, persona, g["keywords"], redactor, quotes)
             del g["_ids"]
         out[persona] = groups
