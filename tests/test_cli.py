@@ -24,8 +24,15 @@ def test_demo_then_build_prints_the_report_path(tmp_path: Path) -> None:
         assert (tmp_path / "shop" / "data" / name).is_file()
     assert list((tmp_path / "shop" / "data" / "ga4").glob("*.ndjson"))
     assert (tmp_path / "shop" / "ground_truth.csv").is_file()
+    # one bad date: the row is kept as a reject and reported, and the build goes on
+    reviews = tmp_path / "shop" / "data" / "judgeme_reviews.csv"
+    rows = reviews.read_text().splitlines(keepends=True)
+    rows[3] = rows[3].replace(" UTC,", " soon,", 1)
+    reviews.write_text("".join(rows))
     r = cli("build", "--config", "shop/personacraft.toml", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
+    assert "1 rejected" in r.stderr
+    assert "first: judgeme_reviews.csv line 4, column 'review_date'" in r.stderr
     report = Path(r.stdout.strip().splitlines()[-1])
     assert report == tmp_path / "shop" / "out" / "report" / "index.html" and report.is_file()
     assert "Traceback" not in r.stderr

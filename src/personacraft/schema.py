@@ -140,6 +140,9 @@ REJECTS: dict[str, str] = {
 # Rows read per source file (a blank line is not a row), for the accounting.
 READ_COUNTS: dict[str, str] = {"source": "VARCHAR", "file": "VARCHAR", "n": "BIGINT"}
 
+# The raw ingested tables of a run: one per source file, every cell as read, with ``_line``.
+RAW_FILES: dict[str, str] = {"table_name": "VARCHAR", "source": "VARCHAR", "kind": "VARCHAR", "file": "VARCHAR"}
+
 PERSONA_TYPES = ("buyer", "decision_maker", "influencer", "end_user", "mixed")
 
 

@@ -46,6 +46,13 @@ def build(
     for a in result.accounting:
         for reason, n in list(a.reasons.items())[:3]:
             console.print(f"  [yellow]{a.source}[/yellow]: {n:,} rejected: {reason}")
+        if a.examples:
+            ex = a.examples[0]
+            console.print(
+                f"    first: {Path(str(ex['file'])).name} line {ex['line']}, column {ex['column_name']!r}: "
+                f"{ex['value']!r} {ex['reason']}  (all rejects: accounting.json and the run's rejects table)",
+                soft_wrap=True,
+            )
     ps = result.personas
     console.print(
         f"[bold green]Built run {result.run_id}[/bold green] in {time.perf_counter() - started:.1f} s: "

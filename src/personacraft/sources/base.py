@@ -188,6 +188,13 @@ class Source(ABC):
         return acc
 
     # -- shared reading machinery ---------------------------------------------------------
+    def keep_raw(self, run: Run, path: Path) -> str:
+        """Register and name the run's raw table for one file: ``raw_<kind>_<n>``."""
+        n = int(run.scalar(f"SELECT count(*) FROM {run.t('raw_files')} WHERE kind = ?", [self.kind]) or 0)
+        name = f"raw_{self.kind}_{n + 1}"
+        run.execute(f"INSERT INTO {run.t('raw_files')} VALUES (?, ?, ?, ?)", [name, self.label, self.kind, str(path)])
+        return run.t(name)
+
     def note_read(self, run: Run, path: Path, n: int) -> None:
         run.execute(f"INSERT INTO {run.t('read_counts')} VALUES (?, ?, ?)", [self.label, str(path), n])
 
@@ -271,13 +278,16 @@ class Source(ABC):
             bad_why = "CASE " + " ".join(f"WHEN {cond} THEN {lit(p)}" for cond, _, _, p in checks) + " END"
         else:
             bad_col = bad_val = bad_why = "NULL"
+        # keep the rows as read (all text, with their line) in the run: the raw ingested table
+        kept = self.keep_raw(run, path)
         run.execute(
-            f"CREATE OR REPLACE TEMP TABLE {stage} AS "
-            f"WITH r AS (SELECT rowid AS _k, * FROM {raw}), "
-            f"p AS (SELECT r._k + 2 + coalesce(j.shift, 0) AS _line, {bad_col} AS _bad_col, "
-            f"{bad_val} AS _bad_val, {bad_why} AS _bad_why, {parsed} "
-            f"FROM r ASOF LEFT JOIN _rej_lines j ON r._k + 2 >= j.slot) "
-            f"SELECT * FROM p"
+            f"CREATE TABLE {kept} AS SELECT r._k + 2 + coalesce(j.shift, 0) AS _line, r.* EXCLUDE (_k) "
+            f"FROM (SELECT rowid AS _k, * FROM {raw}) r ASOF LEFT JOIN _rej_lines j ON r._k + 2 >= j.slot "
+            "ORDER BY _line"
+        )
+        run.execute(
+            f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT _line, {bad_col} AS _bad_col, "
+            f"{bad_val} AS _bad_val, {bad_why} AS _bad_why, {parsed} FROM {kept}"
         )
         run.execute(
             f"INSERT INTO {run.t('rejects')} SELECT ?, ?, _line, _bad_col, _bad_val, _bad_why, NULL "

@@ -46,9 +46,12 @@ class GA4BigQuery(Source):
             f"{lit(str(path))}, columns = {{'j': 'VARCHAR'}}, header = false, delim = '\\x1e', "
             "quote = '', escape = '', auto_detect = false, strict_mode = false)"
         )
-        run.execute("CREATE OR REPLACE TEMP TABLE _lines AS SELECT rowid + 1 AS _line, j FROM _lines_raw")
+        kept = self.keep_raw(run, path)
+        run.execute(f"CREATE TABLE {kept} AS SELECT rowid + 1 AS _line, j FROM _lines_raw")
         run.execute("DROP TABLE _lines_raw")
-        run.execute("DELETE FROM _lines WHERE j IS NULL OR trim(j) = ''")
+        run.execute(
+            f"CREATE OR REPLACE TEMP TABLE _lines AS SELECT * FROM {kept} WHERE nullif(trim(j), '') IS NOT NULL"
+        )
         self.note_read(run, path, int(run.scalar("SELECT count(*) FROM _lines") or 0))
         self.reject_where(run, path, "_lines", "NOT json_valid(j)", "", "left(j, 200)", "'is not valid JSON'")
         run.execute(
