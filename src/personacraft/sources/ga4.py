@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from personacraft.sources.base import Source, lit, register
+from personacraft.sources.base import Source, register
+from personacraft.sources.columns import lit
+from personacraft.sources.reading import insert, keep_raw, note_read, reject_where
 from personacraft.store import Run
 
 # The part of the export schema we read; json_transform ignores everything else.
@@ -46,19 +48,20 @@ class GA4BigQuery(Source):
             f"{lit(str(path))}, columns = {{'j': 'VARCHAR'}}, header = false, delim = '\\x1e', "
             "quote = '', escape = '', auto_detect = false, strict_mode = false)"
         )
-        kept = self.keep_raw(run, path)
+        kept = keep_raw(self, run, path)
         run.execute(f"CREATE TABLE {kept} AS SELECT rowid + 1 AS _line, j FROM _lines_raw")
         run.execute("DROP TABLE _lines_raw")
         run.execute(
             f"CREATE OR REPLACE TEMP TABLE _lines AS SELECT * FROM {kept} WHERE nullif(trim(j), '') IS NOT NULL"
         )
-        self.note_read(run, path, int(run.scalar("SELECT count(*) FROM _lines") or 0))
-        self.reject_where(run, path, "_lines", "NOT json_valid(j)", "", "left(j, 200)", "'is not valid JSON'")
+        note_read(self, run, path, int(run.scalar("SELECT count(*) FROM _lines") or 0))
+        reject_where(self, run, path, "_lines", "NOT json_valid(j)", "", "left(j, 200)", "'is not valid JSON'")
         run.execute(
             "CREATE OR REPLACE TEMP TABLE _stage AS SELECT _line, j, "
             f"json_transform(j, '{EVENT_SCHEMA}') AS e FROM _lines"
         )
-        self.reject_where(
+        reject_where(
+            self,
             run,
             path,
             "_stage",
@@ -67,7 +70,8 @@ class GA4BigQuery(Source):
             "e.event_timestamp",
             "'is not a whole number of microseconds since 1970 (expected e.g. 1718000000000000)'",
         )
-        self.reject_where(
+        reject_where(
+            self,
             run,
             path,
             "_stage",
@@ -76,7 +80,8 @@ class GA4BigQuery(Source):
             "left(j, 200)",
             "'has no event_name or user_pseudo_id'",
         )
-        self.insert(
+        insert(
+            self,
             run,
             "events",
             path,

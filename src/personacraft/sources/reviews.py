@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from personacraft.errors import MissingColumnError
-from personacraft.sources.base import Col, Source, csv_header, register
+from personacraft.sources.base import Source, register
+from personacraft.sources.columns import Col
+from personacraft.sources.reading import csv_header, insert, read_csv, reject_where
 from personacraft.store import Run
 
 DATE_FORMATS = (
@@ -67,13 +69,14 @@ class Reviews(Source):
             "id": Col(),
         }
         specs = {col: types[role] for role, col in roles.items() if col is not None}
-        self.read_csv(run, path, specs, stage="_stage")
+        read_csv(self, run, path, specs, stage="_stage")
 
         def col(role: str) -> str:
             name = roles[role]
             return "NULL" if name is None else '"' + name.replace('"', '""') + '"'
 
-        self.reject_where(
+        reject_where(
+            self,
             run,
             path,
             "_stage",
@@ -82,7 +85,8 @@ class Reviews(Source):
             "NULL",
             "'has no review text, title or rating'",
         )
-        self.insert(
+        insert(
+            self,
             run,
             "texts",
             path,

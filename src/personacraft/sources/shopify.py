@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import ClassVar
 
 from personacraft.errors import MissingColumnError
-from personacraft.sources.base import Col, Source, csv_header, register
+from personacraft.sources.base import Source, register
+from personacraft.sources.columns import Col
+from personacraft.sources.reading import csv_header, insert, read_csv, reject_where
 from personacraft.store import Run
 
 TS_FORMATS = (
@@ -61,8 +63,9 @@ class ShopifyCustomers(Source):
         header = csv_header(run, path)
         if not any(c in header for c in self.REQUIRED_ANY):
             raise MissingColumnError(path, list(self.REQUIRED_ANY), header, self.kind)
-        self.read_csv(run, path, self.SPECS, stage="_stage", aliases=self.ALIASES)
-        self.reject_where(
+        read_csv(self, run, path, self.SPECS, stage="_stage", aliases=self.ALIASES)
+        reject_where(
+            self,
             run,
             path,
             "_stage",
@@ -71,7 +74,8 @@ class ShopifyCustomers(Source):
             "NULL",
             "'has no Email, Customer ID or Phone to identify the customer'",
         )
-        self.insert(
+        insert(
+            self,
             run,
             "customers",
             path,
@@ -124,14 +128,15 @@ class ShopifyOrders(Source):
     }
 
     def load_file(self, run: Run, path: Path) -> None:
-        self.read_csv(run, path, self.SPECS, stage="_stage")
+        read_csv(self, run, path, self.SPECS, stage="_stage")
         # the first row of an order carries the order fields; later rows only the line
         heads = (
             'SELECT * FROM _stage WHERE "Total" IS NOT NULL OR "Financial Status" IS NOT NULL '
             'QUALIFY row_number() OVER (PARTITION BY "Name" ORDER BY _line) = 1'
         )
         run.execute(f"CREATE OR REPLACE TEMP TABLE _heads AS {heads}")
-        self.reject_where(
+        reject_where(
+            self,
             run,
             path,
             "_stage",
@@ -141,7 +146,8 @@ class ShopifyOrders(Source):
             "'is empty on the first row of the order; an order needs its date'",
         )
         run.execute(f"CREATE OR REPLACE TEMP TABLE _heads AS {heads}")
-        self.reject_where(
+        reject_where(
+            self,
             run,
             path,
             "_stage",
@@ -150,7 +156,8 @@ class ShopifyOrders(Source):
             '"Name"',
             "'belongs to an order whose first row (with its Total) is missing or was rejected'",
         )
-        self.insert(
+        insert(
+            self,
             run,
             "orders",
             path,
@@ -170,7 +177,8 @@ class ShopifyOrders(Source):
             "_heads",
         )
         # a product title is "Product - Variant"; the product family is the part before
-        self.insert(
+        insert(
+            self,
             run,
             "order_lines",
             path,

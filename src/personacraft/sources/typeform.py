@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from personacraft.sources.base import Col, Source, csv_header, lit, q, register
+from personacraft.sources.base import Source, register
+from personacraft.sources.columns import Col, lit, q
+from personacraft.sources.reading import csv_header, insert, read_csv, reject_where
 from personacraft.store import Run
 
 # Columns Typeform adds to every export; everything else is a question or hidden field.
@@ -45,9 +47,9 @@ class Typeform(Source):
         specs |= {h: Col() for h in questions}
         if email_field:
             specs[email_field] = Col()
-        self.read_csv(run, path, specs, stage="_stage")
+        read_csv(self, run, path, specs, stage="_stage")
         any_answer = " OR ".join(f"{q(h)} IS NOT NULL" for h in questions) or "FALSE"
-        self.reject_where(run, path, "_stage", f"NOT ({any_answer})", "#", '"#"', "'response has no answers'")
+        reject_where(self, run, path, "_stage", f"NOT ({any_answer})", "#", '"#"', "'response has no answers'")
         email = q(email_field) if email_field else "NULL"
         if not questions:
             return
@@ -56,7 +58,8 @@ class Typeform(Source):
             f"{lit(h)} AS question, {q(h)} AS answer FROM _stage WHERE {q(h)} IS NOT NULL"
             for h in questions
         )
-        self.insert(
+        insert(
+            self,
             run,
             "survey_answers",
             path,

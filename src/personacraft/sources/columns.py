@@ -1,0 +1,83 @@
+"""Column specs: how a vendor column is parsed, checked and named in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def q(name: str) -> str:
+    """Quote an identifier (a vendor column name may hold any character)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    """Quote a string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Col:
+    """How one vendor column is parsed and checked.
+
+    ``type`` is one of text, int, number, money, timestamp, date, bool. ``formats`` are
+    strptime formats tried in order for timestamps and dates. A spec named
+    ``"Column@variant"`` parses ``Column`` a second way (e.g. local time) without
+    checking it again.
+    """
+
+    type: str = "text"
+    required: bool = False  # the column must exist and every value be non-empty
+    present: bool = False  # the column must exist (values may be empty)
+    formats: tuple[str, ...] = ()
+    example: str = ""
+    local: bool = False  # timestamps: keep the wall-clock time, drop the UTC offset
+
+    def parse(self, raw: str) -> str:
+        """SQL expression that parses the text expression ``raw`` (NULL when it fails)."""
+        t = f"nullif(trim({raw}), '')"
+        if self.local:
+            t = f"regexp_replace({t}, '\\s*([+-][0-9]{{2}}:?[0-9]{{2}}|Z|UTC)$', '')"
+        if self.type == "text":
+            return t
+        if self.type == "int":
+            return f"try_cast(replace({t}, ',', '') AS BIGINT)"
+        if self.type == "number":
+            return f"try_cast({t} AS DOUBLE)"
+        if self.type == "money":
+            return money_sql(t)
+        if self.type in ("timestamp", "date"):
+            tries = (
+                ", ".join(f"try_strptime({t}, {lit(f)})::TIMESTAMP" for f in self.formats)
+                or f"try_cast({t} AS TIMESTAMP)"
+            )
+            expr = f"coalesce({tries})" if self.formats else tries
+            return f"CAST({expr} AS DATE)" if self.type == "date" else expr
+        if self.type == "bool":
+            return (
+                f"CASE WHEN lower({t}) IN ('true', 'yes', 'y', '1', 'subscribed') THEN TRUE "
+                f"WHEN lower({t}) IN ('false', 'no', 'n', '0', 'not_subscribed', "
+                f"'unsubscribed', 'pending') THEN FALSE END"
+            )
+        raise ValueError(f"unknown column type {self.type!r}")
+
+    def problem(self) -> str:
+        what = {
+            "int": "a whole number",
+            "number": "a number",
+            "money": "an amount of money",
+            "timestamp": "a date and time",
+            "date": "a date",
+            "bool": "a yes/no value",
+        }.get(self.type, "text")
+        hint = f" (expected e.g. {self.example})" if self.example else ""
+        return f"is not {what}{hint}"
+
+
+def money_sql(t: str) -> str:
+    """Parse '$1,234.50', '1.234,50 €', '-12.3' and '1234' as DOUBLE."""
+    s = f"regexp_replace({t}, '[^0-9,.\\-]', '', 'g')"
+    return (
+        f"CASE WHEN regexp_matches({s}, '^-?[0-9.]*,[0-9]{{1,2}}$') "
+        f"THEN try_cast(replace(replace({s}, '.', ''), ',', '.') AS DOUBLE) "
+        f"WHEN regexp_matches({t}, '[0-9]') THEN try_cast(replace({s}, ',', '') AS DOUBLE) END"
+    )
