@@ -156,6 +156,11 @@ class Run:
     def con(self) -> duckdb.DuckDBPyConnection:
         return self.ws.con
 
+    @property
+    def scratch(self) -> Path:
+        """A folder for this run's temporary files, next to the workspace."""
+        return self.ws.path.parent / "tmp" / self.schema
+
     def t(self, name: str) -> str:
         """The qualified name of a table of this run."""
         return f'{self.schema}."{_ident(name)}"'

@@ -31,6 +31,7 @@ class Accounting:
     rejected: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     examples: list[dict[str, Any]] = field(default_factory=list)
+    encodings: dict[str, str] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -51,6 +52,7 @@ class Accounting:
             "balanced": self.balanced,
             "reasons": self.reasons,
             "examples": self.examples,
+            "encodings": self.encodings,
         }
 
 
@@ -65,6 +67,8 @@ class Source(ABC):
         self.config = config
         self.files = list(files)
         self.label = config.name or f"{config.kind}:{Path(config.path).name}"
+        # while a file is loaded: the path DuckDB reads for it and its original encoding
+        self.reading: dict[Path, tuple[Path, str]] = {}
 
     @abstractmethod
     def load_file(self, run: Run, path: Path) -> None:
@@ -72,11 +76,19 @@ class Source(ABC):
 
     def load(self, run: Run) -> Accounting:
         """Read every file, then count what went where."""
+        from personacraft.sources.reading import text_copy
+
         acc = Accounting(self.label, self.kind, [str(p) for p in self.files])
         for path in self.files:
             if path.stat().st_size == 0:
                 continue
-            self.load_file(run, path)
+            with text_copy(path, run.scratch) as readable:
+                self.reading[path] = readable
+                try:
+                    self.load_file(run, path)
+                finally:
+                    del self.reading[path]
+            acc.encodings[str(path)] = readable[1]
         return self.account(run, acc)
 
     def account(self, run: Run, acc: Accounting) -> Accounting:

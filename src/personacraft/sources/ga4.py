@@ -6,7 +6,7 @@ from pathlib import Path
 
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import lit
-from personacraft.sources.reading import insert, keep_raw, note_read, reject_where
+from personacraft.sources.reading import insert, read_json_lines, reject_where
 from personacraft.store import Run
 
 # The part of the export schema we read; json_transform ignores everything else.
@@ -42,20 +42,7 @@ class GA4BigQuery(Source):
 
     def load_file(self, run: Run, path: Path) -> None:
         ns = str(self.config.options.get("user_id_namespace", "ga4"))
-        # one text cell per physical line, so rowid + 1 is the line number
-        run.execute(
-            "CREATE OR REPLACE TEMP TABLE _lines_raw AS SELECT j FROM read_csv("
-            f"{lit(str(path))}, columns = {{'j': 'VARCHAR'}}, header = false, delim = '\\x1e', "
-            "quote = '', escape = '', auto_detect = false, strict_mode = false)"
-        )
-        kept = keep_raw(self, run, path)
-        run.execute(f"CREATE TABLE {kept} AS SELECT rowid + 1 AS _line, j FROM _lines_raw")
-        run.execute("DROP TABLE _lines_raw")
-        run.execute(
-            f"CREATE OR REPLACE TEMP TABLE _lines AS SELECT * FROM {kept} WHERE nullif(trim(j), '') IS NOT NULL"
-        )
-        note_read(self, run, path, int(run.scalar("SELECT count(*) FROM _lines") or 0))
-        reject_where(self, run, path, "_lines", "NOT json_valid(j)", "", "left(j, 200)", "'is not valid JSON'")
+        read_json_lines(self, run, path, stage="_lines")
         run.execute(
             "CREATE OR REPLACE TEMP TABLE _stage AS SELECT _line, j, "
             f"json_transform(j, '{EVENT_SCHEMA}') AS e FROM _lines"

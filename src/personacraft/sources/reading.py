@@ -8,7 +8,9 @@ in Python. Line numbers count records the way a spreadsheet shows them (header =
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import codecs
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,58 @@ from personacraft.store import Run
 
 if TYPE_CHECKING:
     from personacraft.sources.base import Source
+
+
+SNIFF_BYTES = 1 << 22
+
+
+def detect_encoding(path: Path) -> str:
+    """utf-8 (with or without BOM), utf-16 (by its BOM), else cp1252 or latin-1."""
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3 and len(head) == SNIFF_BYTES:
+            return "utf-8"  # the sample ends inside a character
+    try:
+        head.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+@contextmanager
+def text_copy(path: Path, scratch: Path) -> Iterator[tuple[Path, str]]:
+    """A file DuckDB can read, and the file's original encoding.
+
+    UTF-8 and UTF-16 are read in place; a cp1252 or latin-1 file (an Excel re-save) is
+    transcoded to UTF-8 in ``scratch`` in streamed chunks, keeping its lines as they are.
+    """
+    encoding = detect_encoding(path)
+    if encoding in ("utf-8", "utf-16"):
+        yield path, encoding
+        return
+    scratch.mkdir(parents=True, exist_ok=True)
+    target = scratch / f"{path.stem}.utf8{path.suffix}"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        for chunk in iter(lambda: src.read(1 << 22), b""):
+            dst.write(decoder.decode(chunk))
+        dst.write(decoder.decode(b"", final=True))
+    try:
+        yield target, encoding
+    finally:
+        target.unlink(missing_ok=True)
+
+
+def duck_path(src: Source, path: Path) -> tuple[str, str]:
+    """The SQL literal of the file DuckDB reads for ``path``, and DuckDB's encoding option."""
+    readable, encoding = src.reading.get(path, (path, "utf-8"))
+    return lit(str(readable)), ("utf-16" if encoding == "utf-16" else "utf-8")
 
 
 def keep_raw(src: Source, run: Run, path: Path) -> str:
@@ -47,24 +101,26 @@ def read_csv(
     added as NULL unless required. ``aliases`` maps a spec name to other names the
     vendor has used for it (older export layouts).
     """
-    header = csv_header(run, path)
-    rename: dict[str, str] = {}
+    header = csv_header(src, run, path)
+    by_lower = {h.strip().lower(): h for h in reversed(header)}
+    rename: dict[str, str] = {}  # spec name -> the header's spelling of it
     for name in specs:
-        if name in header:
-            continue
-        for alt in (aliases or {}).get(name, ()):
-            if alt in header:
-                rename[name] = alt
+        base = name.split("@", 1)[0]
+        for candidate in (base, *(aliases or {}).get(base, ())):
+            found = candidate if candidate in header else by_lower.get(candidate.strip().lower())
+            if found is not None:
+                rename[name] = found
                 break
-    missing = [n for n, c in specs.items() if (c.required or c.present) and n not in header and n not in rename]
+    missing = [n for n, c in specs.items() if (c.required or c.present) and n not in rename]
     if missing:
         raise MissingColumnError(path, missing, header, src.kind)
     raw = f"_raw_{stage}"
     run.execute("DROP TABLE IF EXISTS _rej_errors")
     run.execute("DROP TABLE IF EXISTS _rej_scans")
+    file_sql, encoding = duck_path(src, path)
     run.execute(
-        f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_csv({lit(str(path))}, "
-        "header = true, all_varchar = true, store_rejects = true, "
+        f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_csv({file_sql}, "
+        f"header = true, all_varchar = true, encoding = '{encoding}', store_rejects = true, "
         "rejects_table = '_rej_errors', rejects_scan = '_rej_scans', "
         "strict_mode = true, parallel = true)"
     )
@@ -88,12 +144,7 @@ def read_csv(
     )
 
     def src_col(name: str) -> str:
-        name = name.split("@", 1)[0]
-        if name in header:
-            return q(name)
-        if name in rename:
-            return q(rename[name])
-        return "NULL::VARCHAR"
+        return q(rename[name]) if name in rename else "NULL::VARCHAR"
 
     parsed = ", ".join(f"{c.parse(src_col(n))} AS {q(n)}" for n, c in specs.items())
     checks = []
@@ -154,11 +205,33 @@ def insert(src: Source, run: Run, table: str, path: Path, select: Mapping[str, s
     )
 
 
-def csv_header(run: Run, path: Path) -> list[str]:
-    """The column names of a delimited file, as DuckDB's sniffer reads them."""
+def read_json_lines(src: Source, run: Run, path: Path, *, stage: str) -> None:
+    """Read newline-delimited JSON into ``stage`` (``_line``, ``j``): one valid object per line.
+
+    Blank lines are not rows; a line that is not valid JSON is a reject with its line.
+    """
+    file_sql, encoding = duck_path(src, path)
+    # one text cell per physical line (no delimiter or quote can split it), so rowid + 1 is the line
+    run.execute(
+        f"CREATE OR REPLACE TEMP TABLE _lines_raw AS SELECT j FROM read_csv({file_sql}, columns = {{'j': 'VARCHAR'}}, "
+        f"header = false, delim = '\\x1e', quote = '', escape = '', encoding = '{encoding}', auto_detect = false, "
+        "strict_mode = false)"
+    )
+    kept = keep_raw(src, run, path)
+    run.execute(f"CREATE TABLE {kept} AS SELECT rowid + 1 AS _line, j FROM _lines_raw")
+    run.execute("DROP TABLE _lines_raw")
+    run.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT * FROM {kept} WHERE nullif(trim(j), '') IS NOT NULL")
+    note_read(src, run, path, int(run.scalar(f"SELECT count(*) FROM {stage}") or 0))
+    reject_where(src, run, path, stage, "NOT json_valid(j)", "", "left(j, 200)", "'is not valid JSON'")
+
+
+def csv_header(src: Source, run: Run, path: Path) -> list[str]:
+    """The column names of a delimited file, as DuckDB's sniffer reads them (duplicates get _1, _2 …)."""
+    file_sql, encoding = duck_path(src, path)
     try:
         cur = run.execute(
-            f"SELECT * FROM read_csv({lit(str(path))}, header = true, all_varchar = true, ignore_errors = true) LIMIT 0"
+            f"SELECT * FROM read_csv({file_sql}, header = true, all_varchar = true, encoding = '{encoding}', "
+            "ignore_errors = true) LIMIT 0"
         )
     except Exception as exc:  # duckdb raises several error types for unreadable files
         raise InputFormatError(path, f"cannot be read as a delimited text file: {exc}") from exc

@@ -56,7 +56,7 @@ class Reviews(Source):
     description = "Review exports (Judge.me; columns detected by name)."
 
     def load_file(self, run: Run, path: Path) -> None:
-        header = csv_header(run, path)
+        header = csv_header(self, run, path)
         roles = detect(header, dict(self.config.columns))
         if roles["body"] is None:
             raise MissingColumnError(path, ["body"], header, self.kind)

@@ -60,7 +60,7 @@ class ShopifyCustomers(Source):
     REQUIRED_ANY = ("Email", "Customer ID")
 
     def load_file(self, run: Run, path: Path) -> None:
-        header = csv_header(run, path)
+        header = csv_header(self, run, path)
         if not any(c in header for c in self.REQUIRED_ANY):
             raise MissingColumnError(path, list(self.REQUIRED_ANY), header, self.kind)
         read_csv(self, run, path, self.SPECS, stage="_stage", aliases=self.ALIASES)

@@ -36,7 +36,7 @@ class Typeform(Source):
     description = "Typeform responses CSV with the email as a hidden field."
 
     def load_file(self, run: Run, path: Path) -> None:
-        header = csv_header(run, path)
+        header = csv_header(self, run, path)
         opts = self.config.options
         email_field = opts.get("email_field") or next(
             (h for h in header if h.strip().lower() in ("email", "e-mail", "email address")), None
