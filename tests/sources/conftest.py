@@ -27,7 +27,9 @@ def load(tmp_path: Path) -> Iterator[Loader]:
         else:
             path.write_bytes(content)
         run = ws.new_run(config_hash="t", config={}, inputs=[], version="test")
-        src = make_source(SourceConfig(kind=kind, path=name, options=options), tmp_path)
+        table = options.pop("_table", None)
+        columns = options.pop("_columns", {})
+        src = make_source(SourceConfig(kind=kind, path=name, table=table, columns=columns, options=options), tmp_path)
         acc = src.load(run)
         assert acc.balanced, acc.to_dict()
         return acc, run

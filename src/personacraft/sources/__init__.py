@@ -1,6 +1,17 @@
 """Connectors: one module per vendor family; importing this package registers them all."""
 
-from personacraft.sources import ga4, reviews, shopify, typeform
+from personacraft.sources import ga4, generic, reviews, shopify, typeform
 from personacraft.sources.base import REGISTRY, Accounting, Source, fingerprint, make_source
 
-__all__ = ["REGISTRY", "Accounting", "Source", "fingerprint", "ga4", "make_source", "reviews", "shopify", "typeform"]
+__all__ = [
+    "REGISTRY",
+    "Accounting",
+    "Source",
+    "fingerprint",
+    "ga4",
+    "generic",
+    "make_source",
+    "reviews",
+    "shopify",
+    "typeform",
+]

@@ -70,6 +70,10 @@ class Source(ABC):
         # while a file is loaded: the path DuckDB reads for it and its original encoding
         self.reading: dict[Path, tuple[Path, str]] = {}
 
+    def feeds(self) -> tuple[str, ...]:
+        """The canonical tables this source writes to."""
+        return self.tables
+
     @abstractmethod
     def load_file(self, run: Run, path: Path) -> None:
         """Read one file into the canonical tables, keeping rejects (see module doc)."""
@@ -94,7 +98,7 @@ class Source(ABC):
     def account(self, run: Run, acc: Accounting) -> Accounting:
         """Fill the accounting from what landed in the canonical tables and the rejects."""
         src = "'" + self.label.replace("'", "''") + "'"
-        landed = " UNION ALL ".join(f"SELECT _file, _line FROM {run.t(t)} WHERE _source = {src}" for t in self.tables)
+        landed = " UNION ALL ".join(f"SELECT _file, _line FROM {run.t(t)} WHERE _source = {src}" for t in self.feeds())
         acc.accepted = int(run.scalar(f"SELECT count(*) FROM (SELECT DISTINCT _file, _line FROM ({landed}))") or 0)
         acc.rejected = int(
             run.scalar(

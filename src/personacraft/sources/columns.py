@@ -81,3 +81,40 @@ def money_sql(t: str) -> str:
         f"THEN try_cast(replace(replace({s}, '.', ''), ',', '.') AS DOUBLE) "
         f"WHEN regexp_matches({t}, '[0-9]') THEN try_cast(replace({s}, ',', '') AS DOUBLE) END"
     )
+
+
+# Formats tried for timestamps of files whose vendor format is not known. Day-first and
+# month-first dates are told apart per column by the values themselves (sniff_dates).
+ISO_FORMATS = (
+    "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S %z",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S.%fZ",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d",
+)
+DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
+MONTH_FIRST = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%m/%d/%Y")
+ANY_DATE = ISO_FORMATS + DAY_FIRST + MONTH_FIRST
+
+
+def for_type(duck_type: str) -> Col:
+    """The spec that reads a text cell into a canonical column of this DuckDB type."""
+    if duck_type == "TIMESTAMP":
+        return Col("timestamp", formats=ANY_DATE, example="2025-02-28 13:05:00")
+    if duck_type == "DATE":
+        return Col("date", formats=ANY_DATE, example="2025-02-28")
+    if duck_type == "DOUBLE":
+        return Col("money", example="1234.50")
+    if duck_type in ("INTEGER", "BIGINT"):
+        return Col("int", example="42")
+    if duck_type == "BOOLEAN":
+        return Col("bool", example="true")
+    return Col()

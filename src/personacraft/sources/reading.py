@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,8 +103,18 @@ def read_csv(
     vendor has used for it (older export layouts).
     """
     header = csv_header(src, run, path)
+    rename = resolve_columns(src, path, header, specs, aliases)
+    kept = structural_csv(src, run, path)
+    value_pass(src, run, path, kept, rename, specs, stage=stage)
+    return header
+
+
+def resolve_columns(
+    src: Source, path: Path, header: list[str], specs: Mapping[str, Col], aliases: Mapping[str, Sequence[str]] | None
+) -> dict[str, str]:
+    """Map each spec name to the file's spelling of it (exact, then any case, then aliases)."""
     by_lower = {h.strip().lower(): h for h in reversed(header)}
-    rename: dict[str, str] = {}  # spec name -> the header's spelling of it
+    rename: dict[str, str] = {}
     for name in specs:
         base = name.split("@", 1)[0]
         for candidate in (base, *(aliases or {}).get(base, ())):
@@ -114,12 +125,19 @@ def read_csv(
     missing = [n for n, c in specs.items() if (c.required or c.present) and n not in rename]
     if missing:
         raise MissingColumnError(path, missing, header, src.kind)
-    raw = f"_raw_{stage}"
+    return rename
+
+
+def structural_csv(src: Source, run: Run, path: Path) -> str:
+    """Read every cell as text; keep misshapen rows as rejects; return the kept raw table.
+
+    The kept table (``raw_<kind>_<n>`` in the run) holds each row as read, with ``_line``.
+    """
     run.execute("DROP TABLE IF EXISTS _rej_errors")
     run.execute("DROP TABLE IF EXISTS _rej_scans")
     file_sql, encoding = duck_path(src, path)
     run.execute(
-        f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_csv({file_sql}, "
+        f"CREATE OR REPLACE TEMP TABLE _raw_csv AS SELECT * FROM read_csv({file_sql}, "
         f"header = true, all_varchar = true, encoding = '{encoding}', store_rejects = true, "
         "rejects_table = '_rej_errors', rejects_scan = '_rej_scans', "
         "strict_mode = true, parallel = true)"
@@ -133,7 +151,7 @@ def read_csv(
         [src.label, str(path)],
     )
     n_struct = int(run.scalar("SELECT count(DISTINCT line) FROM _rej_errors") or 0)
-    n_ok = int(run.scalar(f"SELECT count(*) FROM {raw}") or 0)
+    n_ok = int(run.scalar("SELECT count(*) FROM _raw_csv") or 0)
     note_read(src, run, path, n_ok + n_struct)
     # line of each accepted record = 2 + its index + structural rejects before it
     run.execute(
@@ -142,6 +160,41 @@ def read_csv(
         "row_number() OVER (ORDER BY line) AS shift "
         "FROM (SELECT DISTINCT line FROM _rej_errors)) GROUP BY slot"
     )
+    kept = keep_raw(src, run, path)
+    run.execute(
+        f"CREATE TABLE {kept} AS SELECT r._k + 2 + coalesce(j.shift, 0) AS _line, r.* EXCLUDE (_k) "
+        "FROM (SELECT rowid AS _k, * FROM _raw_csv) r ASOF LEFT JOIN _rej_lines j ON r._k + 2 >= j.slot "
+        "ORDER BY _line"
+    )
+    run.execute("DROP TABLE _raw_csv")
+    return kept
+
+
+def sniff_dates(run: Run, table: str, column: str, col: Col) -> Col:
+    """Keep day-first or month-first formats, whichever parses more of the column's values."""
+    day = [f for f in col.formats if f.startswith(("%d/", "%d.", "%d-"))]
+    month = [f for f in col.formats if f.startswith("%m/")]
+    if not day or not month:
+        return col
+    v = f"nullif(trim({q(column)}), '')"
+
+    def hits(fmts: list[str]) -> str:
+        return "count(coalesce(" + ", ".join(f"try_strptime({v}, {lit(f)})" for f in fmts) + "))"
+
+    row = run.execute(f"SELECT {hits(day)}, {hits(month)} FROM {table}").fetchone()
+    n_day, n_month = (int(row[0]), int(row[1])) if row else (0, 0)
+    drop = set(month) if n_day > n_month else set(day)
+    return replace(col, formats=tuple(f for f in col.formats if f not in drop))
+
+
+def value_pass(
+    src: Source, run: Run, path: Path, kept: str, rename: Mapping[str, str], specs: Mapping[str, Col], *, stage: str
+) -> None:
+    """Parse the typed columns of ``kept`` into ``stage``; rows whose value does not parse are rejects."""
+    specs = {
+        n: sniff_dates(run, kept, rename[n], c) if c.type in ("timestamp", "date") and n in rename else c
+        for n, c in specs.items()
+    }
 
     def src_col(name: str) -> str:
         return q(rename[name]) if name in rename else "NULL::VARCHAR"
@@ -163,13 +216,6 @@ def read_csv(
         bad_why = "CASE " + " ".join(f"WHEN {cond} THEN {lit(p)}" for cond, _, _, p in checks) + " END"
     else:
         bad_col = bad_val = bad_why = "NULL"
-    # keep the rows as read (all text, with their line) in the run: the raw ingested table
-    kept = keep_raw(src, run, path)
-    run.execute(
-        f"CREATE TABLE {kept} AS SELECT r._k + 2 + coalesce(j.shift, 0) AS _line, r.* EXCLUDE (_k) "
-        f"FROM (SELECT rowid AS _k, * FROM {raw}) r ASOF LEFT JOIN _rej_lines j ON r._k + 2 >= j.slot "
-        "ORDER BY _line"
-    )
     run.execute(
         f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT _line, {bad_col} AS _bad_col, "
         f"{bad_val} AS _bad_val, {bad_why} AS _bad_why, {parsed} FROM {kept}"
@@ -180,8 +226,6 @@ def read_csv(
         [src.label, str(path)],
     )
     run.execute(f"DELETE FROM {stage} WHERE _bad_col IS NOT NULL")
-    run.execute(f"DROP TABLE {raw}")
-    return header
 
 
 def reject_where(

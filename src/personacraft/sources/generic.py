@@ -1,0 +1,145 @@
+"""Any other file: csv, parquet or jsonl, with the canonical table it feeds and a column map.
+
+```toml
+[[sources]]
+kind = "csv"
+path = "data/sales.csv"
+table = "orders"
+[sources.columns]          # canonical column = column in the file
+customer_id = "Customer ID"
+ordered_at = "Purchase Date"
+amount = "Total Price"
+```
+
+Without ``[sources.columns]``, file columns named like canonical columns (any case) are
+used. Values are parsed by the canonical column's type; dates in any common format.
+For parquet, ``line`` in rejects is the row number (1 = first row).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from personacraft.errors import ConfigError, MissingColumnError
+from personacraft.schema import CANONICAL
+from personacraft.sources.base import Source, register
+from personacraft.sources.columns import for_type, lit, q
+from personacraft.sources.reading import (
+    csv_header,
+    insert,
+    keep_raw,
+    note_read,
+    read_json_lines,
+    structural_csv,
+    value_pass,
+)
+from personacraft.store import Run
+
+
+class Generic(Source):
+    """Shared by the generic kinds: the table, the column map and the specs it implies."""
+
+    tables = ()
+
+    @property
+    def table(self) -> str:
+        table = self.config.table
+        if not table or table not in CANONICAL:
+            raise ConfigError(
+                f'source "{self.label}": kind = "{self.kind}" needs table = one of {", ".join(CANONICAL)}.'
+            )
+        return table
+
+    def mapping(self, header: list[str]) -> dict[str, str]:
+        """canonical column -> file column."""
+        cols = CANONICAL[self.table]
+        given = dict(self.config.columns)
+        unknown = [c for c in given if c not in cols]
+        if unknown:
+            raise ConfigError(
+                f'source "{self.label}": [sources.columns] names {", ".join(unknown)}, which table '
+                f'"{self.table}" does not have. Its columns: {", ".join(cols)}.'
+            )
+        if given:
+            return given
+        lower = {h.lower(): h for h in header}
+        return {c: lower[c] for c in cols if c in lower}
+
+    def feeds(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    def land(self, run: Run, path: Path, kept: str, header: list[str]) -> None:
+        """Parse the mapped columns of ``kept`` and insert them into the canonical table."""
+        mapping = self.mapping(header)
+        if not mapping:
+            raise ConfigError(
+                f'source "{self.label}": no column of {path.name} matches table "{self.table}"; '
+                "map them in [sources.columns]."
+            )
+        by_lower = {h.strip().lower(): h for h in reversed(header)}
+        rename: dict[str, str] = {}
+        for canon, file_col in mapping.items():
+            found = file_col if file_col in header else by_lower.get(file_col.strip().lower())
+            if found is not None:
+                rename[canon] = found
+        missing = [f for c, f in mapping.items() if c not in rename]
+        if missing:
+            raise MissingColumnError(path, missing, header, self.kind)
+        types = CANONICAL[self.table]
+        specs = {canon: for_type(types[canon]) for canon in mapping}
+        value_pass(self, run, path, kept, rename, specs, stage="_stage")
+        insert(self, run, self.table, path, {canon: q(canon) for canon in mapping}, "_stage")
+
+
+@register
+class GenericCSV(Generic):
+    """A delimited text file (any delimiter, header on line 1)."""
+
+    kind = "csv"
+    description = "Any delimited file mapped onto a canonical table."
+
+    def load_file(self, run: Run, path: Path) -> None:
+        header = csv_header(self, run, path)
+        self.table  # noqa: B018 - fail early on a bad table
+        kept = structural_csv(self, run, path)
+        self.land(run, path, kept, header)
+
+
+@register
+class GenericParquet(Generic):
+    """A Parquet file; every column is read as text and parsed like a CSV cell."""
+
+    kind = "parquet"
+    description = "Any Parquet file mapped onto a canonical table."
+
+    def load_file(self, run: Run, path: Path) -> None:
+        self.table  # noqa: B018
+        kept = keep_raw(self, run, path)
+        run.execute(
+            f"CREATE TABLE {kept} AS SELECT row_number() OVER () AS _line, COLUMNS(*)::VARCHAR "
+            f"FROM read_parquet({lit(str(path))})"
+        )
+        note_read(self, run, path, int(run.scalar(f"SELECT count(*) FROM {kept}") or 0))
+        header = [d[0] for d in run.execute(f"SELECT * FROM {kept} LIMIT 0").description or []][1:]
+        self.land(run, path, kept, header)
+
+
+@register
+class GenericJSONL(Generic):
+    """Newline-delimited JSON objects; top-level keys are the columns (nested values as JSON text)."""
+
+    kind = "jsonl"
+    description = "Any JSON-lines file mapped onto a canonical table."
+
+    def load_file(self, run: Run, path: Path) -> None:
+        self.table  # noqa: B018
+        read_json_lines(self, run, path, stage="_lines")
+        keys = [r[0] for r in run.execute("SELECT DISTINCT unnest(json_keys(j)) FROM _lines ORDER BY 1").fetchall()]
+        cols = ", ".join(f"json_extract_string(j, {lit('$.' + json_key(k))}) AS {q(k)}" for k in keys)
+        run.execute(f"CREATE OR REPLACE TEMP TABLE _kept_json AS SELECT _line{', ' + cols if cols else ''} FROM _lines")
+        self.land(run, path, "_kept_json", keys)
+
+
+def json_key(key: str) -> str:
+    """A JSONPath member name, quoted when it is not a plain identifier."""
+    return key if key.isidentifier() else '"' + key.replace('"', '\\"') + '"'

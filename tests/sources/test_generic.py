@@ -1,0 +1,85 @@
+"""csv, parquet and jsonl with a table and a column map."""
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from personacraft.config import SourceConfig
+from personacraft.errors import ConfigError
+from personacraft.sources import make_source
+from personacraft.store import Workspace
+from tests.sources.conftest import Loader, rejects
+
+
+def test_csv_with_a_column_map_and_day_first_dates(load: Loader) -> None:
+    text = (
+        "Customer ID;Purchase Date;Total Price;Order\n"
+        "c1;31/01/2024 10:00;1.234,50;A1\n"
+        "c2;02/02/2024 11:30;12;A2\n"
+        "c3;not a date;5;A3\n"
+    )
+    acc, run = load_generic(
+        load,
+        "sales.csv",
+        text,
+        "orders",
+        {"customer_id": "Customer ID", "ordered_at": "Purchase Date", "amount": "Total Price", "order_id": "Order"},
+    )
+    assert (acc.read, acc.accepted, acc.rejected) == (3, 2, 1)
+    rows = run.dicts(f"SELECT customer_id, ordered_at, amount FROM {run.t('orders')} ORDER BY customer_id")
+    assert [(r["customer_id"], str(r["ordered_at"]), r["amount"]) for r in rows] == [
+        ("c1", "2024-01-31 10:00:00", 1234.5),
+        ("c2", "2024-02-02 11:30:00", 12.0),
+    ]
+    [r] = rejects(run)
+    assert (r["line"], r["column_name"], r["value"]) == (4, "ordered_at", "not a date")
+
+
+def load_generic(load: Loader, name: str, content: str | bytes, table: str, columns: dict[str, str]):  # type: ignore[no-untyped-def]
+    kind = name.rsplit(".", 1)[1]
+    return load(kind, name, content, _table=table, _columns=columns)
+
+
+def test_without_a_map_canonical_names_are_used(load: Loader) -> None:
+    text = "EMAIL,Question,answer,extra\na@x.com,Age?,25-34,z\n"
+    _, run = load_generic(load, "survey.csv", text, "survey_answers", {})
+    [row] = run.dicts(f"SELECT email, question, answer FROM {run.t('survey_answers')}")
+    assert row == {"email": "a@x.com", "question": "Age?", "answer": "25-34"}
+
+
+def test_jsonl_and_parquet(load: Loader, tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": "t1", "who": "a@x.com", "at": "2024-05-01T10:00:00Z", "text": "Slow app", "stars": 2}),
+        "{broken",
+        json.dumps({"id": "t2", "who": "b@x.com", "at": "2024-05-02", "text": "Fine", "stars": "x"}),
+    ]
+    cols = {"text_id": "id", "email": "who", "created_at": "at", "body": "text", "rating": "stars"}
+    acc, run = load_generic(load, "tickets.jsonl", "\n".join(lines) + "\n", "texts", cols)
+    assert (acc.read, acc.accepted, acc.rejected) == (3, 1, 2)
+    assert [(r["line"], r["column_name"]) for r in rejects(run)] == [(2, ""), (3, "rating")]
+    pq = tmp_path / "orders.parquet"
+    duckdb.sql(
+        "SELECT 'o' || i AS oid, 'c' || i AS cid, 10.5 * i AS total, DATE '2024-01-01' + i::INTEGER AS d "
+        "FROM range(3) t(i)"
+    ).write_parquet(str(pq))
+    acc, run = load_generic(
+        load,
+        "orders.parquet",
+        pq.read_bytes(),
+        "orders",
+        {"order_id": "oid", "customer_id": "cid", "amount": "total", "ordered_at": "d"},
+    )
+    assert (acc.read, acc.accepted, acc.rejected) == (3, 3, 0)
+    assert run.scalar(f"SELECT sum(amount) FROM {run.t('orders')}") == pytest.approx(31.5)
+
+
+def test_bad_table_or_column_map_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        run = ws.new_run(config_hash="t", config={}, inputs=[], version="t")
+        for table, cols, msg in [(None, {}, "needs table"), ("orders", {"price": "a"}, "does not have")]:
+            src = make_source(SourceConfig(kind="csv", path="x.csv", table=table, columns=cols), tmp_path)
+            with pytest.raises(ConfigError, match=msg):
+                src.load(run)
