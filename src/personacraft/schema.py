@@ -66,11 +66,14 @@ CANONICAL: dict[str, dict[str, str]] = {
     "subscriptions": {
         "subscription_id": "VARCHAR",
         "customer_id": "VARCHAR",
+        "email": "VARCHAR",
         "plan": "VARCHAR",
         "mrr": "DOUBLE",
         "started_at": "TIMESTAMP",
         "canceled_at": "TIMESTAMP",
         "status": "VARCHAR",
+        "trial_start": "TIMESTAMP",
+        "trial_end": "TIMESTAMP",
     },
     "deals": {
         "deal_id": "VARCHAR",

@@ -29,7 +29,7 @@ RECORD_KEYS: list[tuple[str, str, str, str]] = [
     ("texts", "customer_id", "email", "NULL"),
     ("survey_answers", "customer_id", "email", "NULL"),
     ("events", "customer_id", "NULL", "anonymous_id"),
-    ("subscriptions", "customer_id", "NULL", "NULL"),
+    ("subscriptions", "customer_id", "email", "NULL"),
     ("deal_contacts", "customer_id", "NULL", "NULL"),
 ]
 

@@ -15,7 +15,7 @@ SELECT customer_key, order_id, ordered_at,
        (coalesce(discount_amount, 0) > 0 OR nullif(trim(discount_code), '') IS NOT NULL) AS discounted
 FROM {orders}
 WHERE customer_key IS NOT NULL AND ordered_at IS NOT NULL
-  AND coalesce(lower(status), '') NOT IN ('cancelled', 'voided', 'refunded')
+  AND coalesce(lower(status), '') NOT IN ('cancelled', 'voided', 'refunded', 'failed')
 """
 
 # One row per customer with orders: value, frequency, habits, seasons.

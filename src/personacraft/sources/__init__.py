@@ -1,6 +1,6 @@
 """Connectors: one module per vendor family; importing this package registers them all."""
 
-from personacraft.sources import ga4, generic, reviews, shopify, typeform
+from personacraft.sources import ga4, generic, hubspot, reviews, shopify, stripe, typeform
 from personacraft.sources.base import REGISTRY, Accounting, Source, fingerprint, make_source
 
 __all__ = [
@@ -10,8 +10,10 @@ __all__ = [
     "fingerprint",
     "ga4",
     "generic",
+    "hubspot",
     "make_source",
     "reviews",
     "shopify",
+    "stripe",
     "typeform",
 ]

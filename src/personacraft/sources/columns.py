@@ -40,7 +40,9 @@ class Col:
         if self.type == "text":
             return t
         if self.type == "int":
-            return f"try_cast(replace({t}, ',', '') AS BIGINT)"
+            # CRMs write whole numbers as floats ("468.0"); a fraction is not a whole number
+            d = f"try_cast(replace({t}, ',', '') AS DOUBLE)"
+            return f"CASE WHEN {d} = floor({d}) THEN CAST({d} AS BIGINT) END"
         if self.type == "number":
             return f"try_cast({t} AS DOUBLE)"
         if self.type == "money":
