@@ -88,6 +88,7 @@ CANONICAL: dict[str, dict[str, str]] = {
     "events": {
         "customer_id": "VARCHAR",
         "anonymous_id": "VARCHAR",
+        "email": "VARCHAR",
         "occurred_at": "TIMESTAMP",
         "event_name": "VARCHAR",
         "session_id": "VARCHAR",
@@ -107,6 +108,8 @@ CANONICAL: dict[str, dict[str, str]] = {
         "rating": "DOUBLE",
         "title": "VARCHAR",
         "body": "VARCHAR",
+        "author_role": "VARCHAR",  # interviews: the interviewee's role, when tagged
+        "status": "VARCHAR",  # tickets and chats: open, solved …
     },
     "survey_answers": {
         "response_id": "VARCHAR",

@@ -28,7 +28,7 @@ RECORD_KEYS: list[tuple[str, str, str, str]] = [
     ("orders", "customer_id", "email", "NULL"),
     ("texts", "customer_id", "email", "NULL"),
     ("survey_answers", "customer_id", "email", "NULL"),
-    ("events", "customer_id", "NULL", "anonymous_id"),
+    ("events", "customer_id", "email", "anonymous_id"),
     ("subscriptions", "customer_id", "email", "NULL"),
     ("deal_contacts", "customer_id", "NULL", "NULL"),
 ]

@@ -1,6 +1,18 @@
 """Connectors: one module per vendor family; importing this package registers them all."""
 
-from personacraft.sources import ga4, generic, hubspot, reviews, shopify, stripe, typeform
+from personacraft.sources import (
+    ga4,
+    generic,
+    hubspot,
+    interviews,
+    reviews,
+    salesforce,
+    segment,
+    shopify,
+    stripe,
+    support,
+    surveys,
+)
 from personacraft.sources.base import REGISTRY, Accounting, Source, fingerprint, make_source
 
 __all__ = [
@@ -11,9 +23,13 @@ __all__ = [
     "ga4",
     "generic",
     "hubspot",
+    "interviews",
     "make_source",
     "reviews",
+    "salesforce",
+    "segment",
     "shopify",
     "stripe",
-    "typeform",
+    "support",
+    "surveys",
 ]

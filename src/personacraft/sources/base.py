@@ -61,6 +61,7 @@ class Source(ABC):
 
     kind: ClassVar[str]
     tables: ClassVar[tuple[str, ...]]  # canonical tables this kind feeds
+    footer: ClassVar[str | None] = None  # regex of trailing report lines that are not rows
     description: ClassVar[str] = ""
 
     def __init__(self, config: SourceConfig, files: Sequence[Path]) -> None:

@@ -36,7 +36,11 @@ class Col:
         """SQL expression that parses the text expression ``raw`` (NULL when it fails)."""
         t = f"nullif(trim({raw}), '')"
         if self.local:
-            t = f"regexp_replace({t}, '\\s*([+-][0-9]{{2}}:?[0-9]{{2}}|Z|UTC)$', '')"
+            # drop a zone suffix: " -0500", "+01:00", "Z", " UTC", " GMT+1", " GMT-04:00"
+            zone = (
+                r"(\s*(GMT|UTC)\s*[+-][0-9]{1,2}(:?[0-9]{2})?|\s+[+-][0-9]{4}|[+-][0-9]{2}:[0-9]{2}|\s*Z|\s+(GMT|UTC))$"
+            )
+            t = f"regexp_replace({t}, '{zone}', '')"
         if self.type == "text":
             return t
         if self.type == "int":
@@ -73,6 +77,11 @@ class Col:
         }.get(self.type, "text")
         hint = f" (expected e.g. {self.example})" if self.example else ""
         return f"is not {what}{hint}"
+
+
+def domain_sql(t: str) -> str:
+    """A bare host name from 'https://www.acme.io/', 'www.acme.io' or 'acme.io'."""
+    return f"nullif(lower(regexp_replace(trim({t}), '^([a-z]+://)?(www[.])?|/.*$', '', 'g')), '')"
 
 
 def money_sql(t: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from personacraft.sources.base import Source, register
-from personacraft.sources.columns import ANY_DATE, Col
+from personacraft.sources.columns import ANY_DATE, Col, domain_sql
 from personacraft.sources.reading import insert, read_csv, reject_where
 from personacraft.store import Run
 
@@ -156,7 +156,7 @@ class HubSpotCompanies(Source):
             {
                 "account_id": hs_id('"Record ID"'),
                 "name": '"Company name"',
-                "domain": "lower(regexp_replace(\"Company Domain Name\", '^https?://(www[.])?|/$', '', 'g'))",
+                "domain": domain_sql('"Company Domain Name"'),
                 "industry": '"Industry"',
                 "employees": '"Number of Employees"',
                 "annual_revenue": '"Annual Revenue"',

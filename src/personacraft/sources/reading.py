@@ -150,6 +150,17 @@ def structural_csv(src: Source, run: Run, path: Path) -> str:
         "FROM _rej_errors) WHERE rn = 1",
         [src.label, str(path)],
     )
+    if src.footer:
+        # report exports end with totals and notices: not rows, so neither read nor rejected
+        names = [d[0] for d in run.execute("SELECT * FROM _raw_csv LIMIT 0").description or []]
+        first = q(names[0])
+        run.execute(
+            f"DELETE FROM {run.t('rejects')} WHERE source = ? AND file = ? AND regexp_matches(raw, ?)",
+            [src.label, str(path), src.footer],
+        )
+        run.execute("DELETE FROM _rej_errors WHERE regexp_matches(csv_line, ?)", [src.footer])
+        rest = " AND ".join(f"{q(n)} IS NULL" for n in names[1:]) or "TRUE"
+        run.execute(f"DELETE FROM _raw_csv WHERE regexp_matches(coalesce({first}, ''), ?) AND {rest}", [src.footer])
     n_struct = int(run.scalar("SELECT count(DISTINCT line) FROM _rej_errors") or 0)
     n_ok = int(run.scalar("SELECT count(*) FROM _raw_csv") or 0)
     note_read(src, run, path, n_ok + n_struct)

@@ -1,0 +1,163 @@
+"""Segment-spec events as JSON lines (an S3 or warehouse dump of track, page, identify … calls).
+
+``track``, ``page`` and ``screen`` calls become events; ``identify`` calls become customer
+records (their traits: email, name, title, company); ``group`` calls become accounts. A call
+repeating an earlier ``messageId`` is a duplicate delivery and is kept as a reject.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from personacraft.sources.base import Source, register
+from personacraft.sources.columns import lit
+from personacraft.sources.reading import insert, read_json_lines, reject_where
+from personacraft.store import Run
+
+CALL_SCHEMA = """{
+ "type": "VARCHAR", "userId": "VARCHAR", "anonymousId": "VARCHAR", "event": "VARCHAR", "name": "VARCHAR",
+ "timestamp": "VARCHAR", "messageId": "VARCHAR", "groupId": "VARCHAR",
+ "properties": {"url": "VARCHAR", "path": "VARCHAR"},
+ "traits": {"email": "VARCHAR", "name": "VARCHAR", "firstName": "VARCHAR", "lastName": "VARCHAR",
+            "title": "VARCHAR", "company": "VARCHAR", "phone": "VARCHAR", "industry": "VARCHAR",
+            "employees": "VARCHAR", "plan": "VARCHAR"},
+ "context": {"traits": {"email": "VARCHAR"}, "page": {"url": "VARCHAR"},
+             "campaign": {"source": "VARCHAR", "medium": "VARCHAR", "name": "VARCHAR"},
+             "device": {"type": "VARCHAR"}, "location": {"country": "VARCHAR"}, "sessionId": "VARCHAR"}
+}"""
+EMP = "try_cast(c.traits.employees AS DOUBLE)"
+TYPES = ("track", "page", "screen", "identify", "group", "alias")
+
+
+@register
+class SegmentEvents(Source):
+    """Option ``user_id_namespace`` (default ``segment``): the system whose ids ``userId`` carries."""
+
+    kind = "segment_events"
+    tables = ("events", "customers", "accounts")
+    description = "Segment-spec calls as JSON lines."
+
+    def load_file(self, run: Run, path: Path) -> None:
+        ns = lit(str(self.config.options.get("user_id_namespace", "segment")) + ":")
+        read_json_lines(self, run, path, stage="_lines")
+        run.execute(
+            f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT _line, j, json_transform(j, '{CALL_SCHEMA}') AS c, "
+            "try_cast(json_extract_string(j, '$.timestamp') AS TIMESTAMPTZ)::TIMESTAMP AS ts FROM _lines"
+        )
+        types = ", ".join(lit(t) for t in TYPES)
+        reject_where(
+            self,
+            run,
+            path,
+            "_stage",
+            f"coalesce(lower(c.type), '') NOT IN ({types})",
+            "type",
+            "c.type",
+            f"'is not a Segment call type (one of {', '.join(TYPES)})'",
+        )
+        reject_where(
+            self,
+            run,
+            path,
+            "_stage",
+            "c.userId IS NULL AND c.anonymousId IS NULL",
+            "userId",
+            "NULL",
+            "'has neither userId nor anonymousId'",
+        )
+        reject_where(
+            self,
+            run,
+            path,
+            "_stage",
+            "ts IS NULL",
+            "timestamp",
+            "c.timestamp",
+            "'is not an ISO-8601 timestamp (expected e.g. 2025-02-28T13:05:00.000Z)'",
+        )
+        run.execute(
+            "CREATE OR REPLACE TEMP TABLE _dups AS SELECT _line, first_line FROM (SELECT _line, "
+            "min(_line) OVER (PARTITION BY c.messageId) AS first_line FROM _stage WHERE c.messageId IS NOT NULL) "
+            "WHERE _line > first_line"
+        )
+        reject_where(
+            self,
+            run,
+            path,
+            "_stage",
+            "_line IN (SELECT _line FROM _dups)",
+            "messageId",
+            "c.messageId",
+            "'repeats the messageId of an earlier call (a duplicate delivery)'",
+        )
+        uid = f"CASE WHEN c.userId IS NOT NULL THEN {ns} || c.userId END"
+        kind = "lower(c.type)"
+        insert(
+            self,
+            run,
+            "events",
+            path,
+            {
+                "customer_id": uid,
+                "anonymous_id": "CASE WHEN c.anonymousId IS NOT NULL THEN 'segment:' || c.anonymousId END",
+                "email": "coalesce(c.context.traits.email, c.traits.email)",
+                "occurred_at": "ts",
+                "event_name": f"CASE {kind} WHEN 'track' THEN c.event WHEN 'page' THEN 'page_view' "
+                f"WHEN 'screen' THEN 'screen_view' ELSE {kind} END",
+                "session_id": "c.context.sessionId",
+                "page": "coalesce(c.properties.url, c.context.page.url)",
+                "source": "c.context.campaign.source",
+                "medium": "c.context.campaign.medium",
+                "campaign": "c.context.campaign.name",
+                "device": "c.context.device.type",
+                "country": "c.context.location.country",
+            },
+            f"_stage WHERE {kind} IN ('track', 'page', 'screen', 'alias')",
+        )
+        insert(
+            self,
+            run,
+            "customers",
+            path,
+            {
+                "customer_id": uid,
+                "email": "c.traits.email",
+                "phone": "c.traits.phone",
+                "first_name": "coalesce(c.traits.firstName, split_part(c.traits.name, ' ', 1))",
+                "last_name": "coalesce(c.traits.lastName, nullif(regexp_replace(c.traits.name, '^\\S+\\s*', ''), ''))",
+                "job_title": "c.traits.title",
+                "company": "c.traits.company",
+                "account_id": "NULL",
+                "created_at": "ts",
+            },
+            f"_stage WHERE {kind} = 'identify' OR ({kind} = 'group' AND c.userId IS NOT NULL)",
+        )
+        run.execute(
+            f"UPDATE {run.t('customers')} AS cu SET account_id = 'segment:' || s.c.groupId FROM _stage s "
+            f"WHERE cu._source = {lit(self.label)} AND cu._file = {lit(str(path))} AND cu._line = s._line "
+            "AND lower(s.c.type) = 'group' AND s.c.groupId IS NOT NULL"
+        )
+        insert(
+            self,
+            run,
+            "accounts",
+            path,
+            {
+                "account_id": "'segment:' || c.groupId",
+                "name": "coalesce(c.traits.name, c.traits.company)",
+                "industry": "c.traits.industry",
+                "employees": f"CASE WHEN {EMP} = floor({EMP}) THEN CAST({EMP} AS INTEGER) END",
+                "created_at": "ts",
+            },
+            f"_stage WHERE {kind} = 'group' AND c.groupId IS NOT NULL",
+        )
+        reject_where(
+            self,
+            run,
+            path,
+            "_stage",
+            f"{kind} = 'group' AND c.groupId IS NULL",
+            "groupId",
+            "NULL",
+            "'a group call needs a groupId'",
+        )
