@@ -108,6 +108,7 @@ CANONICAL: dict[str, dict[str, str]] = {
         "rating": "DOUBLE",
         "title": "VARCHAR",
         "body": "VARCHAR",
+        "author_name": "VARCHAR",  # used only to redact the author's name from quotes
         "author_role": "VARCHAR",  # interviews: the interviewee's role, when tagged
         "status": "VARCHAR",  # tickets and chats: open, solved …
     },

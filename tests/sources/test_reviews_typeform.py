@@ -46,3 +46,33 @@ def test_typeform_unpivots_questions_and_uses_hidden_email(load: Loader) -> None
     first = rejects(run)[0]
     assert (first["line"], first["reason"]) == (3, "response has no answers")
     assert rejects(run)[1]["column_name"] == "Submit Date (UTC)"
+
+
+def test_trustpilot_and_google_play_layouts(load: Loader) -> None:
+    trustpilot = (
+        "Review Id,Review Created (UTC),Review Consumer User Id,Review Title,Review Content,Review Stars,Source Of Review,"
+        "Review User Email,Review Username\n"
+        "5f1,2024-05-01T10:00:00Z,u1,Late,Arrived two weeks late,1,Invitation,a@x.com,Ann L\n"
+    )
+    _, run = load("reviews", "trustpilot.csv", trustpilot)
+    [row] = run.dicts(f"SELECT * FROM {run.t('texts')}")
+    assert (row["text_id"], row["rating"], row["body"], row["email"], row["author_name"]) == (
+        "5f1",
+        1.0,
+        "Arrived two weeks late",
+        "a@x.com",
+        "Ann L",
+    )
+    play = (
+        "Package Name,App Version Code,Reviewer Language,Device,Review Submit Date and Time,"
+        "Review Submit Millis Since Epoch,Star Rating,Review Title,Review Text,Review Link\n"
+        'com.example.app,240,en,pixel7,2026-01-02T03:04:05Z,1767323045000,2,,"Crashes on start,\nevery time",https://play.google.com/x?reviewId=gp%3A1\n'
+    )
+    acc, run = load("reviews", "reviews_reviews_com.example.app_202601.csv", play.encode("utf-16"))
+    assert acc.encodings[acc.files[0]] == "utf-16"
+    [row] = run.dicts(f"SELECT * FROM {run.t('texts')}")
+    assert (row["rating"], row["body"], str(row["created_at"])) == (
+        2.0,
+        "Crashes on start,\nevery time",
+        "2026-01-02 03:04:05",
+    )

@@ -1,7 +1,8 @@
-"""Product and store reviews from the common review-app exports (Judge.me first).
+"""Product and store reviews from the common review exports.
 
-Columns are detected by name, so Judge.me, Trustpilot-, G2- or app-store-style CSVs
-work as exported; ``[sources.columns]`` overrides the detection.
+Columns are detected by name, so Judge.me, Trustpilot, Google Play (UTF-16), App Store
+and G2-style CSVs work as exported; ``[sources.columns]`` overrides the detection
+(e.g. ``body = "What do you dislike about the product?"``).
 """
 
 from __future__ import annotations
@@ -26,12 +27,64 @@ DATE_FORMATS = (
 
 # canonical role -> names used by review apps, most specific first
 ROLES: dict[str, tuple[str, ...]] = {
-    "body": ("body", "review_body", "Review Content", "review", "Review", "content", "text", "comment"),
+    "body": (
+        "body",
+        "review_body",
+        "Review Content",
+        "Review Text",
+        "review",
+        "Review",
+        "content",
+        "text",
+        "comment",
+        "Body",
+        "What do you dislike about the product?",
+        "What do you like best about the product?",
+    ),
     "title": ("title", "review_title", "Review Title", "Title", "headline"),
-    "rating": ("rating", "Rating", "stars", "Stars", "score", "review_rating"),
-    "created_at": ("review_date", "Review Date", "date", "Date", "created_at", "Date of Experience"),
-    "email": ("reviewer_email", "Reviewer Email", "email", "Email", "author_email", "Customer Email"),
-    "id": ("id", "review_id", "Review ID", "metaobject_handle"),
+    "rating": (
+        "rating",
+        "Rating",
+        "stars",
+        "Stars",
+        "score",
+        "review_rating",
+        "Review Stars",
+        "Star Rating",
+        "star_rating",
+    ),
+    "created_at": (
+        "review_date",
+        "Review Date",
+        "date",
+        "Date",
+        "created_at",
+        "Date of Experience",
+        "Review Created (UTC)",
+        "Review Submit Date and Time",
+        "Created Date",
+        "submitted_at",
+    ),
+    "email": (
+        "reviewer_email",
+        "Reviewer Email",
+        "email",
+        "Email",
+        "author_email",
+        "Customer Email",
+        "Review User Email",
+    ),
+    "author": (
+        "reviewer_name",
+        "Reviewer Name",
+        "Review Username",
+        "Reviewer Nickname",
+        "author",
+        "Author",
+        "user_name",
+        "Name",
+    ),
+    "id": ("id", "review_id", "Review ID", "Review Id", "metaobject_handle", "Review Link"),
 }
 
 
@@ -66,6 +119,7 @@ class Reviews(Source):
             "rating": Col("number", example="4"),
             "created_at": Col("timestamp", formats=DATE_FORMATS, example="2025-02-28 13:05:00 UTC"),
             "email": Col(),
+            "author": Col(),
             "id": Col(),
         }
         specs = {col: types[role] for role, col in roles.items() if col is not None}
@@ -99,6 +153,7 @@ class Reviews(Source):
                 "rating": col("rating"),
                 "title": col("title"),
                 "body": col("body"),
+                "author_name": col("author"),
             },
             "_stage",
         )

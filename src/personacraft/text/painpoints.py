@@ -130,19 +130,20 @@ def _texts_of(run: Run, persona: int, terms: list[str]) -> dict[str, set[str]]:
 def _quotes(run: Run, persona: int, keywords: list[str], redactor: Redactor, limit: int) -> list[str]:
     """Distinct redacted texts of the persona that use the most keywords, shortest first."""
     rows = run.execute(
-        f"""SELECT t.body, c.first_name, c.last_name, count(DISTINCT m.term) AS hits
+        f"""SELECT t.body, c.first_name, c.last_name, t.author_name, count(DISTINCT m.term) AS hits
         FROM _terms m JOIN {keyed(run, "texts")} t USING (text_id)
         JOIN {run.t("labels")} l ON l.customer_key = m.customer_key
         LEFT JOIN (SELECT customer_key, min(first_name) AS first_name, min(last_name) AS last_name
                    FROM {keyed(run, "customers")} GROUP BY 1) c ON c.customer_key = m.customer_key
         WHERE l.persona = ? AND list_contains(?, m.term)
-        GROUP BY m.text_id, t.body, c.first_name, c.last_name
+        GROUP BY m.text_id, t.body, c.first_name, c.last_name, t.author_name
         ORDER BY hits DESC, length(t.body), t.body, m.text_id LIMIT 200""",
         [persona, keywords],
     ).fetchall()
     seen: list[str] = []
-    for body, first, last, _ in rows:
-        clean = " ".join(redactor(str(body), also=[first or "", last or ""]).split())
+    for body, first, last, author, _ in rows:
+        names = [first or "", last or "", *str(author or "").split()]
+        clean = " ".join(redactor(str(body), also=names).split())
         if clean and clean not in seen:
             seen.append(clean)
         if len(seen) >= limit:
