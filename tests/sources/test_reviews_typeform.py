@@ -50,8 +50,8 @@ def test_typeform_unpivots_questions_and_uses_hidden_email(load: Loader) -> None
 
 def test_trustpilot_and_google_play_layouts(load: Loader) -> None:
     trustpilot = (
-        "Review Id,Review Created (UTC),Review Consumer User Id,Review Title,Review Content,Review Stars,Source Of Review,"
-        "Review User Email,Review Username\n"
+        "Review Id,Review Created (UTC),Review Consumer User Id,Review Title,Review Content,Review Stars,"
+        "Source Of Review,Review User Email,Review Username\n"
         "5f1,2024-05-01T10:00:00Z,u1,Late,Arrived two weeks late,1,Invitation,a@x.com,Ann L\n"
     )
     _, run = load("reviews", "trustpilot.csv", trustpilot)
