@@ -181,8 +181,10 @@ class Run:
         out: dict[str, np.ndarray] = {}
         for k, v in res.items():
             if isinstance(v, np.ma.MaskedArray):
-                fill: Any = np.nan if v.dtype.kind in "iuf" else None
-                v = np.ma.filled(v.astype(float if fill is not None else object), fill)
+                mask = np.ma.getmaskarray(v)
+                # filled(None) would use numpy's default fill ('?' for objects): set NULLs by hand
+                v = v.data.astype(float if v.dtype.kind in "iuf" else object)
+                v[mask] = np.nan if v.dtype.kind == "f" else None
             out[k] = np.asarray(v)
         return out
 

@@ -35,7 +35,6 @@ def people(n: int, rng: np.random.Generator, seed: int, locale: str = "en_US") -
     streets = np.array([fake.street_address() for _ in range(pool)], dtype=object)
     cities = np.array([fake.city() for _ in range(pool)], dtype=object)
     zips = np.array([fake.postcode() for _ in range(pool)], dtype=object)
-    phones = np.array([fake.numerify("+1 (###) 555-####") for _ in range(pool)], dtype=object)
     first = firsts[rng.integers(0, pool, n)]
     last = lasts[rng.integers(0, pool, n)]
     domains = np.array(["gmail.com", "yahoo.com", "outlook.com", "icloud.com", "hotmail.com", "proton.me"])
@@ -50,7 +49,8 @@ def people(n: int, rng: np.random.Generator, seed: int, locale: str = "en_US") -
         first=first,
         last=last,
         email=email,
-        phone=phones[rng.integers(0, pool, n)],
+        # personal numbers are one per person: area code and line from the index (555: fictional)
+        phone=np.array([f"+1 ({201 + (i // 10000) % 700}) 555-{i % 10000:04d}" for i in range(n)], dtype=object),
         street=streets[rng.integers(0, pool, n)],
         city=cities[rng.integers(0, pool, n)],
         zip=zips[rng.integers(0, pool, n)],
