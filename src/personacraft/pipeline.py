@@ -13,8 +13,9 @@ import numpy as np
 
 from personacraft import __version__
 from personacraft.config import Config
-from personacraft.errors import PersonaError, RejectThresholdError, WorkspaceError
+from personacraft.errors import PersonaError
 from personacraft.features import build_features
+from personacraft.ingest import ingest
 from personacraft.personas.build import SegmentResult, build_personas
 from personacraft.personas.model import PersonaSet
 from personacraft.render import render_report
@@ -54,7 +55,7 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
     out = (out_dir or config.root / "out").resolve()
     say("Checking sources")
     sources = [make_source(s, config.root) for s in config.sources]
-    inputs = fingerprint(f for s in sources for f in s.files)
+    inputs = fingerprint(sources)
     with Workspace(config.workspace_path) as ws:
         run = ws.new_run(config_hash=config.fingerprint(), config=config.to_dict(), inputs=inputs, version=__version__)
         staging = out / "runs" / f".{run.run_id}.partial"
@@ -77,25 +78,7 @@ def _stages(
     say: Callable[[str], None],
 ) -> BuildResult:
     min_n = config.privacy.min_group_size
-    accounting: list[Accounting] = []
-    for src in sources:
-        say(f"Reading {src.label}")
-        acc = src.load(run)
-        if not acc.balanced:
-            raise WorkspaceError(
-                f"{src.label}: accounting does not balance (read {acc.read}, accepted {acc.accepted}, "
-                f"rejected {acc.rejected}); this is a bug in personacraft, please report it."
-            )
-        if acc.reject_share > config.ingest.max_reject_share:
-            ex = acc.examples[0] if acc.examples else {}
-            raise RejectThresholdError(
-                f"{src.label}: {acc.rejected:,} of {acc.read:,} rows rejected ({acc.reject_share:.1%}), more "
-                f"than ingest.max_reject_share = {config.ingest.max_reject_share:.0%}. First: "
-                f"{Path(str(ex.get('file', '?'))).name} line {ex.get('line')}, column "
-                f"{ex.get('column_name')!r}: {ex.get('value')!r} {ex.get('reason')}. Fix the export or "
-                "raise the threshold in [ingest]."
-            )
-        accounting.append(acc)
+    accounting = ingest(config, run, sources, inputs, say)
     say("Resolving identities")
     merge = unify(run)
     say("Computing features")

@@ -150,6 +150,9 @@ READ_COUNTS: dict[str, str] = {"source": "VARCHAR", "file": "VARCHAR", "n": "BIG
 # The raw ingested tables of a run: one per source file, every cell as read, with ``_line``.
 RAW_FILES: dict[str, str] = {"table_name": "VARCHAR", "source": "VARCHAR", "kind": "VARCHAR", "file": "VARCHAR"}
 
+# Each source's accounting as JSON, so a later run that reuses the source reports the same.
+ACCOUNTING: dict[str, str] = {"source": "VARCHAR", "accounting": "VARCHAR"}
+
 PERSONA_TYPES = ("buyer", "decision_maker", "influencer", "end_user", "mixed")
 
 

@@ -20,7 +20,7 @@ import duckdb
 import numpy as np
 
 from personacraft.errors import NotFoundError, WorkspaceError
-from personacraft.schema import CANONICAL, PROVENANCE, RAW_FILES, READ_COUNTS, REJECTS, ddl
+from personacraft.schema import ACCOUNTING, CANONICAL, PROVENANCE, RAW_FILES, READ_COUNTS, REJECTS, ddl
 
 _RUNS_DDL = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -100,6 +100,7 @@ class Workspace:
         self.con.execute(ddl("rejects", REJECTS, schema))
         self.con.execute(ddl("read_counts", READ_COUNTS, schema))
         self.con.execute(ddl("raw_files", RAW_FILES, schema))
+        self.con.execute(ddl("accounting", ACCOUNTING, schema))
         self.con.execute(
             "INSERT INTO runs (run_id, seq, schema_name, created_at, status, config_hash, "
             "config_json, inputs_json, version) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)",

@@ -32,6 +32,9 @@ class Accounting:
     reasons: dict[str, int] = field(default_factory=dict)
     examples: list[dict[str, Any]] = field(default_factory=list)
     encodings: dict[str, str] = field(default_factory=dict)
+    superseded: int = 0  # accepted rows replaced by a newer copy of the same record
+    skipped_files: dict[str, str] = field(default_factory=dict)  # file -> why it was not read
+    reused_from: str | None = None  # the run whose rows were copied, when nothing changed
 
     @property
     def balanced(self) -> bool:
@@ -53,6 +56,9 @@ class Accounting:
             "reasons": self.reasons,
             "examples": self.examples,
             "encodings": self.encodings,
+            "superseded": self.superseded,
+            "skipped_files": self.skipped_files,
+            "reused_from": self.reused_from,
         }
 
 
@@ -157,14 +163,22 @@ def make_source(config: SourceConfig, root: Path) -> Source:
     return REGISTRY[config.kind](config, files)
 
 
-def fingerprint(paths: Iterable[Path]) -> list[dict[str, Any]]:
-    """Size, modification time and SHA-256 of each input file."""
+def fingerprint(sources: Iterable[Source]) -> list[dict[str, Any]]:
+    """Source, size, modification time and SHA-256 of each input file."""
     out = []
-    for p in paths:
+    for src, p in ((s, f) for s in sources for f in s.files):
         h = hashlib.sha256()
         with p.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 22), b""):
                 h.update(chunk)
         st = p.stat()
-        out.append({"path": str(p), "bytes": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": h.hexdigest()})
+        out.append(
+            {
+                "source": src.label,
+                "path": str(p),
+                "bytes": st.st_size,
+                "mtime_ns": st.st_mtime_ns,
+                "sha256": h.hexdigest(),
+            }
+        )
     return out

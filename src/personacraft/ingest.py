@@ -1,0 +1,211 @@
+"""Ingest every source of a run: reuse what did not change, read the rest, dedupe, check.
+
+- **Unchanged is a no-op.** A source whose config and files (by SHA-256) equal those of the
+  last successful run is copied from that run, not read again.
+- **Identical files are read once.** A second file with the same content in one source is
+  skipped and named in the accounting.
+- **Newer exports update.** When one source's files hold the same record (same natural key)
+  more than once, the copy from the file that sorts last wins (exports named by date sort
+  by date; within a file, the later line wins); the older copies are counted as
+  ``superseded``.
+- **Nothing lost.** Every source must balance, ``read = accepted + rejected``, and may not
+  reject more than ``ingest.max_reject_share`` of its rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from personacraft.config import Config, SourceConfig
+from personacraft.errors import RejectThresholdError, WorkspaceError
+from personacraft.schema import CANONICAL
+from personacraft.sources import Accounting, Source
+from personacraft.store import Run
+
+# natural key of each canonical table, within one source
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    "customers": ("customer_id",),
+    "accounts": ("account_id",),
+    "orders": ("order_id",),
+    "subscriptions": ("subscription_id",),
+    "deals": ("deal_id",),
+    "deal_contacts": ("deal_id", "customer_id"),
+    "texts": ("text_id",),
+    "survey_answers": ("response_id", "question"),
+    "experiments": ("experiment_id", "customer_id"),
+}
+# rows that belong to a record of another table go with that record's newest copy
+CHILDREN: dict[str, tuple[str, str]] = {"order_lines": ("orders", "order_id")}
+
+
+def ingest(
+    config: Config,
+    run: Run,
+    sources: list[Source],
+    inputs: list[dict[str, Any]],
+    say: Callable[[str], None],
+) -> list[Accounting]:
+    """Load every source into ``run``; return their accounting."""
+    previous = _previous_inputs(run)
+    sha = {i["path"]: i["sha256"] for i in inputs}
+    out = []
+    for src in sources:
+        say(f"Reading {src.label}")
+        acc = _reuse(run, src, previous, sha) or _load(run, src, sha)
+        if not acc.balanced:
+            raise WorkspaceError(
+                f"{src.label}: accounting does not balance (read {acc.read}, accepted {acc.accepted}, "
+                f"rejected {acc.rejected}); this is a bug in personacraft, please report it."
+            )
+        if acc.reject_share > config.ingest.max_reject_share:
+            ex = acc.examples[0] if acc.examples else {}
+            raise RejectThresholdError(
+                f"{src.label}: {acc.rejected:,} of {acc.read:,} rows rejected ({acc.reject_share:.1%}), more "
+                f"than ingest.max_reject_share = {config.ingest.max_reject_share:.0%}. First: "
+                f"{Path(str(ex.get('file', '?'))).name} line {ex.get('line')}, column "
+                f"{ex.get('column_name')!r}: {ex.get('value')!r} {ex.get('reason')}. Fix the export or "
+                "raise the threshold in [ingest]."
+            )
+        out.append(acc)
+    return out
+
+
+def _load(run: Run, src: Source, sha: dict[str, str]) -> Accounting:
+    seen: dict[str, Path] = {}
+    keep, skipped = [], {}
+    for path in src.files:
+        digest = sha[str(path)]
+        if digest in seen:
+            skipped[str(path)] = f"identical to {seen[digest].name}"
+            continue
+        seen[digest] = path
+        keep.append(path)
+    src.files = keep
+    acc = src.load(run)
+    acc.skipped_files = skipped
+    acc.superseded = _dedupe(run, src)
+    run.execute(f"INSERT INTO {run.t('accounting')} VALUES (?, ?)", [src.label, json.dumps(acc.to_dict())])
+    return acc
+
+
+def _dedupe(run: Run, src: Source) -> int:
+    """Drop older copies of records this source holds more than once; return how many."""
+    files = {str(p): i for i, p in enumerate(src.files)}
+    if not files:
+        return 0
+    run.execute(
+        "CREATE OR REPLACE TEMP TABLE _file_rank AS SELECT * FROM (VALUES "
+        + ", ".join(f"({_lit(f)}, {i})" for f, i in files.items())
+        + ") t(file, rank)"
+    )
+    total = 0
+    label = _lit(src.label)
+    for table in src.feeds():
+        key = NATURAL_KEYS.get(table)
+        if key is None:
+            continue
+        cols = ", ".join(f't."{k}"' for k in key)
+        not_null = " AND ".join(f't."{k}" IS NOT NULL' for k in key)
+        run.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _older AS SELECT rowid AS rid FROM (
+                SELECT t.rowid, row_number() OVER (PARTITION BY {cols} ORDER BY r.rank DESC, t._line DESC) AS n
+                FROM {run.t(table)} t JOIN _file_rank r ON r.file = t._file
+                WHERE t._source = {label} AND {not_null}
+            ) WHERE n > 1"""
+        )
+        total += int(run.scalar("SELECT count(*) FROM _older") or 0)
+        run.execute(f"DELETE FROM {run.t(table)} WHERE rowid IN (SELECT rid FROM _older)")
+    for child, (parent, fk) in CHILDREN.items():
+        if child in src.feeds() and parent in src.feeds():
+            # keep the lines of the file whose copy of the order won
+            run.execute(
+                f"""DELETE FROM {run.t(child)} c WHERE c._source = {label} AND NOT EXISTS (
+                    SELECT 1 FROM {run.t(parent)} p WHERE p._source = {label} AND p."{fk}" = c."{fk}"
+                    AND p._file = c._file)"""
+            )
+    return total
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _previous_inputs(run: Run) -> tuple[str, dict[str, Any], dict[str, dict[str, str]]] | None:
+    """The last successful run's schema, its sources by label, and each source's files' SHA-256."""
+    row = run.con.execute(
+        "SELECT schema_name, config_json, inputs_json FROM runs WHERE status = 'succeeded' AND run_id <> ? "
+        "ORDER BY seq DESC LIMIT 1",
+        [run.run_id],
+    ).fetchone()
+    if row is None:
+        return None
+    exists = run.scalar("SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?", [row[0]])
+    if not exists:
+        return None
+    config = json.loads(row[1])
+    by_label = {_label_of(s): s for s in config.get("sources", [])}
+    files: dict[str, dict[str, str]] = {}
+    for i in json.loads(row[2]):
+        files.setdefault(i.get("source", ""), {})[i["path"]] = i["sha256"]
+    return row[0], by_label, files
+
+
+def _label_of(s: dict[str, Any]) -> str:
+    return s.get("name") or f"{s['kind']}:{Path(s['path']).name}"
+
+
+def _same_config(a: dict[str, Any], b: SourceConfig) -> bool:
+    return (
+        a.get("kind") == b.kind
+        and a.get("path") == b.path
+        and a.get("table") == b.table
+        and dict(a.get("columns", {})) == dict(b.columns)
+        and dict(a.get("options", {})) == dict(b.options)
+    )
+
+
+def _reuse(
+    run: Run,
+    src: Source,
+    previous: tuple[str, dict[str, Any], dict[str, dict[str, str]]] | None,
+    sha: dict[str, str],
+) -> Accounting | None:
+    """Copy the source's rows from the last run when nothing about it changed."""
+    if previous is None:
+        return None
+    schema, by_label, files = previous
+    before = by_label.get(src.label)
+    if before is None or not _same_config(before, src.config):
+        return None
+    mine = {str(p): sha[str(p)] for p in src.files}
+    if mine != files.get(src.label):
+        return None
+    has_accounting = run.scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'accounting'", [schema]
+    )
+    row = (
+        run.con.execute(f"SELECT accounting FROM {schema}.accounting WHERE source = ?", [src.label]).fetchone()
+        if has_accounting
+        else None
+    )
+    if row is None:
+        return None
+    label = _lit(src.label)
+    for table in (*CANONICAL, "rejects", "read_counts"):
+        column = "_source" if table in CANONICAL else "source"
+        run.execute(f'INSERT INTO {run.t(table)} SELECT * FROM {schema}."{table}" WHERE {column} = {label}')
+    # the raw tables stay in the run that read them
+    run.execute(
+        f"INSERT INTO {run.t('raw_files')} SELECT CASE WHEN contains(table_name, '.') THEN table_name "
+        f"ELSE '{schema}.' || table_name END, source, kind, file FROM {schema}.raw_files WHERE source = {label}"
+    )
+    before_acc = json.loads(row[0])
+    for derived in ("balanced",):
+        before_acc.pop(derived, None)
+    acc = Accounting(**before_acc)
+    acc.reused_from = schema
+    run.execute(f"INSERT INTO {run.t('accounting')} VALUES (?, ?)", [src.label, json.dumps(acc.to_dict())])
+    return acc
