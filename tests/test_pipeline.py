@@ -125,3 +125,29 @@ def test_too_many_rejects_fail_with_a_clear_message(retail_demo: Path, tmp_path:
         build(load_config(demo / "personacraft.toml"))
     msg = str(exc.value)
     assert "judgeme_reviews.csv line 2, column 'review_date'" in msg and "is not a date" in msg
+
+
+@pytest.fixture(scope="module")
+def saas_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
+    from personacraft.demo import generate
+
+    root = tmp_path_factory.mktemp("saas")
+    generate("saas", root, 2000, 3)
+    return root, build(load_config(root / "personacraft.toml"))
+
+
+def test_saas_demo_recovers_roles_inside_accounts(saas_built: tuple[Path, BuildResult]) -> None:
+    root, built = saas_built
+    truth = {r["email"]: r["persona"] for r in read_csv(root / "ground_truth.csv")}
+    got = {r["email"]: r["persona_id"] for r in read_csv(built.out_dir / "assignments.csv")}
+    keys = sorted(truth)
+    assert all(k in got for k in keys)
+    assert adjusted_rand_score([truth[k] for k in keys], [got[k] for k in keys]) >= 0.8
+    personas = built.personas.personas
+    roles = {t["value"] for p in personas for t in p["traits"] if t["feature"] == "Buying role"}
+    assert {"Decision Maker", "Budget Holder", "Champion", "End User"} <= roles
+    types = {p["persona_type"] for p in personas}
+    assert {"decision_maker", "buyer", "end_user"} <= types
+    acc = json.loads((built.out_dir / "accounting.json").read_text())
+    assert len(acc["sources"]) == 7 and all(s["read"] == s["accepted"] + s["rejected"] for s in acc["sources"])
+    assert acc["identity"]["customers"] == len(truth)  # every tool's records joined to the CRM contact

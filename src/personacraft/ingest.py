@@ -1,7 +1,7 @@
 """Ingest every source of a run: reuse what did not change, read the rest, dedupe, check.
 
 - **Unchanged is a no-op.** A source whose config and files (by SHA-256) equal those of the
-  last successful run is copied from that run, not read again.
+  last successful run, read by the same reading code, is copied from that run, not read again.
 - **Identical files are read once.** A second file with the same content in one source is
   skipped and named in the accounting.
 - **Newer exports update.** When one source's files hold the same record (same natural key)
@@ -14,8 +14,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -87,12 +89,17 @@ def _load(run: Run, src: Source, sha: dict[str, str]) -> Accounting:
     acc = src.load(run)
     acc.skipped_files = skipped
     acc.superseded = _dedupe(run, src)
-    run.execute(f"INSERT INTO {run.t('accounting')} VALUES (?, ?)", [src.label, json.dumps(acc.to_dict())])
+    stored = {**acc.to_dict(), "code": code_fingerprint()}
+    run.execute(f"INSERT INTO {run.t('accounting')} VALUES (?, ?)", [src.label, json.dumps(stored)])
     return acc
 
 
 def _dedupe(run: Run, src: Source) -> int:
-    """Drop older copies of records this source holds more than once; return how many."""
+    """Collapse the copies of each record this source holds into one; return how many went.
+
+    The newest copy wins field by field, and older copies fill the fields it leaves empty
+    (a Segment identify call and a later group call describe one person).
+    """
     files = {str(p): i for i, p in enumerate(src.files)}
     if not files:
         return 0
@@ -107,17 +114,39 @@ def _dedupe(run: Run, src: Source) -> int:
         key = NATURAL_KEYS.get(table)
         if key is None:
             continue
-        cols = ", ".join(f't."{k}"' for k in key)
-        not_null = " AND ".join(f't."{k}" IS NOT NULL' for k in key)
-        run.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _older AS SELECT rowid AS rid FROM (
-                SELECT t.rowid, row_number() OVER (PARTITION BY {cols} ORDER BY r.rank DESC, t._line DESC) AS n
-                FROM {run.t(table)} t JOIN _file_rank r ON r.file = t._file
-                WHERE t._source = {label} AND {not_null}
-            ) WHERE n > 1"""
+        t = run.t(table)
+        keys = ", ".join(f'"{k}"' for k in key)
+        dup = (
+            f"SELECT {keys} FROM {t} WHERE _source = {label} AND "
+            + " AND ".join(f'"{k}" IS NOT NULL' for k in key)
+            + f" GROUP BY {keys} HAVING count(*) > 1"
         )
-        total += int(run.scalar("SELECT count(*) FROM _older") or 0)
-        run.execute(f"DELETE FROM {run.t(table)} WHERE rowid IN (SELECT rid FROM _older)")
+        n_dup = int(run.scalar(f"SELECT count(*) FROM ({dup})") or 0)
+        if not n_dup:
+            continue
+        cols = [c for c in (*CANONICAL[table], "_source", "_file", "_line")]
+        order = "(r.rank, x._line)"
+        merged = ", ".join(
+            f'x."{c}"'
+            if c in key
+            else (
+                f'max_by(x."{c}", {order}) AS "{c}"'
+                if c in ("_source", "_file", "_line")
+                else f'max_by(x."{c}", {order}) FILTER (WHERE x."{c}" IS NOT NULL) AS "{c}"'
+            )
+            for c in cols
+        )
+        run.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _merged AS SELECT {merged}
+            FROM {t} x JOIN _file_rank r ON r.file = x._file JOIN ({dup}) d USING ({keys})
+            WHERE x._source = {label} GROUP BY {", ".join(f'x."{k}"' for k in key)}"""
+        )
+        before = int(
+            run.scalar(f"SELECT count(*) FROM {t} x JOIN ({dup}) d USING ({keys}) WHERE x._source = {label}") or 0
+        )
+        run.execute(f"DELETE FROM {t} x WHERE x._source = {label} AND ({keys}) IN (SELECT ({keys}) FROM ({dup}))")
+        run.execute(f"INSERT INTO {t} ({', '.join(chr(34) + c + chr(34) for c in cols)}) SELECT * FROM _merged")
+        total += before - int(run.scalar("SELECT count(*) FROM _merged") or 0)
     for child, (parent, fk) in CHILDREN.items():
         if child in src.feeds() and parent in src.feeds():
             # keep the lines of the file whose copy of the order won
@@ -127,6 +156,16 @@ def _dedupe(run: Run, src: Source) -> int:
                     AND p._file = c._file)"""
             )
     return total
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of the code that reads sources: a run reuses another's rows only if it matches."""
+    root = Path(__file__).parent
+    h = hashlib.sha256()
+    for path in sorted([*root.glob("sources/*.py"), root / "ingest.py", root / "schema.py"]):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _lit(value: str) -> str:
@@ -191,7 +230,7 @@ def _reuse(
         if has_accounting
         else None
     )
-    if row is None:
+    if row is None or json.loads(row[0]).get("code") != code_fingerprint():
         return None
     label = _lit(src.label)
     for table in (*CANONICAL, "rejects", "read_counts"):
@@ -203,9 +242,10 @@ def _reuse(
         f"ELSE '{schema}.' || table_name END, source, kind, file FROM {schema}.raw_files WHERE source = {label}"
     )
     before_acc = json.loads(row[0])
-    for derived in ("balanced",):
+    for derived in ("balanced", "code"):
         before_acc.pop(derived, None)
     acc = Accounting(**before_acc)
     acc.reused_from = schema
-    run.execute(f"INSERT INTO {run.t('accounting')} VALUES (?, ?)", [src.label, json.dumps(acc.to_dict())])
+    stored = {**acc.to_dict(), "code": code_fingerprint()}
+    run.execute(f"INSERT INTO {run.t('accounting')} VALUES (?, ?)", [src.label, json.dumps(stored)])
     return acc

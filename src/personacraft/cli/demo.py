@@ -11,7 +11,7 @@ from personacraft.cli.common import console
 
 def demo(
     dir: Path = typer.Option(Path("demo"), "--dir", help="Folder to write the demo into."),
-    kind: str = typer.Option("retail", "--kind", help="Which company: retail (saas is coming)."),
+    kind: str = typer.Option("retail", "--kind", help="Which company: retail (a shop) or saas (B2B software)."),
     customers: int = typer.Option(5000, "--customers", help="Number of customers."),
     seed: int = typer.Option(1, "--seed", help="Random seed; the same seed writes the same files."),
 ) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from personacraft.errors import ConfigError
 
-KINDS = ("retail",)
+KINDS = ("retail", "saas")
 
 
 def generate(kind: str, out_dir: Path, customers: int, seed: int) -> dict[str, Path]:
@@ -17,4 +17,8 @@ def generate(kind: str, out_dir: Path, customers: int, seed: int) -> dict[str, P
         from personacraft.demo import retail
 
         return retail.generate(out_dir, customers=customers, seed=seed)
-    raise ConfigError(f'unknown demo kind "{kind}"; available: {", ".join(KINDS)} (saas is coming).')
+    if kind == "saas":
+        from personacraft.demo import saas
+
+        return saas.generate(out_dir, customers=customers, seed=seed)
+    raise ConfigError(f'unknown demo kind "{kind}"; available: {", ".join(KINDS)}.')

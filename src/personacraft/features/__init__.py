@@ -32,6 +32,11 @@ def build_features(run: Run, *, min_group: int, top_products: int = 30, max_answ
         "product_shares": t("product_shares"),
         "event_features": t("event_features"),
         "survey_features": t("survey_features"),
+        "subscriptions": keyed(run, "subscriptions"),
+        "accounts": t("accounts"),
+        "people": t("people"),
+        "activity": t("activity"),
+        "generic": sql.GENERIC_EVENTS,
     }
     steps = [
         (sql.CUSTOMER_ORDERS, "cust_orders"),
@@ -39,6 +44,8 @@ def build_features(run: Run, *, min_group: int, top_products: int = 30, max_answ
         (sql.PRODUCT_SHARES, "product_shares"),
         (sql.EVENT_FEATURES, "event_features"),
         (sql.SURVEY_FEATURES, "survey_features"),
+        (sql.PEOPLE, "people"),
+        (sql.ACTIVITY, "activity"),
         (sql.FEATURE_COUNTS, "feature_counts"),
         (sql.ATTRIBUTES, "attributes"),
     ]

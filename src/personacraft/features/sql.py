@@ -45,6 +45,55 @@ FROM {cust_orders} o CROSS JOIN ref LEFT JOIN lines USING (customer_key)
 GROUP BY o.customer_key
 """
 
+# What CRMs say about each person: job, role in buying, stage, where they came from, account.
+PEOPLE = """
+CREATE OR REPLACE TABLE {out} AS
+WITH p AS (
+    SELECT customer_key,
+           min(nullif(trim(job_title), '')) AS job_title,
+           string_agg(DISTINCT nullif(trim(buying_role), ''), '; ' ORDER BY nullif(trim(buying_role), ''))
+               AS buying_role,
+           min(nullif(lower(trim(lifecycle_stage)), '')) AS lifecycle_stage,
+           min(nullif(trim(acquisition_source), '')) AS crm_source,
+           min(account_id) AS account_id
+    FROM {customers} WHERE customer_key IS NOT NULL GROUP BY 1
+)
+SELECT p.* EXCLUDE (t),
+       CASE WHEN t IS NULL THEN NULL
+            WHEN regexp_matches(t, '\b(cfo|ceo|coo|cto|cio|ciso|chief|vp|vice president|president|founder|owner)\b')
+                THEN 'executive'
+            WHEN regexp_matches(t, '\b(director|head)\b') THEN 'director'
+            WHEN regexp_matches(t, '\b(manager|lead|controller|supervisor)\b') THEN 'manager'
+            ELSE 'individual contributor' END AS seniority,
+       CASE WHEN t IS NULL THEN NULL
+            WHEN regexp_matches(t, 'procure|purchas|sourcing|buyer') THEN 'procurement'
+            WHEN regexp_matches(t, '\b(it|cto|cio|ciso)\b|engineer|security|architect|developer|devops|technical')
+                THEN 'IT and engineering'
+            WHEN regexp_matches(t, 'financ|\bcfo\b|fp&a|controller|account|bookkeep|payable|receivable|treasur|audit')
+                THEN 'finance and accounting'
+            WHEN regexp_matches(t, 'market|growth|brand|content') THEN 'marketing'
+            WHEN regexp_matches(t, 'sales|business develop') THEN 'sales'
+            WHEN regexp_matches(t, '\b(hr|people|talent|recruit)') THEN 'people and HR'
+            WHEN regexp_matches(t, 'operat|\bops\b|logistic|supply') THEN 'operations'
+            WHEN regexp_matches(t, '\b(ceo|founder|owner|president|general manager)\b') THEN 'general management'
+            ELSE 'other' END AS job_function
+FROM (SELECT *, lower(job_title) AS t FROM p) p
+"""
+
+# Product use: counts of each named action (generic web events carry no persona signal).
+GENERIC_EVENTS = (
+    "'session_start', 'first_visit', 'user_engagement', 'page_view', 'screen_view', 'scroll', 'click', "
+    "'view_item', 'view_item_list', 'select_item', 'view_cart', 'add_to_cart', 'begin_checkout', "
+    "'add_payment_info', 'add_shipping_info', 'purchase', 'view_search_results', 'search', 'identify', 'alias'"
+)
+ACTIVITY = """
+CREATE OR REPLACE TABLE {out} AS
+SELECT customer_key, event_name AS action, count(*) AS n
+FROM {events} WHERE customer_key IS NOT NULL AND event_name IS NOT NULL
+  AND lower(event_name) NOT IN ({generic})
+GROUP BY 1, 2
+"""
+
 # Share of each customer's items per product family (category when the source has one).
 PRODUCT_SHARES = """
 CREATE OR REPLACE TABLE {out} AS
@@ -136,6 +185,18 @@ UNION ALL
 SELECT customer_key, 'channel', value, 1 FROM {event_features} WHERE kind = 'channel'
 UNION ALL
 SELECT customer_key, 'survey: ' || question, answer, 1 FROM {survey_features}
+UNION ALL
+SELECT customer_key, 'buying role', trim(r), 1 FROM (
+    SELECT customer_key, unnest(string_split(buying_role, ';')) AS r FROM {people} WHERE buying_role IS NOT NULL)
+UNION ALL
+SELECT customer_key, 'job function', job_function, 1 FROM {people} WHERE job_function IS NOT NULL
+UNION ALL
+SELECT customer_key, 'seniority', seniority, 1 FROM {people} WHERE seniority IS NOT NULL
+UNION ALL
+SELECT customer_key, 'activity', action, n FROM {activity}
+UNION ALL
+SELECT customer_key, 'billing', 'pays the subscription', count(*) FROM {subscriptions}
+WHERE customer_key IS NOT NULL GROUP BY 1
 """
 
 # Categorical attributes for profiles: (customer, feature, value, source).
@@ -191,4 +252,37 @@ SELECT customer_key, 'Country', min(upper(country)), 'customers' FROM {customers
 WHERE customer_key IS NOT NULL AND nullif(trim(country), '') IS NOT NULL GROUP BY customer_key
 UNION ALL
 SELECT customer_key, question, answer, 'survey' FROM {survey_features}
+UNION ALL
+SELECT customer_key, 'Buying role', trim(r), 'crm' FROM (
+    SELECT customer_key, unnest(string_split(buying_role, ';')) AS r FROM {people} WHERE buying_role IS NOT NULL)
+UNION ALL
+SELECT customer_key, 'Job function', job_function, 'crm' FROM {people} WHERE job_function IS NOT NULL
+UNION ALL
+SELECT customer_key, 'Seniority', seniority, 'crm' FROM {people} WHERE seniority IS NOT NULL
+UNION ALL
+SELECT customer_key, 'Job title', job_title, 'crm' FROM {people} WHERE job_title IS NOT NULL
+UNION ALL
+SELECT customer_key, 'Lifecycle stage', lifecycle_stage, 'crm' FROM {people} WHERE lifecycle_stage IS NOT NULL
+UNION ALL
+SELECT customer_key, 'CRM source', crm_source, 'crm' FROM {people} WHERE crm_source IS NOT NULL
+UNION ALL
+SELECT p.customer_key, 'Industry', a.industry, 'crm' FROM {people} p JOIN {accounts} a USING (account_id)
+WHERE a.industry IS NOT NULL
+UNION ALL
+SELECT p.customer_key, 'Company size',
+       CASE WHEN a.employees < 50 THEN '1 to 49 employees' WHEN a.employees < 200 THEN '50 to 199 employees'
+            WHEN a.employees < 1000 THEN '200 to 999 employees' ELSE '1,000 employees or more' END, 'crm'
+FROM {people} p JOIN {accounts} a USING (account_id) WHERE a.employees IS NOT NULL
+UNION ALL
+SELECT customer_key, 'Top action', first(action ORDER BY n DESC, action), 'events' FROM {activity} GROUP BY 1
+UNION ALL
+SELECT customer_key, 'Product use',
+       CASE WHEN sum(n) >= 50 THEN 'heavy (50+ actions)' WHEN sum(n) >= 10 THEN 'regular (10 to 49 actions)'
+            ELSE 'light (under 10 actions)' END, 'events' FROM {activity} GROUP BY 1
+UNION ALL
+SELECT customer_key, 'Billing', 'pays the subscription', 'billing' FROM {subscriptions}
+WHERE customer_key IS NOT NULL GROUP BY 1
+UNION ALL
+SELECT customer_key, 'Plan', first(plan ORDER BY started_at DESC, plan), 'billing' FROM {subscriptions}
+WHERE customer_key IS NOT NULL AND plan IS NOT NULL GROUP BY 1
 """

@@ -107,16 +107,10 @@ def build_personas(
         }
         m = money.get(p, {})
         buyers = int(m.get("buyers") or 0)
-        persona["persona_type"] = "buyer" if buyers >= 0.9 * size else "mixed"
-        persona["persona_type_mix"] = {"buyer": round(buyers / size, 4), "unknown": round(1 - buyers / size, 4)}
-        evidence.append(
-            _evidence(
-                f"{_pct(buyers / size)} of members placed orders themselves; no CRM buying roles are in the sources.",
-                "persona_type",
-                [],
-                "share of members with at least one order",
-            )
-        )
+        ptype, mix, type_ev = persona_type(cells, p, size, buyers, min_n)
+        persona["persona_type"] = ptype
+        persona["persona_type_mix"] = mix
+        evidence.append(type_ev)
         persona["traits"] = [_trait(c) for c in traits]
         evidence.append(
             _evidence(
@@ -185,22 +179,26 @@ def build_personas(
         else:
             missing["channels"] = "no web analytics linked to enough members"
         revenue = float(m.get("revenue") or 0)
+        value_missing = {"clv_mean": NO_CLV, "churn_risk": NO_CHURN}
+        if not all_revenue:
+            value_missing["revenue_share"] = "no orders or payments of these customers are in the sources"
         persona["value"] = {
             "clv_mean": None,
             "revenue_share": round(revenue / all_revenue, 4) if all_revenue else None,
             "churn_risk": None,
             "revenue_per_customer": round(float(m["revenue_mean"]), 2) if m.get("revenue_mean") is not None else None,
             "orders_per_customer": round(float(m["orders_mean"]), 2) if m.get("orders_mean") is not None else None,
-            "missing": {"clv_mean": NO_CLV, "churn_risk": NO_CHURN},
+            "missing": value_missing,
         }
-        evidence.append(
-            _evidence(
-                f"Members brought {_pct(revenue / all_revenue if all_revenue else 0)} of all revenue.",
-                "value.revenue_share",
-                [],
-                "sum of order totals of members / all order totals",
+        if all_revenue:
+            evidence.append(
+                _evidence(
+                    f"Members brought {_pct(revenue / all_revenue)} of all revenue.",
+                    "value.revenue_share",
+                    [],
+                    "sum of order totals of members / all order totals",
+                )
             )
-        )
         persona["story"], story_ev = _story(p, name, persona, cells, min_n)
         evidence.extend(story_ev)
         persona["recommendations"], rec_ev = _recommendations(persona, cells, p, min_n)
@@ -209,6 +207,56 @@ def build_personas(
         persona["missing"] = missing
         out.append(persona)
     return out
+
+
+# CRM buying roles (HubSpot Buying Role, Salesforce contact roles) -> persona types
+ROLE_TYPES: dict[str, str] = {
+    "decision maker": "decision_maker",
+    "economic decision maker": "decision_maker",
+    "executive sponsor": "decision_maker",
+    "approver": "decision_maker",
+    "budget holder": "buyer",
+    "economic buyer": "buyer",
+    "buyer": "buyer",
+    "legal and compliance": "buyer",
+    "champion": "influencer",
+    "influencer": "influencer",
+    "evaluator": "influencer",
+    "technical buyer": "influencer",
+    "blocker": "influencer",
+    "other": "influencer",
+    "end user": "end_user",
+    "business user": "end_user",
+    "user": "end_user",
+}
+
+
+def persona_type(
+    cells: list[dict[str, Any]], p: int, size: int, buyers: int, min_n: int
+) -> tuple[str, dict[str, float], dict[str, Any]]:
+    """The persona's type from its members' CRM buying roles, else from who placed orders."""
+    roles = [c for c in cells if c["persona"] == p and c["feature"] == "Buying role"]
+    known = max((int(c["n_known"]) for c in roles), default=0)
+    if known >= max(min_n, 0.3 * size):
+        mix: dict[str, float] = {}
+        for c in roles:
+            t = ROLE_TYPES.get(str(c["value"]).strip().lower(), "influencer")
+            mix[t] = round(mix.get(t, 0.0) + int(c["n"]) / known, 4)
+        top = max(mix, key=lambda t: (mix[t], t))
+        ptype = top if mix[top] >= 0.6 else "mixed"
+        published = [c for c in roles if c["n"] >= min_n]
+        claim = f"{_pct(mix[top])} of members with a known buying role are {top.replace('_', ' ')}s" + (
+            "." if ptype != "mixed" else ", too few for one type: mixed."
+        )
+        return ptype, mix, _evidence(claim, "persona_type", published, "CRM buying roles of members, mapped to types")
+    share = buyers / size
+    claim = f"{_pct(share)} of members placed orders themselves; no CRM buying roles for enough members."
+    mix = {"buyer": round(share, 4), "unknown": round(1 - share, 4)}
+    return (
+        ("buyer" if share >= 0.9 else "mixed"),
+        mix,
+        _evidence(claim, "persona_type", [], "share of members with at least one order"),
+    )
 
 
 def _story(

@@ -24,7 +24,21 @@ ADJECTIVES: list[tuple[str, str, str]] = [
     ("Device", "desktop", "Desktop"),
     ("Recency", "over a year", "Lapsed"),
     ("Discount use", "never", "Full-price"),
+    ("Buying role", "decision maker", "Decision-making"),
+    ("Buying role", "budget holder", "Budget-holding"),
+    ("Buying role", "economic buyer", "Budget-holding"),
+    ("Buying role", "champion", "Champion"),
+    ("Buying role", "end user", "Hands-on"),
+    ("Buying role", "influencer", "Influential"),
+    ("Seniority", "executive", "Executive"),
+    ("Seniority", "director", "Director-level"),
+    ("Job function", "it and engineering", "Technical"),
+    ("Job function", "procurement", "Procurement"),
+    ("Product use", "heavy", "Power"),
+    ("Billing", "pays", "Paying"),
 ]
+# the noun: shoppers buy in a shop; in B2B data the people are contacts of accounts
+B2B_FEATURES = {"Buying role", "Seniority", "Job function", "Job title", "Product use", "Billing"}
 
 
 def adjectives(traits: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
@@ -43,12 +57,13 @@ def name_personas(trait_lists: list[list[dict[str, Any]]]) -> list[tuple[str, li
     used: set[str] = set()
     for i, traits in enumerate(trait_lists):
         adjs = adjectives(traits)
-        chosen: tuple[str, list[dict[str, Any]]] = (f"Segment {i + 1} shopper", [])
+        noun = "user" if any(t["feature"] in B2B_FEATURES for t in traits) else "shopper"
+        chosen: tuple[str, list[dict[str, Any]]] = (f"Segment {i + 1} {noun}", [])
         for take in (2, 3, 1):
             if len(adjs) >= take:
                 words = [a for a, _ in adjs[:take]]
                 words = [words[0]] + [w.lower() for w in words[1:]]
-                candidate = " ".join(words) + " shopper"
+                candidate = " ".join(words) + f" {noun}"
                 if candidate not in used:
                     chosen = (candidate, [t for _, t in adjs[:take]])
                     break
