@@ -34,9 +34,11 @@ class SalesforceSource(Source):
     footer = REPORT_FOOTER
     SPECS: ClassVar[dict[str, Col]] = {}
     ALIASES: ClassVar[dict[str, tuple[str, ...]]] = {}
+    MAPPING: ClassVar[dict[str, str]] = {}  # canonical column -> SQL over the parsed columns
 
-    def stage(self, run: Run, path: Path) -> None:
+    def load_file(self, run: Run, path: Path) -> None:
         read_csv(self, run, path, self.SPECS, stage="_stage", aliases=self.ALIASES)
+        insert(self, run, self.tables[0], path, self.MAPPING, "_stage")
 
 
 @register
@@ -67,27 +69,18 @@ class SalesforceContacts(SalesforceSource):
         "CreatedDate": ("Created Date",),
     }
 
-    def load_file(self, run: Run, path: Path) -> None:
-        self.stage(run, path)
-        insert(
-            self,
-            run,
-            "customers",
-            path,
-            {
-                "customer_id": sf_id('"Id"'),
-                "email": '"Email"',
-                "phone": '"Phone"',
-                "first_name": '"FirstName"',
-                "last_name": '"LastName"',
-                "job_title": '"Title"',
-                "account_id": sf_id('"AccountId"'),
-                "country": '"MailingCountry"',
-                "created_at": '"CreatedDate"',
-                "acquisition_source": '"LeadSource"',
-            },
-            "_stage",
-        )
+    MAPPING: ClassVar[dict[str, str]] = {
+        "customer_id": sf_id('"Id"'),
+        "email": '"Email"',
+        "phone": '"Phone"',
+        "first_name": '"FirstName"',
+        "last_name": '"LastName"',
+        "job_title": '"Title"',
+        "account_id": sf_id('"AccountId"'),
+        "country": '"MailingCountry"',
+        "created_at": '"CreatedDate"',
+        "acquisition_source": '"LeadSource"',
+    }
 
 
 @register
@@ -114,25 +107,16 @@ class SalesforceAccounts(SalesforceSource):
         "CreatedDate": ("Created Date",),
     }
 
-    def load_file(self, run: Run, path: Path) -> None:
-        self.stage(run, path)
-        insert(
-            self,
-            run,
-            "accounts",
-            path,
-            {
-                "account_id": sf_id('"Id"'),
-                "name": '"Name"',
-                "domain": domain_sql('"Website"'),
-                "industry": '"Industry"',
-                "employees": '"NumberOfEmployees"',
-                "annual_revenue": '"AnnualRevenue"',
-                "country": '"BillingCountry"',
-                "created_at": '"CreatedDate"',
-            },
-            "_stage",
-        )
+    MAPPING: ClassVar[dict[str, str]] = {
+        "account_id": sf_id('"Id"'),
+        "name": '"Name"',
+        "domain": domain_sql('"Website"'),
+        "industry": '"Industry"',
+        "employees": '"NumberOfEmployees"',
+        "annual_revenue": '"AnnualRevenue"',
+        "country": '"BillingCountry"',
+        "created_at": '"CreatedDate"',
+    }
 
 
 @register
@@ -160,27 +144,18 @@ class SalesforceOpportunities(SalesforceSource):
         "IsClosed": ("Closed",),
     }
 
-    def load_file(self, run: Run, path: Path) -> None:
-        self.stage(run, path)
-        stage = 'lower("StageName")'
-        closed = f"coalesce(\"IsClosed\", {stage} LIKE 'closed%')"
-        won = f"coalesce(\"IsWon\", {stage} = 'closed won')"
-        insert(
-            self,
-            run,
-            "deals",
-            path,
-            {
-                "deal_id": sf_id('"Id"'),
-                "account_id": sf_id('"AccountId"'),
-                "amount": '"Amount"',
-                "stage": '"StageName"',
-                "created_at": '"CreatedDate"',
-                "closed_at": f'CASE WHEN {closed} THEN "CloseDate" END',
-                "won": f"CASE WHEN {closed} THEN {won} END",
-            },
-            "_stage",
-        )
+    _STAGE = 'lower("StageName")'
+    _CLOSED = f"coalesce(\"IsClosed\", {_STAGE} LIKE 'closed%')"
+    _WON = f"coalesce(\"IsWon\", {_STAGE} = 'closed won')"
+    MAPPING: ClassVar[dict[str, str]] = {
+        "deal_id": sf_id('"Id"'),
+        "account_id": sf_id('"AccountId"'),
+        "amount": '"Amount"',
+        "stage": '"StageName"',
+        "created_at": '"CreatedDate"',
+        "closed_at": f'CASE WHEN {_CLOSED} THEN "CloseDate" END',
+        "won": f"CASE WHEN {_CLOSED} THEN {_WON} END",
+    }
 
 
 @register
@@ -201,13 +176,8 @@ class SalesforceContactRoles(SalesforceSource):
         "IsPrimary": ("Primary", "Is Primary"),
     }
 
-    def load_file(self, run: Run, path: Path) -> None:
-        self.stage(run, path)
-        insert(
-            self,
-            run,
-            "deal_contacts",
-            path,
-            {"deal_id": sf_id('"OpportunityId"'), "customer_id": sf_id('"ContactId"'), "role": '"Role"'},
-            "_stage",
-        )
+    MAPPING: ClassVar[dict[str, str]] = {
+        "deal_id": sf_id('"OpportunityId"'),
+        "customer_id": sf_id('"ContactId"'),
+        "role": '"Role"',
+    }
