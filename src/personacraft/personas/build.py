@@ -16,7 +16,16 @@ NO_CLV = "CLV needs the BG/NBD and Gamma-Gamma models, which this build does not
 NO_CHURN = "churn risk needs a churn model (subscriptions) or P(alive), which this build does not compute yet"
 NO_NEEDS = "needs are mined from text themes, which this build does not compute yet"
 NO_SALES = "no CRM deals or buying roles in the sources, so there is nothing to ground sales arguments on"
-GOAL_WORDS = ("goal", "why do you", "what brings you", "looking for", "hoping to")
+GOAL_WORDS = (
+    "goal",
+    "why do you",
+    "what brings you",
+    "looking for",
+    "hoping to",
+    "matters most",
+    "most important",
+    "want to achieve",
+)
 
 
 @dataclass(frozen=True)
