@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+import duckdb
+
 from personacraft.config import SourceConfig
-from personacraft.errors import ConfigError, SourceNotFoundError
+from personacraft.errors import ConfigError, InputFormatError, SourceNotFoundError
 from personacraft.store import Run
 
 
@@ -87,7 +89,7 @@ class Source(ABC):
 
     def load(self, run: Run) -> Accounting:
         """Read every file, then count what went where."""
-        from personacraft.sources.reading import text_copy
+        from personacraft.sources.reading import duck_message, text_copy
 
         acc = Accounting(self.label, self.kind, [str(p) for p in self.files])
         for path in self.files:
@@ -97,6 +99,11 @@ class Source(ABC):
                 self.reading[path] = readable
                 try:
                     self.load_file(run, path)
+                except duckdb.Error as exc:
+                    # a shape no check above foresaw: still one clear paragraph naming the file
+                    raise InputFormatError(
+                        path, f"could not be read as {self.kind}", hint=f"DuckDB: {duck_message(exc)}"
+                    ) from exc
                 finally:
                     del self.reading[path]
             acc.encodings[str(path)] = readable[1]

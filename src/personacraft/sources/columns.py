@@ -46,11 +46,11 @@ class Col:
         if self.type == "int":
             # CRMs write whole numbers as floats ("468.0"); a fraction is not a whole number
             d = f"try_cast(replace({t}, ',', '') AS DOUBLE)"
-            return f"CASE WHEN {d} = floor({d}) THEN CAST({d} AS BIGINT) END"
+            return f"CASE WHEN isfinite({d}) AND {d} = floor({d}) AND abs({d}) < 1e18 THEN CAST({d} AS BIGINT) END"
         if self.type == "number":
-            return f"try_cast({t} AS DOUBLE)"
+            return finite(f"try_cast({t} AS DOUBLE)")
         if self.type == "money":
-            return money_sql(t)
+            return finite(money_sql(t))
         if self.type in ("timestamp", "date"):
             tries = (
                 ", ".join(f"try_strptime({t}, {lit(f)})::TIMESTAMP" for f in self.formats)
@@ -77,6 +77,11 @@ class Col:
         }.get(self.type, "text")
         hint = f" (expected e.g. {self.example})" if self.example else ""
         return f"is not {what}{hint}"
+
+
+def finite(expr: str) -> str:
+    """``expr`` unless it is NaN or infinite ("nan" and "inf" are not amounts)."""
+    return f"CASE WHEN isfinite({expr}) THEN {expr} END"
 
 
 def domain_sql(t: str) -> str:

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from personacraft.errors import ConfigError, MissingColumnError
+import duckdb
+
+from personacraft.errors import ConfigError, InputFormatError, MissingColumnError
 from personacraft.schema import CANONICAL
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import for_type, lit, q
 from personacraft.sources.reading import (
     csv_header,
+    duck_message,
     insert,
     keep_raw,
     note_read,
@@ -115,10 +118,13 @@ class GenericParquet(Generic):
     def load_file(self, run: Run, path: Path) -> None:
         self.table  # noqa: B018
         kept = keep_raw(self, run, path)
-        run.execute(
-            f"CREATE TABLE {kept} AS SELECT row_number() OVER () AS _line, COLUMNS(*)::VARCHAR "
-            f"FROM read_parquet({lit(str(path))})"
-        )
+        try:
+            run.execute(
+                f"CREATE TABLE {kept} AS SELECT row_number() OVER () AS _line, COLUMNS(*)::VARCHAR "
+                f"FROM read_parquet({lit(str(path))})"
+            )
+        except duckdb.Error as exc:
+            raise InputFormatError(path, "is not a readable Parquet file", hint=f"DuckDB: {duck_message(exc)}") from exc
         note_read(self, run, path, int(run.scalar(f"SELECT count(*) FROM {kept}") or 0))
         header = [d[0] for d in run.execute(f"SELECT * FROM {kept} LIMIT 0").description or []][1:]
         self.land(run, path, kept, header)

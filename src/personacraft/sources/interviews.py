@@ -39,7 +39,10 @@ class Interviews(Source):
 
     def load_file(self, run: Run, path: Path) -> None:
         kept = keep_raw(self, run, path)
-        run.execute(f"CREATE TABLE {kept} AS SELECT 1 AS _line, content FROM read_text({lit(str(path))})")
+        # a note is one small file: read it in its own encoding (NUL bytes are not text)
+        readable, encoding = self.reading.get(path, (path, "utf-8"))
+        content = readable.read_bytes().decode(encoding, errors="replace").replace("\x00", "")
+        run.execute(f"CREATE TABLE {kept} AS SELECT 1 AS _line, ?::VARCHAR AS content", [content])
         note_read(self, run, path, 1)
         # the tag block: a --- front matter, or "Key: value" lines at the top
         front = "regexp_matches(content, '^\\s*---')"

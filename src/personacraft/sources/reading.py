@@ -15,6 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
+
 from personacraft.errors import InputFormatError, MissingColumnError
 from personacraft.sources.columns import Col, lit, q
 from personacraft.store import Run
@@ -24,6 +26,16 @@ if TYPE_CHECKING:
 
 
 SNIFF_BYTES = 1 << 22
+# a cell may be long (a pasted email thread); DuckDB's default limit is 2 MB per line
+MAX_LINE = 1 << 26
+
+
+def duck_message(exc: BaseException) -> str:
+    """DuckDB's message in one line, without its error-class prefix and hints."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    for prefix in ("Invalid Input Error: ", "Conversion Error: ", "Binder Error: ", "IO Error: "):
+        first = first.removeprefix(prefix)
+    return first[:300]
 
 
 def detect_encoding(path: Path) -> str:
@@ -140,7 +152,7 @@ def structural_csv(src: Source, run: Run, path: Path) -> str:
         f"CREATE OR REPLACE TEMP TABLE _raw_csv AS SELECT * FROM read_csv({file_sql}, "
         f"header = true, all_varchar = true, encoding = '{encoding}', store_rejects = true, "
         "rejects_table = '_rej_errors', rejects_scan = '_rej_scans', "
-        "strict_mode = true, parallel = true)"
+        f"strict_mode = true, parallel = true, max_line_size = {MAX_LINE})"
     )
     # structural rejects: one per record, with DuckDB's line and message
     run.execute(
@@ -270,7 +282,7 @@ def read_json_lines(src: Source, run: Run, path: Path, *, stage: str) -> None:
     run.execute(
         f"CREATE OR REPLACE TEMP TABLE _lines_raw AS SELECT j FROM read_csv({file_sql}, columns = {{'j': 'VARCHAR'}}, "
         f"header = false, delim = '\\x1e', quote = '', escape = '', encoding = '{encoding}', auto_detect = false, "
-        "strict_mode = false)"
+        f"strict_mode = false, max_line_size = {MAX_LINE})"
     )
     kept = keep_raw(src, run, path)
     run.execute(f"CREATE TABLE {kept} AS SELECT rowid + 1 AS _line, j FROM _lines_raw")
@@ -286,8 +298,10 @@ def csv_header(src: Source, run: Run, path: Path) -> list[str]:
     try:
         cur = run.execute(
             f"SELECT * FROM read_csv({file_sql}, header = true, all_varchar = true, encoding = '{encoding}', "
-            "ignore_errors = true) LIMIT 0"
+            f"ignore_errors = true, max_line_size = {MAX_LINE}) LIMIT 0"
         )
-    except Exception as exc:  # duckdb raises several error types for unreadable files
-        raise InputFormatError(path, f"cannot be read as a delimited text file: {exc}") from exc
+    except duckdb.Error as exc:
+        raise InputFormatError(
+            path, "cannot be read as a delimited text file", hint=f"DuckDB: {duck_message(exc)}"
+        ) from exc
     return [d[0] for d in cur.description or []]
