@@ -61,11 +61,12 @@ def detect_encoding(path: Path) -> str:
 def text_copy(path: Path, scratch: Path) -> Iterator[tuple[Path, str]]:
     """A file DuckDB can read, and the file's original encoding.
 
-    UTF-8 and UTF-16 are read in place; a cp1252 or latin-1 file (an Excel re-save) is
-    transcoded to UTF-8 in ``scratch`` in streamed chunks, keeping its lines as they are.
+    UTF-8 is read in place; UTF-16 (Google Play exports), cp1252 or latin-1 (an Excel
+    re-save) is transcoded to UTF-8 in ``scratch`` in streamed chunks, keeping its lines as
+    they are; a byte that is not valid in the encoding becomes U+FFFD rather than failing.
     """
     encoding = detect_encoding(path)
-    if encoding in ("utf-8", "utf-16"):
+    if encoding == "utf-8":
         yield path, encoding
         return
     scratch.mkdir(parents=True, exist_ok=True)
@@ -83,8 +84,8 @@ def text_copy(path: Path, scratch: Path) -> Iterator[tuple[Path, str]]:
 
 def duck_path(src: Source, path: Path) -> tuple[str, str]:
     """The SQL literal of the file DuckDB reads for ``path``, and DuckDB's encoding option."""
-    readable, encoding = src.reading.get(path, (path, "utf-8"))
-    return lit(str(readable)), ("utf-16" if encoding == "utf-16" else "utf-8")
+    readable, _ = src.reading.get(path, (path, "utf-8"))
+    return lit(str(readable)), "utf-8"
 
 
 def keep_raw(src: Source, run: Run, path: Path) -> str:
