@@ -90,6 +90,16 @@ class SegmentEvents(Source):
             "c.messageId",
             "'repeats the messageId of an earlier call (a duplicate delivery)'",
         )
+        reject_where(
+            self,
+            run,
+            path,
+            "_stage",
+            "lower(c.type) = 'group' AND c.groupId IS NULL",
+            "groupId",
+            "NULL",
+            "'a group call needs a groupId'",
+        )
         uid = f"CASE WHEN c.userId IS NOT NULL THEN {ns} || c.userId END"
         kind = "lower(c.type)"
         insert(
@@ -150,14 +160,4 @@ class SegmentEvents(Source):
                 "created_at": "ts",
             },
             f"_stage WHERE {kind} = 'group' AND c.groupId IS NOT NULL",
-        )
-        reject_where(
-            self,
-            run,
-            path,
-            "_stage",
-            f"{kind} = 'group' AND c.groupId IS NULL",
-            "groupId",
-            "NULL",
-            "'a group call needs a groupId'",
         )
