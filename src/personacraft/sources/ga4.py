@@ -42,11 +42,7 @@ class GA4BigQuery(Source):
 
     def load_file(self, run: Run, path: Path) -> None:
         ns = str(self.config.options.get("user_id_namespace", "ga4"))
-        read_json_lines(self, run, path, stage="_lines")
-        run.execute(
-            "CREATE OR REPLACE TEMP TABLE _stage AS SELECT _line, j, "
-            f"json_transform(j, '{EVENT_SCHEMA}') AS e FROM _lines"
-        )
+        read_json_lines(self, run, path, stage="_stage", schema=EVENT_SCHEMA)
         reject_where(
             self,
             run,
@@ -64,7 +60,7 @@ class GA4BigQuery(Source):
             "_stage",
             "e.event_name IS NULL OR e.user_pseudo_id IS NULL",
             "event_name",
-            "left(j, 200)",
+            "coalesce(e.event_name, e.user_pseudo_id)",
             "'has no event_name or user_pseudo_id'",
         )
         insert(

@@ -142,15 +142,17 @@ def resolve_columns(
 
 
 def structural_csv(src: Source, run: Run, path: Path) -> str:
-    """Read every cell as text; keep misshapen rows as rejects; return the kept raw table.
+    """Read every cell as text; keep misshapen rows as rejects; return the rows with their ``_line``.
 
-    The kept table (``raw_<kind>_<n>`` in the run) holds each row as read, with ``_line``.
+    The rows as read are kept in the run (``raw_<kind>_<n>``, in file order). The returned
+    SQL subquery adds each row's line: 2 + its index + the structural rejects before it.
     """
     run.execute("DROP TABLE IF EXISTS _rej_errors")
     run.execute("DROP TABLE IF EXISTS _rej_scans")
     file_sql, encoding = duck_path(src, path)
+    kept = keep_raw(src, run, path)
     run.execute(
-        f"CREATE OR REPLACE TEMP TABLE _raw_csv AS SELECT * FROM read_csv({file_sql}, "
+        f"CREATE TABLE {kept} AS SELECT * FROM read_csv({file_sql}, "
         f"header = true, all_varchar = true, encoding = '{encoding}', store_rejects = true, "
         "rejects_table = '_rej_errors', rejects_scan = '_rej_scans', "
         f"strict_mode = true, parallel = true, max_line_size = {MAX_LINE})"
@@ -165,7 +167,7 @@ def structural_csv(src: Source, run: Run, path: Path) -> str:
     )
     if src.footer:
         # report exports end with totals and notices: not rows, so neither read nor rejected
-        names = [d[0] for d in run.execute("SELECT * FROM _raw_csv LIMIT 0").description or []]
+        names = [d[0] for d in run.execute(f"SELECT * FROM {kept} LIMIT 0").description or []]
         first = q(names[0])
         run.execute(
             f"DELETE FROM {run.t('rejects')} WHERE source = ? AND file = ? AND regexp_matches(raw, ?)",
@@ -173,25 +175,22 @@ def structural_csv(src: Source, run: Run, path: Path) -> str:
         )
         run.execute("DELETE FROM _rej_errors WHERE regexp_matches(csv_line, ?)", [src.footer])
         rest = " AND ".join(f"{q(n)} IS NULL" for n in names[1:]) or "TRUE"
-        run.execute(f"DELETE FROM _raw_csv WHERE regexp_matches(coalesce({first}, ''), ?) AND {rest}", [src.footer])
+        run.execute(f"DELETE FROM {kept} WHERE regexp_matches(coalesce({first}, ''), ?) AND {rest}", [src.footer])
     n_struct = int(run.scalar("SELECT count(DISTINCT line) FROM _rej_errors") or 0)
-    n_ok = int(run.scalar("SELECT count(*) FROM _raw_csv") or 0)
+    n_ok = int(run.scalar(f"SELECT count(*) FROM {kept}") or 0)
     note_read(src, run, path, n_ok + n_struct)
-    # line of each accepted record = 2 + its index + structural rejects before it
+    if not n_struct:
+        return f"(SELECT rowid + 2 AS _line, * FROM {kept})"
     run.execute(
         "CREATE OR REPLACE TEMP TABLE _rej_lines AS SELECT slot, max(shift) AS shift FROM ("
         "SELECT line - row_number() OVER (ORDER BY line) + 1 AS slot, "
         "row_number() OVER (ORDER BY line) AS shift "
         "FROM (SELECT DISTINCT line FROM _rej_errors)) GROUP BY slot"
     )
-    kept = keep_raw(src, run, path)
-    run.execute(
-        f"CREATE TABLE {kept} AS SELECT r._k + 2 + coalesce(j.shift, 0) AS _line, r.* EXCLUDE (_k) "
-        "FROM (SELECT rowid AS _k, * FROM _raw_csv) r ASOF LEFT JOIN _rej_lines j ON r._k + 2 >= j.slot "
-        "ORDER BY _line"
+    return (
+        f"(SELECT r.rowid + 2 + coalesce(j.shift, 0) AS _line, r.* FROM {kept} r "
+        "ASOF LEFT JOIN _rej_lines j ON r.rowid + 2 >= j.slot)"
     )
-    run.execute("DROP TABLE _raw_csv")
-    return kept
 
 
 def sniff_dates(run: Run, table: str, column: str, col: Col) -> Col:
@@ -212,44 +211,50 @@ def sniff_dates(run: Run, table: str, column: str, col: Col) -> Col:
 
 
 def value_pass(
-    src: Source, run: Run, path: Path, kept: str, rename: Mapping[str, str], specs: Mapping[str, Col], *, stage: str
+    src: Source, run: Run, path: Path, rows: str, rename: Mapping[str, str], specs: Mapping[str, Col], *, stage: str
 ) -> None:
-    """Parse the typed columns of ``kept`` into ``stage``; rows whose value does not parse are rejects."""
+    """Parse the typed columns of ``rows`` into ``stage``; rows whose value does not parse are rejects.
+
+    Each value is parsed once; the checks compare the parsed value with the raw one.
+    """
     specs = {
-        n: sniff_dates(run, kept, rename[n], c) if c.type in ("timestamp", "date") and n in rename else c
+        n: sniff_dates(run, rows, rename[n], c) if c.type in ("timestamp", "date") and n in rename else c
         for n, c in specs.items()
     }
 
     def src_col(name: str) -> str:
         return q(rename[name]) if name in rename else "NULL::VARCHAR"
 
-    parsed = ", ".join(f"{c.parse(src_col(n))} AS {q(n)}" for n, c in specs.items())
-    checks = []
-    for n, c in specs.items():
-        s = src_col(n)
-        if s == "NULL::VARCHAR" or "@" in n:
+    parsed = [f"{c.parse(src_col(n))} AS {q(n)}" for n, c in specs.items()]
+    raws, checks = [], []
+    for k, (n, c) in enumerate(specs.items()):
+        if n not in rename or "@" in n or not (c.required or c.type != "text"):
             continue
-        raw_t = f"nullif(trim({s}), '')"
+        raw = f"_raw{k}"
+        raws.append(f"nullif(trim({src_col(n)}), '') AS {raw}")
         if c.required:
-            checks.append((f"{raw_t} IS NULL", n, s, "is empty, but the column is required"))
+            checks.append((f"{raw} IS NULL", n, raw, "is empty, but the column is required"))
         if c.type != "text":
-            checks.append((f"{raw_t} IS NOT NULL AND ({c.parse(s)}) IS NULL", n, s, c.problem()))
+            checks.append((f"{raw} IS NOT NULL AND {q(n)} IS NULL", n, raw, c.problem()))
     if checks:
         bad_col = "CASE " + " ".join(f"WHEN {cond} THEN {lit(n)}" for cond, n, _, _ in checks) + " END"
-        bad_val = "CASE " + " ".join(f"WHEN {cond} THEN {s}" for cond, _, s, _ in checks) + " END"
+        bad_val = "CASE " + " ".join(f"WHEN {cond} THEN {r}" for cond, _, r, _ in checks) + " END"
         bad_why = "CASE " + " ".join(f"WHEN {cond} THEN {lit(p)}" for cond, _, _, p in checks) + " END"
     else:
         bad_col = bad_val = bad_why = "NULL"
+    inner = f"SELECT _line, {', '.join([*parsed, *raws])} FROM {rows}"
+    drop = f" EXCLUDE ({', '.join(r.rsplit(' AS ', 1)[1] for r in raws)})" if raws else ""
     run.execute(
-        f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT _line, {bad_col} AS _bad_col, "
-        f"{bad_val} AS _bad_val, {bad_why} AS _bad_why, {parsed} FROM {kept}"
+        f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT *{drop}, {bad_col} AS _bad_col, "
+        f"{bad_val} AS _bad_val, {bad_why} AS _bad_why FROM ({inner})"
     )
-    run.execute(
-        f"INSERT INTO {run.t('rejects')} SELECT ?, ?, _line, _bad_col, _bad_val, _bad_why, NULL "
-        f"FROM {stage} WHERE _bad_col IS NOT NULL",
-        [src.label, str(path)],
-    )
-    run.execute(f"DELETE FROM {stage} WHERE _bad_col IS NOT NULL")
+    if checks:
+        run.execute(
+            f"INSERT INTO {run.t('rejects')} SELECT ?, ?, _line, _bad_col, _bad_val, _bad_why, NULL "
+            f"FROM {stage} WHERE _bad_col IS NOT NULL",
+            [src.label, str(path)],
+        )
+        run.execute(f"DELETE FROM {stage} WHERE _bad_col IS NOT NULL")
 
 
 def reject_where(
@@ -273,24 +278,31 @@ def insert(src: Source, run: Run, table: str, path: Path, select: Mapping[str, s
     )
 
 
-def read_json_lines(src: Source, run: Run, path: Path, *, stage: str) -> None:
-    """Read newline-delimited JSON into ``stage`` (``_line``, ``j``): one valid object per line.
+def read_json_lines(src: Source, run: Run, path: Path, *, stage: str, schema: str | None = None) -> None:
+    """Read newline-delimited JSON into ``stage``: ``_line`` and ``j`` (the text) or, given a
+    ``schema``, ``e`` = ``json_transform(j, schema)``.
 
-    Blank lines are not rows; a line that is not valid JSON is a reject with its line.
+    The lines are kept as read in the run; ``stage`` holds one row per valid object. Blank
+    lines are not rows; a line that is not valid JSON is a reject with its line.
     """
     file_sql, encoding = duck_path(src, path)
+    kept = keep_raw(src, run, path)
     # one text cell per physical line (no delimiter or quote can split it), so rowid + 1 is the line
     run.execute(
-        f"CREATE OR REPLACE TEMP TABLE _lines_raw AS SELECT j FROM read_csv({file_sql}, columns = {{'j': 'VARCHAR'}}, "
+        f"CREATE TABLE {kept} AS SELECT j FROM read_csv({file_sql}, columns = {{'j': 'VARCHAR'}}, "
         f"header = false, delim = '\\x1e', quote = '', escape = '', encoding = '{encoding}', auto_detect = false, "
         f"strict_mode = false, max_line_size = {MAX_LINE})"
     )
-    kept = keep_raw(src, run, path)
-    run.execute(f"CREATE TABLE {kept} AS SELECT rowid + 1 AS _line, j FROM _lines_raw")
-    run.execute("DROP TABLE _lines_raw")
-    run.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT * FROM {kept} WHERE nullif(trim(j), '') IS NOT NULL")
-    note_read(src, run, path, int(run.scalar(f"SELECT count(*) FROM {stage}") or 0))
-    reject_where(src, run, path, stage, "NOT json_valid(j)", "", "left(j, 200)", "'is not valid JSON'")
+    # a blank line is not a row ("   " fails as JSON below, which is cheaper than trimming every line)
+    lines = f"(SELECT rowid + 1 AS _line, j FROM {kept} WHERE j IS NOT NULL AND j <> '')"
+    note_read(src, run, path, int(run.scalar(f"SELECT count(*) FROM {lines}") or 0))
+    run.execute(
+        f"INSERT INTO {run.t('rejects')} SELECT ?, ?, _line, '', left(j, 200), 'is not valid JSON', NULL "
+        f"FROM {lines} WHERE NOT json_valid(j)",
+        [src.label, str(path)],
+    )
+    cols = f"json_transform(j, {lit(schema)}) AS e" if schema else "j"
+    run.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT _line, {cols} FROM {lines} WHERE json_valid(j)")
 
 
 def csv_header(src: Source, run: Run, path: Path) -> list[str]:
