@@ -6,7 +6,7 @@ from pathlib import Path
 
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import lit
-from personacraft.sources.reading import insert, read_json_lines
+from personacraft.sources.reading import insert, read_json_lines, reject_where
 from personacraft.store import Run
 
 # The part of the export schema we read; json_transform ignores everything else.
@@ -42,30 +42,26 @@ class GA4BigQuery(Source):
 
     def load_file(self, run: Run, path: Path) -> None:
         ns = str(self.config.options.get("user_id_namespace", "ga4"))
-        # 10M events do not fit a temporary table comfortably: stream the parsed lines twice
-        rows = read_json_lines(self, run, path, stage=None, schema=EVENT_SCHEMA)
-        checks = [
-            (
-                "try_cast(e.event_timestamp AS BIGINT) IS NULL",
-                "event_timestamp",
-                "e.event_timestamp",
-                "is not a whole number of microseconds since 1970 (expected e.g. 1718000000000000)",
-            ),
-            (
-                "e.event_name IS NULL OR e.user_pseudo_id IS NULL",
-                "event_name",
-                "coalesce(e.event_name, e.user_pseudo_id)",
-                "has no event_name or user_pseudo_id",
-            ),
-        ]
-        bad = " OR ".join(f"({cond})" for cond, _, _, _ in checks)
-        column = "CASE " + " ".join(f"WHEN {c} THEN {lit(n)}" for c, n, _, _ in checks) + " END"
-        value = "CASE " + " ".join(f"WHEN {c} THEN CAST({v} AS VARCHAR)" for c, _, v, _ in checks) + " END"
-        reason = "CASE " + " ".join(f"WHEN {c} THEN {lit(r)}" for c, _, _, r in checks) + " END"
-        run.execute(
-            f"INSERT INTO {run.t('rejects')} SELECT ?, ?, _line, {column}, {value}, {reason}, NULL "
-            f"FROM {rows} WHERE {bad}",
-            [self.label, str(path)],
+        read_json_lines(self, run, path, stage="_stage", schema=EVENT_SCHEMA)
+        reject_where(
+            self,
+            run,
+            path,
+            "_stage",
+            "try_cast(e.event_timestamp AS BIGINT) IS NULL",
+            "event_timestamp",
+            "e.event_timestamp",
+            "'is not a whole number of microseconds since 1970 (expected e.g. 1718000000000000)'",
+        )
+        reject_where(
+            self,
+            run,
+            path,
+            "_stage",
+            "e.event_name IS NULL OR e.user_pseudo_id IS NULL",
+            "event_name",
+            "coalesce(e.event_name, e.user_pseudo_id)",
+            "'has no event_name or user_pseudo_id'",
         )
         insert(
             self,
@@ -85,5 +81,5 @@ class GA4BigQuery(Source):
                 "device": "e.device.category",
                 "country": "e.geo.country",
             },
-            f"{rows} WHERE NOT ({bad})",
+            "_stage",
         )

@@ -278,13 +278,12 @@ def insert(src: Source, run: Run, table: str, path: Path, select: Mapping[str, s
     )
 
 
-def read_json_lines(src: Source, run: Run, path: Path, *, stage: str | None, schema: str | None = None) -> str:
+def read_json_lines(src: Source, run: Run, path: Path, *, stage: str, schema: str | None = None) -> None:
     """Read newline-delimited JSON into ``stage``: ``_line`` and ``j`` (the text) or, given a
     ``schema``, ``e`` = ``json_transform(j, schema)``.
 
-    The lines are kept as read in the run; ``stage`` holds one row per valid object (with
-    ``stage=None`` nothing is materialised: the returned subquery streams the parsed rows).
-    Blank lines are not rows; a line that is not valid JSON is a reject with its line.
+    The lines are kept as read in the run; ``stage`` holds one row per valid object. Blank
+    lines are not rows; a line that is not valid JSON is a reject with its line.
     """
     file_sql, encoding = duck_path(src, path)
     kept = keep_raw(src, run, path)
@@ -303,11 +302,7 @@ def read_json_lines(src: Source, run: Run, path: Path, *, stage: str | None, sch
         [src.label, str(path)],
     )
     cols = f"json_transform(j, {lit(schema)}) AS e" if schema else "j"
-    rows = f"(SELECT _line, {cols} FROM {lines} WHERE json_valid(j))"
-    if stage is None:
-        return rows  # streamed: parsed again by each query that reads it, never held in memory
-    run.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT * FROM {rows}")
-    return stage
+    run.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT _line, {cols} FROM {lines} WHERE json_valid(j)")
 
 
 def csv_header(src: Source, run: Run, path: Path) -> list[str]:
