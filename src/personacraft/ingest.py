@@ -56,6 +56,7 @@ def ingest(
     out = []
     for src in sources:
         say(f"Reading {src.label}")
+        src.keep_raw = config.ingest.keep_raw
         acc = _reuse(run, src, previous, sha) or _load(run, src, sha)
         if not acc.balanced:
             raise WorkspaceError(
@@ -238,7 +239,8 @@ def _reuse(
         run.execute(f'INSERT INTO {run.t(table)} SELECT * FROM {schema}."{table}" WHERE {column} = {label}')
     # the raw tables stay in the run that read them
     run.execute(
-        f"INSERT INTO {run.t('raw_files')} SELECT CASE WHEN contains(table_name, '.') THEN table_name "
+        f"INSERT INTO {run.t('raw_files')} SELECT CASE WHEN table_name IS NULL OR contains(table_name, '.') "
+        "THEN table_name "
         f"ELSE '{schema}.' || table_name END, source, kind, file FROM {schema}.raw_files WHERE source = {label}"
     )
     before_acc = json.loads(row[0])

@@ -76,6 +76,7 @@ class Source(ABC):
         self.config = config
         self.files = list(files)
         self.label = config.name or f"{config.kind}:{Path(config.path).name}"
+        self.keep_raw = True  # keep every row as read in the run (ingest.keep_raw)
         # while a file is loaded: the path DuckDB reads for it and its original encoding
         self.reading: dict[Path, tuple[Path, str]] = {}
 

@@ -117,10 +117,10 @@ class GenericParquet(Generic):
 
     def load_file(self, run: Run, path: Path) -> None:
         self.table  # noqa: B018
-        kept = keep_raw(self, run, path)
+        create, kept = keep_raw(self, run, path)
         try:
             run.execute(
-                f"CREATE TABLE {kept} AS SELECT row_number() OVER () AS _line, COLUMNS(*)::VARCHAR "
+                f"{create} AS SELECT row_number() OVER () AS _line, COLUMNS(*)::VARCHAR "
                 f"FROM read_parquet({lit(str(path))})"
             )
         except duckdb.Error as exc:

@@ -88,12 +88,22 @@ def duck_path(src: Source, path: Path) -> tuple[str, str]:
     return lit(str(readable)), "utf-8"
 
 
-def keep_raw(src: Source, run: Run, path: Path) -> str:
-    """Register and name the run's raw table for one file: ``raw_<kind>_<n>``."""
+def keep_raw(src: Source, run: Run, path: Path) -> tuple[str, str]:
+    """Where the rows of one file are put as read: ``(CREATE statement head, table name)``.
+
+    With ``src.keep_raw`` (the default) that is the run's table ``raw_<kind>_<n>``, listed in
+    ``raw_files``; without, a temporary table that goes with the load (the file, named by its
+    SHA-256 in the run's inputs, stays the record of what was read).
+    """
     n = int(run.scalar(f"SELECT count(*) FROM {run.t('raw_files')} WHERE kind = ?", [src.kind]) or 0)
     name = f"raw_{src.kind}_{n + 1}"
-    run.execute(f"INSERT INTO {run.t('raw_files')} VALUES (?, ?, ?, ?)", [name, src.label, src.kind, str(path)])
-    return run.t(name)
+    run.execute(
+        f"INSERT INTO {run.t('raw_files')} VALUES (?, ?, ?, ?)",
+        [name if src.keep_raw else None, src.label, src.kind, str(path)],
+    )
+    if src.keep_raw:
+        return f"CREATE TABLE {run.t(name)}", run.t(name)
+    return f"CREATE OR REPLACE TEMP TABLE _{name}", f"_{name}"
 
 
 def note_read(src: Source, run: Run, path: Path, n: int) -> None:
@@ -150,9 +160,9 @@ def structural_csv(src: Source, run: Run, path: Path) -> str:
     run.execute("DROP TABLE IF EXISTS _rej_errors")
     run.execute("DROP TABLE IF EXISTS _rej_scans")
     file_sql, encoding = duck_path(src, path)
-    kept = keep_raw(src, run, path)
+    create, kept = keep_raw(src, run, path)
     run.execute(
-        f"CREATE TABLE {kept} AS SELECT * FROM read_csv({file_sql}, "
+        f"{create} AS SELECT * FROM read_csv({file_sql}, "
         f"header = true, all_varchar = true, encoding = '{encoding}', store_rejects = true, "
         "rejects_table = '_rej_errors', rejects_scan = '_rej_scans', "
         f"strict_mode = true, parallel = true, max_line_size = {MAX_LINE})"
@@ -286,10 +296,10 @@ def read_json_lines(src: Source, run: Run, path: Path, *, stage: str, schema: st
     lines are not rows; a line that is not valid JSON is a reject with its line.
     """
     file_sql, encoding = duck_path(src, path)
-    kept = keep_raw(src, run, path)
+    create, kept = keep_raw(src, run, path)
     # one text cell per physical line (no delimiter or quote can split it), so rowid + 1 is the line
     run.execute(
-        f"CREATE TABLE {kept} AS SELECT j FROM read_csv({file_sql}, columns = {{'j': 'VARCHAR'}}, "
+        f"{create} AS SELECT j FROM read_csv({file_sql}, columns = {{'j': 'VARCHAR'}}, "
         f"header = false, delim = '\\x1e', quote = '', escape = '', encoding = '{encoding}', auto_detect = false, "
         f"strict_mode = false, max_line_size = {MAX_LINE})"
     )
