@@ -417,7 +417,8 @@ def make_case(kind: str, seed: int, mutations: Sequence[str] | None = None, *, w
     rng = Random(f"{kind}:{seed}")
     names = mutations_for(kind)
     if mutations is None:
-        mutations = draw_mutations(rng, kind)
+        # drawn from their own stream, so make_case(kind, seed, case.mutations) gives the same case
+        mutations = draw_mutations(Random(f"{kind}:{seed}:mutations"), kind)
     unknown = [m for m in mutations if m not in names]
     if unknown:
         raise ValueError(f"mutations {unknown} do not apply to kind {kind!r}")
@@ -594,7 +595,8 @@ class _CsvDoc(_Doc):
                 pad = rng.choice((" ", "\t", "\u00a0", "  ", "\u3000"))
                 rows[r][c] = pad + rows[r][c] + pad
         elif name == "duplicate_rows" and rows:
-            self.rows = [rng.choice(rows)[:] for _ in range(rng.randint(len(rows), 200))]
+            big = sum(len(c) for row in rows for c in row) > 100_000  # a long cell: a few copies are enough
+            self.rows = [rng.choice(rows)[:] for _ in range(rng.randint(len(rows), 5 if big else 200))]
         elif name == "shuffle_rows":
             rng.shuffle(rows)
 
@@ -651,6 +653,11 @@ def _dump(value: Any, *, ascii_only: bool, raw_strings: bool) -> str:
     if isinstance(value, str) and raw_strings:
         return '"' + value + '"'
     return json.dumps(value, ensure_ascii=ascii_only)
+
+
+def _fresh(rng: Random, pool: Sequence[Any]) -> Any:
+    """A copy of a pool value: inserting a shared list twice would make a cycle, and change the pool."""
+    return copy.deepcopy(rng.choice(pool))
 
 
 def _container(value: Any) -> bool:
@@ -747,7 +754,7 @@ class _JsonDoc(_Doc):
                     c[k] = new
         elif name == "wrong_types":
             for c, k in _pick_cells(rng, self.slots(), rng.randint(1, 4)):
-                c[k] = rng.choice(WRONG_TYPES)
+                c[k] = _fresh(rng, WRONG_TYPES)
         elif name == "nested_garbage":
             for c, k in _pick_cells(rng, self.slots(), rng.randint(1, 2)):
                 c[k] = _deep(rng)
@@ -764,7 +771,7 @@ class _JsonDoc(_Doc):
             self.records = [self._pairs(r) if isinstance(r, dict) and "__dup__" in r else r for r in self.records]
         elif name == "non_object_lines":
             for _ in range(rng.randint(1, 3)):
-                junk = rng.choice(([], [1, 2], "x", 42, None, True, [{"event_name": "x"}], _Raw("{}{}")))
+                junk = _fresh(rng, ([], [1, 2], "x", 42, None, True, [{"event_name": "x"}], _Raw("{}{}")))
                 self.records.insert(rng.randint(0, len(self.records)), junk)
         elif name == "empty_objects":
             for _ in range(rng.randint(1, 3)):
@@ -772,7 +779,8 @@ class _JsonDoc(_Doc):
         elif name == "whitespace_only":
             self.records = []
         elif name == "duplicate_rows" and self.records:
-            self.records = [copy.deepcopy(rng.choice(self.records)) for _ in range(50)]
+            big = len(repr(self.records)) > 100_000
+            self.records = [copy.deepcopy(rng.choice(self.records)) for _ in range(5 if big else 50)]
         elif name == "shuffle_rows":
             rng.shuffle(self.records)
 
@@ -788,10 +796,10 @@ class _JsonDoc(_Doc):
         elif name == "extra_keys":
             for _ in range(rng.randint(1, 3)):
                 k = rng.choice(keys) if keys else "x"
-                obj[rng.choice((k.upper(), k.capitalize(), f"{k}_2", "extra"))] = rng.choice(WRONG_TYPES)
+                obj[rng.choice((k.upper(), k.capitalize(), f"{k}_2", "extra"))] = _fresh(rng, WRONG_TYPES)
         elif name == "weird_keys":
             for _ in range(rng.randint(1, 3)):
-                obj[rng.choice(WEIRD_NAMES)] = rng.choice(WRONG_TYPES + GARBAGE[:10])
+                obj[rng.choice(WEIRD_NAMES)] = _fresh(rng, WRONG_TYPES + GARBAGE[:10])
         elif name == "duplicate_keys" and keys:
             obj["__dup__"] = rng.choice(keys)
 
@@ -1125,6 +1133,7 @@ class Harness:
     def _open(self) -> Workspace:
         self.generation += 1
         ws = Workspace(self.root / f"fuzz-{self.generation}.duckdb")
+        ws.con.execute("SET enable_progress_bar = false")  # a long load would draw one on the terminal
         if self.threads:
             ws.con.execute(f"SET threads = {int(self.threads)}")
         return ws
