@@ -1,0 +1,254 @@
+"""The retail demo's shop: its catalogue, survey questions and five planted personas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from personacraft.demo.common import choice
+
+CATALOG: dict[str, list[tuple[str, float]]] = {
+    "Outdoor": [
+        ("Trail Runner Shoes", 129.0),
+        ("Ridge Rain Jacket", 149.0),
+        ("Summit Daypack", 89.0),
+        ("Merino Hiking Socks", 24.0),
+        ("Camp Stove Kit", 69.0),
+        ("Trekking Poles", 59.0),
+    ],
+    "Premium apparel": [
+        ("Cashmere Crew Sweater", 189.0),
+        ("Tailored Wool Coat", 329.0),
+        ("Silk Scarf", 95.0),
+        ("Linen Shirt", 89.0),
+        ("Leather Belt", 75.0),
+        ("Selvedge Jeans", 165.0),
+    ],
+    "Home basics": [
+        ("Cotton Bath Towel", 14.0),
+        ("Storage Basket", 12.0),
+        ("Microfiber Sheet Set", 29.0),
+        ("Scented Candle", 9.0),
+        ("Throw Blanket", 24.0),
+        ("Laundry Bag", 8.0),
+    ],
+    "Gifts": [
+        ("Chocolate Hamper", 49.0),
+        ("Photo Frame", 29.0),
+        ("Tea Sampler", 34.0),
+        ("Candle Gift Set", 39.0),
+        ("Puzzle Game", 27.0),
+        ("Gift Box Deluxe", 65.0),
+    ],
+    "Trend accessories": [
+        ("Bucket Hat", 22.0),
+        ("Chunky Sneakers", 59.0),
+        ("Phone Charm", 9.0),
+        ("Mini Crossbody Bag", 39.0),
+        ("Hair Clip Set", 12.0),
+        ("Oversized Sunglasses", 19.0),
+    ],
+}
+CATEGORIES = list(CATALOG)
+VARIANTS = ["Black", "Navy", "Sand", "Olive", "S", "M", "L"]
+
+Q_AGE = "How old are you?"
+Q_GOAL = "What's your main goal when you shop with us?"
+Q_HEAR = "How did you first hear about us?"
+Q_BETTER = "Anything we could do better?"
+AGE_BANDS = ["18-24", "25-34", "35-44", "45-54", "55+"]
+GOALS = [
+    "Save money on everyday things",
+    "Buy quality that lasts",
+    "Find the perfect gift",
+    "Gear up for my next adventure",
+    "Keep up with the latest trends",
+]
+DEVICES = ["mobile", "desktop", "tablet"]
+CHANNELS = [
+    ("facebook", "cpc"),
+    ("google", "organic"),
+    ("(direct)", "(none)"),
+    ("newsletter", "email"),
+    ("instagram", "social"),
+    ("tiktok", "social"),
+    ("google", "cpc"),
+    ("trailblog.example", "referral"),
+]
+GENERIC_REVIEWS = [
+    "Great product!",
+    "Love it.",
+    "Works as described.",
+    "Good value, thanks.",
+    "Five stars.",
+    "Nice quality.",
+    "Happy with my purchase.",
+    "As expected.",
+]
+
+
+@dataclass(frozen=True)
+class Planted:
+    """A planted persona: the knobs that make its customers behave alike."""
+
+    name: str
+    share: float
+    orders_mean: float
+    discount_p: float
+    lines_mean: float
+    categories: tuple[float, ...]
+    hours: tuple[float, ...]  # weights per 3-hour block, 0-3, 3-6 … 21-24
+    weekend_p: float
+    months: tuple[float, ...]
+    devices: tuple[float, ...]
+    channels: tuple[float, ...]
+    ages: tuple[float, ...]
+    goals: tuple[float, ...]
+    pains: tuple[str, ...]
+    praise: tuple[str, ...]
+
+
+PERSONAS: list[Planted] = [
+    Planted(
+        "Deal Hunter",
+        0.28,
+        4.0,
+        0.80,
+        2.2,
+        (0.05, 0.02, 0.65, 0.10, 0.18),
+        (0, 0, 0.5, 1, 1, 1.5, 4, 3),
+        0.30,
+        (1,) * 12,
+        (0.78, 0.17, 0.05),
+        (0.45, 0.05, 0.05, 0.15, 0.15, 0.0, 0.15, 0.0),
+        (0.15, 0.5, 0.3, 0.05, 0.0),
+        (0.75, 0.05, 0.05, 0.05, 0.10),
+        (
+            "Shipping costs are too high for small orders.",
+            "The discount code did not work at checkout.",
+            "Prices went up since my last order, not a bargain anymore.",
+        ),
+        ("Great prices and the coupon saved me a lot.",),
+    ),
+    Planted(
+        "Premium Loyalist",
+        0.16,
+        5.0,
+        0.03,
+        1.4,
+        (0.04, 0.80, 0.06, 0.08, 0.02),
+        (0, 0, 1, 4, 4, 2, 1, 0.2),
+        0.15,
+        (1,) * 12,
+        (0.15, 0.75, 0.10),
+        (0.02, 0.25, 0.35, 0.33, 0.02, 0.0, 0.03, 0.0),
+        (0.0, 0.05, 0.25, 0.45, 0.25),
+        (0.03, 0.85, 0.05, 0.02, 0.05),
+        (
+            "Too much plastic in the packaging for a premium brand.",
+            "The packaging is wasteful, please use less plastic.",
+            "Expected recyclable packaging at this price.",
+        ),
+        ("Beautiful fabric, the quality lasts for years.",),
+    ),
+    Planted(
+        "Holiday Gifter",
+        0.20,
+        1.6,
+        0.30,
+        1.8,
+        (0.03, 0.10, 0.05, 0.80, 0.02),
+        (0, 0, 1, 2, 3, 3, 2, 0.5),
+        0.65,
+        (0.4, 0.3, 0.3, 0.3, 0.4, 0.3, 0.3, 0.3, 0.4, 0.6, 3.5, 6.0),
+        (0.55, 0.30, 0.15),
+        (0.05, 0.60, 0.15, 0.05, 0.05, 0.0, 0.10, 0.0),
+        (0.05, 0.2, 0.4, 0.25, 0.1),
+        (0.05, 0.05, 0.82, 0.03, 0.05),
+        (
+            "The delivery was late and the gift missed the birthday.",
+            "Shipping took two weeks, too slow for a present.",
+            "Package arrived after Christmas, delivery was far too slow.",
+        ),
+        ("Lovely gift, beautifully wrapped.",),
+    ),
+    Planted(
+        "Weekend Adventurer",
+        0.20,
+        3.0,
+        0.15,
+        1.6,
+        (0.80, 0.06, 0.04, 0.04, 0.06),
+        (0, 0.5, 4, 2, 1, 1, 1.5, 0.2),
+        0.60,
+        (0.3, 0.3, 0.9, 1.4, 1.6, 1.7, 1.6, 1.3, 0.9, 0.6, 0.3, 0.3),
+        (0.35, 0.50, 0.15),
+        (0.03, 0.25, 0.10, 0.12, 0.05, 0.0, 0.05, 0.40),
+        (0.05, 0.45, 0.35, 0.12, 0.03),
+        (0.05, 0.15, 0.03, 0.75, 0.02),
+        (
+            "The sizing runs small, I had to return the shoes.",
+            "Sizes are inconsistent, the jacket was too small.",
+            "Wrong size chart, the fit is much smaller than listed.",
+        ),
+        ("Held up perfectly on a three-day hike.",),
+    ),
+    Planted(
+        "Night-owl Trendsetter",
+        0.16,
+        3.2,
+        0.35,
+        1.9,
+        (0.02, 0.03, 0.10, 0.05, 0.80),
+        (3, 1, 0, 0.2, 0.5, 1, 2, 5),
+        0.45,
+        (1,) * 12,
+        (0.92, 0.04, 0.04),
+        (0.05, 0.03, 0.02, 0.02, 0.38, 0.45, 0.05, 0.0),
+        (0.65, 0.3, 0.05, 0.0, 0.0),
+        (0.10, 0.05, 0.03, 0.02, 0.80),
+        (
+            "The item I wanted was out of stock again.",
+            "Everything sells out in minutes, restock faster.",
+            "Out of stock in my size, so disappointing.",
+        ),
+        ("So cute, everyone asked where I got it.",),
+    ),
+]
+
+START = np.datetime64("2023-01-01T00:00:00")
+DAYS = 730
+SHOP_TZ = "-0500"
+
+
+def normalise(rows: list[tuple[float, ...]]) -> np.ndarray:
+    arr = np.asarray(rows, dtype=float)
+    return arr / arr.sum(axis=1, keepdims=True)
+
+
+def sample_times(rng: np.random.Generator, pidx: np.ndarray) -> np.ndarray:
+    """Order or visit times (shop-local, datetime64[s]) by each row's persona habits."""
+    months = normalise([p.months for p in PERSONAS])[pidx]
+    hours = normalise([p.hours for p in PERSONAS])[pidx]
+    weekend = np.array([p.weekend_p for p in PERSONAS])[pidx]
+    n = len(pidx)
+    year = rng.integers(0, 2, n)
+    month = choice(rng, list(range(12)), months).astype(int)
+    month_start = np.array(
+        [
+            [(np.datetime64(f"{2023 + y}-{m + 1:02d}-01") - np.datetime64("2023-01-01")).astype(int) for m in range(12)]
+            for y in range(2)
+        ]
+    )
+    month_len = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    day = month_start[year, month] + (rng.random(n) * month_len[month]).astype(int)
+    # move the day to a weekend or weekday as the persona prefers (2023-01-01 was a Sunday)
+    dow = (day + 6) % 7  # 0 = Monday
+    want_weekend = rng.random(n) < weekend
+    is_weekend = dow >= 5
+    shift = np.where(want_weekend & ~is_weekend, 5 - dow, np.where(~want_weekend & is_weekend, -(dow - 4), 0))
+    day = np.clip(day + shift, 0, DAYS - 1)
+    block = choice(rng, list(range(8)), hours).astype(int)
+    secs = block * 3 * 3600 + (rng.random(n) * 3 * 3600).astype(int)
+    return START + day.astype("timedelta64[D]") + secs.astype("timedelta64[s]")
