@@ -57,6 +57,12 @@ def people(n: int, rng: np.random.Generator, seed: int, locale: str = "en_US") -
     )
 
 
+def normalise(rows: list[tuple[float, ...]]) -> np.ndarray:
+    """Rows of weights as rows of probabilities."""
+    arr = np.asarray(rows, dtype=float)
+    return arr / arr.sum(axis=1, keepdims=True)
+
+
 def choice(rng: np.random.Generator, options: Sequence[Any], probs: np.ndarray) -> np.ndarray:
     """Per-row categorical draw: ``probs`` has one row of probabilities per item."""
     cum = np.cumsum(probs, axis=1)

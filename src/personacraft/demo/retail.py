@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from personacraft.demo.common import choice, messy_email, or_empty, people, write_csv
+from personacraft.demo.common import choice, messy_email, normalise, or_empty, people, write_csv
 from personacraft.demo.layouts import SHOPIFY_CUSTOMER_COLUMNS, SHOPIFY_ORDER_COLUMNS
 from personacraft.demo.retail_personas import (
     AGE_BANDS,
@@ -30,7 +30,6 @@ from personacraft.demo.retail_personas import (
     Q_HEAR,
     SHOP_TZ,
     VARIANTS,
-    normalise,
     sample_times,
 )
 from personacraft.demo.retail_web import write_ga4, write_reviews

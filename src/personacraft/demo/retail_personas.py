@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from personacraft.demo.common import choice
+from personacraft.demo.common import choice, normalise
 
 CATALOG: dict[str, list[tuple[str, float]]] = {
     "Outdoor": [
@@ -220,11 +220,6 @@ PERSONAS: list[Planted] = [
 START = np.datetime64("2023-01-01T00:00:00")
 DAYS = 730
 SHOP_TZ = "-0500"
-
-
-def normalise(rows: list[tuple[float, ...]]) -> np.ndarray:
-    arr = np.asarray(rows, dtype=float)
-    return arr / arr.sum(axis=1, keepdims=True)
 
 
 def sample_times(rng: np.random.Generator, pidx: np.ndarray) -> np.ndarray:
