@@ -48,7 +48,8 @@ class GA4BigQuery(Source):
             run,
             path,
             "_stage",
-            "try_cast(e.event_timestamp AS BIGINT) IS NULL",
+            # microseconds between 1970 and 3000; anything else is not a GA4 timestamp
+            "coalesce(try_cast(e.event_timestamp AS BIGINT) NOT BETWEEN 0 AND 32503680000000000, TRUE)",
             "event_timestamp",
             "e.event_timestamp",
             "'is not a whole number of microseconds since 1970 (expected e.g. 1718000000000000)'",

@@ -156,7 +156,8 @@ class SegmentEvents(Source):
                 "account_id": "'segment:' || c.groupId",
                 "name": "coalesce(c.traits.name, c.traits.company)",
                 "industry": "c.traits.industry",
-                "employees": f"CASE WHEN {EMP} = floor({EMP}) THEN CAST({EMP} AS INTEGER) END",
+                "employees": f"CASE WHEN isfinite({EMP}) AND {EMP} = floor({EMP}) AND abs({EMP}) < 1e18 "
+                f"THEN CAST({EMP} AS BIGINT) END",
                 "created_at": "ts",
             },
             f"_stage WHERE {kind} = 'group' AND c.groupId IS NOT NULL",

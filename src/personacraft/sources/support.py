@@ -126,7 +126,7 @@ class IntercomConversations(Source):
             run,
             path,
             "_stage",
-            "try_cast(c.created_at AS BIGINT) IS NULL",
+            "coalesce(try_cast(c.created_at AS BIGINT) NOT BETWEEN 0 AND 32503680000, TRUE)",
             "created_at",
             "c.created_at",
             "'is not a Unix time in seconds (expected e.g. 1740747900)'",
