@@ -25,6 +25,7 @@ from personacraft.config import Config, SourceConfig
 from personacraft.errors import RejectThresholdError, WorkspaceError
 from personacraft.schema import CANONICAL
 from personacraft.sources import Accounting, Source
+from personacraft.sources.columns import lit
 from personacraft.store import Run
 
 # natural key of each canonical table, within one source
@@ -106,11 +107,11 @@ def _dedupe(run: Run, src: Source) -> int:
         return 0
     run.execute(
         "CREATE OR REPLACE TEMP TABLE _file_rank AS SELECT * FROM (VALUES "
-        + ", ".join(f"({_lit(f)}, {i})" for f, i in files.items())
+        + ", ".join(f"({lit(f)}, {i})" for f, i in files.items())
         + ") t(file, rank)"
     )
     total = 0
-    label = _lit(src.label)
+    label = lit(src.label)
     for table in src.feeds():
         key = NATURAL_KEYS.get(table)
         if key is None:
@@ -167,10 +168,6 @@ def code_fingerprint() -> str:
     for path in sorted([*root.glob("sources/*.py"), root / "ingest.py", root / "schema.py"]):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _previous_inputs(run: Run) -> tuple[str, dict[str, Any], dict[str, dict[str, str]]] | None:
@@ -233,7 +230,7 @@ def _reuse(
     )
     if row is None or json.loads(row[0]).get("code") != code_fingerprint():
         return None
-    label = _lit(src.label)
+    label = lit(src.label)
     for table in (*CANONICAL, "rejects", "read_counts"):
         column = "_source" if table in CANONICAL else "source"
         run.execute(f'INSERT INTO {run.t(table)} SELECT * FROM {schema}."{table}" WHERE {column} = {label}')

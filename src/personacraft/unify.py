@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from personacraft.phones import normalise_all
+from personacraft.sources.columns import lit
 from personacraft.store import Run
 
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -96,7 +97,7 @@ def unify(run: Run, default_phone_region: str | None = None, max_emails_per_phon
         phone = "NULL" if ph == "NULL" else _phone_node(run, f"r.{ph}", "r.country")
         src = "_source"
         parts.append(
-            f"SELECT {lit_(table)} AS tbl, {src} AS src, {ni} AS n_id, {ne} AS n_email, {na} AS n_anon, "
+            f"SELECT {lit(table)} AS tbl, {src} AS src, {ni} AS n_id, {ne} AS n_email, {na} AS n_anon, "
             f"{phone} AS n_phone FROM {run.t(table)} r"
         )
     run.execute(f"CREATE OR REPLACE TEMP TABLE _rec AS {' UNION ALL '.join(parts)}")
@@ -214,10 +215,6 @@ def unify(run: Run, default_phone_region: str | None = None, max_emails_per_phon
         "WHERE max_ids_per_namespace > 1 OR n_emails > 1 ORDER BY customer_key LIMIT 10"
     )
     return rep
-
-
-def lit_(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def keyed(run: Run, table: str) -> str:

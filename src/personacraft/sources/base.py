@@ -18,6 +18,7 @@ import duckdb
 
 from personacraft.config import SourceConfig
 from personacraft.errors import ConfigError, InputFormatError, SourceNotFoundError
+from personacraft.sources.columns import lit
 from personacraft.store import Run
 
 
@@ -112,7 +113,7 @@ class Source(ABC):
 
     def account(self, run: Run, acc: Accounting) -> Accounting:
         """Fill the accounting from what landed in the canonical tables and the rejects."""
-        src = "'" + self.label.replace("'", "''") + "'"
+        src = lit(self.label)
         landed = " UNION ALL ".join(f"SELECT _file, _line FROM {run.t(t)} WHERE _source = {src}" for t in self.feeds())
         acc.accepted = int(run.scalar(f"SELECT count(*) FROM (SELECT DISTINCT _file, _line FROM ({landed}))") or 0)
         acc.rejected = int(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from personacraft.sources.columns import lit
 from personacraft.store import Run
 from personacraft.text.redact import Redactor
 from personacraft.unify import keyed
@@ -61,7 +62,7 @@ def pain_points(
 ) -> dict[int, list[dict[str, Any]]]:
     """Per persona: up to ``per_persona`` pain points with share, lift, n and redacted quotes."""
     texts = keyed(run, "texts")
-    stop = ", ".join("'" + w.replace("'", "''") + "'" for w in sorted(STOPWORDS))
+    stop = ", ".join(lit(w) for w in sorted(STOPWORDS))
     run.execute(TERMS_SQL.format(texts=texts, stop=stop, max_rating=3))
     rows = run.dicts(LIFT_SQL.format(texts=texts, labels=run.t("labels"), min_n=min_n))
     by_persona: dict[int, list[dict[str, Any]]] = {}
