@@ -118,14 +118,16 @@ def read_csv(
     *,
     stage: str,
     aliases: Mapping[str, Sequence[str]] | None = None,
+    header: list[str] | None = None,
 ) -> list[str]:
     """Read a delimited file into table ``stage`` with typed columns and ``_line``.
 
     Returns the header as found. Columns in ``specs`` missing from the file are
     added as NULL unless required. ``aliases`` maps a spec name to other names the
-    vendor has used for it (older export layouts).
+    vendor has used for it (older export layouts). A caller that already read the
+    ``header`` (with :func:`csv_header`) passes it, so the file is not sniffed twice.
     """
-    header = csv_header(src, run, path)
+    header = header if header is not None else csv_header(src, run, path)
     rename = resolve_columns(src, path, header, specs, aliases)
     kept = structural_csv(src, run, path)
     value_pass(src, run, path, kept, rename, specs, stage=stage)

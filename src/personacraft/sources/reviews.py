@@ -123,7 +123,7 @@ class Reviews(Source):
             "id": Col(),
         }
         specs = {col: types[role] for role, col in roles.items() if col is not None}
-        read_csv(self, run, path, specs, stage="_stage")
+        read_csv(self, run, path, specs, stage="_stage", header=header)
 
         def col(role: str) -> str:
             name = roles[role]

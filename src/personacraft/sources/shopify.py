@@ -63,7 +63,7 @@ class ShopifyCustomers(Source):
         header = csv_header(self, run, path)
         if not any(c in header for c in self.REQUIRED_ANY):
             raise MissingColumnError(path, list(self.REQUIRED_ANY), header, self.kind)
-        read_csv(self, run, path, self.SPECS, stage="_stage", aliases=self.ALIASES)
+        read_csv(self, run, path, self.SPECS, stage="_stage", aliases=self.ALIASES, header=header)
         reject_where(
             self,
             run,

@@ -40,7 +40,7 @@ class Survey(Source):
         specs |= {h: Col() for h in questions}
         if email_field:
             specs[email_field] = Col()
-        read_csv(self, run, path, specs, stage="_stage")
+        read_csv(self, run, path, specs, stage="_stage", header=header)
         key = self.ID or self.SUBMITTED
         any_answer = " OR ".join(f"{q(h)} IS NOT NULL" for h in questions) or "FALSE"
         reject_where(self, run, path, "_stage", f"NOT ({any_answer})", key, q(key), "'response has no answers'")
