@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from personacraft.features import sql
 from personacraft.store import Run
 from personacraft.unify import keyed
 
 
-@dataclass(frozen=True)
-class FeatureTables:
-    """Names of the feature tables a run holds after :func:`build_features`."""
+def build_features(run: Run, *, min_group: int, top_products: int = 30, max_answers: int = 12) -> None:
+    """Compute every feature table of the run from its canonical tables.
 
-    counts: str = "feature_counts"
-    attributes: str = "attributes"
-    order_features: str = "order_features"
-
-
-def build_features(run: Run, *, min_group: int, top_products: int = 30, max_answers: int = 12) -> FeatureTables:
-    """Compute every feature table of the run from its canonical tables."""
+    Segmentation reads ``feature_counts``, profiles read ``attributes`` and persona values
+    read ``order_features``; the others are intermediate.
+    """
     t = run.t
     refs = {
         "orders": keyed(run, "orders"),
@@ -53,4 +46,3 @@ def build_features(run: Run, *, min_group: int, top_products: int = 30, max_answ
         run.execute(
             template.format(out=t(out), top_n=top_products, max_answers=max_answers, min_group=min_group, **refs)
         )
-    return FeatureTables()
