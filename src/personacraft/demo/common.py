@@ -100,18 +100,25 @@ def write_csv(
 
     Columns named in ``money`` are written with two decimals, as vendors do.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = {f"c{i}": np.asarray(columns[name]) for i, name in enumerate(order) if name in columns}
-    con.register("_demo_cols", data)
+    parts = []
+    for i, name in enumerate(order):
+        if name not in columns:
+            parts.append(f'NULL::VARCHAR AS "{name}"')
+        elif name in money:
+            parts.append(f"printf('%.2f', c{i}) AS \"{name}\"")
+        else:
+            parts.append(f'c{i} AS "{name}"')
+    copy_out(con, data, f"SELECT {', '.join(parts)} FROM _demo", path, "HEADER, DELIMITER ',', QUOTE '\"'")
+
+
+def copy_out(
+    con: duckdb.DuckDBPyConnection, columns: Mapping[str, np.ndarray], query: str, path: Path, options: str
+) -> None:
+    """COPY ``query`` to ``path``; the query reads the column arrays as the table ``_demo``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con.register("_demo", dict(columns))
     try:
-        parts = []
-        for i, name in enumerate(order):
-            if name not in columns:
-                parts.append(f'NULL::VARCHAR AS "{name}"')
-            elif name in money:
-                parts.append(f"printf('%.2f', c{i}) AS \"{name}\"")
-            else:
-                parts.append(f'c{i} AS "{name}"')
-        con.execute(f"COPY (SELECT {', '.join(parts)} FROM _demo_cols) TO '{path}' (HEADER, DELIMITER ',', QUOTE '\"')")
+        con.execute(f"COPY ({query}) TO '{path}' ({options})")
     finally:
-        con.unregister("_demo_cols")
+        con.unregister("_demo")

@@ -39,7 +39,7 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
     """Write the retail demo's raw exports under ``out_dir/data`` and return their paths."""
     rng = np.random.default_rng(seed)
     data = out_dir / "data"
-    (data / "ga4").mkdir(parents=True, exist_ok=True)
+    data.mkdir(parents=True, exist_ok=True)
     n = customers
     shares = np.array([p.share for p in PERSONAS])
     pidx = rng.choice(len(PERSONAS), size=n, p=shares / shares.sum())

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from personacraft.demo.common import People, or_empty, write_csv
+from personacraft.demo.common import People, copy_out, or_empty, write_csv
 from personacraft.demo.layouts import JUDGEME_COLUMNS
 from personacraft.demo.retail_personas import CATEGORIES, CHANNELS, DEVICES, GENERIC_REVIEWS, PERSONAS, sample_times
 
@@ -160,23 +160,20 @@ def write_ga4(
         "session_id": session_id,
         "page": page,
     }
-    con.register("_ga4", cols)
-    try:
-        con.execute(f"""
-        COPY (SELECT event_date, CAST(event_timestamp AS VARCHAR) AS event_timestamp, event_name,
-          [{{'key': 'ga_session_id', 'value': {{'string_value': NULL::VARCHAR,
-                'int_value': CAST(session_id AS VARCHAR), 'float_value': NULL::DOUBLE, 'double_value': NULL::DOUBLE}}}},
-           {{'key': 'page_location', 'value': {{'string_value': page, 'int_value': NULL::VARCHAR,
-                'float_value': NULL::DOUBLE, 'double_value': NULL::DOUBLE}}}}] AS event_params,
+    query = """
+        SELECT event_date, CAST(event_timestamp AS VARCHAR) AS event_timestamp, event_name,
+          [{'key': 'ga_session_id', 'value': {'string_value': NULL::VARCHAR,
+                'int_value': CAST(session_id AS VARCHAR), 'float_value': NULL::DOUBLE, 'double_value': NULL::DOUBLE}},
+           {'key': 'page_location', 'value': {'string_value': page, 'int_value': NULL::VARCHAR,
+                'float_value': NULL::DOUBLE, 'double_value': NULL::DOUBLE}}] AS event_params,
           user_id, user_pseudo_id,
-          {{'category': device_category,
+          {'category': device_category,
             'operating_system': CASE device_category WHEN 'desktop' THEN 'Windows' ELSE 'iOS' END,
-            'language': 'en-us'}} AS device,
-          {{'country': geo_country, 'city': NULL::VARCHAR, 'continent': NULL::VARCHAR}} AS geo,
-          {{'name': CASE WHEN ts_medium = 'cpc' THEN 'always_on' ELSE '(organic)' END,
-            'medium': ts_medium, 'source': ts_source}} AS traffic_source,
+            'language': 'en-us'} AS device,
+          {'country': geo_country, 'city': NULL::VARCHAR, 'continent': NULL::VARCHAR} AS geo,
+          {'name': CASE WHEN ts_medium = 'cpc' THEN 'always_on' ELSE '(organic)' END,
+            'medium': ts_medium, 'source': ts_source} AS traffic_source,
           'WEB' AS platform, 'fieldnote_web' AS stream_id
-          FROM _ga4 ORDER BY event_timestamp) TO '{path}' (FORMAT JSON)
-        """)
-    finally:
-        con.unregister("_ga4")
+          FROM _demo ORDER BY event_timestamp
+    """
+    copy_out(con, cols, query, path, "FORMAT JSON")

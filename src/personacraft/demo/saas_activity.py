@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from personacraft.demo.common import People, choice, messy_email, normalise, write_csv
+from personacraft.demo.common import People, choice, copy_out, messy_email, normalise, write_csv
 from personacraft.demo.saas_personas import (
     CHANNELS,
     EVENTS,
@@ -32,7 +32,6 @@ def write_segment(
     chan: np.ndarray,
 ) -> None:
     """identify and group calls per user, then track calls by the persona's habits."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     n = len(pidx)
     tracked = rng.random(n) < 0.85  # some people never logged in to the product
     k = np.where(tracked, rng.poisson(np.array([p.activity for p in PERSONAS])[pidx]), 0)
@@ -60,22 +59,19 @@ def write_segment(
     }
     u = cols["uid"]
     cols |= {"email": email[u], "first": first[u], "last": last[u], "grp": acc_of[u], "src": src[u], "med": med[u]}
-    con.register("_seg", cols)
-    try:
-        con.execute(f"""
-        COPY (SELECT kind AS type, 'usr_' || uid AS userId, 'anon-' || uid AS anonymousId, event,
+    query = """
+        SELECT kind AS type, 'usr_' || uid AS userId, 'anon-' || uid AS anonymousId, event,
             CASE WHEN kind = 'group' THEN 'acc_' || grp END AS groupId,
-            CASE WHEN kind = 'track' THEN {{'source': 'web-app'}} END AS properties,
-            CASE WHEN kind = 'identify' THEN {{'email': email, 'firstName': first, 'lastName': last}}
-                 WHEN kind = 'group' THEN {{'email': NULL, 'firstName': NULL, 'lastName': NULL}} END AS traits,
-            {{'device': {{'type': device}}, 'campaign': {{'source': src, 'medium': med}},
-              'library': {{'name': 'analytics.js', 'version': '4.1.0'}}}} AS context,
+            CASE WHEN kind = 'track' THEN {'source': 'web-app'} END AS properties,
+            CASE WHEN kind = 'identify' THEN {'email': email, 'firstName': first, 'lastName': last}
+                 WHEN kind = 'group' THEN {'email': NULL, 'firstName': NULL, 'lastName': NULL} END AS traits,
+            {'device': {'type': device}, 'campaign': {'source': src, 'medium': med},
+              'library': {'name': 'analytics.js', 'version': '4.1.0'}} AS context,
             strftime(make_timestamp(ts * 1000), '%Y-%m-%dT%H:%M:%S.000Z') AS "timestamp",
             md5(kind || uid::VARCHAR || ts::VARCHAR || coalesce(event, '')) AS messageId
-          FROM _seg ORDER BY ts, kind, uid) TO '{path}' (FORMAT JSON)
-        """)
-    finally:
-        con.unregister("_seg")
+          FROM _demo ORDER BY ts, kind, uid
+    """
+    copy_out(con, cols, query, path, "FORMAT JSON")
 
 
 def write_intercom(
@@ -103,18 +99,15 @@ def write_intercom(
         "body": topic,
         "rating": rng.integers(1, 6, len(talkers)),
     }
-    con.register("_ic", cols)
-    try:
-        con.execute(f"""
-        COPY (SELECT 'conversation' AS type, id, ts AS created_at, ts + 3600 AS updated_at, 'closed' AS state,
-            {{'type': 'conversation', 'subject': '', 'body': '<p>' || body || '</p>',
-              'author': {{'type': 'user', 'id': md5(email), 'email': email}}}} AS source,
-            {{'type': 'contact.list', 'contacts': [{{'type': 'contact', 'id': md5(email)}}]}} AS contacts,
-            {{'rating': rating, 'remark': NULL::VARCHAR}} AS conversation_rating
-          FROM _ic ORDER BY ts) TO '{path}' (FORMAT JSON)
-        """)
-    finally:
-        con.unregister("_ic")
+    query = """
+        SELECT 'conversation' AS type, id, ts AS created_at, ts + 3600 AS updated_at, 'closed' AS state,
+            {'type': 'conversation', 'subject': '', 'body': '<p>' || body || '</p>',
+              'author': {'type': 'user', 'id': md5(email), 'email': email}} AS source,
+            {'type': 'contact.list', 'contacts': [{'type': 'contact', 'id': md5(email)}]} AS contacts,
+            {'rating': rating, 'remark': NULL::VARCHAR} AS conversation_rating
+          FROM _demo ORDER BY ts
+    """
+    copy_out(con, cols, query, path, "FORMAT JSON")
 
 
 def write_nps(
