@@ -82,10 +82,10 @@ def text_copy(path: Path, scratch: Path) -> Iterator[tuple[Path, str]]:
         target.unlink(missing_ok=True)
 
 
-def duck_path(src: Source, path: Path) -> tuple[str, str]:
-    """The SQL literal of the file DuckDB reads for ``path``, and DuckDB's encoding option."""
+def duck_path(src: Source, path: Path) -> str:
+    """The SQL literal of the file DuckDB reads for ``path``: always UTF-8 (see text_copy)."""
     readable, _ = src.reading.get(path, (path, "utf-8"))
-    return lit(str(readable)), "utf-8"
+    return lit(str(readable))
 
 
 def keep_raw(src: Source, run: Run, path: Path) -> tuple[str, str]:
@@ -161,11 +161,11 @@ def structural_csv(src: Source, run: Run, path: Path) -> str:
     """
     run.execute("DROP TABLE IF EXISTS _rej_errors")
     run.execute("DROP TABLE IF EXISTS _rej_scans")
-    file_sql, encoding = duck_path(src, path)
+    file_sql = duck_path(src, path)
     create, kept = keep_raw(src, run, path)
     run.execute(
         f"{create} AS SELECT * FROM read_csv({file_sql}, "
-        f"header = true, all_varchar = true, encoding = '{encoding}', store_rejects = true, "
+        f"header = true, all_varchar = true, store_rejects = true, "
         "rejects_table = '_rej_errors', rejects_scan = '_rej_scans', "
         f"strict_mode = true, parallel = true, max_line_size = {MAX_LINE})"
     )
@@ -297,12 +297,12 @@ def read_json_lines(src: Source, run: Run, path: Path, *, stage: str, schema: st
     The lines are kept as read in the run; ``stage`` holds one row per valid object. Blank
     lines are not rows; a line that is not valid JSON is a reject with its line.
     """
-    file_sql, encoding = duck_path(src, path)
+    file_sql = duck_path(src, path)
     create, kept = keep_raw(src, run, path)
     # one text cell per physical line (no delimiter or quote can split it), so rowid + 1 is the line
     run.execute(
         f"{create} AS SELECT j FROM read_csv({file_sql}, columns = {{'j': 'VARCHAR'}}, "
-        f"header = false, delim = '\\x1e', quote = '', escape = '', encoding = '{encoding}', auto_detect = false, "
+        f"header = false, delim = '\\x1e', quote = '', escape = '', auto_detect = false, "
         f"strict_mode = false, max_line_size = {MAX_LINE})"
     )
     # a blank line is not a row ("   " fails as JSON below, which is cheaper than trimming every line)
@@ -319,10 +319,10 @@ def read_json_lines(src: Source, run: Run, path: Path, *, stage: str, schema: st
 
 def csv_header(src: Source, run: Run, path: Path) -> list[str]:
     """The column names of a delimited file, as DuckDB's sniffer reads them (duplicates get _1, _2 …)."""
-    file_sql, encoding = duck_path(src, path)
+    file_sql = duck_path(src, path)
     try:
         cur = run.execute(
-            f"SELECT * FROM read_csv({file_sql}, header = true, all_varchar = true, encoding = '{encoding}', "
+            f"SELECT * FROM read_csv({file_sql}, header = true, all_varchar = true, "
             f"ignore_errors = true, max_line_size = {MAX_LINE}) LIMIT 0"
         )
     except duckdb.Error as exc:
