@@ -83,3 +83,32 @@ def test_bad_table_or_column_map_is_a_config_error(tmp_path: Path) -> None:
             src = make_source(SourceConfig(kind="csv", path="x.csv", table=table, columns=cols), tmp_path)
             with pytest.raises(ConfigError, match=msg):
                 src.load(run)
+
+
+def test_columns_named_like_the_readers_own_are_read_not_refused(load: Loader, tmp_path: Path) -> None:
+    # SQLite exports carry a "rowid" column; "_line" is the reader's own column name
+    text = "rowid,_line,email,ROWID\n1,x,a@x.com,9\n2,y,bad-date-row@x.com,8\n"
+    acc, run = load_generic(load, "people.csv", text, "customers", {"customer_id": "rowid", "email": "email"})
+    assert (acc.read, acc.accepted, acc.rejected) == (2, 2, 0)
+    rows = run.dicts(f"SELECT customer_id, email, _line FROM {run.t('customers')} ORDER BY _line")
+    assert [(r["customer_id"], r["_line"]) for r in rows] == [("1", 2), ("2", 3)]
+    [raw] = run.dicts(f"SELECT table_name FROM {run.t('raw_files')}")
+    cols = [d[0] for d in run.execute(f"SELECT * FROM {run.t(raw['table_name'])} LIMIT 0").description]
+    assert cols == ["rowid_1", "_line_1", "email", "ROWID_1_1"]  # DuckDB read the second ROWID as ROWID_1
+
+    pq = tmp_path / "p.parquet"
+    duckdb.sql("SELECT 'c' || i AS _line, 'e' || i || '@x.com' AS email FROM range(2) t(i)").write_parquet(str(pq))
+    acc, run = load_generic(load, "p.parquet", pq.read_bytes(), "customers", {"customer_id": "_line", "email": "email"})
+    assert (acc.read, acc.accepted) == (2, 2)
+    assert run.scalar(f"SELECT string_agg(customer_id, ',' ORDER BY _line) FROM {run.t('customers')}") == "c0,c1"
+
+
+def test_jsonl_keys_of_any_spelling(load: Loader) -> None:
+    obj = {"": "empty", "\\": "backslash", "a/b": "slash", "_line": "c1", "Email": "a@x.com", "email": "b@x.com"}
+    acc, run = load_generic(load, "people.jsonl", json.dumps(obj) + "\n", "customers", {"customer_id": "_line"})
+    assert (acc.read, acc.accepted, acc.rejected) == (1, 1, 0)
+    assert run.scalar(f"SELECT customer_id FROM {run.t('customers')}") == "c1"
+    cols = [d[0] for d in run.execute("SELECT * FROM _kept_json LIMIT 0").description]
+    assert cols == ["_line", "column0", "Email", "\\", "_line_1", "a/b", "email_1"]
+    values = run.execute("SELECT * EXCLUDE (_line) FROM _kept_json").fetchone()
+    assert values == ("empty", "a@x.com", "backslash", "c1", "slash", "b@x.com")

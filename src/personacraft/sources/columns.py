@@ -52,11 +52,9 @@ class Col:
         if self.type == "money":
             return finite(money_sql(t))
         if self.type in ("timestamp", "date"):
-            tries = (
-                ", ".join(f"try_strptime({t}, {lit(f)})::TIMESTAMP" for f in self.formats)
-                or f"try_cast({t} AS TIMESTAMP)"
-            )
-            expr = f"coalesce({tries})" if self.formats else tries
+            # one call tries the formats in order, so ``t`` (a regexp for local times) is computed once
+            formats = "[" + ", ".join(lit(f) for f in self.formats) + "]"
+            expr = f"try_strptime({t}, {formats})::TIMESTAMP" if self.formats else f"try_cast({t} AS TIMESTAMP)"
             return f"CAST({expr} AS DATE)" if self.type == "date" else expr
         if self.type == "bool":
             return (
@@ -80,8 +78,8 @@ class Col:
 
 
 def finite(expr: str) -> str:
-    """``expr`` unless it is NaN or infinite ("nan" and "inf" are not amounts)."""
-    return f"CASE WHEN isfinite({expr}) THEN {expr} END"
+    """``expr`` unless it is NaN or infinite ("nan" and "inf" are not amounts); ``expr`` is computed once."""
+    return f"nullif(nullif(nullif({expr}, 'nan'::DOUBLE), 'inf'::DOUBLE), '-inf'::DOUBLE)"
 
 
 def domain_sql(t: str) -> str:
@@ -90,12 +88,15 @@ def domain_sql(t: str) -> str:
 
 
 def money_sql(t: str) -> str:
-    """Parse '$1,234.50', '1.234,50 €', '-12.3' and '1234' as DOUBLE."""
+    """Parse '$1,234.50', '1.234,50 €', '-12.3' and '1234' as DOUBLE.
+
+    A plain number (most exports) is cast directly; only the rest go through the regexps.
+    """
     s = f"regexp_replace({t}, '[^0-9,.\\-]', '', 'g')"
     return (
-        f"CASE WHEN regexp_matches({s}, '^-?[0-9.]*,[0-9]{{1,2}}$') "
+        f"coalesce(try_cast({t} AS DOUBLE), CASE WHEN regexp_matches({s}, '^-?[0-9.]*,[0-9]{{1,2}}$') "
         f"THEN try_cast(replace(replace({s}, '.', ''), ',', '.') AS DOUBLE) "
-        f"WHEN regexp_matches({t}, '[0-9]') THEN try_cast(replace({s}, ',', '') AS DOUBLE) END"
+        f"WHEN regexp_matches({t}, '[0-9]') THEN try_cast(replace({s}, ',', '') AS DOUBLE) END)"
     )
 
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from personacraft.sources.base import Source, register
-from personacraft.sources.columns import lit
+from personacraft.sources.columns import lit, q
 from personacraft.sources.reading import insert, read_json_lines, reject_where
 from personacraft.store import Run
 
 # The part of the export schema we read; json_transform ignores everything else.
 EVENT_SCHEMA = """{
  "event_date": "VARCHAR", "event_timestamp": "VARCHAR", "event_name": "VARCHAR",
- "event_params": [{"key": "VARCHAR", "value": {"string_value": "VARCHAR", "int_value": "VARCHAR",
-                   "double_value": "DOUBLE", "float_value": "DOUBLE"}}],
+ "event_params": [{"key": "VARCHAR", "value": {"string_value": "VARCHAR", "int_value": "VARCHAR"}}],
  "user_id": "VARCHAR", "user_pseudo_id": "VARCHAR",
  "device": {"category": "VARCHAR", "operating_system": "VARCHAR"},
  "geo": {"country": "VARCHAR", "city": "VARCHAR"},
@@ -22,10 +21,7 @@ EVENT_SCHEMA = """{
 
 
 def _param(name: str, field: str = "string_value") -> str:
-    return (
-        f"list_extract(list_transform(list_filter(e.event_params, lambda p: p.key = {lit(name)}), "
-        f"lambda p: p.value.{field}), 1)"
-    )
+    return f"list_extract(list_filter(e.event_params, lambda p: p.key = {lit(name)}), 1).value.{field}"
 
 
 @register
@@ -42,16 +38,33 @@ class GA4BigQuery(Source):
 
     def load_file(self, run: Run, path: Path) -> None:
         ns = str(self.config.options.get("user_id_namespace", "ga4"))
-        read_json_lines(self, run, path, stage="_stage", schema=EVENT_SCHEMA)
+        # microseconds between 1970 and 3000; anything else is not a GA4 timestamp
+        micros = "try_cast(e.event_timestamp AS BIGINT)"
+        columns = {
+            "customer_id": f"CASE WHEN e.user_id IS NOT NULL THEN {lit(ns + ':')} || e.user_id END",
+            "anonymous_id": "'ga4:' || e.user_pseudo_id",
+            "occurred_at": f"CASE WHEN {micros} BETWEEN 0 AND 32503680000000000 THEN make_timestamp({micros}) END",
+            "event_name": "e.event_name",
+            "session_id": f"e.user_pseudo_id || ':' || {_param('ga_session_id', 'int_value')}",
+            "page": _param("page_location"),
+            "source": "e.traffic_source.source",
+            "medium": "e.traffic_source.medium",
+            "campaign": "e.traffic_source.name",
+            "device": "e.device.category",
+            "country": "e.geo.country",
+        }
+        # the event's canonical columns are computed as each line is parsed (the nested record is not stored)
+        read_json_lines(
+            self, run, path, stage="_stage", schema=EVENT_SCHEMA, columns={**columns, "_ts": "e.event_timestamp"}
+        )
         reject_where(
             self,
             run,
             path,
             "_stage",
-            # microseconds between 1970 and 3000; anything else is not a GA4 timestamp
-            "coalesce(try_cast(e.event_timestamp AS BIGINT) NOT BETWEEN 0 AND 32503680000000000, TRUE)",
+            "occurred_at IS NULL",
             "event_timestamp",
-            "e.event_timestamp",
+            "_ts",
             "'is not a whole number of microseconds since 1970 (expected e.g. 1718000000000000)'",
         )
         reject_where(
@@ -59,28 +72,9 @@ class GA4BigQuery(Source):
             run,
             path,
             "_stage",
-            "e.event_name IS NULL OR e.user_pseudo_id IS NULL",
+            "event_name IS NULL OR anonymous_id IS NULL",
             "event_name",
-            "coalesce(e.event_name, e.user_pseudo_id)",
+            "coalesce(event_name, anonymous_id)",
             "'has no event_name or user_pseudo_id'",
         )
-        insert(
-            self,
-            run,
-            "events",
-            path,
-            {
-                "customer_id": f"CASE WHEN e.user_id IS NOT NULL THEN {lit(ns + ':')} || e.user_id END",
-                "anonymous_id": "'ga4:' || e.user_pseudo_id",
-                "occurred_at": "make_timestamp(e.event_timestamp::BIGINT)",
-                "event_name": "e.event_name",
-                "session_id": f"e.user_pseudo_id || ':' || {_param('ga_session_id', 'int_value')}",
-                "page": _param("page_location"),
-                "source": "e.traffic_source.source",
-                "medium": "e.traffic_source.medium",
-                "campaign": "e.traffic_source.name",
-                "device": "e.device.category",
-                "country": "e.geo.country",
-            },
-            "_stage",
-        )
+        insert(self, run, "events", path, {c: q(c) for c in columns}, "_stage")

@@ -29,11 +29,13 @@ from personacraft.sources.columns import for_type, lit, q
 from personacraft.sources.reading import (
     csv_header,
     duck_message,
+    find_column,
     insert,
     keep_raw,
     note_read,
     read_json_lines,
     structural_csv,
+    table_names,
     value_pass,
 )
 from personacraft.store import Run
@@ -79,10 +81,9 @@ class Generic(Source):
                 f'source "{self.label}": no column of {path.name} matches table "{self.table}"; '
                 "map them in [sources.columns]."
             )
-        by_lower = {h.strip().lower(): h for h in reversed(header)}
         rename: dict[str, str] = {}
         for canon, file_col in mapping.items():
-            found = file_col if file_col in header else by_lower.get(file_col.strip().lower())
+            found = find_column(header, file_col)
             if found is not None:
                 rename[canon] = found
         missing = [f for c, f in mapping.items() if c not in rename]
@@ -117,16 +118,17 @@ class GenericParquet(Generic):
 
     def load_file(self, run: Run, path: Path) -> None:
         self.table  # noqa: B018
-        create, kept = keep_raw(self, run, path)
+        parquet = f"read_parquet({lit(str(path))})"
         try:
-            run.execute(
-                f"{create} AS SELECT row_number() OVER () AS _line, COLUMNS(*)::VARCHAR "
-                f"FROM read_parquet({lit(str(path))})"
-            )
+            names = [d[0] for d in run.execute(f"SELECT * FROM {parquet} LIMIT 0").description or []]
+            header = table_names(names)
+            cols = "".join(f", {q(n)}::VARCHAR AS {q(h)}" for n, h in zip(names, header, strict=True))
+            kept = keep_raw(self, run, path, f"SELECT row_number() OVER () AS _line{cols} FROM {parquet}")
         except duckdb.Error as exc:
             raise InputFormatError(path, "is not a readable Parquet file", hint=f"DuckDB: {duck_message(exc)}") from exc
+        except RuntimeError as exc:  # Python cannot take the names
+            raise InputFormatError(path, "has a column name that is not valid UTF-8 text") from exc
         note_read(self, run, path, int(run.scalar(f"SELECT count(*) FROM {kept}") or 0))
-        header = [d[0] for d in run.execute(f"SELECT * FROM {kept} LIMIT 0").description or []][1:]
         self.land(run, path, kept, header)
 
 
@@ -141,11 +143,14 @@ class GenericJSONL(Generic):
         self.table  # noqa: B018
         read_json_lines(self, run, path, stage="_lines")
         keys = [r[0] for r in run.execute("SELECT DISTINCT unnest(json_keys(j)) FROM _lines ORDER BY 1").fetchall()]
-        cols = ", ".join(f"json_extract_string(j, {lit('$.' + json_key(k))}) AS {q(k)}" for k in keys)
-        run.execute(f"CREATE OR REPLACE TEMP TABLE _kept_json AS SELECT _line{', ' + cols if cols else ''} FROM _lines")
-        self.land(run, path, "_kept_json", keys)
+        header = table_names(keys)
+        cols = "".join(
+            f", json_extract_string(j, {lit(json_pointer(k))}) AS {q(h)}" for k, h in zip(keys, header, strict=True)
+        )
+        run.execute(f"CREATE OR REPLACE TEMP TABLE _kept_json AS SELECT _line{cols} FROM _lines")
+        self.land(run, path, "_kept_json", header)
 
 
-def json_key(key: str) -> str:
-    """A JSONPath member name, quoted when it is not a plain identifier."""
-    return key if key.isidentifier() else '"' + key.replace('"', '\\"') + '"'
+def json_pointer(key: str) -> str:
+    """The JSON Pointer (RFC 6901) of a top-level key: any key, even "" or one with / or ~."""
+    return "/" + key.replace("~", "~0").replace("/", "~1")

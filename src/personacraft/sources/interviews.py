@@ -38,11 +38,10 @@ class Interviews(Source):
     description = "A folder of interview notes (.txt/.md) tagged with the interviewee's email or role."
 
     def load_file(self, run: Run, path: Path) -> None:
-        create, kept = keep_raw(self, run, path)
         # a note is one small file, already in UTF-8 (see text_copy); NUL bytes are not text
         readable, _ = self.reading.get(path, (path, "utf-8"))
         content = readable.read_bytes().decode("utf-8", errors="replace").replace("\x00", "")
-        run.execute(f"{create} AS SELECT 1 AS _line, ?::VARCHAR AS content", [content])
+        kept = keep_raw(self, run, path, "SELECT 1 AS _line, ?::VARCHAR AS content", [content])
         note_read(self, run, path, 1)
         # the tag block: a --- front matter, or "Key: value" lines at the top
         front = "regexp_matches(content, '^\\s*---')"

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from personacraft.errors import MissingColumnError
 from personacraft.sources.base import Source, register
-from personacraft.sources.columns import Col
+from personacraft.sources.columns import Col, q
 from personacraft.sources.reading import csv_header, insert, read_csv, reject_where
 from personacraft.store import Run
 
@@ -127,15 +127,31 @@ class ShopifyOrders(Source):
         "Vendor": Col(),
     }
 
+    # what the first row of an order carries (the orders table is built from these)
+    ORDER_FIELDS = (
+        "Name",
+        "Email",
+        "Financial Status",
+        "Currency",
+        "Total",
+        "Discount Code",
+        "Discount Amount",
+        "Created at",
+        "Created at@local",
+        "Cancelled at",
+        "Source",
+    )
+
     def load_file(self, run: Run, path: Path) -> None:
         read_csv(self, run, path, self.SPECS, stage="_stage")
         # the first row of an order carries the order fields; later rows only the line
+        order_fields = ", ".join(q(c) for c in self.ORDER_FIELDS)
         heads = (
-            'SELECT * FROM _stage WHERE "Total" IS NOT NULL OR "Financial Status" IS NOT NULL '
+            f'SELECT _line, {order_fields} FROM _stage WHERE "Total" IS NOT NULL OR "Financial Status" IS NOT NULL '
             'QUALIFY row_number() OVER (PARTITION BY "Name" ORDER BY _line) = 1'
         )
         run.execute(f"CREATE OR REPLACE TEMP TABLE _heads AS {heads}")
-        reject_where(
+        if reject_where(
             self,
             run,
             path,
@@ -144,8 +160,8 @@ class ShopifyOrders(Source):
             "Created at",
             "NULL",
             "'is empty on the first row of the order; an order needs its date'",
-        )
-        run.execute(f"CREATE OR REPLACE TEMP TABLE _heads AS {heads}")
+        ):
+            run.execute(f"CREATE OR REPLACE TEMP TABLE _heads AS {heads}")
         reject_where(
             self,
             run,
