@@ -64,6 +64,18 @@ class SegmentConfig:
     min_stability: float = _setting(
         0.75, "A k is accepted only if every segment's bootstrap Jaccard reaches this (Hennig: 0.75 = stable)."
     )
+    weights: Mapping[str, float] = field(
+        default_factory=dict,
+        metadata={
+            "help": "Weight of a feature family in segmentation, e.g. { device = 0.5 }; a name ending in * "
+            'covers every family it starts (e.g. "survey:*"). Families not named weigh 1.'
+        },
+    )
+
+    def __post_init__(self) -> None:
+        for name, w in self.weights.items():
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0 <= w <= 100:
+                raise ConfigError(f'[segment.weights]: "{name}" must be a number from 0 to 100, got {w!r}.')
 
 
 @dataclass(frozen=True)
@@ -131,13 +143,18 @@ def settings() -> list[tuple[str, Any, str]]:
             continue
         if f.name in SECTIONS:
             for sf in dataclasses.fields(SECTIONS[f.name]):
-                out.append((f"{f.name}.{sf.name}", sf.default, sf.metadata["help"]))
+                out.append((f"{f.name}.{sf.name}", _default(sf), sf.metadata["help"]))
         else:
             out.append((f.name, f.default, f.metadata["help"]))
     for sf in dataclasses.fields(SourceConfig):
-        default = {} if sf.default is dataclasses.MISSING else sf.default
-        out.append((f"sources.{sf.name}", default, sf.metadata["help"]))
+        out.append((f"sources.{sf.name}", _default(sf), sf.metadata["help"]))
     return out
+
+
+def _default(f: dataclasses.Field[Any]) -> Any:
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return f.default
 
 
 def _unknown(where: str, key: str, allowed: list[str]) -> ConfigError:
@@ -152,7 +169,9 @@ def _build(cls: type, raw: Mapping[str, Any], where: str) -> Any:
     for key, value in raw.items():
         if key not in fields:
             raise _unknown(where, key, list(fields))
-        default = fields[key].default
+        default = _default(fields[key])
+        if isinstance(default, Mapping) and not isinstance(value, Mapping):
+            raise ConfigError(f'{where}: "{key}" must be a table, e.g. {key} = {{ name = 1.0 }}, got {value!r}.')
         if default is not None and not isinstance(default, (Mapping, tuple)):
             expected = type(default)
             if expected is float and isinstance(value, int) and not isinstance(value, bool):

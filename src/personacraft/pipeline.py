@@ -19,12 +19,19 @@ from personacraft.ingest import ingest
 from personacraft.personas.build import SegmentResult, build_personas
 from personacraft.personas.model import PersonaSet
 from personacraft.render import render_report
-from personacraft.segment import LatentClassSegmenter, load_design, profile
+from personacraft.segment import LatentClassSegmenter, family_weights, load_design, profile, save_model
 from personacraft.sources import Accounting, fingerprint, make_source
 from personacraft.store import Run, Workspace
 from personacraft.text.painpoints import pain_points
 from personacraft.text.redact import Redactor
 from personacraft.unify import keyed, unify
+
+NO_STRUCTURE = (
+    "No stable personas were found: no split of the customers into segments separates them better than "
+    "one group does, with every segment's bootstrap stability at least {min_stability}. Publishing "
+    "segments anyway would invent personas. Add sources with more behaviour (orders, events, surveys), "
+    "or check the feature families in provenance.segmentation."
+)
 
 # progress(message, step, steps): called as each stage starts
 Progress = Callable[[str, int, int], None]
@@ -93,14 +100,17 @@ def _stages(
     seg = config.segment
     model = LatentClassSegmenter(
         families=design.families,
+        family_weights=family_weights(design.family_names, seg.weights),
         k=seg.k,
         k_min=seg.k_min,
         k_max=seg.k_max,
         sample_size=seg.sample_size,
         min_size=seg.min_size,
         min_size_share=seg.min_size_share,
+        min_stability=seg.min_stability,
         random_state=config.seed,
     ).fit(design.N)
+    save_model(run, model, design)
     labels = model.labels_
     confidence = model.predict_proba(design.N).max(axis=1)
     run.write_arrays(
@@ -117,13 +127,17 @@ def _stages(
     redactor = Redactor.from_names(names.get("first_name", []), names.get("last_name", []))
     pains = pain_points(run, redactor, min_n=min_n, quotes=config.report.max_quotes)
     sizes = np.bincount(labels, minlength=model.k_)
-    personas = build_personas(
-        run,
-        SegmentResult(k=model.k_, sizes=sizes, stability=model.stability_),
-        cells,
-        pains,
-        min_n=min_n,
-        max_traits=config.report.max_traits,
+    personas = (
+        build_personas(
+            run,
+            SegmentResult(k=model.k_, sizes=sizes, stability=model.stability_),
+            cells,
+            pains,
+            min_n=min_n,
+            max_traits=config.report.max_traits,
+        )
+        if model.structure_found_
+        else []
     )
     pset = PersonaSet(
         run_id=run.run_id,
@@ -137,10 +151,16 @@ def _stages(
             "seed": config.seed,
             "min_group_size": min_n,
             "segmentation": {
-                "algorithm": "latent class model (mixture of multinomials per behaviour family), k by BIC",
-                "k": model.k_,
+                "algorithm": "latent class model (mixture of multinomials per behaviour family); "
+                "k by ICL among the k whose every segment is stable",
+                "structure_found": bool(model.structure_found_),
+                "message": NO_STRUCTURE.format(min_stability=seg.min_stability) if not model.structure_found_ else None,
+                "k": model.k_ if model.structure_found_ else 0,
                 "bic": {str(k): round(v, 1) for k, v in model.bic_.items()},
+                "icl": {str(k): round(v, 1) for k, v in model.icl_.items()},
+                "separation": {str(k): round(v, 3) for k, v in model.separation_.items()},
                 "least_stable_segment": {str(k): round(v, 3) for k, v in model.screen_.items()},
+                "weights": dict(seg.weights),
                 "families": design.family_names,
                 "columns": len(design.columns),
             },
@@ -155,6 +175,12 @@ def _stages(
                  'p' || (l.persona + 1) AS persona_id, l.confidence
                  FROM {run.t("labels")} l JOIN {run.t("customer_index")} c USING (customer_key)
                  ORDER BY l.customer_key) TO '{staging / "assignments.csv"}' (HEADER, DELIMITER ',')"""
+    )
+    # each customer's feature values, as `personacraft assign` reads them
+    run.execute(
+        f"""COPY (SELECT customer_key AS customer_id, family, value, n FROM {run.t("feature_counts")}
+                 WHERE value IS NOT NULL AND n > 0 ORDER BY ALL)
+            TO '{staging / "features.parquet"}' (FORMAT parquet)"""
     )
     acc_doc: dict[str, Any] = {
         "run_id": run.run_id,
@@ -175,7 +201,7 @@ def _stages(
 
 def _publish(run_dir: Path, out: Path) -> None:
     """Make ``run_dir`` the current outputs at the top of ``out`` (the run folder stays as is)."""
-    for name in ("personas.json", "assignments.csv", "accounting.json"):
+    for name in ("personas.json", "assignments.csv", "features.parquet", "accounting.json"):
         tmp = out / f".{name}.tmp"
         shutil.copyfile(run_dir / name, tmp)
         tmp.replace(out / name)

@@ -191,10 +191,16 @@ class Run:
 
     def write_arrays(self, name: str, columns: Mapping[str, np.ndarray]) -> None:
         """Create (or replace) a table of this run from column arrays."""
+        with self.arrays(name, columns) as view:
+            self.con.execute(f"CREATE OR REPLACE TABLE {self.t(name)} AS SELECT * FROM {view}")
+
+    @contextmanager
+    def arrays(self, name: str, columns: Mapping[str, np.ndarray]) -> Iterator[str]:
+        """Column arrays as a view SQL can read while the block runs (nothing is stored)."""
         view = f"_arrays_{_ident(name)}"
         self.con.register(view, dict(columns))
         try:
-            self.con.execute(f"CREATE OR REPLACE TABLE {self.t(name)} AS SELECT * FROM {view}")
+            yield view
         finally:
             self.con.unregister(view)
 

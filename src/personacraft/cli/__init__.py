@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from personacraft.cli import build, demo, runs
+from personacraft.cli import build, demo, runs, segments
 from personacraft.cli.common import STATE, console, fail
 
 app = typer.Typer(
@@ -28,6 +28,8 @@ def _root(
 app.command("demo")(demo.demo)
 app.command("build")(build.build)
 app.command("runs")(runs.runs)
+app.command("assign")(segments.assign)
+app.command("explain")(segments.explain)
 
 
 def main() -> None:

@@ -59,6 +59,11 @@ def build(
         f"{len(ps.personas)} personas from {ps.customers:,} customers."
     )
     for p in ps.personas:
-        console.print(f"  {p['id']}  {p['name']}  {p['share']:.0%}  stability {p['stability']:.2f}")
+        console.print(
+            f"  {p['id']}  {p['name']}  {p['share']:.0%}  stability {p['stability']:.2f} ({p['stability_band']})"
+        )
+    message = ps.provenance.get("segmentation", {}).get("message")
+    if message:
+        console.print(f"[bold yellow]{message}[/bold yellow]", soft_wrap=True)
     console.print(f"Report: {result.report}")
     print(result.report)

@@ -43,15 +43,19 @@ def _pct(x: float) -> str:
 
 
 def _trait(c: dict[str, Any]) -> dict[str, Any]:
-    return {
+    out = {
         "feature": c["feature"],
         "value": str(c["value"]),
         "share": round(float(c["share"]), 4),
         "population_share": round(float(c["population_share"]), 4),
         "lift": round(float(c["lift"]), 3),
         "n": int(c["n"]),
-        "source": c.get("source") or "unknown",
     }
+    if "p_adjusted" in c:  # a profile cell (segment.profile.add_tests)
+        out["p_adjusted"] = float(f"{c['p_adjusted']:.3g}")
+        out["effect_size"] = round(float(c["effect_size"]), 3)
+    out["source"] = c.get("source") or "unknown"
+    return out
 
 
 def _evidence(claim: str, field: str, cells: list[dict[str, Any]], method: str) -> dict[str, Any]:
@@ -102,7 +106,7 @@ def build_personas(
                 f"{size:,} customers ({_pct(size / total)}) are in this persona.",
                 "size",
                 [],
-                "k-means on the weighted feature matrix; size counts assigned customers",
+                "latent class model over behaviour counts; size counts assigned customers",
             ),
         ]
         missing: dict[str, str] = {}

@@ -22,6 +22,7 @@ def _env() -> Environment:
     env.filters["num"] = lambda x: "–" if x is None else f"{x:,.0f}"
     env.filters["money"] = lambda x: "unknown" if x is None else f"${x:,.2f}"
     env.filters["lift"] = lambda x: "–" if x is None else f"{x:.1f}×"
+    env.filters["pvalue"] = lambda x: "–" if x is None else ("< 0.001" if x < 0.001 else f"{x:.3f}")
     return env
 
 

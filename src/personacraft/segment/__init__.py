@@ -1,7 +1,21 @@
-"""Segmentation: the count matrix, the latent class segmenter, and profiles with statistics."""
+"""Segmentation: the count matrix, the latent class segmenter, profiles with statistics,
+and the saved model that assigns and explains."""
 
 from personacraft.segment.latent import LatentClassSegmenter
 from personacraft.segment.matrix import Design, load_design
+from personacraft.segment.persist import assign_file, explain, family_weights, load_model, save_model
 from personacraft.segment.profile import cells_for, defining_traits, profile
 
-__all__ = ["Design", "LatentClassSegmenter", "cells_for", "defining_traits", "load_design", "profile"]
+__all__ = [
+    "Design",
+    "LatentClassSegmenter",
+    "assign_file",
+    "cells_for",
+    "defining_traits",
+    "explain",
+    "family_weights",
+    "load_design",
+    "load_model",
+    "profile",
+    "save_model",
+]

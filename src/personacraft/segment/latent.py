@@ -3,21 +3,32 @@
 Each persona has, for every family of behaviour (order value, daypart, product, device,
 survey answer …), a distribution over its values. A customer's counts are drawn from
 their persona's distributions, so the likelihood weighs the evidence each customer
-actually has, and a customer without data in a family is simply not scored there.
-Counts are tempered per family (capped at ``cap`` observations per customer), so no
-family with long histories (web sessions) drowns the others.
+actually has, and a customer without data in a family is simply not scored there (no
+"no survey" persona can form). Counts are tempered per family (capped at ``cap``
+observations per customer, times the family's ``weight``), so no family with long
+histories (web sessions) drowns the others.
 
-k is chosen in ``[k_min, k_max]``: the best BIC among fits whose every segment reaches
-the minimum size and whose every segment is stable (bootstrap Jaccard of at least
-``min_stability``, after Hennig 2007). With many customers BIC alone keeps splitting
-real personas along habits that go together (order value and basket size); the
-stability test rejects such splits.
+k is chosen in ``[k_min, k_max]`` by separation and stability together:
+
+* separation: the ICL criterion (BIC plus twice the entropy of the assignments; Biernacki,
+  Celeux & Govaert 2000), which penalises segments that overlap, reported per k also as
+  the relative entropy ``1 - E / (n log k)`` (1 = every customer clearly in one segment);
+* stability: every segment's bootstrap Jaccard (Hennig 2007, as ``fpc::clusterboot``)
+  must reach ``min_stability``; with many customers ICL alone can split real personas
+  along habits that go together (order value and basket size), and the bootstrap rejects
+  such splits.
+
+The best ICL among the stable fits whose every segment reaches the minimum size wins.
+When one segment (k = 1) explains the data better than any stable split, or no split is
+stable, the model says so (``structure_found_ = False``) instead of inventing personas.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.utils import Tags
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 _SMOOTH = 0.1  # pseudo-count per value and segment (a symmetric Dirichlet prior)
 
@@ -40,7 +51,8 @@ def _jaccard_best(ref: np.ndarray, other: np.ndarray, k: int, k2: int) -> np.nda
 class LatentClassSegmenter(ClusterMixin, BaseEstimator):
     """Mixture of multinomials per family, fitted by EM, with k chosen by BIC.
 
-    ``families`` gives the family index of each column of the count matrix.
+    ``families`` gives the family index of each column of the count matrix, and
+    ``family_weights`` (optional) a weight per family.
     Learned: ``k_``, ``theta_`` (segments × columns, each family's block sums to 1),
     ``weights_``, ``bic_`` (per k tried), ``screen_`` (least stable segment per k
     screened), ``log_likelihood_``, ``stability_``, ``labels_``.
@@ -49,11 +61,12 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
     def __init__(
         self,
         families: np.ndarray | None = None,
+        family_weights: np.ndarray | None = None,
         k: int | None = None,
         k_min: int = 3,
         k_max: int = 8,
         cap: float = 3.0,
-        n_init: int = 3,
+        n_init: int = 6,
         max_iter: int = 300,
         tol: float = 1e-7,
         sample_size: int = 20000,
@@ -65,6 +78,7 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         random_state: int = 0,
     ) -> None:
         self.families = families
+        self.family_weights = family_weights
         self.k = k
         self.k_min = k_min
         self.k_max = k_max
@@ -88,12 +102,17 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         return fam
 
     def _temper(self, N: np.ndarray) -> np.ndarray:
-        """Scale each customer's counts in each family to at most ``cap`` observations."""
+        """Scale each customer's counts in each family to at most ``cap`` observations (times its weight)."""
         fam = self._fam(N.shape[1])
         n_fam = int(fam.max()) + 1 if len(fam) else 0
         tot = np.zeros((N.shape[0], n_fam))
         np.add.at(tot.T, fam, N.T)
         scale = np.where(tot > 0, np.minimum(tot, self.cap) / np.maximum(tot, 1e-12), 0.0)
+        if self.family_weights is not None:
+            weights = np.asarray(self.family_weights, dtype=np.float64)
+            if weights.shape != (n_fam,):
+                raise ValueError(f"family_weights has {weights.size} entries for {n_fam} families")
+            scale = scale * weights
         return np.asarray(N * scale[:, fam])
 
     def _theta(self, R: np.ndarray, Nt: np.ndarray, fam: np.ndarray) -> np.ndarray:
@@ -110,10 +129,29 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         s = P.sum(axis=1, keepdims=True)
         return P / s, float((m + np.log(s)).sum())
 
-    def _em(self, Nt: np.ndarray, k: int, seed: int) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    @staticmethod
+    def _seeded(Nt: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+        """Responsibilities from k-means++ seeds (D² sampling) on the customers' count profiles."""
+        X = Nt / np.maximum(Nt.sum(axis=1, keepdims=True), 1e-12)
+        centers = [X[rng.integers(len(X))]]
+        d2 = ((X - centers[0]) ** 2).sum(axis=1)
+        for _ in range(1, k):
+            total = d2.sum()
+            i = rng.choice(len(X), p=d2 / total) if total > 0 else rng.integers(len(X))
+            centers.append(X[i])
+            d2 = np.minimum(d2, ((X - X[i]) ** 2).sum(axis=1))
+        C = np.asarray(centers)
+        dist = (X**2).sum(axis=1)[:, None] - 2 * X @ C.T + (C**2).sum(axis=1)[None, :]
+        R = np.full((len(X), k), 0.1 / max(k - 1, 1))
+        R[np.arange(len(X)), dist.argmin(axis=1)] = 0.9
+        return R
+
+    def _em(
+        self, Nt: np.ndarray, k: int, seed: int, seeded: bool = False
+    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
         fam = self._fam(Nt.shape[1])
         rng = np.random.default_rng(seed)
-        R = rng.dirichlet(np.ones(k), Nt.shape[0])
+        R = self._seeded(Nt, k, rng) if seeded else rng.dirichlet(np.ones(k), Nt.shape[0])
         prev = -np.inf
         ll = -np.inf
         for _ in range(self.max_iter):
@@ -129,16 +167,13 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
     def _best_of(
         self, Nt: np.ndarray, k: int, seed: int, n_init: int
     ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-        fits = [self._em(Nt, k, seed + 7919 * i) for i in range(n_init)]
+        # half the starts from k-means++ seeds, half from random responsibilities
+        fits = [self._em(Nt, k, seed + 7919 * i, seeded=i % 2 == 0) for i in range(n_init)]
         return max(fits, key=lambda f: f[0])
 
     # -- estimator API -----------------------------------------------------------------------
     def fit(self, X: np.ndarray, y: object = None) -> LatentClassSegmenter:
-        N = np.asarray(X, dtype=np.float64)
-        if N.ndim != 2 or N.shape[0] < 2:
-            raise ValueError("need a 2-D count matrix with at least two customers")
-        if (N < 0).any():
-            raise ValueError("counts must be non-negative")
+        N = self._check_counts(X)
         fam = self._fam(N.shape[1])
         n_fam = int(fam.max()) + 1 if len(fam) else 0
         rng = np.random.default_rng(self.random_state)
@@ -149,37 +184,54 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         floor_share = max(self.min_size / n, self.min_size_share)
         ks = [self.k] if self.k is not None else list(range(self.k_min, self.k_max + 1))
         n_params_per_k = N.shape[1] - n_fam
+        log_n = np.log(len(Ns))
         self.bic_: dict[int, float] = {}
+        self.icl_: dict[int, float] = {}
+        self.separation_: dict[int, float] = {}
+        # one segment: the baseline every split must beat
+        theta1 = self._theta(np.ones((len(Ns), 1)), Ns, fam)
+        ll1 = float((Ns @ np.log(theta1).T).sum())
+        self.bic_[1] = self.icl_[1] = -2 * ll1 + n_params_per_k * log_n
         fits = {}
         for k in ks:
             ll, theta, w, R = self._best_of(Ns, k, self.random_state, self.n_init)
+            entropy = float(-(R * np.log(np.maximum(R, 1e-300))).sum())
+            self.bic_[k] = -2 * ll + (k * n_params_per_k + k - 1) * log_n
+            self.icl_[k] = self.bic_[k] + 2 * entropy
+            self.separation_[k] = 1 - entropy / (len(Ns) * np.log(k)) if k > 1 else 1.0
             sizes = np.bincount(R.argmax(axis=1), minlength=k) / len(Ns)
-            self.bic_[k] = -2 * ll + (k * n_params_per_k + k - 1) * np.log(len(Ns))
             if self.k is not None or sizes.min() >= floor_share:
                 fits[k] = (theta, w)
-        if not fits:  # every k had a segment under the floor: take the smallest k tried
-            k0 = min(ks)
-            ll, theta, w, _ = self._best_of(Ns, k0, self.random_state, self.n_init)
-            fits[k0] = (theta, w)
-        # the best BIC among fits whose every segment survives resampling: with many
-        # customers BIC alone splits real personas along correlated habits
+        # the best ICL among fits whose every segment survives resampling
         self.screen_: dict[int, float] = {}
         stab: dict[int, np.ndarray] = {}
         # bootstrap on a subsample: Jaccard estimates settle well below 5,000 customers
         Nb = Ns[np.sort(rng.choice(len(Ns), size=min(len(Ns), self.stability_size), replace=False))]
         best = None
-        for k in sorted(fits, key=lambda k: (self.bic_[k], k)):
+        for k in sorted(fits, key=lambda k: (self.icl_[k], k)):
+            if self.k is None and self.icl_[k] >= self.icl_[1]:
+                break  # no split separates the customers better than one segment does
             stab[k] = self._stability(Nb, *fits[k], rng)
             self.screen_[k] = float(stab[k].min())
             if self.k is not None or stab[k].min() >= self.min_stability:
                 best = k
                 break
+        self.structure_found_ = best is not None
         if best is None:
-            best = max(self.screen_, key=lambda k: (self.screen_[k], -k))
+            # no stable structure: one segment, and the caller publishes no personas
+            self.k_ = 1
+            self.theta_ = theta1
+            self.weights_ = np.ones(1)
+            self.labels_ = np.zeros(n, dtype=np.int64)
+            self.stability_ = np.zeros(1)
+            self.n_iter_ = 0
+            self.log_likelihood_ = float((Nt_all @ np.log(theta1).T).sum())
+            return self
         theta, w = fits[best]
         stability = stab[best]
         # polish on every customer, starting from the sample's solution
-        for _ in range(50):
+        self.n_iter_ = 50
+        for _ in range(self.n_iter_):
             R, ll = self._estep(Nt_all, np.log(theta), np.log(w))
             w = R.mean(axis=0) + 1e-12
             w = w / w.sum()
@@ -199,6 +251,18 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         match = _match(sample_labels, polished, best)
         self.stability_ = stability[match]
         return self
+
+    def _check_counts(self, X: np.ndarray, reset: bool = True) -> np.ndarray:
+        """X as a dense float array of finite, non-negative counts (scikit-learn's checks)."""
+        N = validate_data(self, X, reset=reset, dtype=np.float64, ensure_min_samples=2 if reset else 1)
+        if (N < 0).any():
+            raise ValueError("Negative values in data passed to LatentClassSegmenter: counts must be non-negative")
+        return np.asarray(N)
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
 
     def _stability(self, Ns: np.ndarray, theta: np.ndarray, w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Mean best-match Jaccard of each segment of (theta, w) over bootstrap refits."""
@@ -223,7 +287,8 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Posterior probability of each segment for each customer."""
-        return self._posterior(np.asarray(X, dtype=np.float64))
+        check_is_fitted(self, "theta_")
+        return self._posterior(self._check_counts(X, reset=False))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return np.asarray(self.predict_proba(X).argmax(axis=1))

@@ -26,30 +26,42 @@ def load_design(run: Run, counts_table: str = "feature_counts") -> Design:
     Every customer of ``customer_index`` gets a row, in customer_key order.
     """
     run.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _cidx AS
-        SELECT customer_key, (row_number() OVER (ORDER BY customer_key)) - 1 AS i
-        FROM {run.t("customer_index")}"""
-    )
-    run.execute(
         f"""CREATE OR REPLACE TEMP TABLE _vidx AS
         SELECT family, value, (row_number() OVER (ORDER BY family, value)) - 1 AS j,
                dense_rank() OVER (ORDER BY family) - 1 AS f
         FROM (SELECT DISTINCT family, value FROM {run.t(counts_table)} WHERE value IS NOT NULL)"""
     )
-    customers = run.numpy("SELECT customer_key FROM _cidx ORDER BY i")["customer_key"]
     cols = run.numpy("SELECT family, value, f FROM _vidx ORDER BY j")
     fam_names = run.numpy("SELECT DISTINCT family, f FROM _vidx ORDER BY f")["family"].tolist()
-    vals = run.numpy(
-        f"""SELECT c.i, v.j, sum(x.n) AS n FROM {run.t(counts_table)} x
-        JOIN _cidx c USING (customer_key) JOIN _vidx v USING (family, value)
-        WHERE x.n > 0 AND isfinite(x.n) GROUP BY 1, 2"""
-    )
-    N = np.zeros((len(customers), len(cols["value"])), dtype=np.float64)
-    N[vals["i"].astype(np.int64), vals["j"].astype(np.int64)] = vals["n"].astype(np.float64)
+    everyone = f"SELECT customer_key FROM {run.t('customer_index')}"
+    customers, N = count_matrix(run, run.t(counts_table), everyone, "_vidx")
     return Design(
-        customers=np.asarray(customers, dtype=object),
+        customers=customers,
         N=N,
         columns=[(str(f), str(v)) for f, v in zip(cols["family"], cols["value"], strict=True)],
         families=np.asarray(cols["f"], dtype=np.int64),
         family_names=[str(f) for f in fam_names],
     )
+
+
+def count_matrix(run: Run, counts: str, keys_sql: str, columns: str) -> tuple[np.ndarray, np.ndarray]:
+    """Customers (sorted) × columns of the counts in ``counts`` (customer_key, family, value, n).
+
+    ``keys_sql`` selects the customer_key of every row wanted; ``columns`` is a table of
+    (family, value, j) giving each column's index. Values not in ``columns`` are left out.
+    """
+    run.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _cidx AS
+        SELECT customer_key, (row_number() OVER (ORDER BY customer_key)) - 1 AS i
+        FROM (SELECT DISTINCT customer_key FROM ({keys_sql}))"""
+    )
+    customers = run.numpy("SELECT customer_key FROM _cidx ORDER BY i")["customer_key"]
+    width = int(run.scalar(f"SELECT coalesce(max(j) + 1, 0) FROM {columns}") or 0)
+    vals = run.numpy(
+        f"""SELECT c.i, v.j, sum(x.n) AS n FROM {counts} x
+        JOIN _cidx c USING (customer_key) JOIN {columns} v USING (family, value)
+        WHERE x.n > 0 AND isfinite(x.n) GROUP BY 1, 2"""
+    )
+    N = np.zeros((len(customers), width), dtype=np.float64)
+    N[vals["i"].astype(np.int64), vals["j"].astype(np.int64)] = vals["n"].astype(np.float64)
+    return np.asarray(customers, dtype=object), N

@@ -1,10 +1,21 @@
-"""Profiles with statistics: for each persona and attribute value, share, lift and n."""
+"""Profiles with statistics: for each persona and attribute value, share, lift, n and a test.
+
+The test is Fisher's exact test of the persona against the rest of the customers whose
+value of that attribute is known (two-sided as twice the smaller hypergeometric tail, vectorised),
+with the Benjamini-Hochberg false-discovery-rate adjustment over every cell of the run.
+The effect size is Cohen's h between the persona's share and the population's.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+from scipy.stats import false_discovery_control, hypergeom
+
 from personacraft.store import Run
+
+ALPHA = 0.05  # a trait is published only when its adjusted p-value is below this
 
 PROFILE_SQL = """
 WITH a AS (
@@ -20,6 +31,7 @@ SELECT c.persona, c.feature, c.value, c.source, c.n, kp.n_known,
        c.n / kp.n_known AS share,
        ca.n / ka.n_known AS population_share,
        ca.n AS population_n,
+       ka.n_known AS population_known,
        (c.n / kp.n_known) / (ca.n / ka.n_known) AS lift
 FROM cnt_p c
 JOIN known_p kp USING (persona, feature)
@@ -30,28 +42,50 @@ ORDER BY c.persona, c.feature, c.n DESC, c.value
 
 
 def profile(run: Run, *, attributes: str = "attributes", labels: str = "labels") -> list[dict[str, Any]]:
-    """Every (persona, feature, value) cell with its statistics."""
-    return run.dicts(PROFILE_SQL.format(attributes=run.t(attributes), labels=run.t(labels)))
+    """Every (persona, feature, value) cell with its statistics (see :func:`add_tests`)."""
+    return add_tests(run.dicts(PROFILE_SQL.format(attributes=run.t(attributes), labels=run.t(labels))))
+
+
+def add_tests(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add ``p_value``, ``p_adjusted`` (Benjamini-Hochberg over all cells) and ``effect_size`` (Cohen's h)."""
+    if not cells:
+        return cells
+    n = np.array([c["n"] for c in cells], dtype=np.int64)
+    known = np.array([c["n_known"] for c in cells], dtype=np.int64)
+    with_value = np.array([c["population_n"] for c in cells], dtype=np.int64)
+    everyone = np.array([c["population_known"] for c in cells], dtype=np.int64)
+    # drawing the persona's known customers from everyone known: P(X >= n) and P(X <= n)
+    over = hypergeom.sf(n - 1, everyone, with_value, known)
+    under = hypergeom.cdf(n, everyone, with_value, known)
+    p = np.clip(2 * np.minimum(over, under), 0.0, 1.0)
+    adjusted = false_discovery_control(p, method="bh")
+    share = np.array([c["share"] for c in cells], dtype=np.float64)
+    pop = np.array([c["population_share"] for c in cells], dtype=np.float64)
+    h = 2 * np.arcsin(np.sqrt(share)) - 2 * np.arcsin(np.sqrt(pop))
+    for c, pv, pa, e in zip(cells, p, adjusted, h, strict=True):
+        c["p_value"] = float(pv)
+        c["p_adjusted"] = float(pa)
+        c["effect_size"] = float(e)
+    return cells
 
 
 def defining_traits(
     cells: list[dict[str, Any]], persona: int, *, min_n: int, limit: int, exclude: tuple[str, ...] = ()
 ) -> list[dict[str, Any]]:
-    """The persona's most distinctive values: over-represented, common, published only when n >= min_n.
+    """The persona's defining values: over-represented (lift >= 1.2), common (share >= 25 %),
+    significant after the FDR adjustment, and published only when n >= min_n.
 
-    Ranked by the share difference weighted by lift, one value per feature.
+    Ranked by effect size (Cohen's h), one value per feature.
     """
     best: dict[str, dict[str, Any]] = {}
     for c in cells:
         if c["persona"] != persona or c["feature"] in exclude or c["n"] < min_n:
             continue
-        if c["lift"] < 1.2 or c["share"] < 0.25:
+        if c["lift"] < 1.2 or c["share"] < 0.25 or c["p_adjusted"] >= ALPHA:
             continue
-        score = (c["share"] - c["population_share"]) * min(c["lift"], 5.0)
-        if c["feature"] not in best or score > best[c["feature"]]["_score"]:
-            best[c["feature"]] = {**c, "_score": score}
-    ranked = sorted(best.values(), key=lambda c: (-c["_score"], c["feature"]))
-    return [{k: v for k, v in c.items() if k != "_score"} for c in ranked[:limit]]
+        if c["feature"] not in best or c["effect_size"] > best[c["feature"]]["effect_size"]:
+            best[c["feature"]] = c
+    return sorted(best.values(), key=lambda c: (-c["effect_size"], c["feature"]))[:limit]
 
 
 def cells_for(cells: list[dict[str, Any]], persona: int, feature: str, *, min_n: int) -> list[dict[str, Any]]:

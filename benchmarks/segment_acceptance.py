@@ -1,0 +1,97 @@
+"""Build the retail and SaaS demos at several seeds and check the segmentation against the planted truth.
+
+    .venv/bin/python benchmarks/segment_acceptance.py                          # 20k customers, seeds 1-3
+    .venv/bin/python benchmarks/segment_acceptance.py --customers 5000 --seeds 1 --kinds saas
+    .venv/bin/python benchmarks/segment_acceptance.py --reuse                  # rebuild on the demos already made
+
+For each demo: the planted number of personas, the chosen k, the adjusted Rand index of the
+assignments against ground_truth.csv, the least and the mean bootstrap stability of the
+published personas, and each k's ICL and BIC relative to one segment (negative = better).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sklearn.metrics import adjusted_rand_score
+
+CLI = [sys.executable, "-m", "personacraft"]
+
+
+def truth_and_ari(folder: Path) -> tuple[int, float]:
+    with (folder / "ground_truth.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    truth = {r["email"].strip().lower(): r["persona"] for r in rows}
+    with (folder / "out" / "assignments.csv").open() as fh:
+        got = {r["email"]: r["persona_id"] for r in csv.DictReader(fh)}
+    keys = sorted(k for k in truth if k in got)
+    planted = len({r["persona"] for r in rows})
+    return planted, float(adjusted_rand_score([truth[k] for k in keys], [got[k] for k in keys]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--customers", type=int, default=20_000)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--kinds", nargs="+", default=["retail", "saas"])
+    ap.add_argument("--dir", type=Path, default=Path("bench-out") / "segments")
+    ap.add_argument("--reuse", action="store_true", help="rebuild on demos already generated")
+    args = ap.parse_args()
+    print(
+        f"{'demo':<8}{'seed':>5}{'planted':>9}{'k':>4}{'ARI':>7}{'stab min':>10}{'stab mean':>10}{'build s':>9}"
+        "  ICL-ICL(1) by k"
+    )
+    ok = True
+    for kind in args.kinds:
+        for seed in args.seeds:
+            folder = args.dir / f"{kind}-{args.customers}-{seed}"
+            if not (args.reuse and (folder / "personacraft.toml").exists()):
+                subprocess.run(["rm", "-rf", str(folder)], check=True)
+                subprocess.run(
+                    [
+                        *CLI,
+                        "demo",
+                        "--kind",
+                        kind,
+                        "--dir",
+                        str(folder),
+                        "--customers",
+                        str(args.customers),
+                        "--seed",
+                        str(seed),
+                    ],
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            start = time.perf_counter()
+            subprocess.run(
+                [*CLI, "build", "--config", str(folder / "personacraft.toml")],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            seconds = time.perf_counter() - start
+            doc = json.loads((folder / "out" / "personas.json").read_text())
+            seg = doc["provenance"]["segmentation"]
+            stab = [p["stability"] for p in doc["personas"]] or [0.0]
+            planted, ari = truth_and_ari(folder)
+            icl1 = seg["icl"]["1"]
+            rel = " ".join(f"{k}:{v - icl1:+.0f}" for k, v in seg["icl"].items() if k != "1")
+            print(
+                f"{kind:<8}{seed:>5}{planted:>9}{seg['k']:>4}{ari:>7.3f}{min(stab):>10.3f}"
+                f"{sum(stab) / len(stab):>10.3f}{seconds:>9.1f}  {rel}",
+                flush=True,
+            )
+            ok &= seg["k"] == planted and ari >= 0.9 and min(stab) >= 0.85
+    print("all demos: k = planted, ARI >= 0.9, every persona's stability >= 0.85:", "yes" if ok else "NO")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""The saved model of a build: assign, explain, and saying so when there is nothing to find."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+from personacraft.config import load_config
+from personacraft.errors import ConfigError
+from personacraft.pipeline import BuildResult, build
+from tests.conftest import read_csv, write_config
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "personacraft", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def test_assign_reproduces_the_build_for_its_own_customers(built: BuildResult, retail_demo: Path) -> None:
+    out = retail_demo / "assigned.csv"
+    r = cli("assign", str(built.run_dir / "features.parquet"), "--out", str(out), cwd=retail_demo)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout.strip().splitlines()[-1])
+    assert summary["run_id"] == built.run_id and summary["customers"] == 2000
+    want = {row["customer_id"]: row for row in read_csv(built.out_dir / "assignments.csv")}
+    got = {row["customer_id"]: row for row in read_csv(out)}
+    assert set(got) == set(want)
+    same = sum(got[c]["persona_id"] == want[c]["persona_id"] for c in want)
+    assert same / len(want) >= 0.99
+    assert max(abs(float(got[c]["confidence"]) - float(want[c]["confidence"])) for c in want) < 1e-3
+
+
+def test_assign_reads_one_row_per_customer_with_a_column_per_family(built: BuildResult, retail_demo: Path) -> None:
+    features = duckdb.sql(f"SELECT * FROM '{built.run_dir / 'features.parquet'}'").fetchall()
+    families = sorted({f for _, f, _, _ in features})
+    # each customer's most frequent value of each family, as a CRM export might hold it
+    best: dict[str, dict[str, tuple[float, str]]] = {}
+    for cid, family, value, n in features:
+        cur = best.setdefault(cid, {}).get(family)
+        if cur is None or n > cur[0]:
+            best[cid][family] = (n, value)
+    wide = retail_demo / "wide.csv"
+    with wide.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["customer_id", *families, "unrelated column"])
+        for cid in sorted(best)[:300]:
+            w.writerow([cid, *(best[cid].get(f, (0, ""))[1] for f in families), "x"])
+        w.writerow(["nobody", *([""] * len(families)), "x"])
+    out = retail_demo / "assigned-wide.csv"
+    r = cli("assign", str(wide), "--out", str(out), cwd=retail_demo)
+    assert r.returncode == 0, r.stderr
+    rows = {row["customer_id"]: row for row in read_csv(out)}
+    assert rows["nobody"]["persona_id"] == "" and rows["nobody"]["known_values"] == "0"
+    want = {row["customer_id"]: row["persona_id"] for row in read_csv(built.out_dir / "assignments.csv")}
+    agree = np.mean([rows[c]["persona_id"] == want[c] for c in sorted(best)[:300]])
+    assert agree > 0.8  # one value per family carries less evidence than the full history
+
+
+def test_assign_refuses_a_file_without_ids_clearly(built: BuildResult, retail_demo: Path) -> None:
+    bad = retail_demo / "no-ids.csv"
+    bad.write_text("colour,size\nred,M\n", encoding="utf-8")
+    r = cli("assign", str(bad), "--out", str(retail_demo / "x.csv"), cwd=retail_demo)
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "no-ids.csv" in r.stderr and "customer id column" in r.stderr
+
+
+def test_explain_names_the_values_that_set_a_customer_apart(built: BuildResult, retail_demo: Path) -> None:
+    row = read_csv(built.out_dir / "assignments.csv")[0]
+    r = cli("explain", row["email"], "--json", cwd=retail_demo)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert got["persona_id"] == row["persona_id"] and got["customer_id"] == row["customer_id"]
+    assert 1 <= len(got["reasons"]) <= 5
+    assert all(x["lift"] > 1 and x["weight_of_evidence"] > 0 for x in got["reasons"])
+    r = cli("explain", row["customer_id"], cwd=retail_demo)
+    assert r.returncode == 0 and f"is in {row['persona_id']}" in r.stdout
+    r = cli("explain", "nobody@example.com", cwd=retail_demo)
+    assert r.returncode != 0 and "no customer" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_published_traits_carry_their_test_and_cover_the_minimum_group(built: BuildResult) -> None:
+    min_n = built.personas.provenance["min_group_size"]
+    for p in built.personas.personas:
+        assert p["stability"] >= 0.85 and p["stability_band"] == "highly stable"
+        for t in p["traits"]:
+            assert t["n"] >= min_n and t["p_adjusted"] < 0.05 and t["lift"] >= 1.2
+        effects = [t["effect_size"] for t in p["traits"]]
+        assert effects == sorted(effects, reverse=True)
+
+
+def test_pure_noise_builds_no_personas_and_says_why(tmp_path: Path) -> None:
+    """Every customer has one order whose value, time, product and code are drawn independently."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    head = "Name,Email,Financial Status,Created at,Total,Discount Code,Lineitem quantity,Lineitem name,Lineitem price"
+    lines = [head]
+    for i in range(n):
+        day = 1 + int(rng.integers(0, 28))
+        hour = int(rng.integers(0, 24))
+        total = float(rng.uniform(10, 200))
+        code = "SAVE10" if rng.random() < 0.3 else ""
+        product = f"Product {int(rng.integers(0, 8))}"
+        lines.append(
+            f"#{1000 + i},c{i}@example.com,paid,2024-{1 + i % 12:02d}-{day:02d} {hour:02d}:00:00 +0000,"
+            f"{total:.2f},{code},1,{product},{total:.2f}"
+        )
+    (tmp_path / "orders.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = write_config(tmp_path, '[[sources]]\nkind = "shopify_orders"\npath = "orders.csv"\n')
+    result = build(load_config(config))
+    seg = result.personas.provenance["segmentation"]
+    assert result.personas.personas == [] and seg["structure_found"] is False and seg["k"] == 0
+    assert "No stable personas" in seg["message"]
+    assert "No stable personas" in result.report.read_text(encoding="utf-8")
+    r = cli("build", "--config", str(config), cwd=tmp_path)
+    assert r.returncode == 0 and "No stable personas were found" in r.stderr
+
+
+def test_a_weight_naming_no_family_is_a_config_error(retail_demo: Path, tmp_path: Path) -> None:
+    text = (retail_demo / "personacraft.toml").read_text(encoding="utf-8")
+    text = text.replace('path = "', f'path = "{retail_demo.as_posix()}/')
+    config = tmp_path / "personacraft.toml"
+    config.write_text(text + '\n[segment.weights]\n"Devise" = 0.5\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r'"Devise".*matches no feature family'):
+        build(load_config(config))
