@@ -127,10 +127,14 @@ def _stages(
     redactor = Redactor.from_names(names.get("first_name", []), names.get("last_name", []))
     pains = pain_points(run, redactor, min_n=min_n, quotes=config.report.max_quotes)
     sizes = np.bincount(labels, minlength=model.k_)
+    # segments are ordered by size: those under the minimum size (possible when k is pinned)
+    # are not published, and their customers are unassigned
+    floor = max(seg.min_size, int(np.ceil(seg.min_size_share * len(labels))))
+    published = int((sizes >= floor).sum()) if model.structure_found_ else 0
     personas = (
         build_personas(
             run,
-            SegmentResult(k=model.k_, sizes=sizes, stability=model.stability_),
+            SegmentResult(k=published, sizes=sizes, stability=model.stability_),
             cells,
             pains,
             min_n=min_n,
@@ -156,6 +160,8 @@ def _stages(
                 "structure_found": bool(model.structure_found_),
                 "message": NO_STRUCTURE.format(min_stability=seg.min_stability) if not model.structure_found_ else None,
                 "k": model.k_ if model.structure_found_ else 0,
+                "published": published,
+                "unassigned": int(sizes[published:].sum()) if model.structure_found_ else len(labels),
                 "bic": {str(k): round(v, 1) for k, v in model.bic_.items()},
                 "icl": {str(k): round(v, 1) for k, v in model.icl_.items()},
                 "separation": {str(k): round(v, 3) for k, v in model.separation_.items()},
@@ -172,7 +178,8 @@ def _stages(
     pset.save_json(staging / "personas.json")
     run.execute(
         f"""COPY (SELECT l.customer_key AS customer_id, coalesce(c.email, '') AS email,
-                 'p' || (l.persona + 1) AS persona_id, l.confidence
+                 CASE WHEN l.persona < {published} THEN 'p' || (l.persona + 1) ELSE '' END AS persona_id,
+                 l.confidence
                  FROM {run.t("labels")} l JOIN {run.t("customer_index")} c USING (customer_key)
                  ORDER BY l.customer_key) TO '{staging / "assignments.csv"}' (HEADER, DELIMITER ',')"""
     )

@@ -97,6 +97,31 @@ def test_published_traits_carry_their_test_and_cover_the_minimum_group(built: Bu
         effects = [t["effect_size"] for t in p["traits"]]
         assert effects == sorted(effects, reverse=True)
 
+    def counts(node: object) -> list[int]:
+        if isinstance(node, dict):
+            own = [node["n"]] if isinstance(node.get("n"), int) else []
+            return own + [n for v in node.values() for n in counts(v)]
+        if isinstance(node, list):
+            return [n for v in node for n in counts(v)]
+        return []
+
+    published = counts(built.personas.personas)
+    assert published and min(published) >= min_n  # every published cell, anywhere in personas.json
+
+
+def test_segments_under_the_minimum_size_are_not_published(retail_demo: Path, tmp_path: Path) -> None:
+    text = (retail_demo / "personacraft.toml").read_text(encoding="utf-8")
+    text = text.replace('path = "', f'path = "{retail_demo.as_posix()}/')
+    config = tmp_path / "personacraft.toml"
+    config.write_text(text + "\n[segment]\nk = 8\nmin_size_share = 0.15\n", encoding="utf-8")
+    result = build(load_config(config))
+    seg = result.personas.provenance["segmentation"]
+    assert seg["k"] == 8 and 0 < seg["published"] < 8 and seg["unassigned"] > 0
+    assert len(result.personas.personas) == seg["published"]
+    assert all(p["size"] >= 0.15 * 2000 for p in result.personas.personas)
+    rows = read_csv(result.out_dir / "assignments.csv")
+    assert sum(r["persona_id"] == "" for r in rows) == seg["unassigned"]
+
 
 def test_pure_noise_builds_no_personas_and_says_why(tmp_path: Path) -> None:
     """Every customer has one order whose value, time, product and code are drawn independently."""
@@ -121,6 +146,7 @@ def test_pure_noise_builds_no_personas_and_says_why(tmp_path: Path) -> None:
     assert result.personas.personas == [] and seg["structure_found"] is False and seg["k"] == 0
     assert "No stable personas" in seg["message"]
     assert "No stable personas" in result.report.read_text(encoding="utf-8")
+    assert {r["persona_id"] for r in read_csv(result.out_dir / "assignments.csv")} == {""}
     r = cli("build", "--config", str(config), cwd=tmp_path)
     assert r.returncode == 0 and "No stable personas were found" in r.stderr
 
