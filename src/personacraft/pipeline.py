@@ -22,8 +22,8 @@ from personacraft.render import render_report
 from personacraft.segment import LatentClassSegmenter, family_weights, load_design, profile, save_model
 from personacraft.sources import Accounting, fingerprint, make_source
 from personacraft.store import Run, Workspace
-from personacraft.text.painpoints import pain_points
 from personacraft.text.redact import Redactor
+from personacraft.text.voice import voice_of_customer
 from personacraft.unify import keyed, unify
 
 NO_STRUCTURE = (
@@ -125,7 +125,7 @@ def _stages(
     cells = profile(run)
     names = run.numpy(f"SELECT first_name, last_name FROM {keyed(run, 'customers')}")
     redactor = Redactor.from_names(names.get("first_name", []), names.get("last_name", []))
-    pains = pain_points(run, redactor, min_n=min_n, quotes=config.report.max_quotes)
+    voice = voice_of_customer(run, redactor, min_n=min_n, quotes=config.report.max_quotes, seed=config.seed)
     sizes = np.bincount(labels, minlength=model.k_)
     # segments are ordered by size: those under the minimum size (possible when k is pinned)
     # are not published, and their customers are unassigned
@@ -136,7 +136,7 @@ def _stages(
             run,
             SegmentResult(k=published, sizes=sizes, stability=model.stability_),
             cells,
-            pains,
+            voice,
             min_n=min_n,
             max_traits=config.report.max_traits,
         )
@@ -171,6 +171,11 @@ def _stages(
                 "columns": len(design.columns),
             },
             "identity": merge.to_dict(),
+            "voice": {
+                "method": voice.themes.method if voice.themes else None,
+                "texts": voice.texts,
+                "themes": [{k: v for k, v in t.items() if k != "theme"} for t in voice.theme_rows],
+            },
         },
     )
     say("Writing outputs")

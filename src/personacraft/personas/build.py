@@ -11,10 +11,10 @@ from personacraft.personas.model import stability_band
 from personacraft.personas.naming import name_personas
 from personacraft.segment.profile import cells_for, defining_traits
 from personacraft.store import Run
+from personacraft.text.voice import Voice
 
 NO_CLV = "CLV needs the BG/NBD and Gamma-Gamma models, which this build does not fit yet"
 NO_CHURN = "churn risk needs a churn model (subscriptions) or P(alive), which this build does not compute yet"
-NO_NEEDS = "needs are mined from text themes, which this build does not compute yet"
 NO_SALES = "no CRM deals or buying roles in the sources, so there is nothing to ground sales arguments on"
 GOAL_WORDS = (
     "goal",
@@ -71,7 +71,7 @@ def build_personas(
     run: Run,
     seg: SegmentResult,
     cells: list[dict[str, Any]],
-    pains: dict[int, list[dict[str, Any]]],
+    voice: Voice,
     *,
     min_n: int,
     max_traits: int,
@@ -158,23 +158,47 @@ def build_personas(
         else:
             persona["goals"] = None
             missing["goals"] = "no survey question about goals was answered by enough members"
-        persona["needs"] = None
-        missing["needs"] = NO_NEEDS
-        pp = pains.get(p, [])
+        method = (
+            "themes of the customers' texts (redacted, embedded and clustered); share of the persona's "
+            "customers with a text who mention the theme, against all customers with a text; Fisher's "
+            "exact test, Benjamini-Hochberg adjusted"
+        )
+        nd = voice.needs.get(p, [])
+        if nd:
+            persona["needs"] = nd
+            evidence.append(
+                {
+                    "field": "needs",
+                    "claim": "Needs are text themes that ask for something, over-represented in this persona.",
+                    "method": method,
+                    "facts": [{k: v for k, v in x.items() if k != "quotes"} for x in nd],
+                }
+            )
+        else:
+            persona["needs"] = None
+            missing["needs"] = (
+                "the customers wrote no texts"
+                if voice.themes is None
+                else f"no theme that asks for something reaches n >= {min_n}, lift >= 1.2 and p < 0.05 here"
+            )
+        pp = voice.pains.get(p, [])
         if pp:
             persona["pain_points"] = pp
             evidence.append(
                 {
                     "field": "pain_points",
-                    "claim": "Pain points are terms over-represented in this persona's unhappy reviews.",
-                    "method": "customers whose reviews rated <= 3 use the term, vs all reviewing customers; "
-                    "terms that co-occur are grouped",
+                    "claim": "Pain points are negative text themes over-represented in this persona.",
+                    "method": method,
                     "facts": [{k: v for k, v in x.items() if k != "quotes"} for x in pp],
                 }
             )
         else:
             persona["pain_points"] = None
-            missing["pain_points"] = f"no complaint term reaches n >= {min_n} with lift >= 1.5 for this persona"
+            missing["pain_points"] = (
+                "the customers wrote no texts"
+                if voice.themes is None
+                else f"no negative theme reaches n >= {min_n}, lift >= 1.2 and p < 0.05 for this persona"
+            )
         ch = cells_for(cells, p, "First channel", min_n=min_n)[:5]
         persona["channels"] = [
             {"channel": str(c["value"]), "share": round(c["share"], 4), "lift": round(c["lift"], 3), "n": int(c["n"])}

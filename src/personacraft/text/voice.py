@@ -1,0 +1,225 @@
+"""Voice of the customer: themes of every text, counted per persona, with safe quotes.
+
+Every text (reviews, tickets, conversations, open answers, interview notes) is redacted
+first (:class:`~personacraft.text.redact.Redactor`, with the workspace's own customer
+names), then grouped into themes (:func:`~personacraft.text.themes.find_themes`). A theme
+is a *pain* when most of its texts are negative (a rating of 2 or less out of 5, or
+negative words where there is no rating), a *need* or a *goal* when its texts ask for
+something ("I need", "I wish" / "I want to", "looking for"), else *praise*. For each
+persona and theme: the share of the persona's customers with a text who mention it, the
+population share, lift, n and Fisher's exact test with the Benjamini-Hochberg adjustment
+(as for traits). Quotes are the persona's texts closest to the theme's centre.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from personacraft.segment.profile import ALPHA, add_tests
+from personacraft.store import Run
+from personacraft.text.redact import Redactor
+from personacraft.text.themes import Themes, find_themes
+from personacraft.unify import keyed
+
+NEGATIVE = re.compile(
+    r"\b(not|never|no|too|late|slow|broken|bad|worse|worst|poor|missing|wrong|disappoint\w*|problem\w*|"
+    r"issue\w*|fail\w*|error\w*|crash\w*|bug\w*|confus\w*|expensive|annoy\w*|frustrat\w*|hate|waste\w*|refund)\b",
+    re.IGNORECASE,
+)
+POSITIVE = re.compile(
+    r"\b(great|love\w*|good|perfect\w*|excellent|happy|beautiful\w*|easy|fast|amazing|recommend\w*|nice|best|thanks?)\b",
+    re.IGNORECASE,
+)
+NEED = re.compile(r"\b(i need|we need|need(s|ed)? (a|an|to|more)|i wish|we wish|would like|please add|missing)\b", re.I)
+GOAL = re.compile(r"\b(want to|wanted to|looking for|hope to|hoping to|trying to|goal|so that i|in order to)\b", re.I)
+QUOTE_CHARS = (20, 280)
+
+
+@dataclass
+class Voice:
+    """What the texts say: the themes, and per persona its pain points and needs."""
+
+    themes: Themes | None
+    theme_rows: list[dict[str, Any]] = field(default_factory=list)  # one per theme: name, kind, keywords, n …
+    pains: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    needs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    texts: int = 0
+
+
+def _sentiment(bodies: list[str], ratings: np.ndarray) -> np.ndarray:
+    """-1, 0 or +1 per text: the rating where there is one (out of 5, or 10 for NPS), else words."""
+    finite = ratings[np.isfinite(ratings)]
+    top = 10.0 if len(finite) and finite.max() > 5 else 5.0
+    neg_at, pos_at = (6.0, 9.0) if top == 10 else (2.0, 4.0)
+    words = np.array([len(POSITIVE.findall(b)) - len(NEGATIVE.findall(b)) for b in bodies], dtype=float)
+    by_words = np.sign(words)
+    by_rating = np.where(ratings <= neg_at, -1.0, np.where(ratings >= pos_at, 1.0, 0.0))
+    return np.where(np.isfinite(ratings), by_rating, by_words)
+
+
+def voice_of_customer(
+    run: Run,
+    redactor: Redactor,
+    *,
+    min_n: int,
+    per_persona: int = 3,
+    quotes: int = 3,
+    method: str = "auto",
+    seed: int = 0,
+) -> Voice:
+    """Themes of the run's texts, and each persona's pain points and needs (see the module doc)."""
+    rows = run.execute(
+        f"""SELECT t.text_id, t.customer_key, t.body, t.rating, t.kind, t.author_name,
+                   c.first_name, c.last_name, l.persona
+            FROM {keyed(run, "texts")} t
+            LEFT JOIN (SELECT customer_key, min(first_name) AS first_name, min(last_name) AS last_name
+                       FROM {keyed(run, "customers")} GROUP BY 1) c USING (customer_key)
+            LEFT JOIN {run.t("labels")} l USING (customer_key)
+            WHERE t.body IS NOT NULL AND trim(t.body) <> ''
+            ORDER BY t.text_id"""
+    ).fetchall()
+    if not rows:
+        return Voice(themes=None)
+    bodies = [
+        " ".join(redactor(str(r[2]), also=[r[6] or "", r[7] or "", *str(r[5] or "").split()]).split()) for r in rows
+    ]
+    themes = find_themes(bodies, method=method, seed=seed)
+    keys = np.array([r[1] or "" for r in rows], dtype=object)
+    persona = np.array([-1 if r[8] is None else int(r[8]) for r in rows], dtype=np.int64)
+    ratings = np.array([np.nan if r[3] is None else float(r[3]) for r in rows])
+    sentiment = _sentiment(bodies, ratings)
+    kinds = sorted({str(r[4] or "text") for r in rows})
+    theme_rows = []
+    for c in range(themes.k):
+        m = themes.labels == c
+        texts_c = [bodies[i] for i in np.flatnonzero(m)]
+        negative = float((sentiment[m] < 0).mean()) if m.any() else 0.0
+        need = float(np.mean([bool(NEED.search(t)) for t in texts_c])) if texts_c else 0.0
+        goal = float(np.mean([bool(GOAL.search(t)) for t in texts_c])) if texts_c else 0.0
+        kind = "pain" if negative >= 0.5 else "need" if need >= 0.3 else "goal" if goal >= 0.3 else "praise"
+        theme_rows.append(
+            {
+                "theme": c,
+                "name": themes.names[c],
+                "keywords": themes.keywords[c],
+                "kind": kind,
+                "texts": int(m.sum()),
+                "negative_share": round(negative, 3),
+                "mean_rating": None if not np.isfinite(ratings[m]).any() else round(float(np.nanmean(ratings[m])), 2),
+            }
+        )
+    _store(run, rows, bodies, themes, sentiment, theme_rows)
+    voice = Voice(themes=themes, theme_rows=theme_rows, texts=len(rows))
+    cells = _cells(keys, persona, themes.labels)
+    source = "texts: " + ", ".join(kinds)
+    for cell in cells:
+        row = theme_rows[int(cell["value"])]
+        if (
+            cell["n"] < min_n
+            or cell["lift"] < 1.2
+            or cell["p_adjusted"] >= ALPHA
+            or row["kind"] not in ("pain", "need")
+        ):
+            continue
+        p, c = int(cell["persona"]), int(cell["value"])
+        item = {
+            "label": row["name"],
+            "keywords": row["keywords"],
+            "share": round(float(cell["share"]), 4),
+            "lift": round(float(cell["lift"]), 3),
+            "n": int(cell["n"]),
+            "p_adjusted": float(f"{cell['p_adjusted']:.3g}"),
+            "effect_size": round(float(cell["effect_size"]), 3),
+            "theme": c,
+            "source": source,
+            "quotes": _quotes(bodies, themes, persona, p, c, quotes),
+        }
+        (voice.pains if row["kind"] == "pain" else voice.needs).setdefault(p, []).append(item)
+    for table in (voice.pains, voice.needs):
+        for p, items in table.items():
+            table[p] = sorted(items, key=lambda x: (-x["effect_size"], x["label"]))[:per_persona]
+    return voice
+
+
+def _cells(keys: np.ndarray, persona: np.ndarray, labels: np.ndarray) -> list[dict[str, Any]]:
+    """(persona, theme) cells over customers: who mentions each theme, against who wrote at all."""
+    ok = (keys != "") & (persona >= 0)
+    _, cust = np.unique(keys[ok], return_inverse=True)
+    per, lab = persona[ok], labels[ok]
+    voiced = np.unique(np.stack([cust, per], axis=1), axis=0)  # one row per customer who wrote
+    known_p = np.bincount(voiced[:, 1], minlength=int(per.max()) + 1 if len(per) else 0)
+    mention = np.unique(np.stack([cust, per, lab], axis=1)[lab >= 0], axis=0)  # customer mentions theme
+    if not len(mention):
+        return []
+    pt, n = np.unique(mention[:, 1:], axis=0, return_counts=True)
+    n_t = np.bincount(mention[:, 2])
+    everyone = len(voiced)
+    cells = [
+        {
+            "persona": int(p),
+            "feature": "theme",
+            "value": int(t),
+            "n": int(k),
+            "n_known": int(known_p[p]),
+            "population_n": int(n_t[t]),
+            "population_known": everyone,
+            "share": k / known_p[p],
+            "population_share": n_t[t] / everyone,
+            "lift": (k / known_p[p]) / (n_t[t] / everyone),
+        }
+        for (p, t), k in zip(pt, n, strict=True)
+    ]
+    return add_tests(cells)
+
+
+def _quotes(bodies: list[str], themes: Themes, persona: np.ndarray, p: int, c: int, limit: int) -> list[str]:
+    """The persona's distinct texts of the theme closest to its centre, of a readable length."""
+    rows = np.flatnonzero((themes.labels == c) & (persona == p))
+    rows = rows[np.argsort(themes.distance[rows], kind="stable")]
+    out: list[str] = []
+    for i in rows:
+        text = bodies[int(i)]
+        if QUOTE_CHARS[0] <= len(text) <= QUOTE_CHARS[1] and text not in out:
+            out.append(text)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _store(
+    run: Run,
+    rows: list[tuple[Any, ...]],
+    bodies: list[str],
+    themes: Themes,
+    sentiment: np.ndarray,
+    theme_rows: list[dict[str, Any]],
+) -> None:
+    """``text_themes`` (each text, redacted, with its theme) and ``themes`` in the run."""
+    run.write_arrays(
+        "text_themes",
+        {
+            "text_id": np.array([str(r[0]) for r in rows], dtype=object),
+            "customer_key": np.array([r[1] for r in rows], dtype=object),
+            "body_redacted": np.array(bodies, dtype=object),
+            "theme": themes.labels.astype(np.int32),
+            "distance": themes.distance.astype(np.float64),
+            "sentiment": sentiment.astype(np.int8),
+            "language": themes.languages,
+        },
+    )
+    run.write_arrays(
+        "themes",
+        {
+            "theme": np.array([t["theme"] for t in theme_rows], dtype=np.int32),
+            "name": np.array([t["name"] for t in theme_rows], dtype=object),
+            "keywords": np.array([", ".join(t["keywords"]) for t in theme_rows], dtype=object),
+            "kind": np.array([t["kind"] for t in theme_rows], dtype=object),
+            "texts": np.array([t["texts"] for t in theme_rows], dtype=np.int64),
+            "negative_share": np.array([t["negative_share"] for t in theme_rows], dtype=np.float64),
+            "method": np.array([themes.method] * len(theme_rows), dtype=object),
+        },
+    )
