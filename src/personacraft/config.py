@@ -79,6 +79,17 @@ class SegmentConfig:
 
 
 @dataclass(frozen=True)
+class TextConfig:
+    method: str = _setting(
+        "auto", 'Themes from text: "minilm" (the sentence model, text extra), "tfidf" (TF-IDF and NMF) or "auto".'
+    )
+
+    def __post_init__(self) -> None:
+        if self.method not in ("auto", "minilm", "tfidf"):
+            raise ConfigError(f'[text]: "method" must be "auto", "minilm" or "tfidf", got {self.method!r}.')
+
+
+@dataclass(frozen=True)
 class PrivacyConfig:
     min_group_size: int = _setting(10, "Every published figure covers at least this many customers.")
 
@@ -101,6 +112,7 @@ class Config:
     workspace: str = _setting(".personacraft/workspace.duckdb", "The DuckDB workspace file, relative to the config.")
     ingest: IngestConfig = _setting(IngestConfig(), "[ingest] section.")
     segment: SegmentConfig = _setting(SegmentConfig(), "[segment] section.")
+    text: TextConfig = _setting(TextConfig(), "[text] section.")
     privacy: PrivacyConfig = _setting(PrivacyConfig(), "[privacy] section.")
     report: ReportConfig = _setting(ReportConfig(), "[report] section.")
 
@@ -130,6 +142,7 @@ class Config:
 SECTIONS: dict[str, type] = {
     "ingest": IngestConfig,
     "segment": SegmentConfig,
+    "text": TextConfig,
     "privacy": PrivacyConfig,
     "report": ReportConfig,
 }

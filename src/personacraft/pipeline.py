@@ -125,7 +125,9 @@ def _stages(
     cells = profile(run)
     names = run.numpy(f"SELECT first_name, last_name FROM {keyed(run, 'customers')}")
     redactor = Redactor.from_names(names.get("first_name", []), names.get("last_name", []))
-    voice = voice_of_customer(run, redactor, min_n=min_n, quotes=config.report.max_quotes, seed=config.seed)
+    voice = voice_of_customer(
+        run, redactor, min_n=min_n, quotes=config.report.max_quotes, method=config.text.method, seed=config.seed
+    )
     sizes = np.bincount(labels, minlength=model.k_)
     # segments are ordered by size: those under the minimum size (possible when k is pinned)
     # are not published, and their customers are unassigned

@@ -50,10 +50,11 @@ METHODS = ["tfidf", pytest.param("minilm", marks=pytest.mark.skipif(not model_av
 @pytest.mark.parametrize("method", METHODS)
 def test_planted_themes_come_out_pure_and_labelled(method: str) -> None:
     texts, y = planted(400, seed=1)
-    themes = find_themes(texts, method=method, k_range=(2, 8), seed=0)
+    themes = find_themes(texts, method=method, seed=0)
     assert themes.method == method
     assert purity(themes.labels, y) >= 0.8
-    assert all(themes.names) and all(themes.keywords)
+    assert all(themes.names) and all(themes.keywords) and len(set(themes.names)) == themes.k
+    assert themes.labels.max() == themes.k - 1 and len(themes.keywords) == themes.k
     # every planted theme is the majority of some theme
     majors = {int(np.bincount(y[themes.labels == c]).argmax()) for c in range(themes.k)}
     assert majors == set(range(len(PLANTED)))

@@ -84,8 +84,14 @@ def embed_minilm(texts: Sequence[str], batch_size: int = 128) -> np.ndarray:
 
 def tfidf_vectors(texts: Sequence[str], seed: int, dims: int = 40) -> np.ndarray:
     """Unit-length NMF topic weights of the texts' TF-IDF (words and word pairs)."""
+    # texts are distinct here: with few of them, a word in one text still tells that text apart
     tfidf = TfidfVectorizer(
-        ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True, stop_words="english", token_pattern=LETTERS
+        ngram_range=(1, 2),
+        min_df=2 if len(texts) >= 200 else 1,
+        max_df=0.5,
+        sublinear_tf=True,
+        stop_words="english",
+        token_pattern=LETTERS,
     )
     try:
         X = tfidf.fit_transform(texts)
@@ -108,13 +114,14 @@ def detect_languages(texts: Sequence[str]) -> np.ndarray:
     return np.array([py3langid.classify(t)[0] for t in texts], dtype=object)
 
 
-def _choose_k(X: np.ndarray, k_range: tuple[int, int], seed: int) -> int:
+def _choose_k(X: np.ndarray, weights: np.ndarray, k_range: tuple[int, int], seed: int) -> int:
+    """The k of the best silhouette (cosine) on a sample drawn in proportion to how often each text occurs."""
     rng = np.random.default_rng(seed)
-    sample = X[np.sort(rng.choice(len(X), size=min(SAMPLE, len(X)), replace=False))]
+    sample = X[rng.choice(len(X), size=min(SAMPLE, int(weights.sum())), replace=True, p=weights / weights.sum())]
     lo, hi = k_range
     hi = min(hi, len(np.unique(sample.round(4), axis=0)) - 1)
     if hi < max(2, lo):
-        return max(1, min(lo, hi))
+        return max(1, min(lo, hi + 1))
     best_k, best = lo, -np.inf
     for k in range(max(2, lo), hi + 1):
         labels = KMeans(k, n_init=3, random_state=seed).fit_predict(sample)
@@ -126,17 +133,24 @@ def _choose_k(X: np.ndarray, k_range: tuple[int, int], seed: int) -> int:
     return best_k
 
 
-def _cluster(X: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _cluster(X: np.ndarray, weights: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     big = len(X) > 50_000
     model = (
         MiniBatchKMeans(k, n_init=3, random_state=seed, batch_size=4096)
         if big
         else KMeans(k, n_init=5, random_state=seed)
-    ).fit(X)
+    ).fit(X, sample_weight=weights)
     centres = model.cluster_centers_ / np.maximum(np.linalg.norm(model.cluster_centers_, axis=1, keepdims=True), 1e-12)
     labels = np.asarray(model.labels_)
     distance = 1.0 - (X * centres[labels]).sum(axis=1)
     return labels, distance
+
+
+def _centres(X: np.ndarray, weights: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """Unit-length weighted mean of each theme's vectors."""
+    C = np.zeros((k, X.shape[1]))
+    np.add.at(C, labels, X * weights[:, None])
+    return np.asarray(C / np.maximum(np.linalg.norm(C, axis=1, keepdims=True), 1e-12))
 
 
 def label_themes(texts: Sequence[str], labels: np.ndarray, k: int, top: int = 6) -> tuple[list[str], list[list[str]]]:
@@ -202,7 +216,9 @@ def find_themes(
         raise ValueError(f"unknown theme method {method!r} (expected auto, minilm or tfidf)")
     clean = [normalise(t or "") for t in texts]
     keys = [t.lower() for t in clean]
-    unique_keys, first, inverse = np.unique(np.array(keys, dtype=object), return_index=True, return_inverse=True)
+    unique_keys, first, inverse, counts = np.unique(
+        np.array(keys, dtype=object), return_index=True, return_inverse=True, return_counts=True
+    )
     unique = [clean[i] for i in first]
     long_enough = np.array([len(_WORDS.findall(t)) >= MIN_WORDS for t in unique], dtype=bool)
     u_labels = np.full(len(unique), -1, dtype=np.int64)
@@ -215,14 +231,22 @@ def find_themes(
         chosen = [unique[i] for i in idx]
         u_lang[idx] = detect_languages(chosen)
         X = embed_minilm(chosen) if method == "minilm" else tfidf_vectors(chosen, seed)
-        # a theme is a group of texts: at most one per three distinct texts
-        upper = (k_range[0], max(k_range[0], min(k_range[1], len(chosen) // 3)))
-        n_themes = k if k is not None else _choose_k(X, upper, seed)
+        weights = counts[idx].astype(np.float64)
+        n_themes = k if k is not None else _choose_k(X, weights, k_range, seed)
         n_themes = max(1, min(n_themes, len(chosen)))
-        labels, dist = _cluster(X, n_themes, seed)
-        u_labels[idx], u_dist[idx] = labels, dist
+        labels, dist = _cluster(X, weights, n_themes, seed)
+        # themes whose most central texts open the same way are one theme (e.g. split by a greeting)
+        central = [_central_name(chosen, labels, dist, c) for c in range(n_themes)]
+        first_of = {name: i for i, name in reversed(list(enumerate(central))) if name}
+        merged = np.array([first_of.get(central[c], c) for c in range(n_themes)])
+        kept = np.unique(merged)
+        labels = np.searchsorted(kept, merged[labels])
+        n_themes = len(kept)
+        if n_themes < len(central):
+            dist = 1.0 - (X * _centres(X, weights, labels, n_themes)[labels]).sum(axis=1)
         names, keywords = label_themes(chosen, labels, n_themes)
         names = [_central_name(chosen, labels, dist, c) or names[c] for c in range(n_themes)]
+        u_labels[idx], u_dist[idx] = labels, dist
     del unique_keys
     return Themes(
         method=method,

@@ -50,15 +50,23 @@ class Voice:
     texts: int = 0
 
 
-def _sentiment(bodies: list[str], ratings: np.ndarray) -> np.ndarray:
-    """-1, 0 or +1 per text: the rating where there is one (out of 5, or 10 for NPS), else words."""
+SUPPORT_KINDS = ("ticket", "chat")
+
+
+def _sentiment(bodies: list[str], ratings: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """-1, 0 or +1 per text.
+
+    A review's or an answer's rating says it (out of 5, or 10 for NPS); without one, the
+    words do. A support ticket or chat is a problem being reported: its rating rates the
+    support, not the product, so the words decide, and a ticket without any says -1.
+    """
     finite = ratings[np.isfinite(ratings)]
     top = 10.0 if len(finite) and finite.max() > 5 else 5.0
     neg_at, pos_at = (6.0, 9.0) if top == 10 else (2.0, 4.0)
-    words = np.array([len(POSITIVE.findall(b)) - len(NEGATIVE.findall(b)) for b in bodies], dtype=float)
-    by_words = np.sign(words)
+    words = np.sign(np.array([len(POSITIVE.findall(b)) - len(NEGATIVE.findall(b)) for b in bodies], dtype=float))
+    support = np.isin(kinds, SUPPORT_KINDS)
     by_rating = np.where(ratings <= neg_at, -1.0, np.where(ratings >= pos_at, 1.0, 0.0))
-    return np.where(np.isfinite(ratings), by_rating, by_words)
+    return np.where(support, np.where(words == 0, -1.0, words), np.where(np.isfinite(ratings), by_rating, words))
 
 
 def voice_of_customer(
@@ -91,7 +99,7 @@ def voice_of_customer(
     keys = np.array([r[1] or "" for r in rows], dtype=object)
     persona = np.array([-1 if r[8] is None else int(r[8]) for r in rows], dtype=np.int64)
     ratings = np.array([np.nan if r[3] is None else float(r[3]) for r in rows])
-    sentiment = _sentiment(bodies, ratings)
+    sentiment = _sentiment(bodies, ratings, np.array([str(r[4] or "") for r in rows], dtype=object))
     kinds = sorted({str(r[4] or "text") for r in rows})
     theme_rows = []
     for c in range(themes.k):
