@@ -42,6 +42,7 @@ def main() -> None:
     ap.add_argument("--kinds", nargs="+", default=["retail", "saas"])
     ap.add_argument("--dir", type=Path, default=Path("bench-out") / "segments")
     ap.add_argument("--reuse", action="store_true", help="rebuild on demos already generated")
+    ap.add_argument("--text-themes", action="store_true", help="segment on text themes too (segment.text_themes)")
     args = ap.parse_args()
     print(
         f"{'demo':<8}{'seed':>5}{'planted':>9}{'k':>4}{'ARI':>7}{'stab min':>10}{'stab mean':>10}{'build s':>9}"
@@ -70,6 +71,9 @@ def main() -> None:
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
+            config = folder / "personacraft.toml"
+            text = config.read_text(encoding="utf-8").split("\n[segment]\ntext_themes")[0]
+            config.write_text(text + ("\n[segment]\ntext_themes = true\n" if args.text_themes else ""), "utf-8")
             start = time.perf_counter()
             subprocess.run(
                 [*CLI, "build", "--config", str(folder / "personacraft.toml")],

@@ -64,6 +64,9 @@ class SegmentConfig:
     min_stability: float = _setting(
         0.75, "A k is accepted only if every segment's bootstrap Jaccard reaches this (Hennig: 0.75 = stable)."
     )
+    text_themes: bool = _setting(
+        False, "Add each customer's text themes (reviews, tickets, answers) as a feature family to segment on."
+    )
     weights: Mapping[str, float] = field(
         default_factory=dict,
         metadata={

@@ -14,7 +14,7 @@ import numpy as np
 from personacraft import __version__
 from personacraft.config import Config
 from personacraft.errors import PersonaError
-from personacraft.features import build_features
+from personacraft.features import add_text_themes, build_features
 from personacraft.ingest import ingest
 from personacraft.personas.build import SegmentResult, build_personas
 from personacraft.personas.model import PersonaSet
@@ -23,7 +23,7 @@ from personacraft.segment import LatentClassSegmenter, family_weights, load_desi
 from personacraft.sources import Accounting, fingerprint, make_source
 from personacraft.store import Run, Workspace
 from personacraft.text.redact import Redactor
-from personacraft.text.voice import voice_of_customer
+from personacraft.text.voice import text_themes, voice_of_customer
 from personacraft.unify import keyed, unify
 
 NO_STRUCTURE = (
@@ -35,7 +35,7 @@ NO_STRUCTURE = (
 
 # progress(message, step, steps): called as each stage starts
 Progress = Callable[[str, int, int], None]
-FIXED_STAGES = 6  # checking, identities, features, segments, profiles, outputs
+FIXED_STAGES = 7  # checking, identities, features, text themes, segments, profiles, outputs
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,12 @@ def _stages(
     merge = unify(run)
     say("Computing features")
     build_features(run, min_group=min_n)
+    names = run.numpy(f"SELECT first_name, last_name FROM {keyed(run, 'customers')}")
+    redactor = Redactor.from_names(names.get("first_name", []), names.get("last_name", []))
+    say("Finding themes in the texts")
+    texts = text_themes(run, redactor, method=config.text.method, seed=config.seed)
+    if config.segment.text_themes and texts.themes is not None:
+        add_text_themes(run)
     say("Segmenting customers")
     design = load_design(run)
     if len(design.customers) < max(2 * config.segment.min_size, 20):
@@ -123,11 +129,7 @@ def _stages(
     )
     say("Profiling personas")
     cells = profile(run)
-    names = run.numpy(f"SELECT first_name, last_name FROM {keyed(run, 'customers')}")
-    redactor = Redactor.from_names(names.get("first_name", []), names.get("last_name", []))
-    voice = voice_of_customer(
-        run, redactor, min_n=min_n, quotes=config.report.max_quotes, method=config.text.method, seed=config.seed
-    )
+    voice = voice_of_customer(run, texts, min_n=min_n, quotes=config.report.max_quotes)
     sizes = np.bincount(labels, minlength=model.k_)
     # segments are ordered by size: those under the minimum size (possible when k is pinned)
     # are not published, and their customers are unassigned

@@ -46,3 +46,12 @@ def build_features(run: Run, *, min_group: int, top_products: int = 30, max_answ
         run.execute(
             template.format(out=t(out), top_n=top_products, max_answers=max_answers, min_group=min_group, **refs)
         )
+
+
+def add_text_themes(run: Run) -> None:
+    """Add the customers' text themes (``text_themes``, ``themes``) to ``feature_counts``."""
+    run.execute(
+        sql.TEXT_THEME_COUNTS.format(
+            feature_counts=run.t("feature_counts"), text_themes=run.t("text_themes"), themes=run.t("themes")
+        )
+    )

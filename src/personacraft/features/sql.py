@@ -286,3 +286,14 @@ UNION ALL
 SELECT customer_key, 'Plan', first(plan ORDER BY started_at DESC, plan), 'billing' FROM {subscriptions}
 WHERE customer_key IS NOT NULL AND plan IS NOT NULL GROUP BY 1
 """
+
+
+# Each customer's text themes as a feature family (setting segment.text_themes): how many of
+# their texts (or interview statements) fall in each theme.
+TEXT_THEME_COUNTS = """
+INSERT INTO {feature_counts}
+SELECT t.customer_key, 'text theme' AS family, h.name AS value, count(*)::DOUBLE AS n
+FROM {text_themes} t JOIN {themes} h USING (theme)
+WHERE t.customer_key IS NOT NULL AND t.theme >= 0
+GROUP BY ALL
+"""

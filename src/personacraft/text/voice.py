@@ -69,38 +69,57 @@ def _sentiment(bodies: list[str], ratings: np.ndarray, kinds: np.ndarray) -> np.
     return np.where(support, np.where(words == 0, -1.0, words), np.where(np.isfinite(ratings), by_rating, words))
 
 
-def voice_of_customer(
-    run: Run,
-    redactor: Redactor,
-    *,
-    min_n: int,
-    per_persona: int = 3,
-    quotes: int = 3,
-    method: str = "auto",
-    seed: int = 0,
-) -> Voice:
-    """Themes of the run's texts, and each persona's pain points and needs (see the module doc)."""
+_STATEMENT = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@dataclass
+class TextThemes:
+    """Every text of a run (interview notes as their statements), redacted, with its theme."""
+
+    themes: Themes | None
+    text_ids: list[str] = field(default_factory=list)
+    keys: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    bodies: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    theme_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int = 0) -> TextThemes:
+    """Redact every text, split interview notes into statements, and find the themes.
+
+    Stores ``text_themes`` (each text or statement, redacted, with its theme) and ``themes``
+    in the run. Needs no personas, so theme shares can be segmentation features.
+    """
     rows = run.execute(
         f"""SELECT t.text_id, t.customer_key, t.body, t.rating, t.kind, t.author_name,
-                   c.first_name, c.last_name, l.persona
+                   c.first_name, c.last_name
             FROM {keyed(run, "texts")} t
             LEFT JOIN (SELECT customer_key, min(first_name) AS first_name, min(last_name) AS last_name
                        FROM {keyed(run, "customers")} GROUP BY 1) c USING (customer_key)
-            LEFT JOIN {run.t("labels")} l USING (customer_key)
             WHERE t.body IS NOT NULL AND trim(t.body) <> ''
             ORDER BY t.text_id"""
     ).fetchall()
     if not rows:
-        return Voice(themes=None)
-    bodies = [
-        " ".join(redactor(str(r[2]), also=[r[6] or "", r[7] or "", *str(r[5] or "").split()]).split()) for r in rows
-    ]
+        return TextThemes(themes=None)
+    text_ids: list[str] = []
+    keys: list[str] = []
+    bodies: list[str] = []
+    kinds: list[str] = []
+    ratings: list[float] = []
+    for r in rows:  # texts, not table rows: each is redacted on its own (names differ per text)
+        clean = redactor(str(r[2]), also=[r[6] or "", r[7] or "", *str(r[5] or "").split()])
+        kind = str(r[4] or "text")
+        # an interview note holds many statements: each is evidence of its own
+        parts = [x for x in _STATEMENT.split(clean) if x.strip()] if kind == "interview" else [clean]
+        for i, part in enumerate(parts):
+            text_ids.append(f"{r[0]}#{i + 1}" if kind == "interview" else str(r[0]))
+            keys.append(r[1] or "")
+            bodies.append(" ".join(part.split()))
+            kinds.append(kind)
+            ratings.append(np.nan if r[3] is None else float(r[3]))
     themes = find_themes(bodies, method=method, seed=seed)
-    keys = np.array([r[1] or "" for r in rows], dtype=object)
-    persona = np.array([-1 if r[8] is None else int(r[8]) for r in rows], dtype=np.int64)
-    ratings = np.array([np.nan if r[3] is None else float(r[3]) for r in rows])
-    sentiment = _sentiment(bodies, ratings, np.array([str(r[4] or "") for r in rows], dtype=object))
-    kinds = sorted({str(r[4] or "text") for r in rows})
+    rating = np.array(ratings)
+    sentiment = _sentiment(bodies, rating, np.array(kinds, dtype=object))
     theme_rows = []
     for c in range(themes.k):
         m = themes.labels == c
@@ -117,13 +136,32 @@ def voice_of_customer(
                 "kind": kind,
                 "texts": int(m.sum()),
                 "negative_share": round(negative, 3),
-                "mean_rating": None if not np.isfinite(ratings[m]).any() else round(float(np.nanmean(ratings[m])), 2),
+                "mean_rating": None if not np.isfinite(rating[m]).any() else round(float(np.nanmean(rating[m])), 2),
+                "sources": sorted({kinds[i] for i in np.flatnonzero(m)}),
             }
         )
-    _store(run, rows, bodies, themes, sentiment, theme_rows)
-    voice = Voice(themes=themes, theme_rows=theme_rows, texts=len(rows))
+    tt = TextThemes(themes, text_ids, np.array(keys, dtype=object), bodies, kinds, theme_rows)
+    _store(run, tt, sentiment)
+    return tt
+
+
+def voice_of_customer(run: Run, tt: TextThemes, *, min_n: int, per_persona: int = 3, quotes: int = 3) -> Voice:
+    """Each persona's pain points and needs from the run's text themes (see the module doc)."""
+    themes = tt.themes
+    if themes is None:
+        return Voice(themes=None)
+    labels = run.numpy(f"SELECT customer_key, persona FROM {run.t('labels')}")
+    lk = np.asarray(labels["customer_key"]).astype(str)
+    order = np.argsort(lk, kind="stable")
+    lk, lp = lk[order], np.asarray(labels["persona"], dtype=np.int64)[order]
+    wanted = tt.keys.astype(str)
+    persona = np.full(len(wanted), -1, dtype=np.int64)
+    if len(lk):
+        at = np.searchsorted(lk, wanted).clip(0, len(lk) - 1)
+        persona = np.where(lk[at] == wanted, lp[at], -1)
+    keys, bodies, theme_rows = tt.keys, tt.bodies, tt.theme_rows
+    voice = Voice(themes=themes, theme_rows=theme_rows, texts=len(bodies))
     cells = _cells(keys, persona, themes.labels)
-    source = "texts: " + ", ".join(kinds)
     for cell in cells:
         row = theme_rows[int(cell["value"])]
         if (
@@ -143,7 +181,7 @@ def voice_of_customer(
             "p_adjusted": float(f"{cell['p_adjusted']:.3g}"),
             "effect_size": round(float(cell["effect_size"]), 3),
             "theme": c,
-            "source": source,
+            "source": "texts: " + ", ".join(row["sources"]),
             "quotes": _quotes(bodies, themes, persona, p, c, quotes),
         }
         (voice.pains if row["kind"] == "pain" else voice.needs).setdefault(p, []).append(item)
@@ -198,36 +236,32 @@ def _quotes(bodies: list[str], themes: Themes, persona: np.ndarray, p: int, c: i
     return out
 
 
-def _store(
-    run: Run,
-    rows: list[tuple[Any, ...]],
-    bodies: list[str],
-    themes: Themes,
-    sentiment: np.ndarray,
-    theme_rows: list[dict[str, Any]],
-) -> None:
-    """``text_themes`` (each text, redacted, with its theme) and ``themes`` in the run."""
+def _store(run: Run, tt: TextThemes, sentiment: np.ndarray) -> None:
+    """``text_themes`` (each text or statement, redacted, with its theme) and ``themes`` in the run."""
+    assert tt.themes is not None
     run.write_arrays(
         "text_themes",
         {
-            "text_id": np.array([str(r[0]) for r in rows], dtype=object),
-            "customer_key": np.array([r[1] for r in rows], dtype=object),
-            "body_redacted": np.array(bodies, dtype=object),
-            "theme": themes.labels.astype(np.int32),
-            "distance": themes.distance.astype(np.float64),
+            "text_id": np.array(tt.text_ids, dtype=object),
+            "customer_key": np.array([k or None for k in tt.keys], dtype=object),
+            "kind": np.array(tt.kinds, dtype=object),
+            "body_redacted": np.array(tt.bodies, dtype=object),
+            "theme": tt.themes.labels.astype(np.int32),
+            "distance": tt.themes.distance.astype(np.float64),
             "sentiment": sentiment.astype(np.int8),
-            "language": themes.languages,
+            "language": tt.themes.languages,
         },
     )
+    rows = tt.theme_rows
     run.write_arrays(
         "themes",
         {
-            "theme": np.array([t["theme"] for t in theme_rows], dtype=np.int32),
-            "name": np.array([t["name"] for t in theme_rows], dtype=object),
-            "keywords": np.array([", ".join(t["keywords"]) for t in theme_rows], dtype=object),
-            "kind": np.array([t["kind"] for t in theme_rows], dtype=object),
-            "texts": np.array([t["texts"] for t in theme_rows], dtype=np.int64),
-            "negative_share": np.array([t["negative_share"] for t in theme_rows], dtype=np.float64),
-            "method": np.array([themes.method] * len(theme_rows), dtype=object),
+            "theme": np.array([t["theme"] for t in rows], dtype=np.int32),
+            "name": np.array([t["name"] for t in rows], dtype=object),
+            "keywords": np.array([", ".join(t["keywords"]) for t in rows], dtype=object),
+            "kind": np.array([t["kind"] for t in rows], dtype=object),
+            "texts": np.array([t["texts"] for t in rows], dtype=np.int64),
+            "negative_share": np.array([t["negative_share"] for t in rows], dtype=np.float64),
+            "method": np.array([tt.themes.method] * len(rows), dtype=object),
         },
     )

@@ -1,0 +1,42 @@
+"""Text themes in a build: interview notes as statements, and themes as a segmentation feature."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from personacraft.config import load_config
+from personacraft.pipeline import build
+from personacraft.store import Workspace
+from tests.conftest import read_csv
+
+
+def test_interviews_become_statements_and_themes_can_be_segmentation_features(
+    retail_demo: Path, tmp_path: Path
+) -> None:
+    customers = read_csv(retail_demo / "data" / "customers_export.csv")[:60]
+    notes = tmp_path / "interviews"
+    notes.mkdir()
+    lines = (
+        "Shipping costs are too high for small orders.\nI wish the app had a wish list.\nReturns take too long.",
+        "The discount code did not work at checkout. I need clearer sizing.\nDelivery was late again.",
+    )
+    for i, c in enumerate(customers):
+        (notes / f"note-{i}.md").write_text(f"---\nemail: {c['Email']}\n---\n{lines[i % 2]}\n", encoding="utf-8")
+    text = (retail_demo / "personacraft.toml").read_text(encoding="utf-8")
+    text = text.replace('path = "', f'path = "{retail_demo.as_posix()}/')
+    text += f'\n[[sources]]\nkind = "interviews"\npath = "{notes.as_posix()}/*.md"\n'
+    config = tmp_path / "personacraft.toml"
+    config.write_text(text + "\n[segment]\ntext_themes = true\n", encoding="utf-8")
+    result = build(load_config(config))
+    seg = result.personas.provenance["segmentation"]
+    assert "text theme" in seg["families"]
+    with Workspace(load_config(config).workspace_path, read_only=True) as ws:
+        run = ws.run()
+        rows = run.dicts(f"SELECT text_id, body_redacted FROM {run.t('text_themes')} WHERE kind = 'interview'")
+    # each note of two or three lines is split into its statements, ids note#1, note#2 …
+    assert len(rows) >= 2 * len(customers) and all("#" in r["text_id"] for r in rows)
+    assert all(c["Email"] not in r["body_redacted"] for c in customers for r in rows)
+    voice = result.personas.provenance["voice"]
+    assert any("interview" in t["sources"] for t in voice["themes"])
+    assert json.dumps(result.personas.to_dict())  # still valid and serialisable
