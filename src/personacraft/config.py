@@ -87,6 +87,10 @@ class TextConfig:
         "auto", 'Themes from text: "minilm" (the sentence model, text extra), "tfidf" (TF-IDF and NMF) or "auto".'
     )
 
+    lapsed_days: int = _setting(
+        365, "A shop customer whose last order is older than this (days before the newest order) has lapsed."
+    )
+
     def __post_init__(self) -> None:
         if self.method not in ("auto", "minilm", "tfidf"):
             raise ConfigError(f'[text]: "method" must be "auto", "minilm" or "tfidf", got {self.method!r}.')

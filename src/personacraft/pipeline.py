@@ -14,7 +14,7 @@ import numpy as np
 from personacraft import __version__
 from personacraft.config import Config
 from personacraft.errors import PersonaError
-from personacraft.features import add_text_themes, build_features
+from personacraft.features import add_text_themes, build_features, customer_status
 from personacraft.ingest import ingest
 from personacraft.personas.build import SegmentResult, build_personas
 from personacraft.personas.model import PersonaSet
@@ -23,7 +23,7 @@ from personacraft.segment import LatentClassSegmenter, family_weights, load_desi
 from personacraft.sources import Accounting, fingerprint, make_source
 from personacraft.store import Run, Workspace
 from personacraft.text.redact import Redactor
-from personacraft.text.voice import text_themes, voice_of_customer
+from personacraft.text.voice import text_themes, voice_of_customer, why_they_left
 from personacraft.unify import keyed, unify
 
 NO_STRUCTURE = (
@@ -92,6 +92,7 @@ def _stages(
     build_features(run, min_group=min_n)
     names = run.numpy(f"SELECT first_name, last_name FROM {keyed(run, 'customers')}")
     redactor = Redactor.from_names(names.get("first_name", []), names.get("last_name", []))
+    customer_status(run, lapsed_days=config.text.lapsed_days)
     say("Finding themes in the texts")
     texts = text_themes(run, redactor, method=config.text.method, seed=config.seed)
     if config.segment.text_themes and texts.themes is not None:
@@ -130,6 +131,7 @@ def _stages(
     say("Profiling personas")
     cells = profile(run)
     voice = voice_of_customer(run, texts, min_n=min_n, quotes=config.report.max_quotes)
+    left = why_they_left(run, texts, min_n=min_n, quotes=config.report.max_quotes)
     sizes = np.bincount(labels, minlength=model.k_)
     # segments are ordered by size: those under the minimum size (possible when k is pinned)
     # are not published, and their customers are unassigned
@@ -152,6 +154,7 @@ def _stages(
         created_at=run.created_at.isoformat(timespec="seconds") + "Z",
         customers=len(design.customers),
         personas=personas,
+        why_they_left=left,
         provenance={
             "version": __version__,
             "config_hash": config.fingerprint(),

@@ -40,3 +40,14 @@ def test_interviews_become_statements_and_themes_can_be_segmentation_features(
     voice = result.personas.provenance["voice"]
     assert any("interview" in t["sources"] for t in voice["themes"])
     assert json.dumps(result.personas.to_dict())  # still valid and serialisable
+
+
+def test_why_they_left_compares_those_who_left_with_everyone(built) -> None:  # type: ignore[no-untyped-def]
+    left = built.personas.why_they_left
+    assert left is not None and left["customers_left"] > 0 and left["customers_stayed"] > 0
+    min_n = built.personas.provenance["min_group_size"]
+    for t in left["themes"]:
+        assert t["n"] >= min_n and t["p_adjusted"] < 0.05 and t["share_left"] > t["share_all"]
+        assert all("@" not in q for q in t["quotes"])
+    if left["themes"]:
+        assert "Why customers left" in built.report.read_text(encoding="utf-8")

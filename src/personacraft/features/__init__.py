@@ -55,3 +55,15 @@ def add_text_themes(run: Run) -> None:
             feature_counts=run.t("feature_counts"), text_themes=run.t("text_themes"), themes=run.t("themes")
         )
     )
+
+
+def customer_status(run: Run, *, lapsed_days: int) -> None:
+    """``customer_status``: who left (churned subscribers, lapsed shop customers) and who stayed."""
+    run.execute(
+        sql.CUSTOMER_STATUS.format(
+            out=run.t("customer_status"),
+            order_features=run.t("order_features"),
+            subscriptions=keyed(run, "subscriptions"),
+            lapsed_days=int(lapsed_days),
+        )
+    )

@@ -297,3 +297,23 @@ FROM {text_themes} t JOIN {themes} h USING (theme)
 WHERE t.customer_key IS NOT NULL AND t.theme >= 0
 GROUP BY ALL
 """
+
+# Who left: a subscriber whose every subscription ended, or a shop customer whose last order
+# is more than {lapsed_days} days older than the newest order in the data. Customers with
+# neither orders nor subscriptions are not in the table.
+CUSTOMER_STATUS = """
+CREATE OR REPLACE TABLE {out} AS
+WITH shop AS (
+    SELECT customer_key, recency_days > {lapsed_days} AS gone, 'lapsed' AS how FROM {order_features}
+),
+subs AS (
+    SELECT customer_key,
+           bool_and(canceled_at IS NOT NULL
+                    OR lower(coalesce(status, '')) IN ('canceled', 'cancelled', 'churned', 'ended',
+                                                       'incomplete_expired', 'unpaid')) AS gone,
+           'churned' AS how
+    FROM {subscriptions} WHERE customer_key IS NOT NULL GROUP BY 1
+)
+SELECT customer_key, bool_or(gone) AS gone, min(how) FILTER (WHERE gone) AS how
+FROM (SELECT * FROM shop UNION ALL SELECT * FROM subs) GROUP BY 1
+"""

@@ -29,6 +29,7 @@ class PersonaSet:
     customers: int
     personas: list[dict[str, Any]]
     provenance: dict[str, Any] = field(default_factory=dict)
+    why_they_left: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +37,7 @@ class PersonaSet:
             "created_at": self.created_at,
             "customers": self.customers,
             "personas": self.personas,
+            "why_they_left": self.why_they_left,
             "provenance": self.provenance,
         }
 
@@ -50,6 +52,7 @@ class PersonaSet:
             customers=data["customers"],
             personas=data["personas"],
             provenance=data.get("provenance", {}),
+            why_they_left=data.get("why_they_left"),
         )
 
     @classmethod

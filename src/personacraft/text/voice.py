@@ -191,6 +191,51 @@ def voice_of_customer(run: Run, tt: TextThemes, *, min_n: int, per_persona: int 
     return voice
 
 
+def why_they_left(run: Run, tt: TextThemes, *, min_n: int, quotes: int = 3, limit: int = 5) -> dict[str, Any]:
+    """Themes over-represented among customers who left (``customer_status``), against those who stayed.
+
+    Among customers with a text and a status: each theme's share among those who left and
+    among everyone, lift, n and the Fisher/BH test; the significant ones (n >= ``min_n``,
+    lift >= 1.2, adjusted p < 0.05) by effect size, with quotes of customers who left.
+    """
+    status = run.numpy(f"SELECT customer_key, gone::INT AS gone FROM {run.t('customer_status')}")
+    keys = np.asarray(status["customer_key"]).astype(str)
+    order = np.argsort(keys, kind="stable")
+    keys, gone = keys[order], np.asarray(status["gone"], dtype=np.int64)[order]
+    out: dict[str, Any] = {
+        "definition": "customers whose every subscription ended, or whose last order is older than "
+        "text.lapsed_days before the newest order",
+        "customers_left": int(gone.sum()),
+        "customers_stayed": int(len(gone) - gone.sum()),
+        "themes": [],
+    }
+    if tt.themes is None or not len(keys) or gone.sum() == 0:
+        return out
+    wanted = tt.keys.astype(str)
+    at = np.searchsorted(keys, wanted).clip(0, len(keys) - 1)
+    group = np.where(keys[at] == wanted, gone[at], -1)  # 1 left, 0 stayed, -1 unknown
+    for cell in _cells(tt.keys, group, tt.themes.labels):
+        row = tt.theme_rows[int(cell["value"])]
+        if cell["persona"] != 1 or cell["n"] < min_n or cell["lift"] < 1.2 or cell["p_adjusted"] >= ALPHA:
+            continue
+        out["themes"].append(
+            {
+                "label": row["name"],
+                "keywords": row["keywords"],
+                "kind": row["kind"],
+                "share_left": round(float(cell["share"]), 4),
+                "share_all": round(float(cell["population_share"]), 4),
+                "lift": round(float(cell["lift"]), 3),
+                "n": int(cell["n"]),
+                "p_adjusted": float(f"{cell['p_adjusted']:.3g}"),
+                "effect_size": round(float(cell["effect_size"]), 3),
+                "quotes": _quotes(tt.bodies, tt.themes, group, 1, int(cell["value"]), quotes),
+            }
+        )
+    out["themes"] = sorted(out["themes"], key=lambda t: (-t["effect_size"], t["label"]))[:limit]
+    return out
+
+
 def _cells(keys: np.ndarray, persona: np.ndarray, labels: np.ndarray) -> list[dict[str, Any]]:
     """(persona, theme) cells over customers: who mentions each theme, against who wrote at all."""
     ok = (keys != "") & (persona >= 0)
