@@ -117,7 +117,6 @@ def _stages(
         min_stability=seg.min_stability,
         random_state=config.seed,
     ).fit(design.N)
-    save_model(run, model, design)
     labels = model.labels_
     confidence = model.predict_proba(design.N).max(axis=1)
     run.write_arrays(
@@ -137,6 +136,7 @@ def _stages(
     # are not published, and their customers are unassigned
     floor = max(seg.min_size, int(np.ceil(seg.min_size_share * len(labels))))
     published = int((sizes >= floor).sum()) if model.structure_found_ else 0
+    save_model(run, model, design, published)
     personas = (
         build_personas(
             run,

@@ -121,6 +121,18 @@ def test_segments_under_the_minimum_size_are_not_published(retail_demo: Path, tm
     assert all(p["size"] >= 0.15 * 2000 for p in result.personas.personas)
     rows = read_csv(result.out_dir / "assignments.csv")
     assert sum(r["persona_id"] == "" for r in rows) == seg["unassigned"]
+    # assign and explain agree with the build about who is in no persona
+    from personacraft.segment import assign_file, explain
+    from personacraft.store import Workspace
+
+    out = tmp_path / "again.csv"
+    with Workspace(load_config(config).workspace_path, read_only=True) as ws:
+        summary = assign_file(ws.run(), result.run_dir / "features.parquet", out)
+        nobody = next(r["customer_id"] for r in rows if r["persona_id"] == "")
+        assert explain(ws.run(), nobody)["persona_id"] is None
+    assert summary["unassigned"] == seg["unassigned"]
+    again = {r["customer_id"]: r["persona_id"] for r in read_csv(out)}
+    assert all(again[r["customer_id"]] == r["persona_id"] for r in rows)
 
 
 def test_pure_noise_builds_no_personas_and_says_why(tmp_path: Path) -> None:

@@ -51,7 +51,7 @@ def explain(
         print(json.dumps(result, indent=2))
         return
     if result["persona_id"] is None:
-        print(f"{result['customer_id']}: run {result['run_id']} published no personas.")
+        print(f"{result['customer_id']}: in no persona of run {result['run_id']} (none found, or too small a segment).")
         return
     print(f"{result['customer_id']} is in {result['persona_id']} (confidence {result['confidence']:.0%}), because:")
     for r in result["reasons"]:

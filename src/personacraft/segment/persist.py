@@ -42,8 +42,8 @@ def family_weights(names: Sequence[str], weights: Mapping[str, float]) -> np.nda
     return out
 
 
-def save_model(run: Run, model: LatentClassSegmenter, design: Design) -> None:
-    """Store the fitted model and its columns in the run."""
+def save_model(run: Run, model: LatentClassSegmenter, design: Design, published: int | None = None) -> None:
+    """Store the fitted model and its columns in the run; ``published``: how many segments are personas."""
     fam = np.asarray(design.families, dtype=np.int64)
     run.write_arrays(
         "segment_columns",
@@ -79,6 +79,7 @@ def save_model(run: Run, model: LatentClassSegmenter, design: Design) -> None:
             "k": np.array([k], dtype=np.int32),
             "cap": np.array([model.cap], dtype=np.float64),
             "structure_found": np.array([bool(model.structure_found_)]),
+            "published": np.array([k if published is None else published], dtype=np.int32),
         },
     )
 
@@ -90,6 +91,7 @@ class SavedModel:
     model: LatentClassSegmenter
     columns: list[tuple[str, str]]
     structure_found: bool
+    published: int  # segments 0 .. published-1 are personas; the rest were under the minimum size
 
     def column_arrays(self) -> dict[str, np.ndarray]:
         """The columns as (family, value, j) arrays, for :func:`count_matrix`."""
@@ -108,7 +110,7 @@ class SavedModel:
 def load_model(run: Run) -> SavedModel:
     """The segmenter saved by ``run``'s build."""
     try:
-        meta = run.dicts(f"SELECT k, cap, structure_found FROM {run.t('segment_model')}")[0]
+        meta = run.dicts(f"SELECT * FROM {run.t('segment_model')}")[0]
     except duckdb.CatalogException as exc:
         raise NotFoundError(
             f"run {run.run_id} has no saved segmentation model; build again with this version of personacraft."
@@ -130,7 +132,7 @@ def load_model(run: Run) -> SavedModel:
     model.k_ = k
     model.structure_found_ = bool(meta["structure_found"])
     columns = [(str(f), str(v)) for f, v in zip(cols["family"], cols["value"], strict=True)]
-    return SavedModel(model, columns, bool(meta["structure_found"]))
+    return SavedModel(model, columns, bool(meta["structure_found"]), int(meta.get("published", k)))
 
 
 def _read_input(run: Run, path: Path) -> list[str]:
@@ -204,8 +206,10 @@ def assign_file(run: Run, path: Path, out: Path) -> dict[str, Any]:
         customers, N = count_matrix(run, "_assign_counts", "SELECT customer_key FROM _assign_keys", columns)
     known = (N > 0).sum(axis=1)
     proba = saved.model.predict_proba(N) if len(N) else np.zeros((0, saved.model.k_))
-    persona = np.where(known > 0, np.char.add("p", (proba.argmax(axis=1) + 1).astype(str)), "")
-    confidence = np.where(known > 0, np.round(proba.max(axis=1), 4), 0.0)
+    best = proba.argmax(axis=1)
+    assigned = (known > 0) & (best < saved.published)
+    persona = np.where(assigned, np.char.add("p", (best + 1).astype(str)), "")
+    confidence = np.where(assigned, np.round(proba.max(axis=1), 4), 0.0)
     result = {
         "customer_id": customers,
         "persona_id": persona.astype(object),
@@ -218,8 +222,8 @@ def assign_file(run: Run, path: Path, out: Path) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
         "customers": len(customers),
-        "assigned": int((known > 0).sum()),
-        "unassigned": int((known == 0).sum()),
+        "assigned": int(assigned.sum()),
+        "unassigned": int((~assigned).sum()),
         "out": str(out),
     }
 
@@ -244,8 +248,8 @@ def explain(run: Run, who: str, *, top: int = 5) -> dict[str, Any]:
     with run.arrays("columns", saved.column_arrays()) as columns:
         _, N = count_matrix(run, run.t("feature_counts"), f"SELECT {lit(key)} AS customer_key", columns)
     result: dict[str, Any] = {"customer_id": key, "run_id": run.run_id, "reasons": []}
-    if not saved.structure_found or label is None:
-        result["persona_id"] = None
+    if not saved.structure_found or label is None or int(label[0]) >= saved.published:
+        result["persona_id"] = None  # no persona: none found, or a segment under the minimum size
         return result
     p, confidence = int(label[0]), float(label[1])
     result.update(persona_id=f"p{p + 1}", confidence=confidence)
