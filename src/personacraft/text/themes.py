@@ -122,23 +122,15 @@ def _choose_k(X: np.ndarray, weights: np.ndarray, k_range: tuple[int, int], seed
     hi = min(hi, len(np.unique(sample.round(4), axis=0)) - 1)
     if hi < max(2, lo):
         return max(1, min(lo, hi + 1))
-    scores: dict[int, float] = {}
-
-    def score(k: int) -> float:
-        if k not in scores:
-            labels = KMeans(k, n_init=3, random_state=seed).fit_predict(sample)
-            ok = len(set(labels)) >= 2
-            scores[k] = float(silhouette_score(sample, labels, metric="cosine")) if ok else -np.inf
-        return scores[k]
-
-    # a coarse grid, then the neighbours of its best (about 12 fits instead of one per k)
-    lo = max(2, lo)
-    for k in sorted({int(np.rint(x)) for x in np.geomspace(lo, hi, 8)}):
-        score(k)
-    coarse = max(scores, key=lambda k: (scores[k], -k))
-    for k in range(max(lo, coarse - 2), min(hi, coarse + 2) + 1):
-        score(k)
-    return max(scores, key=lambda k: (scores[k], -k))
+    best_k, best = lo, -np.inf
+    for k in range(max(2, lo), hi + 1):
+        labels = KMeans(k, n_init=3, random_state=seed).fit_predict(sample)
+        if len(set(labels)) < 2:
+            continue
+        score = float(silhouette_score(sample, labels, metric="cosine"))
+        if score > best + 1e-9:
+            best_k, best = k, score
+    return best_k
 
 
 def _cluster(X: np.ndarray, weights: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
