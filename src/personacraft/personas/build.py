@@ -163,42 +163,31 @@ def build_personas(
             "customers with a text who mention the theme, against all customers with a text; Fisher's "
             "exact test, Benjamini-Hochberg adjusted"
         )
-        nd = voice.needs.get(p, [])
-        if nd:
-            persona["needs"] = nd
-            evidence.append(
-                {
-                    "field": "needs",
-                    "claim": "Needs are text themes that ask for something, over-represented in this persona.",
-                    "method": method,
-                    "facts": [{k: v for k, v in x.items() if k != "quotes"} for x in nd],
-                }
-            )
-        else:
-            persona["needs"] = None
-            missing["needs"] = (
-                "the customers wrote no texts"
-                if voice.themes is None
-                else f"no theme that asks for something reaches n >= {min_n}, lift >= 1.2 and p < 0.05 here"
-            )
-        pp = voice.pains.get(p, [])
-        if pp:
-            persona["pain_points"] = pp
-            evidence.append(
-                {
-                    "field": "pain_points",
-                    "claim": "Pain points are negative text themes over-represented in this persona.",
-                    "method": method,
-                    "facts": [{k: v for k, v in x.items() if k != "quotes"} for x in pp],
-                }
-            )
-        else:
-            persona["pain_points"] = None
-            missing["pain_points"] = (
-                "the customers wrote no texts"
-                if voice.themes is None
-                else f"no negative theme reaches n >= {min_n}, lift >= 1.2 and p < 0.05 for this persona"
-            )
+        for field, items, claim, none_found in (
+            (
+                "needs",
+                voice.needs.get(p, []),
+                "Needs are text themes that ask for something, over-represented in this persona.",
+                "no theme that asks for something",
+            ),
+            (
+                "pain_points",
+                voice.pains.get(p, []),
+                "Pain points are negative text themes over-represented in this persona.",
+                "no negative theme",
+            ),
+        ):
+            if items:
+                persona[field] = items
+                facts = [{k: v for k, v in x.items() if k != "quotes"} for x in items]
+                evidence.append({"field": field, "claim": claim, "method": method, "facts": facts})
+            else:
+                persona[field] = None
+                missing[field] = (
+                    "the customers wrote no texts"
+                    if not voice.wrote
+                    else f"{none_found} reaches n >= {min_n}, lift >= 1.2 and p < 0.05 for this persona"
+                )
         ch = cells_for(cells, p, "First channel", min_n=min_n)[:5]
         persona["channels"] = [
             {"channel": str(c["value"]), "share": round(c["share"], 4), "lift": round(c["lift"], 3), "n": int(c["n"])}
