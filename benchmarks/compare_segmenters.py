@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import shutil
 import subprocess
 import sys
 import time
@@ -41,6 +42,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
 from personacraft.config import load_config
+from personacraft.demo import generate
 from personacraft.segment import LatentClassSegmenter, load_design
 from personacraft.store import Workspace
 
@@ -51,12 +53,14 @@ def demo_matrix(kind: str, n: int, seed: int, root: Path) -> tuple[np.ndarray, n
     """(counts, family of each column, planted persona of each row) of a built demo."""
     folder = root / f"{kind}-{n}-{seed}"
     if not (folder / "out" / "personas.json").exists():
-        subprocess.run(["rm", "-rf", str(folder)], check=True)
-        for cmd in (
-            [*CLI, "demo", "--kind", kind, "--dir", str(folder), "--customers", str(n), "--seed", str(seed)],
+        shutil.rmtree(folder, ignore_errors=True)
+        generate(kind, folder, n, seed)
+        subprocess.run(
             [*CLI, "build", "--config", str(folder / "personacraft.toml")],
-        ):
-            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     cfg = load_config(folder / "personacraft.toml")
     with Workspace(cfg.workspace_path, read_only=True) as ws:
         run = ws.run()

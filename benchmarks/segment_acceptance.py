@@ -14,12 +14,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from sklearn.metrics import adjusted_rand_score
+
+from personacraft.demo import generate
 
 CLI = [sys.executable, "-m", "personacraft"]
 
@@ -53,24 +56,8 @@ def main() -> None:
         for seed in args.seeds:
             folder = args.dir / f"{kind}-{args.customers}-{seed}"
             if not (args.reuse and (folder / "personacraft.toml").exists()):
-                subprocess.run(["rm", "-rf", str(folder)], check=True)
-                subprocess.run(
-                    [
-                        *CLI,
-                        "demo",
-                        "--kind",
-                        kind,
-                        "--dir",
-                        str(folder),
-                        "--customers",
-                        str(args.customers),
-                        "--seed",
-                        str(seed),
-                    ],
-                    check=True,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
+                shutil.rmtree(folder, ignore_errors=True)
+                generate(kind, folder, args.customers, seed)
             config = folder / "personacraft.toml"
             text = config.read_text(encoding="utf-8").split("\n[segment]\ntext_themes")[0]
             config.write_text(text + ("\n[segment]\ntext_themes = true\n" if args.text_themes else ""), "utf-8")

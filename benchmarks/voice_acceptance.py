@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from personacraft.config import load_config
+from personacraft.demo import generate
 from personacraft.store import Workspace
 
 CLI = [sys.executable, "-m", "personacraft"]
@@ -100,22 +101,7 @@ def main() -> None:
     for kind in args.kinds:
         folder = args.dir / f"{kind}-{args.customers}-{args.seed}"
         if not (folder / "personacraft.toml").exists():
-            subprocess.run(
-                [
-                    *CLI,
-                    "demo",
-                    "--kind",
-                    kind,
-                    "--dir",
-                    str(folder),
-                    "--customers",
-                    str(args.customers),
-                    "--seed",
-                    str(args.seed),
-                ],
-                check=True,
-                capture_output=True,
-            )
+            generate(kind, folder, args.customers, args.seed)
         for method in args.methods:
             r = check(kind, folder, method)
             found = r["found"]
