@@ -179,9 +179,9 @@ def _stages(
             },
             "identity": merge.to_dict(),
             "voice": {
-                "method": voice.themes.method if voice.themes else None,
-                "texts": voice.texts,
-                "themes": [{k: v for k, v in t.items() if k != "theme"} for t in voice.theme_rows],
+                "method": texts.themes.method if texts.themes else None,
+                "texts": len(texts.bodies),
+                "themes": [{k: v for k, v in t.items() if k != "theme"} for t in texts.theme_rows],
             },
         },
     )

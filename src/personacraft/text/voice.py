@@ -41,13 +41,11 @@ QUOTE_CHARS = (20, 280)
 
 @dataclass
 class Voice:
-    """What the texts say: the themes, and per persona its pain points and needs."""
+    """Per persona, its pain points and needs; ``wrote``: whether the customers wrote any text."""
 
-    themes: Themes | None
-    theme_rows: list[dict[str, Any]] = field(default_factory=list)  # one per theme: name, kind, keywords, n …
+    wrote: bool
     pains: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     needs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    texts: int = 0
 
 
 SUPPORT_KINDS = ("ticket", "chat")
@@ -149,18 +147,11 @@ def voice_of_customer(run: Run, tt: TextThemes, *, min_n: int, per_persona: int 
     """Each persona's pain points and needs from the run's text themes (see the module doc)."""
     themes = tt.themes
     if themes is None:
-        return Voice(themes=None)
+        return Voice(wrote=False)
     labels = run.numpy(f"SELECT customer_key, persona FROM {run.t('labels')}")
-    lk = np.asarray(labels["customer_key"]).astype(str)
-    order = np.argsort(lk, kind="stable")
-    lk, lp = lk[order], np.asarray(labels["persona"], dtype=np.int64)[order]
-    wanted = tt.keys.astype(str)
-    persona = np.full(len(wanted), -1, dtype=np.int64)
-    if len(lk):
-        at = np.searchsorted(lk, wanted).clip(0, len(lk) - 1)
-        persona = np.where(lk[at] == wanted, lp[at], -1)
+    persona = _by_customer(tt, labels["customer_key"], labels["persona"])
     keys, bodies, theme_rows = tt.keys, tt.bodies, tt.theme_rows
-    voice = Voice(themes=themes, theme_rows=theme_rows, texts=len(bodies))
+    voice = Voice(wrote=True)
     cells = _cells(keys, persona, themes.labels)
     for cell in cells:
         row = theme_rows[int(cell["value"])]
@@ -199,9 +190,7 @@ def why_they_left(run: Run, tt: TextThemes, *, min_n: int, quotes: int = 3, limi
     lift >= 1.2, adjusted p < 0.05) by effect size, with quotes of customers who left.
     """
     status = run.numpy(f"SELECT customer_key, gone::INT AS gone FROM {run.t('customer_status')}")
-    keys = np.asarray(status["customer_key"]).astype(str)
-    order = np.argsort(keys, kind="stable")
-    keys, gone = keys[order], np.asarray(status["gone"], dtype=np.int64)[order]
+    gone = np.asarray(status["gone"], dtype=np.int64)
     out: dict[str, Any] = {
         "definition": "customers whose every subscription ended, or whose last order is older than "
         "text.lapsed_days before the newest order",
@@ -209,11 +198,9 @@ def why_they_left(run: Run, tt: TextThemes, *, min_n: int, quotes: int = 3, limi
         "customers_stayed": int(len(gone) - gone.sum()),
         "themes": [],
     }
-    if tt.themes is None or not len(keys) or gone.sum() == 0:
+    if tt.themes is None or gone.sum() == 0:
         return out
-    wanted = tt.keys.astype(str)
-    at = np.searchsorted(keys, wanted).clip(0, len(keys) - 1)
-    group = np.where(keys[at] == wanted, gone[at], -1)  # 1 left, 0 stayed, -1 unknown
+    group = _by_customer(tt, status["customer_key"], gone)  # 1 left, 0 stayed, -1 unknown
     for cell in _cells(tt.keys, group, tt.themes.labels):
         row = tt.theme_rows[int(cell["value"])]
         if cell["persona"] != 1 or cell["n"] < min_n or cell["lift"] < 1.2 or cell["p_adjusted"] >= ALPHA:
@@ -234,6 +221,18 @@ def why_they_left(run: Run, tt: TextThemes, *, min_n: int, quotes: int = 3, limi
         )
     out["themes"] = sorted(out["themes"], key=lambda t: (-t["effect_size"], t["label"]))[:limit]
     return out
+
+
+def _by_customer(tt: TextThemes, customer_keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each text, its customer's value in (``customer_keys``, ``values``); -1 where there is none."""
+    keys = np.asarray(customer_keys).astype(str)
+    order = np.argsort(keys, kind="stable")
+    keys, vals = keys[order], np.asarray(values, dtype=np.int64)[order]
+    wanted = tt.keys.astype(str)
+    if not len(keys):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    at = np.searchsorted(keys, wanted).clip(0, len(keys) - 1)
+    return np.asarray(np.where(keys[at] == wanted, vals[at], -1))
 
 
 def _cells(keys: np.ndarray, persona: np.ndarray, labels: np.ndarray) -> list[dict[str, Any]]:
