@@ -52,10 +52,10 @@ def table_names(names: Sequence[str]) -> list[str]:
 
 def find_column(header: Sequence[str], name: str) -> str | None:
     """The header's spelling of ``name``: exact, then any case; a reserved name as renamed."""
+    by_lower = {h.strip().lower(): h for h in reversed(header)}
     for candidate in (name, *table_names([name])):
         if candidate in header:
             return candidate
-        by_lower = {h.strip().lower(): h for h in reversed(header)}
         if candidate.strip().lower() in by_lower:
             return by_lower[candidate.strip().lower()]
     return None

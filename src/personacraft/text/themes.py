@@ -216,7 +216,7 @@ def find_themes(
         raise ValueError(f"unknown theme method {method!r} (expected auto, minilm or tfidf)")
     clean = [normalise(t or "") for t in texts]
     keys = [t.lower() for t in clean]
-    unique_keys, first, inverse, counts = np.unique(
+    _, first, inverse, counts = np.unique(
         np.array(keys, dtype=object), return_index=True, return_inverse=True, return_counts=True
     )
     unique = [clean[i] for i in first]
@@ -247,7 +247,6 @@ def find_themes(
         names, keywords = label_themes(chosen, labels, n_themes)
         names = [_central_name(chosen, labels, dist, c) or names[c] for c in range(n_themes)]
         u_labels[idx], u_dist[idx] = labels, dist
-    del unique_keys
     return Themes(
         method=method,
         labels=u_labels[inverse],
