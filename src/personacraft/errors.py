@@ -13,7 +13,8 @@ the CLI exit code and the HTTP status it maps to, so the shells never guess::
     ├── SchemaError (ValueError)       exit 6   500    output failed its JSON Schema
     ├── WorkspaceError                 exit 7   500    the DuckDB workspace is unusable
     ├── NotFoundError (LookupError)    exit 8   404    a run, persona or customer that does not exist
-    └── MissingExtraError (ImportError) exit 9  501    an optional extra is not installed
+    ├── MissingExtraError (ImportError) exit 9  501    an optional extra is not installed
+    └── ModelError (ValueError)        exit 10  422    a model cannot be fitted or used on these data
 
 Messages say what went wrong, where, and what to do next, in one paragraph.
 """
@@ -138,3 +139,10 @@ class MissingExtraError(PersonaError, ImportError):
 
     def __init__(self, feature: str, extra: str) -> None:
         super().__init__(f"{feature} needs the optional extra [{extra}]: run  pip install 'personacraft[{extra}]'")
+
+
+class ModelError(PersonaError, ValueError):
+    """A model cannot be fitted on, or applied to, the data given (too few rows, invalid summaries)."""
+
+    exit_code = 10
+    http_status = 422
