@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from personacraft.cli import build, demo, runs, segments
+from personacraft.cli import build, demo, runs, segments, value
 from personacraft.cli.common import STATE, console, fail
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ app.command("build")(build.build)
 app.command("runs")(runs.runs)
 app.command("assign")(segments.assign)
 app.command("explain")(segments.explain)
+app.command("clv")(value.clv)
 
 
 def main() -> None:

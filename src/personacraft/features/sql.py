@@ -301,6 +301,35 @@ GROUP BY ALL
 # Who left: a subscriber whose every subscription ended, or a shop customer whose last order
 # is more than {lapsed_days} days older than the newest order in the data. Customers with
 # neither orders nor subscriptions are not in the table.
+# The (x, t_x, T) summary of BG/NBD and the (x, m_x) of Gamma-Gamma, per customer. Purchases
+# on one day count as one (the standard for CDNOW); ``x`` counts repeat purchase days up to
+# {calibration_end}, times are in periods of {period_days} days since the first purchase, and
+# ``m_x`` is the mean value of the repeat days. Days after {calibration_end}, up to
+# {holdout_end}, are the holdout. Customers whose first purchase is after the calibration
+# end are not summarised (the model cannot speak of them yet).
+RFM_SUMMARY = """
+CREATE OR REPLACE TABLE {out} AS
+WITH days AS (
+    SELECT customer_key, CAST(ordered_at AS DATE) AS day, sum(amount) AS amount
+    FROM {cust_orders}
+    WHERE customer_key IS NOT NULL AND ordered_at IS NOT NULL AND CAST(ordered_at AS DATE) <= {holdout_end}
+    GROUP BY ALL
+),
+firsts AS (SELECT customer_key, min(day) AS first_day FROM days GROUP BY ALL)
+SELECT customer_key,
+       (count(*) FILTER (WHERE day <= {calibration_end}) - 1)::DOUBLE AS x,
+       date_diff('day', first_day, max(day) FILTER (WHERE day <= {calibration_end})) / {period_days} AS t_x,
+       date_diff('day', first_day, {calibration_end}) / {period_days} AS "T",
+       coalesce(avg(amount) FILTER (WHERE day > first_day AND day <= {calibration_end}), 0) AS m_x,
+       sum(amount) FILTER (WHERE day <= {calibration_end}) AS revenue,
+       count(*) FILTER (WHERE day > {calibration_end})::DOUBLE AS holdout_x,
+       coalesce(sum(amount) FILTER (WHERE day > {calibration_end}), 0) AS holdout_revenue
+FROM days JOIN firsts USING (customer_key)
+WHERE first_day <= {calibration_end}
+GROUP BY customer_key, first_day
+ORDER BY customer_key
+"""
+
 CUSTOMER_STATUS = """
 CREATE OR REPLACE TABLE {out} AS
 WITH shop AS (

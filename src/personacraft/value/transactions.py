@@ -1,0 +1,141 @@
+"""Read a transactions file for ``personacraft clv``: one row per purchase, any layout.
+
+Comma (or any single character) separated files go through DuckDB's CSV reader;
+``sep="whitespace"`` splits each line on runs of spaces and tabs, as in the CDNOW files.
+Columns are named by the header, or, in files without one, by their 1-based position
+(``--customer 1``). Every row is accounted for: rows whose customer, date or amount
+cannot be read are rejects that keep their line, column, value and reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from personacraft.errors import InputFormatError, MissingColumnError, RejectThresholdError, SourceNotFoundError
+from personacraft.sources.columns import ANY_DATE, Col, lit, q
+from personacraft.sources.reading import duck_message
+
+WHITESPACE = ("whitespace", "space", "ws", " ")
+COMPACT_DATES = ("%Y%m%d",)  # 19970101, as in CDNOW
+
+
+@dataclass
+class Loaded:
+    """The accepted purchases (``table``: customer_key, ordered_at, amount) and the accounting."""
+
+    table: str
+    read: int
+    accepted: int
+    rejected: int
+    rejects: str  # table: line, column, value, reason
+
+
+def _split_whitespace(con: duckdb.DuckDBPyConnection, path: Path, header: bool | None) -> tuple[list[str], int]:
+    """Load ``raw`` with one VARCHAR column per field and ``_line``; return the names and header lines."""
+    con.execute(
+        f"""CREATE TEMP TABLE lines AS
+        SELECT regexp_split_to_array(trim(replace(l, chr(13), '')), '\\s+') AS f, n AS _line
+        FROM (SELECT unnest(s) AS l, generate_subscripts(s, 1) AS n
+              FROM (SELECT string_split(content, chr(10)) AS s FROM read_text({lit(str(path))})))
+        WHERE trim(replace(l, chr(13), '')) <> ''"""
+    )
+    width, first = con.execute("SELECT max(len(f)), arg_min(f, _line) FROM lines").fetchall()[0]
+    if not width:
+        raise InputFormatError(path, "has no rows")
+    if header is None:  # a header is a first line with a field that is not a number
+        header = any(duckdb_number(v) is None for v in first)
+    names = [str(v) for v in first] if header else [f"column{i}" for i in range(1, width + 1)]
+    names += [f"column{i}" for i in range(len(names) + 1, width + 1)]
+    select = ", ".join(f"f[{i + 1}] AS {q(n)}" for i, n in enumerate(names))
+    skip = "WHERE _line > (SELECT min(_line) FROM lines)" if header else ""
+    con.execute(f"CREATE TEMP TABLE raw AS SELECT {select}, _line FROM lines {skip}")
+    return names, 1 if header else 0
+
+
+def duckdb_number(v: str) -> float | None:
+    try:
+        return float(v)
+    except ValueError:
+        return None
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, sep: str, header: bool | None) -> list[str]:
+    opts = f"delim={lit(sep)}, " if sep else ""
+    opts += f"header={'true' if header else 'false'}, " if header is not None else ""
+    try:
+        con.execute(f"CREATE TEMP TABLE raw AS SELECT * FROM read_csv({lit(str(path))}, {opts}all_varchar=true)")
+    except duckdb.Error as exc:
+        raise InputFormatError(path, f"cannot be read as CSV: {duck_message(exc)}") from None
+    names = [r[0] for r in con.execute("DESCRIBE raw").fetchall()]
+    has_header = header if header is not None else not all(n.startswith("column") for n in names)
+    if not has_header:
+        names_1 = {n: f"column{int(n.removeprefix('column')) + 1}" for n in names}
+        for old, new in sorted(names_1.items(), key=lambda kv: -int(kv[0].removeprefix("column"))):
+            con.execute(f"ALTER TABLE raw RENAME {q(old)} TO {q(new)}")
+        names = [names_1[n] for n in names]
+    con.execute(f"ALTER TABLE raw ADD COLUMN _line BIGINT; UPDATE raw SET _line = rowid + {2 if has_header else 1}")
+    return names
+
+
+def _column(path: Path, names: list[str], wanted: str, option: str) -> str:
+    """The file column a ``--customer``/``--date``/``--amount`` option names (by header or position)."""
+    by_lower = {n.lower(): n for n in names}
+    if wanted.lower() in by_lower:
+        return by_lower[wanted.lower()]
+    if wanted.isdigit() and 1 <= int(wanted) <= len(names):
+        return names[int(wanted) - 1]
+    raise MissingColumnError(path, [wanted], names, f"clv ({option})")
+
+
+def load(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    customer: str,
+    date: str,
+    amount: str,
+    date_format: str | None = None,
+    sep: str = ",",
+    header: bool | None = None,
+    max_reject_share: float = 0.05,
+) -> Loaded:
+    """Read ``path`` into the temp table ``purchases`` and its rejects into ``rejects``."""
+    if not path.is_file():
+        raise SourceNotFoundError(f"{path}: no such file")
+    if sep.lower() in WHITESPACE:
+        names, _ = _split_whitespace(con, path, header)
+    else:
+        names = _read_csv(con, path, "\t" if sep == "\\t" else sep, header)
+    cols = {
+        "customer_key": (_column(path, names, customer, "--customer"), Col("text", example="C-1001")),
+        "ordered_at": (
+            _column(path, names, date, "--date"),
+            Col("date", formats=(date_format,) if date_format else ANY_DATE + COMPACT_DATES, example="1997-01-31"),
+        ),
+        "amount": (_column(path, names, amount, "--amount"), Col("money", example="29.95")),
+    }
+    parsed = ", ".join(f"{spec.parse(q(src))} AS {name}" for name, (src, spec) in cols.items())
+    con.execute(f"CREATE TEMP TABLE parsed AS SELECT _line, {parsed} FROM raw")
+    checks = " UNION ALL ".join(
+        f"SELECT p._line, {lit(src)} AS {q('column')}, r.{q(src)} AS value, "
+        f"{lit(spec.problem() if name != 'customer_key' else 'is empty: every purchase needs a customer')} AS reason "
+        f"FROM parsed p JOIN raw r USING (_line) WHERE p.{name} IS NULL"
+        for name, (src, spec) in cols.items()
+    )
+    con.execute(f"CREATE TEMP TABLE rejects AS SELECT * FROM ({checks}) ORDER BY _line, 2")
+    con.execute(
+        "CREATE TEMP TABLE purchases AS SELECT customer_key, ordered_at, amount FROM parsed "
+        "WHERE _line NOT IN (SELECT _line FROM rejects) ORDER BY _line"
+    )
+    read = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+    rejected = con.execute("SELECT count(DISTINCT _line) FROM rejects").fetchall()[0][0]
+    if read and rejected / read > max_reject_share:
+        first = con.execute("SELECT * FROM rejects ORDER BY _line LIMIT 3").fetchall()
+        shown = "; ".join(f"line {ln}, column {c!r}: {v!r} {why}" for ln, c, v, why in first)
+        raise RejectThresholdError(
+            f"{path}: {rejected} of {read} rows cannot be read ({rejected / read:.1%}, more than the "
+            f"{max_reject_share:.0%} allowed), e.g. {shown}. Check --customer/--date/--amount, --sep and --date-format."
+        )
+    return Loaded("purchases", read, read - rejected, rejected, "rejects")
