@@ -32,14 +32,93 @@ from sklearn.utils.validation import check_is_fitted
 from personacraft.errors import ModelError
 
 Array = np.ndarray
+WARM_START_ROWS = 50_000  # above this many distinct rows, start from a fit on a tenth of them
 
 
-def unique_rows(X: Array, sample_weight: Array | None = None) -> tuple[Array, Array]:
-    """The distinct rows of ``X`` and their summed weights (the fit's unit of work)."""
-    X = np.ascontiguousarray(X, dtype=float)
-    w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-    rows, inverse = np.unique(X, axis=0, return_inverse=True)
-    return rows, np.bincount(inverse.ravel(), weights=w, minlength=len(rows))
+def factor_column(values: Array) -> tuple[Array, Array]:
+    """The distinct values of a column and each row's code into them.
+
+    Whole numbers in a modest range (days, purchase counts) are coded by subtraction,
+    with no sort; anything else goes through ``np.unique``.
+    """
+    v = np.asarray(values, dtype=float)
+    if len(v):
+        lo, hi = float(v.min()), float(v.max())
+        if hi - lo <= max(4 * len(v), 1024) and np.array_equal(v, np.floor(v)):
+            levels = np.arange(lo, hi + 1)
+            return levels, (v - lo).astype(np.int64)
+    levels, codes = np.unique(v, return_inverse=True)
+    return levels, codes.ravel().astype(np.int64)
+
+
+class Rows:
+    """The distinct rows of a table of numbers, with their summed weights, factored by column.
+
+    ``levels[j]`` holds column j's distinct values and ``codes[j]`` each distinct row's
+    index into them, so a function of one column is computed once per value, not per
+    row. ``inverse`` maps every input row to its distinct row.
+    """
+
+    def __init__(self, X: Array, weights: Array | None = None) -> None:
+        X = np.asarray(X, dtype=float)
+        factored = [factor_column(X[:, j]) for j in range(X.shape[1])]
+        self.levels = [lv for lv, _ in factored]
+        sizes = [len(lv) for lv in self.levels]
+        key = np.zeros(len(X), dtype=np.int64)
+        for (_, codes), size in zip(factored, sizes, strict=True):
+            key = key * size + codes
+        space = int(np.prod(sizes, dtype=float))
+        w = np.ones(len(X)) if weights is None else np.asarray(weights, dtype=float)
+        if space <= max(8 * len(X), 1 << 20):  # a lookup table is cheaper than a sort
+            keys = np.flatnonzero(np.bincount(key, minlength=space))
+            lookup = np.empty(space, dtype=np.int64)
+            lookup[keys] = np.arange(len(keys))
+            self.inverse = lookup[key]
+        else:
+            keys, inverse = np.unique(key, return_inverse=True)
+            self.inverse = inverse.ravel()
+        self.weight = np.bincount(self.inverse, weights=w, minlength=len(keys))
+        self._cache: dict[tuple[str, int, int], tuple[Array, Array, Array]] = {}
+        self.codes: list[Array] = []
+        for size in reversed(sizes):
+            self.codes.insert(0, keys % size)
+            keys = keys // size
+
+    def __len__(self) -> int:
+        return len(self.weight)
+
+    def subset(self, idx: Array) -> Rows:
+        """These distinct rows at ``idx`` only (same levels); ``inverse`` is not carried over."""
+        out = object.__new__(Rows)
+        out.levels = self.levels
+        out.codes = [c[idx] for c in self.codes]
+        out.weight = self.weight[idx]
+        out.inverse = np.empty(0, dtype=np.int64)
+        out._cache = {}
+        return out
+
+    def sample(self, share: float, seed: int = 0) -> Rows:
+        """A random share of the distinct rows, keeping their weights: the likelihood it gives
+        is an unbiased estimate of the whole one up to a constant, good for a starting point."""
+        keep = np.random.default_rng(seed).random(len(self)) < share
+        return self.subset(np.flatnonzero(keep))
+
+    def pairs(self, a: int, b: int) -> tuple[Array, Array, Array]:
+        """The distinct (column a, column b) value pairs present: their codes and each row's pair."""
+        key = ("pairs", a, b)
+        if key not in self._cache:
+            size = len(self.levels[b])
+            pair = self.codes[a] * size + self.codes[b]
+            pairs, inverse = np.unique(pair, return_inverse=True)
+            self._cache[key] = (pairs // size, pairs % size, inverse.ravel())
+        return self._cache[key]
+
+    def column(self, j: int) -> Array:
+        return self.levels[j][self.codes[j]]
+
+    @property
+    def values(self) -> Array:
+        return np.column_stack([self.column(j) for j in range(len(self.levels))])
 
 
 def check_rfm(X: Any) -> Array:
@@ -70,6 +149,18 @@ def hessian(grad: Callable[[Array], Array], theta: Array, step: float = 1e-5) ->
     return (H + H.T) / 2
 
 
+def positive_definite(M: Array | None) -> Array | None:
+    """``M`` symmetrised if it is positive definite (a usable BFGS curvature), else None."""
+    if M is None:
+        return None
+    M = (M + M.T) / 2
+    try:
+        np.linalg.cholesky(M)
+    except np.linalg.LinAlgError:
+        return None
+    return M
+
+
 def covariance(H: Array) -> Array:
     """The inverse of a Hessian, or NaNs when it is not positive definite (no intervals then)."""
     try:
@@ -80,66 +171,79 @@ def covariance(H: Array) -> Array:
 
 
 class _CountingModel(BaseEstimator):
-    """What BG/NBD and Pareto/NBD share: the fit on unique rows, the covariance, the draws."""
+    """What BG/NBD and Pareto/NBD share: the fit on distinct rows, the covariance, the draws."""
 
     PARAMS: tuple[str, ...] = ()
+    ANALYTIC = False  # whether _objective returns the gradient too
 
     def __init__(self, tol: float = 1e-10, max_iter: int = 1000) -> None:
         self.tol = tol
         self.max_iter = max_iter
 
     # -- to be provided ----------------------------------------------------------------
-    def _loglik(self, theta: Array, X: Array) -> Array:
-        """Per-row log-likelihood at the parameters ``theta`` (natural scale)."""
+    def _loglik(self, theta: Array, R: Rows) -> Array:
+        """Log-likelihood of each distinct row at the parameters ``theta`` (natural scale)."""
         raise NotImplementedError
 
-    def _gradient(self, log_theta: Array, X: Array, w: Array) -> Array | None:
-        """Gradient of the weighted negative log-likelihood in log-parameters, or None."""
-        return None
+    def _objective(self, log_theta: Array, R: Rows) -> tuple[float, Array]:
+        """The weighted negative log-likelihood and its gradient in log-parameters."""
+        raise NotImplementedError
 
     # -- fitting ---------------------------------------------------------------------
     def fit(self, X: Any, y: None = None, sample_weight: Array | None = None) -> _CountingModel:
-        """Fit by maximum likelihood on the distinct ``(x, t_x, T)`` rows of ``X``."""
-        X = check_rfm(X)
-        if len(X) == 0:
+        """Fit by maximum likelihood on the distinct ``(x, t_x, T)`` rows of ``X`` (or a ``Rows``).
+
+        With many distinct rows, the optimiser starts from the fit on a random tenth of
+        them, which leaves a few full-size iterations to do.
+        """
+        R = X if isinstance(X, Rows) else Rows(check_rfm(X), sample_weight)
+        if len(R) == 0:
             raise ModelError("no customers to fit")
-        rows, w = unique_rows(X, sample_weight)
-        scale = float(w.sum())
-
-        def nll(lt: Array) -> float:
-            return float(-(w * self._loglik(np.exp(lt), rows)).sum() / scale)
-
-        analytic = self._gradient(np.zeros(len(self.PARAMS)), rows, w) is not None
-
-        def jac(lt: Array) -> Array:
-            g = self._gradient(lt, rows, w)
-            assert g is not None
-            return g / scale
-
-        start = np.zeros(len(self.PARAMS))
-        res = optimize.minimize(
-            nll,
-            start,
-            jac=jac if analytic else None,
-            method="BFGS",
-            options={"gtol": self.tol, "maxiter": self.max_iter},
-        )
+        start, curvature = np.zeros(len(self.PARAMS)), None
+        if len(R) > WARM_START_ROWS:
+            warm = self._optimise(R.sample(0.1), start)
+            start, curvature = warm.x, positive_definite(warm.hess_inv)
+        res = self._optimise(R, start, curvature)
         if not np.isfinite(res.fun):
             raise ModelError(f"{type(self).__name__} did not converge: {res.message}")
         self.log_params_ = res.x
         self.params_ = dict(zip(self.PARAMS, np.exp(res.x).tolist(), strict=True))
-        self.log_likelihood_ = float((w * self._loglik(np.exp(res.x), rows)).sum())
-        self.n_customers_ = round(scale)
-        self.n_unique_ = len(rows)
+        self.log_likelihood_ = float((R.weight * self._loglik(np.exp(res.x), R)).sum())
+        self.n_customers_ = round(float(R.weight.sum()))
+        self.n_unique_ = len(R)
         self.n_iter_ = int(res.nit)
-
-        def total_grad(lt: Array) -> Array:
-            if analytic:
-                return jac(lt) * scale
-            return optimize.approx_fprime(lt, lambda z: nll(z) * scale, 1e-6)
-
-        self.covariance_ = covariance(hessian(total_grad, res.x, 1e-5 if analytic else 1e-3))
+        self._fitted_rows = R
+        self._covariance: Array | None = None
         return self
+
+    def _optimise(self, R: Rows, start: Array, hess_inv: Array | None = None) -> optimize.OptimizeResult:
+        scale = float(R.weight.sum())
+        if self.ANALYTIC:
+            fun: Callable[[Array], Any] = lambda lt: tuple(v / scale for v in self._objective(lt, R))  # noqa: E731
+        else:
+            fun = lambda lt: float(-(R.weight * self._loglik(np.exp(lt), R)).sum() / scale)  # noqa: E731
+        options = {"gtol": self.tol, "maxiter": self.max_iter, "hess_inv0": hess_inv}
+        return optimize.minimize(fun, start, jac=self.ANALYTIC, method="BFGS", options=options)
+
+    @property
+    def covariance_(self) -> Array:
+        """Covariance of the log-parameters: the inverse Hessian of the negative log-likelihood.
+
+        Computed on first use (intervals need it; point predictions do not).
+        """
+        check_is_fitted(self, "log_params_")
+        if self._covariance is None:
+            R = self._fitted_rows
+            if self.ANALYTIC:
+                grad: Callable[[Array], Array] = lambda lt: self._objective(lt, R)[1]  # noqa: E731
+                step = 1e-5
+            else:
+                grad = lambda lt: optimize.approx_fprime(  # noqa: E731
+                    lt, lambda z: -float((R.weight * self._loglik(np.exp(z), R)).sum()), 1e-6
+                )
+                step = 1e-3
+            self._covariance = covariance(hessian(grad, self.log_params_, step))
+        return self._covariance
 
     @property
     def theta_(self) -> Array:
@@ -147,7 +251,6 @@ class _CountingModel(BaseEstimator):
 
     def standard_errors(self) -> dict[str, float]:
         """Standard errors of the parameters (delta method from the log scale)."""
-        check_is_fitted(self, "covariance_")
         se = self.theta_ * np.sqrt(np.diag(self.covariance_))
         return dict(zip(self.PARAMS, se.tolist(), strict=True))
 
@@ -157,103 +260,171 @@ class _CountingModel(BaseEstimator):
         The first row is the point estimate, so draw 0 always gives the fitted prediction.
         Without a usable covariance every row is the point estimate.
         """
-        check_is_fitted(self, "covariance_")
-        if not np.isfinite(self.covariance_).all():
+        if n == 1 or not np.isfinite(self.covariance_).all():
             return np.tile(self.theta_, (n, 1))
         rng = np.random.default_rng(seed)
         draws = rng.multivariate_normal(self.log_params_, self.covariance_, size=n, method="cholesky")
         draws[0] = self.log_params_
         return np.exp(draws)
 
+    def _theta(self, params: Array | None) -> Array:
+        return self.theta_ if params is None else np.asarray(params, dtype=float)
+
+    @staticmethod
+    def _rows(X: Any) -> Rows:
+        return X if isinstance(X, Rows) else Rows(np.asarray(X, dtype=float))
+
     def log_likelihood(self, X: Any, params: Array | None = None) -> float:
         """The total log-likelihood of ``X`` at the fitted (or given) parameters."""
-        theta = self.theta_ if params is None else np.asarray(params, dtype=float)
-        rows, w = unique_rows(check_rfm(X))
-        return float((w * self._loglik(theta, rows)).sum())
+        R = Rows(check_rfm(X))
+        return float((R.weight * self._loglik(self._theta(params), R)).sum())
 
     def score(self, X: Any, y: None = None) -> float:
         """Mean log-likelihood per customer (higher is better), as scikit-learn expects."""
         return self.log_likelihood(X) / len(X)
 
+    def p_alive(self, X: Any, params: Array | None = None) -> Array:
+        """P(still a customer at T | x, t_x, T), per row of ``X`` (or per distinct row of a ``Rows``)."""
+        R = self._rows(X)
+        out = self._p_alive(self._theta(params), R)
+        return out if isinstance(X, Rows) else out[R.inverse]
+
+    def expected_purchases(self, t: float | Array, X: Any, params: Array | None = None) -> Array:
+        """E[Y(t) | x, t_x, T]: purchases expected in the next ``t`` periods.
+
+        ``t`` may be one horizon (one value per row) or several (an array of shape
+        (len(t), rows)); ``X`` may be a ``Rows``, whose distinct rows are then returned.
+        """
+        t_arr = np.asarray(t, dtype=float)
+        if np.any(t_arr < 0):
+            raise ModelError("a forecast horizon cannot be negative")
+        R = self._rows(X)
+        out = self._expected(np.atleast_1d(t_arr), self._theta(params), R)
+        out = out if isinstance(X, Rows) else out[:, R.inverse]
+        return out[0] if t_arr.ndim == 0 else out
+
+    def discounted_purchases(self, ts: Array, factors: Array, R: Rows, params: Array | None = None) -> Array:
+        """Per distinct row of ``R``: the sum over k of ``factors[k-1]`` times the purchases
+        expected between ``ts[k-1]`` and ``ts[k]`` (``ts`` starts at 0)."""
+        return self._discounted(np.asarray(ts, dtype=float), np.asarray(factors, dtype=float), self._theta(params), R)
+
+    def _discounted(self, ts: Array, factors: Array, theta: Array, R: Rows) -> Array:
+        return (np.diff(self._expected(ts, theta, R), axis=0) * factors[:, None]).sum(axis=0)
+
+    def _p_alive(self, theta: Array, R: Rows) -> Array:
+        raise NotImplementedError
+
+    def _expected(self, ts: Array, theta: Array, R: Rows) -> Array:
+        raise NotImplementedError
+
 
 class BetaGeo(_CountingModel):
     """The BG/NBD model: purchases at a gamma-mixed Poisson rate, dropping out after any
-    purchase with a beta-mixed probability. Parameters ``r, alpha, a, b``."""
+    purchase with a beta-mixed probability. Parameters ``r, alpha, a, b``.
+
+    Every term that depends on one column only (x, t_x or T) is computed once per distinct
+    value; per row there are only gathers and a log-add.
+    """
 
     PARAMS = ("r", "alpha", "a", "b")
+    ANALYTIC = True
 
-    def _loglik(self, theta: Array, X: Array) -> Array:
+    @staticmethod
+    def _parts(theta: Array, R: Rows) -> tuple[Array, Array, Array, Array]:
+        """Per row: the constant head, the two log terms A and B of the likelihood, and r + x."""
         r, alpha, a, b = theta
-        x, t_x, T = X.T
-        head = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-        A = betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T)
+        x, tx, T = R.levels
+        ix, itx, iT = R.codes
+        base = betaln(a, b)
+        head = (gammaln(r + x) - gammaln(r) + r * np.log(alpha))[ix]
+        rx = (r + x)[ix]
+        A = (betaln(a, b + x) - base)[ix] - rx * np.log(alpha + T)[iT]
         with np.errstate(divide="ignore", invalid="ignore"):
-            B = np.where(
-                x > 0,
-                betaln(a + 1, np.maximum(b + x - 1, 1e-300)) - betaln(a, b) - (r + x) * np.log(alpha + t_x),
-                -np.inf,
-            )
+            cB = np.where(x > 0, betaln(a + 1, np.maximum(b + x - 1, 1e-300)) - base, -np.inf)
+        B = cB[ix] - rx * np.log(alpha + tx)[itx]
+        return head, A, B, rx
+
+    def _loglik(self, theta: Array, R: Rows) -> Array:
+        head, A, B, _ = self._parts(theta, R)
         return head + np.logaddexp(A, B)
 
-    def _gradient(self, log_theta: Array, X: Array, w: Array) -> Array:
-        r, alpha, a, b = np.exp(log_theta)
-        x, t_x, T = X.T
-        A = betaln(a, b + x) - (r + x) * np.log(alpha + T)
-        rep = x > 0
-        bx1 = np.where(rep, b + x - 1, 1.0)
-        B = np.where(rep, betaln(a + 1, bx1) - (r + x) * np.log(alpha + t_x), -np.inf)
-        m = np.maximum(A, B)
-        pA = np.exp(A - m)
-        pB = np.exp(B - m)
-        pA, pB = pA / (pA + pB), pB / (pA + pB)
-        d_r = psi(r + x) - psi(r) + np.log(alpha) - pA * np.log(alpha + T) - pB * np.log(alpha + t_x)
-        d_alpha = r / alpha - (r + x) * (pA / (alpha + T) + pB / (alpha + t_x))
+    def _objective(self, log_theta: Array, R: Rows) -> tuple[float, Array]:
+        theta = np.exp(log_theta)
+        r, alpha, a, b = theta
+        x, tx, T = R.levels
+        ix, itx, iT = R.codes
+        head, A, B, rx = self._parts(theta, R)
+        both = np.logaddexp(A, B)
+        w = R.weight
+        nll = -float((w * (head + both)).sum())
+        pB = np.exp(B - both)  # the share of the likelihood from "dropped out after t_x"
+        wA, wB = w * (1 - pB), w * pB
+        nx = len(x)
+        # per-x sums of the two weights, then per-x coefficients: few gathers per row
+        sA = np.bincount(ix, weights=wA, minlength=nx)
+        sB = np.bincount(ix, weights=wB, minlength=nx)
+        sw = sA + sB
         ab, abx = psi(a + b), psi(a + b + x)
-        d_a = pA * (ab - abx) + pB * (psi(a + 1) - abx - psi(a) + ab)
-        d_b = pA * (psi(b + x) - abx - psi(b) + ab) + pB * np.where(rep, psi(bx1) - abx - psi(b) + ab, 0.0)
-        g = np.array([(w * d).sum() for d in (d_r, d_alpha, d_a, d_b)])
-        return -g * np.array([r, alpha, a, b])
+        with np.errstate(invalid="ignore"):
+            dB_b = np.where(x > 0, psi(np.maximum(b + x - 1, 1e-300)) - abx - psi(b) + ab, 0.0)
+        d_r = (
+            (sw * (psi(r + x) - psi(r) + np.log(alpha))).sum()
+            - (wA * np.log(alpha + T)[iT]).sum()
+            - (wB * np.log(alpha + tx)[itx]).sum()
+        )
+        d_alpha = r / alpha * sw.sum() - (rx * (wA / (alpha + T)[iT] + wB / (alpha + tx)[itx])).sum()
+        d_a = (sA * (ab - abx)).sum() + (sB * (psi(a + 1) - abx - psi(a) + ab)).sum()
+        d_b = (sA * (psi(b + x) - abx - psi(b) + ab)).sum() + (sB * dB_b).sum()
+        return nll, -np.array([d_r, d_alpha, d_a, d_b]) * theta
 
-    def p_alive(self, X: Any, params: Array | None = None) -> Array:
-        """P(still a customer at T | x, t_x, T): 1 for x = 0 by the model's own assumption."""
-        r, alpha, a, b = self.theta_ if params is None else params
-        x, t_x, T = np.asarray(X, dtype=float).T
+    def _p_alive(self, theta: Array, R: Rows) -> Array:
+        r, alpha, a, b = theta
+        x, tx, T = R.levels
+        ix, itx, iT = R.codes
         with np.errstate(divide="ignore", invalid="ignore"):
-            odds = np.where(
-                x > 0,
-                a / np.maximum(b + x - 1, 1e-300) * np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + t_x))),
-                0.0,
-            )
-        return 1.0 / (1.0 + odds)
+            coef = np.where(x > 0, a / np.maximum(b + x - 1, 1e-300), 0.0)
+        log_ratio = np.log(alpha + T)[iT] - np.log(alpha + tx)[itx]
+        return 1.0 / (1.0 + coef[ix] * np.exp((r + x)[ix] * log_ratio))
 
-    def expected_purchases(self, t: float | Array, X: Any, params: Array | None = None) -> Array:
-        """E[Y(t) | x, t_x, T]: purchases expected in the next ``t`` periods (eq. 10)."""
-        r, alpha, a, b = self.theta_ if params is None else params
-        x, _, T = np.asarray(X, dtype=float).T
-        t = np.asarray(t, dtype=float)
-        if np.any(t < 0):
-            raise ModelError("a forecast horizon cannot be negative")
-        z = t / (alpha + T + t)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            first = (a + b + x - 1) / (a - 1)
-            tail = 1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp2f1(
-                r + x, b + x, a + b + x - 1, z
-            )
-        out = first * tail * self.p_alive(X, np.array([r, alpha, a, b]))
-        return np.where(t == 0, 0.0, out)
+    def _pair_curve(self, ts: Array, theta: Array, R: Rows) -> tuple[Array, Array]:
+        """E[Y(t)] / P(alive) (eq. 10 without its last factor) for each horizon and each distinct
+        (x, T) pair present, and each row's pair: that part does not depend on t_x."""
+        r, alpha, a, b = theta
+        x, _, T = R.levels
+        cx, cT, inverse = R.pairs(0, 2)
+        px, pT = x[cx], T[cT]
+        out = np.zeros((len(ts), len(px)))
+        for k, t in enumerate(ts):  # horizons (a few), not rows
+            if t == 0:
+                continue
+            z = t / (alpha + pT + t)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                tail = 1 - np.exp((r + px) * (np.log(alpha + pT) - np.log(alpha + pT + t))) * hyp2f1(
+                    r + px, b + px, a + b + px - 1, z
+                )
+            out[k] = (a + b + px - 1) / (a - 1) * tail
+        return out, inverse
+
+    def _expected(self, ts: Array, theta: Array, R: Rows) -> Array:
+        curve, inverse = self._pair_curve(ts, theta, R)
+        return curve[:, inverse] * self._p_alive(theta, R)
+
+    def _discounted(self, ts: Array, factors: Array, theta: Array, R: Rows) -> Array:
+        curve, inverse = self._pair_curve(ts, theta, R)
+        per_pair = (np.diff(curve, axis=0) * factors[:, None]).sum(axis=0)
+        return per_pair[inverse] * self._p_alive(theta, R)
 
 
 class ParetoNBD(_CountingModel):
     """The Pareto/NBD model: gamma-mixed Poisson purchases, gamma-mixed exponential
-    lifetimes. Parameters ``r, alpha, s, beta``."""
+    lifetimes. Parameters ``r, alpha, s, beta``. Fitted with finite-difference gradients."""
 
     PARAMS = ("r", "alpha", "s", "beta")
 
     @staticmethod
-    def _log_a0(theta: Array, X: Array) -> Array:
+    def _log_a0(theta: Array, x: Array, t_x: Array, T: Array) -> Array:
         """log A0 of the note (eq. 19-20), stable for either order of alpha and beta."""
         r, alpha, s, beta = theta
-        x, t_x, T = X.T
         hi, lo = max(alpha, beta), min(alpha, beta)
         c = r + x if alpha < beta else s + 1
         rsx = r + s + x
@@ -262,36 +433,32 @@ class ParetoNBD(_CountingModel):
         u = np.log(f1) - rsx * np.log(hi + t_x)
         v = np.log(f2) - rsx * np.log(hi + T)
         with np.errstate(divide="ignore"):
-            return u + np.log1p(-np.exp(np.minimum(v - u, 0.0)) + 0.0)
+            return u + np.log1p(-np.exp(np.minimum(v - u, 0.0)))
 
-    def _loglik(self, theta: Array, X: Array) -> Array:
+    def _head_stay(self, theta: Array, R: Rows) -> tuple[Array, Array]:
         r, alpha, s, beta = theta
-        x, _, T = X.T
+        x, T = R.column(0), R.column(2)
         head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-        stay = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+        return head, -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+
+    def _loglik(self, theta: Array, R: Rows) -> Array:
+        r, _, s, _ = theta
+        x, t_x, T = R.column(0), R.column(1), R.column(2)
+        head, stay = self._head_stay(theta, R)
         with np.errstate(divide="ignore", invalid="ignore"):
-            left = np.log(s) - np.log(r + s + x) + self._log_a0(theta, X)
+            left = np.log(s) - np.log(r + s + x) + self._log_a0(theta, x, t_x, T)
         return head + np.logaddexp(stay, np.where(np.isnan(left), -np.inf, left))
 
-    def p_alive(self, X: Any, params: Array | None = None) -> Array:
-        """P(still a customer at T | x, t_x, T)."""
-        theta = self.theta_ if params is None else np.asarray(params)
-        r, alpha, s, beta = theta
-        X = np.asarray(X, dtype=float)
-        x, _, T = X.T
-        head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-        return np.minimum(
-            np.exp(head - (r + x) * np.log(alpha + T) - s * np.log(beta + T) - self._loglik(theta, X)), 1.0
-        )
+    def _p_alive(self, theta: Array, R: Rows) -> Array:
+        head, stay = self._head_stay(theta, R)
+        return np.minimum(np.exp(head + stay - self._loglik(theta, R)), 1.0)
 
-    def expected_purchases(self, t: float | Array, X: Any, params: Array | None = None) -> Array:
-        """E[Y(t) | x, t_x, T] (eq. 22 of the note)."""
-        theta = self.theta_ if params is None else np.asarray(params)
+    def _expected(self, ts: Array, theta: Array, R: Rows) -> Array:
+        """Eq. 22 of the note."""
         r, alpha, s, beta = theta
-        x, _, T = np.asarray(X, dtype=float).T
-        t = np.asarray(t, dtype=float)
-        rate = (r + x) * (beta + T) / ((alpha + T) * (s - 1))
-        return self.p_alive(X, theta) * rate * (1 - ((beta + T) / (beta + T + t)) ** (s - 1))
+        x, T = R.column(0), R.column(2)
+        rate = self._p_alive(theta, R) * (r + x) * (beta + T) / ((alpha + T) * (s - 1))
+        return np.stack([rate * (1 - ((beta + T) / (beta + T + t)) ** (s - 1)) for t in ts])
 
 
 MODELS: dict[str, type[_CountingModel]] = {"bgnbd": BetaGeo, "pareto_nbd": ParetoNBD}

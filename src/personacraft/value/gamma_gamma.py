@@ -7,8 +7,9 @@ purchase is gamma(p, p/zeta)-ish around it, so
     E[M | x, m_x] = p (v + x m_x) / (p x + q - 1)
 
 shrinks the observed mean towards the population mean the less a customer has bought.
-Fitted by maximum likelihood on the unique rows, with the gradient in closed form, on
-the log scale; the covariance comes from the Hessian, as for BG/NBD.
+Fitted by maximum likelihood, with the gradient in closed form, on
+the log scale; the covariance comes from the Hessian, as for BG/NBD. Terms in ``x`` alone
+are computed once per distinct ``x``; per customer there are a log and a few products.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from personacraft.errors import ModelError
-from personacraft.value.bgnbd import covariance, hessian, unique_rows
+from personacraft.value.bgnbd import WARM_START_ROWS, covariance, factor_column, hessian, positive_definite
 
 Array = np.ndarray
 
@@ -53,53 +54,65 @@ class GammaGamma(BaseEstimator):
         self.max_iter = max_iter
 
     @staticmethod
-    def _loglik(theta: Array, X: Array) -> Array:
-        p, q, v = theta
-        x, m = X.T
-        return (
-            gammaln(p * x + q)
-            - gammaln(p * x)
-            - gammaln(q)
-            + q * np.log(v)
-            + (p * x - 1) * np.log(m)
-            + p * x * np.log(x)
-            - (p * x + q) * np.log(x * m + v)
-        )
+    def _data(X: Array, weights: Array | None = None) -> dict[str, Array]:
+        """What the likelihood needs that does not depend on the parameters, computed once."""
+        levels, ix = factor_column(X[:, 0])
+        m = X[:, 1]
+        w = np.ones(len(X)) if weights is None else np.asarray(weights, dtype=float)
+        return {
+            "x": levels,
+            "ix": ix,
+            "w": w,
+            "xm": X[:, 0] * m,
+            "log_m": np.log(m),
+            "wx": np.bincount(ix, weights=w, minlength=len(levels)),
+            "wxlogm": np.bincount(ix, weights=w * np.log(m), minlength=len(levels)),
+        }
 
     @staticmethod
-    def _gradient(log_theta: Array, X: Array, w: Array) -> Array:
+    def _objective(log_theta: Array, D: dict[str, Array]) -> tuple[float, Array]:
+        """The weighted negative log-likelihood and its gradient in log-parameters.
+
+        Terms in x alone are computed once per distinct x and weighted by the per-x sums.
+        """
         p, q, v = np.exp(log_theta)
-        x, m = X.T
-        common = psi(p * x + q) - np.log(x * m + v)
-        d_p = x * (common - psi(p * x) + np.log(m) + np.log(x))
-        d_q = common - psi(q) + np.log(v)
-        d_v = q / v - (p * x + q) / (x * m + v)
-        return -np.array([(w * d).sum() for d in (d_p, d_q, d_v)]) * np.array([p, q, v])
+        x, ix, w, wx = D["x"], D["ix"], D["w"], D["wx"]
+        px = p * x
+        log_xmv = np.log(D["xm"] + v)
+        per_x = gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v) + px * np.log(x)
+        ll = (wx * per_x).sum() + ((px - 1) * D["wxlogm"]).sum() - (w * (px + q)[ix] * log_xmv).sum()
+        wlog = np.bincount(ix, weights=w * log_xmv, minlength=len(x))
+        common = psi(px + q)
+        d_p = (wx * x * (common - psi(px) + np.log(x))).sum() + (x * D["wxlogm"]).sum() - (x * wlog).sum()
+        d_q = (wx * (common - psi(q) + np.log(v))).sum() - wlog.sum()
+        d_v = q / v * wx.sum() - (w * (px + q)[ix] / (D["xm"] + v)).sum()
+        return -float(ll), -np.array([d_p, d_q, d_v]) * np.array([p, q, v])
 
     def fit(self, X: Any, y: None = None, sample_weight: Array | None = None) -> GammaGamma:
-        """Fit on the distinct ``(x, m_x)`` rows of repeat customers."""
+        """Fit on the ``(x, m_x)`` rows of repeat customers (from a fit on a tenth of them when
+        there are many, as BG/NBD does)."""
         X = check_spend(X)
         if len(X) < 2:
             raise ModelError("Gamma-Gamma needs at least two customers with repeat purchases")
-        rows, w = unique_rows(X, sample_weight)
-        scale = float(w.sum())
+        w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         # start at the method-of-moments mean: p = 1, q = 2, v = mean spend
-        start = np.log([1.0, 2.0, float(np.average(rows[:, 1], weights=w))])
-        res = optimize.minimize(
-            lambda lt: float(-(w * self._loglik(np.exp(lt), rows)).sum() / scale),
-            start,
-            jac=lambda lt: self._gradient(lt, rows, w) / scale,
-            method="BFGS",
-            options={"gtol": self.tol, "maxiter": self.max_iter},
-        )
+        start = np.log([1.0, 2.0, float(np.average(X[:, 1], weights=w))])
+        curvature = None
+        if len(X) > WARM_START_ROWS:
+            part = np.random.default_rng(0).random(len(X)) < 0.1
+            warm = self._optimise(self._data(X[part], w[part]), start)
+            start, curvature = warm.x, positive_definite(warm.hess_inv)
+        D = self._data(X, w)
+        res = self._optimise(D, start, curvature)
         if not np.isfinite(res.fun):
             raise ModelError(f"Gamma-Gamma did not converge: {res.message}")
         self.log_params_ = res.x
         self.params_ = dict(zip(self.PARAMS, np.exp(res.x).tolist(), strict=True))
-        self.log_likelihood_ = float((w * self._loglik(np.exp(res.x), rows)).sum())
-        self.n_customers_ = round(scale)
+        self.log_likelihood_ = -self._objective(res.x, D)[0]
+        self.n_customers_ = round(float(w.sum()))
         self.n_iter_ = int(res.nit)
-        self.covariance_ = covariance(hessian(lambda lt: self._gradient(lt, rows, w), res.x))
+        self._data_ = D
+        self._covariance: Array | None = None
         if self.params_["q"] <= 1:
             raise ModelError(
                 f"Gamma-Gamma gave q = {self.params_['q']:.3f} <= 1, so mean spend has no finite expectation; "
@@ -107,19 +120,36 @@ class GammaGamma(BaseEstimator):
             )
         return self
 
+    def _optimise(self, D: dict[str, Array], start: Array, hess_inv: Array | None = None) -> optimize.OptimizeResult:
+        scale = float(D["w"].sum())
+        return optimize.minimize(
+            lambda lt: tuple(z / scale for z in self._objective(lt, D)),
+            start,
+            jac=True,
+            method="BFGS",
+            options={"gtol": self.tol, "maxiter": self.max_iter, "hess_inv0": hess_inv},
+        )
+
+    @property
+    def covariance_(self) -> Array:
+        """Covariance of the log-parameters (inverse Hessian), computed on first use."""
+        check_is_fitted(self, "log_params_")
+        if self._covariance is None:
+            D = self._data_
+            self._covariance = covariance(hessian(lambda lt: self._objective(lt, D)[1], self.log_params_))
+        return self._covariance
+
     @property
     def theta_(self) -> Array:
         return np.exp(self.log_params_)
 
     def standard_errors(self) -> dict[str, float]:
-        check_is_fitted(self, "covariance_")
         se = self.theta_ * np.sqrt(np.diag(self.covariance_))
         return dict(zip(self.PARAMS, se.tolist(), strict=True))
 
     def sample_params(self, n: int, seed: int = 0) -> Array:
         """``n`` draws of ``(p, q, v)``; row 0 is the point estimate (see BetaGeo.sample_params)."""
-        check_is_fitted(self, "covariance_")
-        if not np.isfinite(self.covariance_).all():
+        if n == 1 or not np.isfinite(self.covariance_).all():
             return np.tile(self.theta_, (n, 1))
         draws = np.random.default_rng(seed).multivariate_normal(
             self.log_params_, self.covariance_, size=n, method="cholesky"
@@ -143,5 +173,4 @@ class GammaGamma(BaseEstimator):
 
     def log_likelihood(self, X: Any, params: Array | None = None) -> float:
         theta = self.theta_ if params is None else np.asarray(params, dtype=float)
-        rows, w = unique_rows(check_spend(X))
-        return float((w * self._loglik(theta, rows)).sum())
+        return -self._objective(np.log(theta), self._data(check_spend(X)))[0]
