@@ -97,6 +97,30 @@ class TextConfig:
 
 
 @dataclass(frozen=True)
+class ValueConfig:
+    model: str = _setting("bgnbd", 'Purchase model of shop customers: "bgnbd" (BG/NBD) or "pareto_nbd" (Pareto/NBD).')
+    period: str = _setting("week", 'Time unit of the purchase model: "week" or "day".')
+    months: int = _setting(12, "CLV horizon in months: the discounted revenue expected over this many months.")
+    discount_rate: float = _setting(0.10, "Annual discount rate of CLV.")
+    draws: int = _setting(100, "Parameter draws behind the CLV intervals (90 %); 1 turns intervals off.")
+    churn_horizon_days: int = _setting(
+        90, "Subscriptions: the churn model predicts cancellation within this many days."
+    )
+
+    def __post_init__(self) -> None:
+        if self.model not in ("bgnbd", "pareto_nbd"):
+            raise ConfigError(f'[value]: "model" must be "bgnbd" or "pareto_nbd", got {self.model!r}.')
+        if self.period not in ("week", "day"):
+            raise ConfigError(f'[value]: "period" must be "week" or "day", got {self.period!r}.')
+        if self.months < 1 or self.draws < 1 or self.churn_horizon_days < 1:
+            raise ConfigError('[value]: "months", "draws" and "churn_horizon_days" must be at least 1.')
+
+    @property
+    def period_days(self) -> float:
+        return 7.0 if self.period == "week" else 1.0
+
+
+@dataclass(frozen=True)
 class PrivacyConfig:
     min_group_size: int = _setting(10, "Every published figure covers at least this many customers.")
 
@@ -120,6 +144,7 @@ class Config:
     ingest: IngestConfig = _setting(IngestConfig(), "[ingest] section.")
     segment: SegmentConfig = _setting(SegmentConfig(), "[segment] section.")
     text: TextConfig = _setting(TextConfig(), "[text] section.")
+    value: ValueConfig = _setting(ValueConfig(), "[value] section.")
     privacy: PrivacyConfig = _setting(PrivacyConfig(), "[privacy] section.")
     report: ReportConfig = _setting(ReportConfig(), "[report] section.")
 
@@ -150,6 +175,7 @@ SECTIONS: dict[str, type] = {
     "ingest": IngestConfig,
     "segment": SegmentConfig,
     "text": TextConfig,
+    "value": ValueConfig,
     "privacy": PrivacyConfig,
     "report": ReportConfig,
 }

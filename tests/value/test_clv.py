@@ -101,20 +101,21 @@ def test_weights_equal_repeated_rows(cdnow: clv.Summary) -> None:
 
 def test_intervals_hold_the_estimate_and_narrow_with_more_customers(cdnow: clv.Summary) -> None:
     fitted = clv.fit(cdnow)
-    pred = clv.predict(fitted, cdnow, horizon_periods=52.0, draws=50, seed=4, keep_draws=True)
+    groups = (cdnow.X[:, 0] > 0).astype(int)
+    pred = clv.predict(fitted, cdnow, horizon_periods=52.0, draws=50, seed=4, groups=groups, n_groups=2)
     assert (pred.clv_low <= pred.clv + 1e-9).all() and (pred.clv <= pred.clv_high + 1e-9).all()
     assert (pred.clv_high > pred.clv_low).mean() > 0.99
     again = clv.predict(fitted, cdnow, horizon_periods=52.0, draws=50, seed=4)
     np.testing.assert_array_equal(pred.clv_low, again.clv_low)  # same seed, same intervals
-    groups = (cdnow.X[:, 0] > 0).astype(int)
-    g = clv.group_intervals(pred, groups, 2)
+    g = clv.group_intervals(pred)
+    assert g["n"].tolist() == [1411, 946]
     assert g["mean"][1] > g["mean"][0]  # repeat buyers are worth more
     assert (g["low"] <= g["mean"]).all() and (g["mean"] <= g["high"]).all()
     # a tenth of the customers: the parameters are less certain, the interval wider
     few = clv.Summary(
         *(getattr(cdnow, f)[::10] for f in ("customer_key", "X", "m_x", "revenue", "holdout_x", "holdout_revenue"))
     )
-    small = clv.predict(clv.fit(few), few, horizon_periods=52.0, draws=50, seed=4, keep_draws=True)
+    small = clv.predict(clv.fit(few), few, horizon_periods=52.0, draws=50, seed=4)
     width = lambda p: float(np.median((p.clv_high - p.clv_low) / p.clv))  # noqa: E731
     assert width(small) > 1.5 * width(pred)
 

@@ -157,7 +157,8 @@ class Predictions:
     clv: Array
     clv_low: Array
     clv_high: Array
-    draws: Array  # (n_draws, n) CLV per parameter draw, kept only when asked for groups
+    group_sums: Array  # (draws, groups): CLV summed per group in each parameter draw, when asked for
+    group_sizes: Array
 
 
 def predict(
@@ -168,12 +169,15 @@ def predict(
     annual_rate: float = 0.10,
     draws: int = 100,
     seed: int = 0,
-    keep_draws: bool = False,
+    groups: Array | None = None,
+    n_groups: int = 0,
 ) -> Predictions:
     """Predictions at the point estimate and CLV intervals from ``draws`` parameter sets.
 
     Purchases are computed once per distinct ``(x, t_x, T)`` row and mapped back, so a
     million customers seen in whole days cost a few hundred thousand evaluations per draw.
+    ``groups`` (0..n_groups-1 per customer, -1 for none) adds each group's CLV per draw,
+    for :func:`group_intervals`; the (draws x customers) matrix is never held whole.
     """
     R = summary.rows
     x = summary.X[:, 0]
@@ -185,42 +189,36 @@ def predict(
     spend = model.expected_spend(x, summary.m_x)
     clv = disc[0][R.inverse] * spend
     low, high = clv.copy(), clv.copy()
-    kept = np.empty((draws if keep_draws else 0, summary.n))
+    sums = np.zeros((draws, n_groups))
+    sizes = np.zeros(n_groups)
     tail = (1 - LEVEL) / 2 * 100
-    chunk = max(1, 20_000_000 // max(draws, 1))  # customers per block of the (draws x customers) matrix
-    for lo in range(0, summary.n if draws > 1 or keep_draws else 0, chunk):  # blocks of customers, to bound memory
+    chunk = max(1, 20_000_000 // draws)  # customers per block of the (draws x customers) matrix
+    needed = draws > 1 or groups is not None
+    for lo in range(0, summary.n if needed else 0, chunk):  # blocks of customers, to bound memory
         idx = slice(lo, lo + chunk)
         block = disc[:, R.inverse[idx]] * np.stack(
             [model.expected_spend(x[idx], summary.m_x[idx], s_draws[d]) for d in range(draws)]
         )
         if draws > 1:
             low[idx], high[idx] = np.percentile(block, [tail, 100 - tail], axis=0)
-        if keep_draws:
-            kept[:, idx] = block
-    return Predictions(
-        expected_purchases=expected,
-        p_alive=alive,
-        expected_spend=spend,
-        clv=clv,
-        clv_low=low,
-        clv_high=high,
-        draws=kept,
-    )
+        if groups is not None:
+            g = groups[idx]
+            inside = g >= 0
+            sizes += np.bincount(g[inside], minlength=n_groups)
+            for d in range(draws):  # parameter draws, not rows
+                sums[d] += np.bincount(g[inside], weights=block[d][inside], minlength=n_groups)
+    return Predictions(expected, alive, spend, clv, low, high, sums, sizes)
 
 
-def group_intervals(pred: Predictions, groups: Array, n_groups: int) -> dict[str, Array]:
-    """Mean CLV per group (0..n_groups-1; -1 = none) with its interval over the parameter draws."""
-    if pred.draws.shape[0] == 0:
-        raise ModelError("group intervals need predictions made with keep_draws=True")
-    inside = groups >= 0
-    g = groups[inside]
-    size = np.bincount(g, minlength=n_groups).astype(float)
-    sums = np.stack([np.bincount(g, weights=row[inside], minlength=n_groups) for row in pred.draws])
+def group_intervals(pred: Predictions) -> dict[str, Array]:
+    """Mean CLV per group with its interval over the parameter draws (NaN for empty groups)."""
+    if pred.group_sums.shape[1] == 0:
+        raise ModelError("group intervals need predictions made with groups")
     with np.errstate(invalid="ignore", divide="ignore"):
-        means = sums / size
+        means = pred.group_sums / pred.group_sizes
     tail = (1 - LEVEL) / 2 * 100
     low, high = np.percentile(means, [tail, 100 - tail], axis=0)
-    return {"n": size, "mean": means[0], "low": low, "high": high}
+    return {"n": pred.group_sizes, "mean": means[0], "low": low, "high": high}
 
 
 def holdout_metrics(predicted: Array, actual: Array) -> dict[str, float]:
