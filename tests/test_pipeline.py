@@ -41,10 +41,20 @@ def test_outputs_follow_the_contract(built: BuildResult) -> None:
         assert 0 <= p["stability"] <= 1
         # nothing invented: a null field always says why
         assert p["needs"] is None and p["missing"]["needs"]
-        assert p["value"]["clv_mean"] is None and p["value"]["missing"]["clv_mean"]
+        v = p["value"]
+        assert v["clv_mean"] > 0 and v["clv_customers"] >= 10 and 0 <= v["churn_risk"] <= 1
+        # the demo shop plants no drop-out: the fit is flat there, and the interval says why it is absent
+        assert v["clv_interval"] is None and "flat" in v["missing"]["clv_interval"]
         fields = {e["field"] for e in p["evidence"]}
-        assert {"traits", "story.bio", "persona_type", "channels"} <= fields
+        assert {"traits", "story.bio", "persona_type", "channels", "value.clv_mean", "value.churn_risk"} <= fields
     assert sum(p["size"] for p in doc["personas"]) == doc["customers"]
+    # CLV is rolled up from customers: members' mean CLV in customer_value.csv is the persona's
+    rows = read_csv(built.out_dir / "customer_value.csv")
+    assert len(rows) == doc["customers"] and {"clv", "clv_low", "clv_high", "p_alive"} <= set(rows[0])
+    for p in doc["personas"]:
+        members = [float(r["clv"]) for r in rows if r["persona_id"] == p["id"]]
+        assert sum(members) / len(members) == pytest.approx(p["value"]["clv_mean"], abs=0.01)
+    assert [p["value"]["most_valuable"] for p in doc["personas"]].count(True) <= 1
 
 
 def test_accounting_balances_for_every_source(built: BuildResult) -> None:

@@ -25,6 +25,7 @@ from personacraft.store import Run, Workspace
 from personacraft.text.redact import Redactor
 from personacraft.text.voice import text_themes, voice_of_customer, why_they_left
 from personacraft.unify import keyed, unify
+from personacraft.value.stage import customer_value
 
 NO_STRUCTURE = (
     "No stable personas were found: no split of the customers into segments separates them better than "
@@ -35,7 +36,7 @@ NO_STRUCTURE = (
 
 # progress(message, step, steps): called as each stage starts
 Progress = Callable[[str, int, int], None]
-FIXED_STAGES = 7  # checking, identities, features, text themes, segments, profiles, outputs
+FIXED_STAGES = 8  # checking, identities, features, text themes, segments, profiles, value, outputs
 
 
 @dataclass(frozen=True)
@@ -137,12 +138,15 @@ def _stages(
     floor = max(seg.min_size, int(np.ceil(seg.min_size_share * len(labels))))
     published = int((sizes >= floor).sum()) if model.structure_found_ else 0
     save_model(run, model, design, published)
+    say("Estimating customer value")
+    value = customer_value(run, config.value, published, min_n, seed=config.seed)
     personas = (
         build_personas(
             run,
             SegmentResult(k=published, sizes=sizes, stability=model.stability_),
             cells,
             voice,
+            value,
             min_n=min_n,
             max_traits=config.report.max_traits,
         )
@@ -178,6 +182,7 @@ def _stages(
                 "columns": len(design.columns),
             },
             "identity": merge.to_dict(),
+            "value": value.provenance or {"clv": value.missing_clv, "churn": value.missing_churn},
             "voice": {
                 "method": texts.themes.method if texts.themes else None,
                 "texts": len(texts.bodies),
@@ -195,6 +200,14 @@ def _stages(
                  FROM {run.t("labels")} l JOIN {run.t("customer_index")} c USING (customer_key)
                  ORDER BY l.customer_key) TO '{staging / "assignments.csv"}' (HEADER, DELIMITER ',')"""
     )
+    if run.has_table("customer_value"):
+        run.execute(
+            f"""COPY (SELECT v.customer_key AS customer_id,
+                     CASE WHEN l.persona < {published} THEN 'p' || (l.persona + 1) ELSE '' END AS persona_id,
+                     v.* EXCLUDE (customer_key)
+                     FROM {run.t("customer_value")} v LEFT JOIN {run.t("labels")} l USING (customer_key)
+                     ORDER BY v.customer_key) TO '{staging / "customer_value.csv"}' (HEADER, DELIMITER ',')"""
+        )
     # each customer's feature values, as `personacraft assign` reads them
     run.execute(
         f"""COPY (SELECT customer_key AS customer_id, family, value, n FROM {run.t("feature_counts")}
@@ -220,7 +233,10 @@ def _stages(
 
 def _publish(run_dir: Path, out: Path) -> None:
     """Make ``run_dir`` the current outputs at the top of ``out`` (the run folder stays as is)."""
-    for name in ("personas.json", "assignments.csv", "features.parquet", "accounting.json"):
+    for name in ("personas.json", "assignments.csv", "features.parquet", "accounting.json", "customer_value.csv"):
+        if not (run_dir / name).exists():
+            (out / name).unlink(missing_ok=True)  # the newest run has none: an older one must not pass for it
+            continue
         tmp = out / f".{name}.tmp"
         shutil.copyfile(run_dir / name, tmp)
         tmp.replace(out / name)

@@ -207,6 +207,15 @@ class Run:
     def has_rows(self, table: str) -> bool:
         return bool(self.scalar(f"SELECT EXISTS (SELECT 1 FROM {self.t(table)})"))
 
+    def has_table(self, table: str) -> bool:
+        """Whether this run made the table ``table`` (optional stages make theirs only when they apply)."""
+        return bool(
+            self.scalar(
+                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+                [self.schema, _ident(table)],
+            )
+        )
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         self.con.execute("BEGIN TRANSACTION")

@@ -9,12 +9,12 @@ import numpy as np
 
 from personacraft.personas.model import stability_band
 from personacraft.personas.naming import name_personas
+from personacraft.personas.value import persona_value
 from personacraft.segment.profile import cells_for, defining_traits
 from personacraft.store import Run
 from personacraft.text.voice import Voice
+from personacraft.value.stage import ValueResult
 
-NO_CLV = "CLV needs the BG/NBD and Gamma-Gamma models, which this build does not fit yet"
-NO_CHURN = "churn risk needs a churn model (subscriptions) or P(alive), which this build does not compute yet"
 NO_SALES = "no CRM deals or buying roles in the sources, so there is nothing to ground sales arguments on"
 GOAL_WORDS = (
     "goal",
@@ -72,6 +72,7 @@ def build_personas(
     seg: SegmentResult,
     cells: list[dict[str, Any]],
     voice: Voice,
+    value: ValueResult,
     *,
     min_n: int,
     max_traits: int,
@@ -204,27 +205,8 @@ def build_personas(
             )
         else:
             missing["channels"] = "no web analytics linked to enough members"
-        revenue = float(m.get("revenue") or 0)
-        value_missing = {"clv_mean": NO_CLV, "churn_risk": NO_CHURN}
-        if not all_revenue:
-            value_missing["revenue_share"] = "no orders or payments of these customers are in the sources"
-        persona["value"] = {
-            "clv_mean": None,
-            "revenue_share": round(revenue / all_revenue, 4) if all_revenue else None,
-            "churn_risk": None,
-            "revenue_per_customer": round(float(m["revenue_mean"]), 2) if m.get("revenue_mean") is not None else None,
-            "orders_per_customer": round(float(m["orders_mean"]), 2) if m.get("orders_mean") is not None else None,
-            "missing": value_missing,
-        }
-        if all_revenue:
-            evidence.append(
-                _evidence(
-                    f"Members brought {_pct(revenue / all_revenue)} of all revenue.",
-                    "value.revenue_share",
-                    [],
-                    "sum of order totals of members / all order totals",
-                )
-            )
+        persona["value"], value_ev = persona_value(p, m, all_revenue, value)
+        evidence.extend(value_ev)
         persona["story"], story_ev = _story(p, name, persona, cells, min_n)
         evidence.extend(story_ev)
         persona["recommendations"], rec_ev = _recommendations(persona, cells, p, min_n)
@@ -388,16 +370,27 @@ def _recommendations(
     if recs["product"] is None:
         recs["missing"]["product"] = "no pain point found for this persona"
     lapsed = [c for c in cells_for(cells, p, "Recency", min_n=min_n) if "over a year" in str(c["value"])]
+    retention = []
     if lapsed and lapsed[0]["share"] >= 0.2:
         c = lapsed[0]
-        recs["retention"] = [
+        retention.append(
             rec(
                 f"Win back: {_pct(c['share'])} of members last bought over a year ago ({c['lift']:.1f}× the average).",
                 "retention",
                 [_trait(c)],
             )
-        ]
-    else:
-        recs["retention"] = None
-        recs["missing"]["retention"] = "fewer than 20 % of members are lapsed; no churn model yet"
+        )
+    value = persona.get("value") or {}
+    if value.get("at_risk"):
+        retention.append(
+            rec(
+                f"Retain before they go: an estimated {_pct(value['churn_risk'])} of members have stopped or will "
+                "stop buying, well above the average; reach them while P(alive) is still high.",
+                "retention",
+                [{"feature": "churn_risk", "value": value["churn_risk"], "n": value.get("clv_customers")}],
+            )
+        )
+    recs["retention"] = retention or None
+    if not retention:
+        recs["missing"]["retention"] = "fewer than 20 % of members are lapsed and churn risk is not above average"
     return recs, ev

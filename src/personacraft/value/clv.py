@@ -102,6 +102,12 @@ class ClvModel:
     period_days: float
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def intervals_available(self) -> bool:
+        """Whether both fits have a usable covariance (else the intervals would be points)."""
+        ok = bool(np.isfinite(self.purchases.covariance_).all())
+        return ok and (self.spend is None or bool(np.isfinite(self.spend.covariance_).all()))
+
     def params(self) -> dict[str, float]:
         out = dict(self.purchases.params_)
         if self.spend is not None:
@@ -233,22 +239,33 @@ def holdout_metrics(predicted: Array, actual: Array) -> dict[str, float]:
     }
 
 
+def _finite(values: dict[str, float]) -> dict[str, float | None]:
+    """Rounded values, None where not finite (JSON has no NaN)."""
+    return {k: round(v, 6) if np.isfinite(v) else None for k, v in values.items()}
+
+
 def describe(model: ClvModel) -> dict[str, Any]:
     """The fitted parameters and likelihoods, as printed by ``personacraft clv``."""
     out: dict[str, Any] = {
         "model": "bgnbd" if isinstance(model.purchases, BetaGeo) else "pareto_nbd",
         "params": {k: round(v, 6) for k, v in model.params().items()},
-        "standard_errors": {k: round(v, 6) for k, v in model.purchases.standard_errors().items()},
+        "standard_errors": _finite(model.purchases.standard_errors()),
         "log_likelihood": round(model.purchases.log_likelihood_, 4),
         "customers": model.purchases.n_customers_,
         "unique_rows": model.purchases.n_unique_,
     }
     if model.spend is not None:
-        out["standard_errors"].update({k: round(v, 6) for k, v in model.spend.standard_errors().items()})
+        out["standard_errors"].update(_finite(model.spend.standard_errors()))
         out["spend_log_likelihood"] = round(model.spend.log_likelihood_, 4)
         out["repeat_customers"] = model.spend.n_customers_
-    if model.notes:
-        out["notes"] = model.notes
+    notes = list(model.notes)
+    if not model.intervals_available:
+        notes.append(
+            "the likelihood is flat near the best parameters (e.g. almost nobody drops out), so their "
+            "uncertainty and the CLV intervals cannot be computed"
+        )
+    if notes:
+        out["notes"] = notes
     return out
 
 

@@ -1,0 +1,86 @@
+"""The ``value`` block of a persona: CLV with its interval, revenue share, churn risk, flags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from personacraft.value.stage import ValueResult
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}"
+
+
+def _round(x: Any) -> float | None:
+    return None if x is None else round(float(x), 2)
+
+
+def persona_value(
+    p: int, money: dict[str, Any], all_revenue: float, value: ValueResult
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Persona ``p``'s value block and the evidence behind each figure in it."""
+    v = value.personas[p] if p < len(value.personas) else {}
+    revenue = float(money.get("revenue") or 0)
+    missing: dict[str, str] = {}
+    evidence: list[dict[str, Any]] = []
+    clv_mean = v.get("clv_mean")
+    if clv_mean is None:
+        missing["clv_mean"] = value.missing_clv or v.get("missing", "no CLV for this persona")
+    if v.get("churn_risk") is None:
+        missing["churn_risk"] = value.missing_churn or v.get("missing", "no churn estimate for this persona")
+    if not all_revenue:
+        missing["revenue_share"] = "no orders or payments of these customers are in the sources"
+    block: dict[str, Any] = {
+        "clv_mean": clv_mean,
+        "clv_interval": v.get("clv_interval"),
+        "clv_customers": v.get("clv_customers"),
+        "expected_value_share": v.get("expected_value_share"),
+        "revenue_share": round(revenue / all_revenue, 4) if all_revenue else None,
+        "churn_risk": v.get("churn_risk"),
+        "most_valuable": bool(v.get("most_valuable", False)),
+        "at_risk": bool(v.get("at_risk", False)),
+        "revenue_per_customer": round(float(money["revenue_mean"]), 2)
+        if money.get("revenue_mean") is not None
+        else None,
+        "orders_per_customer": round(float(money["orders_mean"]), 2) if money.get("orders_mean") is not None else None,
+    }
+    if missing:
+        block["missing"] = missing
+    fact = {"n": v.get("clv_customers"), "source": "orders"}
+    if clv_mean is not None and v.get("clv_interval") is None:
+        missing["clv_interval"] = "; ".join(value.provenance.get("notes", [])) or "intervals are turned off (draws = 1)"
+        block["missing"] = missing
+    if clv_mean is not None:
+        pop = value.population["clv_mean"]
+        span = "(90 % interval {:,.2f} to {:,.2f}; ".format(*v["clv_interval"]) if v.get("clv_interval") else "("
+        evidence.append(
+            {
+                "field": "value.clv_mean",
+                "claim": f"A member is worth {clv_mean:,.2f} over the next {value.provenance['months']} months "
+                f"{span}all customers: {pop:,.2f}).",
+                "method": f"{value.provenance['model']} for purchases x Gamma-Gamma for spend, discounted at "
+                f"{value.provenance['discount_rate']:.0%} a year; interval over parameter draws",
+                "facts": [{**fact, "value": clv_mean, "population": pop}],
+            }
+        )
+    if v.get("churn_risk") is not None:
+        risk, pop_risk = v["churn_risk"], value.population["churn_risk"]
+        evidence.append(
+            {
+                "field": "value.churn_risk",
+                "claim": f"{_pct(risk)} of members have probably stopped buying (all customers: {_pct(pop_risk)})"
+                + (", so this persona is at risk." if v.get("at_risk") else "."),
+                "method": value.provenance["churn_risk"],
+                "facts": [{**fact, "value": risk, "population": pop_risk}],
+            }
+        )
+    if all_revenue:
+        evidence.append(
+            {
+                "field": "value.revenue_share",
+                "claim": f"Members brought {_pct(revenue / all_revenue)} of all revenue.",
+                "method": "sum of order totals of members / all order totals",
+                "facts": [],
+            }
+        )
+    return block, evidence

@@ -1,0 +1,118 @@
+"""The value stage of a build: each customer's CLV and P(alive), rolled up to the personas.
+
+Runs after segmentation, so persona intervals come from the same parameter draws as the
+customers'. Shop orders feed BG/NBD (or Pareto/NBD) and Gamma-Gamma, calibrated on
+everything up to the newest order. The result is the run table ``customer_value`` and a
+:class:`ValueResult` that the persona builder reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from personacraft.config import ValueConfig
+from personacraft.errors import ModelError
+from personacraft.store import Run
+from personacraft.value import clv
+
+# A persona is "at risk" when its churn risk is at least this many times the population's,
+# and at least AT_RISK_POINTS higher.
+AT_RISK_LIFT = 1.2
+AT_RISK_POINTS = 0.05
+
+
+@dataclass
+class ValueResult:
+    """What the personas need to know about value, and what provenance records."""
+
+    personas: list[dict[str, Any]] = field(default_factory=list)  # per published persona
+    population: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    missing_clv: str | None = None
+    missing_churn: str | None = None
+
+
+def customer_value(run: Run, cfg: ValueConfig, published: int, min_n: int, seed: int = 0) -> ValueResult:
+    """Fit CLV on the run's orders, write ``customer_value`` and summarise each persona."""
+    result = ValueResult(personas=[{} for _ in range(published)])
+    if not run.has_rows("cust_orders"):
+        result.missing_clv = "no orders are in the sources, so there is no purchase history to project"
+        result.missing_churn = "no orders or subscriptions are in the sources"
+        return result
+    end = run.scalar(f"SELECT max(ordered_at)::DATE FROM {run.t('cust_orders')}")
+    summary = clv.summarise(run.con, run.t("cust_orders"), run.t("rfm_summary"), str(end), None, cfg.period_days)
+    try:
+        model = clv.fit(summary, cfg.model, cfg.period_days)
+    except ModelError as exc:
+        result.missing_clv = f"the CLV model could not be fitted: {exc}"
+        result.missing_churn = "P(alive) needs the CLV model, which could not be fitted"
+        return result
+    groups = run.numpy(
+        f"""SELECT coalesce(CASE WHEN l.persona < {published} THEN l.persona END, -1) AS g
+            FROM {run.t("rfm_summary")} s LEFT JOIN {run.t("labels")} l USING (customer_key)
+            ORDER BY s.customer_key"""
+    )["g"].astype(np.int64)
+    year = 365.25 / cfg.period_days
+    pred = clv.predict(
+        model, summary, year, cfg.months, cfg.discount_rate, cfg.draws, seed, groups=groups, n_groups=published
+    )
+    run.write_arrays(
+        "customer_value",
+        {
+            "customer_key": summary.customer_key,
+            "repeat_purchases": summary.X[:, 0],
+            "expected_purchases_12m": np.round(pred.expected_purchases, 4),
+            "p_alive": np.round(pred.p_alive, 4),
+            "expected_spend": np.round(pred.expected_spend, 2),
+            "clv": np.round(pred.clv, 2),
+            "clv_low": np.round(pred.clv_low, 2),
+            "clv_high": np.round(pred.clv_high, 2),
+        },
+    )
+    g = clv.group_intervals(pred) if published else {"n": np.zeros(0)}
+    alive_sum = np.bincount(groups[groups >= 0], weights=pred.p_alive[groups >= 0], minlength=published)
+    total_value = float(pred.clv.sum())
+    population_risk = float(1 - pred.p_alive.mean())
+    result.population = {
+        "clv_mean": round(float(pred.clv.mean()), 2),
+        "churn_risk": round(population_risk, 4),
+        "customers": summary.n,
+    }
+    for p in range(published):
+        n = int(g["n"][p])
+        if n < min_n:
+            result.personas[p] = {"missing": f"fewer than {min_n} members have a purchase history ({n})"}
+            continue
+        risk = 1 - float(alive_sum[p]) / n
+        interval = [round(float(g["low"][p]), 2), round(float(g["high"][p]), 2)]
+        result.personas[p] = {
+            "clv_mean": round(float(g["mean"][p]), 2),
+            "clv_interval": interval if model.intervals_available and cfg.draws > 1 else None,
+            "clv_customers": n,
+            "expected_value_share": round(float(g["mean"][p]) * n / total_value, 4) if total_value else None,
+            "churn_risk": round(risk, 4),
+            "at_risk": bool(risk >= AT_RISK_LIFT * population_risk and risk >= population_risk + AT_RISK_POINTS),
+        }
+    shares = [v.get("expected_value_share") or 0.0 for v in result.personas]
+    if published and max(shares) > 0:
+        top = int(np.argmax(shares))
+        for p, v in enumerate(result.personas):
+            if "clv_mean" in v:
+                v["most_valuable"] = p == top and v["clv_mean"] > result.population["clv_mean"]
+    result.provenance = {
+        **clv.describe(model),
+        "calibration_end": str(end),
+        "period": cfg.period,
+        "months": cfg.months,
+        "discount_rate": cfg.discount_rate,
+        "draws": cfg.draws,
+        "interval": f"{clv.LEVEL:.0%} of the CLV over parameter draws (parameter uncertainty only)",
+        "churn_risk": "1 - P(alive) from the purchase model: the chance a customer has already stopped buying",
+        "at_risk_rule": f"churn risk >= {AT_RISK_LIFT}x the population's and >= {AT_RISK_POINTS:.0%} points above it",
+        "most_valuable_rule": "the persona with the largest share of expected future value, if its mean CLV "
+        "is above the population's",
+    }
+    return result
