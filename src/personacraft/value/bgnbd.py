@@ -113,6 +113,14 @@ class Rows:
             self._cache[key] = (pairs // size, pairs % size, inverse.ravel())
         return self._cache[key]
 
+    def level_weight(self, j: int) -> Array:
+        """The summed weight of each distinct value of column ``j``."""
+        key = ("weight", j, j)
+        if key not in self._cache:
+            w = np.bincount(self.codes[j], weights=self.weight, minlength=len(self.levels[j]))
+            self._cache[key] = (w, w, w)
+        return self._cache[key][0]
+
     def column(self, j: int) -> Array:
         return self.levels[j][self.codes[j]]
 
@@ -353,26 +361,41 @@ class BetaGeo(_CountingModel):
         r, alpha, a, b = theta
         x, tx, T = R.levels
         ix, itx, iT = R.codes
-        head, A, B, rx = self._parts(theta, R)
-        both = np.logaddexp(A, B)
         w = R.weight
-        nll = -float((w * (head + both)).sum())
-        pB = np.exp(B - both)  # the share of the likelihood from "dropped out after t_x"
-        wA, wB = w * (1 - pB), w * pB
-        nx = len(x)
-        # per-x sums of the two weights, then per-x coefficients: few gathers per row
-        sA = np.bincount(ix, weights=wA, minlength=nx)
-        sB = np.bincount(ix, weights=wB, minlength=nx)
-        sw = sA + sB
+        wx = R.level_weight(0)
+        base = betaln(a, b)
+        LT, Lt = np.log(alpha + T), np.log(alpha + tx)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cB = np.where(x > 0, betaln(a + 1, np.maximum(b + x - 1, 1e-300)) - base, -np.inf)
+        rx = (r + x)[ix]
+        A = (betaln(a, b + x) - base)[ix] - rx * LT[iT]
+        B = cB[ix] - rx * Lt[itx]
+        # log(e^A + e^B) and the share of e^B, stably
+        d = B - A
+        e = np.exp(-np.abs(d))
+        both = np.maximum(A, B) + np.log1p(e)
+        pB = np.where(d > 0, 1.0, e) / (1.0 + e)
+        head = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+        nll = -float((wx * head).sum() + (w * both).sum())
+        wB = w * pB
+        wA = w - wB
+        # sums by level of one column: a bincount per column instead of gathers per row
+        sA = np.bincount(ix, weights=wA, minlength=len(x))
+        sB = wx - sA
+        nT, nt = len(T), len(tx)
         ab, abx = psi(a + b), psi(a + b + x)
         with np.errstate(invalid="ignore"):
             dB_b = np.where(x > 0, psi(np.maximum(b + x - 1, 1e-300)) - abx - psi(b) + ab, 0.0)
         d_r = (
-            (sw * (psi(r + x) - psi(r) + np.log(alpha))).sum()
-            - (wA * np.log(alpha + T)[iT]).sum()
-            - (wB * np.log(alpha + tx)[itx]).sum()
+            (wx * (psi(r + x) - psi(r) + np.log(alpha))).sum()
+            - (LT * np.bincount(iT, weights=wA, minlength=nT)).sum()
+            - (Lt * np.bincount(itx, weights=wB, minlength=nt)).sum()
         )
-        d_alpha = r / alpha * sw.sum() - (rx * (wA / (alpha + T)[iT] + wB / (alpha + tx)[itx])).sum()
+        d_alpha = (
+            r / alpha * wx.sum()
+            - (np.bincount(iT, weights=rx * wA, minlength=nT) / (alpha + T)).sum()
+            - (np.bincount(itx, weights=rx * wB, minlength=nt) / (alpha + tx)).sum()
+        )
         d_a = (sA * (ab - abx)).sum() + (sB * (psi(a + 1) - abx - psi(a) + ab)).sum()
         d_b = (sA * (psi(b + x) - abx - psi(b) + ab)).sum() + (sB * dB_b).sum()
         return nll, -np.array([d_r, d_alpha, d_a, d_b]) * theta
