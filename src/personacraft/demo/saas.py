@@ -7,6 +7,10 @@ the tool, hands-on end users, and sometimes a technical evaluator. Files (under
 Stripe subscriptions; Segment product events (JSON lines); Intercom conversations (JSON
 lines); a Google Forms NPS survey. Messy as usual: buying roles often left empty,
 emails typed differently between tools, most people skip the survey.
+
+Deals are won mostly by one planted ideal customer profile (software companies with 201 to
+1,000 employees), and subscriptions are canceled most on small plans and in accounts with a
+single hands-on user: :mod:`personacraft.demo.saas_personas` gives the rates.
 """
 
 from __future__ import annotations
@@ -19,12 +23,18 @@ import numpy as np
 from personacraft.demo.common import choice, messy_email, normalise, or_empty, people, write_csv
 from personacraft.demo.saas_activity import write_intercom, write_nps, write_segment
 from personacraft.demo.saas_personas import (
+    CANCEL_LOGIT,
     CHANNELS,
     HUBSPOT_SOURCES,
+    ICP_INDUSTRY,
+    ICP_SIZE,
     INDUSTRIES,
     PERSONAS,
+    PLANS,
+    SINGLE_USER_LOGIT,
     SIZES,
     START,
+    WIN_RATE,
 )
 
 
@@ -55,7 +65,8 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
     email = np.array([f"{f.lower()}.{s.lower()}{i}@{d}" for i, (f, s, d) in enumerate(pairs)], dtype=object)
     contact_id = (400_000_000_000 + np.arange(n) * 13).astype(np.int64)
     company_id = (280_000_000_000 + np.arange(n_acc) * 7).astype(np.int64)
-    industry = np.array(INDUSTRIES, dtype=object)[rng.integers(0, len(INDUSTRIES), n_acc)]
+    industry_of = rng.integers(0, len(INDUSTRIES), n_acc)
+    industry = np.array(INDUSTRIES, dtype=object)[industry_of]
     size_band = rng.integers(0, len(SIZES), n_acc)
     employees = np.array([rng.integers(lo, hi) for lo, hi in np.array(SIZES)[size_band]])
     created_acc = START + rng.integers(0, 300, n_acc).astype("timedelta64[D]")
@@ -124,8 +135,8 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
             "Create Date",
         ],
     )
-    # -- deals: one per account, won after a trial -----------------------------------------
-    won = rng.random(n_acc) < 0.8
+    # -- deals: one per account, won after a trial, mostly by the ideal customer profile -----
+    won = rng.random(n_acc) < WIN_RATE[industry_of, size_band]
     deal_created = created_acc + np.timedelta64(3, "D")
     deal_closed = deal_created + rng.integers(14, 60, n_acc).astype("timedelta64[D]")
     members = [np.flatnonzero(acc_of == a) for a in range(n_acc)]
@@ -165,11 +176,14 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
         ]
     )
     paying = np.flatnonzero(won & (payer >= 0))
-    plan = np.array(["Starter", "Team", "Business", "Enterprise"], dtype=object)[size_band[paying]]
+    plan = np.array(PLANS, dtype=object)[size_band[paying]]
     price = np.array([49.0, 199.0, 599.0, 1999.0])[size_band[paying]]
     trial_start = deal_created[paying]
     start = deal_closed[paying]
-    canceled = rng.random(len(paying)) < 0.12
+    # small plans, and accounts where one person alone uses the product, cancel more
+    end_users = np.bincount(acc_of[pidx == 3], minlength=n_acc)[paying]
+    cancel_logit = CANCEL_LOGIT[size_band[paying]] + SINGLE_USER_LOGIT * (end_users <= 1)
+    canceled = rng.random(len(paying)) < 1 / (1 + np.exp(-cancel_logit))
     cancel_at = start + rng.integers(90, 300, len(paying)).astype("timedelta64[D]")
     write_csv(
         con,
@@ -213,6 +227,7 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
     write_segment(con, data / "segment" / "events.jsonl", rng, pidx, who, email, acc_of, created, chan)
     write_intercom(con, data / "intercom_conversations.jsonl", rng, pidx, email, created)
     write_nps(con, data / "nps_survey_responses.csv", rng, pidx, email, created)
+    in_icp = (industry == ICP_INDUSTRY) & (size_band == SIZES.index(ICP_SIZE))
     write_csv(
         con,
         out_dir / "ground_truth.csv",
@@ -222,8 +237,9 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
             "persona": np.array([p.name for p in PERSONAS], dtype=object)[pidx],
             "buying_role": np.array([p.buying_role for p in PERSONAS], dtype=object)[pidx],
             "account_id": np.char.add("hubspot:", company_id[acc_of].astype(str)).astype(object),
+            "in_icp": np.where(in_icp[acc_of], "true", "false").astype(object),
         },
-        ["customer_id", "email", "persona", "buying_role", "account_id"],
+        ["customer_id", "email", "persona", "buying_role", "account_id", "in_icp"],
     )
     (out_dir / "personacraft.toml").write_text(CONFIG.format(seed=seed, n=n, a=n_acc), encoding="utf-8")
     con.close()
