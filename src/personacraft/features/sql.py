@@ -346,3 +346,147 @@ subs AS (
 SELECT customer_key, bool_or(gone) AS gone, min(how) FILTER (WHERE gone) AS how
 FROM (SELECT * FROM shop UNION ALL SELECT * FROM subs) GROUP BY 1
 """
+
+
+# -- The ideal customer profile (personacraft.value.icp) -------------------------------------
+# These write TEMP tables: the ICP is learned from a finished run, whose workspace may be
+# open read-only. A unit is an account (B2B) or a customer (B2C).
+
+# Readable company size bands (LinkedIn's, merged), from a number of employees {e}.
+ICP_SIZE_BAND = (
+    "CASE WHEN {e} IS NULL OR {e} < 1 THEN NULL WHEN {e} <= 50 THEN '1-50 employees' "
+    "WHEN {e} <= 200 THEN '51-200 employees' WHEN {e} <= 1000 THEN '201-1000 employees' "
+    "WHEN {e} <= 5000 THEN '1001-5000 employees' ELSE '5001+ employees' END"
+)
+ICP_AGE_BAND = (
+    "CASE WHEN {e} IS NULL OR {e} < 18 OR {e} > 110 THEN NULL WHEN {e} < 25 THEN '18-24' WHEN {e} < 35 THEN '25-34' "
+    "WHEN {e} < 45 THEN '35-44' WHEN {e} < 55 THEN '45-54' WHEN {e} < 65 THEN '55-64' ELSE '65+' END"
+)
+# A number of employees from a lead file's text: "1,200", "1200.0", a band "201-1000" or
+# "201 to 1,000" (its middle), or "10,001+" (just over).
+ICP_EMPLOYEES_TEXT = (
+    "coalesce(try_cast(replace(trim({c}), ',', '') AS DOUBLE), "
+    "(try_cast(replace(regexp_extract({c}, '([0-9][0-9,]*)[ ]*(?:-|–|to)[ ]*([0-9][0-9,]*)', 1), ',', '') AS DOUBLE) "
+    "+ try_cast(replace(regexp_extract({c}, '([0-9][0-9,]*)[ ]*(?:-|–|to)[ ]*([0-9][0-9,]*)', 2), ',', '') AS DOUBLE)) "
+    "/ 2, try_cast(replace(regexp_extract({c}, '([0-9][0-9,]*)[ ]*[+]', 1), ',', '') AS DOUBLE) + 1)"
+)
+
+# Each account with a closed deal: won (any deal won), churned (it has subscribers and every
+# one of them left: customer_status), best = won and not churned.
+ICP_ACCOUNT_OUTCOMES = """
+CREATE OR REPLACE TEMP TABLE {out} AS
+WITH deal AS (
+    SELECT account_id, bool_or(won) AS won FROM {deals}
+    WHERE account_id IS NOT NULL AND won IS NOT NULL GROUP BY 1
+),
+subscriber AS (
+    SELECT p.account_id, bool_and(coalesce(s.how = 'churned', false)) AS churned
+    FROM {customer_status} s JOIN {people} p USING (customer_key)
+    WHERE p.account_id IS NOT NULL AND s.customer_key IN (SELECT customer_key FROM {subscriptions})
+    GROUP BY 1
+)
+SELECT d.account_id AS unit, d.won, coalesce(b.churned, false) AS churned,
+       d.won AND NOT coalesce(b.churned, false) AS best
+FROM deal d LEFT JOIN subscriber b USING (account_id)
+WHERE d.account_id IN (SELECT account_id FROM {accounts})
+"""
+
+# What each account is, as (unit, feature, value): firmographics, who is in its buying
+# committee (one row per distinct role, seniority, job function), and the lead source of
+# its first contact.
+ICP_ACCOUNT_ATTRIBUTES = """
+CREATE OR REPLACE TEMP TABLE {out} AS
+WITH acc AS (
+    SELECT account_id, min(nullif(trim(industry), '')) AS industry, max(employees) AS employees,
+           min(nullif(trim(country), '')) AS country
+    FROM {accounts} WHERE account_id IS NOT NULL GROUP BY 1
+),
+roles AS (
+    SELECT account_id, trim(unnest(string_split(buying_role, ';'))) AS role
+    FROM {people} WHERE account_id IS NOT NULL AND buying_role IS NOT NULL
+),
+first_touch AS (
+    SELECT account_id, first(src ORDER BY created_at NULLS LAST, src) AS src
+    FROM (SELECT account_id, created_at, nullif(trim(acquisition_source), '') AS src FROM {customers})
+    WHERE account_id IS NOT NULL AND src IS NOT NULL GROUP BY 1
+)
+SELECT account_id AS unit, 'Industry' AS feature, industry AS value FROM acc WHERE industry IS NOT NULL
+UNION ALL
+SELECT account_id, 'Company size', {size_band} FROM acc WHERE employees > 0
+UNION ALL
+SELECT account_id, 'Country', country FROM acc WHERE country IS NOT NULL
+UNION ALL
+SELECT DISTINCT account_id, 'Buying role', role FROM roles WHERE role <> ''
+UNION ALL
+SELECT DISTINCT account_id, 'Seniority', seniority FROM {people} WHERE account_id IS NOT NULL AND seniority IS NOT NULL
+UNION ALL
+SELECT DISTINCT account_id, 'Job function', job_function FROM {people}
+WHERE account_id IS NOT NULL AND job_function IS NOT NULL
+UNION ALL
+SELECT account_id, 'Lead source', src FROM first_touch
+"""
+
+# Customers with a value: the best are the top fifth by CLV ({customer_value}: customer_key, clv).
+ICP_CUSTOMER_OUTCOMES = """
+CREATE OR REPLACE TEMP TABLE {out} AS
+WITH v AS (
+    SELECT customer_key, max(clv) AS clv FROM {customer_value}
+    WHERE customer_key IS NOT NULL AND isfinite(clv) GROUP BY 1
+),
+cut AS (SELECT quantile_cont(clv, 0.8) AS c FROM v)
+SELECT customer_key AS unit, NULL::BOOLEAN AS won, NULL::BOOLEAN AS churned, clv >= cut.c AS best FROM v, cut
+"""
+
+# What each customer is: where they live, gender, age band, job, and their lead source.
+ICP_CUSTOMER_ATTRIBUTES = """
+CREATE OR REPLACE TEMP TABLE {out} AS
+WITH c AS (
+    SELECT customer_key, min(nullif(trim(country), '')) AS country, min(nullif(trim(region), '')) AS region,
+           min(nullif(lower(trim(gender)), '')) AS gender, max(age) AS age,
+           first(nullif(trim(acquisition_source), '') ORDER BY created_at NULLS LAST, acquisition_source)
+               FILTER (WHERE nullif(trim(acquisition_source), '') IS NOT NULL) AS src
+    FROM {customers} WHERE customer_key IS NOT NULL GROUP BY 1
+)
+SELECT customer_key AS unit, 'Country' AS feature, country AS value FROM c WHERE country IS NOT NULL
+UNION ALL
+SELECT customer_key, 'Region', region FROM c WHERE region IS NOT NULL
+UNION ALL
+SELECT customer_key, 'Gender', gender FROM c WHERE gender IS NOT NULL
+UNION ALL
+SELECT customer_key, 'Age', {age_band} FROM c WHERE {age_band} IS NOT NULL
+UNION ALL
+SELECT customer_key, 'Lead source', src FROM c WHERE src IS NOT NULL
+UNION ALL
+SELECT DISTINCT customer_key, 'Buying role', trim(unnest(string_split(buying_role, ';'))) FROM {people}
+WHERE buying_role IS NOT NULL
+UNION ALL
+SELECT customer_key, 'Seniority', seniority FROM {people} WHERE seniority IS NOT NULL
+UNION ALL
+SELECT customer_key, 'Job function', job_function FROM {people} WHERE job_function IS NOT NULL
+"""
+
+# One part per attribute a leads file has ({leads}: the file with a row number _row; {c}: the
+# column; {people}: the leads through PEOPLE, keyed by _row). The parts are joined with UNION ALL.
+ICP_LEAD_PARTS = {
+    "Industry": "SELECT _row, 'Industry' AS feature, nullif(trim({c}), '') AS value FROM {leads}",
+    "Company size": "SELECT _row, 'Company size', {size_band} FROM {leads}",
+    "Country": "SELECT _row, 'Country', nullif(trim({c}), '') FROM {leads}",
+    "Region": "SELECT _row, 'Region', nullif(trim({c}), '') FROM {leads}",
+    "Gender": "SELECT _row, 'Gender', nullif(lower(trim({c})), '') FROM {leads}",
+    "Age": "SELECT _row, 'Age', {age_band} FROM {leads}",
+    "Buying role": "SELECT CAST(customer_key AS BIGINT), 'Buying role', trim(unnest(string_split(buying_role, ';'))) "
+    "FROM {people} WHERE buying_role IS NOT NULL",
+    "Seniority": "SELECT CAST(customer_key AS BIGINT), 'Seniority', seniority FROM {people}",
+    "Job function": "SELECT CAST(customer_key AS BIGINT), 'Job function', job_function FROM {people}",
+}
+
+# What the ICP card compares among people ({labels}: customer_key, persona): their survey
+# answers, their first channel and CRM source, and their persona (the first {published}
+# segments of the run are personas).
+ICP_PEOPLE_ATTRIBUTES = """
+CREATE OR REPLACE TEMP VIEW {out} AS
+SELECT customer_key, feature, value, source FROM {attributes}
+WHERE source = 'survey' OR feature IN ('First channel', 'CRM source')
+UNION ALL
+SELECT customer_key, 'Persona', 'p' || (persona + 1), 'segments' FROM {labels} WHERE persona < {published}
+"""
