@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from personacraft.cli import build, demo, runs, segments, value
+from personacraft.cli import build, churn, demo, icp, runs, segments, value
 from personacraft.cli.common import STATE, console, fail
 
 app = typer.Typer(
@@ -31,6 +31,8 @@ app.command("runs")(runs.runs)
 app.command("assign")(segments.assign)
 app.command("explain")(segments.explain)
 app.command("clv")(value.clv)
+app.command("churn")(churn.churn)
+app.add_typer(icp.app, name="icp")
 
 
 def main() -> None:

@@ -301,6 +301,82 @@ GROUP BY ALL
 # Who left: a subscriber whose every subscription ended, or a shop customer whose last order
 # is more than {lapsed_days} days older than the newest order in the data. Customers with
 # neither orders nor subscriptions are not in the table.
+# Subscribers as they were at {cutoff}, for the churn model (personacraft.value.subscriptions).
+# A unit is an account when the subscriber's contact has one (B2B: the account pays and
+# leaves), else the customer. Only units with a subscription running at the cutoff are
+# kept; every feature uses data from before the cutoff only, and ``churned`` says whether
+# all of the unit's running subscriptions ended within {horizon} days after it. Nothing
+# from after the cutoff reaches a feature: contacts, events and texts are counted up to it.
+CHURN_SNAPSHOT = """
+CREATE OR REPLACE TABLE {out} AS
+WITH unit_of AS (
+    SELECT p.customer_key, coalesce('account:' || p.account_id, 'customer:' || p.customer_key) AS unit,
+           p.account_id, p.buying_role, p.seniority, c.created_at
+    FROM {people} p
+    LEFT JOIN (SELECT customer_key, min(created_at) AS created_at FROM {customers} GROUP BY 1) c USING (customer_key)
+),
+subs AS (
+    SELECT coalesce(u.unit, 'customer:' || s.customer_key) AS unit, nullif(trim(s.plan), '') AS plan,
+           coalesce(s.mrr, 0) AS mrr, s.started_at, s.canceled_at
+    FROM {subscriptions} s LEFT JOIN unit_of u USING (customer_key)
+    WHERE s.customer_key IS NOT NULL AND s.started_at IS NOT NULL
+),
+running AS (
+    SELECT unit, arg_max(plan, mrr) AS plan, sum(mrr) AS mrr, count(*) AS subscriptions,
+           date_diff('day', min(started_at), {cutoff}) AS tenure_days,
+           bool_and(canceled_at IS NOT NULL AND canceled_at <= {cutoff} + INTERVAL ({horizon}) DAY) AS churned
+    FROM subs WHERE started_at <= {cutoff} AND (canceled_at IS NULL OR canceled_at > {cutoff})
+    GROUP BY 1
+),
+team AS (
+    SELECT unit, count(*) AS contacts,
+           count(*) FILTER (WHERE lower(buying_role) LIKE '%champion%') AS champions,
+           count(*) FILTER (WHERE lower(buying_role) LIKE '%end user%') AS end_users,
+           count(*) FILTER (WHERE seniority = 'executive') AS executives
+    FROM unit_of WHERE created_at IS NULL OR created_at <= {cutoff} GROUP BY 1
+),
+use AS (
+    SELECT u.unit,
+           count(*) FILTER (WHERE e.occurred_at > {cutoff} - INTERVAL 30 DAY) AS events_30d,
+           count(*) FILTER (WHERE e.occurred_at > {cutoff} - INTERVAL 90 DAY) AS events_90d,
+           count(DISTINCT e.customer_key) FILTER (WHERE e.occurred_at > {cutoff} - INTERVAL 30 DAY) AS active_users_30d,
+           count(DISTINCT e.customer_key) FILTER (WHERE e.occurred_at > {cutoff} - INTERVAL 90 DAY) AS active_users_90d,
+           count(DISTINCT e.event_name) FILTER (WHERE e.occurred_at > {cutoff} - INTERVAL 90 DAY) AS actions_90d,
+           date_diff('day', max(e.occurred_at), {cutoff}) AS days_since_last_event
+    FROM {events} e JOIN unit_of u USING (customer_key)
+    WHERE e.occurred_at <= {cutoff} AND e.event_name IS NOT NULL AND lower(e.event_name) NOT IN ({generic})
+    GROUP BY 1
+),
+said AS (
+    SELECT u.unit,
+           count(*) FILTER (WHERE t.kind IN ('ticket', 'chat') AND t.created_at > {cutoff} - INTERVAL 90 DAY)
+               AS tickets_90d,
+           avg(t.rating) AS mean_rating
+    FROM {texts} t JOIN unit_of u USING (customer_key) WHERE t.created_at <= {cutoff} GROUP BY 1
+),
+firm AS (
+    SELECT 'account:' || account_id AS unit, min(nullif(trim(industry), '')) AS industry,
+           max(employees) AS employees
+    FROM {accounts} WHERE account_id IS NOT NULL GROUP BY 1
+)
+SELECT r.unit, r.churned, r.plan, r.mrr, r.subscriptions, r.tenure_days,
+       coalesce(team.contacts, 0) AS contacts, coalesce(team.champions, 0) AS champions,
+       coalesce(team.end_users, 0) AS end_users, coalesce(team.executives, 0) AS executives,
+       coalesce(use.events_30d, 0) AS events_30d, coalesce(use.events_90d, 0) AS events_90d,
+       coalesce(use.active_users_30d, 0) AS active_users_30d, coalesce(use.active_users_90d, 0) AS active_users_90d,
+       coalesce(use.actions_90d, 0) AS actions_90d, use.days_since_last_event,
+       coalesce(said.tickets_90d, 0) AS tickets_90d, said.mean_rating,
+       firm.industry, firm.employees
+FROM running r
+LEFT JOIN team USING (unit) LEFT JOIN use USING (unit) LEFT JOIN said USING (unit) LEFT JOIN firm USING (unit)
+ORDER BY r.unit
+"""
+
+# Each contact's churn unit (see CHURN_SNAPSHOT), for rolling unit predictions up to personas.
+CHURN_UNITS = """
+SELECT customer_key, coalesce('account:' || account_id, 'customer:' || customer_key) AS unit FROM {people}
+"""
+
 # The (x, t_x, T) summary of BG/NBD and the (x, m_x) of Gamma-Gamma, per customer. Purchases
 # on one day count as one (the standard for CDNOW); ``x`` counts repeat purchase days up to
 # {calibration_end}, times are in periods of {period_days} days since the first purchase, and

@@ -37,6 +37,7 @@ def persona_value(
         "expected_value_share": v.get("expected_value_share"),
         "revenue_share": round(revenue / all_revenue, 4) if all_revenue else None,
         "churn_risk": v.get("churn_risk"),
+        "churn_drivers": v.get("churn_drivers"),
         "most_valuable": bool(v.get("most_valuable", False)),
         "at_risk": bool(v.get("at_risk", False)),
         "revenue_per_customer": round(float(money["revenue_mean"]), 2)
@@ -65,15 +66,39 @@ def persona_value(
         )
     if v.get("churn_risk") is not None:
         risk, pop_risk = v["churn_risk"], value.population["churn_risk"]
+        contractual = "churn_customers" in v
+        what = (
+            f"Members' subscriptions have a {_pct(risk)} chance of being cancelled in the next "
+            f"{value.provenance['subscription_churn']['horizon_days']} days"
+            if contractual
+            else f"{_pct(risk)} of members have probably stopped buying"
+        )
         evidence.append(
             {
                 "field": "value.churn_risk",
-                "claim": f"{_pct(risk)} of members have probably stopped buying (all customers: {_pct(pop_risk)})"
+                "claim": f"{what} (all customers: {_pct(pop_risk)})"
                 + (", so this persona is at risk." if v.get("at_risk") else "."),
                 "method": value.provenance["churn_risk"],
-                "facts": [{**fact, "value": risk, "population": pop_risk}],
+                "facts": [
+                    {
+                        "n": v["churn_customers"] if contractual else v.get("clv_customers"),
+                        "source": "subscriptions" if contractual else "orders",
+                        "value": risk,
+                        "population": pop_risk,
+                    }
+                ],
             }
         )
+        for d in v.get("churn_drivers", []):
+            evidence.append(
+                {
+                    "field": "value.churn_drivers",
+                    "claim": d["summary"],
+                    "method": "permutation importance on AUC among the persona's subscribers, on a later period "
+                    "than the model learned from",
+                    "facts": [{"feature": d["feature"], "value": d["importance"], "n": v["churn_customers"]}],
+                }
+            )
     if all_revenue:
         evidence.append(
             {

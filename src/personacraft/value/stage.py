@@ -1,9 +1,15 @@
-"""The value stage of a build: each customer's CLV and P(alive), rolled up to the personas.
+"""The value stage of a build: each customer's CLV and churn risk, rolled up to the personas.
 
 Runs after segmentation, so persona intervals come from the same parameter draws as the
-customers'. Shop orders feed BG/NBD (or Pareto/NBD) and Gamma-Gamma, calibrated on
-everything up to the newest order. The result is the run table ``customer_value`` and a
-:class:`ValueResult` that the persona builder reads.
+customers', and churn drivers can be read per persona.
+
+- **Shop orders** feed BG/NBD (or Pareto/NBD) and Gamma-Gamma, calibrated on everything up to
+  the newest order: CLV with its interval, and churn risk as 1 - P(alive).
+- **Subscriptions** feed the churn model (:mod:`personacraft.value.subscriptions`). Where
+  they exist, its predictions are the churn risk, since a cancellation is observed, not inferred.
+
+The result is the run table ``customer_value`` (with orders) and a :class:`ValueResult`
+that the persona builder reads.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ from personacraft.config import ValueConfig
 from personacraft.errors import ModelError
 from personacraft.store import Run
 from personacraft.value import clv
+from personacraft.value.subscriptions import persona_risk, subscription_churn
 
 # A persona is "at risk" when its churn risk is at least this many times the population's,
 # and at least AT_RISK_POINTS higher.
 AT_RISK_LIFT = 1.2
 AT_RISK_POINTS = 0.05
+P_ALIVE = "1 - P(alive) from the purchase model: the chance a customer has already stopped buying"
 
 
 @dataclass
@@ -36,12 +44,19 @@ class ValueResult:
 
 
 def customer_value(run: Run, cfg: ValueConfig, published: int, min_n: int, seed: int = 0) -> ValueResult:
-    """Fit CLV on the run's orders, write ``customer_value`` and summarise each persona."""
+    """CLV from the run's orders and churn from its subscriptions, per customer and per persona."""
     result = ValueResult(personas=[{} for _ in range(published)])
+    _clv(run, cfg, published, min_n, seed, result)
+    _subscription_churn(run, cfg, published, min_n, seed, result)
+    _flags(result)
+    return result
+
+
+def _clv(run: Run, cfg: ValueConfig, published: int, min_n: int, seed: int, result: ValueResult) -> None:
     if not run.has_rows("cust_orders"):
         result.missing_clv = "no orders are in the sources, so there is no purchase history to project"
         result.missing_churn = "no orders or subscriptions are in the sources"
-        return result
+        return
     end = run.scalar(f"SELECT max(ordered_at)::DATE FROM {run.t('cust_orders')}")
     summary = clv.summarise(run.con, run.t("cust_orders"), run.t("rfm_summary"), str(end), None, cfg.period_days)
     try:
@@ -49,7 +64,7 @@ def customer_value(run: Run, cfg: ValueConfig, published: int, min_n: int, seed:
     except ModelError as exc:
         result.missing_clv = f"the CLV model could not be fitted: {exc}"
         result.missing_churn = "P(alive) needs the CLV model, which could not be fitted"
-        return result
+        return
     groups = run.numpy(
         f"""SELECT coalesce(CASE WHEN l.persona < {published} THEN l.persona END, -1) AS g
             FROM {run.t("rfm_summary")} s LEFT JOIN {run.t("labels")} l USING (customer_key)
@@ -73,35 +88,27 @@ def customer_value(run: Run, cfg: ValueConfig, published: int, min_n: int, seed:
         },
     )
     g = clv.group_intervals(pred) if published else {"n": np.zeros(0)}
-    alive_sum = np.bincount(groups[groups >= 0], weights=pred.p_alive[groups >= 0], minlength=published)
+    inside = groups >= 0
+    alive_sum = np.bincount(groups[inside], weights=pred.p_alive[inside], minlength=published)
     total_value = float(pred.clv.sum())
-    population_risk = float(1 - pred.p_alive.mean())
     result.population = {
         "clv_mean": round(float(pred.clv.mean()), 2),
-        "churn_risk": round(population_risk, 4),
+        "churn_risk": round(float(1 - pred.p_alive.mean()), 4),
         "customers": summary.n,
     }
+    intervals = model.intervals_available and cfg.draws > 1
     for p in range(published):
         n = int(g["n"][p])
         if n < min_n:
             result.personas[p] = {"missing": f"fewer than {min_n} members have a purchase history ({n})"}
             continue
-        risk = 1 - float(alive_sum[p]) / n
-        interval = [round(float(g["low"][p]), 2), round(float(g["high"][p]), 2)]
         result.personas[p] = {
             "clv_mean": round(float(g["mean"][p]), 2),
-            "clv_interval": interval if model.intervals_available and cfg.draws > 1 else None,
+            "clv_interval": [round(float(g["low"][p]), 2), round(float(g["high"][p]), 2)] if intervals else None,
             "clv_customers": n,
             "expected_value_share": round(float(g["mean"][p]) * n / total_value, 4) if total_value else None,
-            "churn_risk": round(risk, 4),
-            "at_risk": bool(risk >= AT_RISK_LIFT * population_risk and risk >= population_risk + AT_RISK_POINTS),
+            "churn_risk": round(1 - float(alive_sum[p]) / n, 4),
         }
-    shares = [v.get("expected_value_share") or 0.0 for v in result.personas]
-    if published and max(shares) > 0:
-        top = int(np.argmax(shares))
-        for p, v in enumerate(result.personas):
-            if "clv_mean" in v:
-                v["most_valuable"] = p == top and v["clv_mean"] > result.population["clv_mean"]
     result.provenance = {
         **clv.describe(model),
         "calibration_end": str(end),
@@ -110,9 +117,60 @@ def customer_value(run: Run, cfg: ValueConfig, published: int, min_n: int, seed:
         "discount_rate": cfg.discount_rate,
         "draws": cfg.draws,
         "interval": f"{clv.LEVEL:.0%} of the CLV over parameter draws (parameter uncertainty only)",
-        "churn_risk": "1 - P(alive) from the purchase model: the chance a customer has already stopped buying",
-        "at_risk_rule": f"churn risk >= {AT_RISK_LIFT}x the population's and >= {AT_RISK_POINTS:.0%} points above it",
-        "most_valuable_rule": "the persona with the largest share of expected future value, if its mean CLV "
-        "is above the population's",
+        "churn_risk": P_ALIVE,
     }
-    return result
+
+
+def _subscription_churn(run: Run, cfg: ValueConfig, published: int, min_n: int, seed: int, result: ValueResult) -> None:
+    churn = subscription_churn(run, cfg.churn_horizon_days, published, min_n, seed)
+    if churn is None:
+        return
+    if churn.missing:
+        # with orders, P(alive) still stands; the churn model's absence is recorded either way
+        result.provenance["subscription_churn"] = {"missing": churn.missing}
+        if not any("churn_risk" in v for v in result.personas):
+            result.missing_churn = f"the subscription churn model was not fitted: {churn.missing}"
+        return
+    per_persona, population = persona_risk(run, churn, published, min_n)
+    for p, v in enumerate(per_persona):
+        target = result.personas[p]
+        target.pop("churn_risk", None)
+        target.update({k: val for k, val in v.items() if k != "missing"})
+        if "missing" in v and "clv_mean" not in target:
+            target["missing"] = v["missing"]
+        if churn.drivers.get(p):
+            target["churn_drivers"] = churn.drivers[p]
+    if population is not None:
+        result.population["churn_risk"] = round(population, 4)
+    h = cfg.churn_horizon_days
+    result.provenance["subscription_churn"] = churn.validation
+    result.provenance["churn_risk"] = (
+        f"mean predicted probability that the subscriber (the account in B2B) cancels within {h} days: gradient "
+        "boosting with sigmoid calibration, validated on a later period than it learned from"
+    )
+    result.provenance.setdefault("months", cfg.months)
+
+
+def _flags(result: ValueResult) -> None:
+    """``at_risk`` and ``most_valuable``, and the rules behind them in provenance."""
+    pop_risk = result.population.get("churn_risk")
+    for v in result.personas:
+        risk = v.get("churn_risk")
+        v["at_risk"] = bool(
+            risk is not None
+            and pop_risk is not None
+            and risk >= AT_RISK_LIFT * pop_risk
+            and risk >= pop_risk + AT_RISK_POINTS
+        )
+    shares = [v.get("expected_value_share") or 0.0 for v in result.personas]
+    if shares and max(shares) > 0:
+        top = int(np.argmax(shares))
+        for p, v in enumerate(result.personas):
+            v["most_valuable"] = p == top and v.get("clv_mean", 0) > result.population["clv_mean"]
+    if result.provenance:
+        result.provenance["at_risk_rule"] = (
+            f"churn risk >= {AT_RISK_LIFT}x the population's and >= {AT_RISK_POINTS:.0%} points above it"
+        )
+        result.provenance["most_valuable_rule"] = (
+            "the persona with the largest share of expected future value, if its mean CLV is above the population's"
+        )

@@ -1,0 +1,186 @@
+"""Contractual churn in a build: who is about to cancel, validated over time, per persona.
+
+The unit is the account when subscribers belong to one (B2B), else the customer. Snapshots
+of the subscribers are taken with ``CHURN_SNAPSHOT`` (features from before the cutoff only,
+label = cancelled within the horizon ``h`` after it), with ``end`` the newest record:
+
+- **valid**: one snapshot at ``end - h`` (its labels fall in ``(end - h, end]``);
+- **train**: snapshots at ``end - 2h``, then every ``STEP_DAYS`` before that (at most
+  ``MAX_CUTOFFS``), stacked: every label is known by the validation cutoff;
+- **now**: a snapshot at ``end``, whose labels are the future.
+
+The model fitted on *train* is scored on *valid*: that is the reported AUC, a prediction
+made with what was known then, about a period it never saw. The model that predicts *now*
+is fitted the same way on the snapshots up to ``end - h``, the newest whose outcome is known.
+Drivers per persona are permutation importances of the train model on the valid rows of
+each persona's units (rows it did not learn from).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from personacraft.features import sql
+from personacraft.store import Run
+from personacraft.unify import keyed
+from personacraft.value.churn import fit_churn, group_drivers, validate_over_time
+
+CATEGORICAL = ("plan", "industry")
+STEP_DAYS = 30  # training snapshots are taken a month apart
+MAX_CUTOFFS = 12
+
+
+@dataclass
+class SubscriptionChurn:
+    """Each unit's churn probability now, the validation, and drivers per persona."""
+
+    units: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    proba: np.ndarray = field(default_factory=lambda: np.empty(0))
+    validation: dict[str, Any] = field(default_factory=dict)
+    drivers: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    missing: str | None = None
+
+
+def _snapshot(run: Run, name: str, cutoff: datetime, horizon: int) -> dict[str, np.ndarray]:
+    run.execute(
+        sql.CHURN_SNAPSHOT.format(
+            out=run.t(name),
+            people=run.t("people"),
+            customers=keyed(run, "customers"),
+            subscriptions=keyed(run, "subscriptions"),
+            events=keyed(run, "events"),
+            texts=keyed(run, "texts"),
+            accounts=run.t("accounts"),
+            generic=sql.GENERIC_EVENTS,
+            cutoff=f"TIMESTAMP '{cutoff:%Y-%m-%d %H:%M:%S}'",
+            horizon=int(horizon),
+        )
+    )
+    return run.numpy(f"SELECT * FROM {run.t(name)}")
+
+
+def _stacked(run: Run, last: datetime, first: datetime, horizon: int) -> dict[str, np.ndarray]:
+    """Snapshots at ``last``, ``last - STEP_DAYS`` … (not before ``first``), stacked."""
+    parts = []
+    for k in range(MAX_CUTOFFS):  # cutoffs, not rows
+        cutoff = last - timedelta(days=STEP_DAYS * k)
+        if cutoff < first and k:
+            break
+        parts.append(_snapshot(run, "churn_snapshot", cutoff, horizon))
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+
+
+def _columns(snap: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    out = {}
+    for k, v in snap.items():
+        if k in ("unit", "churned"):
+            continue
+        out[k] = v.astype(object) if k in CATEGORICAL else v.astype(float)
+    return out
+
+
+def subscription_churn(run: Run, horizon: int, published: int, min_n: int, seed: int = 0) -> SubscriptionChurn | None:
+    """Fit and validate the churn model on the run's subscriptions; None when there are none."""
+    if not run.has_rows("subscriptions"):
+        return None
+    end = run.scalar(
+        f"""SELECT greatest(
+                (SELECT max(greatest(started_at, coalesce(canceled_at, started_at))) FROM {run.t("subscriptions")}),
+                (SELECT max(occurred_at) FROM {run.t("events")}),
+                (SELECT max(created_at) FROM {run.t("texts")}))"""
+    )
+    first = run.scalar(f"SELECT min(started_at) FROM {run.t('subscriptions')}")
+    if end is None or first is None:
+        return SubscriptionChurn(missing="the subscriptions carry no start dates")
+    h = timedelta(days=horizon)
+    train = _stacked(run, end - 2 * h, first, horizon)
+    valid = _snapshot(run, "churn_valid", end - h, horizon)
+    known = _stacked(run, end - h, first, horizon)
+    now = _snapshot(run, "churn_now", end, horizon)
+    y_train, y_valid = train["churned"].astype(bool), valid["churned"].astype(bool)
+    checked = validate_over_time(_columns(train), y_train, _columns(valid), y_valid, seed=seed)
+    if isinstance(checked, str):
+        return SubscriptionChurn(
+            missing=f"{checked} (subscribers running at monthly cutoffs up to {2 * horizon} days, and at "
+            f"{horizon} days, before the newest record, {end:%Y-%m-%d}, and whether they cancelled within "
+            f"{horizon} days)"
+        )
+    final = fit_churn(_columns(known), known["churned"].astype(bool), seed=seed)
+    if isinstance(final, str):
+        return SubscriptionChurn(missing=final)
+    result = SubscriptionChurn(
+        units=now["unit"].astype(object),
+        proba=final.predict_proba(_columns(now))[:, 1] if len(now["unit"]) else np.empty(0),
+        validation={
+            **checked.to_dict(),
+            "horizon_days": horizon,
+            "end": f"{end:%Y-%m-%d}",
+            "train_cutoffs": f"every {STEP_DAYS} days up to {end - 2 * h:%Y-%m-%d}",
+            "train_rows": len(y_train),
+            "train_churn_events": int(y_train.sum()),
+            "valid_cutoff": f"{end - h:%Y-%m-%d}",
+            "units_now": len(now["unit"]),
+            "features": list(_columns(now)),
+        },
+    )
+    # drivers per persona: the valid rows of the units each persona's members belong to
+    members = run.numpy(
+        f"""SELECT u.unit, l.persona FROM ({sql.CHURN_UNITS.format(people=run.t("people"))}) u
+            JOIN {run.t("labels")} l USING (customer_key) WHERE l.persona < {published}"""
+    )
+    index = {u: i for i, u in enumerate(valid["unit"].tolist())}
+    rows = np.array([index.get(u, -1) for u in members["unit"].tolist()], dtype=np.int64)
+    keep = rows >= 0
+    if keep.any():
+        rows, groups = rows[keep], members["persona"][keep].astype(np.int64)
+        cols = {k: v[rows] for k, v in _columns(valid).items()}
+        found = group_drivers(checked.model, cols, y_valid[rows], groups, seed=seed)
+        for g, d in found.items():
+            p = int(g)
+            if isinstance(d, str):
+                continue
+            result.drivers[p] = [
+                {
+                    "feature": x.feature,
+                    "importance": round(x.importance, 4),
+                    "risky": x.risky,
+                    "safe": x.safe,
+                    "risk_risky": round(x.risk_risky, 4),
+                    "risk_safe": round(x.risk_safe, 4),
+                    "summary": x.summary,
+                }
+                for x in d.drivers
+            ]
+    return result
+
+
+def persona_risk(
+    run: Run, churn: SubscriptionChurn, published: int, min_n: int
+) -> tuple[list[dict[str, Any]], float | None]:
+    """Per persona, the mean churn probability of the subscribing units its members belong to;
+    and the same over every customer who belongs to one."""
+    out: list[dict[str, Any]] = [{} for _ in range(published)]
+    if not len(churn.units):
+        return out, None
+    units = sql.CHURN_UNITS.format(people=run.t("people"))
+    with run.arrays("churn_now_proba", {"unit": churn.units, "proba": churn.proba}) as view:
+        rows = run.dicts(
+            f"""SELECT coalesce(l.persona, -1) AS persona, count(*) AS n, avg(v.proba) AS risk
+                FROM ({units}) u JOIN {view} v USING (unit)
+                LEFT JOIN {run.t("labels")} l USING (customer_key) GROUP BY 1"""
+        )
+    total = sum(int(r["n"]) for r in rows)
+    population = sum(float(r["risk"]) * int(r["n"]) for r in rows) / total if total else None
+    for r in rows:
+        n, p = int(r["n"]), int(r["persona"])
+        if not 0 <= p < published:
+            continue
+        if n < min_n:
+            out[p] = {"missing": f"fewer than {min_n} members belong to a current subscriber ({n})"}
+        else:
+            out[p] = {"churn_risk": round(float(r["risk"]), 4), "churn_customers": n}
+    return out, population
