@@ -46,7 +46,7 @@ GROUP BY o.customer_key
 """
 
 # What CRMs say about each person: job, role in buying, stage, where they came from, account.
-PEOPLE = """
+PEOPLE = r"""
 CREATE OR REPLACE TABLE {out} AS
 WITH p AS (
     SELECT customer_key,
