@@ -170,8 +170,9 @@ class Run:
         return self.con.execute(sql, params or [])
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
-        row = self.con.execute(sql, params or []).fetchone()
-        return None if row is None else row[0]
+        # fetchall: fetchone leaves a streaming result half-read, which blocks the next register()
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
 
     def dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         return _dicts(self.con.execute(sql, params or []))

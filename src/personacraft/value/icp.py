@@ -40,7 +40,6 @@ from personacraft.store import Run
 from personacraft.unify import keyed
 from personacraft.value import icp_card
 from personacraft.value.fit_score import Condition, FitModel, in_reading_order, rule_columns, rule_label
-from personacraft.value.icp_card import has_table
 from personacraft.value.subgroups import discover
 
 QUALITY_A = 0.5  # subgroup quality: coverage ** a * (precision - base rate)
@@ -172,10 +171,10 @@ def load_units(run: Run, *, min_n: int, exclude: Collection[str] = ()) -> Units:
     """Each unit's outcome and attributes (temp tables ``_icp_outcomes``, ``_icp_attributes``)."""
     t = run.t
     kind = ""
-    if has_table(run, "people") and run.has_rows("deals") and run.has_rows("accounts"):
+    if run.has_table("people") and run.has_rows("deals") and run.has_rows("accounts"):
         status = (
             t("customer_status")
-            if has_table(run, "customer_status")
+            if run.has_table("customer_status")
             else "(SELECT NULL::VARCHAR AS customer_key, NULL::VARCHAR AS how WHERE false)"
         )
         refs = {"deals": t("deals"), "accounts": t("accounts"), "people": t("people")}
@@ -193,11 +192,11 @@ def load_units(run: Run, *, min_n: int, exclude: Collection[str] = ()) -> Units:
                     out="_icp_attributes", customers=keyed(run, "customers"), size_band=size, **refs
                 )
             )
-    if not kind and has_table(run, "customer_value"):
+    if not kind and run.has_table("customer_value"):
         run.execute(sql.ICP_CUSTOMER_OUTCOMES.format(out="_icp_outcomes", customer_value=t("customer_value")))
         kind = "customer"
         definition = "are in the top fifth by customer lifetime value"
-        people = t("people") if has_table(run, "people") else _NO_PEOPLE
+        people = t("people") if run.has_table("people") else _NO_PEOPLE
         age = sql.ICP_AGE_BAND.format(e="age")
         run.execute(
             sql.ICP_CUSTOMER_ATTRIBUTES.format(

@@ -114,15 +114,9 @@ def _who(run: Run, min_n: int) -> dict[str, Any]:
     return {"profile": [_line(c) for c in cells[:8]]}
 
 
-def has_table(run: Run, table: str) -> bool:
-    """Whether ``run`` made ``table`` (older runs and other kinds of data lack some)."""
-    sql_ = "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
-    return bool(run.scalar(sql_, [run.schema, table]))
-
-
 def _people_cells(run: Run, kind: str, chosen: np.ndarray, min_n: int) -> tuple[list[dict[str, Any]], str]:
     """Profile cells of the people of the chosen units against those of every unit; or why there are none."""
-    if not (has_table(run, "attributes") and has_table(run, "labels")):
+    if not (run.has_table("attributes") and run.has_table("labels")):
         return [], "the run has no per-person attributes or persona labels; build again with this version"
     try:
         published = load_model(run).published
