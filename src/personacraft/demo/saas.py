@@ -25,6 +25,7 @@ from personacraft.demo.saas_activity import write_intercom, write_nps, write_seg
 from personacraft.demo.saas_personas import (
     CANCEL_LOGIT,
     CHANNELS,
+    END,
     HUBSPOT_SOURCES,
     ICP_INDUSTRY,
     ICP_SIZE,
@@ -184,7 +185,10 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
     end_users = np.bincount(acc_of[pidx == 3], minlength=n_acc)[paying]
     cancel_logit = CANCEL_LOGIT[size_band[paying]] + SINGLE_USER_LOGIT * (end_users <= 1)
     canceled = rng.random(len(paying)) < 1 / (1 + np.exp(-cancel_logit))
-    cancel_at = start + rng.integers(90, 300, len(paying)).astype("timedelta64[D]")
+    # cancellations fall anywhere from 30 days after the start to the end of the data, so the
+    # business is in a steady state: accounts keep leaving until the day of the export
+    days_left = ((END - start).astype("timedelta64[D]").astype(int)).clip(31)
+    cancel_at = start + rng.integers(30, days_left, len(paying)).astype("timedelta64[D]")
     write_csv(
         con,
         data / "subscriptions.csv",
@@ -224,7 +228,10 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
         ],
         money=frozenset({"Amount"}),
     )
-    write_segment(con, data / "segment" / "events.jsonl", rng, pidx, who, email, acc_of, created, chan)
+    # a cancelled account's people stop using the product
+    until = np.full(n_acc, END, dtype="datetime64[s]")
+    until[paying[canceled]] = cancel_at[canceled]
+    write_segment(con, data / "segment" / "events.jsonl", rng, pidx, who, email, acc_of, created, chan, until[acc_of])
     write_intercom(con, data / "intercom_conversations.jsonl", rng, pidx, email, created)
     write_nps(con, data / "nps_survey_responses.csv", rng, pidx, email, created)
     in_icp = (industry == ICP_INDUSTRY) & (size_band == SIZES.index(ICP_SIZE))

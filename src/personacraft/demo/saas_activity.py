@@ -30,8 +30,9 @@ def write_segment(
     acc_of: np.ndarray,
     created: np.ndarray,
     chan: np.ndarray,
+    until: np.ndarray | None = None,
 ) -> None:
-    """identify and group calls per user, then track calls by the persona's habits."""
+    """identify and group calls per user, then track calls by the persona's habits (none after ``until``)."""
     n = len(pidx)
     tracked = rng.random(n) < 0.85  # some people never logged in to the product
     k = np.where(tracked, rng.poisson(np.array([p.activity for p in PERSONAS])[pidx]), 0)
@@ -41,6 +42,9 @@ def write_segment(
     dev = np.where(
         rng.random(len(e_user)) < np.array([p.devices[1] for p in PERSONAS])[pidx[e_user]], "mobile", "desktop"
     ).astype(object)
+    if until is not None:
+        keep = t < until[e_user]
+        e_user, e_name, t, dev = e_user[keep], e_name[keep], t[keep], dev[keep]
     src = np.array([c[0] for c in CHANNELS], dtype=object)[chan]
     med = np.array([c[1] for c in CHANNELS], dtype=object)[chan]
     users = np.flatnonzero(tracked)

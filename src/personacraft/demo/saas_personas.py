@@ -12,7 +12,8 @@ Who leaves (``CANCEL_LOGIT``, ``SINGLE_USER_LOGIT``): a won account's subscripti
 with probability ``sigmoid(CANCEL_LOGIT[plan] + SINGLE_USER_LOGIT * [one end user])``: the Starter
 plan churns most and Business least, and an account where a single person uses the product
 day to day (one hands-on end user) churns far more than one with several. About 22 % of
-subscriptions are canceled, 90 to 300 days after they start.
+subscriptions are canceled, at any time from 30 days after they start to the day of the export
+(``END``), and a cancelled account's people stop using the product.
 """
 
 from __future__ import annotations
@@ -175,3 +176,6 @@ PERSONAS: list[Planted] = [
 ]
 
 START = np.datetime64("2024-01-01T00:00:00")
+# the day of the export: accounts are created in the first 300 days, their people are active
+# for up to 330 days after joining, and nothing is dated after this
+END = np.datetime64("2025-11-20T00:00:00")
