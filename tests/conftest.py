@@ -13,6 +13,8 @@ from personacraft.pipeline import BuildResult, build
 
 DEMO_CUSTOMERS = 2000
 DEMO_SEED = 7
+SAAS_CONTACTS = 20_000  # about 3,300 accounts: enough churn for the time-validated model
+SAAS_SEED = 1
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +29,17 @@ def retail_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def built(retail_demo: Path) -> BuildResult:
     """The retail demo, built once."""
     return build(load_config(retail_demo / "personacraft.toml"))
+
+
+@pytest.fixture(scope="session")
+def saas_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
+    """A SaaS demo big enough for the planted ICP and churn drivers to show, built once
+    (TF-IDF themes, for speed); treat as read-only."""
+    root = tmp_path_factory.mktemp("saas")
+    generate("saas", root, SAAS_CONTACTS, SAAS_SEED)
+    config = root / "personacraft.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[text]\nmethod = "tfidf"\n', encoding="utf-8")
+    return root, build(load_config(config))
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -16,10 +16,9 @@ from typer.testing import CliRunner
 
 from personacraft.cli import icp as icp_cli
 from personacraft.config import load_config
-from personacraft.demo import generate
 from personacraft.demo.saas_personas import ICP_INDUSTRY, ICP_SIZE
 from personacraft.errors import InputFormatError, NotFoundError
-from personacraft.pipeline import BuildResult, build
+from personacraft.pipeline import BuildResult
 from personacraft.store import Workspace
 from personacraft.value.fit_score import FitModel
 from personacraft.value.icp import ICP, learn_icp
@@ -27,23 +26,11 @@ from personacraft.value.leads import score_leads
 from personacraft.value.subgroups import discover
 from tests.conftest import read_csv
 
-SAAS_CONTACTS = 6000  # about 980 accounts: the planted cell holds about 50 of them
-SAAS_SEED = 1
 PLANTED = [
     {"feature": "Industry", "value": ICP_INDUSTRY},
     {"feature": "Company size", "value": f"{ICP_SIZE[0]}-{ICP_SIZE[1]} employees"},
 ]
 REASON = re.compile(r"^(Matches the ICP: .+|[A-Z][^=;]* = [^;]+) \([+-]\d+\)$")
-
-
-@pytest.fixture(scope="session")
-def saas_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
-    """A SaaS demo big enough for the planted profile to show, built once (TF-IDF themes, for speed)."""
-    root = tmp_path_factory.mktemp("saas-icp")
-    generate("saas", root, SAAS_CONTACTS, SAAS_SEED)
-    config = root / "personacraft.toml"
-    config.write_text(config.read_text(encoding="utf-8") + '\n[text]\nmethod = "tfidf"\n', encoding="utf-8")
-    return root, build(load_config(config))
 
 
 def learn(root: Path, **kwargs: object) -> ICP:
