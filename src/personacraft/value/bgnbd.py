@@ -51,6 +51,20 @@ def factor_column(values: Array) -> tuple[Array, Array]:
     return levels, codes.ravel().astype(np.int64)
 
 
+def dense_ids(key: Array, space: int) -> tuple[Array, int]:
+    """Each key's rank among the distinct keys present (in key order), and how many there are.
+
+    A lookup table when the key space is small, else a sort.
+    """
+    if space <= max(8 * len(key), 1 << 20):
+        present = np.zeros(space, dtype=bool)
+        present[key] = True
+        rank = np.cumsum(present, dtype=np.int32) - 1
+        return rank[key], int(rank[-1] + 1) if space else 0
+    distinct, inverse = np.unique(key, return_inverse=True)
+    return inverse.ravel(), len(distinct)
+
+
 class Rows:
     """The distinct rows of a table of numbers, with their summed weights, factored by column.
 
@@ -63,26 +77,20 @@ class Rows:
         X = np.asarray(X, dtype=float)
         factored = [factor_column(X[:, j]) for j in range(X.shape[1])]
         self.levels = [lv for lv, _ in factored]
-        sizes = [len(lv) for lv in self.levels]
-        key = np.zeros(len(X), dtype=np.int64)
-        for (_, codes), size in zip(factored, sizes, strict=True):
-            key = key * size + codes
-        space = int(np.prod(sizes, dtype=float))
+        codes = [c for _, c in factored]
+        # combine one column at a time, ranking the combinations present after each step, so
+        # the key space stays small enough for a lookup table instead of a sort
+        ids, count = dense_ids(codes[0], len(self.levels[0]))
+        for j in range(1, len(codes)):  # columns, not rows
+            size = len(self.levels[j])
+            ids, count = dense_ids(ids * size + codes[j], count * size)
+        self.inverse = ids
         w = np.ones(len(X)) if weights is None else np.asarray(weights, dtype=float)
-        if space <= max(8 * len(X), 1 << 20):  # a lookup table is cheaper than a sort
-            keys = np.flatnonzero(np.bincount(key, minlength=space))
-            lookup = np.empty(space, dtype=np.int64)
-            lookup[keys] = np.arange(len(keys))
-            self.inverse = lookup[key]
-        else:
-            keys, inverse = np.unique(key, return_inverse=True)
-            self.inverse = inverse.ravel()
-        self.weight = np.bincount(self.inverse, weights=w, minlength=len(keys))
+        self.weight = np.bincount(ids, weights=w, minlength=count)
+        first = np.empty(count, dtype=np.int64)
+        first[ids[::-1]] = np.arange(len(ids) - 1, -1, -1)  # a row of each distinct row
+        self.codes = [c[first] for c in codes]
         self._cache: dict[tuple[str, int, int], tuple[Array, Array, Array]] = {}
-        self.codes: list[Array] = []
-        for size in reversed(sizes):
-            self.codes.insert(0, keys % size)
-            keys = keys // size
 
     def __len__(self) -> int:
         return len(self.weight)
@@ -108,9 +116,10 @@ class Rows:
         key = ("pairs", a, b)
         if key not in self._cache:
             size = len(self.levels[b])
-            pair = self.codes[a] * size + self.codes[b]
-            pairs, inverse = np.unique(pair, return_inverse=True)
-            self._cache[key] = (pairs // size, pairs % size, inverse.ravel())
+            inverse, count = dense_ids(self.codes[a] * size + self.codes[b], len(self.levels[a]) * size)
+            first = np.empty(count, dtype=np.int64)
+            first[inverse] = np.arange(len(inverse))
+            self._cache[key] = (self.codes[a][first], self.codes[b][first], inverse)
         return self._cache[key]
 
     def level_weight(self, j: int) -> Array:
