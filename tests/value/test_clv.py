@@ -133,6 +133,14 @@ def test_estimator_contract_and_bad_input() -> None:
         )
 
 
+def test_no_repeat_buyers_means_no_clv_and_says_why() -> None:
+    n = 200
+    X = np.column_stack([np.zeros(n), np.zeros(n), np.linspace(5, 50, n)])
+    one_timers = clv.Summary(np.arange(n).astype(str), X, np.zeros(n), np.ones(n), np.zeros(n), np.zeros(n))
+    with pytest.raises(ModelError, match="only 0 of 200 bought on more than one day"):
+        clv.fit(one_timers)
+
+
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     return subprocess.run(
@@ -195,7 +203,7 @@ def test_clv_command_keeps_bad_rows_and_names_them(tmp_path: Path) -> None:
     r = cli(
         "clv", str(bad), "--customer", "client", "--date", "3", "--amount", "5", "--sep", "whitespace", cwd=tmp_path
     )
-    assert r.returncode == 3 and "'client'" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 3 and 'has no column "client"' in r.stderr and "Traceback" not in r.stderr
 
 
 def test_clv_command_reads_a_csv_with_a_header(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from personacraft.cli.common import console
 from personacraft.errors import ConfigError, InputFormatError, SourceNotFoundError
 from personacraft.sources.columns import lit, q
 from personacraft.sources.reading import duck_message
+from personacraft.value.transactions import pick_column
 
 # target values read as "churned" when --positive is not given, each with its "stayed" twin
 POSITIVE = {"yes": "no", "true": "false", "1": "0", "y": "n", "t": "f", "churned": "active"}
@@ -41,19 +42,6 @@ def _arrays(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, np.ndarray]:
     return out
 
 
-def _column(path: Path, names: list[str], wanted: str, option: str) -> str:
-    if wanted in names:
-        return wanted
-    folded = [n for n in names if n.lower() == wanted.strip().lower()]
-    if len(folded) == 1:
-        return folded[0]
-    shown = ", ".join(repr(n) for n in names[:20]) + (" …" if len(names) > 20 else "")
-    hint = f"its columns: {shown}; pass one of them with {option}"
-    if len(names) == 1:
-        hint += " (one column only: is --sep right?)"
-    raise InputFormatError(path, f'has no column "{wanted}" ({option})', line=1, column=wanted, hint=hint)
-
-
 def read_table(
     path: Path, target: str, id_col: str | None = None, sep: str = ",", positive: str | None = None
 ) -> ChurnTable:
@@ -76,8 +64,8 @@ def read_table(
             path, "cannot be read as a delimited text file", hint=f"DuckDB: {duck_message(exc)}"
         ) from exc
     names = [d[0] for d in con.execute("SELECT * FROM t LIMIT 0").description or []]
-    target = _column(path, names, target, "--target")
-    id_name = _column(path, names, id_col, "--id") if id_col is not None else "row"
+    target = pick_column(path, names, target, "--target")
+    id_name = pick_column(path, names, id_col, "--id") if id_col is not None else "row"
     skip = {target} if id_col is None else {target, id_name}
     features = [n for n in names if n not in skip]
     if not features:

@@ -187,10 +187,48 @@ def covariance(H: Array) -> Array:
     return np.linalg.inv(H)
 
 
-class _CountingModel(BaseEstimator):
-    """What BG/NBD and Pareto/NBD share: the fit on distinct rows, the covariance, the draws."""
+class FittedParameters:
+    """What every maximum-likelihood model here shares once fitted: its parameters on the
+    natural scale, their standard errors, and draws for intervals. Needs ``PARAMS``,
+    ``log_params_`` and ``covariance_`` (of the log-parameters)."""
 
     PARAMS: tuple[str, ...] = ()
+    log_params_: Array
+
+    @property
+    def covariance_(self) -> Array:
+        raise NotImplementedError
+
+    @property
+    def theta_(self) -> Array:
+        return np.exp(self.log_params_)
+
+    def standard_errors(self) -> dict[str, float]:
+        """Standard errors of the parameters (delta method from the log scale)."""
+        se = self.theta_ * np.sqrt(np.diag(self.covariance_))
+        return dict(zip(self.PARAMS, se.tolist(), strict=True))
+
+    def _clip_draws(self, log_draws: Array) -> Array:
+        """Keep drawn log-parameters where the model is defined (nothing to do by default)."""
+        return log_draws
+
+    def sample_params(self, n: int, seed: int = 0) -> Array:
+        """``n`` parameter draws (rows, natural scale) from the normal approximation of the fit.
+
+        The first row is the point estimate, so draw 0 always gives the fitted prediction.
+        Without a usable covariance (or with n = 1) every row is the point estimate.
+        """
+        if n == 1 or not np.isfinite(self.covariance_).all():
+            return np.tile(self.theta_, (n, 1))
+        rng = np.random.default_rng(seed)
+        draws = rng.multivariate_normal(self.log_params_, self.covariance_, size=n, method="cholesky")
+        draws[0] = self.log_params_
+        return np.exp(self._clip_draws(draws))
+
+
+class _CountingModel(FittedParameters, BaseEstimator):
+    """What BG/NBD and Pareto/NBD share: the fit on distinct rows and the covariance."""
+
     ANALYTIC = False  # whether _objective returns the gradient too
 
     def __init__(self, tol: float = 1e-10, max_iter: int = 1000) -> None:
@@ -261,28 +299,6 @@ class _CountingModel(BaseEstimator):
                 step = 1e-3
             self._covariance = covariance(hessian(grad, self.log_params_, step))
         return self._covariance
-
-    @property
-    def theta_(self) -> Array:
-        return np.exp(self.log_params_)
-
-    def standard_errors(self) -> dict[str, float]:
-        """Standard errors of the parameters (delta method from the log scale)."""
-        se = self.theta_ * np.sqrt(np.diag(self.covariance_))
-        return dict(zip(self.PARAMS, se.tolist(), strict=True))
-
-    def sample_params(self, n: int, seed: int = 0) -> Array:
-        """``n`` parameter draws (rows, natural scale) from the normal approximation of the fit.
-
-        The first row is the point estimate, so draw 0 always gives the fitted prediction.
-        Without a usable covariance every row is the point estimate.
-        """
-        if n == 1 or not np.isfinite(self.covariance_).all():
-            return np.tile(self.theta_, (n, 1))
-        rng = np.random.default_rng(seed)
-        draws = rng.multivariate_normal(self.log_params_, self.covariance_, size=n, method="cholesky")
-        draws[0] = self.log_params_
-        return np.exp(draws)
 
     def _theta(self, params: Array | None) -> Array:
         return self.theta_ if params is None else np.asarray(params, dtype=float)
@@ -422,6 +438,8 @@ class BetaGeo(_CountingModel):
         """E[Y(t)] / P(alive) (eq. 10 without its last factor) for each horizon and each distinct
         (x, T) pair present, and each row's pair: that part does not depend on t_x."""
         r, alpha, a, b = theta
+        if abs(a - 1) < 1e-7:  # the formula is 0/0 at a = 1; its limit is continuous in a
+            a = 1 + 1e-7
         x, _, T = R.levels
         cx, cT, inverse = R.pairs(0, 2)
         px, pT = x[cx], T[cT]

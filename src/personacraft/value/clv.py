@@ -136,6 +136,12 @@ def fit(summary: Summary, model: str = "bgnbd", period_days: float = 7.0) -> Clv
         )
     if model not in MODELS:
         raise ModelError(f"unknown purchase model {model!r}; choose one of {', '.join(MODELS)}")
+    repeaters = int((summary.X[:, 0] > 0).sum())
+    if repeaters < MIN_REPEAT:
+        raise ModelError(
+            f"CLV needs customers who come back: only {repeaters} of {summary.n} bought on more than one day "
+            f"(at least {MIN_REPEAT} are needed to tell how often customers return and when they stop)"
+        )
     purchases = MODELS[model]().fit(summary.rows)
     x = summary.X[:, 0]
     repeat = (x > 0) & (summary.m_x > 0)

@@ -23,7 +23,14 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from personacraft.errors import ModelError
-from personacraft.value.bgnbd import WARM_START_ROWS, covariance, factor_column, hessian, positive_definite
+from personacraft.value.bgnbd import (
+    WARM_START_ROWS,
+    FittedParameters,
+    covariance,
+    factor_column,
+    hessian,
+    positive_definite,
+)
 
 Array = np.ndarray
 
@@ -44,7 +51,7 @@ def check_spend(X: Any) -> Array:
     return X
 
 
-class GammaGamma(BaseEstimator):
+class GammaGamma(FittedParameters, BaseEstimator):
     """Gamma-Gamma spend model. Parameters ``p, q, v``."""
 
     PARAMS = ("p", "q", "v")
@@ -139,25 +146,10 @@ class GammaGamma(BaseEstimator):
             self._covariance = covariance(hessian(lambda lt: self._objective(lt, D)[1], self.log_params_))
         return self._covariance
 
-    @property
-    def theta_(self) -> Array:
-        return np.exp(self.log_params_)
-
-    def standard_errors(self) -> dict[str, float]:
-        se = self.theta_ * np.sqrt(np.diag(self.covariance_))
-        return dict(zip(self.PARAMS, se.tolist(), strict=True))
-
-    def sample_params(self, n: int, seed: int = 0) -> Array:
-        """``n`` draws of ``(p, q, v)``; row 0 is the point estimate (see BetaGeo.sample_params)."""
-        if n == 1 or not np.isfinite(self.covariance_).all():
-            return np.tile(self.theta_, (n, 1))
-        draws = np.random.default_rng(seed).multivariate_normal(
-            self.log_params_, self.covariance_, size=n, method="cholesky"
-        )
-        draws[0] = self.log_params_
+    def _clip_draws(self, log_draws: Array) -> Array:
         # q <= 1 has no finite mean; keep draws where the expectation exists
-        draws[:, 1] = np.maximum(draws[:, 1], np.log1p(1e-6))
-        return np.exp(draws)
+        log_draws[:, 1] = np.maximum(log_draws[:, 1], np.log1p(1e-6))
+        return log_draws
 
     def expected_spend(self, x: Array, m_x: Array, params: Array | None = None) -> Array:
         """E[M | x, m_x]; customers without repeat purchases (x = 0) get the population mean."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from personacraft.errors import InputFormatError, MissingColumnError, RejectThresholdError, SourceNotFoundError
+from personacraft.errors import InputFormatError, RejectThresholdError, SourceNotFoundError
 from personacraft.sources.columns import ANY_DATE, Col, lit, q
 from personacraft.sources.reading import duck_message
 
@@ -80,14 +80,20 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, sep: str, header: bool
     return names
 
 
-def _column(path: Path, names: list[str], wanted: str, option: str) -> str:
-    """The file column a ``--customer``/``--date``/``--amount`` option names (by header or position)."""
-    by_lower = {n.lower(): n for n in names}
-    if wanted.lower() in by_lower:
-        return by_lower[wanted.lower()]
-    if wanted.isdigit() and 1 <= int(wanted) <= len(names):
+def pick_column(path: Path, names: list[str], wanted: str, option: str) -> str:
+    """The file column a command option names: by header (exact, then any case), or by 1-based position."""
+    if wanted in names:
+        return wanted
+    folded = [n for n in names if n.lower() == wanted.strip().lower()]
+    if len(folded) == 1:
+        return folded[0]
+    if wanted.strip().isdigit() and 1 <= int(wanted) <= len(names):
         return names[int(wanted) - 1]
-    raise MissingColumnError(path, [wanted], names, f"clv ({option})")
+    shown = ", ".join(repr(n) for n in names[:20]) + (" …" if len(names) > 20 else "")
+    hint = f"its columns: {shown}; pass one of them (or its position, 1 = first) with {option}"
+    if len(names) == 1:
+        hint += " (one column only: is --sep right?)"
+    raise InputFormatError(path, f'has no column "{wanted}" ({option})', line=1, column=wanted, hint=hint)
 
 
 def load(
@@ -109,12 +115,12 @@ def load(
     else:
         names = _read_csv(con, path, "\t" if sep == "\\t" else sep, header)
     cols = {
-        "customer_key": (_column(path, names, customer, "--customer"), Col("text", example="C-1001")),
+        "customer_key": (pick_column(path, names, customer, "--customer"), Col("text", example="C-1001")),
         "ordered_at": (
-            _column(path, names, date, "--date"),
+            pick_column(path, names, date, "--date"),
             Col("date", formats=(date_format,) if date_format else ANY_DATE + COMPACT_DATES, example="1997-01-31"),
         ),
-        "amount": (_column(path, names, amount, "--amount"), Col("money", example="29.95")),
+        "amount": (pick_column(path, names, amount, "--amount"), Col("money", example="29.95")),
     }
     parsed = ", ".join(f"{spec.parse(q(src))} AS {name}" for name, (src, spec) in cols.items())
     con.execute(f"CREATE TEMP TABLE parsed AS SELECT _line, {parsed} FROM raw")
