@@ -30,6 +30,27 @@ from personacraft.unify import keyed
 from personacraft.value.churn import fit_churn, group_drivers, validate_over_time
 
 CATEGORICAL = ("plan", "industry")
+# the snapshot's columns as people read them (driver summaries and evidence use these)
+LABELS = {
+    "plan": "Plan",
+    "mrr": "MRR",
+    "subscriptions": "Subscriptions",
+    "tenure_days": "Tenure (days)",
+    "contacts": "Contacts in the account",
+    "champions": "Champions",
+    "end_users": "End users",
+    "executives": "Executives",
+    "events_30d": "Product events, last 30 days",
+    "events_90d": "Product events, last 90 days",
+    "active_users_30d": "Active users, last 30 days",
+    "active_users_90d": "Active users, last 90 days",
+    "actions_90d": "Distinct actions, last 90 days",
+    "days_since_last_event": "Days since last product use",
+    "tickets_90d": "Support tickets and chats, last 90 days",
+    "mean_rating": "Mean rating given",
+    "industry": "Industry",
+    "employees": "Employees",
+}
 STEP_DAYS = 30  # training snapshots are taken a month apart
 MAX_CUTOFFS = 12
 
@@ -79,7 +100,7 @@ def _columns(snap: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     for k, v in snap.items():
         if k in ("unit", "churned"):
             continue
-        out[k] = v.astype(object) if k in CATEGORICAL else v.astype(float)
+        out[LABELS.get(k, k)] = v.astype(object) if k in CATEGORICAL else v.astype(float)
     return out
 
 
