@@ -90,6 +90,9 @@ class TextConfig:
     lapsed_days: int = _setting(
         365, "A shop customer whose last order is older than this (days before the newest order) has lapsed."
     )
+    lapsed_p_alive: float = _setting(
+        0.3, "A shop customer whose P(alive) from the CLV model is below this has lapsed too (0 turns it off)."
+    )
 
     def __post_init__(self) -> None:
         if self.method not in ("auto", "minilm", "tfidf"):

@@ -25,7 +25,7 @@ from personacraft.store import Run, Workspace
 from personacraft.text.redact import Redactor
 from personacraft.text.voice import text_themes, voice_of_customer, why_they_left
 from personacraft.unify import keyed, unify
-from personacraft.value.stage import customer_value
+from personacraft.value.stage import customer_value, fit_customer_value
 
 NO_STRUCTURE = (
     "No stable personas were found: no split of the customers into segments separates them better than "
@@ -93,7 +93,9 @@ def _stages(
     build_features(run, min_group=min_n)
     names = run.numpy(f"SELECT first_name, last_name FROM {keyed(run, 'customers')}")
     redactor = Redactor.from_names(names.get("first_name", []), names.get("last_name", []))
-    customer_status(run, lapsed_days=config.text.lapsed_days)
+    say("Estimating customer value")
+    fitted_value = fit_customer_value(run, config.value, seed=config.seed)
+    customer_status(run, lapsed_days=config.text.lapsed_days, lapsed_p_alive=config.text.lapsed_p_alive)
     say("Finding themes in the texts")
     texts = text_themes(run, redactor, method=config.text.method, seed=config.seed)
     if config.segment.text_themes and texts.themes is not None:
@@ -138,8 +140,7 @@ def _stages(
     floor = max(seg.min_size, int(np.ceil(seg.min_size_share * len(labels))))
     published = int((sizes >= floor).sum()) if model.structure_found_ else 0
     save_model(run, model, design, published)
-    say("Estimating customer value")
-    value = customer_value(run, config.value, published, min_n, seed=config.seed)
+    value = customer_value(run, config.value, fitted_value, published, min_n, seed=config.seed)
     personas = (
         build_personas(
             run,
@@ -200,7 +201,7 @@ def _stages(
                  FROM {run.t("labels")} l JOIN {run.t("customer_index")} c USING (customer_key)
                  ORDER BY l.customer_key) TO '{staging / "assignments.csv"}' (HEADER, DELIMITER ',')"""
     )
-    if run.has_table("customer_value"):
+    if run.has_table("customer_value") and run.has_rows("customer_value"):
         run.execute(
             f"""COPY (SELECT v.customer_key AS customer_id,
                      CASE WHEN l.persona < {published} THEN 'p' || (l.persona + 1) ELSE '' END AS persona_id,

@@ -57,13 +57,24 @@ def add_text_themes(run: Run) -> None:
     )
 
 
-def customer_status(run: Run, *, lapsed_days: int) -> None:
-    """``customer_status``: who left (churned subscribers, lapsed shop customers) and who stayed."""
+def customer_status(run: Run, *, lapsed_days: int, lapsed_p_alive: float = 0.0) -> None:
+    """``customer_status``: who left (churned subscribers, lapsed shop customers) and who stayed.
+
+    A shop customer lapsed when their last order is more than ``lapsed_days`` old, or when the
+    CLV model (``customer_value``, when the run has it) gives them P(alive) < ``lapsed_p_alive``.
+    """
+    value = (
+        run.t("customer_value")
+        if run.has_table("customer_value")
+        else "(SELECT NULL::VARCHAR AS customer_key, NULL::DOUBLE AS p_alive WHERE false)"
+    )
     run.execute(
         sql.CUSTOMER_STATUS.format(
             out=run.t("customer_status"),
             order_features=run.t("order_features"),
             subscriptions=keyed(run, "subscriptions"),
+            customer_value=value,
             lapsed_days=int(lapsed_days),
+            lapsed_p_alive=float(lapsed_p_alive),
         )
     )

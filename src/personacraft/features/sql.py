@@ -409,7 +409,9 @@ ORDER BY customer_key
 CUSTOMER_STATUS = """
 CREATE OR REPLACE TABLE {out} AS
 WITH shop AS (
-    SELECT customer_key, recency_days > {lapsed_days} AS gone, 'lapsed' AS how FROM {order_features}
+    SELECT o.customer_key, o.recency_days > {lapsed_days} OR coalesce(v.p_alive < {lapsed_p_alive}, false) AS gone,
+           'lapsed' AS how
+    FROM {order_features} o LEFT JOIN {customer_value} v USING (customer_key)
 ),
 subs AS (
     SELECT customer_key,

@@ -1,7 +1,8 @@
 """The value stage of a build: each customer's CLV and churn risk, rolled up to the personas.
 
-Runs after segmentation, so persona intervals come from the same parameter draws as the
-customers', and churn drivers can be read per persona.
+The CLV fit runs before segmentation (:func:`fit_customer_value`), so that P(alive) can say
+which shop customers lapsed; the roll-up runs after it (:func:`customer_value`), with the
+same parameter draws as the customers' intervals, and churn drivers are read per persona.
 
 - **Shop orders** feed BG/NBD (or Pareto/NBD) and Gamma-Gamma, calibrated on everything up to
   the newest order: CLV with its interval, and churn risk as 1 - P(alive).
@@ -43,37 +44,27 @@ class ValueResult:
     missing_churn: str | None = None
 
 
-def customer_value(run: Run, cfg: ValueConfig, published: int, min_n: int, seed: int = 0) -> ValueResult:
-    """CLV from the run's orders and churn from its subscriptions, per customer and per persona."""
-    result = ValueResult(personas=[{} for _ in range(published)])
-    _clv(run, cfg, published, min_n, seed, result)
-    _subscription_churn(run, cfg, published, min_n, seed, result)
-    _flags(result)
-    return result
+@dataclass
+class CustomerValue:
+    """The CLV fit of a run's buyers, made before segmentation (P(alive) says who lapsed)."""
+
+    summary: clv.Summary | None = None
+    model: clv.ClvModel | None = None
+    end: str = ""
+    missing: str | None = None
 
 
-def _clv(run: Run, cfg: ValueConfig, published: int, min_n: int, seed: int, result: ValueResult) -> None:
+def fit_customer_value(run: Run, cfg: ValueConfig, seed: int = 0) -> CustomerValue:
+    """Fit CLV on the run's orders and write each buyer's figures to ``customer_value``."""
     if not run.has_rows("cust_orders"):
-        result.missing_clv = "no orders are in the sources, so there is no purchase history to project"
-        result.missing_churn = "no orders or subscriptions are in the sources"
-        return
-    end = run.scalar(f"SELECT max(ordered_at)::DATE FROM {run.t('cust_orders')}")
-    summary = clv.summarise(run.con, run.t("cust_orders"), run.t("rfm_summary"), str(end), None, cfg.period_days)
+        return CustomerValue(missing="no orders are in the sources, so there is no purchase history to project")
+    end = str(run.scalar(f"SELECT max(ordered_at)::DATE FROM {run.t('cust_orders')}"))
+    summary = clv.summarise(run.con, run.t("cust_orders"), run.t("rfm_summary"), end, None, cfg.period_days)
     try:
         model = clv.fit(summary, cfg.model, cfg.period_days)
     except ModelError as exc:
-        result.missing_clv = f"the CLV model could not be fitted: {exc}"
-        result.missing_churn = "P(alive) needs the CLV model, which could not be fitted"
-        return
-    groups = run.numpy(
-        f"""SELECT coalesce(CASE WHEN l.persona < {published} THEN l.persona END, -1) AS g
-            FROM {run.t("rfm_summary")} s LEFT JOIN {run.t("labels")} l USING (customer_key)
-            ORDER BY s.customer_key"""
-    )["g"].astype(np.int64)
-    year = 365.25 / cfg.period_days
-    pred = clv.predict(
-        model, summary, year, cfg.months, cfg.discount_rate, cfg.draws, seed, groups=groups, n_groups=published
-    )
+        return CustomerValue(missing=f"the CLV model could not be fitted: {exc}")
+    pred = clv.predict(model, summary, 365.25 / cfg.period_days, cfg.months, cfg.discount_rate, cfg.draws, seed)
     run.write_arrays(
         "customer_value",
         {
@@ -86,6 +77,49 @@ def _clv(run: Run, cfg: ValueConfig, published: int, min_n: int, seed: int, resu
             "clv_low": np.round(pred.clv_low, 2),
             "clv_high": np.round(pred.clv_high, 2),
         },
+    )
+    return CustomerValue(summary, model, end)
+
+
+def customer_value(
+    run: Run, cfg: ValueConfig, fitted: CustomerValue, published: int, min_n: int, seed: int = 0
+) -> ValueResult:
+    """CLV (fitted before segmentation) and churn from subscriptions, rolled up to the personas."""
+    result = ValueResult(personas=[{} for _ in range(published)])
+    _clv(run, cfg, fitted, published, min_n, seed, result)
+    _subscription_churn(run, cfg, published, min_n, seed, result)
+    _flags(result)
+    return result
+
+
+def _clv(
+    run: Run, cfg: ValueConfig, fitted: CustomerValue, published: int, min_n: int, seed: int, result: ValueResult
+) -> None:
+    summary, model = fitted.summary, fitted.model
+    if summary is None or model is None:
+        result.missing_clv = fitted.missing
+        result.missing_churn = (
+            "no orders or subscriptions are in the sources"
+            if not run.has_rows("cust_orders")
+            else "P(alive) needs the CLV model, which could not be fitted"
+        )
+        return
+    groups = run.numpy(
+        f"""SELECT coalesce(CASE WHEN l.persona < {published} THEN l.persona END, -1) AS g
+            FROM {run.t("rfm_summary")} s LEFT JOIN {run.t("labels")} l USING (customer_key)
+            ORDER BY s.customer_key"""
+    )["g"].astype(np.int64)
+    # the same draws (same seed) as the customers' figures, now summed per persona
+    pred = clv.predict(
+        model,
+        summary,
+        365.25 / cfg.period_days,
+        cfg.months,
+        cfg.discount_rate,
+        cfg.draws,
+        seed,
+        groups=groups,
+        n_groups=published,
     )
     g = clv.group_intervals(pred) if published else {"n": np.zeros(0)}
     inside = groups >= 0
@@ -111,7 +145,7 @@ def _clv(run: Run, cfg: ValueConfig, published: int, min_n: int, seed: int, resu
         }
     result.provenance = {
         **clv.describe(model),
-        "calibration_end": str(end),
+        "calibration_end": fitted.end,
         "period": cfg.period,
         "months": cfg.months,
         "discount_rate": cfg.discount_rate,
