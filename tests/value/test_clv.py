@@ -206,6 +206,19 @@ def test_clv_command_keeps_bad_rows_and_names_them(tmp_path: Path) -> None:
     assert r.returncode == 3 and 'has no column "client"' in r.stderr and "Traceback" not in r.stderr
 
 
+def test_clv_command_explains_a_line_item_export(tmp_path: Path) -> None:
+    """Shopify writes an order's total on its first line-item row only: say so, not just "bad rows"."""
+    csv = tmp_path / "orders_export.csv"
+    rows = ["Name,Email,Total,Created at,Lineitem name"]
+    for i in range(60):
+        rows.append(f"#{1000 + i},c{i % 20}@example.com,{10 + i}.50,2024-0{1 + i % 9}-1{i % 9} 10:00:00 -0500,Mug")
+        rows.append(f"#{1000 + i},c{i % 20}@example.com,,2024-0{1 + i % 9}-1{i % 9} 10:00:00 -0500,Plate")
+    csv.write_text("\n".join(rows) + "\n")
+    r = cli("clv", str(csv), "--customer", "Email", "--date", "Created at", "--amount", "Total", cwd=tmp_path)
+    assert r.returncode == 5 and "Traceback" not in r.stderr
+    assert "line 3, column 'Total': '' is empty" in r.stderr and 'kind = "shopify_orders"' in r.stderr
+
+
 def test_clv_command_reads_a_csv_with_a_header(tmp_path: Path) -> None:
     rows = [ln.split() for ln in SAMPLE.read_text().splitlines()]
     csv = tmp_path / "orders.csv"

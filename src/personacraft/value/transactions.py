@@ -20,6 +20,11 @@ from personacraft.sources.reading import duck_message
 
 WHITESPACE = ("whitespace", "space", "ws", " ")
 COMPACT_DATES = ("%Y%m%d",)  # 19970101, as in CDNOW
+EMPTY = {
+    "customer_key": "is empty: every purchase needs a customer",
+    "ordered_at": "is empty: every purchase needs a date",
+    "amount": "is empty: every purchase needs an amount",
+}
 
 
 @dataclass
@@ -125,9 +130,9 @@ def load(
     parsed = ", ".join(f"{spec.parse(q(src))} AS {name}" for name, (src, spec) in cols.items())
     con.execute(f"CREATE TEMP TABLE parsed AS SELECT _line, {parsed} FROM raw")
     checks = " UNION ALL ".join(
-        f"SELECT p._line, {lit(src)} AS {q('column')}, r.{q(src)} AS value, "
-        f"{lit(spec.problem() if name != 'customer_key' else 'is empty: every purchase needs a customer')} AS reason "
-        f"FROM parsed p JOIN raw r USING (_line) WHERE p.{name} IS NULL"
+        f"SELECT p._line, {lit(src)} AS {q('column')}, coalesce(r.{q(src)}, '') AS value, "
+        f"CASE WHEN nullif(trim(r.{q(src)}), '') IS NULL THEN {lit(EMPTY[name])} ELSE {lit(spec.problem())} END "
+        f"AS reason FROM parsed p JOIN raw r USING (_line) WHERE p.{name} IS NULL"
         for name, (src, spec) in cols.items()
     )
     con.execute(f"CREATE TEMP TABLE rejects AS SELECT * FROM ({checks}) ORDER BY _line, 2")
@@ -140,8 +145,16 @@ def load(
     if read and rejected / read > max_reject_share:
         first = con.execute("SELECT * FROM rejects ORDER BY _line LIMIT 3").fetchall()
         shown = "; ".join(f"line {ln}, column {c!r}: {v!r} {why}" for ln, c, v, why in first)
+        empty = con.execute("SELECT count(*) FROM rejects WHERE reason LIKE 'is empty%'").fetchall()[0][0]
+        hint = (
+            " Most are empty cells: in an export with one row per line item (Shopify orders), only an order's "
+            'first row carries its date and total; read it with personacraft build (kind = "shopify_orders"), '
+            "or keep one row per order."
+            if empty > rejected / 2
+            else " Check --customer/--date/--amount, --sep and --date-format."
+        )
         raise RejectThresholdError(
             f"{path}: {rejected} of {read} rows cannot be read ({rejected / read:.1%}, more than the "
-            f"{max_reject_share:.0%} allowed), e.g. {shown}. Check --customer/--date/--amount, --sep and --date-format."
+            f"{max_reject_share:.0%} allowed), e.g. {shown}.{hint}"
         )
     return Loaded("purchases", read, read - rejected, rejected, "rejects")
