@@ -10,7 +10,7 @@ import numpy as np
 from personacraft.personas.model import stability_band
 from personacraft.personas.naming import name_personas
 from personacraft.personas.value import persona_value
-from personacraft.segment.profile import cells_for, defining_traits
+from personacraft.segment.profile import cell_facts, cells_for, defining_traits
 from personacraft.store import Run
 from personacraft.text.voice import Voice
 from personacraft.value.stage import ValueResult
@@ -42,28 +42,12 @@ def _pct(x: float) -> str:
     return f"{x:.0%}"
 
 
-def _trait(c: dict[str, Any]) -> dict[str, Any]:
-    out = {
-        "feature": c["feature"],
-        "value": str(c["value"]),
-        "share": round(float(c["share"]), 4),
-        "population_share": round(float(c["population_share"]), 4),
-        "lift": round(float(c["lift"]), 3),
-        "n": int(c["n"]),
-    }
-    if "p_adjusted" in c:  # a profile cell (segment.profile.add_tests)
-        out["p_adjusted"] = float(f"{c['p_adjusted']:.3g}")
-        out["effect_size"] = round(float(c["effect_size"]), 3)
-    out["source"] = c.get("source") or "unknown"
-    return out
-
-
 def _evidence(claim: str, field: str, cells: list[dict[str, Any]], method: str) -> dict[str, Any]:
     return {
         "field": field,
         "claim": claim,
         "method": method,
-        "facts": [_trait(c) for c in cells],
+        "facts": [cell_facts(c) for c in cells],
     }
 
 
@@ -125,7 +109,7 @@ def build_personas(
         persona["persona_type"] = ptype
         persona["persona_type_mix"] = mix
         evidence.append(type_ev)
-        persona["traits"] = [_trait(c) for c in traits]
+        persona["traits"] = [cell_facts(c) for c in traits]
         evidence.append(
             _evidence(
                 "Defining traits are the values most over-represented against the population.",
@@ -146,7 +130,8 @@ def build_personas(
         goal_cells = sorted(goal_cells, key=lambda c: (-c["share"], c["value"]))[:3]
         if goal_cells:
             persona["goals"] = [
-                {"goal": str(c["value"]), **{k: v for k, v in _trait(c).items() if k != "value"}} for c in goal_cells
+                {"goal": str(c["value"]), **{k: v for k, v in cell_facts(c).items() if k != "value"}}
+                for c in goal_cells
             ]
             evidence.append(
                 _evidence(
@@ -377,7 +362,7 @@ def _recommendations(
             rec(
                 f"Win back: {_pct(c['share'])} of members last bought over a year ago ({c['lift']:.1f}× the average).",
                 "retention",
-                [_trait(c)],
+                [cell_facts(c)],
             )
         )
     value = persona.get("value") or {}

@@ -92,3 +92,21 @@ def cells_for(cells: list[dict[str, Any]], persona: int, feature: str, *, min_n:
     """All published values of one feature for one persona, most common first."""
     out = [c for c in cells if c["persona"] == persona and c["feature"] == feature and c["n"] >= min_n]
     return sorted(out, key=lambda c: (-c["share"], c["value"]))
+
+
+def cell_facts(c: dict[str, Any]) -> dict[str, Any]:
+    """A profile cell as published: feature, value, share, population share, lift and n, rounded;
+    the adjusted p-value and effect size when it was tested (:func:`add_tests`); its source."""
+    out = {
+        "feature": c["feature"],
+        "value": str(c["value"]),
+        "share": round(float(c["share"]), 4),
+        "population_share": round(float(c["population_share"]), 4),
+        "lift": round(float(c["lift"]), 3),
+        "n": int(c["n"]),
+    }
+    if "p_adjusted" in c:
+        out["p_adjusted"] = float(f"{c['p_adjusted']:.3g}")
+        out["effect_size"] = round(float(c["effect_size"]), 3)
+    out["source"] = c.get("source") or "unknown"
+    return out

@@ -24,7 +24,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from personacraft.errors import NotFoundError
 from personacraft.features import sql
 from personacraft.segment.persist import load_model
-from personacraft.segment.profile import ALPHA, PROFILE_SQL, add_tests
+from personacraft.segment.profile import ALPHA, PROFILE_SQL, add_tests, cell_facts
 from personacraft.store import Run
 
 MIN_LIFT = 1.2
@@ -87,16 +87,7 @@ def _of(cells: list[dict[str, Any]], feature: str) -> list[dict[str, Any]]:
 
 
 def _line(c: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "feature": c["feature"],
-        "value": c["value"],
-        "share": round(float(c["share"]), 4),
-        "population_share": round(float(c["population_share"]), 4),
-        "lift": round(float(c["lift"]), 3),
-        "n": int(c["n"]),
-        "p_adjusted": float(f"{c['p_adjusted']:.3g}"),
-        "over_represented": _over(c),
-    }
+    return cell_facts(c) | {"over_represented": _over(c)}
 
 
 def _who(run: Run, min_n: int) -> dict[str, Any]:
