@@ -19,14 +19,13 @@ from personacraft.value.churn import (
     MIN_TRAIN_EVENTS,
     ChurnClassifier,
     CrossValidation,
-    GroupDrivers,
     TimeValidation,
     cross_validated_auc,
     fit_churn,
-    group_drivers,
     too_little_data,
     validate_over_time,
 )
+from personacraft.value.churn_drivers import GroupDrivers, group_drivers
 
 TELCO = Path(__file__).resolve().parents[1] / "data" / "telco" / "Telco-Customer-Churn.csv"
 

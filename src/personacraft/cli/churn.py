@@ -138,7 +138,8 @@ def churn(
     ),
 ) -> None:
     """Cross-validate a calibrated churn model; print its scores and drivers as JSON, write probabilities."""
-    from personacraft.value.churn import cross_validated_auc, group_drivers
+    from personacraft.value.churn import cross_validated_auc
+    from personacraft.value.churn_drivers import group_drivers
 
     if folds < 2:
         raise ConfigError(f"--folds {folds}: use at least 2")

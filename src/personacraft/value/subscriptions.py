@@ -27,7 +27,8 @@ import numpy as np
 from personacraft.features import sql
 from personacraft.store import Run
 from personacraft.unify import keyed
-from personacraft.value.churn import fit_churn, group_drivers, validate_over_time
+from personacraft.value.churn import fit_churn, validate_over_time
+from personacraft.value.churn_drivers import group_drivers
 
 CATEGORICAL = ("plan", "industry")
 # the snapshot's columns as people read them (driver summaries and evidence use these)
