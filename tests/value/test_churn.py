@@ -13,7 +13,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from typer.testing import CliRunner
 
-from personacraft.cli.churn import ChurnTable, churn, read_table
+from personacraft.cli.churn import churn
 from personacraft.errors import InputFormatError
 from personacraft.value.churn import (
     MIN_TRAIN_EVENTS,
@@ -26,6 +26,7 @@ from personacraft.value.churn import (
     validate_over_time,
 )
 from personacraft.value.churn_drivers import GroupDrivers, group_drivers
+from personacraft.value.churn_table import ChurnTable, read_table
 
 TELCO = Path(__file__).resolve().parents[1] / "data" / "telco" / "Telco-Customer-Churn.csv"
 
