@@ -2,9 +2,11 @@
 
 Each customer is summarised by ``(x, t_x, T)``: repeat purchases ``x``, the time of the
 last purchase ``t_x`` and the time since the first ``T``, in periods since the first
-purchase (see :mod:`personacraft.value.summary`). Both models are fitted by maximum
-likelihood on the *unique* rows with their counts as weights, which is what makes them
-fast: a million customers observed in whole days share a few ten thousand rows.
+purchase (``RFM_SUMMARY`` in :mod:`personacraft.features.sql`, read by
+:func:`personacraft.value.clv.summarise`). Both models are fitted by maximum likelihood on
+the *distinct* rows with their counts as weights (:class:`personacraft.value.mle.Rows`),
+which is what makes them fast: a million customers observed in whole days share fewer than
+300,000 rows, and a few hundred distinct values per column.
 
 BG/NBD is Fader, Hardie and Lee (2005), "Counting your customers the easy way",
 Marketing Science 24(2): the log-likelihood (their eq. 6), its gradient in closed form,
@@ -30,200 +32,29 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from personacraft.errors import ModelError
+from personacraft.value.mle import (
+    WARM_START_ROWS,
+    FittedParameters,
+    Rows,
+    check_summaries,
+    covariance,
+    hessian,
+    positive_definite,
+)
 
 Array = np.ndarray
-WARM_START_ROWS = 50_000  # above this many distinct rows, start from a fit on a tenth of them
-
-
-def factor_column(values: Array) -> tuple[Array, Array]:
-    """The distinct values of a column and each row's code into them.
-
-    Whole numbers in a modest range (days, purchase counts) are coded by subtraction,
-    with no sort; anything else goes through ``np.unique``.
-    """
-    v = np.asarray(values, dtype=float)
-    if len(v):
-        lo, hi = float(v.min()), float(v.max())
-        if hi - lo <= max(4 * len(v), 1024) and np.array_equal(v, np.floor(v)):
-            levels = np.arange(lo, hi + 1)
-            return levels, (v - lo).astype(np.int64)
-    levels, codes = np.unique(v, return_inverse=True)
-    return levels, codes.ravel().astype(np.int64)
-
-
-def dense_ids(key: Array, space: int) -> tuple[Array, int]:
-    """Each key's rank among the distinct keys present (in key order), and how many there are.
-
-    A lookup table when the key space is small, else a sort.
-    """
-    if space <= max(8 * len(key), 1 << 20):
-        present = np.zeros(space, dtype=bool)
-        present[key] = True
-        rank = np.cumsum(present, dtype=np.int32) - 1
-        return rank[key], int(rank[-1] + 1) if space else 0
-    distinct, inverse = np.unique(key, return_inverse=True)
-    return inverse.ravel(), len(distinct)
-
-
-class Rows:
-    """The distinct rows of a table of numbers, with their summed weights, factored by column.
-
-    ``levels[j]`` holds column j's distinct values and ``codes[j]`` each distinct row's
-    index into them, so a function of one column is computed once per value, not per
-    row. ``inverse`` maps every input row to its distinct row.
-    """
-
-    def __init__(self, X: Array, weights: Array | None = None) -> None:
-        X = np.asarray(X, dtype=float)
-        factored = [factor_column(X[:, j]) for j in range(X.shape[1])]
-        self.levels = [lv for lv, _ in factored]
-        codes = [c for _, c in factored]
-        # combine one column at a time, ranking the combinations present after each step, so
-        # the key space stays small enough for a lookup table instead of a sort
-        ids, count = dense_ids(codes[0], len(self.levels[0]))
-        for j in range(1, len(codes)):  # columns, not rows
-            size = len(self.levels[j])
-            ids, count = dense_ids(ids * size + codes[j], count * size)
-        self.inverse = ids
-        w = np.ones(len(X)) if weights is None else np.asarray(weights, dtype=float)
-        self.weight = np.bincount(ids, weights=w, minlength=count)
-        first = np.empty(count, dtype=np.int64)
-        first[ids[::-1]] = np.arange(len(ids) - 1, -1, -1)  # a row of each distinct row
-        self.codes = [c[first] for c in codes]
-        self._cache: dict[tuple[str, int, int], tuple[Array, Array, Array]] = {}
-
-    def __len__(self) -> int:
-        return len(self.weight)
-
-    def subset(self, idx: Array) -> Rows:
-        """These distinct rows at ``idx`` only (same levels); ``inverse`` is not carried over."""
-        out = object.__new__(Rows)
-        out.levels = self.levels
-        out.codes = [c[idx] for c in self.codes]
-        out.weight = self.weight[idx]
-        out.inverse = np.empty(0, dtype=np.int64)
-        out._cache = {}
-        return out
-
-    def sample(self, share: float, seed: int = 0) -> Rows:
-        """A random share of the distinct rows, keeping their weights: the likelihood it gives
-        is an unbiased estimate of the whole one up to a constant, good for a starting point."""
-        keep = np.random.default_rng(seed).random(len(self)) < share
-        return self.subset(np.flatnonzero(keep))
-
-    def pairs(self, a: int, b: int) -> tuple[Array, Array, Array]:
-        """The distinct (column a, column b) value pairs present: their codes and each row's pair."""
-        key = ("pairs", a, b)
-        if key not in self._cache:
-            size = len(self.levels[b])
-            inverse, count = dense_ids(self.codes[a] * size + self.codes[b], len(self.levels[a]) * size)
-            first = np.empty(count, dtype=np.int64)
-            first[inverse] = np.arange(len(inverse))
-            self._cache[key] = (self.codes[a][first], self.codes[b][first], inverse)
-        return self._cache[key]
-
-    def level_weight(self, j: int) -> Array:
-        """The summed weight of each distinct value of column ``j``."""
-        key = ("weight", j, j)
-        if key not in self._cache:
-            w = np.bincount(self.codes[j], weights=self.weight, minlength=len(self.levels[j]))
-            self._cache[key] = (w, w, w)
-        return self._cache[key][0]
-
-    def column(self, j: int) -> Array:
-        return self.levels[j][self.codes[j]]
-
-    @property
-    def values(self) -> Array:
-        return np.column_stack([self.column(j) for j in range(len(self.levels))])
 
 
 def check_rfm(X: Any) -> Array:
     """``X`` as an (n, 3) float array of ``x, t_x, T`` with 0 <= t_x <= T and whole x >= 0."""
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 3:
-        raise ModelError(f"expected rows of (x, t_x, T), got an array of shape {X.shape}")
-    x, t_x, T = X.T
-    bad = ~np.isfinite(X).all(axis=1) | (x < 0) | (x != np.floor(x)) | (t_x < 0) | (t_x > T + 1e-9)
-    bad |= (x == 0) & (t_x != 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ModelError(
-            f"{int(bad.sum())} rows are not valid (x, t_x, T) summaries, e.g. row {i}: {X[i].tolist()} "
-            "(x must be a whole number >= 0, 0 <= t_x <= T, and t_x = 0 when x = 0)"
-        )
-    return X
 
+    def invalid(X: Array) -> Array:
+        x, t_x, T = X.T
+        return (x < 0) | (x != np.floor(x)) | (t_x < 0) | (t_x > T + 1e-9) | ((x == 0) & (t_x != 0))
 
-def hessian(grad: Callable[[Array], Array], theta: Array, step: float = 1e-5) -> Array:
-    """The Hessian at ``theta`` by central differences of ``grad``, symmetrised."""
-    k = len(theta)
-    H = np.empty((k, k))
-    for i in range(k):  # k is the number of parameters (3 or 4), not rows
-        e = np.zeros(k)
-        e[i] = step
-        H[i] = (grad(theta + e) - grad(theta - e)) / (2 * step)
-    return (H + H.T) / 2
-
-
-def positive_definite(M: Array | None) -> Array | None:
-    """``M`` symmetrised if it is positive definite (a usable BFGS curvature), else None."""
-    if M is None:
-        return None
-    M = (M + M.T) / 2
-    try:
-        np.linalg.cholesky(M)
-    except np.linalg.LinAlgError:
-        return None
-    return M
-
-
-def covariance(H: Array) -> Array:
-    """The inverse of a Hessian, or NaNs when it is not positive definite (no intervals then)."""
-    try:
-        np.linalg.cholesky(H)
-    except np.linalg.LinAlgError:
-        return np.full_like(H, np.nan)
-    return np.linalg.inv(H)
-
-
-class FittedParameters:
-    """What every maximum-likelihood model here shares once fitted: its parameters on the
-    natural scale, their standard errors, and draws for intervals. Needs ``PARAMS``,
-    ``log_params_`` and ``covariance_`` (of the log-parameters)."""
-
-    PARAMS: tuple[str, ...] = ()
-    log_params_: Array
-
-    @property
-    def covariance_(self) -> Array:
-        raise NotImplementedError
-
-    @property
-    def theta_(self) -> Array:
-        return np.exp(self.log_params_)
-
-    def standard_errors(self) -> dict[str, float]:
-        """Standard errors of the parameters (delta method from the log scale)."""
-        se = self.theta_ * np.sqrt(np.diag(self.covariance_))
-        return dict(zip(self.PARAMS, se.tolist(), strict=True))
-
-    def _clip_draws(self, log_draws: Array) -> Array:
-        """Keep drawn log-parameters where the model is defined (nothing to do by default)."""
-        return log_draws
-
-    def sample_params(self, n: int, seed: int = 0) -> Array:
-        """``n`` parameter draws (rows, natural scale) from the normal approximation of the fit.
-
-        The first row is the point estimate, so draw 0 always gives the fitted prediction.
-        Without a usable covariance (or with n = 1) every row is the point estimate.
-        """
-        if n == 1 or not np.isfinite(self.covariance_).all():
-            return np.tile(self.theta_, (n, 1))
-        rng = np.random.default_rng(seed)
-        draws = rng.multivariate_normal(self.log_params_, self.covariance_, size=n, method="cholesky")
-        draws[0] = self.log_params_
-        return np.exp(self._clip_draws(draws))
+    return check_summaries(
+        X, ("x", "t_x", "T"), invalid, "x must be a whole number >= 0, 0 <= t_x <= T, and t_x = 0 when x = 0"
+    )
 
 
 class _CountingModel(FittedParameters, BaseEstimator):
@@ -363,23 +194,25 @@ class BetaGeo(_CountingModel):
     ANALYTIC = True
 
     @staticmethod
-    def _parts(theta: Array, R: Rows) -> tuple[Array, Array, Array, Array]:
-        """Per row: the constant head, the two log terms A and B of the likelihood, and r + x."""
+    def _parts(theta: Array, R: Rows) -> tuple[Array, Array, Array, Array, Array, Array]:
+        """The pieces of the likelihood: the head per distinct x, the two log terms A and B per
+        row, r + x per row, and log(alpha + T) and log(alpha + t_x) per distinct value."""
         r, alpha, a, b = theta
         x, tx, T = R.levels
         ix, itx, iT = R.codes
         base = betaln(a, b)
-        head = (gammaln(r + x) - gammaln(r) + r * np.log(alpha))[ix]
-        rx = (r + x)[ix]
-        A = (betaln(a, b + x) - base)[ix] - rx * np.log(alpha + T)[iT]
+        head = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+        LT, Lt = np.log(alpha + T), np.log(alpha + tx)
         with np.errstate(divide="ignore", invalid="ignore"):
             cB = np.where(x > 0, betaln(a + 1, np.maximum(b + x - 1, 1e-300)) - base, -np.inf)
-        B = cB[ix] - rx * np.log(alpha + tx)[itx]
-        return head, A, B, rx
+        rx = (r + x)[ix]
+        A = (betaln(a, b + x) - base)[ix] - rx * LT[iT]
+        B = cB[ix] - rx * Lt[itx]
+        return head, A, B, rx, LT, Lt
 
     def _loglik(self, theta: Array, R: Rows) -> Array:
-        head, A, B, _ = self._parts(theta, R)
-        return head + np.logaddexp(A, B)
+        head, A, B, *_ = self._parts(theta, R)
+        return head[R.codes[0]] + np.logaddexp(A, B)
 
     def _objective(self, log_theta: Array, R: Rows) -> tuple[float, Array]:
         theta = np.exp(log_theta)
@@ -388,19 +221,12 @@ class BetaGeo(_CountingModel):
         ix, itx, iT = R.codes
         w = R.weight
         wx = R.level_weight(0)
-        base = betaln(a, b)
-        LT, Lt = np.log(alpha + T), np.log(alpha + tx)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cB = np.where(x > 0, betaln(a + 1, np.maximum(b + x - 1, 1e-300)) - base, -np.inf)
-        rx = (r + x)[ix]
-        A = (betaln(a, b + x) - base)[ix] - rx * LT[iT]
-        B = cB[ix] - rx * Lt[itx]
+        head, A, B, rx, LT, Lt = self._parts(theta, R)
         # log(e^A + e^B) and the share of e^B, stably
         d = B - A
         e = np.exp(-np.abs(d))
         both = np.maximum(A, B) + np.log1p(e)
         pB = np.where(d > 0, 1.0, e) / (1.0 + e)
-        head = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
         nll = -float((wx * head).sum() + (w * both).sum())
         wB = w * pB
         wA = w - wB

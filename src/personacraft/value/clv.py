@@ -24,8 +24,9 @@ import numpy as np
 
 from personacraft.errors import ModelError
 from personacraft.features import sql
-from personacraft.value.bgnbd import MODELS, BetaGeo, Rows, _CountingModel, check_rfm
+from personacraft.value.bgnbd import MODELS, _CountingModel, check_rfm
 from personacraft.value.gamma_gamma import GammaGamma
+from personacraft.value.mle import Rows
 
 Array = np.ndarray
 DAYS_PER_MONTH = 365.25 / 12
@@ -253,7 +254,7 @@ def _finite(values: dict[str, float]) -> dict[str, float | None]:
 def describe(model: ClvModel) -> dict[str, Any]:
     """The fitted parameters and likelihoods, as printed by ``personacraft clv``."""
     out: dict[str, Any] = {
-        "model": "bgnbd" if isinstance(model.purchases, BetaGeo) else "pareto_nbd",
+        "model": next(name for name, cls in MODELS.items() if type(model.purchases) is cls),
         "params": {k: round(v, 6) for k, v in model.params().items()},
         "standard_errors": _finite(model.purchases.standard_errors()),
         "log_likelihood": round(model.purchases.log_likelihood_, 4),

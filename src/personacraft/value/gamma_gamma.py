@@ -8,7 +8,7 @@ purchase is gamma(p, p/zeta)-ish around it, so
 
 shrinks the observed mean towards the population mean the less a customer has bought.
 Fitted by maximum likelihood, with the gradient in closed form, on
-the log scale; the covariance comes from the Hessian, as for BG/NBD. Terms in ``x`` alone
+the log scale; the covariance comes from the Hessian (:mod:`personacraft.value.mle`). Terms in ``x`` alone
 are computed once per distinct ``x``; per customer there are a log and a few products.
 """
 
@@ -23,9 +23,10 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from personacraft.errors import ModelError
-from personacraft.value.bgnbd import (
+from personacraft.value.mle import (
     WARM_START_ROWS,
     FittedParameters,
+    check_summaries,
     covariance,
     factor_column,
     hessian,
@@ -37,18 +38,17 @@ Array = np.ndarray
 
 def check_spend(X: Any) -> Array:
     """``X`` as an (n, 2) float array of ``x, m_x`` with whole x >= 1 and m_x > 0."""
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ModelError(f"expected rows of (x, m_x), got an array of shape {X.shape}")
-    x, m = X.T
-    bad = ~np.isfinite(X).all(axis=1) | (x < 1) | (x != np.floor(x)) | (m <= 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ModelError(
-            f"{int(bad.sum())} rows are not valid (x, m_x) spend summaries, e.g. row {i}: {X[i].tolist()} "
-            "(Gamma-Gamma takes customers with x >= 1 repeat purchases and a positive mean value)"
-        )
-    return X
+
+    def invalid(X: Array) -> Array:
+        x, m = X.T
+        return (x < 1) | (x != np.floor(x)) | (m <= 0)
+
+    return check_summaries(
+        X,
+        ("x", "m_x"),
+        invalid,
+        "Gamma-Gamma takes customers with x >= 1 repeat purchases and a positive mean value",
+    )
 
 
 class GammaGamma(FittedParameters, BaseEstimator):
