@@ -40,7 +40,7 @@ def data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def ours(X: np.ndarray, m: np.ndarray) -> tuple[float, dict[str, float], np.ndarray]:
-    summary = clv.Summary(np.arange(len(X)).astype(str), X, m, m * (X[:, 0] + 1), np.zeros(len(X)), np.zeros(len(X)))
+    summary = clv.Summary(np.arange(len(X)).astype(str), X, m, m * (X[:, 0] + 1), np.zeros(len(X)))
     start = time.perf_counter()
     model = clv.fit(summary, period_days=1.0)
     pred = clv.predict(model, summary, horizon_periods=30.0, months=12, annual_rate=0.10, draws=1)

@@ -112,9 +112,7 @@ def test_intervals_hold_the_estimate_and_narrow_with_more_customers(cdnow: clv.S
     assert g["mean"][1] > g["mean"][0]  # repeat buyers are worth more
     assert (g["low"] <= g["mean"]).all() and (g["mean"] <= g["high"]).all()
     # a tenth of the customers: the parameters are less certain, the interval wider
-    few = clv.Summary(
-        *(getattr(cdnow, f)[::10] for f in ("customer_key", "X", "m_x", "revenue", "holdout_x", "holdout_revenue"))
-    )
+    few = clv.Summary(*(getattr(cdnow, f)[::10] for f in ("customer_key", "X", "m_x", "revenue", "holdout_x")))
     small = clv.predict(clv.fit(few), few, horizon_periods=52.0, draws=50, seed=4)
     width = lambda p: float(np.median((p.clv_high - p.clv_low) / p.clv))  # noqa: E731
     assert width(small) > 1.5 * width(pred)
@@ -128,15 +126,13 @@ def test_estimator_contract_and_bad_input() -> None:
     with pytest.raises(ModelError, match="whole number"):
         BetaGeo().fit(np.array([[1.5, 1.0, 3.0]]))
     with pytest.raises(ModelError, match="at least 50 customers"):
-        clv.fit(
-            clv.Summary(np.array(["a"]), np.array([[0.0, 0.0, 5.0]]), np.zeros(1), np.ones(1), np.zeros(1), np.zeros(1))
-        )
+        clv.fit(clv.Summary(np.array(["a"]), np.array([[0.0, 0.0, 5.0]]), np.zeros(1), np.ones(1), np.zeros(1)))
 
 
 def test_no_repeat_buyers_means_no_clv_and_says_why() -> None:
     n = 200
     X = np.column_stack([np.zeros(n), np.zeros(n), np.linspace(5, 50, n)])
-    one_timers = clv.Summary(np.arange(n).astype(str), X, np.zeros(n), np.ones(n), np.zeros(n), np.zeros(n))
+    one_timers = clv.Summary(np.arange(n).astype(str), X, np.zeros(n), np.ones(n), np.zeros(n))
     with pytest.raises(ModelError, match="only 0 of 200 bought on more than one day"):
         clv.fit(one_timers)
 

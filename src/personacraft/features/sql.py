@@ -398,8 +398,7 @@ SELECT customer_key,
        date_diff('day', first_day, {calibration_end}) / {period_days} AS "T",
        coalesce(avg(amount) FILTER (WHERE day > first_day AND day <= {calibration_end}), 0) AS m_x,
        sum(amount) FILTER (WHERE day <= {calibration_end}) AS revenue,
-       count(*) FILTER (WHERE day > {calibration_end})::DOUBLE AS holdout_x,
-       coalesce(sum(amount) FILTER (WHERE day > {calibration_end}), 0) AS holdout_revenue
+       count(*) FILTER (WHERE day > {calibration_end})::DOUBLE AS holdout_x
 FROM days JOIN firsts USING (customer_key)
 WHERE first_day <= {calibration_end}
 GROUP BY customer_key, first_day

@@ -32,7 +32,7 @@ Array = np.ndarray
 DAYS_PER_MONTH = 365.25 / 12
 LEVEL = 0.90  # the intervals' coverage
 MIN_CUSTOMERS = 50  # fewer customers: the purchase model's four parameters are not identified
-MIN_REPEAT = 20  # fewer repeat customers: no spend model; the mean spend stands in
+MIN_REPEAT = 20  # fewer customers who came back: no CLV (purchase model) and no Gamma-Gamma (spend model)
 
 
 @dataclass
@@ -44,7 +44,6 @@ class Summary:
     m_x: Array
     revenue: Array
     holdout_x: Array
-    holdout_revenue: Array
 
     @property
     def n(self) -> int:
@@ -79,9 +78,7 @@ def summarise(
             period_days=float(period_days),
         )
     )
-    cols = con.sql(
-        f'SELECT customer_key, x, t_x, "T", m_x, revenue, holdout_x, holdout_revenue FROM {out}'
-    ).fetchnumpy()
+    cols = con.sql(f'SELECT customer_key, x, t_x, "T", m_x, revenue, holdout_x FROM {out}').fetchnumpy()
     f = {k: np.asarray(v) for k, v in cols.items()}
     return Summary(
         customer_key=f["customer_key"].astype(str),
@@ -89,7 +86,6 @@ def summarise(
         m_x=f["m_x"].astype(float),
         revenue=np.nan_to_num(f["revenue"].astype(float)),
         holdout_x=f["holdout_x"].astype(float),
-        holdout_revenue=f["holdout_revenue"].astype(float),
     )
 
 
@@ -154,7 +150,7 @@ def fit(summary: Summary, model: str = "bgnbd", period_days: float = 7.0) -> Clv
         spend = GammaGamma().fit(np.column_stack([x[repeat], summary.m_x[repeat]]))
     else:
         notes.append(
-            f"only {int(repeat.sum())} customers bought more than once (< {MIN_REPEAT}); "
+            f"only {int(repeat.sum())} customers came back with a positive amount (< {MIN_REPEAT}); "
             "spend per purchase is the observed mean, not the Gamma-Gamma model"
         )
     return ClvModel(purchases, spend, mean_spend, period_days, notes)
