@@ -94,7 +94,7 @@ def _stages(
     names = run.numpy(f"SELECT first_name, last_name FROM {keyed(run, 'customers')}")
     redactor = Redactor.from_names(names.get("first_name", []), names.get("last_name", []))
     say("Estimating customer value")
-    fitted_value = fit_customer_value(run, config.value, seed=config.seed)
+    fitted_value = fit_customer_value(run, config.value)
     customer_status(run, lapsed_days=config.text.lapsed_days, lapsed_p_alive=config.text.lapsed_p_alive)
     say("Finding themes in the texts")
     texts = text_themes(run, redactor, method=config.text.method, seed=config.seed)

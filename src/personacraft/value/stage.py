@@ -30,6 +30,7 @@ from personacraft.value.subscriptions import persona_risk, subscription_churn
 # and at least AT_RISK_POINTS higher.
 AT_RISK_LIFT = 1.2
 AT_RISK_POINTS = 0.05
+YEAR = 365.25  # days: the horizon of expected_purchases_12m
 P_ALIVE = "1 - P(alive) from the purchase model: the chance a customer has already stopped buying"
 
 
@@ -54,17 +55,8 @@ class CustomerValue:
     missing: str | None = None
 
 
-def fit_customer_value(run: Run, cfg: ValueConfig, seed: int = 0) -> CustomerValue:
-    """Fit CLV on the run's orders and write each buyer's figures to ``customer_value``."""
-    if not run.has_rows("cust_orders"):
-        return CustomerValue(missing="no orders are in the sources, so there is no purchase history to project")
-    end = str(run.scalar(f"SELECT max(ordered_at)::DATE FROM {run.t('cust_orders')}"))
-    summary = clv.summarise(run.con, run.t("cust_orders"), run.t("rfm_summary"), end, None, cfg.period_days)
-    try:
-        model = clv.fit(summary, cfg.model, cfg.period_days)
-    except ModelError as exc:
-        return CustomerValue(missing=f"the CLV model could not be fitted: {exc}")
-    pred = clv.predict(model, summary, 365.25 / cfg.period_days, cfg.months, cfg.discount_rate, cfg.draws, seed)
+def _write(run: Run, summary: clv.Summary, pred: clv.Predictions) -> None:
+    """Each buyer's figures, as ``customer_value`` (and ``customer_value.csv``) hold them."""
     run.write_arrays(
         "customer_value",
         {
@@ -78,6 +70,22 @@ def fit_customer_value(run: Run, cfg: ValueConfig, seed: int = 0) -> CustomerVal
             "clv_high": np.round(pred.clv_high, 2),
         },
     )
+
+
+def fit_customer_value(run: Run, cfg: ValueConfig) -> CustomerValue:
+    """Fit CLV on the run's orders and write each buyer's point figures to ``customer_value``
+    (:func:`customer_value` adds the intervals after segmentation)."""
+    if not run.has_rows("cust_orders"):
+        return CustomerValue(missing="no orders are in the sources, so there is no purchase history to project")
+    end = str(run.scalar(f"SELECT max(ordered_at)::DATE FROM {run.t('cust_orders')}"))
+    summary = clv.summarise(run.con, run.t("cust_orders"), run.t("rfm_summary"), end, None, cfg.period_days)
+    try:
+        model = clv.fit(summary, cfg.model, cfg.period_days)
+    except ModelError as exc:
+        return CustomerValue(missing=f"the CLV model could not be fitted: {exc}")
+    # point figures only: P(alive) is all that customer status needs before segmentation; the
+    # intervals come with the persona roll-up, from one pass over the parameter draws
+    _write(run, summary, clv.predict(model, summary, YEAR / cfg.period_days, cfg.months, cfg.discount_rate, draws=1))
     return CustomerValue(summary, model, end)
 
 
@@ -109,11 +117,11 @@ def _clv(
             FROM {run.t("rfm_summary")} s LEFT JOIN {run.t("labels")} l USING (customer_key)
             ORDER BY s.customer_key"""
     )["g"].astype(np.int64)
-    # the same draws (same seed) as the customers' figures, now summed per persona
+    # one pass over the parameter draws gives each buyer's interval and each persona's
     pred = clv.predict(
         model,
         summary,
-        365.25 / cfg.period_days,
+        YEAR / cfg.period_days,
         cfg.months,
         cfg.discount_rate,
         cfg.draws,
@@ -121,6 +129,7 @@ def _clv(
         groups=groups,
         n_groups=published,
     )
+    _write(run, summary, pred)
     g = clv.group_intervals(pred) if published else {"n": np.zeros(0)}
     inside = groups >= 0
     alive_sum = np.bincount(groups[inside], weights=pred.p_alive[inside], minlength=published)
