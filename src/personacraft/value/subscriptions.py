@@ -82,17 +82,20 @@ def _snapshot(run: Run, name: str, cutoff: datetime, horizon: int) -> dict[str, 
             horizon=int(horizon),
         )
     )
-    return run.numpy(f"SELECT * FROM {run.t(name)}")
+    return run.numpy(f"SELECT * FROM {run.t(name)} ORDER BY unit")
 
 
-def _stacked(run: Run, last: datetime, first: datetime, horizon: int) -> dict[str, np.ndarray]:
-    """Snapshots at ``last``, ``last - STEP_DAYS`` … (not before ``first``), stacked."""
-    parts = []
-    for k in range(MAX_CUTOFFS):  # cutoffs, not rows
-        cutoff = last - timedelta(days=STEP_DAYS * k)
-        if cutoff < first and k:
-            break
-        parts.append(_snapshot(run, "churn_snapshot", cutoff, horizon))
+def _cutoffs(last: datetime, first: datetime) -> list[datetime]:
+    """``last``, then every ``STEP_DAYS`` before it while not before ``first`` (at most ``MAX_CUTOFFS``)."""
+    out = [last]
+    while len(out) < MAX_CUTOFFS and out[-1] - timedelta(days=STEP_DAYS) >= first:
+        out.append(out[-1] - timedelta(days=STEP_DAYS))
+    return out
+
+
+def _stacked(snapshots: dict[datetime, dict[str, np.ndarray]], cutoffs: list[datetime]) -> dict[str, np.ndarray]:
+    """The snapshots at ``cutoffs``, stacked."""
+    parts = [snapshots[c] for c in cutoffs]
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
@@ -119,12 +122,15 @@ def subscription_churn(run: Run, horizon: int, published: int, min_n: int, seed:
     if end is None or first is None:
         return SubscriptionChurn(missing="the subscriptions carry no start dates")
     h = timedelta(days=horizon)
-    train = _stacked(run, end - 2 * h, first, horizon)
-    valid = _snapshot(run, "churn_valid", end - h, horizon)
-    known = _stacked(run, end - h, first, horizon)
-    now = _snapshot(run, "churn_now", end, horizon)
+    train_cutoffs, known_cutoffs = _cutoffs(end - 2 * h, first), _cutoffs(end - h, first)
+    # each cutoff's snapshot is taken once: the training cutoffs are among the known ones when
+    # the horizon is a whole number of steps (the default)
+    snapshots = {c: _snapshot(run, "churn_snapshot", c, horizon) for c in dict.fromkeys(known_cutoffs + train_cutoffs)}
+    train, known = _stacked(snapshots, train_cutoffs), _stacked(snapshots, known_cutoffs)
+    valid, now = snapshots[end - h], _snapshot(run, "churn_now", end, horizon)
+    valid_columns, now_columns = _columns(valid), _columns(now)
     y_train, y_valid = train["churned"].astype(bool), valid["churned"].astype(bool)
-    checked = validate_over_time(_columns(train), y_train, _columns(valid), y_valid, seed=seed)
+    checked = validate_over_time(_columns(train), y_train, valid_columns, y_valid, seed=seed)
     if isinstance(checked, str):
         return SubscriptionChurn(
             missing=f"{checked} (subscribers running at monthly cutoffs up to {2 * horizon} days, and at "
@@ -136,7 +142,7 @@ def subscription_churn(run: Run, horizon: int, published: int, min_n: int, seed:
         return SubscriptionChurn(missing=final)
     result = SubscriptionChurn(
         units=now["unit"].astype(object),
-        proba=final.predict_proba(_columns(now))[:, 1] if len(now["unit"]) else np.empty(0),
+        proba=final.predict_proba(now_columns)[:, 1] if len(now["unit"]) else np.empty(0),
         validation={
             **checked.to_dict(),
             "horizon_days": horizon,
@@ -146,20 +152,20 @@ def subscription_churn(run: Run, horizon: int, published: int, min_n: int, seed:
             "train_churn_events": int(y_train.sum()),
             "valid_cutoff": f"{end - h:%Y-%m-%d}",
             "units_now": len(now["unit"]),
-            "features": list(_columns(now)),
+            "features": list(now_columns),
         },
     )
-    # drivers per persona: the valid rows of the units each persona's members belong to
-    members = run.numpy(
-        f"""SELECT u.unit, l.persona FROM ({sql.CHURN_UNITS.format(people=run.t("people"))}) u
-            JOIN {run.t("labels")} l USING (customer_key) WHERE l.persona < {published}"""
-    )
-    index = {u: i for i, u in enumerate(valid["unit"].tolist())}
-    rows = np.array([index.get(u, -1) for u in members["unit"].tolist()], dtype=np.int64)
-    keep = rows >= 0
-    if keep.any():
-        rows, groups = rows[keep], members["persona"][keep].astype(np.int64)
-        cols = {k: v[rows] for k, v in _columns(valid).items()}
+    # drivers per persona: the valid rows of the units each persona's members belong to, one per member
+    with run.arrays("churn_valid_units", {"unit": valid["unit"], "row": np.arange(len(valid["unit"]))}) as v:
+        members = run.numpy(
+            f"""SELECT v.row, l.persona FROM {v} v
+                JOIN ({sql.CHURN_UNITS.format(people=run.t("people"))}) u USING (unit)
+                JOIN {run.t("labels")} l USING (customer_key)
+                WHERE l.persona < {published} ORDER BY l.customer_key"""
+        )
+    if len(members["row"]):
+        rows, groups = members["row"].astype(np.int64), members["persona"].astype(np.int64)
+        cols = {k: v[rows] for k, v in valid_columns.items()}
         found = group_drivers(checked.model, cols, y_valid[rows], groups, seed=seed)
         for g, d in found.items():
             p = int(g)
