@@ -30,6 +30,8 @@ def persona_value(
         missing["churn_risk"] = value.missing_churn or v.get("missing", "no churn estimate for this persona")
     if not all_revenue:
         missing["revenue_share"] = "no orders or payments of these customers are in the sources"
+    if clv_mean is not None and v.get("clv_interval") is None:
+        missing["clv_interval"] = "; ".join(value.provenance.get("notes", [])) or "intervals are turned off (draws = 1)"
     block: dict[str, Any] = {
         "clv_mean": clv_mean,
         "clv_interval": v.get("clv_interval"),
@@ -40,16 +42,10 @@ def persona_value(
         "churn_drivers": v.get("churn_drivers"),
         "most_valuable": bool(v.get("most_valuable", False)),
         "at_risk": bool(v.get("at_risk", False)),
-        "revenue_per_customer": round(float(money["revenue_mean"]), 2)
-        if money.get("revenue_mean") is not None
-        else None,
-        "orders_per_customer": round(float(money["orders_mean"]), 2) if money.get("orders_mean") is not None else None,
+        "revenue_per_customer": _round(money.get("revenue_mean")),
+        "orders_per_customer": _round(money.get("orders_mean")),
     }
     if missing:
-        block["missing"] = missing
-    fact = {"n": v.get("clv_customers"), "source": "orders"}
-    if clv_mean is not None and v.get("clv_interval") is None:
-        missing["clv_interval"] = "; ".join(value.provenance.get("notes", [])) or "intervals are turned off (draws = 1)"
         block["missing"] = missing
     if clv_mean is not None:
         pop = value.population["clv_mean"]
@@ -61,7 +57,7 @@ def persona_value(
                 f"{span}all customers: {pop:,.2f}).",
                 "method": f"{value.provenance['model']} for purchases x Gamma-Gamma for spend, discounted at "
                 f"{value.provenance['discount_rate']:.0%} a year; interval over parameter draws",
-                "facts": [{**fact, "value": clv_mean, "population": pop}],
+                "facts": [{"n": v["clv_customers"], "source": "orders", "value": clv_mean, "population": pop}],
             }
         )
     if v.get("churn_risk") is not None:
