@@ -179,16 +179,7 @@ class Run:
 
     def numpy(self, sql: str, params: Sequence[Any] | None = None) -> dict[str, np.ndarray]:
         """A query result as column arrays (NULLs become NaN or None)."""
-        res = self.con.execute(sql, params or []).fetchnumpy()
-        out: dict[str, np.ndarray] = {}
-        for k, v in res.items():
-            if isinstance(v, np.ma.MaskedArray):
-                mask = np.ma.getmaskarray(v)
-                # filled(None) would use numpy's default fill ('?' for objects): set NULLs by hand
-                v = v.data.astype(float if v.dtype.kind in "iuf" else object)
-                v[mask] = np.nan if v.dtype.kind == "f" else None
-            out[k] = np.asarray(v)
-        return out
+        return fetch_arrays(self.con, sql, params)
 
     def write_arrays(self, name: str, columns: Mapping[str, np.ndarray]) -> None:
         """Create (or replace) a table of this run from column arrays."""
@@ -240,3 +231,18 @@ class Run:
             "UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",
             [datetime.now(UTC).replace(tzinfo=None), error[:2000], self.run_id],
         )
+
+
+def fetch_arrays(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None
+) -> dict[str, np.ndarray]:
+    """A query result as column arrays: NULL becomes NaN in numbers, None in anything else."""
+    out: dict[str, np.ndarray] = {}
+    for k, v in con.execute(sql, params or []).fetchnumpy().items():
+        if isinstance(v, np.ma.MaskedArray):
+            mask = np.ma.getmaskarray(v)
+            # filled(None) would use numpy's default fill ('?' for objects): set NULLs by hand
+            v = v.data.astype(float if v.dtype.kind in "iuf" else object)
+            v[mask] = np.nan if v.dtype.kind == "f" else None
+        out[k] = np.asarray(v)
+    return out

@@ -13,10 +13,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from personacraft.errors import InputFormatError, SourceNotFoundError
-from personacraft.sources.columns import lit, q
-from personacraft.sources.reading import duck_message
-from personacraft.value.transactions import pick_column
+from personacraft.errors import InputFormatError
+from personacraft.sources.columns import q
+from personacraft.store import fetch_arrays
+from personacraft.value.transactions import pick_column, read_delimited
 
 # target values read as "churned" when --positive is not given, each with its "stayed" twin
 POSITIVE = {"yes": "no", "true": "false", "1": "0", "y": "n", "t": "f", "churned": "active"}
@@ -32,18 +32,6 @@ class ChurnTable:
     id_name: str
 
 
-def _arrays(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, np.ndarray]:
-    """A query's columns as arrays; NULL becomes NaN (numbers) or None (text)."""
-    out = {}
-    for name, v in con.execute(sql).fetchnumpy().items():
-        if isinstance(v, np.ma.MaskedArray):
-            mask = np.ma.getmaskarray(v)
-            v = v.data.astype(np.float64 if v.dtype.kind in "iuf" else object)
-            v[mask] = np.nan if v.dtype.kind == "f" else None
-        out[name] = np.asarray(v)
-    return out
-
-
 def read_table(
     path: Path, target: str, id_col: str | None = None, sep: str = ",", positive: str | None = None
 ) -> ChurnTable:
@@ -52,42 +40,30 @@ def read_table(
     A column is numeric when every non-blank value reads as a number, else categorical;
     blanks are missing. Without ``positive``, the target must read as yes/no, true/false or 1/0.
     """
-    if not path.is_file():
-        raise SourceNotFoundError(f"{path}: no such file; check the path")
-    delim = {"\\t": "\t", "tab": "\t"}.get(sep, sep)
     con = duckdb.connect()
-    try:
-        con.execute(
-            f"CREATE TABLE t AS SELECT * FROM read_csv({lit(str(path))}, header = true, all_varchar = true, "
-            f"delim = {lit(delim)})"
-        )
-    except duckdb.Error as exc:
-        raise InputFormatError(
-            path, "cannot be read as a delimited text file", hint=f"DuckDB: {duck_message(exc)}"
-        ) from exc
-    names = [d[0] for d in con.execute("SELECT * FROM t LIMIT 0").description or []]
+    names = read_delimited(con, path, sep, header=True)
     target = pick_column(path, names, target, "--target")
     id_name = pick_column(path, names, id_col, "--id") if id_col is not None else "row"
     skip = {target} if id_col is None else {target, id_name}
     features = [n for n in names if n not in skip]
     if not features:
         raise InputFormatError(path, "has no column to learn from besides the target and the id")
-    label = _arrays(con, f"SELECT nullif(trim({q(target)}), '') AS y FROM t")["y"]
+    label = fetch_arrays(con, f"SELECT nullif(trim({q(target)}), '') AS y FROM raw")["y"]
     y = _label(path, target, label, positive)
     # numeric when every non-blank value casts, so one stray word keeps a column categorical
     value = [f"nullif(trim({q(n)}), '')" for n in features]
     counts = con.execute(
-        "SELECT " + ", ".join(f"count({v}) = count(TRY_CAST({v} AS DOUBLE))" for v in value) + " FROM t"
+        "SELECT " + ", ".join(f"count({v}) = count(TRY_CAST({v} AS DOUBLE))" for v in value) + " FROM raw"
     ).fetchone()
     numeric = list(counts or [])
     select = ", ".join(
         f"{f'TRY_CAST({v} AS DOUBLE)' if is_num else v} AS c{i}"
         for i, (v, is_num) in enumerate(zip(value, numeric, strict=True))
     )
-    arrays = _arrays(con, f"SELECT {select} FROM t")
+    arrays = fetch_arrays(con, f"SELECT {select} FROM raw")
     columns = {name: arrays[f"c{i}"] for i, name in enumerate(features)}
     if id_col is not None:
-        ids = _arrays(con, f"SELECT {q(id_name)} AS id FROM t")["id"]
+        ids = fetch_arrays(con, f"SELECT {q(id_name)} AS id FROM raw")["id"]
     else:
         ids = np.arange(1, len(y) + 1)
     return ChurnTable(columns, y, ids, id_name)

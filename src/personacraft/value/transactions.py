@@ -38,8 +38,8 @@ class Loaded:
     rejects: str  # table: line, column, value, reason
 
 
-def _split_whitespace(con: duckdb.DuckDBPyConnection, path: Path, header: bool | None) -> tuple[list[str], int]:
-    """Load ``raw`` with one VARCHAR column per field and ``_line``; return the names and header lines."""
+def _split_whitespace(con: duckdb.DuckDBPyConnection, path: Path, header: bool | None) -> list[str]:
+    """Load ``raw`` with one VARCHAR column per field and ``_line``; return the names."""
     con.execute(
         f"""CREATE TEMP TABLE lines AS
         SELECT regexp_split_to_array(trim(replace(l, chr(13), '')), '\\s+') AS f, n AS _line
@@ -51,16 +51,16 @@ def _split_whitespace(con: duckdb.DuckDBPyConnection, path: Path, header: bool |
     if not width:
         raise InputFormatError(path, "has no rows")
     if header is None:  # a header is a first line with a field that is not a number
-        header = any(duckdb_number(v) is None for v in first)
+        header = any(_number(v) is None for v in first)
     names = [str(v) for v in first] if header else [f"column{i}" for i in range(1, width + 1)]
     names += [f"column{i}" for i in range(len(names) + 1, width + 1)]
     select = ", ".join(f"f[{i + 1}] AS {q(n)}" for i, n in enumerate(names))
     skip = "WHERE _line > (SELECT min(_line) FROM lines)" if header else ""
     con.execute(f"CREATE TEMP TABLE raw AS SELECT {select}, _line FROM lines {skip}")
-    return names, 1 if header else 0
+    return names
 
 
-def duckdb_number(v: str) -> float | None:
+def _number(v: str) -> float | None:
     try:
         return float(v)
     except ValueError:
@@ -73,7 +73,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, sep: str, header: bool
     try:
         con.execute(f"CREATE TEMP TABLE raw AS SELECT * FROM read_csv({lit(str(path))}, {opts}all_varchar=true)")
     except duckdb.Error as exc:
-        raise InputFormatError(path, f"cannot be read as CSV: {duck_message(exc)}") from None
+        raise InputFormatError(
+            path, "cannot be read as a delimited text file", hint=f"DuckDB: {duck_message(exc)}"
+        ) from None
     names = [r[0] for r in con.execute("DESCRIBE raw").fetchall()]
     has_header = header if header is not None else not all(n.startswith("column") for n in names)
     if not has_header:
@@ -83,6 +85,17 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, sep: str, header: bool
         names = [names_1[n] for n in names]
     con.execute(f"ALTER TABLE raw ADD COLUMN _line BIGINT; UPDATE raw SET _line = rowid + {2 if has_header else 1}")
     return names
+
+
+def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, sep: str = ",", header: bool | None = None) -> list[str]:
+    """Load ``path`` as the temp table ``raw``: one VARCHAR column per field and ``_line``, the
+    line each row came from; return the field names. ``sep`` is a character, ``\\t`` or ``tab``,
+    or ``whitespace`` (runs of spaces and tabs); ``header`` None means: guess."""
+    if not path.is_file():
+        raise SourceNotFoundError(f"{path}: no such file; check the path")
+    if sep.lower() in WHITESPACE:
+        return _split_whitespace(con, path, header)
+    return _read_csv(con, path, {"\\t": "\t", "tab": "\t"}.get(sep, sep), header)
 
 
 def pick_column(path: Path, names: list[str], wanted: str, option: str) -> str:
@@ -113,12 +126,7 @@ def load(
     max_reject_share: float = 0.05,
 ) -> Loaded:
     """Read ``path`` into the temp table ``purchases`` and its rejects into ``rejects``."""
-    if not path.is_file():
-        raise SourceNotFoundError(f"{path}: no such file")
-    if sep.lower() in WHITESPACE:
-        names, _ = _split_whitespace(con, path, header)
-    else:
-        names = _read_csv(con, path, "\t" if sep == "\\t" else sep, header)
+    names = read_delimited(con, path, sep, header)
     cols = {
         "customer_key": (pick_column(path, names, customer, "--customer"), Col("text", example="C-1001")),
         "ordered_at": (
