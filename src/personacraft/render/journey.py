@@ -1,0 +1,748 @@
+"""The journey report: ``report/journeys.html``, one journey map for all customers and one per persona.
+
+The input is the ``journeys.json`` document. Every list may be empty and every figure may be null
+(hidden under the minimum group size, or simply not in the data): the page then says so in words,
+with the document's ``missing`` reason when it gives one. The charts are hand-written inline SVG,
+deterministic (the same document gives the same page), with every text escaped. The SVGs carry no
+``xmlns``: inline in HTML the parser gives them the SVG namespace, and the page holds no URL at all.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from personacraft.render.charts import FONT, PALETTE
+from personacraft.render.report import _env
+
+DEFAULT_STAGES = ["awareness", "consideration", "purchase", "retention", "advocacy"]
+POPULATION_COLOR = "#33415c"  # all customers: a neutral slate, not one of the persona colours
+INK = "#1d2330"
+MUTED = "#5b6472"
+WHITE = "#ffffff"
+NEGATIVE, MIXED, POSITIVE = "#c8443a", "#a86d12", "#2f7d46"
+UNDER_MIN = "under minimum group size"
+
+# what to say when a stage cell is empty and the document gives no reason of its own
+_CELL_DEFAULTS = {
+    "actions": "unknown: no action recorded at this stage",
+    "touchpoints": "unknown: no source covers this stage",
+    "channels": "unknown: no channel recorded at this stage",
+    "emotion": "unknown: no customer text at this stage",
+    "barriers": "none found in the data",
+    "opportunity": "none: no barrier with enough evidence to act on",
+}
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def _esc(value: Any) -> str:
+    """Text for hand-written SVG (valid XML)."""
+    return html.escape(str(value), quote=True)
+
+
+def _num(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}"
+
+
+def _count(x: float) -> str:
+    """A median count: whole numbers without decimals, others with one."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+
+
+def _days(x: float) -> str:
+    if x <= 0:
+        return "same day"
+    if x < 1:
+        return "< 1 day"
+    if x < 10:
+        text = _count(round(x, 1))
+        return f"{text} day" if text == "1" else f"{text} days"
+    return f"{x:,.0f} days"
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.2f}".replace("-", "−")
+
+
+_KINDS = {
+    "pct": _pct,
+    "num": _num,
+    "lift": lambda x: f"{x:.1f}×",
+    "days": _days,
+    "count": _count,
+    "signed": _signed,
+}
+
+
+def _fig(value: Any, kind: str = "num", unknown: str = "unknown") -> Markup:
+    """A figure, or an explicit note when it is null (never an empty cell, never "None")."""
+    if value is None:
+        return Markup('<span class="na">{}</span>').format(unknown)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return escape(str(value))
+    return escape(_KINDS[kind](value))
+
+
+_NAME_KEYS = ("label", "step", "barrier", "channel", "stage")
+
+
+def _evidence_line(m: Mapping[str, Any], population: bool = False) -> str:
+    """One mapping of figures as a line: names first as they are, a share next to the same share among
+    all customers, then the lift and n. For all customers, the comparison with themselves is left out."""
+    parts = []
+    for key in m:
+        value = m[key]
+        if value is None or key.startswith("population_") or isinstance(value, Mapping):
+            continue
+        if population and key == "lift":
+            continue
+        label = str(key).replace("_", " ")
+        if key in _NAME_KEYS and not isinstance(value, int | float):
+            parts.append(str(value))
+        elif isinstance(value, bool):
+            parts.append(f"{label} {'yes' if value else 'no'}")
+        elif key == "lift" and isinstance(value, int | float):
+            parts.append(f"{value:.1f}× all customers")
+        elif key == "n" and isinstance(value, int | float):
+            parts.append(f"n {_num(value)}")
+        elif isinstance(value, int | float) and any(w in key for w in ("share", "rate", "conversion")):
+            text = f"{label} {_pct(value)}"
+            base = m.get(f"population_{key}")
+            if isinstance(base, int | float) and not population:
+                text += f" vs {_pct(base)} of all"
+            parts.append(text)
+        elif isinstance(value, int | float):
+            parts.append(f"{label} {_count(value)}")
+        elif isinstance(value, list | tuple):
+            parts.append(f"{label} {', '.join(str(v) for v in value)}")
+        else:
+            parts.append(f"{label} {value}")
+    for key in m:  # a figure for all customers without its persona counterpart
+        base = key.removeprefix("population_")
+        if population:
+            break
+        if key.startswith("population_") and base not in m and isinstance(m[key], int | float):
+            parts.append(f"{base.replace('_', ' ')} among all {_pct(m[key])}")
+    return " · ".join(parts)
+
+
+def _evidence(evidence: Any, population: bool = False) -> list[str]:
+    """An opportunity's evidence (a free-form mapping, possibly one mapping per source) as lines of text."""
+    if evidence is None:
+        return []
+    if not isinstance(evidence, Mapping):
+        return [str(evidence)]
+    lines = []
+    top = _evidence_line(evidence, population)
+    if top:
+        lines.append(top)
+    for key, value in evidence.items():
+        if isinstance(value, Mapping):
+            line = _evidence_line(value, population)
+            if line:
+                lines.append(f"{str(key).replace('_', ' ').capitalize()}: {line}")
+    return lines
+
+
+# ---------------------------------------------------------------- colour
+
+
+def _rgb(color: str) -> tuple[float, float, float]:
+    c = color.lstrip("#")
+    if len(c) == 3:
+        c = "".join(ch * 2 for ch in c)
+    return int(c[0:2], 16) / 255, int(c[2:4], 16) / 255, int(c[4:6], 16) / 255
+
+
+def _hex(rgb: tuple[float, float, float]) -> str:
+    return "#" + "".join(f"{round(max(0.0, min(1.0, v)) * 255):02x}" for v in rgb)
+
+
+def _luminance(color: str) -> float:
+    def lin(v: float) -> float:
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (lin(v) for v in _rgb(color))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _mix(color: str, other: str, t: float) -> str:
+    """``color`` moved a fraction ``t`` of the way toward ``other``."""
+    a, b = _rgb(color), _rgb(other)
+    return _hex((a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t))
+
+
+def _readable(color: str, *backgrounds: str, ratio: float = 4.6) -> str:
+    """The colour, darkened just enough to be read as text on every background."""
+    for step in range(21):
+        shade = _mix(color, "#000000", step * 0.05)
+        if all(_contrast(shade, bg) >= ratio for bg in backgrounds):
+            return shade
+    return INK
+
+
+def _on(color: str) -> str:
+    """White or ink, whichever reads better on the colour."""
+    return WHITE if _contrast(WHITE, color) >= _contrast(INK, color) else INK
+
+
+def _chip(color: str) -> str:
+    """A background for small text in the persona colour: the colour itself when white or ink reads on it
+    (4.5:1), else the colour darkened until white does."""
+    return color if _contrast(_on(color), color) >= 4.5 else _readable(color, WHITE)
+
+
+def _valid_color(color: Any, fallback: str) -> str:
+    text = str(color or "")
+    digits = text[1:]
+    if text.startswith("#") and len(digits) in (3, 6) and all(c in "0123456789abcdefABCDEF" for c in digits):
+        return text
+    return fallback
+
+
+# ---------------------------------------------------------------- charts
+
+
+def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
+    """The funnel as an inline SVG: one centred bar per stage, narrowing with the share of customers
+    who reached it, with the count, the share and the conversion from the stage before. A stage hidden
+    under the minimum group size is a grey dashed placeholder."""
+    rows = [r for r in funnel or [] if isinstance(r, Mapping)]
+    if not rows:
+        return '<p class="na">unknown: no funnel for this group.</p>'
+    color = _valid_color(color, POPULATION_COLOR)
+    width, label_w, bar_w, row_h, gap, top = 600, 112, 270, 34, 30, 6
+    bar_x0 = label_w + 12
+    centre = bar_x0 + bar_w / 2
+    text_x = bar_x0 + bar_w + 16
+    height = top + len(rows) * row_h + (len(rows) - 1) * gap + 6
+    counts = [float(n) for r in rows if isinstance(n := r.get("customers"), int | float)]
+    top_count = max(counts, default=0) or 1
+
+    def fraction(r: Mapping[str, Any]) -> float | None:
+        share, n = r.get("share"), r.get("customers")
+        if isinstance(share, int | float):
+            return max(0.0, min(1.0, float(share)))
+        if isinstance(n, int | float):
+            return max(0.0, min(1.0, n / top_count))
+        return None
+
+    summary = []
+    for r in rows:
+        n, share = r.get("customers"), r.get("share")
+        stage = str(r.get("stage") or "stage")
+        if n is None:
+            summary.append(f"{stage}: {UNDER_MIN}")
+        else:
+            summary.append(f"{stage}: {_num(n)} customers" + (f" ({_pct(share)})" if share is not None else ""))
+    label = "Funnel. " + "; ".join(summary) + "."
+    out = [
+        f'<svg class="funnel" role="img" aria-label="{_esc(label)}" '
+        f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" '
+        f'font-family="{_esc(FONT)}">',
+        f"<title>{_esc(label)}</title>",
+    ]
+    prev: tuple[float, float] | None = None  # the bar above: (half width, bottom y)
+    for i, r in enumerate(rows):
+        y = top + i * (row_h + gap)
+        mid_y = y + row_h / 2 + 5
+        stage = str(r.get("stage") or "stage")
+        frac = fraction(r)
+        hidden = r.get("customers") is None
+        half = max((bar_w / 2) * (frac if frac is not None else 1.0), 1.5)
+        if hidden:
+            half = prev[0] if prev is not None else bar_w / 2
+        if prev is not None:
+            p_half, p_bottom = prev
+            out.append(
+                f'<polygon points="{centre - p_half:.1f},{p_bottom:.1f} {centre + p_half:.1f},{p_bottom:.1f} '
+                f'{centre + half:.1f},{y:.1f} {centre - half:.1f},{y:.1f}" fill="{color if not hidden else "#8a929e"}" '
+                f'fill-opacity="0.12"/>'
+            )
+        out.append(
+            f'<text x="{label_w}" y="{mid_y:.1f}" text-anchor="end" font-size="14" font-weight="600" '
+            f'fill="{INK}">{_esc(stage.capitalize())}</text>'
+        )
+        if hidden:
+            out.append(
+                f'<rect x="{centre - half:.1f}" y="{y}" width="{2 * half:.1f}" height="{row_h}" rx="4" '
+                f'fill="#eef0f3" stroke="#8a929e" stroke-dasharray="4 3"/>'
+            )
+            out.append(
+                f'<text x="{text_x}" y="{mid_y:.1f}" font-size="12.5" font-style="italic" '
+                f'fill="{MUTED}">{_esc(UNDER_MIN)}</text>'
+            )
+        else:
+            out.append(
+                f'<rect x="{centre - half:.1f}" y="{y}" width="{2 * half:.1f}" height="{row_h}" rx="4" fill="{color}"/>'
+            )
+            share = r.get("share")
+            share_text = f" · {_pct(share)}" if share is not None else ""
+            out.append(
+                f'<text x="{text_x}" y="{mid_y:.1f}" font-size="14" fill="{INK}">'
+                f'<tspan font-weight="700">{_esc(_num(r["customers"]))}</tspan>'
+                f'<tspan fill="{MUTED}">{_esc(share_text)}</tspan></text>'
+            )
+        prev = (half, y + row_h)
+        if i + 1 < len(rows):
+            nxt = rows[i + 1]
+            conv, drop = nxt.get("conversion"), nxt.get("drop_off")
+            gy = y + row_h + gap / 2 + 4.5
+            bits = []
+            if conv is not None:
+                bits.append(f"{_pct(conv)} continue")
+            if drop is not None:
+                bits.append(f"{_pct(drop)} drop off")
+            note = " · ".join(bits) if bits else "conversion unknown"
+            fill, weight = MUTED, "400"
+            if nxt.get("biggest_drop") and bits:
+                fill, weight = "#9b1c1c", "700"
+                out.append(
+                    f'<text x="{text_x}" y="{gy:.1f}" font-size="12" font-weight="700" fill="{fill}">'
+                    f"◀ biggest drop</text>"
+                )
+            out.append(
+                f'<text x="{centre:.1f}" y="{gy:.1f}" text-anchor="middle" font-size="12" font-weight="{weight}" '
+                f'fill="{fill}" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">'
+                f"{_esc(note)}</text>"
+            )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _usable_paths(paths: list[dict[str, Any]]) -> list[tuple[list[str], float]]:
+    """The paths that can be drawn: some steps and a positive customer count."""
+    usable = []
+    for p in paths or []:
+        if not isinstance(p, Mapping):
+            continue
+        steps, customers = p.get("steps"), p.get("customers")
+        if isinstance(steps, list) and steps and isinstance(customers, int | float) and customers > 0:
+            usable.append(([str(s) for s in steps], float(customers)))
+    return usable
+
+
+def _sankey_layout(
+    usable: list[tuple[list[str], float]],
+) -> tuple[int, dict[tuple[int, str], float], dict[tuple[tuple[int, str], tuple[int, str]], float]]:
+    """Columns aligned on the last step; node and link weights in customers."""
+    columns = max((len(s) for s, _ in usable), default=0)
+    nodes: dict[tuple[int, str], float] = {}
+    links: dict[tuple[tuple[int, str], tuple[int, str]], float] = {}
+    for steps, customers in usable:
+        offset = columns - len(steps)
+        keys = [(offset + i, step) for i, step in enumerate(steps)]
+        for key in keys:
+            nodes[key] = nodes.get(key, 0.0) + customers
+        for a, b in pairwise(keys):
+            links[(a, b)] = links.get((a, b), 0.0) + customers
+    return columns, nodes, links
+
+
+def sankey_svg(paths: list[dict[str, Any]], color: str) -> str:
+    """The paths before purchase as an inline Sankey-like SVG: one column per step position, aligned on
+    the last step (usually ``purchase``, in the rightmost column); a node per event label in a column,
+    as tall as the customers through it; a band per transition, as thick as the customers taking it."""
+    usable = _usable_paths(paths)
+    columns, nodes, links = _sankey_layout(usable)
+    if not nodes:
+        return '<p class="na">No path is shared by enough customers to be shown.</p>'
+    color = _valid_color(color, POPULATION_COLOR)
+    node_w, left, right, top, bottom, gap = 14, 12, 130, 34, 14, 26
+    width = max(560, min(1120, left + right + node_w + (columns - 1) * 240))  # few columns: no long bands
+    flow_h = 240
+    by_col: dict[int, list[tuple[int, str]]] = {}
+    for key in sorted(nodes, key=lambda k: (k[0], -nodes[k], k[1])):
+        by_col.setdefault(key[0], []).append(key)
+    max_total = max(sum(nodes[k] for k in keys) for keys in by_col.values())
+    max_count = max(len(keys) for keys in by_col.values())
+    scale = flow_h / max_total
+    height = top + flow_h + (max_count - 1) * gap + bottom
+    step_x = (width - left - right - node_w) / (columns - 1) if columns > 1 else 0.0
+
+    pos: dict[tuple[int, str], tuple[float, float, float]] = {}  # x, y, height
+    for col, keys in by_col.items():
+        col_h = sum(nodes[k] * scale for k in keys) + (len(keys) - 1) * gap
+        y = top + (flow_h + (max_count - 1) * gap - col_h) / 2
+        for k in keys:
+            h = nodes[k] * scale
+            pos[k] = (left + col * step_x, y, h)
+            y += h + gap
+
+    order = {k: i for i, k in enumerate(sorted(pos, key=lambda k: (k[0], pos[k][1])))}
+    out_off = {k: 0.0 for k in pos}
+    in_off = {k: 0.0 for k in pos}
+    link_svg = []
+    for a, b in sorted(links, key=lambda ab: (order[ab[0]], order[ab[1]])):
+        w = links[(a, b)] * scale
+        ax, ay, _ = pos[a]
+        y0 = ay + out_off[a] + w / 2
+        out_off[a] += w
+        link_svg.append((a, b, w, ax + node_w, y0, pos[b][0]))
+    # incoming offsets follow the order of the sources, so bands do not cross at the target
+    drawn = []
+    for a, b, w, x0, y0, x1 in sorted(link_svg, key=lambda t: (order[t[1]], order[t[0]])):
+        y1 = pos[b][1] + in_off[b] + w / 2
+        in_off[b] += w
+        drawn.append((a, b, w, x0, y0, x1, y1))
+    drawn.sort(key=lambda t: (order[t[0]], order[t[1]]))
+
+    best_steps, best_n = max(usable, key=lambda u: u[1])  # the first of the most common, in input order
+    label = (
+        f"Paths to the last step: {len(usable)} paths, {len(nodes)} steps, {len(links)} transitions. "
+        f"Most common: {' → '.join(best_steps)} ({_num(best_n)} customers)."
+    )
+    out = [
+        f'<svg class="sankey" role="img" aria-label="{_esc(label)}" '
+        f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" font-family="{_esc(FONT)}">',
+        f"<title>{_esc(label)}</title>",
+    ]
+    for col in range(columns):
+        before = columns - 1 - col
+        head = "last step" if before == 0 else ("1 step before" if before == 1 else f"{before} steps before")
+        out.append(
+            f'<text x="{left + col * step_x:.1f}" y="14" font-size="11" letter-spacing="0.04em" '
+            f'fill="{MUTED}">{_esc(head.upper())}</text>'
+        )
+    out.append(f'<g fill="none" stroke="{color}" stroke-opacity="0.32">')
+    for a, b, w, x0, y0, x1, y1 in drawn:
+        mid = (x0 + x1) / 2
+        out.append(
+            f'<path class="link" d="M{x0:.1f},{y0:.1f} C{mid:.1f},{y0:.1f} {mid:.1f},{y1:.1f} {x1:.1f},{y1:.1f}" '
+            f'stroke-width="{max(w, 1.0):.1f}"><title>{_esc(a[1])} → {_esc(b[1])}: '
+            f"{_esc(_num(links[(a, b)]))} customers</title></path>"
+        )
+    out.append("</g>")
+    room = {col: (step_x if col < columns - 1 else right) - node_w - 50 for col in range(columns)}
+    for k in sorted(pos, key=lambda k: order[k]):
+        x, y, h = pos[k]
+        chars = max(8, int(room[k[0]] / 7))  # about 7 px a character at 12 px, leaving room for the count
+        name = k[1] if len(k[1]) <= chars else k[1][: chars - 1] + "…"
+        out.append(
+            f'<rect class="node" x="{x:.1f}" y="{y:.1f}" width="{node_w}" height="{max(h, 2.0):.1f}" rx="2" '
+            f'fill="{color}"><title>{_esc(k[1])}: {_esc(_num(nodes[k]))} customers</title></rect>'
+        )
+        out.append(
+            f'<text x="{x + node_w + 6:.1f}" y="{y + max(h, 2.0) / 2 + 4:.1f}" font-size="12" fill="{INK}" '
+            f'stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">'
+            f'<tspan font-weight="600">{_esc(name)}</tspan>'
+            f'<tspan fill="{MUTED}"> {_esc(_num(nodes[k]))}</tspan></text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _face_svg(sentiment: float) -> str:
+    """A small face for a sentiment in [-1, 1]: the mouth bends with it."""
+    s = max(-1.0, min(1.0, float(sentiment)))
+    fill = NEGATIVE if s <= -0.05 else (POSITIVE if s >= 0.05 else MIXED)
+    bend = 11 * s  # the mouth's control point, below (smile) or above (frown) the corners
+    mood = _mood(s)
+    return (
+        f'<svg class="face" role="img" aria-label="{_esc(mood)}" '
+        f'viewBox="0 0 32 32" width="30" height="30"><title>{_esc(mood)}</title>'
+        f'<circle cx="16" cy="16" r="15" fill="{fill}"/>'
+        f'<circle cx="11" cy="12.5" r="2" fill="#fff"/><circle cx="21" cy="12.5" r="2" fill="#fff"/>'
+        f'<path d="M9,{21 - bend / 4:.1f} Q16,{21 + bend:.1f} 23,{21 - bend / 4:.1f}" fill="none" stroke="#fff" '
+        f'stroke-width="2.4" stroke-linecap="round"/></svg>'
+    )
+
+
+def _mood(s: float) -> str:
+    if s <= -0.33:
+        return "negative"
+    if s < -0.05:
+        return "leans negative"
+    if s < 0.05:
+        return "neutral"
+    if s < 0.33:
+        return "leans positive"
+    return "positive"
+
+
+def _emotion_curve(cells: list[dict[str, Any]], color: str) -> str:
+    """The emotional curve across the stage columns: positions in percent, so the points sit under the
+    columns of the journey map whatever its width."""
+    n = len(cells)
+    if not n:
+        return ""
+    h, mid, amp = 96, 48, 34
+    points = []
+    for i, c in enumerate(cells):
+        e = c["emotion"]
+        if e is not None and isinstance(e.get("sentiment"), int | float):
+            s = max(-1.0, min(1.0, float(e["sentiment"])))
+            points.append((i, (i + 0.5) / n * 100, mid - s * amp, s))
+    known = ", ".join(f"{cells[i]['stage']} {_signed(s)}" for i, _, _, s in points) or "no stage has enough texts"
+    label = f"Emotional curve (sentiment from −1 to +1): {known}."
+    out = [
+        f'<svg class="curve" role="img" aria-label="{_esc(label)}" '
+        f'width="100%" height="{h}" font-family="{_esc(FONT)}"><title>{_esc(label)}</title>',
+        f'<rect x="0" y="{mid - amp}" width="100%" height="{amp}" fill="{POSITIVE}" fill-opacity="0.05"/>',
+        f'<rect x="0" y="{mid}" width="100%" height="{amp}" fill="{NEGATIVE}" fill-opacity="0.05"/>',
+        f'<line x1="0" x2="100%" y1="{mid}" y2="{mid}" stroke="#aab1bb" stroke-dasharray="3 4"/>',
+        f'<text x="6" y="{mid - amp + 12}" font-size="11" fill="{MUTED}">+1 positive</text>',
+        f'<text x="6" y="{mid + amp - 4}" font-size="11" fill="{MUTED}">−1 negative</text>',
+    ]
+    for (i0, x0, y0, _s0), (i1, x1, y1, _s1) in pairwise(points):
+        dash = ' stroke-dasharray="5 5"' if i1 - i0 > 1 else ""  # a stage without a reading in between
+        out.append(
+            f'<line x1="{x0:.2f}%" y1="{y0:.1f}" x2="{x1:.2f}%" y2="{y1:.1f}" stroke="{color}" '
+            f'stroke-width="2.5"{dash}/>'
+        )
+    for i, x, y, s in points:
+        fill = NEGATIVE if s <= -0.05 else (POSITIVE if s >= 0.05 else MIXED)
+        out.append(
+            f'<circle cx="{x:.2f}%" cy="{y:.1f}" r="6" fill="{fill}" stroke="#fff" stroke-width="2">'
+            f"<title>{_esc(cells[i]['stage'])}: {_esc(_signed(s))}</title></circle>"
+        )
+    for i, c in enumerate(cells):
+        if c["emotion"] is None:
+            out.append(
+                f'<text x="{(i + 0.5) / n * 100:.2f}%" y="{mid + 17}" text-anchor="middle" font-size="11" '
+                f'font-style="italic" fill="{MUTED}">no reading</text>'
+            )
+    out.append("</svg>")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- the document
+
+
+def _list(value: Any) -> list[dict[str, Any]]:
+    return [dict(v) for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def _stage_order(doc: Mapping[str, Any]) -> list[str]:
+    stages = _dict(doc.get("definition")).get("stages")
+    if isinstance(stages, list) and stages:
+        return [str(s) for s in stages]
+    return list(DEFAULT_STAGES)
+
+
+def _cell(
+    stage: str, raw: Mapping[str, Any] | None, funnel_row: Mapping[str, Any] | None, population: bool
+) -> dict[str, Any]:
+    raw = raw or {}
+    missing = {str(k): str(v) for k, v in _dict(raw.get("missing")).items() if v}
+    emotion = raw.get("emotion") if isinstance(raw.get("emotion"), Mapping) else None
+    opportunity = raw.get("opportunity") if isinstance(raw.get("opportunity"), Mapping) else None
+    notes = {
+        field: missing.get(field) or (_CELL_DEFAULTS[field] if raw else "unknown: this stage is not in the data")
+        for field in _CELL_DEFAULTS
+    }
+    barriers = []
+    for b in _list(raw.get("barriers")):
+        quotes = [str(q) for q in (b.get("quotes") or []) if q]
+        barriers.append({**b, "quotes": quotes[:2]})
+    face = None
+    bar = None
+    if emotion is not None and isinstance(emotion.get("sentiment"), int | float):
+        s = max(-1.0, min(1.0, float(emotion["sentiment"])))
+        face = Markup(_face_svg(s))
+        bar = {"left": 50 + min(s, 0) * 50, "width": abs(s) * 50, "cls": "neg" if s < 0 else "pos", "mood": _mood(s)}
+    return {
+        "stage": stage,
+        "funnel": dict(funnel_row) if funnel_row else None,
+        "actions": _list(raw.get("actions")),
+        "touchpoints": _list(raw.get("touchpoints")),
+        "channels": _list(raw.get("channels")),
+        "emotion": dict(emotion) if emotion is not None else None,
+        "face": face,
+        "bar": bar,
+        "barriers": barriers,
+        "opportunity": {"text": opportunity.get("text"), "evidence": _evidence(opportunity.get("evidence"), population)}
+        if opportunity is not None and opportunity.get("text")
+        else None,
+        "notes": notes,
+    }
+
+
+def _section(
+    j: Mapping[str, Any], *, sid: str, name: str, color: str, population: bool, stages: list[str], min_group: Any
+) -> dict[str, Any]:
+    funnel = _list(j.get("funnel"))
+    funnel_by_stage = {str(r.get("stage")): r for r in funnel}
+    raw_stages = {str(s.get("stage")): s for s in _list(j.get("stages"))}
+    order = stages + [s for s in raw_stages if s not in stages]
+    cells = [_cell(s, raw_stages.get(s), funnel_by_stage.get(s), population) for s in order]
+    tint = _mix(color, WHITE, 0.93)
+    accent = _readable(color, WHITE, tint)
+
+    stage_times = []
+    for t in _list(j.get("stage_times")):
+        n = t.get("n")
+        few = isinstance(n, int | float) and isinstance(min_group, int | float) and n < min_group
+        stage_times.append({"from": t.get("from"), "to": t.get("to"), "days": t.get("median_days"), "n": n, "few": few})
+
+    before = _dict(j.get("before_conversion"))
+    b_n = before.get("n")
+    before_few = isinstance(b_n, int | float) and isinstance(min_group, int | float) and b_n < min_group
+
+    abandonment = []
+    for a in _list(j.get("abandonment")):
+        n = a.get("customers")
+        few = isinstance(n, int | float) and isinstance(min_group, int | float) and n < min_group
+        # every count null: the group's figures are withheld under the minimum group size
+        hidden = a.get("rate") is None and all(a.get(k) is None for k in ("started", "abandoned", "customers"))
+        abandonment.append({**a, "few": few, "hidden": hidden})
+
+    purchase = funnel_by_stage.get("purchase")
+    biggest = None
+    for i, r in enumerate(funnel):
+        if r.get("biggest_drop") and i > 0:
+            biggest = {"from": funnel[i - 1].get("stage"), "to": r.get("stage"), "drop": r.get("drop_off")}
+    first_touch = _list(j.get("first_touch"))
+    paths = _list(j.get("paths"))
+    return {
+        "id": sid,
+        "name": name,
+        "population": population,
+        "color": color,
+        "accent": accent,
+        "chip": _chip(color),
+        "on_chip": _on(_chip(color)),
+        "tint": tint,
+        "customers": j.get("customers"),
+        "initials": "".join(w[0] for w in name.split() if w[0].isalnum())[:2].upper() or "?",
+        "cells": cells,
+        "curve": Markup(_emotion_curve(cells, color)),
+        "funnel": funnel,
+        "funnel_svg": Markup(funnel_svg(funnel, color)),
+        "purchase": purchase,
+        "biggest": biggest,
+        "first_touch": first_touch,
+        "first_touch_known": j.get("first_touch_known"),
+        "paths": paths,
+        "paths_known": j.get("paths_known"),
+        "sankey_svg": Markup(sankey_svg(paths, color)),
+        "stage_times": stage_times,
+        "before": before,
+        "before_few": before_few,
+        "abandonment": abandonment,
+        "missing": {str(k): str(v) for k, v in _dict(j.get("missing")).items() if v},
+    }
+
+
+_DEFINITION_LABELS = {
+    "stage_time": "Time between stages",
+    "account_records": "Accounts",
+    "barrier_stage": "Where a barrier sits",
+    "window_days": "Look-back before purchase",
+    "path_steps": "Steps kept per path",
+    "retention_days": "Retained after",
+    "onboarding_days": "Onboarding window",
+    "advocacy_rating": "Advocacy from a rating of",
+    "steps": "Step → stage",
+    "events": "Event → step",
+    "lifecycle": "CRM lifecycle stage → stage",
+    "text_cues": "Stage ← text cue",
+    "abandonment": "Abandonment",
+}
+
+
+def _definition(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The document's definitions sorted for the page: prose rules, settings, glossaries of sentences
+    (abandonment) and mapping tables (event names), whatever keys the document carries."""
+    d = _dict(doc.get("definition"))
+    prose: list[tuple[str, str]] = []
+    settings: list[tuple[str, str]] = []
+    glossaries: list[tuple[str, list[tuple[str, str]]]] = []
+    mappings: list[tuple[str, list[tuple[str, str]]]] = []
+    for key, value in d.items():
+        if key in ("stages", "funnel", "min_group_size") or value is None or value == "" or value == {}:
+            continue
+        label = _DEFINITION_LABELS.get(key, str(key).replace("_", " ").capitalize())
+        if isinstance(value, Mapping):
+            pairs = [
+                (str(k), ", ".join(map(str, v)) if isinstance(v, list | tuple) else str(v)) for k, v in value.items()
+            ]
+            # sentences (abandonment rules) read as a glossary; names and patterns as a table
+            long = all(len(v) > 40 and "\\" not in v for _, v in pairs)
+            (glossaries if long else mappings).append((label, pairs))
+        elif isinstance(value, str) and len(value) > 40:
+            prose.append((label, value))
+        elif isinstance(value, bool):
+            settings.append((label, "yes" if value else "no"))
+        elif isinstance(value, int | float):
+            unit = " days" if key.endswith("_days") else ""
+            settings.append((label, f"{_count(value)}{unit}"))
+        elif isinstance(value, list | tuple):
+            settings.append((label, ", ".join(str(v) for v in value)))
+        else:
+            settings.append((label, str(value)))
+    return {
+        "funnel": d.get("funnel"),
+        "min_group_size": d.get("min_group_size"),
+        "prose": prose,
+        "settings": settings,
+        "glossaries": glossaries,
+        "mappings": mappings,
+    }
+
+
+def render_journeys(doc: dict[str, Any], out_dir: Path, *, title: str) -> Path:
+    """Write ``report/journeys.html`` under ``out_dir`` from a ``journeys.json`` document; return its path."""
+    doc = _dict(doc)
+    report = out_dir / "report"
+    report.mkdir(parents=True, exist_ok=True)
+    stages = _stage_order(doc)
+    min_group = _dict(doc.get("definition")).get("min_group_size")
+    sections = [
+        _section(
+            _dict(doc.get("population")),
+            sid="all-customers",
+            name="All customers",
+            color=POPULATION_COLOR,
+            population=True,
+            stages=stages,
+            min_group=min_group,
+        )
+    ]
+    for i, p in enumerate(_list(doc.get("personas"))):
+        sections.append(
+            _section(
+                p,
+                sid=str(p.get("persona_id") or f"persona-{i + 1}"),
+                name=str(p.get("name") or p.get("persona_id") or f"Persona {i + 1}"),
+                color=PALETTE[i % len(PALETTE)],
+                population=False,
+                stages=stages,
+                min_group=min_group,
+            )
+        )
+    env = _env()
+    env.filters["fig"] = _fig
+    page = env.get_template("journeys.html.j2").render(
+        title=title,
+        run_id=doc.get("run_id"),
+        stages=stages,
+        definition=_definition(doc),
+        sections=sections,
+        personas=sections[1:],
+        population=sections[0],
+    )
+    path = report / "journeys.html"
+    path.write_text(page, encoding="utf-8")
+    return path
