@@ -124,6 +124,51 @@ class ValueConfig:
 
 
 @dataclass(frozen=True)
+class JourneyConfig:
+    events: Mapping[str, str] = field(
+        default_factory=dict,
+        metadata={
+            "help": "Event name = journey step or stage, added to the default mapping (docs/journeys.md), e.g. "
+            '{ "Demo Requested" = "consideration", add_to_wishlist = "view" }; "" drops a default.'
+        },
+    )
+    lifecycle: Mapping[str, str] = field(
+        default_factory=dict,
+        metadata={
+            "help": 'CRM lifecycle stage = journey stage, added to the defaults, e.g. { "Hot lead" = "consideration" }.'
+        },
+    )
+    text_cues: Mapping[str, str] = field(
+        default_factory=dict,
+        metadata={
+            "help": "Stage = regular expression: a text that matches is placed at that stage (replaces the "
+            "default cue of the stage)."
+        },
+    )
+    window_days: int = _setting(90, "Paths and touches before the first purchase look back this many days.")
+    path_steps: int = _setting(5, "Steps kept of each path before the first purchase (the last ones).")
+    top_paths: int = _setting(5, "Paths shown per persona.")
+    path_ignore: tuple[str, ...] = _setting(
+        ("session_start", "first_visit", "user_engagement", "scroll"),
+        "Event names left out of paths (technical events that every session has).",
+    )
+    retention_days: int = _setting(
+        30, "A paid subscription still running this many days after it started counts as retained."
+    )
+    onboarding_days: int = _setting(
+        14,
+        "A start (sign-up, trial or first payment) with no product use within this many days is onboarding "
+        "abandonment.",
+    )
+    advocacy_rating: float = _setting(4.0, "Reviews rated at least this (out of 5) count as advocacy.")
+
+    def __post_init__(self) -> None:
+        from personacraft.journey.stages import check_config
+
+        check_config(self)
+
+
+@dataclass(frozen=True)
 class PrivacyConfig:
     min_group_size: int = _setting(10, "Every published figure covers at least this many customers.")
 
@@ -148,6 +193,7 @@ class Config:
     segment: SegmentConfig = _setting(SegmentConfig(), "[segment] section.")
     text: TextConfig = _setting(TextConfig(), "[text] section.")
     value: ValueConfig = _setting(ValueConfig(), "[value] section.")
+    journey: JourneyConfig = _setting(JourneyConfig(), "[journey] section.")
     privacy: PrivacyConfig = _setting(PrivacyConfig(), "[privacy] section.")
     report: ReportConfig = _setting(ReportConfig(), "[report] section.")
 
@@ -179,6 +225,7 @@ SECTIONS: dict[str, type] = {
     "segment": SegmentConfig,
     "text": TextConfig,
     "value": ValueConfig,
+    "journey": JourneyConfig,
     "privacy": PrivacyConfig,
     "report": ReportConfig,
 }

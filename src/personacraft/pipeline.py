@@ -16,9 +16,11 @@ from personacraft.config import Config
 from personacraft.errors import PersonaError
 from personacraft.features import add_text_themes, build_features, customer_status
 from personacraft.ingest import ingest
+from personacraft.journey.build import journeys
 from personacraft.personas.build import SegmentResult, build_personas
 from personacraft.personas.model import PersonaSet
 from personacraft.render import render_report
+from personacraft.render.journey import render_journeys
 from personacraft.segment import LatentClassSegmenter, family_weights, load_design, profile, save_model
 from personacraft.sources import Accounting, fingerprint, make_source
 from personacraft.store import Run, Workspace
@@ -34,9 +36,18 @@ NO_STRUCTURE = (
     "or check the feature families in provenance.segmentation."
 )
 
+# the files of a run that are copied to the top of the output folder
+OUTPUTS = (
+    "personas.json",
+    "journeys.json",
+    "assignments.csv",
+    "features.parquet",
+    "accounting.json",
+    "customer_value.csv",
+)
 # progress(message, step, steps): called as each stage starts
 Progress = Callable[[str, int, int], None]
-FIXED_STAGES = 8  # checking, identities, features, text themes, segments, profiles, value, outputs
+FIXED_STAGES = 9  # checking, identities, features, value, text themes, segments, profiles, journeys, outputs
 
 
 @dataclass(frozen=True)
@@ -191,9 +202,19 @@ def _stages(
             },
         },
     )
+    say("Mapping journeys")
+    journey_doc = journeys(
+        run,
+        config.journey,
+        published=len(personas),
+        names=[p["name"] for p in personas],
+        min_n=min_n,
+        texts=texts,
+    )
     say("Writing outputs")
     staging.mkdir(parents=True, exist_ok=True)
     pset.save_json(staging / "personas.json")
+    (staging / "journeys.json").write_text(json.dumps(journey_doc, indent=1) + "\n", encoding="utf-8")
     run.execute(
         f"""COPY (SELECT l.customer_key AS customer_id, coalesce(c.email, '') AS email,
                  CASE WHEN l.persona < {published} THEN 'p' || (l.persona + 1) ELSE '' END AS persona_id,
@@ -223,8 +244,14 @@ def _stages(
     }
     (staging / "accounting.json").write_text(json.dumps(acc_doc, indent=2, default=str) + "\n", encoding="utf-8")
     render_report(
-        pset, staging, title=config.report.title, accounting=acc_doc["sources"], max_quotes=config.report.max_quotes
+        pset,
+        staging,
+        title=config.report.title,
+        accounting=acc_doc["sources"],
+        max_quotes=config.report.max_quotes,
+        journeys=True,
     )
+    render_journeys(journey_doc, staging, title=f"{config.report.title}: customer journeys")
     run_dir = out / "runs" / run.run_id
     staging.rename(run_dir)
     _publish(run_dir, out)
@@ -234,7 +261,7 @@ def _stages(
 
 def _publish(run_dir: Path, out: Path) -> None:
     """Make ``run_dir`` the current outputs at the top of ``out`` (the run folder stays as is)."""
-    for name in ("personas.json", "assignments.csv", "features.parquet", "accounting.json", "customer_value.csv"):
+    for name in OUTPUTS:
         if not (run_dir / name).exists():
             (out / name).unlink(missing_ok=True)  # the newest run has none: an older one must not pass for it
             continue

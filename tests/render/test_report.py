@@ -23,12 +23,27 @@ def test_no_customer_pii_in_any_published_file(built: BuildResult, retail_demo) 
         secrets |= {c["Email"], f"{c['First Name']} {c['Last Name']}", c["Default Address Address1"]}
         if c["Phone"]:
             secrets.add(c["Phone"])
-    secrets |= {o["Name"] for o in orders}  # order numbers like #1234
-    published = [built.report, built.out_dir / "personas.json"]
+    # order numbers like #1234, as a whole token (a colour such as #33415c is not #3341)
+    order_numbers = re.compile("|".join(rf"{re.escape(o['Name'])}(?![0-9A-Za-z])" for o in orders))
+    published = [
+        built.report,
+        built.out_dir / "personas.json",
+        built.out_dir / "journeys.json",
+        built.out_dir / "report" / "journeys.html",
+    ]
     for path in published:
         text = path.read_text(encoding="utf-8")
-        leaked = [s for s in secrets if s and s in text]
+        leaked = [s for s in secrets if s and s in text] + order_numbers.findall(text)
         assert leaked == [], f"{path.name} leaks {leaked[:5]}"
+
+
+def test_report_links_the_journey_page(built: BuildResult) -> None:
+    html = built.report.read_text(encoding="utf-8")
+    assert 'href="journeys.html"' in html
+    page = (built.out_dir / "report" / "journeys.html").read_text(encoding="utf-8")
+    assert 'href="index.html"' in page
+    for p in built.personas.personas:
+        assert p["name"] in page
 
 
 def test_quotes_were_redacted_not_dropped(built: BuildResult) -> None:

@@ -205,9 +205,7 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
         pain_tab[rp, rng.integers(0, 3, len(responded))].astype(str),
     ).astype(object)
     better[wants] = said[wants]
-    write_csv(
-        con,
-        data / "typeform_responses.csv",
+    survey_cols, survey_order = (
         {
             "#": np.array([f"{x:032x}" for x in rng.integers(0, 2**62, len(responded))], dtype=object),
             Q_AGE: choice(rng, AGE_BANDS, normalise([p.ages for p in PERSONAS])[rp]),
@@ -226,7 +224,15 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
     write_reviews(con, data / "judgeme_reviews.csv", rng, pidx, who, full_name, order_no, o_cust, o_time)
 
     # -- web analytics (GA4 BigQuery export) ----------------------------------------------
-    write_ga4(con, data / "ga4" / "events_000.ndjson", rng, pidx, cust_id, device, chan_idx, country, o_cust, o_time)
+    left = write_ga4(
+        con, data / "ga4" / "events_000.ndjson", rng, pidx, cust_id, device, chan_idx, country, o_cust, o_time
+    )
+    # asked what to improve, those who left a checkout say why (where their persona has a reason)
+    why = [p.why_left for p in PERSONAS]
+    has_reason = np.array([bool(w) for w in why])[rp]
+    asked = np.flatnonzero(np.isin(responded, left) & has_reason & (rng.random(len(rp)) < 0.8))
+    survey_cols[Q_BETTER][asked] = [why[rp[i]][rng.integers(0, len(why[rp[i]]))] for i in asked]
+    write_csv(con, data / "typeform_responses.csv", survey_cols, survey_order)
 
     # -- ground truth and config ----------------------------------------------------------
     write_csv(

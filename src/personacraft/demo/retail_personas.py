@@ -107,6 +107,8 @@ class Planted:
     goals: tuple[float, ...]
     pains: tuple[str, ...]
     praise: tuple[str, ...]
+    checkouts_left: float = 0.0  # mean extra web sessions that reach checkout and stop there
+    why_left: tuple[str, ...] = ()  # what those who left a checkout answer when asked what to improve
 
 
 PERSONAS: list[Planted] = [
@@ -130,6 +132,12 @@ PERSONAS: list[Planted] = [
             "Prices went up since my last order, not a bargain anymore.",
         ),
         ("Great prices and the coupon saved me a lot.",),
+        checkouts_left=1.2,
+        why_left=(
+            "Shipping costs at checkout were too high, so I left my cart.",
+            "I gave up at checkout when the shipping cost showed up.",
+            "Free shipping on small orders please, the shipping costs at checkout put me off.",
+        ),
     ),
     Planted(
         "Premium Loyalist",

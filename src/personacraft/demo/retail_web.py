@@ -95,16 +95,24 @@ def write_ga4(
     country: np.ndarray,
     o_cust: np.ndarray,
     o_time: np.ndarray,
-) -> None:
-    """Sessions: one per order (ending in a purchase) plus browsing sessions and anonymous visitors."""
+) -> np.ndarray:
+    """Sessions: one per order (ending in a purchase) plus browsing sessions and anonymous visitors.
+
+    A persona with ``checkouts_left`` also has sessions that reach checkout and stop there.
+    Returns the customers (indices) who left a checkout at least once.
+    """
     n = len(pidx)
     # only visitors who accept analytics cookies are tracked (about 60 %)
     consent = rng.random(n) < 0.6
     tracked_orders = np.flatnonzero(consent[o_cust])
     browse = rng.poisson(0.6, n) * consent
+    left = rng.poisson(np.array([p.checkouts_left for p in PERSONAS])[pidx]) * consent
     anon = int(n * 0.3)
-    s_user = np.r_[o_cust[tracked_orders], np.repeat(np.arange(n), browse), n + np.arange(anon)]
-    s_buy = np.r_[np.ones(len(tracked_orders), bool), np.zeros(browse.sum() + anon, bool)]
+    s_user = np.r_[
+        o_cust[tracked_orders], np.repeat(np.arange(n), browse), np.repeat(np.arange(n), left), n + np.arange(anon)
+    ]
+    s_buy = np.r_[np.ones(len(tracked_orders), bool), np.zeros(browse.sum() + left.sum() + anon, bool)]
+    s_left = np.r_[np.zeros(len(tracked_orders) + browse.sum(), bool), np.ones(left.sum(), bool), np.zeros(anon, bool)]
     users_p = np.r_[pidx, rng.integers(0, len(PERSONAS), anon)]
     t_browse = sample_times(rng, users_p[s_user[len(tracked_orders) :]])
     s_time = np.r_[o_time[tracked_orders] - np.timedelta64(20, "m"), t_browse] + np.timedelta64(
@@ -113,14 +121,18 @@ def write_ga4(
     n_s = len(s_user)
     # events per session: session_start, page_view(s), view_item, then cart and purchase for buyers
     n_pv = 1 + rng.poisson(0.3, n_s)
-    cart = s_buy | (rng.random(n_s) < 0.25)
-    per = 1 + n_pv + 1 + cart.astype(int) + s_buy.astype(int)
+    cart = s_buy | s_left | (rng.random(n_s) < 0.25)
+    # buyers go through checkout; a few browsers with a cart start it and stop
+    checkout = s_buy | s_left | (cart & (rng.random(n_s) < 0.1))
+    per = 1 + n_pv + 1 + cart.astype(int) + checkout.astype(int) + s_buy.astype(int)
     e_s = np.repeat(np.arange(n_s), per)
     pos = np.arange(len(e_s)) - np.repeat(np.cumsum(per) - per, per)
     names = np.where(pos == 0, "session_start", np.where(pos <= n_pv[e_s], "page_view", "view_item")).astype(object)
-    after = pos - n_pv[e_s] - 1  # 0 = view_item, 1 = add_to_cart, 2 = purchase
+    after = pos - n_pv[e_s] - 1  # 0 = view_item, then add_to_cart, begin_checkout, purchase as the session has them
+    k_checkout = 1 + cart.astype(int)
     names[(after == 1) & cart[e_s]] = "add_to_cart"
-    names[(after == 2) | ((after == 1) & ~cart[e_s])] = "purchase"
+    names[(after == k_checkout[e_s]) & checkout[e_s]] = "begin_checkout"
+    names[(after == k_checkout[e_s] + checkout[e_s]) & s_buy[e_s]] = "purchase"
     ts = s_time[e_s] + (pos * 40).astype("timedelta64[s]")
     micros = ts.astype("datetime64[us]").astype(np.int64)
     u = s_user[e_s]
@@ -177,3 +189,5 @@ def write_ga4(
           FROM _demo ORDER BY event_timestamp
     """
     copy_out(con, cols, query, path, "FORMAT JSON")
+    stopped = checkout & ~s_buy & (s_user < n)
+    return np.unique(s_user[stopped])

@@ -80,39 +80,7 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
     def stamp(t: np.ndarray) -> np.ndarray:
         return np.char.replace(t.astype("datetime64[m]").astype(str), "T", " ").astype(object)
 
-    write_csv(
-        con,
-        data / "hubspot-crm-exports-all-contacts.csv",
-        {
-            "Record ID": contact_id.astype(str).astype(object),
-            "First Name": who.first,
-            "Last Name": who.last,
-            "Email": email,
-            "Phone Number": or_empty(rng.random(n) < 0.3, who.phone),
-            "Job Title": titles,
-            "Lifecycle Stage": np.full(n, "Customer", dtype=object),
-            "Original Traffic Source": np.array(HUBSPOT_SOURCES, dtype=object)[chan],
-            "Buying Role": roles,
-            "Associated Company IDs (Primary)": company_id[acc_of].astype(str).astype(object),
-            "Create Date": stamp(created),
-            "Country/Region": np.full(n, "United States", dtype=object),
-        },
-        [
-            "Record ID",
-            "First Name",
-            "Last Name",
-            "Email",
-            "Phone Number",
-            "Job Title",
-            "Lifecycle Stage",
-            "Original Traffic Source",
-            "Buying Role",
-            "Contact owner",
-            "Create Date",
-            "Associated Company IDs (Primary)",
-            "Country/Region",
-        ],
-    )
+    phone_known = rng.random(n) < 0.3
     write_csv(
         con,
         data / "hubspot-crm-exports-all-companies.csv",
@@ -169,6 +137,49 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
             "Associated Contact IDs",
         ],
     )
+    # -- contacts: the lifecycle stage follows the account's deal ---------------------------
+    # (drawn from a second stream, so the rest of the demo is the same as before stages existed)
+    rng2 = np.random.default_rng([seed, 2])
+    u = rng2.random(n)
+    champion = pidx == 2
+    lifecycle = np.where(
+        won[acc_of],
+        np.where(champion & (u < 0.3), "Evangelist", "Customer"),
+        np.where(u < 0.6, "Opportunity", np.where(u < 0.85, "Sales Qualified Lead", "Marketing Qualified Lead")),
+    ).astype(object)
+    write_csv(
+        con,
+        data / "hubspot-crm-exports-all-contacts.csv",
+        {
+            "Record ID": contact_id.astype(str).astype(object),
+            "First Name": who.first,
+            "Last Name": who.last,
+            "Email": email,
+            "Phone Number": or_empty(phone_known, who.phone),
+            "Job Title": titles,
+            "Lifecycle Stage": lifecycle,
+            "Original Traffic Source": np.array(HUBSPOT_SOURCES, dtype=object)[chan],
+            "Buying Role": roles,
+            "Associated Company IDs (Primary)": company_id[acc_of].astype(str).astype(object),
+            "Create Date": stamp(created),
+            "Country/Region": np.full(n, "United States", dtype=object),
+        },
+        [
+            "Record ID",
+            "First Name",
+            "Last Name",
+            "Email",
+            "Phone Number",
+            "Job Title",
+            "Lifecycle Stage",
+            "Original Traffic Source",
+            "Buying Role",
+            "Contact owner",
+            "Create Date",
+            "Associated Company IDs (Primary)",
+            "Country/Region",
+        ],
+    )
     # -- Stripe: the budget holder (else the decision-maker) pays ----------------------------
     payer = np.array(
         [
@@ -189,25 +200,32 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
     # business is in a steady state: accounts keep leaving until the day of the export
     days_left = ((END - start).astype("timedelta64[D]").astype(int)).clip(31)
     cancel_at = start + rng.integers(30, days_left, len(paying)).astype("timedelta64[D]")
+    paid_email = messy_email(email[payer[paying]], rng, 0.2)
+    # most lost accounts tried the product first: a 14-day trial, canceled when it ended
+    tried = np.flatnonzero(~won & (payer >= 0) & (rng2.random(n_acc) < 0.7))
+    t_start = deal_created[tried]
+    t_end = t_start + np.timedelta64(14, "D")
+    t_plan = np.array(PLANS, dtype=object)[size_band[tried]]
+    m = len(paying) + len(tried)
     write_csv(
         con,
         data / "subscriptions.csv",
         {
-            "id": np.char.add("sub_", np.arange(len(paying)).astype(str)).astype(object),
-            "Customer ID": np.char.add("cus_", paying.astype(str)).astype(object),
-            "Customer Email": messy_email(email[payer[paying]], rng, 0.2),
-            "Plan": np.char.add("price_", np.char.lower(plan.astype(str))).astype(object),
-            "Product": plan,
-            "Quantity": np.ones(len(paying), dtype=int),
-            "Currency": np.full(len(paying), "usd", dtype=object),
-            "Interval": np.full(len(paying), "month", dtype=object),
-            "Amount": price,
-            "Status": np.where(canceled, "canceled", "active").astype(object),
-            "Created (UTC)": stamp(trial_start),
-            "Start Date (UTC)": stamp(start),
-            "Trial Start (UTC)": stamp(trial_start),
-            "Trial End (UTC)": stamp(start),
-            "Canceled At (UTC)": or_empty(canceled, stamp(cancel_at)),
+            "id": np.char.add("sub_", np.arange(m).astype(str)).astype(object),
+            "Customer ID": np.char.add("cus_", np.r_[paying, n_acc + tried].astype(str)).astype(object),
+            "Customer Email": np.r_[paid_email, messy_email(email[payer[tried]], rng2, 0.2)],
+            "Plan": np.char.add("price_", np.char.lower(np.r_[plan, t_plan].astype(str))).astype(object),
+            "Product": np.r_[plan, t_plan],
+            "Quantity": np.ones(m, dtype=int),
+            "Currency": np.full(m, "usd", dtype=object),
+            "Interval": np.full(m, "month", dtype=object),
+            "Amount": np.r_[price, np.array([49.0, 199.0, 599.0, 1999.0])[size_band[tried]]],
+            "Status": np.r_[np.where(canceled, "canceled", "active"), np.full(len(tried), "canceled")].astype(object),
+            "Created (UTC)": np.r_[stamp(trial_start), stamp(t_start)],
+            "Start Date (UTC)": np.r_[stamp(start), stamp(t_start)],
+            "Trial Start (UTC)": np.r_[stamp(trial_start), stamp(t_start)],
+            "Trial End (UTC)": np.r_[stamp(start), stamp(t_end)],
+            "Canceled At (UTC)": np.r_[or_empty(canceled, stamp(cancel_at)), stamp(t_end)],
         },
         [
             "id",
@@ -233,7 +251,7 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
     until[paying[canceled]] = cancel_at[canceled]
     write_segment(con, data / "segment" / "events.jsonl", rng, pidx, who, email, acc_of, created, chan, until[acc_of])
     write_intercom(con, data / "intercom_conversations.jsonl", rng, pidx, email, created)
-    write_nps(con, data / "nps_survey_responses.csv", rng, pidx, email, created)
+    write_nps(con, data / "nps_survey_responses.csv", rng, pidx, email, created, customer=won[acc_of])
     in_icp = (industry == ICP_INDUSTRY) & (size_band == SIZES.index(ICP_SIZE))
     write_csv(
         con,

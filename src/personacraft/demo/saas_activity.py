@@ -121,7 +121,9 @@ def write_nps(
     pidx: np.ndarray,
     email: np.ndarray,
     created: np.ndarray,
+    customer: np.ndarray | None = None,
 ) -> None:
+    """The NPS survey (with role and goal questions); only ``customer`` contacts get the NPS question."""
     resp = np.flatnonzero(rng.random(len(pidx)) < 0.4)
     rp = pidx[resp]
     lo = np.array([p.nps[0] for p in PERSONAS])[rp]
@@ -146,7 +148,7 @@ def write_nps(
         {
             "Timestamp": ts,
             "Email Address": messy_email(email[resp], rng, 0.2),
-            Q_NPS: nps.astype(str).astype(object),
+            Q_NPS: np.where(customer[resp] if customer is not None else True, nps.astype(str), "").astype(object),
             Q_ROLE: role,
             Q_GOAL: goal,
         },

@@ -7,6 +7,11 @@ from personacraft.store import Run
 from personacraft.unify import keyed
 
 
+def paid_subscriptions(run: Run) -> str:
+    """SQL subquery: the run's subscriptions that paid (not a trial that ended unpaid), keyed."""
+    return sql.PAID_SUBSCRIPTIONS.format(subscriptions=keyed(run, "subscriptions"))
+
+
 def build_features(run: Run, *, min_group: int, top_products: int = 30, max_answers: int = 12) -> None:
     """Compute every feature table of the run from its canonical tables.
 
@@ -25,7 +30,7 @@ def build_features(run: Run, *, min_group: int, top_products: int = 30, max_answ
         "product_shares": t("product_shares"),
         "event_features": t("event_features"),
         "survey_features": t("survey_features"),
-        "subscriptions": keyed(run, "subscriptions"),
+        "subscriptions": paid_subscriptions(run),
         "accounts": t("accounts"),
         "people": t("people"),
         "activity": t("activity"),
@@ -72,7 +77,7 @@ def customer_status(run: Run, *, lapsed_days: int, lapsed_p_alive: float = 0.0) 
         sql.CUSTOMER_STATUS.format(
             out=run.t("customer_status"),
             order_features=run.t("order_features"),
-            subscriptions=keyed(run, "subscriptions"),
+            subscriptions=paid_subscriptions(run),
             customer_value=value,
             lapsed_days=int(lapsed_days),
             lapsed_p_alive=float(lapsed_p_alive),

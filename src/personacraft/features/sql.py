@@ -9,7 +9,7 @@ Spark or a warehouse. Nothing here loops over rows.
 # Orders that count as purchases, with the wall-clock time used for habits.
 CUSTOMER_ORDERS = """
 CREATE OR REPLACE TABLE {out} AS
-SELECT customer_key, order_id, ordered_at,
+SELECT customer_key, order_id, ordered_at, _source,
        coalesce(ordered_at_local, ordered_at) AS local_at,
        coalesce(amount, 0) AS amount,
        (coalesce(discount_amount, 0) > 0 OR nullif(trim(discount_code), '') IS NOT NULL) AS discounted
@@ -566,4 +566,209 @@ SELECT customer_key, feature, value, source FROM {attributes}
 WHERE source = 'survey' OR feature IN ('First channel', 'CRM source')
 UNION ALL
 SELECT customer_key, 'Persona', 'p' || (persona + 1), 'segments' FROM {labels} WHERE persona < {published}
+"""
+
+
+# -- Journeys (personacraft.journey) -------------------------------------------------------
+# A subscription that never paid: canceled by the end of its trial, still in its trial, or
+# never completed its first payment. Billing, churn and status read paid subscriptions only;
+# journeys read both (a trial that did not convert is a journey's abandonment).
+NEVER_PAID = (
+    "((s.trial_end IS NOT NULL AND s.canceled_at IS NOT NULL AND s.canceled_at <= s.trial_end) "
+    "OR lower(coalesce(s.status, '')) IN ('trialing', 'incomplete', 'incomplete_expired'))"
+)
+PAID_SUBSCRIPTIONS = "(SELECT * FROM {subscriptions} s WHERE NOT " + NEVER_PAID + ")"
+
+# Every piece of journey evidence as a touch: (customer, time, step, session, channel, label,
+# touchpoint). Events map to steps through {event_map} (unmapped events are product use);
+# orders: the first is a purchase, later ones repeats; subscriptions: the trial, the first
+# paid day (the trial's end, else the start) and, {retention_days} days later while still
+# running, a renewal; deals: opened, and won; CRM contacts: created (awareness) and their
+# lifecycle stage through {lifecycle_map} (no time); reviews rated {advocacy_rating}+ and NPS
+# answers of 9 or 10 to a question about recommending: advocacy. Deals and subscriptions of
+# an account count for every contact of the account.
+JOURNEY_TOUCHES = """
+CREATE OR REPLACE TABLE {out} AS
+WITH members AS (SELECT customer_key, account_id FROM {people} WHERE account_id IS NOT NULL),
+ev AS (
+    SELECT e.customer_key, e.occurred_at AS touched_at, coalesce(m.step, 'use') AS step, e.session_id,
+           CASE WHEN nullif(trim(e.source), '') IS NOT NULL
+                THEN trim(e.source) || coalesce(' / ' || nullif(trim(e.medium), ''), '') END AS channel,
+           e.event_name AS label, e._source AS touchpoint, 'event' AS origin
+    FROM {events} e LEFT JOIN {event_map} m ON m.event = lower(trim(e.event_name))
+    WHERE e.customer_key IS NOT NULL AND e.occurred_at IS NOT NULL AND nullif(trim(e.event_name), '') IS NOT NULL
+),
+ord_t AS (
+    SELECT customer_key, ordered_at AS touched_at,
+           CASE WHEN row_number() OVER (PARTITION BY customer_key ORDER BY ordered_at, order_id) = 1
+                THEN 'purchase' ELSE 'repeat' END AS step,
+           NULL AS session_id, NULL AS channel, NULL AS label, _source AS touchpoint, 'order' AS origin
+    FROM {cust_orders}
+),
+sub AS (
+    SELECT s.customer_key, p.account_id, s._source AS touchpoint, s.trial_start, s.canceled_at,
+           NOT {never_paid} AS paid, lower(coalesce(s.status, '')) = 'trialing' AS trialing,
+           CASE WHEN s.trial_end IS NOT NULL AND s.trial_end > coalesce(s.started_at, s.trial_end)
+                THEN s.trial_end ELSE coalesce(s.started_at, s.trial_end) END AS paid_at
+    FROM {subscriptions} s LEFT JOIN {people} p USING (customer_key)
+    WHERE s.customer_key IS NOT NULL
+),
+data_end AS (SELECT greatest((SELECT max(touched_at) FROM ev), (SELECT max(touched_at) FROM ord_t),
+                             (SELECT max(greatest(paid_at, canceled_at)) FROM sub)) AS t),
+sub_steps AS (
+    SELECT customer_key, account_id, trial_start AS touched_at, 'trial' AS step, touchpoint, 'subscription' AS origin
+    FROM sub
+    WHERE trial_start IS NOT NULL AND (paid OR NOT trialing)
+    UNION ALL
+    SELECT customer_key, account_id, paid_at, 'purchase', touchpoint, 'subscription' FROM sub
+    WHERE paid AND paid_at IS NOT NULL
+    UNION ALL
+    SELECT customer_key, account_id, paid_at + INTERVAL ({retention_days}) DAY, 'renewal', touchpoint, 'subscription'
+    FROM sub
+    WHERE paid AND paid_at IS NOT NULL
+      AND (canceled_at IS NULL OR canceled_at > paid_at + INTERVAL ({retention_days}) DAY)
+      AND paid_at + INTERVAL ({retention_days}) DAY <= (SELECT t FROM data_end)
+),
+deal_steps AS (
+    SELECT NULL::VARCHAR AS customer_key, account_id, created_at AS touched_at, 'deal' AS step, _source AS touchpoint,
+           'deal' AS origin
+    FROM {deals} WHERE account_id IS NOT NULL AND created_at IS NOT NULL
+    UNION ALL
+    SELECT NULL, account_id, coalesce(closed_at, created_at), 'purchase', _source, 'deal' FROM {deals}
+    WHERE account_id IS NOT NULL AND won AND coalesce(closed_at, created_at) IS NOT NULL
+),
+account_steps AS (  -- a record of an account reaches each of its contacts; else its own customer
+    SELECT coalesce(m.customer_key, r.customer_key) AS customer_key, r.touched_at, r.step,
+           NULL AS session_id, NULL AS channel, NULL AS label, r.touchpoint, r.origin
+    FROM (SELECT * FROM sub_steps UNION ALL SELECT * FROM deal_steps) r
+    LEFT JOIN members m ON m.account_id = r.account_id
+),
+crm AS (
+    SELECT customer_key, created_at AS touched_at, 'contact' AS step, NULL AS session_id,
+           NULL AS channel, NULL AS label, _source AS touchpoint, 'crm' AS origin
+    FROM {customers} WHERE customer_key IS NOT NULL AND created_at IS NOT NULL
+    UNION ALL
+    SELECT c.customer_key, NULL, l.stage, NULL, NULL, 'lifecycle: ' || lower(trim(c.lifecycle_stage)), c._source,
+           'crm'
+    FROM {customers} c
+    JOIN {lifecycle_map} l ON l.lifecycle = regexp_replace(lower(trim(c.lifecycle_stage)), '[\\s_-]+', '', 'g')
+    WHERE c.customer_key IS NOT NULL
+),
+advocacy AS (
+    SELECT customer_key, created_at AS touched_at, 'review' AS step, NULL AS session_id, NULL AS channel,
+           NULL AS label, _source AS touchpoint, 'review' AS origin
+    FROM {texts} WHERE customer_key IS NOT NULL AND kind = 'review' AND rating >= {advocacy_rating}
+    UNION ALL
+    SELECT customer_key, submitted_at, 'promoter', NULL, NULL, NULL, _source, 'survey' FROM {survey}
+    WHERE customer_key IS NOT NULL AND regexp_matches(lower(question), 'recommend')
+      AND try_cast(trim(answer) AS DOUBLE) >= 9
+)
+SELECT t.customer_key, t.touched_at, t.step, s.stage_no, t.session_id::VARCHAR AS session_id, t.channel,
+       coalesce(t.label, s.label) AS label, split_part(t.touchpoint, ':', 1) AS touchpoint, t.origin
+FROM (SELECT * FROM ev UNION ALL SELECT * FROM ord_t UNION ALL SELECT * FROM account_steps
+      UNION ALL SELECT * FROM crm UNION ALL SELECT * FROM advocacy) t
+LEFT JOIN {steps} s ON s.step = t.step
+WHERE t.customer_key IS NOT NULL
+"""
+
+# Each customer's journey: the furthest stage with evidence, when each stage was reached (the
+# first evidence of it or of a later stage, so the times never go back), the first-touch
+# channel (the earliest event with a source, else the CRM's original source), and the touches
+# (events and records, not the CRM contact itself) and sessions in the {window_days} days
+# before the first purchase.
+JOURNEY_CUSTOMERS = """
+CREATE OR REPLACE TABLE {out} AS
+WITH firsts AS (
+    SELECT customer_key, max(stage_no) AS furthest,
+           min(touched_at) FILTER (WHERE stage_no = 1) AS f1, min(touched_at) FILTER (WHERE stage_no = 2) AS f2,
+           min(touched_at) FILTER (WHERE stage_no = 3) AS f3, min(touched_at) FILTER (WHERE stage_no = 4) AS f4,
+           min(touched_at) FILTER (WHERE stage_no = 5) AS f5,
+           arg_min(channel, touched_at) FILTER (WHERE channel IS NOT NULL AND touched_at IS NOT NULL) AS event_channel
+    FROM {touches} GROUP BY 1
+),
+reach AS (
+    SELECT customer_key, furthest, event_channel,
+           least(f1, f2, f3, f4, f5) AS reach_1, least(f2, f3, f4, f5) AS reach_2, least(f3, f4, f5) AS reach_3,
+           least(f4, f5) AS reach_4, f5 AS reach_5
+    FROM firsts WHERE furthest IS NOT NULL
+),
+before AS (
+    SELECT t.customer_key, count(*) AS touches_before, count(DISTINCT t.session_id) AS sessions_before
+    FROM {touches} t JOIN reach r USING (customer_key)
+    WHERE t.touched_at < r.reach_3 AND t.touched_at >= r.reach_3 - INTERVAL ({window_days}) DAY AND t.origin <> 'crm'
+    GROUP BY 1
+)
+SELECT r.customer_key, r.furthest,
+       r.reach_1, r.reach_2, r.reach_3, r.reach_4, r.reach_5,
+       coalesce(r.event_channel, p.crm_source) AS first_channel,
+       CASE WHEN r.reach_3 IS NOT NULL THEN coalesce(b.touches_before, 0) END AS touches_before,
+       CASE WHEN r.reach_3 IS NOT NULL THEN coalesce(b.sessions_before, 0) END AS sessions_before
+FROM reach r LEFT JOIN before b USING (customer_key) LEFT JOIN {people} p USING (customer_key)
+"""
+
+# The last {path_steps} events before each customer's first purchase (within {window_days}
+# days; consecutive repeats of one event count once; {ignore} left out), as one string with
+# the steps separated by chr(31). Ties in time are broken by name, so paths are reproducible.
+JOURNEY_PATHS = """
+CREATE OR REPLACE TABLE {out} AS
+WITH ev AS (
+    SELECT t.customer_key, t.touched_at, t.label FROM {touches} t JOIN {journey_customers} c USING (customer_key)
+    WHERE c.reach_3 IS NOT NULL AND t.origin = 'event' AND t.touched_at < c.reach_3
+      AND t.touched_at >= c.reach_3 - INTERVAL ({window_days}) DAY AND lower(t.label) NOT IN ({ignore})
+),
+seq AS (SELECT *, lag(label) OVER (PARTITION BY customer_key ORDER BY touched_at, label) AS prev FROM ev),
+kept AS (
+    SELECT customer_key, touched_at, label,
+           row_number() OVER (PARTITION BY customer_key ORDER BY touched_at DESC, label DESC) AS back
+    FROM seq WHERE prev IS DISTINCT FROM label
+)
+SELECT customer_key, string_agg(label, chr(31) ORDER BY back DESC) AS path
+FROM kept WHERE back <= {path_steps} GROUP BY 1
+"""
+
+# Sessions that reached a cart or a checkout step, and whether they ended in a purchase.
+JOURNEY_SESSIONS = """
+CREATE OR REPLACE TABLE {out} AS
+SELECT customer_key, session_id,
+       bool_or(step = 'cart') AS cart, bool_or(step = 'checkout') AS checkout, bool_or(step = 'purchase') AS purchase
+FROM {touches} WHERE session_id IS NOT NULL AND step IN ('cart', 'checkout', 'purchase')
+GROUP BY 1, 2 HAVING bool_or(step IN ('cart', 'checkout'))
+"""
+
+# Per customer with a trial (theirs or their account's): did a purchase (or retention: a
+# repeat, a kept subscription) follow the first one? Advocacy does not count here: a good
+# review or an NPS answer is no payment. A purchase known only from the CRM lifecycle (no
+# time) counts.
+# And per customer with a start (sign-up, trial, first purchase) at least {onboarding_days}
+# days before the end of the data: was there product use within {onboarding_days} days?
+JOURNEY_STARTS = """
+CREATE OR REPLACE TABLE {out} AS
+WITH first_trial AS (SELECT customer_key, min(touched_at) AS trial_at FROM {touches} WHERE step = 'trial' GROUP BY 1),
+trial AS (
+    SELECT f.customer_key, f.trial_at,
+           coalesce(bool_or(t.stage_no IN (3, 4) AND t.touched_at >= f.trial_at), false)
+           OR (any_value(c.furthest) IN (3, 4) AND any_value(c.reach_3) IS NULL) AS converted
+    FROM first_trial f JOIN {journey_customers} c USING (customer_key)
+    LEFT JOIN {touches} t ON t.customer_key = f.customer_key AND t.stage_no IN (3, 4)
+    GROUP BY 1, 2
+),
+start AS (
+    SELECT customer_key, min(touched_at) AS start_at FROM {touches}
+    WHERE step IN ('signup', 'trial', 'purchase') AND touched_at IS NOT NULL GROUP BY 1
+),
+data_end AS (SELECT max(touched_at) AS t FROM {touches}),
+used AS (
+    SELECT s.customer_key, bool_or(u.touched_at IS NOT NULL) AS used
+    FROM start s LEFT JOIN {touches} u
+      ON u.customer_key = s.customer_key AND u.step = 'use' AND u.touched_at >= s.start_at
+     AND u.touched_at < s.start_at + INTERVAL ({onboarding_days}) DAY
+    GROUP BY 1
+)
+SELECT c.customer_key, tr.trial_at IS NOT NULL AS trial,
+       coalesce(tr.converted, false) AS trial_converted,
+       s.start_at IS NOT NULL AND s.start_at <= (SELECT t FROM data_end) - INTERVAL ({onboarding_days}) DAY
+           AS onboarding,
+       coalesce(u.used, false) AS onboarded
+FROM {journey_customers} c LEFT JOIN trial tr USING (customer_key) LEFT JOIN start s USING (customer_key)
+LEFT JOIN used u USING (customer_key)
 """

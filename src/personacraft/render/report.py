@@ -27,9 +27,15 @@ def _env() -> Environment:
 
 
 def render_report(
-    pset: PersonaSet, out_dir: Path, *, title: str, accounting: list[dict[str, Any]], max_quotes: int = 3
+    pset: PersonaSet,
+    out_dir: Path,
+    *,
+    title: str,
+    accounting: list[dict[str, Any]],
+    max_quotes: int = 3,
+    journeys: bool = False,
 ) -> Path:
-    """Write ``report/index.html`` under ``out_dir`` and return its path."""
+    """Write ``report/index.html`` under ``out_dir`` and return its path; ``journeys``: link journeys.html."""
     report = out_dir / "report"
     report.mkdir(parents=True, exist_ok=True)
     colors = {p["id"]: PALETTE[i % len(PALETTE)] for i, p in enumerate(pset.personas)}
@@ -47,6 +53,7 @@ def render_report(
             accounting=accounting,
             max_quotes=max_quotes,
             prov=pset.provenance,
+            journeys=journeys,
         )
     )
     path = report / "index.html"

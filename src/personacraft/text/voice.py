@@ -149,10 +149,10 @@ def voice_of_customer(run: Run, tt: TextThemes, *, min_n: int, per_persona: int 
     if themes is None:
         return Voice(wrote=False)
     labels = run.numpy(f"SELECT customer_key, persona FROM {run.t('labels')}")
-    persona = _by_customer(tt, labels["customer_key"], labels["persona"])
+    persona = by_customer(tt, labels["customer_key"], labels["persona"])
     keys, bodies, theme_rows = tt.keys, tt.bodies, tt.theme_rows
     voice = Voice(wrote=True)
-    cells = _cells(keys, persona, themes.labels)
+    cells = theme_cells(keys, persona, themes.labels)
     for cell in cells:
         row = theme_rows[int(cell["value"])]
         if (
@@ -173,7 +173,7 @@ def voice_of_customer(run: Run, tt: TextThemes, *, min_n: int, per_persona: int 
             "effect_size": round(float(cell["effect_size"]), 3),
             "theme": c,
             "source": "texts: " + ", ".join(row["sources"]),
-            "quotes": _quotes(bodies, themes, persona, p, c, quotes),
+            "quotes": theme_quotes(bodies, themes, persona, p, c, quotes),
         }
         (voice.pains if row["kind"] == "pain" else voice.needs).setdefault(p, []).append(item)
     for table in (voice.pains, voice.needs):
@@ -200,8 +200,8 @@ def why_they_left(run: Run, tt: TextThemes, *, min_n: int, quotes: int = 3, limi
     }
     if tt.themes is None or gone.sum() == 0:
         return out
-    group = _by_customer(tt, status["customer_key"], gone)  # 1 left, 0 stayed, -1 unknown
-    for cell in _cells(tt.keys, group, tt.themes.labels):
+    group = by_customer(tt, status["customer_key"], gone)  # 1 left, 0 stayed, -1 unknown
+    for cell in theme_cells(tt.keys, group, tt.themes.labels):
         row = tt.theme_rows[int(cell["value"])]
         if cell["persona"] != 1 or cell["n"] < min_n or cell["lift"] < 1.2 or cell["p_adjusted"] >= ALPHA:
             continue
@@ -216,14 +216,14 @@ def why_they_left(run: Run, tt: TextThemes, *, min_n: int, quotes: int = 3, limi
                 "n": int(cell["n"]),
                 "p_adjusted": float(f"{cell['p_adjusted']:.3g}"),
                 "effect_size": round(float(cell["effect_size"]), 3),
-                "quotes": _quotes(tt.bodies, tt.themes, group, 1, int(cell["value"]), quotes),
+                "quotes": theme_quotes(tt.bodies, tt.themes, group, 1, int(cell["value"]), quotes),
             }
         )
     out["themes"] = sorted(out["themes"], key=lambda t: (-t["effect_size"], t["label"]))[:limit]
     return out
 
 
-def _by_customer(tt: TextThemes, customer_keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+def by_customer(tt: TextThemes, customer_keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     """For each text, its customer's value in (``customer_keys``, ``values``); -1 where there is none."""
     keys = np.asarray(customer_keys).astype(str)
     order = np.argsort(keys, kind="stable")
@@ -235,7 +235,7 @@ def _by_customer(tt: TextThemes, customer_keys: np.ndarray, values: np.ndarray) 
     return np.asarray(np.where(keys[at] == wanted, vals[at], -1))
 
 
-def _cells(keys: np.ndarray, persona: np.ndarray, labels: np.ndarray) -> list[dict[str, Any]]:
+def theme_cells(keys: np.ndarray, persona: np.ndarray, labels: np.ndarray) -> list[dict[str, Any]]:
     """(persona, theme) cells over customers: who mentions each theme, against who wrote at all."""
     ok = (keys != "") & (persona >= 0)
     _, cust = np.unique(keys[ok], return_inverse=True)
@@ -266,7 +266,7 @@ def _cells(keys: np.ndarray, persona: np.ndarray, labels: np.ndarray) -> list[di
     return add_tests(cells)
 
 
-def _quotes(bodies: list[str], themes: Themes, persona: np.ndarray, p: int, c: int, limit: int) -> list[str]:
+def theme_quotes(bodies: list[str], themes: Themes, persona: np.ndarray, p: int, c: int, limit: int) -> list[str]:
     """The persona's distinct texts of the theme closest to its centre, of a readable length."""
     rows = np.flatnonzero((themes.labels == c) & (persona == p))
     rows = rows[np.argsort(themes.distance[rows], kind="stable")]

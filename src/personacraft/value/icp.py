@@ -34,7 +34,7 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from personacraft import __version__
 from personacraft.errors import NotFoundError
-from personacraft.features import sql
+from personacraft.features import paid_subscriptions, sql
 from personacraft.segment.profile import ALPHA, add_tests
 from personacraft.store import Run
 from personacraft.unify import keyed
@@ -180,7 +180,7 @@ def load_units(run: Run, *, min_n: int, exclude: Collection[str] = ()) -> Units:
         refs = {"deals": t("deals"), "accounts": t("accounts"), "people": t("people")}
         run.execute(
             sql.ICP_ACCOUNT_OUTCOMES.format(
-                out="_icp_outcomes", customer_status=status, subscriptions=keyed(run, "subscriptions"), **refs
+                out="_icp_outcomes", customer_status=status, subscriptions=paid_subscriptions(run), **refs
             )
         )
         if run.scalar("SELECT count(*) FROM _icp_outcomes"):

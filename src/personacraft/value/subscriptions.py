@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from personacraft.features import sql
+from personacraft.features import paid_subscriptions, sql
 from personacraft.store import Run
 from personacraft.unify import keyed
 from personacraft.value.churn import fit_churn, validate_over_time
@@ -73,7 +73,7 @@ def _snapshot(run: Run, name: str, cutoff: datetime, horizon: int) -> dict[str, 
             out=run.t(name),
             people=run.t("people"),
             customers=keyed(run, "customers"),
-            subscriptions=keyed(run, "subscriptions"),
+            subscriptions=paid_subscriptions(run),
             events=keyed(run, "events"),
             texts=keyed(run, "texts"),
             accounts=run.t("accounts"),

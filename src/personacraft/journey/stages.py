@@ -1,0 +1,244 @@
+"""The stage model: five stages, the steps inside them, and what maps records to steps.
+
+A *step* is one kind of evidence (a visit, a cart, a trial, a first order …); every step
+belongs to one *stage*. Events map to steps by name (``DEFAULT_EVENTS``, extended by
+``[journey.events]``); CRM lifecycle stages map to stages (``DEFAULT_LIFECYCLE``, extended
+by ``[journey.lifecycle]``); orders, subscriptions, deals, reviews and survey answers map to
+steps by fixed rules (``personacraft.features.sql.JOURNEY_TOUCHES``). Texts are placed at a
+stage by what they say (``DEFAULT_CUES``) or else by when they were written.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from personacraft.errors import ConfigError
+
+if TYPE_CHECKING:
+    from personacraft.config import JourneyConfig
+
+STAGES = ("awareness", "consideration", "purchase", "retention", "advocacy")
+
+# step -> (stage, readable label); a stage's own name is a step too (CRM lifecycle stages)
+STEPS: dict[str, tuple[str, str]] = {
+    "visit": ("awareness", "visit"),
+    "contact": ("awareness", "became a contact"),
+    "signup": ("consideration", "sign-up"),
+    "view": ("consideration", "product view"),
+    "cart": ("consideration", "add to cart"),
+    "trial": ("consideration", "trial"),
+    "deal": ("consideration", "deal opened"),
+    "checkout": ("consideration", "checkout"),
+    "purchase": ("purchase", "first purchase"),
+    "repeat": ("retention", "repeat purchase"),
+    "renewal": ("retention", "subscription kept"),
+    "review": ("advocacy", "good review"),
+    "referral": ("advocacy", "referral or share"),
+    "promoter": ("advocacy", "NPS promoter"),
+    **{s: (s, s) for s in STAGES},
+}
+# events that map to no step are product use ("use"): they count for onboarding only
+USE = "use"
+
+# GA4's recommended events and Segment's e-commerce and B2B SaaS specs (lower case)
+DEFAULT_EVENTS: dict[str, str] = {
+    # GA4
+    "first_visit": "visit",
+    "session_start": "visit",
+    "page_view": "visit",
+    "user_engagement": "visit",
+    "scroll": "visit",
+    "view_promotion": "visit",
+    "select_promotion": "visit",
+    "search": "view",
+    "view_search_results": "view",
+    "view_item_list": "view",
+    "select_item": "view",
+    "view_item": "view",
+    "add_to_wishlist": "view",
+    "add_to_cart": "cart",
+    "view_cart": "cart",
+    "begin_checkout": "checkout",
+    "add_shipping_info": "checkout",
+    "add_payment_info": "checkout",
+    "purchase": "purchase",
+    "sign_up": "signup",
+    "generate_lead": "signup",
+    "share": "referral",
+    # Segment
+    "products searched": "view",
+    "product list viewed": "view",
+    "product viewed": "view",
+    "product clicked": "view",
+    "product added": "cart",
+    "cart viewed": "cart",
+    "checkout started": "checkout",
+    "checkout step viewed": "checkout",
+    "checkout step completed": "checkout",
+    "payment info entered": "checkout",
+    "order completed": "purchase",
+    "product shared": "referral",
+    "cart shared": "referral",
+    "product reviewed": "review",
+    "signed up": "signup",
+    "account created": "signup",
+    "trial started": "trial",
+    "demo requested": "consideration",
+    "invite sent": "referral",
+    "referral sent": "referral",
+}
+
+# HubSpot lifecycle stages (internal names and labels), Salesforce-style statuses
+DEFAULT_LIFECYCLE: dict[str, str] = {
+    "subscriber": "awareness",
+    "lead": "awareness",
+    "marketingqualifiedlead": "consideration",
+    "salesqualifiedlead": "consideration",
+    "opportunity": "consideration",
+    "customer": "purchase",
+    "evangelist": "advocacy",
+}
+
+# A text that matches a stage's cue is placed at that stage (the first stage in order).
+DEFAULT_CUES: dict[str, str] = {
+    "awareness": r"\b(heard (of|about) you|found (you|out about you)|saw (an|your) ad|advert\w*)\b",
+    "consideration": r"\b(compar\w*|free trial|trial|demo|sign(ing|ed)? ?up|onboard\w*|set ?up|setting up|"
+    r"product page)\b",
+    "purchase": r"\b(checkout|check out|cart|basket|payment|card (was )?declined|shipping (cost|fee|price)s?|"
+    r"delivery (cost|fee|charge)s?|coupon|discount code|promo code)\b",
+    "retention": r"\b(renew\w*|cancel\w*|unsubscrib\w*|reorder\w*|order(ed)? again)\b",
+    "advocacy": r"\b(recommend\w*|referr\w*|told (my|all my) friends)\b",
+}
+
+# readable touchpoints: the source kinds behind the evidence
+KIND_LABELS: dict[str, str] = {
+    "ga4_bigquery": "GA4 web analytics",
+    "segment_events": "product events (Segment)",
+    "shopify_orders": "Shopify orders",
+    "shopify_customers": "Shopify customers",
+    "stripe_subscriptions": "Stripe subscriptions",
+    "stripe_charges": "Stripe charges",
+    "hubspot_contacts": "HubSpot contacts",
+    "hubspot_deals": "HubSpot deals",
+    "salesforce_contacts": "Salesforce contacts",
+    "salesforce_opportunities": "Salesforce opportunities",
+    "reviews": "reviews",
+    "typeform": "Typeform survey",
+    "google_forms": "Google Forms survey",
+    "zendesk_tickets": "Zendesk tickets",
+    "intercom_conversations": "Intercom conversations",
+    "interviews": "interviews",
+}
+
+
+def lifecycle_key(value: str) -> str:
+    """A lifecycle stage as compared: lower case, no spaces, dashes or underscores."""
+    return re.sub(r"[\s_-]+", "", value.strip().lower())
+
+
+def event_map(cfg: JourneyConfig) -> dict[str, str]:
+    """Event name (lower case) -> step: the defaults with ``[journey.events]`` over them."""
+    out = dict(DEFAULT_EVENTS)
+    for name, step in cfg.events.items():
+        key = name.strip().lower()
+        if step:
+            out[key] = step
+        else:
+            out.pop(key, None)
+    return out
+
+
+def lifecycle_map(cfg: JourneyConfig) -> dict[str, str]:
+    """Lifecycle stage (:func:`lifecycle_key`) -> stage: the defaults with ``[journey.lifecycle]`` over them."""
+    out = dict(DEFAULT_LIFECYCLE)
+    for name, stage in cfg.lifecycle.items():
+        if stage:
+            out[lifecycle_key(name)] = stage
+        else:
+            out.pop(lifecycle_key(name), None)
+    return out
+
+
+def cues(cfg: JourneyConfig) -> dict[str, str]:
+    """Stage -> text cue (a regular expression), in stage order."""
+    merged = {**DEFAULT_CUES, **cfg.text_cues}
+    return {s: merged[s] for s in STAGES if merged.get(s)}
+
+
+def check_config(cfg: JourneyConfig) -> None:
+    """Validate ``[journey]``; lists from TOML become tuples (the config is frozen)."""
+    where = "[journey]"
+    for name, step in cfg.events.items():
+        if not isinstance(step, str) or (step and step not in STEPS):
+            raise ConfigError(
+                f'{where}.events: "{name}" maps to {step!r}, which is not a step or stage. '
+                f"Steps: {', '.join(sorted(STEPS))}."
+            )
+    for name, stage in cfg.lifecycle.items():
+        if not isinstance(stage, str) or (stage and stage not in STAGES):
+            raise ConfigError(
+                f'{where}.lifecycle: "{name}" maps to {stage!r}; use one of {", ".join(STAGES)} (or "" to drop it).'
+            )
+    for stage, cue in cfg.text_cues.items():
+        if stage not in STAGES:
+            raise ConfigError(f'{where}.text_cues: "{stage}" is not a stage ({", ".join(STAGES)}).')
+        try:
+            re.compile(str(cue))
+        except re.error as exc:
+            raise ConfigError(f"{where}.text_cues: the cue of {stage} is not a regular expression: {exc}.") from exc
+    for name in ("window_days", "path_steps", "top_paths", "retention_days", "onboarding_days"):
+        if getattr(cfg, name) < 1:
+            raise ConfigError(f'{where}: "{name}" must be at least 1, got {getattr(cfg, name)}.')
+    if not 0 <= cfg.advocacy_rating <= 5:
+        raise ConfigError(f'{where}: "advocacy_rating" must be from 0 to 5, got {cfg.advocacy_rating}.')
+    ignore = cfg.path_ignore
+    if isinstance(ignore, str) or not all(isinstance(x, str) for x in ignore):
+        raise ConfigError(f'{where}: "path_ignore" must be a list of event names, got {ignore!r}.')
+    object.__setattr__(cfg, "path_ignore", tuple(ignore))
+
+
+def stage_rows() -> dict[str, list[object]]:
+    """The step table written to the run (``journey_steps``): step, stage, stage number, label."""
+    steps: list[object] = [*STEPS, USE]
+    return {
+        "step": steps,
+        "stage": [STEPS[str(s)][0] if s in STEPS else None for s in steps],
+        "stage_no": [STAGES.index(STEPS[str(s)][0]) + 1 if s in STEPS else None for s in steps],
+        "label": [STEPS[str(s)][1] if s in STEPS else "product use" for s in steps],
+    }
+
+
+def describe(cfg: JourneyConfig) -> dict[str, object]:
+    """The definitions a journeys.json carries, so every figure can be read back to a rule."""
+    return {
+        "stages": list(STAGES),
+        "funnel": "A customer counts at every stage up to the furthest one with any evidence: evidence of a "
+        "later stage implies the earlier ones, so no stage holds more customers than the one before. "
+        "Conversion is the share of a stage's customers who reach the next one.",
+        "stage_time": "A customer reaches a stage at their first evidence of it or of a later stage; the time "
+        "between stages is the median over customers who reached both.",
+        "account_records": "Deals and subscriptions of an account count for every contact of the account (B2B).",
+        "steps": {s: stage for s, (stage, _) in STEPS.items() if s not in STAGES},
+        "events": event_map(cfg),
+        "lifecycle": lifecycle_map(cfg),
+        "text_cues": cues(cfg),
+        "window_days": cfg.window_days,
+        "path_steps": cfg.path_steps,
+        "retention_days": cfg.retention_days,
+        "onboarding_days": cfg.onboarding_days,
+        "advocacy_rating": cfg.advocacy_rating,
+        "barrier_stage": "A barrier sits at the stage it keeps customers from completing: leaving a cart or a "
+        "trial is consideration (still deciding); leaving a checkout is purchase (decided, and the act of buying "
+        "failed); no product use after a start is retention. A text sits at the stage its words name (text_cues), "
+        "else at the furthest stage its author had reached when writing it.",
+        "abandonment": {
+            "cart": "sessions with an add-to-cart step and neither a checkout nor a purchase in the session",
+            "checkout": "sessions with a checkout step and no purchase in the session",
+            "trial": "customers whose first trial (or their account's) was not followed by a purchase; trials "
+            "still running are left out",
+            "onboarding": f"customers with a sign-up, trial or first purchase and no product use within "
+            f"{cfg.onboarding_days} days (only where the data has product events, and only for starts at least "
+            f"{cfg.onboarding_days} days before the end of the data)",
+        },
+    }
