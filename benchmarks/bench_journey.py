@@ -65,8 +65,8 @@ def make(path: Path, events: int, customers: int) -> None:
                           WHEN 3 THEN CASE WHEN s.r % 4 = 0 THEN 'add_to_cart' ELSE 'page_view' END
                           WHEN 4 THEN CASE WHEN s.r % 8 = 0 THEN 'begin_checkout' ELSE 'view_item' END
                           ELSE CASE WHEN s.r % 16 = 0 THEN 'purchase' ELSE 'page_view' END END,
-                   s.session::VARCHAR, '/p', ['google', 'facebook', '(direct)', 'newsletter'][1 + s.c % 4],
-                   ['organic', 'cpc', '(none)', 'email'][1 + s.c % 4], 'mobile', 'ga4_bigquery:bench', 'bench', 0
+                   s.session::VARCHAR, '/p', ['google', 'facebook', '(direct)', 'newsletter'][1 + (s.c % 4)::INT],
+                   ['organic', 'cpc', '(none)', 'email'][1 + (s.c % 4)::INT], 'mobile', 'ga4_bigquery:bench', 'bench', 0
             FROM s, range(6) q(p)"""
         )
         run.execute(
@@ -79,6 +79,7 @@ def make(path: Path, events: int, customers: int) -> None:
             SELECT 'ga4:c' || i, TIMESTAMP '2024-01-01', 'Organic Search', 'shopify_customers:bench', 'bench', 0
             FROM range({customers}) r(i)"""
         )
+        run.execute(f"CREATE TABLE {t('phones')} (raw VARCHAR, country VARCHAR, e164 VARCHAR)")  # no phones
         run.execute(
             f"""CREATE TABLE {t("identity")} AS
             SELECT 'id:ga4:c' || i AS node, 'ga4:c' || i AS customer_key FROM range({customers}) r(i)"""

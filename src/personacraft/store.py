@@ -66,6 +66,8 @@ class Workspace:
             ) from exc
         # every timestamp is stored in UTC; vendor offsets are applied when parsing
         self.con.execute("SET TimeZone = 'UTC'")
+        # the CLI draws its own progress; DuckDB's bar would print into stdout on long queries
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self.con.execute(_RUNS_DDL)
 
@@ -88,8 +90,8 @@ class Workspace:
         version: str,
     ) -> Run:
         """Open a new run in its own schema, with its canonical tables created."""
-        row = self.con.execute("SELECT coalesce(max(seq), 0) + 1 FROM runs").fetchone()
-        seq = int(row[0]) if row else 1
+        rows = self.con.execute("SELECT coalesce(max(seq), 0) + 1 FROM runs").fetchall()
+        seq = int(rows[0][0]) if rows else 1
         now = datetime.now(UTC).replace(tzinfo=None)
         run_id = f"{seq:04d}-{now:%Y%m%dT%H%M%SZ}"
         schema = f"run_{seq:04d}"
@@ -123,14 +125,16 @@ class Workspace:
 
     def run(self, run_id: str | None = None) -> Run:
         """A finished run by id, or the latest successful one."""
+        # fetchall: a half-read result (fetchone) blocks registering arrays on the connection
         if run_id is None:
-            res = self.con.execute(
+            rows = self.con.execute(
                 "SELECT run_id, schema_name, created_at FROM runs WHERE status = 'succeeded' ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
+            ).fetchall()
         else:
-            res = self.con.execute(
+            rows = self.con.execute(
                 "SELECT run_id, schema_name, created_at FROM runs WHERE run_id = ?", [run_id]
-            ).fetchone()
+            ).fetchall()
+        res = rows[0] if rows else None
         if res is None:
             raise NotFoundError(
                 f"{self.path.name}: no {'successful run' if run_id is None else 'run ' + run_id}"
