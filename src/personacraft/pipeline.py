@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from personacraft import __version__
+from personacraft.activation import write_activation
 from personacraft.config import Config
 from personacraft.errors import PersonaError
 from personacraft.features import add_text_themes, build_features, customer_status
@@ -44,7 +45,10 @@ OUTPUTS = (
     "features.parquet",
     "accounting.json",
     "customer_value.csv",
+    "committees.csv",
 )
+# the folders of a run that replace those at the top of the output folder
+FOLDERS = ("report", "activation")
 # progress(message, step, steps): called as each stage starts
 Progress = Callable[[str, int, int], None]
 FIXED_STAGES = 9  # checking, identities, features, value, text themes, segments, profiles, journeys, outputs
@@ -152,6 +156,9 @@ def _stages(
     published = int((sizes >= floor).sum()) if model.structure_found_ else 0
     save_model(run, model, design, published)
     value = customer_value(run, config.value, fitted_value, published, min_n, seed=config.seed)
+    say("Mapping journeys")
+    # before the personas, whose actions read their journeys; names are set once personas have them
+    journey_doc = journeys(run, config.journey, published=published, names=[], min_n=min_n, texts=texts)
     personas = (
         build_personas(
             run,
@@ -161,10 +168,14 @@ def _stages(
             value,
             min_n=min_n,
             max_traits=config.report.max_traits,
+            seed=config.seed,
+            journeys=journey_doc["personas"],
         )
         if model.structure_found_
         else []
     )
+    for block, persona in zip(journey_doc["personas"], personas, strict=True):
+        block["name"] = persona["name"]
     pset = PersonaSet(
         run_id=run.run_id,
         created_at=run.created_at.isoformat(timespec="seconds") + "Z",
@@ -202,15 +213,6 @@ def _stages(
             },
         },
     )
-    say("Mapping journeys")
-    journey_doc = journeys(
-        run,
-        config.journey,
-        published=len(personas),
-        names=[p["name"] for p in personas],
-        min_n=min_n,
-        texts=texts,
-    )
     say("Writing outputs")
     staging.mkdir(parents=True, exist_ok=True)
     pset.save_json(staging / "personas.json")
@@ -230,11 +232,33 @@ def _stages(
                      FROM {run.t("customer_value")} v LEFT JOIN {run.t("labels")} l USING (customer_key)
                      ORDER BY v.customer_key) TO '{staging / "customer_value.csv"}' (HEADER, DELIMITER ',')"""
         )
+    if run.has_table("committee"):
+        # the buying committee of each account: who is in it, who signs, who uses, and the outcome
+        run.execute(
+            f"""COPY (SELECT account_id, count(*) AS contacts,
+                     count(*) FILTER (WHERE type = 'decision_maker') AS decision_makers,
+                     count(*) FILTER (WHERE type = 'buyer') AS buyers,
+                     count(*) FILTER (WHERE type = 'influencer') AS influencers,
+                     count(*) FILTER (WHERE type = 'end_user') AS end_users,
+                     count(*) FILTER (WHERE type IS NULL) AS type_unknown,
+                     coalesce(string_agg(DISTINCT type, '; ' ORDER BY type) FILTER (WHERE pays), '') AS signed_by,
+                     count(*) FILTER (WHERE uses) AS product_users,
+                     CASE WHEN any_value(won) THEN 'won' WHEN NOT any_value(won) THEN 'lost' ELSE '' END AS deal
+                     FROM {run.t("committee")} GROUP BY account_id ORDER BY account_id)
+                TO '{staging / "committees.csv"}' (HEADER, DELIMITER ',')"""
+        )
     # each customer's feature values, as `personacraft assign` reads them
     run.execute(
         f"""COPY (SELECT customer_key AS customer_id, family, value, n FROM {run.t("feature_counts")}
                  WHERE value IS NOT NULL AND n > 0 ORDER BY ALL)
             TO '{staging / "features.parquet"}' (FORMAT parquet)"""
+    )
+    # what marketing and sales push into their tools: CRM write-back, hashed ad audiences
+    activation = write_activation(
+        run, published=len(personas), names=[p["name"] for p in personas], out_dir=staging, min_n=min_n
+    )
+    (staging / "activation" / "summary.json").write_text(
+        json.dumps(activation, indent=2, default=str) + "\n", encoding="utf-8"
     )
     acc_doc: dict[str, Any] = {
         "run_id": run.run_id,
@@ -268,12 +292,13 @@ def _publish(run_dir: Path, out: Path) -> None:
         tmp = out / f".{name}.tmp"
         shutil.copyfile(run_dir / name, tmp)
         tmp.replace(out / name)
-    new = out / ".report.tmp"
-    shutil.rmtree(new, ignore_errors=True)
-    shutil.copytree(run_dir / "report", new)
-    old = out / ".report.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if (out / "report").exists():
-        (out / "report").rename(old)
-    new.rename(out / "report")
-    shutil.rmtree(old, ignore_errors=True)
+    for folder in FOLDERS:
+        new = out / f".{folder}.tmp"
+        shutil.rmtree(new, ignore_errors=True)
+        shutil.copytree(run_dir / folder, new)
+        old = out / f".{folder}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if (out / folder).exists():
+            (out / folder).rename(old)
+        new.rename(out / folder)
+        shutil.rmtree(old, ignore_errors=True)

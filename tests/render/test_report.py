@@ -25,12 +25,10 @@ def test_no_customer_pii_in_any_published_file(built: BuildResult, retail_demo) 
             secrets.add(c["Phone"])
     # order numbers like #1234, as a whole token (a colour such as #33415c is not #3341)
     order_numbers = re.compile("|".join(rf"{re.escape(o['Name'])}(?![0-9A-Za-z])" for o in orders))
-    published = [
-        built.report,
-        built.out_dir / "personas.json",
-        built.out_dir / "journeys.json",
-        built.out_dir / "report" / "journeys.html",
-    ]
+    published = [built.out_dir / "personas.json", built.out_dir / "journeys.json"] + sorted(
+        p for p in (built.out_dir / "report").rglob("*") if p.suffix in (".html", ".md", ".json")
+    )
+    assert built.report in published and len(published) > 3
     for path in published:
         text = path.read_text(encoding="utf-8")
         leaked = [s for s in secrets if s and s in text] + order_numbers.findall(text)
@@ -49,3 +47,20 @@ def test_report_links_the_journey_page(built: BuildResult) -> None:
 def test_quotes_were_redacted_not_dropped(built: BuildResult) -> None:
     quotes = [q for p in built.personas.personas for pp in p["pain_points"] or [] for q in pp["quotes"]]
     assert quotes and all(q.strip() for q in quotes)
+
+
+def test_no_contact_pii_in_the_saas_demo_outputs(saas_demo) -> None:  # type: ignore[no-untyped-def]
+    root, result = saas_demo
+    secrets = set()
+    for c in read_csv(root / "data" / "hubspot-crm-exports-all-contacts.csv"):
+        secrets |= {c["Email"], f"{c['First Name']} {c['Last Name']}"}
+        if c["Phone Number"]:
+            secrets.add(c["Phone Number"])
+    out = result.out_dir
+    published = [out / "personas.json", out / "journeys.json"] + sorted(
+        p for p in (out / "report").rglob("*") if p.suffix in (".html", ".md", ".json")
+    )
+    for path in published:
+        text = path.read_text(encoding="utf-8")
+        leaked = [s for s in secrets if s and s in text]
+        assert leaked == [], f"{path.name} leaks {leaked[:5]}"

@@ -772,3 +772,34 @@ SELECT c.customer_key, tr.trial_at IS NOT NULL AS trial,
 FROM {journey_customers} c LEFT JOIN trial tr USING (customer_key) LEFT JOIN start s USING (customer_key)
 LEFT JOIN used u USING (customer_key)
 """
+
+
+# -- Buying committees (personacraft.personas.types) -----------------------------------------
+# Each contact of an account with their type ({role_type}: the CRM buying role, else the
+# job title's seniority and function, mapped to buyer / decision_maker / influencer /
+# end_user), whether they pay a (paid) subscription, whether they use the product (any
+# product action), and whether the account won a deal, lost every one, or has none.
+COMMITTEE = """
+CREATE OR REPLACE TABLE {out} AS
+WITH deal AS (
+    SELECT account_id, bool_or(won) AS won FROM {deals}
+    WHERE account_id IS NOT NULL AND won IS NOT NULL GROUP BY 1
+),
+role AS (
+    SELECT customer_key, min({role_type}) AS role_type FROM (
+        SELECT customer_key, lower(trim(unnest(string_split(buying_role, ';')))) AS r FROM {people}
+        WHERE buying_role IS NOT NULL) GROUP BY 1
+)
+SELECT p.account_id, p.customer_key,
+       coalesce(r.role_type,
+                CASE WHEN p.seniority = 'executive' OR p.seniority = 'director' THEN 'decision_maker'
+                     WHEN p.job_function = 'procurement' THEN 'buyer'
+                     WHEN p.seniority = 'manager' THEN 'influencer'
+                     WHEN p.seniority = 'individual contributor' THEN 'end_user' END) AS type,
+       r.role_type IS NOT NULL AS from_role,
+       p.customer_key IN (SELECT customer_key FROM {subscriptions}) AS pays,
+       p.customer_key IN (SELECT customer_key FROM {activity}) AS uses,
+       d.won
+FROM {people} p LEFT JOIN role r USING (customer_key) LEFT JOIN deal d USING (account_id)
+WHERE p.account_id IS NOT NULL
+"""

@@ -201,15 +201,17 @@ def _stage_times(run: Run, group_ids: list[int], min_n: int) -> dict[int, list[d
 
 def _first_touch(run: Run, blocks: dict[int, dict[str, Any]], min_n: int, top: int = 6) -> None:
     rows = run.execute(
-        f"""SELECT g.grp, c.first_channel, count(*) FROM _jgroups g
+        f"""SELECT g.grp, c.first_channel, count(*), count(*) FILTER (WHERE c.furthest >= 3) FROM _jgroups g
             JOIN {run.t("journey_customers")} c USING (customer_key)
             WHERE c.first_channel IS NOT NULL GROUP BY ALL ORDER BY 1, 3 DESC, 2"""
     ).fetchall()
     known: dict[int, int] = {}
     counts: dict[int, list[tuple[str, int]]] = {}
-    for g, channel, n in rows:
+    bought: dict[tuple[int, str], int] = {}
+    for g, channel, n, b in rows:
         known[g] = known.get(g, 0) + int(n)
         counts.setdefault(g, []).append((str(channel), int(n)))
+        bought[(g, str(channel))] = int(b)
     pop = {ch: n / known[ALL] for ch, n in counts.get(ALL, [])} if known.get(ALL) else {}
     for g, block in blocks.items():
         block["first_touch_known"] = known.get(g, 0)
@@ -225,6 +227,7 @@ def _first_touch(run: Run, blocks: dict[int, dict[str, Any]], min_n: int, top: i
                     "population_share": round(pop[ch], 4),
                     "lift": round(share / pop[ch], 3),
                     "n": n,
+                    "conversion": round(bought[(g, ch)] / n, 4),  # share who reached purchase
                 }
             )
         block["first_touch"] = items
