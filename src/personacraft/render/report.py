@@ -34,8 +34,10 @@ def render_report(
     accounting: list[dict[str, Any]],
     max_quotes: int = 3,
     journeys: bool = False,
+    cards: bool = False,
 ) -> Path:
-    """Write ``report/index.html`` under ``out_dir`` and return its path; ``journeys``: link journeys.html."""
+    """Write ``report/index.html`` under ``out_dir`` and return its path; ``journeys``: link journeys.html;
+    ``cards``: link each persona's card in report/cards/ (render.cards.render_cards)."""
     report = out_dir / "report"
     report.mkdir(parents=True, exist_ok=True)
     colors = {p["id"]: PALETTE[i % len(PALETTE)] for i, p in enumerate(pset.personas)}
@@ -54,6 +56,7 @@ def render_report(
             max_quotes=max_quotes,
             prov=pset.provenance,
             journeys=journeys,
+            cards=cards,
         )
     )
     path = report / "index.html"
