@@ -21,6 +21,7 @@ from personacraft.journey.build import journeys
 from personacraft.personas.build import SegmentResult, build_personas
 from personacraft.personas.model import PersonaSet
 from personacraft.render import render_report
+from personacraft.render.cards import render_cards
 from personacraft.render.journey import render_journeys
 from personacraft.segment import LatentClassSegmenter, family_weights, load_design, profile, save_model
 from personacraft.sources import Accounting, fingerprint, make_source
@@ -274,8 +275,10 @@ def _stages(
         accounting=acc_doc["sources"],
         max_quotes=config.report.max_quotes,
         journeys=True,
+        cards=bool(personas),
     )
     render_journeys(journey_doc, staging, title=f"{config.report.title}: customer journeys")
+    render_cards(personas, staging, title=config.report.title, run_id=run.run_id)
     run_dir = out / "runs" / run.run_id
     staging.rename(run_dir)
     _publish(run_dir, out)

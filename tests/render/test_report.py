@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 from personacraft.pipeline import BuildResult
 from tests.conftest import read_csv
@@ -15,6 +16,12 @@ def test_report_is_self_contained_with_inline_charts(built: BuildResult) -> None
             assert t["value"] in html
 
 
+def _published(out: Path) -> list[Path]:
+    """Every file a build publishes for sharing: personas, journeys, the report, its cards."""
+    report = sorted(p for p in (out / "report").rglob("*") if p.suffix in (".html", ".md", ".json"))
+    return [out / "personas.json", out / "journeys.json", *report]
+
+
 def test_no_customer_pii_in_any_published_file(built: BuildResult, retail_demo) -> None:  # type: ignore[no-untyped-def]
     customers = read_csv(retail_demo / "data" / "customers_export.csv")
     orders = read_csv(retail_demo / "data" / "orders_export.csv")
@@ -25,9 +32,7 @@ def test_no_customer_pii_in_any_published_file(built: BuildResult, retail_demo) 
             secrets.add(c["Phone"])
     # order numbers like #1234, as a whole token (a colour such as #33415c is not #3341)
     order_numbers = re.compile("|".join(rf"{re.escape(o['Name'])}(?![0-9A-Za-z])" for o in orders))
-    published = [built.out_dir / "personas.json", built.out_dir / "journeys.json"] + sorted(
-        p for p in (built.out_dir / "report").rglob("*") if p.suffix in (".html", ".md", ".json")
-    )
+    published = _published(built.out_dir)
     assert built.report in published and len(published) > 3
     for path in published:
         text = path.read_text(encoding="utf-8")
@@ -57,9 +62,7 @@ def test_no_contact_pii_in_the_saas_demo_outputs(saas_demo) -> None:  # type: ig
         if c["Phone Number"]:
             secrets.add(c["Phone Number"])
     out = result.out_dir
-    published = [out / "personas.json", out / "journeys.json"] + sorted(
-        p for p in (out / "report").rglob("*") if p.suffix in (".html", ".md", ".json")
-    )
+    published = _published(out)
     for path in published:
         text = path.read_text(encoding="utf-8")
         leaked = [s for s in secrets if s and s in text]

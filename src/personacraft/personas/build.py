@@ -204,8 +204,7 @@ def build_personas(
                 missing["committee"] = f"this persona's members belong to fewer than {min_n} accounts"
         persona["story"] = build_story(run, persona, cells, p, min_n=min_n, seed=seed, taken=taken)
         evidence.extend(
-            {"field": f"story.{s['field']}", "claim": s["text"], **s["evidence"]}
-            for s in persona["story"]["sentences"]
+            {"field": f"story.{s['field']}", "claim": s["text"], **s["evidence"]} for s in persona["story"]["sentences"]
         )
         journey = journeys[p] if journeys is not None and p < len(journeys) else None
         persona["recommendations"], rec_ev = recommendations(persona, cells, p, min_n, journey, b2b=b2b)
