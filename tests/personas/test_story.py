@@ -106,6 +106,15 @@ def test_saas_types_and_buying_committees(saas_demo: tuple[Path, BuildResult]) -
         assert "crm_buying_roles" in type_ev["signals"] and "job_titles" in type_ev["signals"]
     # sales arguments exist in B2B, and only there
     assert all(p["recommendations"]["sales"] for p in personas)
+    # the committee of each account
+    rows = read_csv(saas_demo[1].out_dir / "committees.csv")
+    contacts = read_csv(saas_demo[0] / "data" / "hubspot-crm-exports-all-contacts.csv")
+    assert len(rows) == len({c["Associated Company IDs (Primary)"] for c in contacts})
+    assert sum(int(r["contacts"]) for r in rows) == len(contacts)
+    kinds = ("decision_makers", "buyers", "influencers", "end_users", "type_unknown")
+    assert all(sum(int(r[k]) for k in kinds) == int(r["contacts"]) for r in rows)
+    assert {r["deal"] for r in rows} == {"won", "lost"}
+    assert all(set(r["signed_by"].split("; ")) <= {"buyer", "decision_maker"} for r in rows if r["signed_by"])
 
 
 def test_retail_has_no_committee_and_no_sales_arguments(built: BuildResult) -> None:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import struct
-import subprocess
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
@@ -32,19 +30,8 @@ from personacraft.render.cards import (
 from personacraft.render.charts import PALETTE
 from personacraft.render.journey import _contrast
 from personacraft.render.report import render_report
+from tests.browser import console_errors, dump_dom, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--enable-logging=stderr",
-    "--v=0",
-]
 HOSTILE = '<script>alert("x")</script> & <b>bold</b>'
 
 
@@ -268,6 +255,15 @@ def saas_cards(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Pat
     return out, render_cards(_saas_personas(), out, title="SaaS demo", run_id="0001-test")
 
 
+@pytest.fixture(scope="module")
+def saas_demo_cards(saas_demo: tuple[Path, BuildResult]) -> tuple[Path, list[Path]]:
+    """The cards the SaaS demo's build wrote (every format, every persona)."""
+    out = saas_demo[1].out_dir
+    personas = saas_demo[1].personas.personas
+    folder = out / "report" / "cards"
+    return out, [folder / f"{p['id']}.{ext}" for p in personas for ext in FORMATS]
+
+
 def _by_suffix(paths: list[Path], suffix: str) -> list[Path]:
     return [p for p in paths if p.suffix == suffix]
 
@@ -316,7 +312,7 @@ def test_every_format_per_persona_in_order(retail_cards: tuple[Path, list[Path]]
         )
 
 
-@pytest.mark.parametrize("which", ["retail", "saas"])
+@pytest.mark.parametrize("which", ["retail", "saas", "saas_demo"])
 def test_each_pdf_has_exactly_one_page(which: str, request: pytest.FixtureRequest) -> None:
     _, paths = request.getfixturevalue(f"{which}_cards")
     pdfs = _by_suffix(paths, ".pdf")
@@ -324,7 +320,7 @@ def test_each_pdf_has_exactly_one_page(which: str, request: pytest.FixtureReques
     assert [pdf_page_count(p) for p in pdfs] == [1] * len(pdfs)
 
 
-@pytest.mark.parametrize("which", ["retail", "saas"])
+@pytest.mark.parametrize("which", ["retail", "saas", "saas_demo"])
 def test_each_png_is_an_a4_page(which: str, request: pytest.FixtureRequest) -> None:
     _, paths = request.getfixturevalue(f"{which}_cards")
     for png in _by_suffix(paths, ".png"):
@@ -533,27 +529,20 @@ def test_report_gallery_links_every_card(built: BuildResult, tmp_path: Path) -> 
 # ---------------------------------------------------------------- a real browser
 
 
-def _open_in_chromium(page: Path, profile: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-# CI must have Chromium (make installs it): there a missing browser fails the test instead of skipping it
-@pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"), reason="no Chromium at /usr/bin/chromium to open the cards in"
-)
+@needs_chromium
 def test_every_card_opens_in_headless_chromium_without_console_errors(
-    retail_cards: tuple[Path, list[Path]], saas_cards: tuple[Path, list[Path]], tmp_path: Path
+    retail_cards: tuple[Path, list[Path]],
+    saas_cards: tuple[Path, list[Path]],
+    saas_demo_cards: tuple[Path, list[Path]],
+    tmp_path: Path,
 ) -> None:
-    pages = _by_suffix(retail_cards[1], ".html") + _by_suffix(saas_cards[1], ".html")
+    pages = [
+        *_by_suffix(retail_cards[1], ".html"),
+        *_by_suffix(saas_cards[1], ".html"),
+        *_by_suffix(saas_demo_cards[1], ".html"),
+    ]
     with ThreadPoolExecutor(max_workers=3) as pool:
-        results = list(pool.map(lambda ip: _open_in_chromium(ip[1], tmp_path / f"profile{ip[0]}"), enumerate(pages)))
+        results = list(pool.map(lambda ip: dump_dom(ip[1], tmp_path / f"profile{ip[0]}"), enumerate(pages)))
     for page, result in zip(pages, results, strict=True):
         assert '<main class="sheet"' in result.stdout and "</footer>" in result.stdout, (page, result.stderr[-2000:])
-        errors = [line for line in result.stderr.splitlines() if re.search(r"uncaught|console", line, flags=re.I)]
-        assert errors == [], (page, errors)
+        assert console_errors(result) == [], (page, console_errors(result))

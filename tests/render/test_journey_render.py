@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-import subprocess
 import xml.etree.ElementTree as ET
 from itertools import pairwise
 from pathlib import Path
@@ -16,9 +14,9 @@ import pytest
 
 from personacraft.render.charts import PALETTE
 from personacraft.render.journey import _contrast, funnel_svg, render_journeys, sankey_svg
+from tests.browser import console_errors, dump_dom, needs_chromium
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "journeys" / "sample.json"
-CHROMIUM = Path("/usr/bin/chromium")
 STAGES = ["awareness", "consideration", "purchase", "retention", "advocacy"]
 
 
@@ -304,34 +302,10 @@ def test_text_is_escaped(doc: dict[str, Any], tmp_path: Path) -> None:
 # ---------------------------------------------------------------- a real browser
 
 
-# CI must have Chromium (make installs it): there a missing browser fails the test instead of skipping it
-@pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"), reason="no Chromium at /usr/bin/chromium to open the page in"
-)
+@needs_chromium
 def test_page_opens_in_headless_chromium_without_console_errors(doc: dict[str, Any], tmp_path: Path) -> None:
     page = render_journeys(doc, tmp_path, title="Retail demo")
-    result = subprocess.run(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--enable-logging=stderr",
-            "--v=0",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = dump_dom(page, tmp_path / "profile")
     assert "<h1>Customer journeys</h1>" in result.stdout, result.stderr[-2000:]
     assert 'id="p2"' in result.stdout
-    errors = [line for line in result.stderr.splitlines() if re.search(r"uncaught|console", line, flags=re.I)]
-    assert errors == []
+    assert console_errors(result) == []

@@ -339,49 +339,29 @@ def _items(story: Mapping[str, Any], key: str, reasons: Mapping[str, str], fallb
     return Items([], _reason(reasons.get(key) or NO_FIELD, d.reason))
 
 
-def _fallback_goals(persona: Mapping[str, Any]) -> list[str]:
-    """Goals from the survey when the story has none: the most common and those held above average."""
+def _with_figures(text: str, share: Any, share_words: str, lift: Any, lift_words: str) -> str:
+    """``text (share words, lift×…)`` with whichever figures are numbers."""
+    figures = []
+    if isinstance(share, int | float):
+        figures.append(f"{_pct(share)} {share_words}")
+    if isinstance(lift, int | float):
+        figures.append(f"{lift:.1f}×{lift_words}")
+    return text + (f" ({', '.join(figures)})" if figures else "")
+
+
+def _fallback(
+    persona: Mapping[str, Any], field: str, key: str, share_words: str, lift_words: str = "", held: bool = False
+) -> list[str]:
+    """Items of ``persona[field]`` (goals, pain points, channels) with their figures, when the story
+    has none; ``held``: after the first, only those held above average (lift >= 1.1)."""
     out = []
-    for i, g in enumerate(persona.get("goals") or []):
-        if not isinstance(g, Mapping) or not _text(g.get("goal")):
+    for i, x in enumerate(persona.get(field) or []):
+        if not isinstance(x, Mapping) or not _text(x.get(key)):
             continue
-        lift, share = g.get("lift"), g.get("share")
-        if i > 0 and not (isinstance(lift, int | float) and lift >= 1.1):
+        lift, share = x.get("lift"), x.get("share")
+        if held and i > 0 and not (isinstance(lift, int | float) and lift >= 1.1):
             continue
-        figures = []
-        if isinstance(share, int | float):
-            figures.append(f"{_pct(share)} of members")
-        if isinstance(lift, int | float):
-            figures.append(f"{lift:.1f}× the average")
-        out.append(f"{_text(g.get('goal'))}" + (f" ({', '.join(figures)})" if figures else ""))
-    return out
-
-
-def _fallback_pains(persona: Mapping[str, Any]) -> list[str]:
-    out = []
-    for x in persona.get("pain_points") or []:
-        if isinstance(x, Mapping) and _text(x.get("label")):
-            share, lift = x.get("share"), x.get("lift")
-            figures = []
-            if isinstance(share, int | float):
-                figures.append(f"{_pct(share)} of those who wrote")
-            if isinstance(lift, int | float):
-                figures.append(f"{lift:.1f}×")
-            out.append(f"{_text(x.get('label'))}" + (f" ({', '.join(figures)})" if figures else ""))
-    return out
-
-
-def _fallback_channels(persona: Mapping[str, Any]) -> list[str]:
-    out = []
-    for c in persona.get("channels") or []:
-        if isinstance(c, Mapping) and _text(c.get("channel")):
-            share, lift = c.get("share"), c.get("lift")
-            figures = []
-            if isinstance(share, int | float):
-                figures.append(f"{_pct(share)} first came this way")
-            if isinstance(lift, int | float):
-                figures.append(f"{lift:.1f}×")
-            out.append(f"{_text(c.get('channel'))}" + (f" ({', '.join(figures)})" if figures else ""))
+        out.append(_with_figures(_text(x.get(key)) or "", share, share_words, lift, lift_words))
     return out
 
 
@@ -590,6 +570,8 @@ def card_context(
     bio, day = _text(story.get("bio")), _text(story.get("typical_day"))
     values = _strings(story.get("values"))
     traits = [dict(t) for t in persona.get("traits") or [] if isinstance(t, Mapping)]
+    goals = _fallback(persona, "goals", "goal", "of members", " the average", held=True)
+    channels = _fallback(persona, "channels", "channel", "first came this way")
     return {
         "id": _text(persona.get("id")) or "",
         "name": name,
@@ -607,12 +589,12 @@ def card_context(
         "bio_why": None if bio else _reason(reasons.get("bio") or NO_FIELD, d.reason),
         "day": _sentences(day, d.bio // 2) if day else None,
         "day_why": None if day else _reason(reasons.get("typical_day") or NO_FIELD, d.reason),
-        "goals": _items(story, "goals", reasons, _fallback_goals(persona), d),
+        "goals": _items(story, "goals", reasons, goals, d),
         "values": Items(values[:4]) if values else Items([], _reason(reasons.get("values") or NO_FIELD, d.reason)),
-        "pains": _items(story, "pains", reasons, _fallback_pains(persona), d),
+        "pains": _items(story, "pains", reasons, _fallback(persona, "pain_points", "label", "of those who wrote"), d),
         "quote": (q := _quote(persona, story)) and _clip(q, d.line + 40),
         "quote_why": None if _quote(persona, story) else _reason(reasons.get("quote") or NO_FIELD, d.reason),
-        "channels": _items(story, "channels", reasons, _fallback_channels(persona), d),
+        "channels": _items(story, "channels", reasons, channels, d),
         "content": _items(story, "content", reasons, [], d),
         "triggers": _items(story, "triggers", reasons, [], d),
         "objections": _items(story, "objections", reasons, [], d),

@@ -1,0 +1,119 @@
+"""What the web app and the API read: a run's published outputs, loaded once at start.
+
+A :class:`RunView` holds the documents a build wrote (``personas.json``, ``journeys.json``,
+``accounting.json``, ``icp.json`` when ``personacraft icp`` ran) and where its report and
+cards are. The :class:`Service` opens the workspace read-only, picks the newest successful run
+(or a given one) and keeps the run list. Reloading is explicit (:meth:`Service.reload`), so a
+request never sees half of a new build.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from personacraft.config import Config
+from personacraft.errors import NotFoundError
+from personacraft.store import Workspace
+
+CARD_FORMATS = ("html", "pdf", "png", "md", "json")
+CARD_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "md": "text/markdown; charset=utf-8",
+    "json": "application/json",
+}
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One finished run's published outputs."""
+
+    run_id: str
+    created_at: str
+    run_dir: Path
+    personas_doc: dict[str, Any]
+    journeys: dict[str, Any] | None
+    accounting: dict[str, Any] | None
+    icp: dict[str, Any] | None
+    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, run_dir: Path, icp_dir: Path | None = None) -> RunView:
+        personas = _read_json(run_dir / "personas.json")
+        if personas is None:
+            raise NotFoundError(f"{run_dir}: no personas.json; the run's outputs were moved or deleted.")
+        icp = _read_json(icp_dir / "icp.json") if icp_dir is not None else None
+        if icp is not None and icp.get("run_id") not in (None, personas["run_id"]):
+            icp = None  # learned from another run
+        return cls(
+            run_id=str(personas["run_id"]),
+            created_at=str(personas.get("created_at", "")),
+            run_dir=run_dir,
+            personas_doc=personas,
+            journeys=_read_json(run_dir / "journeys.json"),
+            accounting=_read_json(run_dir / "accounting.json"),
+            icp=icp,
+            by_id={p["id"]: p for p in personas["personas"]},
+        )
+
+    @property
+    def personas(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.personas_doc["personas"]
+        return result
+
+    def persona(self, persona_id: str) -> dict[str, Any]:
+        try:
+            return self.by_id[persona_id]
+        except KeyError:
+            raise NotFoundError(f"no persona {persona_id!r} in run {self.run_id}.") from None
+
+    def journey(self, persona_id: str) -> dict[str, Any] | None:
+        for block in (self.journeys or {}).get("personas", []):
+            if block.get("persona_id") == persona_id:
+                return dict(block)
+        return None
+
+    def card_path(self, persona_id: str, fmt: str) -> Path:
+        """The card file of a persona; only known personas and formats (no path from the request)."""
+        self.persona(persona_id)
+        if fmt not in CARD_FORMATS:
+            raise NotFoundError(f"no card format {fmt!r}; one of {', '.join(CARD_FORMATS)}.")
+        path = self.run_dir / "report" / "cards" / f"{persona_id}.{fmt}"
+        if not path.is_file():
+            raise NotFoundError(f"the {fmt} card of {persona_id} was not written by run {self.run_id}.")
+        return path
+
+
+class Service:
+    """The workspace of a config, read-only, with the run the app shows."""
+
+    def __init__(self, config: Config, run_id: str | None = None) -> None:
+        self.config = config
+        self.run_id = run_id
+        self._lock = threading.Lock()
+        self.view: RunView
+        self.runs: list[dict[str, Any]] = []
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the run (the newest successful one unless pinned) and the run list again."""
+        with Workspace(self.config.workspace_path, read_only=True) as ws:
+            run = ws.run(self.run_id)
+            runs = ws.runs()
+        out = next((r.get("out_dir") for r in runs if r["run_id"] == run.run_id), None)
+        if not out:
+            raise NotFoundError(f"run {run.run_id} has no output folder recorded; build again.")
+        run_dir = Path(out)
+        view = RunView.load(run_dir, icp_dir=run_dir.parent.parent)
+        with self._lock:
+            self.view = view
+            self.runs = [{k: v for k, v in r.items() if k not in ("config_json", "inputs_json")} for r in runs]
