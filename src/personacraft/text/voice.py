@@ -266,15 +266,29 @@ def theme_cells(keys: np.ndarray, persona: np.ndarray, labels: np.ndarray) -> li
     return add_tests(cells)
 
 
+# a sentence that holds a redaction placeholder ("Reach me at [email].")
+_REDACTED_SENTENCE = re.compile(r"[^.!?]*\[(?:email|phone|name|order|address|link)\][^.!?]*[.!?]?")
+
+
 def theme_quotes(bodies: list[str], themes: Themes, persona: np.ndarray, p: int, c: int, limit: int) -> list[str]:
-    """The persona's distinct texts of the theme closest to its centre, of a readable length."""
+    """The persona's distinct texts of the theme closest to its centre, of a readable length.
+
+    Texts that say the same once their redacted sentences are left out count once, and the
+    one without a placeholder is preferred ("… at checkout." over "… at checkout. Reach me at [email]").
+    """
     rows = np.flatnonzero((themes.labels == c) & (persona == p))
     rows = rows[np.argsort(themes.distance[rows], kind="stable")]
+    readable = [int(i) for i in rows if QUOTE_CHARS[0] <= len(bodies[int(i)]) <= QUOTE_CHARS[1]]
+    clean = [i for i in readable if "[" not in bodies[i]] + [i for i in readable if "[" in bodies[i]]
     out: list[str] = []
-    for i in rows:
-        text = bodies[int(i)]
-        if QUOTE_CHARS[0] <= len(text) <= QUOTE_CHARS[1] and text not in out:
-            out.append(text)
+    said: set[str] = set()
+    for i in clean:
+        text = bodies[i]
+        core = " ".join(_REDACTED_SENTENCE.sub(" ", text).split()).lower() or text.lower()
+        if core in said:
+            continue
+        said.add(core)
+        out.append(text)
         if len(out) >= limit:
             break
     return out
