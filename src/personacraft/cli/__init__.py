@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from personacraft.cli import build, churn, demo, icp, runs, segments, value
+from personacraft.cli import build, churn, demo, icp, runs, segments, serve, value
 from personacraft.cli.common import STATE, console, fail
 
 app = typer.Typer(
@@ -33,6 +33,8 @@ app.command("explain")(segments.explain)
 app.command("clv")(value.clv)
 app.command("churn")(churn.churn)
 app.add_typer(icp.app, name="icp")
+app.command("serve")(serve.serve)
+app.add_typer(serve.token_app, name="token")
 
 
 def main() -> None:
