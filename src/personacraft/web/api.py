@@ -48,8 +48,24 @@ class Error(BaseModel):
     detail: str
 
 
+class Problem(BaseModel):
+    """One thing wrong with a request: where (``loc``), what (``msg``), and its kind."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Invalid(BaseModel):
+    """A 422: the problems (as FastAPI lists them) and one readable message naming the fields."""
+
+    detail: list[Problem]
+    message: str
+
+
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     text = {
+        400: "The body cannot be decoded (not UTF-8).",
         401: "No token, or a token that is not known.",
         403: "The token's role may not do this.",
         404: "No such persona, card or customer.",
@@ -270,7 +286,7 @@ async def personas(request: Request) -> list[dict[str, Any]]:
 
 
 CARD_MEDIA = [t.split(";")[0] for t in CARD_TYPES.values()]
-PersonaId = Annotated[str, PathParam(max_length=64, description="A persona id, as p1.")]
+PersonaId = Annotated[str, PathParam(description="A persona id, as p1.")]
 
 
 @router.get(
@@ -297,7 +313,9 @@ async def persona(request: Request, persona_id: PersonaId) -> dict[str, Any]:
     response_class=FileResponse,
     summary="A persona's card: html, pdf, png, md or json",
 )
-async def card(request: Request, persona_id: PersonaId, fmt: Annotated[str, PathParam(max_length=8)]) -> FileResponse:
+async def card(
+    request: Request, persona_id: PersonaId, fmt: Annotated[str, PathParam(description="html, pdf, png, md or json.")]
+) -> FileResponse:
     path = _service(request).view.card_path(persona_id, fmt)  # only known ids and formats: no path from the URL
     return FileResponse(path, media_type=CARD_TYPES[fmt], filename=path.name)
 
@@ -364,7 +382,7 @@ def _counts(assigner: Assigner, mapper: RecordMapper, req: AssignRequest) -> tup
 @router.post(
     "/assign",
     response_model=AssignResponse,
-    responses=_errors(404, 413),
+    responses={**_errors(400, 404, 413), 422: {"description": "A field cannot be used.", "model": Invalid}},
     summary="Assign one customer to a persona",
 )
 async def assign(request: Request, body: AssignRequest) -> dict[str, Any]:
@@ -403,8 +421,8 @@ BATCH_BODY = {
     "/assign/batch",
     response_class=StreamingResponse,
     responses={
-        **_errors(404, 413, 415),
-        422: {"description": "The records or the CSV cannot be read.", "model": Error},
+        **_errors(400, 404, 413, 415),
+        422: {"description": "The records or the CSV cannot be used.", "model": Invalid},
         200: {
             "description": "customer_id, persona_id, confidence, known_values (CSV).",
             "content": {"text/csv": {"schema": {"type": "string"}}},

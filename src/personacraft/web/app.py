@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp
@@ -69,7 +68,14 @@ def create_app(service: Service, *, auth: Auth | None = None, limits: Limits | N
 
 def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     """422 with FastAPI's list of errors (without echoing the input) and one readable message."""
-    errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in jsonable_encoder(exc.errors())]
+    errors = [
+        {
+            "loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "value_error")),
+        }
+        for e in exc.errors()
+    ]
     message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5])
     return JSONResponse({"detail": errors, "message": message}, status_code=422)
 

@@ -401,6 +401,8 @@ class RecordMapper:
             if not isinstance(answers, Mapping):
                 raise RecordError(("record", key), 'must be an object {"question": "answer"}')
             for question, answer in list(answers.items())[:MAX_PAYLOAD_ITEMS]:
+                if answer is not None and not isinstance(answer, str | int | float):
+                    raise RecordError(("record", key, question), "must be a string (the answer)")
                 text = _text((key, answer))
                 if text is not None:
                     self._put(counts, mapped, key, f"survey: {question}", text, 1.0)

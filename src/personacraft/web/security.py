@@ -185,31 +185,52 @@ class Principal:
 
 
 class TokenStore:
-    """The workspace's token hashes in memory, read again every few seconds (new and revoked tokens).
+    """The workspace's token hashes in memory, read again when the workspace file changes.
 
-    A token that matches nothing triggers a read at most once a second, so a token made while
-    the server runs works at once; the workspace is opened read-only and only for that read.
+    Every few seconds (and after a token that matches nothing, at most once a second, so a token
+    made while the server runs works at once) the workspace file is looked at (a ``stat``); only
+    when it changed is it opened, read-only, off the event loop, by one request at a time; the
+    others go on with the tokens read last.
     """
 
     def __init__(self, path: Path | None, records: list[TokenRecord] | None = None, refresh_seconds: float = 5.0):
         self.path = path
         self.refresh_seconds = refresh_seconds
         self._records: list[TokenRecord] = list(records or [])
-        self._loaded = 0.0
+        self._checked = 0.0
+        self._stamp: tuple[int, ...] | None = None
         self._lock = threading.Lock()
+        self._reading = False
         if records is None and path is not None:
             self.refresh()
 
     def __len__(self) -> int:
         return len(self._records)
 
+    def _file_stamp(self) -> tuple[int, ...]:
+        assert self.path is not None
+        stamp: list[int] = []
+        for p in (self.path, self.path.with_name(self.path.name + ".wal")):
+            try:
+                st = p.stat()
+                stamp += [st.st_mtime_ns, st.st_size, st.st_ino]
+            except OSError:
+                stamp += [0, 0, 0]
+        return tuple(stamp)
+
+    def changed(self) -> bool:
+        return self.path is not None and self._file_stamp() != self._stamp
+
     def refresh(self) -> None:
+        """Read the tokens again (kept as they were when a build holds the workspace)."""
         if self.path is None:
             return
         with self._lock:
-            with contextlib.suppress(PersonaError):  # a build holds the workspace: keep the tokens read last
+            stamp = self._file_stamp()
+            with contextlib.suppress(PersonaError):
                 self._records = read_tokens(self.path)
-            self._loaded = time.monotonic()
+                self._stamp = stamp
+            self._checked = time.monotonic()
 
     def match(self, token: str) -> TokenRecord | None:
         """The record whose hash is the token's; every stored hash is compared, in constant time."""
@@ -228,10 +249,18 @@ class TokenStore:
         return found
 
     async def fresh(self, missed: bool = False) -> None:
-        """Read the tokens again when due (or after a miss, at most once a second), off the event loop."""
-        age = time.monotonic() - self._loaded
-        if self.path is not None and (age > self.refresh_seconds or (missed and age > 1.0)):
+        """Read the tokens again if due and the workspace changed."""
+        age = time.monotonic() - self._checked
+        if self.path is None or self._reading or not (age > self.refresh_seconds or (missed and age > 1.0)):
+            return
+        self._checked = time.monotonic()
+        if not self.changed():
+            return
+        self._reading = True
+        try:
             await anyio.to_thread.run_sync(self.refresh)
+        finally:
+            self._reading = False
 
     async def authenticate(self, token: str) -> TokenRecord | None:
         await self.fresh()

@@ -1,0 +1,309 @@
+"""Load test of ``personacraft serve``: single assigns at concurrency 1, 8 and 64, and a 1M-row batch.
+
+    .venv/bin/python benchmarks/bench_api.py                              # a fresh retail demo (2,000 customers)
+    .venv/bin/python benchmarks/bench_api.py --config demo/personacraft.toml --duration 10 --rows 1000000
+
+The server is ``personacraft serve`` itself (uvicorn, httptools, uvloop, one worker) in its own
+process on 127.0.0.1, with an admin token made for the run (and revoked after it). The load
+generator is another process: ``wrk`` with a Lua script when it is installed (Debian's ``wrk``;
+``make system`` installs it), else an asyncio httpx client. Each level sends the same customer
+(a demo customer's features, as features.parquet has them) for ``--duration`` seconds after a
+warm-up, and prints requests/s and the p50 and p99 latency. Then a long-form CSV of ``--rows``
+rows (the build's features.parquet repeated under new customer ids) is uploaded to
+``POST /api/assign/batch`` and the whole CSV answer read back; the time is upload to last byte.
+For comparison, ``personacraft assign`` (``assign_file``) is timed on the same file in-process.
+
+Targets (issue 9): at concurrency 8 at least 1,000 requests/s with p99 at most 25 ms; the
+1M-row batch in at most 30 s. Loopback only; every loop is bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+LEVELS = (1, 8, 64)
+TOKEN_LABEL = "bench-api"
+
+
+def build_demo(folder: Path, customers: int, seed: int) -> Path:
+    """A retail demo built by the CLI (TF-IDF themes), in a separate process; return its config."""
+    cli = [sys.executable, "-m", "personacraft"]
+    subprocess.run(
+        [*cli, "demo", "--dir", str(folder), "--customers", str(customers), "--seed", str(seed)],
+        check=True,
+        capture_output=True,
+    )
+    config = folder / "personacraft.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[text]\nmethod = "tfidf"\n', encoding="utf-8")
+    subprocess.run([*cli, "build", "--config", str(config)], check=True, capture_output=True)
+    return config
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_token(config: Path) -> str:
+    from personacraft.config import load_config
+    from personacraft.store import Workspace
+    from personacraft.web.security import create_token, list_tokens, revoke_token
+
+    with Workspace(load_config(config).workspace_path) as ws:
+        if any(r.label == TOKEN_LABEL for r in list_tokens(ws)):
+            revoke_token(ws, TOKEN_LABEL)
+        return create_token(ws, "admin", TOKEN_LABEL)[0]
+
+
+def drop_token(config: Path) -> None:
+    from personacraft.config import load_config
+    from personacraft.store import Workspace
+    from personacraft.web.security import revoke_token
+
+    with Workspace(load_config(config).workspace_path) as ws:
+        revoke_token(ws, TOKEN_LABEL)
+
+
+def features_file(config: Path) -> Path:
+    from personacraft.config import load_config
+
+    return load_config(config).root / "out" / "features.parquet"
+
+
+def one_customer(parquet: Path) -> dict[str, Any]:
+    """The demo customer with the most values, as an assign request."""
+    import duckdb
+
+    rows = duckdb.sql(
+        f"""WITH c AS (SELECT customer_id, count(*) AS k FROM read_parquet('{parquet}') GROUP BY 1
+                       ORDER BY k DESC, customer_id LIMIT 1)
+        SELECT customer_id, family, value, n FROM read_parquet('{parquet}') JOIN c USING (customer_id)"""
+    ).fetchall()
+    features: dict[str, dict[str, float]] = {}
+    for _, family, value, n in rows:
+        features.setdefault(family, {})[value] = float(n)
+    return {"customer_id": rows[0][0], "features": features}
+
+
+def start_server(config: Path, port: int) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PERSONACRAFT")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "personacraft", "serve", "--config", str(config), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server stopped: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/personas", timeout=2)
+            return proc
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit("the server did not start within 120 s")
+
+
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.path = "/api/assign"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+local f = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
+wrk.body = f:read("*a")
+f:close()
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status
+    + summary.errors.timeout
+  io.write(string.format("RESULT %d %d %.3f %.3f %.3f %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), latency.max, errors))
+end
+"""
+
+
+def run_wrk(port: int, token: str, body: Path, concurrency: int, seconds: float) -> dict[str, float]:
+    script = body.parent / "assign.lua"
+    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    env = {**os.environ, "BENCH_TOKEN": token, "BENCH_BODY": str(body)}
+    url = f"http://127.0.0.1:{port}"
+    # one wrk thread: the other core is the server's
+    warm = ["wrk", "-t1", f"-c{concurrency}", "-d2s", "-s", str(script), url]
+    subprocess.run(warm, env=env, capture_output=True, check=True, timeout=60)
+    cmd = ["wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency", "-s", str(script), url]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    found = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", out)
+    if not found:
+        raise SystemExit(f"wrk printed no result:\n{out}")
+    requests, micros, p50, p99, worst, errors = found.groups()
+    return {
+        "requests": int(requests),
+        "rps": int(requests) / (int(micros) / 1e6),
+        "p50_ms": float(p50) / 1000,
+        "p99_ms": float(p99) / 1000,
+        "max_ms": float(worst) / 1000,
+        "errors": int(errors),
+    }
+
+
+PY_CLIENT = """
+import asyncio, json, sys, time
+import httpx
+
+async def main(url, token, body, concurrency, seconds):
+    headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    latencies, errors = [], 0
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
+        async def worker(stop):
+            nonlocal errors
+            while time.perf_counter() < stop:
+                t = time.perf_counter()
+                r = await client.post("/api/assign", content=body)
+                latencies.append(time.perf_counter() - t)
+                errors += r.status_code != 200
+        warm = time.perf_counter() + 2
+        await asyncio.gather(*(worker(warm) for _ in range(concurrency)))
+        latencies.clear()
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(start + seconds) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    latencies.sort()
+    q = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+    print(json.dumps({"requests": len(latencies), "rps": len(latencies) / elapsed, "p50_ms": q(0.5),
+                      "p99_ms": q(0.99), "max_ms": latencies[-1] * 1000, "errors": errors}))
+
+asyncio.run(main(sys.argv[1], sys.argv[2], open(sys.argv[3], "rb").read(), int(sys.argv[4]), float(sys.argv[5])))
+"""
+
+
+def run_python_client(port: int, token: str, body: Path, concurrency: int, seconds: float) -> dict[str, float]:
+    args = [f"http://127.0.0.1:{port}", token, str(body), str(concurrency), str(seconds)]
+    out = subprocess.run(
+        [sys.executable, "-c", PY_CLIENT, *args], capture_output=True, text=True, check=True, timeout=seconds + 120
+    ).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def make_batch(parquet: Path, rows: int, out: Path) -> int:
+    """A long-form CSV of ``rows`` rows: the build's features repeated under new customer ids."""
+    import duckdb
+
+    per_copy = int(duckdb.sql(f"SELECT count(*) FROM read_parquet('{parquet}')").fetchall()[0][0])
+    copies = -(-rows // per_copy)
+    duckdb.sql(
+        f"""COPY (SELECT customer_id || '~' || k AS customer_id, family, value, n
+                  FROM read_parquet('{parquet}'), range({copies}) t(k)
+                  ORDER BY k, customer_id, family, value LIMIT {rows})
+            TO '{out}' (HEADER, DELIMITER ',')"""
+    )
+    return int(duckdb.sql(f"SELECT count(DISTINCT customer_id) FROM read_csv('{out}')").fetchall()[0][0])
+
+
+def run_batch(port: int, token: str, csv_path: Path) -> tuple[float, int]:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}
+    start = time.perf_counter()
+    lines = 0
+    with (
+        csv_path.open("rb") as fh,
+        httpx.Client(timeout=300) as client,
+        client.stream(
+            "POST", f"http://127.0.0.1:{port}/api/assign/batch", headers=headers, content=fh.read()
+        ) as response,
+    ):
+        if response.status_code != 200:
+            raise SystemExit(f"batch: HTTP {response.status_code}: {response.read()[:300]!r}")
+        for chunk in response.iter_bytes():
+            lines += chunk.count(b"\n")
+    return time.perf_counter() - start, lines - 1
+
+
+def time_assign_file(config: Path, csv_path: Path, out: Path) -> float:
+    from personacraft.config import load_config
+    from personacraft.segment import assign_file
+    from personacraft.store import Workspace
+
+    start = time.perf_counter()
+    with Workspace(load_config(config).workspace_path, read_only=True) as ws:
+        assign_file(ws.run(), csv_path, out)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", type=Path, help="A built project (default: a fresh retail demo).")
+    parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--duration", type=float, default=10.0, help="Seconds per concurrency level.")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="Rows of the batch CSV (0: no batch).")
+    parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    try:
+        config = args.config
+        if config is None:
+            print(f"building a retail demo of {args.customers:,} customers …", flush=True)
+            config = build_demo(work / "demo", args.customers, args.seed)
+        config = config.resolve()
+        parquet = features_file(config)
+        body = work / "assign.json"
+        body.write_text(json.dumps(one_customer(parquet)), encoding="utf-8")
+        use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk") is not None)
+        print(
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+            f"load generator: {'wrk (1 thread)' if use_wrk else 'httpx asyncio'}; {args.duration:g} s per level"
+        )
+        token = make_token(config)
+        port = free_port()
+        server = start_server(config, port)
+        try:
+            print(f"\nPOST /api/assign (one customer, {body.stat().st_size} bytes)")
+            print(f"{'concurrency':>11} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>7}")
+            for level in LEVELS:
+                run = run_wrk if use_wrk else run_python_client
+                r = run(port, token, body, level, args.duration)
+                print(
+                    f"{level:>11} {r['rps']:>11,.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['max_ms']:>8.1f}"
+                    f" {r['errors']:>7}",
+                    flush=True,
+                )
+            if args.rows:
+                csv_path = work / "batch.csv"
+                customers = make_batch(parquet, args.rows, csv_path)
+                size = csv_path.stat().st_size / 2**20
+                print(f"\nPOST /api/assign/batch: {args.rows:,} rows ({customers:,} customers, {size:.1f} MiB CSV)")
+                seconds, answered = run_batch(port, token, csv_path)
+                print(f"  upload to last byte: {seconds:.1f} s, {answered:,} customers answered")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            drop_token(config)
+        if args.rows:
+            seconds = time_assign_file(config, csv_path, work / "cli.csv")
+            print(f"  personacraft assign on the same file (in-process, for comparison): {seconds:.1f} s")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
