@@ -11,7 +11,9 @@ generator is another process: ``wrk`` with a Lua script when it is installed (De
 warm-up, and prints requests/s and the p50 and p99 latency. Then a long-form CSV of ``--rows``
 rows (the build's features.parquet repeated under new customer ids) is uploaded to
 ``POST /api/assign/batch`` and the whole CSV answer read back; the time is upload to last byte.
-For comparison, ``personacraft assign`` (``assign_file``) is timed on the same file in-process.
+Then a wide-form CSV of ``--wide`` customers (one column per family, the demo's customers
+repeated). For comparison, ``personacraft assign`` (``assign_file``) is timed on the same files
+in-process.
 
 Targets (issue 9): at concurrency 8 at least 1,000 requests/s with p99 at most 25 ms; the
 1M-row batch in at most 30 s. Loopback only; every loop is bounded in time.
@@ -217,6 +219,23 @@ def make_batch(parquet: Path, rows: int, out: Path) -> int:
     return int(duckdb.sql(f"SELECT count(DISTINCT customer_id) FROM read_csv('{out}')").fetchall()[0][0])
 
 
+def make_wide(parquet: Path, customers: int, out: Path) -> None:
+    """A wide CSV of ``customers`` customers: one column per family, values joined by |, the demo's repeated."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(
+        f"""CREATE TEMP TABLE wide AS PIVOT (SELECT customer_id, family, value FROM read_parquet('{parquet}'))
+        ON family USING string_agg(value, '|' ORDER BY value)"""
+    )
+    n = int(con.execute("SELECT count(*) FROM wide").fetchall()[0][0])
+    con.execute(
+        f"""COPY (SELECT * REPLACE (customer_id || '~' || k AS customer_id) FROM wide, range({-(-customers // n)}) t(k)
+                  ORDER BY k, customer_id LIMIT {customers}) TO '{out}' (HEADER, DELIMITER ',')"""
+    )
+    con.close()
+
+
 def run_batch(port: int, token: str, csv_path: Path) -> tuple[float, int]:
     import httpx
 
@@ -255,6 +274,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per concurrency level.")
     parser.add_argument("--rows", type=int, default=1_000_000, help="Rows of the batch CSV (0: no batch).")
+    parser.add_argument("--wide", type=int, default=1_000_000, help="Customers of the wide-form batch CSV.")
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
     args = parser.parse_args()
 
@@ -294,13 +314,20 @@ def main() -> None:
                 print(f"\nPOST /api/assign/batch: {args.rows:,} rows ({customers:,} customers, {size:.1f} MiB CSV)")
                 seconds, answered = run_batch(port, token, csv_path)
                 print(f"  upload to last byte: {seconds:.1f} s, {answered:,} customers answered")
+                wide_path = work / "wide.csv"
+                make_wide(parquet, args.wide, wide_path)
+                size = wide_path.stat().st_size / 2**20
+                print(f"POST /api/assign/batch: {args.wide:,} customers in wide form ({size:.1f} MiB CSV)")
+                wide_seconds, answered = run_batch(port, token, wide_path)
+                print(f"  upload to last byte: {wide_seconds:.1f} s, {answered:,} customers answered")
         finally:
             server.terminate()
             server.wait(timeout=30)
             drop_token(config)
         if args.rows:
-            seconds = time_assign_file(config, csv_path, work / "cli.csv")
-            print(f"  personacraft assign on the same file (in-process, for comparison): {seconds:.1f} s")
+            print("personacraft assign on the same files (in-process, for comparison):")
+            print(f"  long form: {time_assign_file(config, csv_path, work / 'cli.csv'):.1f} s")
+            print(f"  wide form: {time_assign_file(config, wide_path, work / 'cli-wide.csv'):.1f} s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

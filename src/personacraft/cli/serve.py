@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 
@@ -67,6 +68,10 @@ def serve(
         log_level="info",
     )
     logging.getLogger("uvicorn.access").addFilter(_NoQuery())
+    # what was loaded at start (libraries, the run, the model) stays: the collector leaves it alone, so its
+    # full passes no longer pause requests for ~100 ms
+    gc.collect()
+    gc.freeze()
     uvicorn.Server(uvicorn_config).run()
 
 
