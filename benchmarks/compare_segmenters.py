@@ -162,7 +162,7 @@ def algorithms(fam: np.ndarray, seed: int) -> dict[str, Callable[[np.ndarray, in
         return gower_labels(N, fam, k, seed)
 
     def nmf(N: np.ndarray, k: int) -> np.ndarray:
-        Nt = LatentClassSegmenter(families=fam)._temper(N)
+        Nt = LatentClassSegmenter(families=fam).temper(N)
         W = NMF(k, init="nndsvda", max_iter=500, random_state=seed).fit_transform(Nt)
         return np.asarray(W.argmax(axis=1))
 

@@ -74,6 +74,14 @@ def test_assign_refuses_a_file_without_ids_clearly(built: BuildResult, retail_de
     assert "no-ids.csv" in r.stderr and "customer id column" in r.stderr
 
 
+def test_assign_names_a_count_that_is_not_a_number(built: BuildResult, retail_demo: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad-n.csv"
+    bad.write_text("customer_id,family,value,n\na,device,mobile,1\nb,device,desktop,two\n", encoding="utf-8")
+    r = cli("assign", str(bad), "--out", str(tmp_path / "x.csv"), cwd=retail_demo)
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert 'bad-n.csv, line 3, column "n"' in r.stderr and "'two' is not a number" in r.stderr
+
+
 def test_explain_names_the_values_that_set_a_customer_apart(built: BuildResult, retail_demo: Path) -> None:
     row = read_csv(built.out_dir / "assignments.csv")[0]
     r = cli("explain", row["email"], "--json", cwd=retail_demo)

@@ -101,7 +101,7 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
             raise ValueError(f"families has {len(fam)} entries for {n_cols} columns")
         return fam
 
-    def _temper(self, N: np.ndarray) -> np.ndarray:
+    def temper(self, N: np.ndarray) -> np.ndarray:
         """Scale each customer's counts in each family to at most ``cap`` observations (times its weight)."""
         fam = self._fam(N.shape[1])
         n_fam = int(fam.max()) + 1 if len(fam) else 0
@@ -179,7 +179,7 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         rng = np.random.default_rng(self.random_state)
         n = N.shape[0]
         sample = np.sort(rng.choice(n, size=min(n, self.sample_size), replace=False))
-        Nt_all = self._temper(N)
+        Nt_all = self.temper(N)
         Ns = Nt_all[sample]
         floor_share = max(self.min_size / n, self.min_size_share)
         ks = [self.k] if self.k is not None else list(range(self.k_min, self.k_max + 1))
@@ -281,7 +281,7 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         return scores / self.n_bootstrap
 
     def _posterior(self, N: np.ndarray, tempered: bool = False) -> np.ndarray:
-        Nt = N if tempered else self._temper(np.asarray(N, dtype=np.float64))
+        Nt = N if tempered else self.temper(np.asarray(N, dtype=np.float64))
         R, _ = self._estep(Nt, np.log(self.theta_), np.log(self.weights_))
         return R
 

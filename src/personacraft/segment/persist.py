@@ -135,7 +135,7 @@ def load_model(run: Run) -> SavedModel:
     return SavedModel(model, columns, bool(meta["structure_found"]), int(meta.get("published", k)))
 
 
-def _read_input(run: Run, path: Path) -> list[str]:
+def read_input(run: Run, path: Path) -> list[str]:
     """Load ``path`` (CSV or Parquet) into the temp table ``_assign_in``; return its column names."""
     if not path.is_file():
         raise InputFormatError(path, "does not exist")
@@ -151,14 +151,14 @@ def _read_input(run: Run, path: Path) -> list[str]:
     return [d[0] for d in run.execute("SELECT * FROM _assign_in LIMIT 0").description or []]
 
 
-def _input_counts(run: Run, path: Path, families: set[str]) -> str:
+def input_counts(run: Run, path: Path, families: set[str]) -> str:
     """The input as long counts in ``_assign_counts`` (customer_key, family, value, n); returns the id column.
 
     Long form: an id column plus ``family``, ``value`` and optionally ``n`` (what a build
     writes to ``features.parquet``). Wide form: an id column plus one column per feature
     family, a cell holding a value, or several separated by ``|``.
     """
-    names = _read_input(run, path)
+    names = read_input(run, path)
     lower = {n.lower(): n for n in names}
     id_col = next((lower[c] for c in ID_COLUMNS if c in lower), None)
     if id_col is None:
@@ -169,6 +169,20 @@ def _input_counts(run: Run, path: Path, families: set[str]) -> str:
         )
     key = f"CAST({q(id_col)} AS VARCHAR)"
     if "family" in lower and "value" in lower:
+        if "n" in lower:
+            bad = run.execute(
+                f"SELECT rowid, CAST({q(lower['n'])} AS VARCHAR) FROM _assign_in "
+                f"WHERE {q(lower['n'])} IS NOT NULL AND try_cast({q(lower['n'])} AS DOUBLE) IS NULL "
+                "ORDER BY rowid LIMIT 1"
+            ).fetchall()
+            if bad:
+                raise InputFormatError(
+                    path,
+                    "is not a number (a count of the value)",
+                    line=int(bad[0][0]) + 2 if path.suffix.lower() != ".parquet" else int(bad[0][0]) + 1,
+                    column=lower["n"],
+                    value=str(bad[0][1]),
+                )
         n = f"CAST({q(lower['n'])} AS DOUBLE)" if "n" in lower else "1.0"
         select = (
             f"SELECT {key} AS customer_key, CAST({q(lower['family'])} AS VARCHAR) AS family, "
@@ -201,7 +215,7 @@ def assign_file(run: Run, path: Path, out: Path) -> dict[str, Any]:
     saved = load_model(run)
     if not saved.structure_found:
         raise NotFoundError(f"run {run.run_id} found no stable personas, so there is nothing to assign to.")
-    _input_counts(run, path, {f for f, _ in saved.columns})
+    input_counts(run, path, {f for f, _ in saved.columns})
     with run.arrays("columns", saved.column_arrays()) as columns:
         customers, N = count_matrix(run, "_assign_counts", "SELECT customer_key FROM _assign_keys", columns)
     known = (N > 0).sum(axis=1)
@@ -253,7 +267,7 @@ def explain(run: Run, who: str, *, top: int = 5) -> dict[str, Any]:
         return result
     p, confidence = int(label[0]), float(label[1])
     result.update(persona_id=f"p{p + 1}", confidence=confidence)
-    tempered = saved.model._temper(N)[0]
+    tempered = saved.model.temper(N)[0]
     theta, pop = saved.model.theta_[p], saved.population
     contribution = tempered * (np.log(theta) - np.log(pop))
     for j in np.argsort(-contribution, kind="stable")[:top]:

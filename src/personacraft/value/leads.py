@@ -28,7 +28,7 @@ import numpy as np
 
 from personacraft.errors import InputFormatError, NotFoundError
 from personacraft.features import sql
-from personacraft.segment.persist import _read_input, assign_file
+from personacraft.segment.persist import assign_file, read_input
 from personacraft.sources.columns import lit, q
 from personacraft.sources.reading import find_column
 from personacraft.store import Run
@@ -97,7 +97,7 @@ OUTPUT = (
 
 def score_leads(run: Run, icp: ICP, path: Path, out: Path, *, reasons: int = 3) -> dict[str, Any]:
     """Score every lead of ``path`` with ``icp`` (learned from ``run``); write a CSV to ``out``."""
-    header = _read_input(run, path)
+    header = read_input(run, path)
     run.execute("CREATE OR REPLACE TEMP TABLE _icp_leads AS SELECT rowid AS _row, * FROM _assign_in")
     found = {f: c for f in FIT_COLUMNS if (c := _first(header, FIT_COLUMNS[f]))}
     person = {k: c for k in PERSON_COLUMNS if (c := _first(header, PERSON_COLUMNS[k]))}

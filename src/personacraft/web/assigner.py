@@ -33,7 +33,7 @@ import numpy as np
 
 from personacraft.errors import InputError, InputFormatError, NotFoundError
 from personacraft.features import sql
-from personacraft.segment.persist import SavedModel, _input_counts, load_model
+from personacraft.segment.persist import SavedModel, input_counts, load_model
 from personacraft.sources.reading import duck_message
 from personacraft.store import Run, Workspace
 
@@ -128,7 +128,7 @@ class Assigner:
     # -- scoring ------------------------------------------------------------------------------
     def posterior(self, N: np.ndarray) -> np.ndarray:
         """Each segment's posterior for each row of counts: the model's tempering and E-step."""
-        Nt = self.model._temper(N)
+        Nt = self.model.temper(N)
         L = Nt @ self.log_theta.T + self.log_w
         P = np.exp(L - L.max(axis=1, keepdims=True))
         return np.asarray(P / P.sum(axis=1, keepdims=True))
@@ -178,7 +178,7 @@ class Assigner:
         pid = f"p{p + 1}"
         result.update(persona_id=pid, persona_name=self.names.get(pid), confidence=float(confidence[0]))
         # as `personacraft explain`: each value adds tempered count × log(persona share / population share)
-        contribution = self.model._temper(N)[0] * self.log_lift[p]
+        contribution = self.model.temper(N)[0] * self.log_lift[p]
         theta = self.model.theta_[p]
         for j in np.argsort(-contribution, kind="stable")[:top]:
             if contribution[j] <= 0:
@@ -269,7 +269,7 @@ def load_csv(assigner: Assigner, path: Path) -> CsvBatch:
     try:
         run = Run(cast(Workspace, mem), assigner.run_id, "main", datetime.now(UTC))
         try:
-            _input_counts(run, path, set(assigner.values))
+            input_counts(run, path, set(assigner.values))
         except duckdb.Error as exc:  # e.g. a count that is not a number
             raise InputFormatError(path, "cannot be used", hint=f"DuckDB: {duck_message(exc)}") from exc
         columns = {
