@@ -20,18 +20,12 @@ import pytest
 
 from personacraft.web.app import create_app
 from personacraft.web.service import Service
-from tests.browser import CHROMIUM, needs_chromium
+from tests.browser import CHROMIUM, FLAGS, needs_chromium
 
 pytestmark = needs_chromium
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# Playwright adds its own headless and logging switches
+ARGS = [f for f in FLAGS if f not in ("--headless", "--enable-logging=stderr", "--v=0")]
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 

@@ -17,9 +17,9 @@ from typing import Any
 
 from personacraft.config import Config
 from personacraft.errors import NotFoundError
+from personacraft.render.cards import FORMATS as CARD_FORMATS
 from personacraft.store import Workspace
 
-CARD_FORMATS = ("html", "pdf", "png", "md", "json")
 CARD_TYPES = {
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
