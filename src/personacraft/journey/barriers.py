@@ -15,7 +15,7 @@ theme.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,8 @@ class Placed:
     by_cue: np.ndarray  # placed by what it says (else by when)
     group: np.ndarray  # the author's published persona, -1 none
     sentiment: np.ndarray  # -1, 0, 1
+    # theme cells per (stage, all customers as one group): every persona of a stage reads the same ones
+    cells: dict[tuple[int, bool], list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def place_texts(run: Run, cfg: JourneyConfig, tt: TextThemes) -> Placed:
@@ -106,7 +108,9 @@ def theme_barriers(placed: Placed, g: int, k: int, min_n: int, limit: int = 2) -
     if not at.any():
         return []
     group = placed.group if g != ALL else np.zeros(len(at), dtype=np.int64)
-    cells = theme_cells(tt.keys[at], group[at], tt.themes.labels[at])
+    if (k, g == ALL) not in placed.cells:
+        placed.cells[(k, g == ALL)] = theme_cells(tt.keys[at], group[at], tt.themes.labels[at])
+    cells = placed.cells[(k, g == ALL)]
     mine = 0 if g == ALL else g
     chosen = []
     for cell in cells:
