@@ -775,9 +775,9 @@ LEFT JOIN used u USING (customer_key)
 
 
 # -- Buying committees (personacraft.personas.types) -----------------------------------------
-# Each contact of an account with their type ({role_type}: the CRM buying role, else the
-# job title's seniority and function, mapped to buyer / decision_maker / influencer /
-# end_user), whether they pay a (paid) subscription, whether they use the product (any
+# Each contact of an account with their type ({role_type}: the CRM buying role, else
+# {title_type}: the job title's seniority and function, mapped to buyer / decision_maker /
+# influencer / end_user), whether they pay a (paid) subscription, whether they use the product (any
 # product action), and whether the account won a deal, lost every one, or has none.
 COMMITTEE = """
 CREATE OR REPLACE TABLE {out} AS
@@ -791,11 +791,7 @@ role AS (
         WHERE buying_role IS NOT NULL) GROUP BY 1
 )
 SELECT p.account_id, p.customer_key,
-       coalesce(r.role_type,
-                CASE WHEN p.seniority = 'executive' OR p.seniority = 'director' THEN 'decision_maker'
-                     WHEN p.job_function = 'procurement' THEN 'buyer'
-                     WHEN p.seniority = 'manager' THEN 'influencer'
-                     WHEN p.seniority = 'individual contributor' THEN 'end_user' END) AS type,
+       coalesce(r.role_type, {title_type}) AS type,
        r.role_type IS NOT NULL AS from_role,
        p.customer_key IN (SELECT customer_key FROM {subscriptions}) AS pays,
        p.customer_key IN (SELECT customer_key FROM {activity}) AS uses,

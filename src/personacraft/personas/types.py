@@ -133,6 +133,18 @@ def role_type_sql(column: str) -> str:
     return f"CASE {column} {whens} END"
 
 
+def title_type_sql(seniority: str, function: str) -> str:
+    """SQL: the persona type of a job title from its ``seniority`` and ``function`` columns
+    (:data:`SENIORITY_TYPES`); those who decide keep that type in procurement, where everyone
+    else buys."""
+    deciders = ", ".join(f"'{s}'" for s, t in SENIORITY_TYPES.items() if t == "decision_maker")
+    rest = " ".join(f"WHEN {seniority} = '{s}' THEN '{t}'" for s, t in SENIORITY_TYPES.items() if t != "decision_maker")
+    return (
+        f"CASE WHEN {seniority} IN ({deciders}) THEN 'decision_maker' "
+        f"WHEN {function} = 'procurement' THEN 'buyer' {rest} END"
+    )
+
+
 def build_committees(run: Run) -> bool:
     """Write ``committee`` (one row per contact of an account); False when there are no accounts."""
     if not run.scalar(f"SELECT count(*) FROM {run.t('people')} WHERE account_id IS NOT NULL"):
@@ -145,6 +157,7 @@ def build_committees(run: Run) -> bool:
             subscriptions=paid_subscriptions(run),
             activity=run.t("activity"),
             role_type=role_type_sql("r"),
+            title_type=title_type_sql("p.seniority", "p.job_function"),
         )
     )
     return True
