@@ -60,6 +60,23 @@ def test_planted_themes_come_out_pure_and_labelled(method: str) -> None:
     assert majors == set(range(len(PLANTED)))
 
 
+OPENINGS = ["", "Honestly, ", "To be fair, ", "Hi, ", "Update: "]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_themes_follow_what_texts_say_not_how_they_open(method: str) -> None:
+    # shared openings must neither make a theme nor merge themes, and never name one
+    rng = np.random.default_rng(3)
+    texts, y = planted(600, seed=3)
+    texts = [str(rng.choice(OPENINGS)) + t for t in texts]
+    themes = find_themes(texts, method=method, seed=0)
+    assert purity(themes.labels, y) >= 0.8
+    majors = {int(np.bincount(y[themes.labels == c]).argmax()) for c in range(themes.k)}
+    assert majors == set(range(len(PLANTED)))
+    openings = tuple(o.strip(" ,:") for o in OPENINGS if o)
+    assert not any(name.startswith(openings) for name in themes.names), themes.names
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_short_duplicate_foreign_and_empty_texts_do_not_break_it(method: str) -> None:
     texts, _ = planted(60, seed=2)

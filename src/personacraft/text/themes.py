@@ -211,12 +211,14 @@ def label_themes(texts: Sequence[str], labels: np.ndarray, k: int, top: int = 6)
 
 
 def _central_name(texts: Sequence[str], labels: np.ndarray, dist: np.ndarray, c: int, words: int = 8) -> str:
-    """The first clause of the theme's most central text, at most ``words`` words."""
+    """The longest clause of the theme's most central text, at most ``words`` words."""
     rows = np.flatnonzero(labels == c)
     if not len(rows):
         return ""
     text = texts[int(rows[np.argmin(dist[rows])])]
-    clause = re.split(r"(?<=[.!?;])\s|,\s", text, maxsplit=1)[0].strip(" .!?;,")
+    clauses = [c.strip(" .!?;,:") for c in re.split(r"(?<=[.!?;:])\s|,\s", text)]
+    # the longest clause names the theme, not an opening like "Hi," or "To be fair,"
+    clause = max(clauses, key=lambda c: len(_WORDS.findall(c)))
     parts = clause.split()
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
