@@ -18,6 +18,7 @@ For parquet, ``line`` in rejects is the row number (1 = first row).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
@@ -25,16 +26,17 @@ import duckdb
 from personacraft.errors import ConfigError, InputFormatError, MissingColumnError
 from personacraft.schema import CANONICAL
 from personacraft.sources.base import Source, register
-from personacraft.sources.columns import for_type, lit, q
+from personacraft.sources.columns import Col, for_type, lit, q
 from personacraft.sources.reading import (
+    cells,
     csv_header,
     duck_message,
     find_column,
     insert,
     keep_raw,
+    load_cells,
     note_read,
     read_json_lines,
-    structural_csv,
     table_names,
     value_pass,
 )
@@ -73,8 +75,8 @@ class Generic(Source):
     def feeds(self) -> tuple[str, ...]:
         return (self.table,)
 
-    def land(self, run: Run, path: Path, kept: str, header: list[str]) -> None:
-        """Parse the mapped columns of ``kept`` and insert them into the canonical table."""
+    def plan(self, path: Path, header: list[str]) -> tuple[dict[str, str], dict[str, Col]]:
+        """Which file column feeds each canonical column, and how each is parsed."""
         mapping = self.mapping(header)
         if not mapping:
             raise ConfigError(
@@ -90,9 +92,16 @@ class Generic(Source):
         if missing:
             raise MissingColumnError(path, missing, header, self.kind)
         types = CANONICAL[self.table]
-        specs = {canon: for_type(types[canon]) for canon in mapping}
+        return rename, {canon: for_type(types[canon]) for canon in mapping}
+
+    def land(self, run: Run, path: Path, kept: str, header: list[str]) -> None:
+        """Parse the mapped columns of ``kept`` and insert them into the canonical table."""
+        rename, specs = self.plan(path, header)
         value_pass(self, run, path, kept, rename, specs, stage="_stage")
-        insert(self, run, self.table, path, {canon: q(canon) for canon in mapping}, "_stage")
+        self.insert_stage(run, path, specs)
+
+    def insert_stage(self, run: Run, path: Path, specs: Mapping[str, Col]) -> None:
+        insert(self, run, self.table, path, {canon: q(canon) for canon in specs}, "_stage")
 
 
 @register
@@ -105,8 +114,10 @@ class GenericCSV(Generic):
     def load_file(self, run: Run, path: Path) -> None:
         header = csv_header(self, run, path)
         self.table  # noqa: B018 - fail early on a bad table
-        kept = structural_csv(self, run, path)
-        self.land(run, path, kept, header)
+        found = cells(self, run, path, header)
+        rename, specs = self.plan(path, found.header)
+        load_cells(self, run, path, found, rename, specs, stage="_stage")
+        self.insert_stage(run, path, specs)
 
 
 @register

@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 SNIFF_BYTES = 1 << 22
 # a cell may be long (a pasted email thread); DuckDB's default limit is 2 MB per line
 MAX_LINE = 1 << 26
+# DuckDB reads in buffers of 16 lines of the longest size by default (1 GiB here); buffers of
+# two long lines read 2M Shopify order lines in 2.0 s instead of 2.6 s (benchmarks/bench_ingest.py)
+BUFFER = 2 * MAX_LINE
 # names the reader gives columns of its own (DuckDB's row id, the line); a file column of
 # that name is renamed, like a duplicate name, with a suffix
 RESERVED = ("rowid", "_line")
@@ -119,6 +122,17 @@ def duck_path(src: Source, path: Path) -> str:
     return lit(str(readable))
 
 
+def _raw_name(src: Source, run: Run, path: Path) -> str:
+    """List the file in ``raw_files``; the name of its raw table (NULL there without ``keep_raw``)."""
+    n = int(run.scalar(f"SELECT count(*) FROM {run.t('raw_files')} WHERE kind = ?", [src.kind]) or 0)
+    name = f"raw_{src.kind}_{n + 1}"
+    run.execute(
+        f"INSERT INTO {run.t('raw_files')} VALUES (?, ?, ?, ?)",
+        [name if src.keep_raw else None, src.label, src.kind, str(path)],
+    )
+    return name
+
+
 def keep_raw(
     src: Source,
     run: Run,
@@ -133,15 +147,10 @@ def keep_raw(
     With ``src.keep_raw`` (the default) that is the run's table ``raw_<kind>_<n>``, listed in
     ``raw_files``; without, a temporary table that goes with the load (the file, named by its
     SHA-256 in the run's inputs, stays the record of what was read). ``lines``: ``select``
-    gives one text column ``j`` of whole lines (JSON lines), stored with zstd: long JSON text
-    is written about twice as fast and six times smaller than with DuckDB's default (FSST).
+    gives one text column ``j`` of whole lines (:func:`lines_of`), stored with zstd: long text
+    lines are written about twice as fast and six times smaller than with DuckDB's default (FSST).
     """
-    n = int(run.scalar(f"SELECT count(*) FROM {run.t('raw_files')} WHERE kind = ?", [src.kind]) or 0)
-    name = f"raw_{src.kind}_{n + 1}"
-    run.execute(
-        f"INSERT INTO {run.t('raw_files')} VALUES (?, ?, ?, ?)",
-        [name if src.keep_raw else None, src.label, src.kind, str(path)],
-    )
+    name = _raw_name(src, run, path)
     table = run.t(name) if src.keep_raw else f"_{name}"
     create = f"CREATE TABLE {table}" if src.keep_raw else f"CREATE OR REPLACE TEMP TABLE {table}"
     if lines:
@@ -150,6 +159,16 @@ def keep_raw(
     else:
         run.execute(f"{create} AS {select}", params)
     return table
+
+
+def lines_of(src: Source, path: Path) -> str:
+    """SQL for the physical lines of a text file, one text cell ``j`` each (no delimiter or
+    quote splits them), in file order: a line's number is its rowid + 1."""
+    return (
+        f"SELECT j FROM read_csv({duck_path(src, path)}, columns = {{'j': 'VARCHAR'}}, "
+        f"header = false, delim = '\\x1e', quote = '', escape = '', auto_detect = false, "
+        f"strict_mode = false, max_line_size = {MAX_LINE}, buffer_size = {BUFFER})"
+    )
 
 
 def note_read(src: Source, run: Run, path: Path, n: int) -> None:
@@ -173,12 +192,10 @@ def read_csv(
     vendor has used for it (older export layouts). A caller that already read the
     ``header`` (with :func:`csv_header`) passes it, so the file is not sniffed twice.
     """
-    kept = structural_csv(src, run, path)
-    if header is None:  # as the structural pass read it, so the file is sniffed once
-        header = [d[0] for d in run.execute(f"SELECT * FROM {kept} LIMIT 0").description or []][1:]
-    rename = resolve_columns(src, path, header, specs, aliases)
-    value_pass(src, run, path, kept, rename, specs, stage=stage)
-    return header
+    found = cells(src, run, path, header)
+    rename = resolve_columns(src, path, found.header, specs, aliases)
+    load_cells(src, run, path, found, rename, specs, stage=stage)
+    return found.header
 
 
 def resolve_columns(
@@ -199,30 +216,86 @@ def resolve_columns(
     return rename
 
 
-def structural_csv(src: Source, run: Run, path: Path) -> str:
-    """Read every cell as text; keep misshapen rows as rejects; return the rows with their ``_line``.
+def _read_cells(src: Source, path: Path, *, rejects: bool) -> str:
+    """DuckDB's reader of every cell as text; with ``rejects``, misshapen rows go to ``_rej_errors``."""
+    opts = f"header = true, all_varchar = true, parallel = true, max_line_size = {MAX_LINE}, buffer_size = {BUFFER}"
+    if rejects:
+        opts += ", strict_mode = true, store_rejects = true, rejects_table = '_rej_errors', rejects_scan = '_rej_scans'"
+    else:
+        opts += ", ignore_errors = true"
+    return f"read_csv({duck_path(src, path)}, {opts})"
 
-    The rows as read are kept in the run (``raw_<kind>_<n>``, in file order). The returned
-    SQL subquery adds each row's line: 2 + its index + the structural rejects before it.
+
+@dataclass(frozen=True)
+class Cells:
+    """A delimited file's cells as text, named as :func:`csv_header` names them (see :func:`cells`)."""
+
+    rows: str  # subquery in file order with a NULL ``_line``; misshapen rows go to ``_rej_errors``
+    sniff: str  # the same cells for a count (misshapen rows skipped, not noted)
+    header: list[str]
+
+
+def cells(src: Source, run: Run, path: Path, header: list[str] | None = None) -> Cells:
+    """Keep the file's lines as read, and say how to read its cells.
+
+    With ``src.keep_raw`` the physical lines go to the run's ``raw_<kind>_<n>`` (column ``j``,
+    line = rowid + 1). The cells are read straight from the file into the stage
+    (:func:`load_cells`): that costs less than keeping a table of every cell and parsing it,
+    where DuckDB's dictionary vectors help but the extra table costs more (2M Shopify order
+    lines: 2.4 s against 3.1 s, benchmarks/bench_ingest.py).
     """
     run.execute("DROP TABLE IF EXISTS _rej_errors")
     run.execute("DROP TABLE IF EXISTS _rej_scans")
-    file_sql = duck_path(src, path)
-    kept = keep_raw(
-        src,
-        run,
-        path,
-        f"SELECT * FROM read_csv({file_sql}, "
-        f"header = true, all_varchar = true, store_rejects = true, "
-        "rejects_table = '_rej_errors', rejects_scan = '_rej_scans', "
-        f"strict_mode = true, parallel = true, max_line_size = {MAX_LINE})",
+    if src.keep_raw:
+        keep_raw(src, run, path, lines_of(src, path), lines=True)
+    else:
+        _raw_name(src, run, path)
+    reader = _read_cells(src, path, rejects=True)
+    try:
+        found = [d[0] for d in run.execute(f"SELECT * FROM {reader} LIMIT 0").description or []]
+    finally:  # the sniff may have noted rejects of its sample; the read notes them again
+        run.execute("DROP TABLE IF EXISTS _rej_errors")
+        run.execute("DROP TABLE IF EXISTS _rej_scans")
+    names = table_names(found)
+    select = ", ".join(f"{q(old)} AS {q(new)}" for old, new in zip(found, names, strict=True))
+    return Cells(
+        rows=f"(SELECT NULL::BIGINT AS _line, {select} FROM {reader})",
+        sniff=f"(SELECT {select} FROM {_read_cells(src, path, rejects=False)})",
+        header=header or names,
     )
-    names = [d[0] for d in run.execute(f"SELECT * FROM {kept} LIMIT 0").description or []]
-    renames = [(i, old, new) for i, (old, new) in enumerate(zip(names, table_names(names), strict=True)) if old != new]
-    for i, old, _ in renames:  # by way of names no file has, as a new name may be an old one's
-        run.execute(f"ALTER TABLE {kept} RENAME COLUMN {q(old)} TO {q(f'_rename {i}')}")
-    for i, _, new in renames:
-        run.execute(f"ALTER TABLE {kept} RENAME COLUMN {q(f'_rename {i}')} TO {q(new)}")
+
+
+def load_cells(
+    src: Source,
+    run: Run,
+    path: Path,
+    cells: Cells,
+    rename: Mapping[str, str],
+    specs: Mapping[str, Col],
+    *,
+    stage: str,
+) -> None:
+    """Parse :func:`cells` into ``stage``: typed columns, ``_line``; misshapen rows and values
+    that do not parse are rejects."""
+    footer = None
+    if src.footer:
+        # report exports end with totals and notices: not rows, so neither read nor rejected
+        head = cells.header
+        rest = " AND ".join(f"{q(n)} IS NULL" for n in head[1:]) or "TRUE"
+        footer = f"regexp_matches(coalesce({q(head[0])}, ''), {lit(src.footer)}) AND {rest}"
+    checks = parse_values(src, run, cells.rows, rename, specs, stage=stage, sniff=cells.sniff, footer=footer)
+    number_lines(src, run, path, stage, footer=footer is not None)
+    reject_values(src, run, path, stage, checks)
+
+
+def number_lines(src: Source, run: Run, path: Path, stage: str, *, footer: bool = False) -> None:
+    """Give each row of ``stage`` (made from :func:`cells`, in file order) its line; keep the
+    structural rejects; drop footer rows; note how many rows the file holds.
+
+    A row's line is 2 + its index + the structural rejects before it.
+    """
+    if src.footer:
+        run.execute("DELETE FROM _rej_errors WHERE regexp_matches(csv_line, ?)", [src.footer])
     # structural rejects: one per record, with DuckDB's line and message
     run.execute(
         f"INSERT INTO {run.t('rejects')} SELECT ?, ?, line, column_name, NULL, "
@@ -231,32 +304,26 @@ def structural_csv(src: Source, run: Run, path: Path) -> str:
         "FROM _rej_errors) WHERE rn = 1",
         [src.label, str(path)],
     )
-    if src.footer:
-        # report exports end with totals and notices: not rows, so neither read nor rejected
-        names = table_names(names)
-        first = q(names[0])
-        run.execute(
-            f"DELETE FROM {run.t('rejects')} WHERE source = ? AND file = ? AND regexp_matches(raw, ?)",
-            [src.label, str(path), src.footer],
-        )
-        run.execute("DELETE FROM _rej_errors WHERE regexp_matches(csv_line, ?)", [src.footer])
-        rest = " AND ".join(f"{q(n)} IS NULL" for n in names[1:]) or "TRUE"
-        run.execute(f"DELETE FROM {kept} WHERE regexp_matches(coalesce({first}, ''), ?) AND {rest}", [src.footer])
     n_struct = int(run.scalar("SELECT count(DISTINCT line) FROM _rej_errors") or 0)
-    n_ok = int(run.scalar(f"SELECT count(*) FROM {kept}") or 0)
-    note_read(src, run, path, n_ok + n_struct)
     if not n_struct:
-        return f"(SELECT rowid + 2 AS _line, * FROM {kept})"
-    run.execute(
-        "CREATE OR REPLACE TEMP TABLE _rej_lines AS SELECT slot, max(shift) AS shift FROM ("
-        "SELECT line - row_number() OVER (ORDER BY line) + 1 AS slot, "
-        "row_number() OVER (ORDER BY line) AS shift "
-        "FROM (SELECT DISTINCT line FROM _rej_errors)) GROUP BY slot"
-    )
-    return (
-        f"(SELECT r.rowid + 2 + coalesce(j.shift, 0) AS _line, r.* FROM {kept} r "
-        "ASOF LEFT JOIN _rej_lines j ON r.rowid + 2 >= j.slot)"
-    )
+        run.execute(f"UPDATE {stage} SET _line = rowid + 2")
+    else:
+        run.execute(
+            "CREATE OR REPLACE TEMP TABLE _rej_lines AS SELECT slot, max(shift) AS shift FROM ("
+            "SELECT line - row_number() OVER (ORDER BY line) + 1 AS slot, "
+            "row_number() OVER (ORDER BY line) AS shift "
+            "FROM (SELECT DISTINCT line FROM _rej_errors)) GROUP BY slot"
+        )
+        run.execute(
+            f"UPDATE {stage} SET _line = n.line FROM (SELECT r.rowid AS rid, "
+            f"r.rowid + 2 + coalesce(j.shift, 0) AS line FROM {stage} r "
+            f"ASOF LEFT JOIN _rej_lines j ON r.rowid + 2 >= j.slot) n WHERE {stage}.rowid = n.rid"
+        )
+    if footer:
+        run.execute(f"DELETE FROM {stage} WHERE _footer")
+        run.execute(f"ALTER TABLE {stage} DROP COLUMN _footer")
+    n_ok = int(run.scalar(f"SELECT count(*) FROM {stage}") or 0)
+    note_read(src, run, path, n_ok + n_struct)
 
 
 def sniff_dates(run: Run, table: str, column: str, col: Col) -> Col:
@@ -279,12 +346,35 @@ def sniff_dates(run: Run, table: str, column: str, col: Col) -> Col:
 def value_pass(
     src: Source, run: Run, path: Path, rows: str, rename: Mapping[str, str], specs: Mapping[str, Col], *, stage: str
 ) -> None:
-    """Parse the typed columns of ``rows`` into ``stage``; rows whose value does not parse are rejects.
+    """Parse the typed columns of ``rows`` (with their ``_line``) into ``stage``; rows whose
+    value does not parse are rejects."""
+    checks = parse_values(src, run, rows, rename, specs, stage=stage)
+    reject_values(src, run, path, stage, checks)
 
-    Each value is parsed once; the checks compare the parsed value with the raw one.
+
+Check = tuple[str, str, str, str]  # condition, column, raw value, reason
+
+
+def parse_values(
+    src: Source,
+    run: Run,
+    rows: str,
+    rename: Mapping[str, str],
+    specs: Mapping[str, Col],
+    *,
+    stage: str,
+    sniff: str | None = None,
+    footer: str | None = None,
+) -> list[Check]:
+    """Parse the typed columns of ``rows`` into ``stage``, with ``_bad`` (the number of the first
+    failing check, see :func:`reject_values`) and ``_bad_val``; return the checks.
+
+    Each value is parsed once; the checks compare the parsed value with the raw one. ``sniff``
+    is what day-first or month-first dates are counted on (default ``rows``); ``footer``, a
+    condition on the cells, is kept as ``_footer``.
     """
     specs = {
-        n: sniff_dates(run, rows, rename[n], c) if c.type in ("timestamp", "date") and n in rename else c
+        n: sniff_dates(run, sniff or rows, rename[n], c) if c.type in ("timestamp", "date") and n in rename else c
         for n, c in specs.items()
     }
 
@@ -292,6 +382,8 @@ def value_pass(
         return q(rename[name]) if name in rename else "NULL::VARCHAR"
 
     parsed = [f"{c.parse(src_col(n))} AS {q(n)}" for n, c in specs.items()]
+    if footer:
+        parsed.append(f"{footer} AS _footer")
     raws, checks = [], []
     for k, (n, c) in enumerate(specs.items()):
         if n not in rename or "@" in n or not (c.required or c.type != "text"):
@@ -302,18 +394,25 @@ def value_pass(
             checks.append((f"{raw} IS NULL", n, raw, "is empty, but the column is required"))
         if c.type != "text":
             checks.append((f"{raw} IS NOT NULL AND {q(n)} IS NULL", n, raw, c.problem()))
+    inner = f"SELECT _line, {', '.join([*parsed, *raws])} FROM {rows}"
+    if not checks:
+        run.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {inner}")
+        return checks
     # the first failing check's number; its column, value and reason are looked up from it
     bad = "CASE " + " ".join(f"WHEN {cond} THEN {i}" for i, (cond, _, _, _) in enumerate(checks, 1)) + " END"
     bad_val = "CASE _bad " + " ".join(f"WHEN {i} THEN {r}" for i, (_, _, r, _) in enumerate(checks, 1)) + " END"
-    inner = f"SELECT _line, {', '.join([*parsed, *raws])} FROM {rows}"
     drop = f" EXCLUDE ({', '.join(r.rsplit(' AS ', 1)[1] for r in raws)})" if raws else ""
-    if not checks:
-        run.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {inner}")
-        return
     run.execute(
         f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT *{drop}, {bad_val} AS _bad_val "
         f"FROM (SELECT *, {bad} AS _bad FROM ({inner}))"
     )
+    return checks
+
+
+def reject_values(src: Source, run: Run, path: Path, stage: str, checks: Sequence[Check]) -> None:
+    """Move the rows of ``stage`` that failed a check (:func:`parse_values`) to the rejects."""
+    if not checks:
+        return
     cols = "[" + ", ".join(lit(n) for _, n, _, _ in checks) + "]"
     whys = "[" + ", ".join(lit(p) for _, _, _, p in checks) + "]"
     moved = run.execute(
@@ -366,17 +465,7 @@ def read_json_lines(
     lines are not rows; a line that is not valid JSON (or, given a ``schema``, is ``null``)
     is a reject with its line.
     """
-    file_sql = duck_path(src, path)
-    # one text cell per physical line (no delimiter or quote can split it), so rowid + 1 is the line
-    kept = keep_raw(
-        src,
-        run,
-        path,
-        f"SELECT j FROM read_csv({file_sql}, columns = {{'j': 'VARCHAR'}}, "
-        f"header = false, delim = '\\x1e', quote = '', escape = '', auto_detect = false, "
-        f"strict_mode = false, max_line_size = {MAX_LINE})",
-        lines=True,
-    )
+    kept = keep_raw(src, run, path, lines_of(src, path), lines=True)  # rowid + 1 is the line
     # a blank line is not a row ("   " fails as JSON below, which is cheaper than trimming every line)
     lines = f"(SELECT rowid + 1 AS _line, j FROM {kept} WHERE j IS NOT NULL AND j <> '')"
     note_read(src, run, path, int(run.scalar(f"SELECT count(*) FROM {lines}") or 0))
