@@ -43,3 +43,25 @@ def test_extra_and_reordered_columns(load: Loader) -> None:
     assert acc.accepted == 1
     [order] = run.dicts(f"SELECT order_id, amount FROM {run.t('orders')}")
     assert (order["order_id"], order["amount"]) == ("shopify:#7", 3.0)
+
+
+def test_lines_longer_than_duckdbs_default_limit_are_read_and_kept_whole(load: Loader) -> None:
+    # DuckDB reads lines of up to 2 MB by default; a pasted email thread can be longer
+    note = "word " * 700_000  # 3.5 MB in one cell
+    text = rows(
+        ",",
+        ["#1", "a@x.com", "9", "2024-01-01", "1", note.strip(), "9"],
+        ["#2", "b@x.com", "5", "2024-01-02", "1", "Mug", "5"],
+    )
+    acc, run = load("shopify_orders", "orders.csv", text)
+    assert (acc.read, acc.accepted, acc.rejected) == (2, 2, 0)
+    [raw] = run.dicts(f"SELECT table_name FROM {run.t('raw_files')}")
+    kept = [r[0] for r in run.execute(f"SELECT j FROM {run.t(raw['table_name'])} ORDER BY rowid").fetchall()]
+    assert kept == text.splitlines()
+
+    event = '{"type": "track", "event": "Note", "userId": "u1", "timestamp": "2024-01-01T10:00:00Z", '
+    lines = [event + f'"properties": {{"text": "{note.strip()}"}}}}', event.rstrip(", ") + "}"]
+    acc, run = load("segment_events", "events.jsonl", "\n".join(lines) + "\n")
+    assert (acc.read, acc.accepted, acc.rejected) == (2, 2, 0)
+    [raw] = run.dicts(f"SELECT table_name FROM {run.t('raw_files')}")
+    assert run.scalar(f"SELECT max(length(j)) FROM {run.t(raw['table_name'])}") == len(lines[0])
