@@ -49,7 +49,7 @@ class SourceConfig:
 class IngestConfig:
     max_reject_share: float = _setting(0.05, "Fail the build when a source rejects more than this share of its rows.")
     keep_raw: bool = _setting(
-        True, "Keep every source row as read (all text) in the run; off is about 10 % faster on CSV (docs/sources.md)."
+        True, "Keep every source file's lines as read in the run; off is about 15 % faster on CSV (docs/sources.md)."
     )
 
 
