@@ -224,3 +224,17 @@ def test_clv_command_reads_a_csv_with_a_header(tmp_path: Path) -> None:
             "--calibration-end", "1997-09-30", cwd=tmp_path)  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert round(json.loads(r.stdout)["params"]["r"], 3) == 0.243
+
+
+def test_spend_sums_do_not_depend_on_how_threads_split_the_rows() -> None:
+    # DOUBLE sums follow the order DuckDB's threads add rows in; money is summed exactly instead,
+    # so the same orders give bit-identical spend (and Gamma-Gamma parameters) every time
+    con = duckdb.connect(config={"threads": 2})
+    con.execute(
+        "CREATE TABLE purchases AS SELECT (i % 2000)::VARCHAR AS customer_key, "
+        "DATE '2024-01-01' + INTERVAL (i % 300) DAY AS ordered_at, (hash(i) % 100000) / 997.0 AS amount "
+        "FROM range(600000) t(i)"
+    )
+    runs = [clv.summarise(con, "purchases", f"summary{i}", "2024-09-30", None, 7.0) for i in range(4)]
+    for other in runs[1:]:
+        assert np.array_equal(other.m_x, runs[0].m_x) and np.array_equal(other.revenue, runs[0].revenue)

@@ -4,6 +4,10 @@ Each statement is a template over named inputs (``{orders}``, ``{order_lines}``,
 ``{events}``, ``{survey}``, ``{customers}`` — canonical rows already carrying
 ``customer_key``) and outputs (``{out}``). The same templates can later be rendered for
 Spark or a warehouse. Nothing here loops over rows.
+
+Money is summed and averaged as ``DECIMAL(38, 6)``, which DuckDB adds exactly: sums of
+DOUBLE depend on how its threads split the rows, so two builds of one input differed in the
+last bits of spend and, through the Gamma-Gamma fit, in the 7th digit of its parameters.
 """
 
 # Orders that count as purchases, with the wall-clock time used for habits.
@@ -28,8 +32,8 @@ lines AS (
 )
 SELECT o.customer_key,
        count(*) AS orders,
-       sum(amount) AS revenue,
-       avg(amount) AS aov,
+       sum(amount::DECIMAL(38, 6))::DOUBLE AS revenue,
+       avg(amount::DECIMAL(38, 6)) AS aov,
        date_diff('day', max(ordered_at), any_value(ref.ref)) AS recency_days,
        date_diff('day', min(ordered_at), any_value(ref.ref)) AS tenure_days,
        avg(discounted::INT) AS discount_share,
@@ -322,7 +326,7 @@ subs AS (
     WHERE s.customer_key IS NOT NULL AND s.started_at IS NOT NULL
 ),
 running AS (
-    SELECT unit, arg_max(plan, mrr) AS plan, sum(mrr) AS mrr, count(*) AS subscriptions,
+    SELECT unit, arg_max(plan, mrr) AS plan, sum(mrr::DECIMAL(38, 6))::DOUBLE AS mrr, count(*) AS subscriptions,
            date_diff('day', min(started_at), {cutoff}) AS tenure_days,
            bool_and(canceled_at IS NOT NULL AND canceled_at <= {cutoff} + INTERVAL ({horizon}) DAY) AS churned
     FROM subs WHERE started_at <= {cutoff} AND (canceled_at IS NULL OR canceled_at > {cutoff})
@@ -386,7 +390,7 @@ SELECT customer_key, coalesce('account:' || account_id, 'customer:' || customer_
 RFM_SUMMARY = """
 CREATE OR REPLACE TABLE {out} AS
 WITH days AS (
-    SELECT customer_key, CAST(ordered_at AS DATE) AS day, sum(amount) AS amount
+    SELECT customer_key, CAST(ordered_at AS DATE) AS day, sum(amount::DECIMAL(38, 6)) AS amount
     FROM {cust_orders}
     WHERE customer_key IS NOT NULL AND ordered_at IS NOT NULL AND CAST(ordered_at AS DATE) <= {holdout_end}
     GROUP BY ALL
@@ -397,7 +401,7 @@ SELECT customer_key,
        date_diff('day', first_day, max(day) FILTER (WHERE day <= {calibration_end})) / {period_days} AS t_x,
        date_diff('day', first_day, {calibration_end}) / {period_days} AS "T",
        coalesce(avg(amount) FILTER (WHERE day > first_day AND day <= {calibration_end}), 0) AS m_x,
-       sum(amount) FILTER (WHERE day <= {calibration_end}) AS revenue,
+       CAST(sum(amount) FILTER (WHERE day <= {calibration_end}) AS DOUBLE) AS revenue,
        count(*) FILTER (WHERE day > {calibration_end})::DOUBLE AS holdout_x
 FROM days JOIN firsts USING (customer_key)
 WHERE first_day <= {calibration_end}
