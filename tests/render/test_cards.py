@@ -28,8 +28,8 @@ from personacraft.render.cards import (
     render_cards,
 )
 from personacraft.render.charts import PALETTE
-from personacraft.render.journey import _contrast
 from personacraft.render.report import render_report
+from personacraft.render.style import contrast
 from tests.browser import console_errors, dump_dom, needs_chromium
 
 HOSTILE = '<script>alert("x")</script> & <b>bold</b>'
@@ -457,7 +457,7 @@ def test_deterministic() -> None:
 def test_text_colours_read_at_4_5_to_1_for_every_persona_colour() -> None:
     for color in PALETTE:
         for fg, bg in Colors.of(color).text_pairs():
-            assert _contrast(fg, bg) >= 4.5, (color, fg, bg, round(_contrast(fg, bg), 2))
+            assert contrast(fg, bg) >= 4.5, (color, fg, bg, round(contrast(fg, bg), 2))
 
 
 def test_persona_colours_follow_the_report(retail_cards: tuple[Path, list[Path]], built: BuildResult) -> None:

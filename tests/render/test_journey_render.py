@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from personacraft.render.charts import PALETTE
-from personacraft.render.journey import _contrast, funnel_svg, render_journeys, sankey_svg
+from personacraft.render.journey import funnel_svg, render_journeys, sankey_svg
+from personacraft.render.style import contrast
 from tests.browser import console_errors, dump_dom, needs_chromium
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "journeys" / "sample.json"
@@ -152,8 +153,8 @@ def test_accent_colours_are_readable(doc: dict[str, Any], tmp_path: Path) -> Non
     assert len(styles) == 1 + len(PALETTE)
     for style in styles:
         var = dict(re.findall(r"--([a-z]+):(#[0-9a-f]{6})", style))
-        assert _contrast(var["ct"], "#ffffff") >= 4.5 and _contrast(var["ct"], var["tint"]) >= 4.5
-        assert _contrast(var["on"], var["chip"]) >= 4.5
+        assert contrast(var["ct"], "#ffffff") >= 4.5 and contrast(var["ct"], var["tint"]) >= 4.5
+        assert contrast(var["on"], var["chip"]) >= 4.5
 
 
 def test_definitions_and_nested_evidence_are_readable(doc: dict[str, Any], tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from personacraft.pipeline import BuildResult
 from personacraft.render.cards import Colors
 from personacraft.render.charts import PALETTE
-from personacraft.render.journey import _contrast
+from personacraft.render.style import contrast
 from personacraft.web import pages
 from personacraft.web.app import create_app
 from personacraft.web.service import CARD_FORMATS, CARD_TYPES, RunView, Service
@@ -255,7 +255,7 @@ def test_text_colours_read_at_4_5_to_1() -> None:
     assert weak == []
     for color in PALETTE:  # text on a tile's tint and the persona chip
         c = Colors.of(color)
-        assert _contrast(c.accent, c.tint) >= 4.5 and _contrast(c.on_chip, c.chip) >= 4.5
+        assert contrast(c.accent, c.tint) >= 4.5 and contrast(c.on_chip, c.chip) >= 4.5
 
 
 # ---------------------------------------------------------------- empty states and odd documents

@@ -26,22 +26,10 @@ from typing import Any
 
 from markupsafe import Markup
 
+from personacraft.render import style
 from personacraft.render.charts import FONT, PALETTE
-from personacraft.render.journey import (
-    INK,
-    MUTED,
-    WHITE,
-    _chip,
-    _count,
-    _esc,
-    _mix,
-    _num,
-    _on,
-    _pct,
-    _readable,
-    _valid_color,
-)
-from personacraft.render.report import _env
+from personacraft.render.report import environment
+from personacraft.render.style import INK, MUTED, WHITE
 
 FORMATS = ("html", "pdf", "png", "md", "json")
 PNG_DPI = 144  # an A4 page at 144 dpi: 1191 x 1684 pixels
@@ -195,16 +183,16 @@ class Colors:
 
     @classmethod
     def of(cls, color: str) -> Colors:
-        base = _valid_color(color, PALETTE[0])
-        tint = _mix(base, WHITE, 0.92)
-        chip = _chip(base)
+        base = style.valid_color(color, PALETTE[0])
+        tint = style.mix(base, WHITE, 0.92)
+        chip = style.chip(base)
         return cls(
             base=base,
             tint=tint,
-            accent=_readable(base, WHITE, tint),
+            accent=style.readable(base, WHITE, tint),
             chip=chip,
-            on_chip=_on(chip),
-            line=_mix(base, WHITE, 0.55),
+            on_chip=style.on(chip),
+            line=style.mix(base, WHITE, 0.55),
         )
 
     def text_pairs(self) -> list[tuple[str, str]]:
@@ -242,12 +230,12 @@ def avatar_svg(initials: str, color: str, seed: str, size: int = 64) -> str:
         )
     font = size * (0.36 if len(initials) > 1 else 0.42)
     return (
-        f'<svg class="avatar" role="img" aria-label="{_esc(initials)}" viewBox="0 0 {size} {size}" '
-        f'width="{size}" height="{size}" font-family="{_esc(FONT)}"><title>{_esc(initials)}</title>'
+        f'<svg class="avatar" role="img" aria-label="{style.esc(initials)}" viewBox="0 0 {size} {size}" '
+        f'width="{size}" height="{size}" font-family="{style.esc(FONT)}"><title>{style.esc(initials)}</title>'
         f'<circle cx="{r}" cy="{r}" r="{r}" fill="{c.chip}"/>'
         + "".join(arcs)
         + f'<text x="{r}" y="{r + font * 0.36:.1f}" text-anchor="middle" font-size="{font:.1f}" font-weight="700" '
-        f'fill="{c.on_chip}" letter-spacing="0.5">{_esc(initials)}</text></svg>'
+        f'fill="{c.on_chip}" letter-spacing="0.5">{style.esc(initials)}</text></svg>'
     )
 
 
@@ -265,15 +253,15 @@ def trait_bars_svg(traits: list[dict[str, Any]], color: str, *, width: int = 320
     height = top + len(rows) * row_h - gap + 2
     chars = int(width / 6.1)  # about 6 px a character at 10 px DejaVu Sans
     summary = "; ".join(
-        f"{t.get('feature')}: {t.get('value')} {_pct(t['share'])} vs {_pct(t['population_share'])} of all"
+        f"{t.get('feature')}: {t.get('value')} {style.pct(t['share'])} vs {style.pct(t['population_share'])} of all"
         if isinstance(t.get("population_share"), int | float)
-        else f"{t.get('feature')}: {t.get('value')} {_pct(t['share'])}"
+        else f"{t.get('feature')}: {t.get('value')} {style.pct(t['share'])}"
         for t in rows
     )
     label = f"Defining traits, this persona against all customers: {summary}."
     out = [
-        f'<svg class="traits" role="img" aria-label="{_esc(label)}" viewBox="0 0 {width} {height}" '
-        f'width="100%" font-family="{_esc(FONT)}"><title>{_esc(label)}</title>',
+        f'<svg class="traits" role="img" aria-label="{style.esc(label)}" viewBox="0 0 {width} {height}" '
+        f'width="100%" font-family="{style.esc(FONT)}"><title>{style.esc(label)}</title>',
         f'<rect x="0" y="2" width="9" height="9" rx="2" fill="{c.base}"/>'
         f'<text x="13" y="10" font-size="9" fill="{MUTED}">this persona</text>'
         f'<rect x="86" y="4" width="9" height="5" rx="1" fill="#9aa3ae"/>'
@@ -290,8 +278,8 @@ def trait_bars_svg(traits: list[dict[str, Any]], color: str, *, width: int = 320
         share = max(0.0, min(1.0, float(t["share"])))
         pop = t.get("population_share")
         out.append(
-            f'<text x="0" y="{y + 10}" font-size="10" fill="{INK}"><tspan fill="{MUTED}">{_esc(feature)}: </tspan>'
-            f'<tspan font-weight="700">{_esc(value)}</tspan></text>'
+            f'<text x="0" y="{y + 10}" font-size="10" fill="{INK}"><tspan fill="{MUTED}">{style.esc(feature)}: </tspan>'
+            f'<tspan font-weight="700">{style.esc(value)}</tspan></text>'
         )
         by = y + label_h
         out.append(f'<rect x="0" y="{by}" width="{bar_max}" height="{bar_h}" rx="2" fill="#eef0f3"/>')
@@ -300,7 +288,7 @@ def trait_bars_svg(traits: list[dict[str, Any]], color: str, *, width: int = 320
         )
         out.append(
             f'<text x="{bar_max + 4}" y="{by + bar_h - 1}" font-size="9.5" font-weight="700" fill="{c.accent}">'
-            f"{_esc(_pct(share))}</text>"
+            f"{style.esc(style.pct(share))}</text>"
         )
         if isinstance(pop, int | float):
             p = max(0.0, min(1.0, float(pop)))
@@ -309,13 +297,14 @@ def trait_bars_svg(traits: list[dict[str, Any]], color: str, *, width: int = 320
                 f'<rect x="0" y="{py}" width="{max(p * bar_max, 1.5):.1f}" height="{pop_h}" rx="1" fill="#9aa3ae"/>'
             )
             out.append(
-                f'<text x="{bar_max + 4}" y="{py + pop_h + 1}" font-size="8" fill="{MUTED}">{_esc(_pct(p))}</text>'
+                f'<text x="{bar_max + 4}" y="{py + pop_h + 1}" font-size="8" fill="{MUTED}">'
+                f"{style.esc(style.pct(p))}</text>"
             )
         lift = t.get("lift")
         if isinstance(lift, int | float):
             out.append(
                 f'<text x="{width}" y="{by + bar_h}" font-size="10.5" font-weight="700" text-anchor="end" '
-                f'fill="{c.accent if lift >= 1 else MUTED}">{_esc(f"{lift:.1f}×")}</text>'
+                f'fill="{c.accent if lift >= 1 else MUTED}">{style.esc(f"{lift:.1f}×")}</text>'
             )
     out.append("</svg>")
     return "".join(out)
@@ -343,7 +332,7 @@ def _with_figures(text: str, share: Any, share_words: str, lift: Any, lift_words
     """``text (share words, lift×…)`` with whichever figures are numbers."""
     figures = []
     if isinstance(share, int | float):
-        figures.append(f"{_pct(share)} {share_words}")
+        figures.append(f"{style.pct(share)} {share_words}")
     if isinstance(lift, int | float):
         figures.append(f"{lift:.1f}×{lift_words}")
     return text + (f" ({', '.join(figures)})" if figures else "")
@@ -381,11 +370,11 @@ def _type(persona: Mapping[str, Any], reasons: Mapping[str, str], color: str, d:
     mix: list[dict[str, Any]] = []
     for k, v in _dict(persona.get("persona_type_mix")).items():
         if isinstance(v, int | float) and v > 0:
-            mix.append({"key": str(k), "label": _type_label(k), "share": float(v), "pct": _pct(v)})
+            mix.append({"key": str(k), "label": _type_label(k), "share": float(v), "pct": style.pct(v)})
     mix.sort(key=lambda m: -m["share"])
     base = Colors.of(color).base
     for i, m in enumerate(mix):  # shades of the persona colour, lighter down the list; "unknown" grey
-        m["color"] = "#c4c9cf" if m["key"] == "unknown" else _mix(base, WHITE, min(0.2 * i, 0.7))
+        m["color"] = "#c4c9cf" if m["key"] == "unknown" else style.mix(base, WHITE, min(0.2 * i, 0.7))
     return {
         "key": typ,
         "label": _type_label(typ) if typ else None,
@@ -395,7 +384,7 @@ def _type(persona: Mapping[str, Any], reasons: Mapping[str, str], color: str, d:
 
 
 def _money(x: Any) -> str:
-    return str(_env().filters["money"](x))
+    return str(environment().filters["money"](x))
 
 
 def _value(persona: Mapping[str, Any], d: Density) -> dict[str, Any]:
@@ -418,12 +407,12 @@ def _value(persona: Mapping[str, Any], d: Density) -> dict[str, Any]:
         )
     churn = v.get("churn_risk")
     if isinstance(churn, int | float):
-        rows.append({"label": "Churn risk", "value": _pct(churn), "note": None})
+        rows.append({"label": "Churn risk", "value": style.pct(churn), "note": None})
     else:
         rows.append({"label": "Churn risk", "value": None, "why": _reason(why.get("churn_risk") or NO_FIELD, d.reason)})
     share = v.get("revenue_share")
     if isinstance(share, int | float):
-        rows.append({"label": "Share of revenue", "value": _pct(share), "note": None})
+        rows.append({"label": "Share of revenue", "value": style.pct(share), "note": None})
     else:
         rows.append(
             {"label": "Share of revenue", "value": None, "why": _reason(why.get("revenue_share") or NO_FIELD, d.reason)}
@@ -448,13 +437,13 @@ def _figure(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
-        return _num(value)
+        return style.num(value)
     if isinstance(value, float):
         if "lift" in key:
             return f"{value:.1f}×"
         if 0 <= value <= 1:
-            return _pct(value)
-        return _count(value)
+            return style.pct(value)
+        return style.count(value)
     return " ".join(str(value).split())
 
 
@@ -581,8 +570,8 @@ def card_context(
         "density": d,
         "avatar": Markup(avatar_svg(initials, c.base, str(persona.get("id") or name))),
         "type": _type(persona, reasons, c.base, d),
-        "size": _num(size) if isinstance(size, int | float) else None,
-        "share": _pct(share) if isinstance(share, int | float) else None,
+        "size": style.num(size) if isinstance(size, int | float) else None,
+        "share": style.pct(share) if isinstance(share, int | float) else None,
         "stability": _stability(persona),
         "facts": facts,
         "bio": _sentences(bio, d.bio) if bio else None,
@@ -617,7 +606,7 @@ def card_html(
 ) -> str:
     """The card as one self-contained HTML page (inline CSS and SVG; no script, no URL)."""
     ctx = card_context(persona, color=color, title=title, run_id=run_id, density=density)
-    return _env().get_template("card.html.j2").render(c=ctx, font=FONT)
+    return environment().get_template("card.html.j2").render(c=ctx, font=FONT)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
@@ -637,13 +626,13 @@ def card_markdown(persona: Mapping[str, Any], *, title: str, run_id: str | None 
         rows.append(
             {
                 "trait": f"{_text(t.get('feature')) or 'trait'}: {_text(t.get('value')) or '?'}",
-                "share": _pct(share) if isinstance(share, int | float) else "unknown",
-                "population": _pct(pop) if isinstance(pop, int | float) else "unknown",
+                "share": style.pct(share) if isinstance(share, int | float) else "unknown",
+                "population": style.pct(pop) if isinstance(pop, int | float) else "unknown",
                 "lift": f"{lift:.1f}×" if isinstance(lift, int | float) else "unknown",
-                "n": _num(n) if isinstance(n, int | float) else "unknown",
+                "n": style.num(n) if isinstance(n, int | float) else "unknown",
             }
         )
-    env = _env()
+    env = environment()
     env.filters["md"] = _md
     text = env.get_template("card.md.j2").render(c=ctx, trait_rows=rows)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"  # one blank line between blocks

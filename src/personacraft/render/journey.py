@@ -9,22 +9,20 @@ deterministic (the same document gives the same page), with every text escaped. 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from personacraft.render import style
 from personacraft.render.charts import FONT, PALETTE
-from personacraft.render.report import _env
+from personacraft.render.report import environment
+from personacraft.render.style import INK, MUTED, WHITE
 
 DEFAULT_STAGES = ["awareness", "consideration", "purchase", "retention", "advocacy"]
 POPULATION_COLOR = "#33415c"  # all customers: a neutral slate, not one of the persona colours
-INK = "#1d2330"
-MUTED = "#5b6472"
-WHITE = "#ffffff"
 NEGATIVE, MIXED, POSITIVE = "#c8443a", "#a86d12", "#2f7d46"
 UNDER_MIN = "under minimum group size"
 
@@ -37,61 +35,6 @@ _CELL_DEFAULTS = {
     "barriers": "none found in the data",
     "opportunity": "none: no barrier with enough evidence to act on",
 }
-
-
-# ---------------------------------------------------------------- formatting
-
-
-def _esc(value: Any) -> str:
-    """Text for hand-written SVG (valid XML)."""
-    return html.escape(str(value), quote=True)
-
-
-def _num(x: float) -> str:
-    return f"{x:,.0f}"
-
-
-def _pct(x: float) -> str:
-    return f"{x:.0%}"
-
-
-def _count(x: float) -> str:
-    """A median count: whole numbers without decimals, others with one."""
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
-
-
-def _days(x: float) -> str:
-    if x <= 0:
-        return "same day"
-    if x < 1:
-        return "< 1 day"
-    if x < 10:
-        text = _count(round(x, 1))
-        return f"{text} day" if text == "1" else f"{text} days"
-    return f"{x:,.0f} days"
-
-
-def _signed(x: float) -> str:
-    return f"{x:+.2f}".replace("-", "−")
-
-
-_KINDS = {
-    "pct": _pct,
-    "num": _num,
-    "lift": lambda x: f"{x:.1f}×",
-    "days": _days,
-    "count": _count,
-    "signed": _signed,
-}
-
-
-def _fig(value: Any, kind: str = "num", unknown: str = "unknown") -> Markup:
-    """A figure, or an explicit note when it is null (never an empty cell, never "None")."""
-    if value is None:
-        return Markup('<span class="na">{}</span>').format(unknown)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return escape(str(value))
-    return escape(_KINDS[kind](value))
 
 
 _NAME_KEYS = ("label", "step", "barrier", "channel", "stage")
@@ -115,15 +58,15 @@ def _evidence_line(m: Mapping[str, Any], population: bool = False) -> str:
         elif key == "lift" and isinstance(value, int | float):
             parts.append(f"{value:.1f}× all customers")
         elif key == "n" and isinstance(value, int | float):
-            parts.append(f"n {_num(value)}")
+            parts.append(f"n {style.num(value)}")
         elif isinstance(value, int | float) and any(w in key for w in ("share", "rate", "conversion")):
-            text = f"{label} {_pct(value)}"
+            text = f"{label} {style.pct(value)}"
             base = m.get(f"population_{key}")
             if isinstance(base, int | float) and not population:
-                text += f" vs {_pct(base)} of all"
+                text += f" vs {style.pct(base)} of all"
             parts.append(text)
         elif isinstance(value, int | float):
-            parts.append(f"{label} {_count(value)}")
+            parts.append(f"{label} {style.count(value)}")
         elif isinstance(value, list | tuple):
             parts.append(f"{label} {', '.join(str(v) for v in value)}")
         else:
@@ -133,7 +76,7 @@ def _evidence_line(m: Mapping[str, Any], population: bool = False) -> str:
         if population:
             break
         if key.startswith("population_") and base not in m and isinstance(m[key], int | float):
-            parts.append(f"{base.replace('_', ' ')} among all {_pct(m[key])}")
+            parts.append(f"{base.replace('_', ' ')} among all {style.pct(m[key])}")
     return " · ".join(parts)
 
 
@@ -155,68 +98,6 @@ def _evidence(evidence: Any, population: bool = False) -> list[str]:
     return lines
 
 
-# ---------------------------------------------------------------- colour
-
-
-def _rgb(color: str) -> tuple[float, float, float]:
-    c = color.lstrip("#")
-    if len(c) == 3:
-        c = "".join(ch * 2 for ch in c)
-    return int(c[0:2], 16) / 255, int(c[2:4], 16) / 255, int(c[4:6], 16) / 255
-
-
-def _hex(rgb: tuple[float, float, float]) -> str:
-    return "#" + "".join(f"{round(max(0.0, min(1.0, v)) * 255):02x}" for v in rgb)
-
-
-def _luminance(color: str) -> float:
-    def lin(v: float) -> float:
-        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (lin(v) for v in _rgb(color))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def _contrast(a: str, b: str) -> float:
-    """WCAG contrast ratio of two colours (1 to 21)."""
-    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
-def _mix(color: str, other: str, t: float) -> str:
-    """``color`` moved a fraction ``t`` of the way toward ``other``."""
-    a, b = _rgb(color), _rgb(other)
-    return _hex((a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t))
-
-
-def _readable(color: str, *backgrounds: str, ratio: float = 4.6) -> str:
-    """The colour, darkened just enough to be read as text on every background."""
-    for step in range(21):
-        shade = _mix(color, "#000000", step * 0.05)
-        if all(_contrast(shade, bg) >= ratio for bg in backgrounds):
-            return shade
-    return INK
-
-
-def _on(color: str) -> str:
-    """White or ink, whichever reads better on the colour."""
-    return WHITE if _contrast(WHITE, color) >= _contrast(INK, color) else INK
-
-
-def _chip(color: str) -> str:
-    """A background for small text in the persona colour: the colour itself when white or ink reads on it
-    (4.5:1), else the colour darkened until white does."""
-    return color if _contrast(_on(color), color) >= 4.5 else _readable(color, WHITE)
-
-
-def _valid_color(color: Any, fallback: str) -> str:
-    text = str(color or "")
-    digits = text[1:]
-    if text.startswith("#") and len(digits) in (3, 6) and all(c in "0123456789abcdefABCDEF" for c in digits):
-        return text
-    return fallback
-
-
 # ---------------------------------------------------------------- charts
 
 
@@ -227,7 +108,7 @@ def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
     rows = [r for r in funnel or [] if isinstance(r, Mapping)]
     if not rows:
         return '<p class="na">unknown: no funnel for this group.</p>'
-    color = _valid_color(color, POPULATION_COLOR)
+    color = style.valid_color(color, POPULATION_COLOR)
     width, label_w, bar_w, row_h, gap, top = 600, 112, 270, 34, 30, 6
     bar_x0 = label_w + 12
     centre = bar_x0 + bar_w / 2
@@ -251,13 +132,15 @@ def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
         if n is None:
             summary.append(f"{stage}: {UNDER_MIN}")
         else:
-            summary.append(f"{stage}: {_num(n)} customers" + (f" ({_pct(share)})" if share is not None else ""))
+            summary.append(
+                f"{stage}: {style.num(n)} customers" + (f" ({style.pct(share)})" if share is not None else "")
+            )
     label = "Funnel. " + "; ".join(summary) + "."
     out = [
-        f'<svg class="funnel" role="img" aria-label="{_esc(label)}" '
+        f'<svg class="funnel" role="img" aria-label="{style.esc(label)}" '
         f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" '
-        f'font-family="{_esc(FONT)}">',
-        f"<title>{_esc(label)}</title>",
+        f'font-family="{style.esc(FONT)}">',
+        f"<title>{style.esc(label)}</title>",
     ]
     prev: tuple[float, float] | None = None  # the bar above: (half width, bottom y)
     for i, r in enumerate(rows):
@@ -278,7 +161,7 @@ def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
             )
         out.append(
             f'<text x="{label_w}" y="{mid_y:.1f}" text-anchor="end" font-size="14" font-weight="600" '
-            f'fill="{INK}">{_esc(stage.capitalize())}</text>'
+            f'fill="{INK}">{style.esc(stage.capitalize())}</text>'
         )
         if hidden:
             out.append(
@@ -287,18 +170,18 @@ def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
             )
             out.append(
                 f'<text x="{text_x}" y="{mid_y:.1f}" font-size="12.5" font-style="italic" '
-                f'fill="{MUTED}">{_esc(UNDER_MIN)}</text>'
+                f'fill="{MUTED}">{style.esc(UNDER_MIN)}</text>'
             )
         else:
             out.append(
                 f'<rect x="{centre - half:.1f}" y="{y}" width="{2 * half:.1f}" height="{row_h}" rx="4" fill="{color}"/>'
             )
             share = r.get("share")
-            share_text = f" · {_pct(share)}" if share is not None else ""
+            share_text = f" · {style.pct(share)}" if share is not None else ""
             out.append(
                 f'<text x="{text_x}" y="{mid_y:.1f}" font-size="14" fill="{INK}">'
-                f'<tspan font-weight="700">{_esc(_num(r["customers"]))}</tspan>'
-                f'<tspan fill="{MUTED}">{_esc(share_text)}</tspan></text>'
+                f'<tspan font-weight="700">{style.esc(style.num(r["customers"]))}</tspan>'
+                f'<tspan fill="{MUTED}">{style.esc(share_text)}</tspan></text>'
             )
         prev = (half, y + row_h)
         if i + 1 < len(rows):
@@ -307,9 +190,9 @@ def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
             gy = y + row_h + gap / 2 + 4.5
             bits = []
             if conv is not None:
-                bits.append(f"{_pct(conv)} continue")
+                bits.append(f"{style.pct(conv)} continue")
             if drop is not None:
-                bits.append(f"{_pct(drop)} drop off")
+                bits.append(f"{style.pct(drop)} drop off")
             note = " · ".join(bits) if bits else "conversion unknown"
             fill, weight = MUTED, "400"
             if nxt.get("biggest_drop") and bits:
@@ -321,7 +204,7 @@ def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
             out.append(
                 f'<text x="{centre:.1f}" y="{gy:.1f}" text-anchor="middle" font-size="12" font-weight="{weight}" '
                 f'fill="{fill}" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">'
-                f"{_esc(note)}</text>"
+                f"{style.esc(note)}</text>"
             )
     out.append("</svg>")
     return "".join(out)
@@ -364,7 +247,7 @@ def sankey_svg(paths: list[dict[str, Any]], color: str) -> str:
     columns, nodes, links = _sankey_layout(usable)
     if not nodes:
         return '<p class="na">No path is shared by enough customers to be shown.</p>'
-    color = _valid_color(color, POPULATION_COLOR)
+    color = style.valid_color(color, POPULATION_COLOR)
     node_w, left, right, top, bottom, gap = 14, 12, 130, 34, 14, 26
     width = max(560, min(1120, left + right + node_w + (columns - 1) * 240))  # few columns: no long bands
     flow_h = 240
@@ -407,27 +290,27 @@ def sankey_svg(paths: list[dict[str, Any]], color: str) -> str:
     best_steps, best_n = max(usable, key=lambda u: u[1])  # the first of the most common, in input order
     label = (
         f"Paths to the last step: {len(usable)} paths, {len(nodes)} steps, {len(links)} transitions. "
-        f"Most common: {' → '.join(best_steps)} ({_num(best_n)} customers)."
+        f"Most common: {' → '.join(best_steps)} ({style.num(best_n)} customers)."
     )
     out = [
-        f'<svg class="sankey" role="img" aria-label="{_esc(label)}" '
-        f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" font-family="{_esc(FONT)}">',
-        f"<title>{_esc(label)}</title>",
+        f'<svg class="sankey" role="img" aria-label="{style.esc(label)}" '
+        f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" font-family="{style.esc(FONT)}">',
+        f"<title>{style.esc(label)}</title>",
     ]
     for col in range(columns):
         before = columns - 1 - col
         head = "last step" if before == 0 else ("1 step before" if before == 1 else f"{before} steps before")
         out.append(
             f'<text x="{left + col * step_x:.1f}" y="14" font-size="11" letter-spacing="0.04em" '
-            f'fill="{MUTED}">{_esc(head.upper())}</text>'
+            f'fill="{MUTED}">{style.esc(head.upper())}</text>'
         )
     out.append(f'<g fill="none" stroke="{color}" stroke-opacity="0.32">')
     for a, b, w, x0, y0, x1, y1 in drawn:
         mid = (x0 + x1) / 2
         out.append(
             f'<path class="link" d="M{x0:.1f},{y0:.1f} C{mid:.1f},{y0:.1f} {mid:.1f},{y1:.1f} {x1:.1f},{y1:.1f}" '
-            f'stroke-width="{max(w, 1.0):.1f}"><title>{_esc(a[1])} → {_esc(b[1])}: '
-            f"{_esc(_num(links[(a, b)]))} customers</title></path>"
+            f'stroke-width="{max(w, 1.0):.1f}"><title>{style.esc(a[1])} → {style.esc(b[1])}: '
+            f"{style.esc(style.num(links[(a, b)]))} customers</title></path>"
         )
     out.append("</g>")
     room = {col: (step_x if col < columns - 1 else right) - node_w - 50 for col in range(columns)}
@@ -437,13 +320,13 @@ def sankey_svg(paths: list[dict[str, Any]], color: str) -> str:
         name = k[1] if len(k[1]) <= chars else k[1][: chars - 1] + "…"
         out.append(
             f'<rect class="node" x="{x:.1f}" y="{y:.1f}" width="{node_w}" height="{max(h, 2.0):.1f}" rx="2" '
-            f'fill="{color}"><title>{_esc(k[1])}: {_esc(_num(nodes[k]))} customers</title></rect>'
+            f'fill="{color}"><title>{style.esc(k[1])}: {style.esc(style.num(nodes[k]))} customers</title></rect>'
         )
         out.append(
             f'<text x="{x + node_w + 6:.1f}" y="{y + max(h, 2.0) / 2 + 4:.1f}" font-size="12" fill="{INK}" '
             f'stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">'
-            f'<tspan font-weight="600">{_esc(name)}</tspan>'
-            f'<tspan fill="{MUTED}"> {_esc(_num(nodes[k]))}</tspan></text>'
+            f'<tspan font-weight="600">{style.esc(name)}</tspan>'
+            f'<tspan fill="{MUTED}"> {style.esc(style.num(nodes[k]))}</tspan></text>'
         )
     out.append("</svg>")
     return "".join(out)
@@ -456,8 +339,8 @@ def _face_svg(sentiment: float) -> str:
     bend = 11 * s  # the mouth's control point, below (smile) or above (frown) the corners
     mood = _mood(s)
     return (
-        f'<svg class="face" role="img" aria-label="{_esc(mood)}" '
-        f'viewBox="0 0 32 32" width="30" height="30"><title>{_esc(mood)}</title>'
+        f'<svg class="face" role="img" aria-label="{style.esc(mood)}" '
+        f'viewBox="0 0 32 32" width="30" height="30"><title>{style.esc(mood)}</title>'
         f'<circle cx="16" cy="16" r="15" fill="{fill}"/>'
         f'<circle cx="11" cy="12.5" r="2" fill="#fff"/><circle cx="21" cy="12.5" r="2" fill="#fff"/>'
         f'<path d="M9,{21 - bend / 4:.1f} Q16,{21 + bend:.1f} 23,{21 - bend / 4:.1f}" fill="none" stroke="#fff" '
@@ -490,11 +373,11 @@ def _emotion_curve(cells: list[dict[str, Any]], color: str) -> str:
         if e is not None and isinstance(e.get("sentiment"), int | float):
             s = max(-1.0, min(1.0, float(e["sentiment"])))
             points.append((i, (i + 0.5) / n * 100, mid - s * amp, s))
-    known = ", ".join(f"{cells[i]['stage']} {_signed(s)}" for i, _, _, s in points) or "no stage has enough texts"
+    known = ", ".join(f"{cells[i]['stage']} {style.signed(s)}" for i, _, _, s in points) or "no stage has enough texts"
     label = f"Emotional curve (sentiment from −1 to +1): {known}."
     out = [
-        f'<svg class="curve" role="img" aria-label="{_esc(label)}" '
-        f'width="100%" height="{h}" font-family="{_esc(FONT)}"><title>{_esc(label)}</title>',
+        f'<svg class="curve" role="img" aria-label="{style.esc(label)}" '
+        f'width="100%" height="{h}" font-family="{style.esc(FONT)}"><title>{style.esc(label)}</title>',
         f'<rect x="0" y="{mid - amp}" width="100%" height="{amp}" fill="{POSITIVE}" fill-opacity="0.05"/>',
         f'<rect x="0" y="{mid}" width="100%" height="{amp}" fill="{NEGATIVE}" fill-opacity="0.05"/>',
         f'<line x1="0" x2="100%" y1="{mid}" y2="{mid}" stroke="#aab1bb" stroke-dasharray="3 4"/>',
@@ -511,7 +394,7 @@ def _emotion_curve(cells: list[dict[str, Any]], color: str) -> str:
         fill = NEGATIVE if s <= -0.05 else (POSITIVE if s >= 0.05 else MIXED)
         out.append(
             f'<circle cx="{x:.2f}%" cy="{y:.1f}" r="6" fill="{fill}" stroke="#fff" stroke-width="2">'
-            f"<title>{_esc(cells[i]['stage'])}: {_esc(_signed(s))}</title></circle>"
+            f"<title>{style.esc(cells[i]['stage'])}: {style.esc(style.signed(s))}</title></circle>"
         )
     for i, c in enumerate(cells):
         if c["emotion"] is None:
@@ -534,7 +417,7 @@ def _dict(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
-def _stage_order(doc: Mapping[str, Any]) -> list[str]:
+def stage_order(doc: Mapping[str, Any]) -> list[str]:
     stages = _dict(doc.get("definition")).get("stages")
     if isinstance(stages, list) and stages:
         return [str(s) for s in stages]
@@ -579,7 +462,7 @@ def _cell(
     }
 
 
-def _section(
+def journey_section(
     j: Mapping[str, Any], *, sid: str, name: str, color: str, population: bool, stages: list[str], min_group: Any
 ) -> dict[str, Any]:
     funnel = _list(j.get("funnel"))
@@ -587,8 +470,8 @@ def _section(
     raw_stages = {str(s.get("stage")): s for s in _list(j.get("stages"))}
     order = stages + [s for s in raw_stages if s not in stages]
     cells = [_cell(s, raw_stages.get(s), funnel_by_stage.get(s), population) for s in order]
-    tint = _mix(color, WHITE, 0.93)
-    accent = _readable(color, WHITE, tint)
+    tint = style.mix(color, WHITE, 0.93)
+    accent = style.readable(color, WHITE, tint)
 
     stage_times = []
     for t in _list(j.get("stage_times")):
@@ -621,8 +504,8 @@ def _section(
         "population": population,
         "color": color,
         "accent": accent,
-        "chip": _chip(color),
-        "on_chip": _on(_chip(color)),
+        "chip": style.chip(color),
+        "on_chip": style.on(style.chip(color)),
         "tint": tint,
         "customers": j.get("customers"),
         "initials": "".join(w[0] for w in name.split() if w[0].isalnum())[:2].upper() or "?",
@@ -687,7 +570,7 @@ def _definition(doc: Mapping[str, Any]) -> dict[str, Any]:
             settings.append((label, "yes" if value else "no"))
         elif isinstance(value, int | float):
             unit = " days" if key.endswith("_days") else ""
-            settings.append((label, f"{_count(value)}{unit}"))
+            settings.append((label, f"{style.count(value)}{unit}"))
         elif isinstance(value, list | tuple):
             settings.append((label, ", ".join(str(v) for v in value)))
         else:
@@ -707,10 +590,10 @@ def render_journeys(doc: dict[str, Any], out_dir: Path, *, title: str) -> Path:
     doc = _dict(doc)
     report = out_dir / "report"
     report.mkdir(parents=True, exist_ok=True)
-    stages = _stage_order(doc)
+    stages = stage_order(doc)
     min_group = _dict(doc.get("definition")).get("min_group_size")
     sections = [
-        _section(
+        journey_section(
             _dict(doc.get("population")),
             sid="all-customers",
             name="All customers",
@@ -722,7 +605,7 @@ def render_journeys(doc: dict[str, Any], out_dir: Path, *, title: str) -> Path:
     ]
     for i, p in enumerate(_list(doc.get("personas"))):
         sections.append(
-            _section(
+            journey_section(
                 p,
                 sid=str(p.get("persona_id") or f"persona-{i + 1}"),
                 name=str(p.get("name") or p.get("persona_id") or f"Persona {i + 1}"),
@@ -732,8 +615,8 @@ def render_journeys(doc: dict[str, Any], out_dir: Path, *, title: str) -> Path:
                 min_group=min_group,
             )
         )
-    env = _env()
-    env.filters["fig"] = _fig
+    env = environment()
+    env.filters["fig"] = style.fig
     page = env.get_template("journeys.html.j2").render(
         title=title,
         run_id=doc.get("run_id"),

@@ -11,7 +11,8 @@ from personacraft.personas.model import PersonaSet
 from personacraft.render.charts import PALETTE, sizes_chart, trait_chart
 
 
-def _env() -> Environment:
+def environment() -> Environment:
+    """The Jinja environment of the report's templates, with its figure filters."""
     env = Environment(
         loader=PackageLoader("personacraft", "render/templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -43,7 +44,7 @@ def render_report(
     colors = {p["id"]: PALETTE[i % len(PALETTE)] for i, p in enumerate(pset.personas)}
     charts = {p["id"]: trait_chart(p["traits"][:8], colors[p["id"]]) for p in pset.personas if p["traits"]}
     html = (
-        _env()
+        environment()
         .get_template("report.html.j2")
         .render(
             title=title,

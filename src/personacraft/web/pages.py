@@ -34,8 +34,9 @@ from personacraft import __version__
 from personacraft.errors import NotFoundError
 from personacraft.render.cards import MARKDOWN, Colors, avatar_svg, card_context
 from personacraft.render.charts import PALETTE
-from personacraft.render.journey import INK, MUTED, WHITE, _contrast, _fig, _section, _stage_order
-from personacraft.render.report import _env
+from personacraft.render.journey import journey_section, stage_order
+from personacraft.render.report import environment
+from personacraft.render.style import INK, MUTED, WHITE, contrast, fig
 from personacraft.web.service import CARD_FORMATS, CARD_TYPES, RunView, Service
 
 router = APIRouter(include_in_schema=False)
@@ -167,12 +168,12 @@ def _duration(start: Any, end: Any) -> str | None:
 
 def _environment() -> Any:
     """The report's Jinja environment (its number filters) over this package's templates."""
-    env = _env()
+    env = environment()
     env.loader = PackageLoader("personacraft", "web/templates")
     env.undefined = ChainableUndefined  # a key an older document lacks reads as undefined, never an error
     for name in ("pct", "num", "money", "lift", "pvalue"):  # the report's formats; anything not a number: "–"
         env.filters[name] = _numbers_only(env.filters[name])
-    env.filters["fig"] = _fig
+    env.filters["fig"] = fig
     env.filters["label"] = lambda key: str(key).replace("_", " ").strip().capitalize()
     env.filters["bar"] = _bar
     env.filters["feature"] = _feature
@@ -237,13 +238,13 @@ def _journey(view: RunView, persona_id: str, name: str, color: str) -> dict[str,
     if block is None:
         return None
     doc = _dict(view.journeys)
-    return _section(
+    return journey_section(
         block,
         sid=persona_id,
         name=name,
         color=color,
         population=False,
-        stages=_stage_order(doc),
+        stages=stage_order(doc),
         min_group=_dict(doc.get("definition")).get("min_group_size"),
     )
 
@@ -667,4 +668,4 @@ def contrast_pairs() -> list[tuple[str, str, float]]:
     pairs = list(TEXT_PAIRS)
     for color in PALETTE:
         pairs += Colors.of(color).text_pairs()
-    return [(a, b, _contrast(a, b)) for a, b in pairs]
+    return [(a, b, contrast(a, b)) for a, b in pairs]
