@@ -572,6 +572,21 @@ def test_real_uvicorn_server(web_demo: Demo, tokens: dict[str, str], features: d
             assert a.status_code == 200 and a.json()["persona_id"]
             pdf = http.get("/api/personas/p1/card.pdf", headers=auth(tokens["read"]))
             assert pdf.content.startswith(b"%PDF")
+            # HEAD answers as GET does, headers and all, without the body
+            for path, headers, status in (
+                ("/", {}, 200),
+                ("/health", {}, 200),
+                ("/personas/p1", {}, 200),
+                ("/api/personas", auth(tokens["read"]), 200),
+                ("/api/personas", {}, 401),
+                ("/api/personas/p1/card.pdf", auth(tokens["read"]), 200),
+            ):
+                got, head = http.get(path, headers=headers), http.head(path, headers=headers)
+                assert (head.status_code, head.content) == (status, b""), path
+                assert head.headers["content-type"] == got.headers["content-type"], path
+                assert head.headers.get("content-length") == got.headers.get("content-length"), path
+                assert head.headers["x-frame-options"] == "DENY", path
+            assert http.head("/api/assign", headers=auth(tokens["read"])).status_code == 405
             big = http.post(
                 "/api/assign",
                 headers={**auth(tokens["read"]), "Content-Type": "application/json"},

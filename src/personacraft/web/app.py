@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from personacraft import __version__
 from personacraft.errors import InputError, ModelError, PersonaError, WorkspaceError
@@ -25,12 +25,34 @@ from personacraft.web.service import Service
 OPENAPI_URL = "/api/openapi.json"
 
 
+class HeadAsGet:
+    """HEAD is answered as GET is, without the body (RFC 9110 9.3.2): uptime monitors and link
+    checkers ask with HEAD, and FastAPI routes only the methods a route names."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] != "http.response.start":
+                if message["type"] == "http.response.body" and message.get("more_body", False):
+                    return  # a chunk of the body
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 class _App(FastAPI):
     """FastAPI with the :class:`Guard` outside everything, even the 500 handler."""
 
     def build_middleware_stack(self) -> ASGIApp:
         inner = super().build_middleware_stack()
-        return Guard(inner, self.state.auth, self.state.limits)
+        return Guard(HeadAsGet(inner), self.state.auth, self.state.limits)
 
 
 def create_app(service: Service, *, auth: Auth | None = None, limits: Limits | None = None) -> FastAPI:
