@@ -35,22 +35,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from demo_build import build_demo
+
 LEVELS = (1, 8, 64)
 TOKEN_LABEL = "bench-api"
-
-
-def build_demo(folder: Path, customers: int, seed: int) -> Path:
-    """A retail demo built by the CLI (TF-IDF themes), in a separate process; return its config."""
-    cli = [sys.executable, "-m", "personacraft"]
-    subprocess.run(
-        [*cli, "demo", "--dir", str(folder), "--customers", str(customers), "--seed", str(seed)],
-        check=True,
-        capture_output=True,
-    )
-    config = folder / "personacraft.toml"
-    config.write_text(config.read_text(encoding="utf-8") + '\n[text]\nmethod = "tfidf"\n', encoding="utf-8")
-    subprocess.run([*cli, "build", "--config", str(config)], check=True, capture_output=True)
-    return config
 
 
 def free_port() -> int:
@@ -283,7 +271,7 @@ def main() -> None:
         config = args.config
         if config is None:
             print(f"building a retail demo of {args.customers:,} customers …", flush=True)
-            config = build_demo(work / "demo", args.customers, args.seed)
+            config = build_demo(work / "demo", args.customers, args.seed, text_method="tfidf")
         config = config.resolve()
         parquet = features_file(config)
         body = work / "assign.json"

@@ -20,27 +20,15 @@ import json
 import platform
 import re
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from demo_build import build_demo
+
 PERSONAS = 8
-
-
-def build_demo(folder: Path, customers: int, seed: int) -> Path:
-    """A retail demo built by the CLI, in a separate process; return its personas.json."""
-    cli = [sys.executable, "-m", "personacraft"]
-    subprocess.run(
-        [*cli, "demo", "--dir", str(folder), "--customers", str(customers), "--seed", str(seed)],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run([*cli, "build", "--config", str(folder / "personacraft.toml")], check=True, capture_output=True)
-    return folder / "out" / "personas.json"
 
 
 def eight(personas: list[dict[str, Any]], n: int = PERSONAS) -> list[dict[str, Any]]:
@@ -68,7 +56,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-cards-") as tmp:
         root = Path(tmp)
-        source = args.personas or build_demo(root / "demo", args.customers, args.seed)
+        source = args.personas or build_demo(root / "demo", args.customers, args.seed).parent / "out" / "personas.json"
         doc = json.loads(source.read_text(encoding="utf-8"))
         personas = eight(doc["personas"])
         title, run_id = "Card benchmark", str(doc.get("run_id"))
