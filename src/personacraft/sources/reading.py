@@ -133,6 +133,15 @@ def _raw_name(src: Source, run: Run, path: Path) -> str:
     return name
 
 
+def _raw_table(src: Source, run: Run, path: Path) -> tuple[str, str]:
+    """The table a file's raw rows go to, and the start of its CREATE: the run's with ``keep_raw``,
+    else a temporary one that goes with the load."""
+    name = _raw_name(src, run, path)
+    if src.keep_raw:
+        return run.t(name), f"CREATE TABLE {run.t(name)}"
+    return f"_{name}", f"CREATE OR REPLACE TEMP TABLE _{name}"
+
+
 def keep_raw(
     src: Source,
     run: Run,
@@ -147,9 +156,7 @@ def keep_raw(
     SHA-256 in the run's inputs, stays the record of what was read). Text files keep their
     lines instead (:func:`keep_lines`).
     """
-    name = _raw_name(src, run, path)
-    table = run.t(name) if src.keep_raw else f"_{name}"
-    create = f"CREATE TABLE {table}" if src.keep_raw else f"CREATE OR REPLACE TEMP TABLE {table}"
+    table, create = _raw_table(src, run, path)
     run.execute(f"{create} AS {select}", params)
     return table
 
@@ -163,9 +170,7 @@ def keep_lines(src: Source, run: Run, path: Path) -> str:
     limit (2 MB), which reads 2M GA4 events in 1.1 s instead of 1.6 s; a file with a longer
     line is read again with room for lines of up to 64 MiB.
     """
-    name = _raw_name(src, run, path)
-    table = run.t(name) if src.keep_raw else f"_{name}"
-    create = f"CREATE TABLE {table}" if src.keep_raw else f"CREATE OR REPLACE TEMP TABLE {table}"
+    table, create = _raw_table(src, run, path)
     run.execute(f"{create} (j VARCHAR USING COMPRESSION zstd)")
     try:
         run.execute(f"INSERT INTO {table} {lines_of(src, path)}")
@@ -206,7 +211,8 @@ def read_csv(
     Returns the header as found. Columns in ``specs`` missing from the file are
     added as NULL unless required. ``aliases`` maps a spec name to other names the
     vendor has used for it (older export layouts). A caller that already read the
-    ``header`` (with :func:`csv_header`) passes it, so the file is not sniffed twice.
+    ``header`` (with :func:`csv_header`, to check it) passes it, and its columns are resolved
+    against that header.
     """
     found = cells(src, run, path, header)
     rename = resolve_columns(src, path, found.header, specs, aliases)
@@ -342,21 +348,30 @@ def number_lines(src: Source, run: Run, path: Path, stage: str, *, footer: bool 
     note_read(src, run, path, n_ok + n_struct)
 
 
-def sniff_dates(run: Run, table: str, column: str, col: Col) -> Col:
-    """Keep day-first or month-first formats, whichever parses more of the column's values."""
-    day = [f for f in col.formats if f.startswith(("%d/", "%d.", "%d-"))]
-    month = [f for f in col.formats if f.startswith("%m/")]
-    if not day or not month:
-        return col
-    v = f"nullif(trim({q(column)}), '')"
+def sniff_dates(run: Run, table: str, columns: Mapping[str, tuple[str, Col]]) -> dict[str, Col]:
+    """For each date column (spec name -> file column and spec) whose formats hold day-first and
+    month-first ones, keep those that parse more of its values; one pass over ``table`` counts all."""
+    ambiguous = {}
+    for name, (column, col) in columns.items():
+        day = [f for f in col.formats if f.startswith(("%d/", "%d.", "%d-"))]
+        month = [f for f in col.formats if f.startswith("%m/")]
+        if day and month:
+            ambiguous[name] = (column, day, month)
+    out = {name: col for name, (_, col) in columns.items()}
+    if not ambiguous:
+        return out
 
-    def hits(fmts: list[str]) -> str:
+    def hits(column: str, fmts: list[str]) -> str:
+        v = f"nullif(trim({q(column)}), '')"
         return "count(try_strptime(" + v + ", [" + ", ".join(lit(f) for f in fmts) + "]))"
 
-    row = run.execute(f"SELECT {hits(day)}, {hits(month)} FROM {table}").fetchone()
-    n_day, n_month = (int(row[0]), int(row[1])) if row else (0, 0)
-    drop = set(month) if n_day > n_month else set(day)
-    return replace(col, formats=tuple(f for f in col.formats if f not in drop))
+    counts = [f"{hits(column, day)}, {hits(column, month)}" for column, day, month in ambiguous.values()]
+    rows = run.execute(f"SELECT {', '.join(counts)} FROM {table}").fetchall()
+    found = rows[0] if rows else (0,) * (2 * len(ambiguous))
+    for i, (name, (_, day, month)) in enumerate(ambiguous.items()):
+        drop = set(month) if int(found[2 * i]) > int(found[2 * i + 1]) else set(day)
+        out[name] = replace(out[name], formats=tuple(f for f in out[name].formats if f not in drop))
+    return out
 
 
 def value_pass(
@@ -389,10 +404,8 @@ def parse_values(
     is what day-first or month-first dates are counted on (default ``rows``); ``footer``, a
     condition on the cells, is kept as ``_footer``.
     """
-    specs = {
-        n: sniff_dates(run, sniff or rows, rename[n], c) if c.type in ("timestamp", "date") and n in rename else c
-        for n, c in specs.items()
-    }
+    dated = {n: (rename[n], c) for n, c in specs.items() if c.type in ("timestamp", "date") and n in rename}
+    specs = {**specs, **sniff_dates(run, sniff or rows, dated)}
 
     def src_col(name: str) -> str:
         return q(rename[name]) if name in rename else "NULL::VARCHAR"
