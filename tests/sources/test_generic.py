@@ -37,6 +37,20 @@ def test_csv_with_a_column_map_and_day_first_dates(load: Loader) -> None:
     assert (r["line"], r["column_name"], r["value"]) == (4, "ordered_at", "not a date")
 
 
+def test_each_date_column_is_told_day_or_month_first_by_its_own_values(load: Loader) -> None:
+    # two columns sniffed in one pass: the start is day-first (31/01), the end month-first (12/25)
+    text = "sub,start,end\ns1,31/01/2024,12/25/2024\ns2,05/02/2024,01/02/2025\n"
+    acc, run = load_generic(
+        load, "subs.csv", text, "subscriptions", {"subscription_id": "sub", "started_at": "start", "canceled_at": "end"}
+    )
+    assert (acc.read, acc.accepted, acc.rejected) == (2, 2, 0)
+    rows = run.dicts(f"SELECT started_at, canceled_at FROM {run.t('subscriptions')} ORDER BY subscription_id")
+    assert [(str(r["started_at"])[:10], str(r["canceled_at"])[:10]) for r in rows] == [
+        ("2024-01-31", "2024-12-25"),
+        ("2024-02-05", "2025-01-02"),
+    ]
+
+
 def load_generic(load: Loader, name: str, content: str | bytes, table: str, columns: dict[str, str]):  # type: ignore[no-untyped-def]
     kind = name.rsplit(".", 1)[1]
     return load(kind, name, content, _table=table, _columns=columns)

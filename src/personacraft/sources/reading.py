@@ -306,11 +306,11 @@ def load_cells(
         rest = " AND ".join(f"{q(n)} IS NULL" for n in head[1:]) or "TRUE"
         footer = f"regexp_matches(coalesce({q(head[0])}, ''), {lit(src.footer)}) AND {rest}"
     checks = parse_values(src, run, cells.rows, rename, specs, stage=stage, sniff=cells.sniff, footer=footer)
-    number_lines(src, run, path, stage, footer=footer is not None)
+    number_lines(src, run, path, stage)
     reject_values(src, run, path, stage, checks)
 
 
-def number_lines(src: Source, run: Run, path: Path, stage: str, *, footer: bool = False) -> None:
+def number_lines(src: Source, run: Run, path: Path, stage: str) -> None:
     """Give each row of ``stage`` (made from :func:`cells`, in file order) its line; keep the
     structural rejects; drop footer rows; note how many rows the file holds.
 
@@ -341,7 +341,7 @@ def number_lines(src: Source, run: Run, path: Path, stage: str, *, footer: bool 
             f"r.rowid + 2 + coalesce(j.shift, 0) AS line FROM {stage} r "
             f"ASOF LEFT JOIN _rej_lines j ON r.rowid + 2 >= j.slot) n WHERE {stage}.rowid = n.rid"
         )
-    if footer:
+    if src.footer:  # load_cells marked the footer rows
         run.execute(f"DELETE FROM {stage} WHERE _footer")
         run.execute(f"ALTER TABLE {stage} DROP COLUMN _footer")
     n_ok = int(run.scalar(f"SELECT count(*) FROM {stage}") or 0)
