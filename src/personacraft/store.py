@@ -1,8 +1,10 @@
-"""The only owner of DuckDB: the workspace file, its runs, and table I/O.
+"""The owner of DuckDB connections: the workspace file, its runs, table I/O, and scratch connections.
 
 A workspace is one DuckDB file. Each build is a :class:`Run` that writes into its own
 schema (``run_0001`` …), so a run never overwrites an earlier one and a failed build is
-dropped without touching the last good run. Everything else asks this module for data.
+dropped without touching the last good run. Work that needs no workspace (reading a file
+for ``personacraft clv``, scoring an API batch) opens an in-memory connection with
+:func:`scratch`, set up the same way. Everything else asks this module for data.
 """
 
 from __future__ import annotations
@@ -49,6 +51,19 @@ def _ident(name: str) -> str:
     return name
 
 
+def _configured(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    # every timestamp is stored in UTC; vendor offsets are applied when parsing
+    con.execute("SET TimeZone = 'UTC'")
+    # the CLI draws its own progress; DuckDB's bar would print into stdout on long queries
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def scratch() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection set up as a workspace's is (UTC, no progress bar); close it after use."""
+    return _configured(duckdb.connect())
+
+
 class Workspace:
     """A DuckDB workspace file holding every run of a project."""
 
@@ -59,15 +74,11 @@ class Workspace:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             elif not self.path.exists():
                 raise NotFoundError(f"{self.path}: no workspace yet; run `personacraft build` first.")
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = _configured(duckdb.connect(str(self.path), read_only=read_only))
         except duckdb.Error as exc:
             raise WorkspaceError(
                 f"{self.path}: cannot open the workspace ({exc}). Is another personacraft process using it?"
             ) from exc
-        # every timestamp is stored in UTC; vendor offsets are applied when parsing
-        self.con.execute("SET TimeZone = 'UTC'")
-        # the CLI draws its own progress; DuckDB's bar would print into stdout on long queries
-        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self.con.execute(_RUNS_DDL)
 
