@@ -1,67 +1,10 @@
-"""Activation exports: personas pushed into a CRM and into ad platforms' customer lists.
+"""Activation exports: the CRM write-back and hashed ad audiences of a build's personas.
 
-``write_activation`` writes, under ``<out_dir>/activation/``:
-
-``crm_personas.csv``
-    ``Email,Persona,Persona ID,Persona Confidence``: one row per customer with a published
-    email and a published persona, sorted by email. It is a contact *update* file:
-
-    * HubSpot (Contacts > Import > File from computer): each column header is mapped to a
-      contact property, and contacts are deduplicated on Email, so an existing contact is
-      updated rather than duplicated. Create the three properties first (or "create new
-      property" while mapping): Persona and Persona ID as single-line text, Persona
-      Confidence as a number. HubSpot's built-in *Persona* property is a dropdown of the
-      personas defined in HubSpot; import into it only when its options carry these names.
-      Limits: UTF-8, one sheet, under 1,000 columns, 1,048,576 rows and 512 MB a file
-      (knowledge.hubspot.com/import-and-export/set-up-your-import-file).
-    * Salesforce Data Import Wizard (Setup > Data Import Wizard > Contacts, "Update existing
-      records", match Contact by Email): create custom fields for the persona first (the
-      wizard only maps to existing fields) and map the three columns to them. It takes up to
-      50,000 records an import; split larger files
-      (help.salesforce.com, "What Is Imported for Business Accounts and Contacts?").
-
-``google/<persona id>.csv``
-    Google Ads Customer Match, headers ``Email,Phone`` (Google's English headers; the others,
-    First Name, Last Name, Country and Zip, serve address matching, which needs a postal code
-    this project does not hold). Values are SHA-256, lower-case hex, of:
-
-    * the email trimmed and lower-cased; for ``gmail.com`` and ``googlemail.com`` addresses,
-      every ``.`` of the local part removed, and a ``+`` with everything after it up to the
-      ``@`` removed (``cloudy.sanfrancisco+shopping@gmail.com`` ->
-      ``cloudysanfrancisco@gmail.com``); other domains keep their dots and plus signs
-      (developers.google.com/data-manager/api/devguides/concepts/formatting);
-    * the phone in E.164 with its leading ``+`` (``+14155550123``).
-
-    A CSV in ASCII or UTF-8, hashed or not, whose headers are exactly those English names
-    (support.google.com/google-ads/answer/7659867 and /7476159).
-
-``meta/<persona id>.csv``
-    Meta (Facebook) customer-list custom audience, headers ``email,phone`` (Meta's column
-    identifiers, business help 2082575038703844). Values are SHA-256 hex of the email trimmed
-    and lower-cased (no dot removal), and of the phone as digits only with its country code,
-    no ``+``, no leading zeros (``14155550123``): Meta's Marketing API hashing rules
-    ("remove symbols, letters and any leading zeros"; "trim leading and trailing white space
-    and convert all characters to lowercase").
-
-Identifiers: one row per customer, with the customer's *published* email (the one
-``customer_index`` holds) and one phone: the E.164 number seen on most of the customer's
-records (ties to the smallest), among those identity resolution kept for that customer. A
-number shared by many people (a switchboard) was left out of identity resolution and is not
-exported. A customer with neither an email nor a phone is not in the audience files; rows
-that hash identically in one file (two spellings of one Gmail address) are written once.
-
-Consent: customers whose customer record says they do not accept marketing
-(``accepts_marketing = false`` on any of their records) are left out of the ad audiences by
-default; they stay in the CRM file, which only labels records the company already holds.
-
-Small groups: a persona with fewer than ``min_n`` customers left with an email or a phone
-writes no audience file; the summary says which and why. (Meta also advises against lists of
-fewer than 100 people: the summary notes files under that size.)
-
-Every CSV is written with the ``csv`` module in UTF-8 with ``\\n`` line ends, and every text
-cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with
-``'`` (OWASP, CSV injection), so a spreadsheet never reads it as a formula. The CRM file quotes
-every cell, so a ``;`` inside a name cannot start a new cell in a semicolon-locale spreadsheet.
+``write_activation`` writes ``crm_personas.csv`` (HubSpot and Salesforce import it as a contact
+update), and per persona ``google/<id>.csv`` (Customer Match) and ``meta/<id>.csv`` (custom
+audiences) with SHA-256 of the email and phone normalised by each platform's rules. How to
+import them, the hashing rules with their sources, consent, small groups and CSV-injection
+safety: ``docs/activation.md``.
 """
 
 from __future__ import annotations
@@ -74,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from personacraft.phones import to_e164
+from personacraft.segment.assignment import persona_id, persona_id_sql
 from personacraft.store import Run
 from personacraft.unify import EMAIL_RE, keyed
 
@@ -262,7 +206,7 @@ def write_activation(
             CRM_HEADER,
             _rows(
                 run,
-                """SELECT email, (?::VARCHAR[])[persona + 1], 'p' || (persona + 1), confidence
+                f"""SELECT email, (?::VARCHAR[])[persona + 1], {persona_id_sql("persona", published)}, confidence
                 FROM _activation WHERE email IS NOT NULL ORDER BY email, customer_key""",
                 [names],
             ),
@@ -286,7 +230,7 @@ def write_activation(
         skipped: list[dict[str, str]] = []
         notes: list[str] = []
         for k in range(published):
-            pid = f"p{k + 1}"
+            pid = persona_id(k)
             c = counts.get(k, {})
             reachable = int(c.get("reachable_consenting" if exclude_opted_out else "reachable", 0))
             entry: dict[str, Any] = {

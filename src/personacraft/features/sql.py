@@ -8,7 +8,10 @@ Spark or a warehouse. Nothing here loops over rows.
 Money is summed and averaged as ``DECIMAL(38, 6)``, which DuckDB adds exactly: sums of
 DOUBLE depend on how its threads split the rows, so two builds of one input differed in the
 last bits of spend and, through the Gamma-Gamma fit, in the 7th digit of its parameters.
+The order families' bands come from their declaration in :mod:`personacraft.features.bands`.
 """
+
+from personacraft.features.bands import expand
 
 # Orders that count as purchases, with the wall-clock time used for habits.
 CUSTOMER_ORDERS = """
@@ -19,8 +22,9 @@ SELECT customer_key, order_id, ordered_at, _source,
        (coalesce(discount_amount, 0) > 0 OR nullif(trim(discount_code), '') IS NOT NULL) AS discounted
 FROM {orders}
 WHERE customer_key IS NOT NULL AND ordered_at IS NOT NULL
-  AND coalesce(lower(status), '') NOT IN ('cancelled', 'voided', 'refunded', 'failed')
+  AND coalesce(lower(status), '') NOT IN @not purchases@
 """
+CUSTOMER_ORDERS = expand(CUSTOMER_ORDERS)
 
 # One row per customer with orders: value, frequency, habits, seasons.
 ORDER_FEATURES = """
@@ -161,26 +165,18 @@ FEATURE_COUNTS = """
 CREATE OR REPLACE TABLE {out} AS
 WITH o AS (SELECT * FROM {cust_orders}),
 q AS (SELECT quantile_cont(amount, 1 / 3) AS a1, quantile_cont(amount, 2 / 3) AS a2 FROM o)
-SELECT customer_key, 'order value' AS family,
-       CASE WHEN amount < q.a1 THEN 'low' WHEN amount < q.a2 THEN 'mid' ELSE 'high' END AS value,
-       count(*)::DOUBLE AS n
+SELECT customer_key, 'order value' AS family, @order value@ AS value, count(*)::DOUBLE AS n
 FROM o CROSS JOIN q GROUP BY ALL
 UNION ALL
-SELECT customer_key, 'frequency',
-       CASE WHEN count(*) = 1 THEN '1' WHEN count(*) <= 3 THEN '2-3' ELSE '4+' END, 1 FROM o GROUP BY 1
+SELECT customer_key, 'frequency', @frequency@, 1 FROM o GROUP BY 1
 UNION ALL
-SELECT customer_key, 'discount', CASE WHEN discounted THEN 'code' ELSE 'no code' END, count(*) FROM o GROUP BY ALL
+SELECT customer_key, 'discount', @discount@, count(*) FROM o GROUP BY ALL
 UNION ALL
-SELECT customer_key, 'daypart',
-       CASE WHEN hour(local_at) < 6 THEN 'night' WHEN hour(local_at) < 12 THEN 'morning'
-            WHEN hour(local_at) < 18 THEN 'afternoon' ELSE 'evening' END, count(*) FROM o GROUP BY ALL
+SELECT customer_key, 'daypart', @daypart@, count(*) FROM o GROUP BY ALL
 UNION ALL
-SELECT customer_key, 'weekday', CASE WHEN dayofweek(local_at) IN (0, 6) THEN 'weekend' ELSE 'weekday' END,
-       count(*) FROM o GROUP BY ALL
+SELECT customer_key, 'weekday', @weekday@, count(*) FROM o GROUP BY ALL
 UNION ALL
-SELECT customer_key, 'season',
-       CASE WHEN month(local_at) IN (11, 12) THEN 'holiday' WHEN month(local_at) BETWEEN 4 AND 8 THEN 'summer'
-            ELSE 'rest of year' END, count(*) FROM o GROUP BY ALL
+SELECT customer_key, 'season', @season@, count(*) FROM o GROUP BY ALL
 UNION ALL
 SELECT customer_key, 'product', family, qty FROM {product_shares}
 UNION ALL
@@ -202,6 +198,7 @@ UNION ALL
 SELECT customer_key, 'billing', 'pays the subscription', count(*) FROM {subscriptions}
 WHERE customer_key IS NOT NULL GROUP BY 1
 """
+FEATURE_COUNTS = expand(FEATURE_COUNTS, {"a1": "q.a1", "a2": "q.a2"})
 
 # Categorical attributes for profiles: (customer, feature, value, source).
 ATTRIBUTES = """

@@ -1,4 +1,4 @@
-"""The fitted segmenter saved with its run, and what it answers later: assign and explain.
+"""The fitted segmenter saved with its run and loaded back, and the files and customers it answers for.
 
 A build stores, in its run: the columns of the design (family, value), each family's
 weight, and the model's parameters (``segment_theta``, ``segment_weights``,
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import duckdb
 import numpy as np
 
 from personacraft.errors import ConfigError, InputFormatError, NotFoundError
+from personacraft.segment.assignment import Decision, PersonaModel, persona_id
 from personacraft.segment.latent import LatentClassSegmenter
 from personacraft.segment.matrix import Design, count_matrix
 from personacraft.sources.columns import lit, q
@@ -84,30 +84,7 @@ def save_model(run: Run, model: LatentClassSegmenter, design: Design, published:
     )
 
 
-@dataclass(frozen=True)
-class SavedModel:
-    """A run's segmenter, ready to score, with its columns."""
-
-    model: LatentClassSegmenter
-    columns: list[tuple[str, str]]
-    structure_found: bool
-    published: int  # segments 0 .. published-1 are personas; the rest were under the minimum size
-
-    def column_arrays(self) -> dict[str, np.ndarray]:
-        """The columns as (family, value, j) arrays, for :func:`count_matrix`."""
-        return {
-            "family": np.array([f for f, _ in self.columns], dtype=object),
-            "value": np.array([v for _, v in self.columns], dtype=object),
-            "j": np.arange(len(self.columns), dtype=np.int64),
-        }
-
-    @property
-    def population(self) -> np.ndarray:
-        """Each column's probability over everyone (the segments' mixture)."""
-        return np.asarray(self.model.weights_ @ self.model.theta_)
-
-
-def load_model(run: Run) -> SavedModel:
+def load_model(run: Run) -> PersonaModel:
     """The segmenter saved by ``run``'s build."""
     try:
         meta = run.dicts(f"SELECT * FROM {run.t('segment_model')}")[0]
@@ -132,7 +109,7 @@ def load_model(run: Run) -> SavedModel:
     model.k_ = k
     model.structure_found_ = bool(meta["structure_found"])
     columns = [(str(f), str(v)) for f, v in zip(cols["family"], cols["value"], strict=True)]
-    return SavedModel(model, columns, bool(meta["structure_found"]), int(meta.get("published", k)))
+    return PersonaModel(model, columns, bool(meta["structure_found"]), int(meta.get("published", k)))
 
 
 def read_input(run: Run, path: Path) -> list[str]:
@@ -206,29 +183,29 @@ def input_counts(run: Run, path: Path, families: set[str]) -> str:
     return id_col
 
 
-def assign_file(run: Run, path: Path, out: Path) -> dict[str, Any]:
-    """Assign every customer of ``path`` to a persona of ``run``; write a CSV to ``out``.
-
-    The CSV has customer_id, persona_id, confidence and known_values (how many of the
-    customer's values the model knows; 0 means it could not assign them).
-    """
+def assign_input(run: Run, path: Path) -> tuple[np.ndarray, Decision]:
+    """Every customer of ``path`` (CSV or Parquet, long or wide form), sorted by id, and their decisions."""
     saved = load_model(run)
     if not saved.structure_found:
         raise NotFoundError(f"run {run.run_id} found no stable personas, so there is nothing to assign to.")
     input_counts(run, path, {f for f, _ in saved.columns})
     with run.arrays("columns", saved.column_arrays()) as columns:
         customers, N = count_matrix(run, "_assign_counts", "SELECT customer_key FROM _assign_keys", columns)
-    known = (N > 0).sum(axis=1)
-    proba = saved.model.predict_proba(N) if len(N) else np.zeros((0, saved.model.k_))
-    best = proba.argmax(axis=1)
-    assigned = (known > 0) & (best < saved.published)
-    persona = np.where(assigned, np.char.add("p", (best + 1).astype(str)), "")
-    confidence = np.where(assigned, np.round(proba.max(axis=1), 4), 0.0)
+    return customers, saved.decide(N)
+
+
+def assign_file(run: Run, path: Path, out: Path) -> dict[str, Any]:
+    """Assign every customer of ``path`` to a persona of ``run``; write a CSV to ``out``.
+
+    The CSV has customer_id, persona_id, confidence and known_values (how many of the
+    customer's values the model knows; 0 means it could not assign them).
+    """
+    customers, decision = assign_input(run, path)
     result = {
         "customer_id": customers,
-        "persona_id": persona.astype(object),
-        "confidence": confidence,
-        "known_values": known,
+        "persona_id": decision.persona_ids,
+        "confidence": decision.confidence,
+        "known_values": decision.known,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     with run.arrays("assigned", result) as view:
@@ -236,8 +213,8 @@ def assign_file(run: Run, path: Path, out: Path) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
         "customers": len(customers),
-        "assigned": int(assigned.sum()),
-        "unassigned": int((~assigned).sum()),
+        "assigned": int(decision.assigned.sum()),
+        "unassigned": int((~decision.assigned).sum()),
         "out": str(out),
     }
 
@@ -266,22 +243,5 @@ def explain(run: Run, who: str, *, top: int = 5) -> dict[str, Any]:
         result["persona_id"] = None  # no persona: none found, or a segment under the minimum size
         return result
     p, confidence = int(label[0]), float(label[1])
-    result.update(persona_id=f"p{p + 1}", confidence=confidence)
-    tempered = saved.model.temper(N)[0]
-    theta, pop = saved.model.theta_[p], saved.population
-    contribution = tempered * (np.log(theta) - np.log(pop))
-    for j in np.argsort(-contribution, kind="stable")[:top]:
-        if contribution[j] <= 0:
-            break
-        family, value = saved.columns[j]
-        result["reasons"].append(
-            {
-                "feature": family,
-                "value": value,
-                "persona_share": round(float(theta[j]), 4),
-                "population_share": round(float(pop[j]), 4),
-                "lift": round(float(theta[j] / pop[j]), 2),
-                "weight_of_evidence": round(float(contribution[j]), 3),
-            }
-        )
+    result.update(persona_id=persona_id(p), confidence=confidence, reasons=saved.reasons(N[0], p, top=top))
     return result

@@ -33,12 +33,13 @@ import numpy as np
 
 from personacraft.errors import InputError, InputFormatError, NotFoundError
 from personacraft.features import sql
-from personacraft.segment.persist import SavedModel, input_counts, load_model
+from personacraft.features.bands import NOT_PURCHASES, band
+from personacraft.segment.assignment import REASONS, PersonaModel, persona_id
+from personacraft.segment.persist import input_counts, load_model
 from personacraft.sources.reading import duck_message
-from personacraft.store import Run, Workspace
+from personacraft.store import Run, Workspace, scratch
 
 CHUNK = 65_536  # customers scored at once in a batch
-REASONS = 5
 MAX_PAYLOAD_ITEMS = 1000  # list items or keys in one field of a raw record
 
 
@@ -80,7 +81,7 @@ class Assigner:
     def __init__(
         self,
         run_id: str,
-        saved: SavedModel,
+        saved: PersonaModel,
         *,
         names: Mapping[str, str] | None = None,
         order_terciles: tuple[float, float] | None = None,
@@ -102,10 +103,6 @@ class Assigner:
             f: {v.casefold(): v for v in reversed(vs)} for f, vs in self.values.items()
         }
         self.families_folded = {f.casefold(): f for f in self.values}
-        self.log_theta = np.log(self.model.theta_)
-        self.log_w = np.log(self.model.weights_)
-        self.population = saved.population
-        self.log_lift = self.log_theta - np.log(self.population)
         self.published = saved.published
 
     @classmethod
@@ -125,23 +122,6 @@ class Assigner:
         with Workspace(path, read_only=True) as ws:
             return cls.load(ws.run(run_id), names)
 
-    # -- scoring ------------------------------------------------------------------------------
-    def posterior(self, N: np.ndarray) -> np.ndarray:
-        """Each segment's posterior for each row of counts: the model's tempering and E-step."""
-        Nt = self.model.temper(N)
-        L = Nt @ self.log_theta.T + self.log_w
-        P = np.exp(L - L.max(axis=1, keepdims=True))
-        return np.asarray(P / P.sum(axis=1, keepdims=True))
-
-    def decide(self, N: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(segment index, assigned?, confidence, known values) per row, as ``assign_file`` decides."""
-        known = (N > 0).sum(axis=1)
-        proba = self.posterior(N) if len(N) else np.zeros((0, len(self.log_w)))
-        best = proba.argmax(axis=1)
-        assigned = (known > 0) & (best < self.published)
-        confidence = np.where(assigned, np.round(proba.max(axis=1), 4), 0.0)
-        return best, assigned, confidence, known
-
     def empty(self) -> Counts:
         return Counts(np.zeros(self.width))
 
@@ -159,41 +139,28 @@ class Assigner:
 
     def assign(self, counts: Counts, customer_id: str | None = None, *, top: int = REASONS) -> dict[str, Any]:
         """One customer's persona, confidence and the values that pulled them there."""
-        N = counts.row[None, :]
-        best, assigned, confidence, known = self.decide(N)
+        decision = self.saved.decide(counts.row[None, :])
         result: dict[str, Any] = {
             "run_id": self.run_id,
             "customer_id": customer_id,
             "persona_id": None,
             "persona_name": None,
             "confidence": 0.0,
-            "known_values": int(known[0]),
+            "known_values": int(decision.known[0]),
             "unknown_values": counts.unknown,
             "unknown_examples": counts.unknown_examples,
             "reasons": [],
         }
-        if not assigned[0]:
+        if not decision.assigned[0]:
             return result
-        p = int(best[0])
-        pid = f"p{p + 1}"
-        result.update(persona_id=pid, persona_name=self.names.get(pid), confidence=float(confidence[0]))
-        # as `personacraft explain`: each value adds tempered count × log(persona share / population share)
-        contribution = self.model.temper(N)[0] * self.log_lift[p]
-        theta = self.model.theta_[p]
-        for j in np.argsort(-contribution, kind="stable")[:top]:
-            if contribution[j] <= 0:
-                break
-            family, value = self.saved.columns[j]
-            result["reasons"].append(
-                {
-                    "feature": family,
-                    "value": value,
-                    "persona_share": round(float(theta[j]), 4),
-                    "population_share": round(float(self.population[j]), 4),
-                    "lift": round(float(theta[j] / self.population[j]), 2),
-                    "weight_of_evidence": round(float(contribution[j]), 3),
-                }
-            )
+        p = int(decision.segment[0])
+        pid = persona_id(p)
+        result.update(
+            persona_id=pid,
+            persona_name=self.names.get(pid),
+            confidence=float(decision.confidence[0]),
+            reasons=self.saved.reasons(counts.row, p, top=top),
+        )
         return result
 
     def assign_rows(self, rows: Sequence[tuple[str | None, Counts]]) -> Iterator[str]:
@@ -206,15 +173,15 @@ class Assigner:
             yield self._csv(ids, N)
 
     def _csv(self, ids: np.ndarray, N: np.ndarray) -> str:
-        best, assigned, confidence, known = self.decide(N)
+        decision = self.saved.decide(N)
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerows(
             zip(
                 ids.tolist(),
-                np.where(assigned, np.char.add("p", (best + 1).astype(str)), "").tolist(),
-                confidence.tolist(),
-                known.tolist(),
+                decision.persona_ids.tolist(),
+                decision.confidence.tolist(),
+                decision.known.tolist(),
                 strict=True,
             )
         )
@@ -228,8 +195,7 @@ class _Memory:
     """The part of a :class:`Workspace` a :class:`Run` uses, over an in-memory DuckDB."""
 
     def __init__(self) -> None:
-        self.con = duckdb.connect()
-        self.con.execute("SET enable_progress_bar = false")
+        self.con = scratch()
         self.path = Path("memory")
 
 
@@ -272,12 +238,7 @@ def load_csv(assigner: Assigner, path: Path) -> CsvBatch:
             input_counts(run, path, set(assigner.values))
         except duckdb.Error as exc:  # e.g. a count that is not a number
             raise InputFormatError(path, "cannot be used", hint=f"DuckDB: {duck_message(exc)}") from exc
-        columns = {
-            "family": np.array([f for f, _ in assigner.saved.columns], dtype=object),
-            "value": np.array([v for _, v in assigner.saved.columns], dtype=object),
-            "j": np.arange(assigner.width, dtype=np.int64),
-        }
-        with run.arrays("columns", columns) as cols:
+        with run.arrays("columns", assigner.saved.column_arrays()) as cols:
             run.execute(
                 """CREATE TEMP TABLE _cidx AS
                 SELECT customer_key, (row_number() OVER (ORDER BY customer_key)) - 1 AS i
@@ -323,7 +284,6 @@ RAW_FIELDS: dict[str, str] = {
     **dict.fromkeys(("survey", "survey_answers"), "survey"),
 }
 GENERIC = frozenset(re.findall(r"'([^']+)'", sql.GENERIC_EVENTS))
-NOT_PURCHASES = frozenset(("cancelled", "voided", "refunded", "failed"))
 
 
 class RecordMapper:
@@ -349,7 +309,7 @@ class RecordMapper:
         """(seniority, job function, buying role) as the build's PEOPLE statement derives them."""
         with self._lock:
             if self._con is None:
-                self._con = duckdb.connect()
+                self._con = scratch()
             con = self._con
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE _person AS SELECT 'x' AS customer_key, ?::VARCHAR AS job_title, "
@@ -422,7 +382,7 @@ class RecordMapper:
             mapped.append({"field": key, "family": family, "value": value, "n": n, "known": known})
 
     def _orders(self, counts: Counts, mapped: list[dict[str, Any]], key: str, orders: Any) -> None:
-        """Orders → the order families of FEATURE_COUNTS, with the build's order-value terciles."""
+        """Orders → the order families, banded by :mod:`personacraft.features.bands` with the build's terciles."""
         if not isinstance(orders, list):
             raise RecordError(("record", key), "must be a list of orders")
         per: dict[tuple[str, str], float] = {}
@@ -444,20 +404,19 @@ class RecordMapper:
             amount = 0.0 if amount is None else amount
             if self.a.order_terciles is not None:
                 a1, a2 = self.a.order_terciles
-                band = "low" if amount < a1 else "mid" if amount < a2 else "high"
-                per[("order value", band)] = per.get(("order value", band), 0) + 1
+                value = band("order value", amount, {"a1": a1, "a2": a2})
+                per[("order value", value)] = per.get(("order value", value), 0) + 1
             discount = _number((*loc, "discount_amount"), fields.get("discount_amount")) or 0.0
             code = _text((key, fields.get("discount_code")))
-            d = "code" if discount > 0 or code is not None else "no code"
-            per[("discount", d)] = per.get(("discount", d), 0) + 1
-            h = when.hour
-            part = "night" if h < 6 else "morning" if h < 12 else "afternoon" if h < 18 else "evening"
-            per[("daypart", part)] = per.get(("daypart", part), 0) + 1
-            day = "weekend" if when.weekday() >= 5 else "weekday"
-            per[("weekday", day)] = per.get(("weekday", day), 0) + 1
-            m = when.month
-            season = "holiday" if m in (11, 12) else "summer" if 4 <= m <= 8 else "rest of year"
-            per[("season", season)] = per.get(("season", season), 0) + 1
+            # the order's wall-clock hour, ISO weekday and month, as the build's local_at
+            for family, measure in (
+                ("discount", float(discount > 0 or code is not None)),
+                ("daypart", when.hour),
+                ("weekday", when.isoweekday()),
+                ("season", when.month),
+            ):
+                value = band(family, measure)
+                per[(family, value)] = per.get((family, value), 0) + 1
             items = fields.get("items", fields.get("lines", fields.get("line_items")))
             if items is None:
                 continue
@@ -471,8 +430,7 @@ class RecordMapper:
                 qty = _number((*loc, "items", k, "quantity"), it.get("quantity"))
                 products[name] = products.get(name, 0.0) + (1.0 if qty is None else qty)
         if n_orders:
-            freq = "1" if n_orders == 1 else "2-3" if n_orders <= 3 else "4+"
-            per[("frequency", freq)] = 1.0
+            per[("frequency", band("frequency", n_orders))] = 1.0
         known_products = self.a.folded.get("product", {})
         for name, qty in products.items():
             # the build keeps its top products and calls the rest "other"
