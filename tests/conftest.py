@@ -1,4 +1,8 @@
-"""Shared fixtures: a small seeded retail demo, built once per test session."""
+"""Shared fixtures: seeded demos built once per test session, and the fast lane's rule.
+
+A test is part of the slow lane (``-m slow``) when it asks for a built demo (directly or
+through another fixture) or is marked ``slow``; ``make test-fast`` runs the others.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +44,16 @@ def saas_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResu
     config = root / "personacraft.toml"
     config.write_text(config.read_text(encoding="utf-8") + '\n[text]\nmethod = "tfidf"\n', encoding="utf-8")
     return root, build(load_config(config))
+
+
+# fixtures that generate or build a demo: the tests that use them are end-to-end
+BUILDS = frozenset(("retail_demo", "built", "saas_demo", "web_demo", "service"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if BUILDS.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -165,7 +165,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Exported:
     config = root / "personacraft.toml"
     config.write_text(config.read_text(encoding="utf-8") + '\n[text]\nmethod = "tfidf"\n', encoding="utf-8")
     result = build(load_config(config))
-    names = [p["name"] for p in result.personas.personas]
+    names = [p.name for p in result.personas]
     assert len(names) >= 2
     names[0] = EVIL_NAME
     ws = Workspace(root / ".personacraft" / "workspace.duckdb")

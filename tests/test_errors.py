@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 
 from personacraft import errors
@@ -22,6 +24,16 @@ def test_input_format_error_names_file_line_column_value() -> None:
     assert str(e) == "orders.csv, line 1,204, column \"Created at\": '31/02/2025' is not a date (e.g. 2025-02-28)"
 
 
-def test_missing_extra_gives_the_install_line() -> None:
-    with pytest.raises(ImportError, match=r"pip install 'personacraft\[nlp\]'"):
-        raise errors.MissingExtraError("Sentence embeddings", "nlp")
+def test_missing_text_extra_is_named_when_minilm_is_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without torch and sentence-transformers, asking for MiniLM themes names the extra to install."""
+    from personacraft.text import themes
+
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import fails as when not installed
+    assert not themes.model_available()
+    with pytest.raises(errors.MissingExtraError, match=r"pip install 'personacraft\[text\]'") as caught:
+        themes.find_themes(["the parcel came late"] * 3, method="minilm")
+    assert isinstance(caught.value, ImportError) and caught.value.exit_code == 9
+    # "auto" falls back to TF-IDF instead
+    assert themes.find_themes(
+        ["the parcel came late", "late parcel again", "great fit"] * 20, method="auto"
+    ).method == ("tfidf")

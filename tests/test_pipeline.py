@@ -24,7 +24,7 @@ def test_recovers_the_planted_personas(built: BuildResult, retail_demo: Path) ->
     assert all(k in got for k in keys)
     ari = adjusted_rand_score([truth[k] for k in keys], [got[k] for k in keys])
     assert ari >= 0.85, ari
-    assert len(built.personas.personas) == 5
+    assert len(built.personas) == 5
 
 
 def test_outputs_follow_the_contract(built: BuildResult) -> None:
@@ -72,8 +72,8 @@ def test_accounting_balances_for_every_source(built: BuildResult) -> None:
 
 
 def test_pain_points_land_on_the_right_persona(built: BuildResult) -> None:
-    by_name = {p["name"]: p for p in built.personas.personas}
-    labels = {name: " ".join(" ".join(x["keywords"]) for x in p["pain_points"]) for name, p in by_name.items()}
+    by_name = {p.name: p for p in built.personas}
+    labels = {name: " ".join(" ".join(x.keywords) for x in p.pain_points or []) for name, p in by_name.items()}
     deal = next(n for n in labels if "deal-seeking" in n.lower())
     assert any(w in labels[deal] for w in ("shipping", "code", "prices"))
     night = next(n for n in labels if "night-owl" in n.lower())
@@ -153,15 +153,15 @@ def test_saas_demo_recovers_roles_inside_accounts(saas_built: tuple[Path, BuildR
     keys = sorted(truth)
     assert all(k in got for k in keys)
     assert adjusted_rand_score([truth[k] for k in keys], [got[k] for k in keys]) >= 0.8
-    personas = built.personas.personas
-    roles = {t["value"] for p in personas for t in p["traits"] if t["feature"] == "Buying role"}
+    personas = built.personas
+    roles = {t.value for p in personas for t in p.traits if t.feature == "Buying role"}
     assert {"Decision Maker", "Budget Holder", "Champion", "End User"} <= roles
-    types = {p["persona_type"] for p in personas}
+    types = {p.persona_type for p in personas}
     assert {"decision_maker", "buyer", "end_user"} <= types
     acc = json.loads((built.out_dir / "accounting.json").read_text())
     assert len(acc["sources"]) == 7 and all(s["read"] == s["accepted"] + s["rejected"] for s in acc["sources"])
     assert acc["identity"]["customers"] == len(truth)  # every tool's records joined to the CRM contact
     # about 330 accounts hold too few cancellations for a churn model: the build says so, with the counts
     for p in personas:
-        assert p["value"]["churn_risk"] is None
-        assert re.search(r"too little \w+ data: \d+ churn events", p["value"]["missing"]["churn_risk"])
+        assert p.value.churn_risk is None
+        assert re.search(r"too little \w+ data: \d+ churn events", p.value.missing["churn_risk"])

@@ -1,10 +1,91 @@
-"""personacraft: customer personas built on evidence, from the exports a company already has."""
+"""personacraft: customer personas built on evidence, from the exports a company already has.
 
-from importlib.metadata import PackageNotFoundError, version
+The public Python API (``docs/python.md``)::
 
-try:
-    __version__ = version("personacraft")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0+unknown"
+    import personacraft as pc
+    res = pc.build("shop/personacraft.toml")        # or pc.build(pc.load_config(...))
+    p = res.personas[0]                              # a typed Persona
+    ps = pc.PersonaSet.load("shop/out/personas.json")
+    pc.assign("new_customers.csv")                   # a DataFrame: persona and confidence per customer
 
-__all__ = ["__version__"]
+Names are imported when first used, so ``import personacraft`` stays fast for the command line.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from personacraft.version import __version__
+
+if TYPE_CHECKING:
+    from personacraft.api import BuildResult, assign, build, load_config
+    from personacraft.config import Config
+    from personacraft.errors import PersonaError
+    from personacraft.personas import (
+        Channel,
+        Evidence,
+        Goal,
+        PainPoint,
+        Persona,
+        PersonaSet,
+        Recommendations,
+        Story,
+        Trait,
+        Value,
+    )
+
+# public name -> the module that defines it (a module itself when the name is a subpackage)
+_LAZY = {
+    "load_config": "personacraft.api",
+    "build": "personacraft.api",
+    "assign": "personacraft.api",
+    "BuildResult": "personacraft.api",
+    "Config": "personacraft.config",
+    "PersonaError": "personacraft.errors",
+    "PersonaSet": "personacraft.personas",
+    "Persona": "personacraft.personas",
+    "Trait": "personacraft.personas",
+    "Goal": "personacraft.personas",
+    "PainPoint": "personacraft.personas",
+    "Channel": "personacraft.personas",
+    "Value": "personacraft.personas",
+    "Story": "personacraft.personas",
+    "Recommendations": "personacraft.personas",
+    "Evidence": "personacraft.personas",
+}
+
+__all__ = [
+    "BuildResult",
+    "Channel",
+    "Config",
+    "Evidence",
+    "Goal",
+    "PainPoint",
+    "Persona",
+    "PersonaError",
+    "PersonaSet",
+    "Recommendations",
+    "Story",
+    "Trait",
+    "Value",
+    "__version__",
+    "assign",
+    "build",
+    "load_config",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'personacraft' has no attribute {name!r}")
+    value = importlib.import_module(module)
+    if not module.endswith("." + name):
+        value = getattr(value, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -56,12 +56,10 @@ def build(
     ps = result.personas
     console.print(
         f"[bold green]Built run {result.run_id}[/bold green] in {time.perf_counter() - started:.1f} s: "
-        f"{len(ps.personas)} personas from {ps.customers:,} customers."
+        f"{len(ps)} personas from {ps.customers:,} customers."
     )
-    for p in ps.personas:
-        console.print(
-            f"  {p['id']}  {p['name']}  {p['share']:.0%}  stability {p['stability']:.2f} ({p['stability_band']})"
-        )
+    for p in ps:
+        console.print(f"  {p.id}  {p.name}  {p.share:.0%}  stability {p.stability:.2f} ({p.stability_band})")
     message = ps.provenance.get("segmentation", {}).get("message")
     if message:
         console.print(f"[bold yellow]{message}[/bold yellow]", soft_wrap=True)

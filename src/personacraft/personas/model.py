@@ -1,16 +1,17 @@
-"""The result of a build: a PersonaSet that owns its exports (JSON now; HTML via render)."""
+"""The typed persona: dataclasses that mirror the objects of ``personas.json`` (declarations).
+
+Each class's fields are the keys its JSON object has, in the order a build writes them (see
+``data/personas.schema.json`` for their meaning). Reading and writing go through
+:class:`~personacraft.personas.records.Record`, so a file read and written again is the
+same file, and a file from an older version still reads.
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+import dataclasses
+from typing import Any, ClassVar
 
-import jsonschema
-
-from personacraft.errors import SchemaError
-from personacraft.schema import personas_schema
+from personacraft.personas.records import Record
 
 STABILITY_BANDS = ((0.85, "highly stable"), (0.75, "stable"), (0.6, "doubtful"), (0.0, "do not trust"))
 
@@ -20,56 +21,155 @@ def stability_band(value: float) -> str:
     return next(word for floor, word in STABILITY_BANDS if value >= floor)
 
 
-@dataclass
-class PersonaSet:
-    """Personas of one run, with where they came from."""
+@dataclasses.dataclass(kw_only=True)
+class Trait(Record):
+    """A value over-represented in the persona: its share there and in the population, lift, n, test."""
 
-    run_id: str
-    created_at: str
-    customers: int
-    personas: list[dict[str, Any]]
-    provenance: dict[str, Any] = field(default_factory=dict)
-    why_they_left: dict[str, Any] | None = None
+    feature: str
+    value: str
+    share: float
+    population_share: float
+    lift: float
+    n: int
+    p_adjusted: float | None = None
+    effect_size: float | None = None
+    source: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "created_at": self.created_at,
-            "customers": self.customers,
-            "personas": self.personas,
-            "why_they_left": self.why_they_left,
-            "provenance": self.provenance,
-        }
 
-    def to_json(self, indent: int = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, default=str)
+@dataclasses.dataclass(kw_only=True)
+class Goal(Record):
+    """A survey answer to the goal question, with the same figures as a trait."""
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PersonaSet:
-        return cls(
-            run_id=data["run_id"],
-            created_at=data["created_at"],
-            customers=data["customers"],
-            personas=data["personas"],
-            provenance=data.get("provenance", {}),
-            why_they_left=data.get("why_they_left"),
-        )
+    goal: str
+    feature: str | None = None
+    share: float | None = None
+    population_share: float | None = None
+    lift: float | None = None
+    n: int | None = None
+    p_adjusted: float | None = None
+    effect_size: float | None = None
+    source: str | None = None
 
-    @classmethod
-    def from_json(cls, path: str | Path) -> PersonaSet:
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
-    def validate(self) -> None:
-        """Check against the shipped JSON Schema; raise SchemaError naming the first problem."""
-        validator = jsonschema.Draft202012Validator(personas_schema())
-        errors = sorted(validator.iter_errors(json.loads(self.to_json())), key=lambda e: list(e.path))
-        if errors:
-            e = errors[0]
-            where = "/".join(str(p) for p in e.path) or "(root)"
-            raise SchemaError(f"personas.json does not match its schema at {where}: {e.message}")
+@dataclasses.dataclass(kw_only=True)
+class PainPoint(Record):
+    """A text theme over-represented in the persona (a pain, or a need), with redacted quotes."""
 
-    def save_json(self, path: str | Path) -> Path:
-        self.validate()
-        path = Path(path)
-        path.write_text(self.to_json() + "\n", encoding="utf-8")
-        return path
+    label: str
+    keywords: list[str] = dataclasses.field(default_factory=list)
+    share: float | None = None
+    population_share: float | None = None
+    lift: float | None = None
+    n: int | None = None
+    p_adjusted: float | None = None
+    effect_size: float | None = None
+    quotes: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(kw_only=True)
+class Channel(Record):
+    """Where members first came from: share among members and lift."""
+
+    channel: str
+    share: float
+    lift: float
+    n: int | None = None
+
+
+@dataclasses.dataclass(kw_only=True)
+class Value(Record):
+    """What the persona is worth: CLV with its interval, revenue share, churn risk, and why a figure is missing."""
+
+    clv_mean: float | None = None
+    clv_interval: list[float] | None = None
+    clv_customers: int | None = None
+    expected_value_share: float | None = None
+    revenue_share: float | None = None
+    churn_risk: float | None = None
+    missing: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(kw_only=True)
+class Story(Record):
+    """The persona told as one invented person; every sentence cites the facts it was made from."""
+
+    name: str = ""
+    bio: str = ""
+    typical_day: str | None = None
+    quote: str | None = None
+    age: Any = None
+    occupation: Any = None
+    location: Any = None
+    income: Any = None
+    values: list[Any] = dataclasses.field(default_factory=list)
+    goals: list[Any] = dataclasses.field(default_factory=list)
+    pains: list[Any] = dataclasses.field(default_factory=list)
+    channels: list[Any] = dataclasses.field(default_factory=list)
+    content: list[Any] = dataclasses.field(default_factory=list)
+    triggers: list[Any] = dataclasses.field(default_factory=list)
+    objections: list[Any] = dataclasses.field(default_factory=list)
+    sentences: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    missing: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(kw_only=True)
+class Recommendations(Record):
+    """First actions: messaging, channels, sales, product and retention, each from the evidence."""
+
+    messaging: Any = None
+    channels: Any = None
+    sales: Any = None
+    product: Any = None
+    retention: Any = None
+    missing: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(kw_only=True)
+class Evidence(Record):
+    """How one claim was derived: the field, the claim, the method and the facts behind it."""
+
+    field: str
+    claim: str
+    method: str
+    facts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(kw_only=True)
+class Persona(Record):
+    """One persona of a run, with the evidence behind every claim."""
+
+    nested: ClassVar[dict[str, type[Record]]] = {
+        "traits": Trait,
+        "goals": Goal,
+        "needs": PainPoint,
+        "pain_points": PainPoint,
+        "channels": Channel,
+        "value": Value,
+        "story": Story,
+        "recommendations": Recommendations,
+        "evidence": Evidence,
+    }
+
+    id: str
+    name: str
+    size: int
+    share: float
+    stability: float
+    stability_band: str | None = None
+    persona_type: str | None = None
+    persona_type_mix: dict[str, Any] | None = None
+    traits: list[Trait] = dataclasses.field(default_factory=list)
+    goals: list[Goal] | None = None
+    needs: list[PainPoint] | None = None
+    pain_points: list[PainPoint] | None = None
+    channels: list[Channel] = dataclasses.field(default_factory=list)
+    value: Value = dataclasses.field(default_factory=Value)
+    committee: dict[str, Any] | None = None
+    story: Story = dataclasses.field(default_factory=Story)
+    recommendations: Recommendations = dataclasses.field(default_factory=Recommendations)
+    evidence: list[Evidence] = dataclasses.field(default_factory=list)
+    missing: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.stability_band is None and isinstance(self.stability, int | float):
+            self.stability_band = stability_band(float(self.stability))  # files before the band was written

@@ -7,7 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from personacraft.personas.model import PersonaSet
+from personacraft.personas.persona_set import PersonaSet
 from personacraft.render.charts import PALETTE, sizes_chart, trait_chart
 
 
@@ -39,20 +39,42 @@ def render_report(
 ) -> Path:
     """Write ``report/index.html`` under ``out_dir`` and return its path; ``journeys``: link journeys.html;
     ``cards``: link each persona's card in report/cards/ (render.cards.render_cards)."""
-    report = out_dir / "report"
-    report.mkdir(parents=True, exist_ok=True)
-    colors = {p["id"]: PALETTE[i % len(PALETTE)] for i, p in enumerate(pset.personas)}
-    charts = {p["id"]: trait_chart(p["traits"][:8], colors[p["id"]]) for p in pset.personas if p["traits"]}
+    return write_report(
+        pset,
+        out_dir / "report",
+        title=title,
+        accounting=accounting,
+        max_quotes=max_quotes,
+        journeys=journeys,
+        cards=cards,
+    )
+
+
+def write_report(
+    pset: PersonaSet,
+    folder: Path,
+    *,
+    title: str,
+    accounting: list[dict[str, Any]],
+    max_quotes: int = 3,
+    journeys: bool = False,
+    cards: bool = False,
+) -> Path:
+    """Write the report as ``folder/index.html`` and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    personas = [p.to_dict() for p in pset.personas]
+    colors = {p["id"]: PALETTE[i % len(PALETTE)] for i, p in enumerate(personas)}
+    charts = {p["id"]: trait_chart(p["traits"][:8], colors[p["id"]]) for p in personas if p["traits"]}
     html = (
         environment()
         .get_template("report.html.j2")
         .render(
             title=title,
             pset=pset,
-            personas=pset.personas,
+            personas=personas,
             colors=colors,
             charts=charts,
-            sizes_svg=sizes_chart(pset.personas) if pset.personas else "",
+            sizes_svg=sizes_chart(personas) if personas else "",
             accounting=accounting,
             max_quotes=max_quotes,
             prov=pset.provenance,
@@ -60,6 +82,6 @@ def render_report(
             cards=cards,
         )
     )
-    path = report / "index.html"
+    path = folder / "index.html"
     path.write_text(html, encoding="utf-8")
     return path

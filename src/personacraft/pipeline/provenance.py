@@ -1,0 +1,69 @@
+"""Where a build's personas came from: version, config, inputs, seed, and how each stage decided."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from personacraft.config import Config
+from personacraft.pipeline.stages import Segmentation
+from personacraft.text.voice import TextThemes
+from personacraft.unify import MergeReport
+from personacraft.value.stage import ValueResult
+from personacraft.version import __version__
+
+NO_STRUCTURE = (
+    "No stable personas were found: no split of the customers into segments separates them better than "
+    "one group does, with every segment's bootstrap stability at least {min_stability}. Publishing "
+    "segments anyway would invent personas. Add sources with more behaviour (orders, events, surveys), "
+    "or check the feature families in provenance.segmentation."
+)
+ALGORITHM = (
+    "latent class model (mixture of multinomials per behaviour family); k by ICL among the k whose every segment "
+    "is stable"
+)
+
+
+def segmentation(config: Config, seg: Segmentation) -> dict[str, Any]:
+    """How the number of personas was chosen, and what was left unassigned."""
+    model, found = seg.model, seg.found
+    return {
+        "algorithm": ALGORITHM,
+        "structure_found": found,
+        "message": NO_STRUCTURE.format(min_stability=config.segment.min_stability) if not found else None,
+        "k": model.k_ if found else 0,
+        "published": seg.published,
+        "unassigned": int(seg.sizes[seg.published :].sum()) if found else len(model.labels_),
+        "bic": {str(k): round(v, 1) for k, v in model.bic_.items()},
+        "icl": {str(k): round(v, 1) for k, v in model.icl_.items()},
+        "separation": {str(k): round(v, 3) for k, v in model.separation_.items()},
+        "least_stable_segment": {str(k): round(v, 3) for k, v in model.screen_.items()},
+        "weights": dict(config.segment.weights),
+        "families": seg.design.family_names,
+        "columns": len(seg.design.columns),
+    }
+
+
+def provenance(
+    config: Config,
+    inputs: list[dict[str, Any]],
+    seg: Segmentation,
+    merge: MergeReport,
+    value: ValueResult,
+    texts: TextThemes,
+) -> dict[str, Any]:
+    """The ``provenance`` block of ``personas.json``."""
+    return {
+        "version": __version__,
+        "config_hash": config.fingerprint(),
+        "inputs": [{k: v for k, v in i.items() if k != "mtime_ns"} for i in inputs],
+        "seed": config.seed,
+        "min_group_size": config.privacy.min_group_size,
+        "segmentation": segmentation(config, seg),
+        "identity": merge.to_dict(),
+        "value": value.provenance or {"clv": value.missing_clv, "churn": value.missing_churn},
+        "voice": {
+            "method": texts.themes.method if texts.themes else None,
+            "texts": len(texts.bodies),
+            "themes": [{k: v for k, v in t.items() if k != "theme"} for t in texts.theme_rows],
+        },
+    }

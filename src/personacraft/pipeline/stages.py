@@ -1,0 +1,177 @@
+"""The named stages of a build, each a function of the config and the run with a typed result.
+
+Every stage reads what earlier stages wrote into the run (DuckDB tables) plus the typed
+results passed to it, and can be called alone on a run that holds those tables: the tests
+of ``tests/pipeline/`` do so on small fixtures. :func:`personacraft.pipeline.build` calls
+them in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from personacraft.config import Config
+from personacraft.errors import PersonaError
+from personacraft.features import add_text_themes, build_features, customer_status
+from personacraft.ingest import ingest as ingest_sources
+from personacraft.journey.build import journeys as journey_map
+from personacraft.personas.build import SegmentResult, build_personas
+from personacraft.segment import LatentClassSegmenter, family_weights, load_design, profile, save_model
+from personacraft.segment.assignment import Decision, PersonaModel
+from personacraft.segment.matrix import Design
+from personacraft.sources import Accounting, Source
+from personacraft.store import Run
+from personacraft.text.redact import Redactor
+from personacraft.text.voice import TextThemes, Voice, text_themes, voice_of_customer, why_they_left
+from personacraft.unify import MergeReport, keyed
+from personacraft.unify import unify as resolve_identities
+from personacraft.value.stage import CustomerValue, ValueResult, customer_value, fit_customer_value
+
+Say = Callable[[str], None]
+
+
+def ingest(config: Config, run: Run, sources: list[Source], inputs: list[dict[str, Any]], say: Say) -> list[Accounting]:
+    """Read every source into the run's canonical tables; each source's rows read, accepted and rejected."""
+    return ingest_sources(config, run, sources, inputs, say)
+
+
+def unify(config: Config, run: Run) -> MergeReport:
+    """Join each customer across sources (``customer_index``); what was merged on, and the conflicts."""
+    return resolve_identities(run)
+
+
+def features(config: Config, run: Run) -> None:
+    """Compute the per-customer feature tables (``feature_counts``, ``attributes``, ``order_features`` …)."""
+    build_features(run, min_group=config.privacy.min_group_size)
+
+
+def value(config: Config, run: Run) -> CustomerValue:
+    """Fit CLV on the buyers (``customer_value``), then say who left and who stayed (``customer_status``)."""
+    fitted = fit_customer_value(run, config.value)
+    customer_status(run, lapsed_days=config.text.lapsed_days, lapsed_p_alive=config.text.lapsed_p_alive)
+    return fitted
+
+
+def text(config: Config, run: Run) -> TextThemes:
+    """Redact every text, find its theme, and add the themes to the features when the config says so."""
+    names = run.numpy(f"SELECT first_name, last_name FROM {keyed(run, 'customers')}")
+    redactor = Redactor.from_names(names.get("first_name", []), names.get("last_name", []))
+    texts = text_themes(run, redactor, method=config.text.method, seed=config.seed)
+    if config.segment.text_themes and texts.themes is not None:
+        add_text_themes(run)
+    return texts
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """The fitted segmenter, the customers' decisions, and which segments are published as personas."""
+
+    design: Design
+    model: LatentClassSegmenter
+    personas: PersonaModel
+    decision: Decision
+    sizes: np.ndarray  # customers per segment, segments ordered by size
+
+    @property
+    def published(self) -> int:
+        return self.personas.published
+
+    @property
+    def found(self) -> bool:
+        return bool(self.model.structure_found_)
+
+    def result(self) -> SegmentResult:
+        return SegmentResult(k=self.published, sizes=self.sizes, stability=self.model.stability_)
+
+
+def segment(config: Config, run: Run) -> Segmentation:
+    """Fit the latent class model, label every customer (``labels``) and save the model with the run."""
+    design = load_design(run)
+    seg = config.segment
+    if len(design.customers) < max(2 * seg.min_size, 20):
+        raise PersonaError(
+            f"only {len(design.customers)} customers were found across the sources; personas need at least "
+            f"{max(2 * seg.min_size, 20)}. Check that the sources share emails or ids."
+        )
+    model = LatentClassSegmenter(
+        families=design.families,
+        family_weights=family_weights(design.family_names, seg.weights),
+        k=seg.k,
+        k_min=seg.k_min,
+        k_max=seg.k_max,
+        sample_size=seg.sample_size,
+        min_size=seg.min_size,
+        min_size_share=seg.min_size_share,
+        min_stability=seg.min_stability,
+        random_state=config.seed,
+    ).fit(design.N)
+    sizes = np.bincount(model.labels_, minlength=model.k_)
+    # segments are ordered by size: those under the minimum size (possible when k is pinned)
+    # are not published, and their customers are unassigned
+    floor = max(seg.min_size, int(np.ceil(seg.min_size_share * len(model.labels_))))
+    published = int((sizes >= floor).sum()) if model.structure_found_ else 0
+    personas = PersonaModel(model, design.columns, bool(model.structure_found_), published)
+    decision = personas.decide(design.N)
+    run.write_arrays(
+        "labels",
+        {"customer_key": design.customers, "persona": model.labels_.astype(np.int32), "confidence": decision.best},
+    )
+    save_model(run, model, design, published)
+    return Segmentation(design, model, personas, decision, sizes)
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """What sets each segment apart: attribute cells with their tests, text themes, and why customers left."""
+
+    cells: list[dict[str, Any]]
+    voice: Voice
+    why_they_left: dict[str, Any]
+
+
+def profile_segments(config: Config, run: Run, texts: TextThemes) -> Profiles:
+    """Compare every segment with the population: traits, pains and needs, and the reasons of those who left."""
+    min_n, quotes = config.privacy.min_group_size, config.report.max_quotes
+    return Profiles(
+        profile(run),
+        voice_of_customer(run, texts, min_n=min_n, quotes=quotes),
+        why_they_left(run, texts, min_n=min_n, quotes=quotes),
+    )
+
+
+def persona_value(config: Config, run: Run, fitted: CustomerValue, seg: Segmentation) -> ValueResult:
+    """Roll CLV and churn up to the published personas."""
+    return customer_value(run, config.value, fitted, seg.published, config.privacy.min_group_size, seed=config.seed)
+
+
+def journeys(config: Config, run: Run, seg: Segmentation, texts: TextThemes) -> dict[str, Any]:
+    """The journey map of all customers and of each persona (names are filled in by :func:`personas`)."""
+    return journey_map(
+        run, config.journey, published=seg.published, names=[], min_n=config.privacy.min_group_size, texts=texts
+    )
+
+
+def personas(
+    config: Config, run: Run, seg: Segmentation, prof: Profiles, val: ValueResult, journey_doc: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The persona objects of ``personas.json``, in segment order; their names go into the journey map too."""
+    if not seg.found:
+        return []
+    built = build_personas(
+        run,
+        seg.result(),
+        prof.cells,
+        prof.voice,
+        val,
+        min_n=config.privacy.min_group_size,
+        max_traits=config.report.max_traits,
+        seed=config.seed,
+        journeys=journey_doc["personas"],
+    )
+    for block, persona in zip(journey_doc["personas"], built, strict=True):
+        block["name"] = persona["name"]
+    return built
