@@ -50,7 +50,7 @@ def free_port() -> int:
 def make_token(config: Path) -> str:
     from personacraft.config import load_config
     from personacraft.store import Workspace
-    from personacraft.web.security import create_token, list_tokens, revoke_token
+    from personacraft.web.auth import create_token, list_tokens, revoke_token
 
     with Workspace(load_config(config).workspace_path) as ws:
         if any(r.label == TOKEN_LABEL for r in list_tokens(ws)):
@@ -61,7 +61,7 @@ def make_token(config: Path) -> str:
 def drop_token(config: Path) -> None:
     from personacraft.config import load_config
     from personacraft.store import Workspace
-    from personacraft.web.security import revoke_token
+    from personacraft.web.auth import revoke_token
 
     with Workspace(load_config(config).workspace_path) as ws:
         revoke_token(ws, TOKEN_LABEL)

@@ -27,10 +27,9 @@ from personacraft.segment import assign_file
 from personacraft.store import Workspace
 from personacraft.web.app import create_app
 from personacraft.web.assigner import RecordMapper
-from personacraft.web.security import (
+from personacraft.web.auth import (
     COOKIE,
     Auth,
-    Limits,
     TokenStore,
     check_bind,
     create_token,
@@ -39,6 +38,7 @@ from personacraft.web.security import (
     read_tokens,
     revoke_token,
 )
+from personacraft.web.hardening import Limits
 from personacraft.web.service import Service
 from tests.conftest import read_csv
 

@@ -19,7 +19,7 @@ from personacraft.config import load_config
 from personacraft.pipeline import BuildResult
 from personacraft.store import Workspace
 from personacraft.web.app import create_app
-from personacraft.web.security import create_token, list_tokens, revoke_token
+from personacraft.web.auth import create_token, list_tokens, revoke_token
 from personacraft.web.service import Service
 
 EXAMPLES = 40

@@ -1,4 +1,4 @@
-"""The server-rendered pages (web/pages.py) through FastAPI's test client.
+"""The server-rendered pages (web/routes/pages.py) through FastAPI's test client.
 
 The demo's pages go through the real app (``create_app``); the empty states and odd documents go
 through an app with the pages' router only, over hand-made ``RunView`` objects.
@@ -22,8 +22,9 @@ from personacraft.pipeline import BuildResult
 from personacraft.render.cards import Colors
 from personacraft.render.charts import PALETTE
 from personacraft.render.style import contrast
-from personacraft.web import pages
+from personacraft.web import templating
 from personacraft.web.app import create_app
+from personacraft.web.routes import pages
 from personacraft.web.service import CARD_FORMATS, CARD_TYPES, RunView, Service
 from tests.conftest import read_csv
 
@@ -249,8 +250,8 @@ def test_stylesheet_and_icon(client: TestClient) -> None:
 
 
 def test_text_colours_read_at_4_5_to_1() -> None:
-    pairs = pages.contrast_pairs()
-    assert len(pairs) > len(pages.TEXT_PAIRS)
+    pairs = templating.contrast_pairs()
+    assert len(pairs) > len(templating.TEXT_PAIRS)
     weak = [(a, b, round(r, 2)) for a, b, r in pairs if r < 4.5]
     assert weak == []
     for color in PALETTE:  # text on a tile's tint and the persona chip

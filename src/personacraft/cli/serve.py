@@ -38,7 +38,7 @@ def serve(
 
     from personacraft.config import load_config
     from personacraft.web.app import create_app
-    from personacraft.web.security import Auth, TokenStore, check_bind, is_loopback
+    from personacraft.web.auth import Auth, TokenStore, check_bind, is_loopback
     from personacraft.web.service import Service
 
     cfg = load_config(config)
@@ -84,7 +84,7 @@ def token_create(
     """Make an API token; it is printed once, and the workspace keeps only its SHA-256."""
     from personacraft.config import load_config
     from personacraft.store import Workspace
-    from personacraft.web.security import create_token
+    from personacraft.web.auth import create_token
 
     cfg = load_config(config)
     with Workspace(cfg.workspace_path) as ws:
@@ -102,7 +102,7 @@ def token_list(
 ) -> None:
     """The workspace's tokens: labels, roles, when they were made (never the tokens)."""
     from personacraft.config import load_config
-    from personacraft.web.security import read_tokens
+    from personacraft.web.auth import read_tokens
 
     records = read_tokens(load_config(config).workspace_path)
     if not records:
@@ -124,7 +124,7 @@ def token_revoke(
     """Delete a token; a running server refuses it within seconds."""
     from personacraft.config import load_config
     from personacraft.store import Workspace
-    from personacraft.web.security import revoke_token
+    from personacraft.web.auth import revoke_token
 
     with Workspace(load_config(config).workspace_path) as ws:
         record = revoke_token(ws, label)

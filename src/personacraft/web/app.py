@@ -1,9 +1,9 @@
-"""The FastAPI application of ``personacraft serve``: the API under ``/api``, the pages at ``/``.
+"""Assembles the FastAPI application of ``personacraft serve``: the API under ``/api``, the pages at ``/``.
 
-:func:`create_app` wires the routers, the error handlers (a :class:`~personacraft.errors.PersonaError`
-becomes its HTTP status with a one-paragraph message; a 422 names the field) and, outermost, the
-:class:`~personacraft.web.security.Guard` (security headers on every response, body limits, the
-pages' login when the server listens beyond loopback).
+:func:`create_app` wires the routers (:mod:`personacraft.web.routes`), the error handlers (a
+:class:`~personacraft.errors.PersonaError` becomes its HTTP status with a one-paragraph message; a
+422 names the field) and, outermost, the :class:`~personacraft.web.hardening.Guard` (security
+headers on every response, body limits, the pages' login when the server listens beyond loopback).
 """
 
 from __future__ import annotations
@@ -13,38 +13,17 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from personacraft import __version__
 from personacraft.errors import InputError, ModelError, PersonaError, WorkspaceError
-from personacraft.web import api, pages
 from personacraft.web.assigner import RecordError
-from personacraft.web.security import Auth, Guard, Limits, login_router, require_token
-from personacraft.web.service import Service
+from personacraft.web.auth import Auth, require_token
+from personacraft.web.hardening import Guard, HeadAsGet, Limits
+from personacraft.web.routes import api, login, pages
+from personacraft.web.service import Assigners, Service
 
 OPENAPI_URL = "/api/openapi.json"
-
-
-class HeadAsGet:
-    """HEAD is answered as GET is, without the body (RFC 9110 9.3.2): uptime monitors and link
-    checkers ask with HEAD, and FastAPI routes only the methods a route names."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-
-        async def headers_only(message: Message) -> None:
-            if message["type"] != "http.response.start":
-                if message["type"] == "http.response.body" and message.get("more_body", False):
-                    return  # a chunk of the body
-                message = {"type": "http.response.body", "body": b"", "more_body": False}
-            await send(message)
-
-        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 class _App(FastAPI):
@@ -73,7 +52,7 @@ def create_app(service: Service, *, auth: Auth | None = None, limits: Limits | N
     app.state.service = service
     app.state.auth = auth or Auth.for_workspace(service.config.workspace_path)
     app.state.limits = limits or Limits()
-    app.state.assigners = api.Assigners(service)
+    app.state.assigners = Assigners(service)
     app.state.assigners.load()
 
     @app.get(OPENAPI_URL, include_in_schema=False, dependencies=[Depends(require_token)])
@@ -83,7 +62,7 @@ def create_app(service: Service, *, auth: Auth | None = None, limits: Limits | N
     app.add_exception_handler(PersonaError, _persona_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.include_router(api.router, prefix="/api")
-    app.include_router(login_router)
+    app.include_router(login.login_router)
     app.include_router(pages.router)
     return app
 

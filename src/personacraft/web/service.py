@@ -1,10 +1,12 @@
-"""What the web app and the API read: a run's published outputs, loaded once at start.
+"""What the web app and the API read from the workspace: a run's published outputs, its customers, its assigner.
 
 A :class:`RunView` holds the documents a build wrote (``personas.json``, ``journeys.json``,
 ``accounting.json``, ``icp.json`` when ``personacraft icp`` ran) and where its report and
 cards are. The :class:`Service` opens the workspace read-only, picks the newest successful run
 (or a given one) and keeps the run list. Reloading is explicit (:meth:`Service.reload`), so a
-request never sees half of a new build.
+request never sees half of a new build. :class:`Assigners` keeps the in-memory
+:class:`~personacraft.web.assigner.Assigner` of the run shown. The routes reach the workspace
+only through this module.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from personacraft.config import Config
-from personacraft.errors import NotFoundError
+from personacraft.errors import NotFoundError, PersonaError
 from personacraft.render.cards import FORMATS as CARD_FORMATS
+from personacraft.segment.persist import explain
 from personacraft.store import Workspace
+from personacraft.web.assigner import Assigner, RecordMapper
 
 CARD_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -117,3 +121,53 @@ class Service:
         with self._lock:
             self.view = view
             self.runs = [{k: v for k, v in r.items() if k not in ("config_json", "inputs_json")} for r in runs]
+
+    def customer(self, run_id: str, customer: str, *, with_email: bool) -> tuple[dict[str, Any], str | None]:
+        """A customer of run ``run_id`` by id or email (its persona and reasons), and its email if asked."""
+        with Workspace(self.config.workspace_path, read_only=True) as ws:
+            run = ws.run(run_id)
+            found = explain(run, customer)
+            email = None
+            if with_email:
+                rows = run.execute(
+                    f"SELECT email FROM {run.t('customer_index')} WHERE customer_key = ?", [found["customer_id"]]
+                ).fetchall()
+                email = rows[0][0] if rows else None
+        return found, email
+
+
+class Assigners:
+    """The :class:`Assigner` of the service's run, made again when the run changes."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self._lock = threading.Lock()
+        self._current: tuple[str, Assigner | PersonaError, RecordMapper | None] | None = None
+
+    def load(self) -> None:
+        view = self.service.view
+        names = {p["id"]: p.get("name") or p["id"] for p in view.personas}
+        with self._lock:
+            if self._current is not None and self._current[0] == view.run_id:
+                return
+            try:
+                assigner: Assigner | PersonaError = Assigner.from_workspace(
+                    self.service.config.workspace_path, view.run_id, names
+                )
+            except PersonaError as exc:  # no stable personas, or an old build without a saved model
+                assigner = exc
+            if self._current is not None and self._current[2] is not None:
+                self._current[2].close()
+            mapper = RecordMapper(assigner) if isinstance(assigner, Assigner) else None
+            self._current = (view.run_id, assigner, mapper)
+
+    def get(self) -> tuple[Assigner, RecordMapper]:
+        current = self._current
+        if current is None or current[0] != self.service.view.run_id:
+            self.load()
+            current = self._current
+        assert current is not None
+        if isinstance(current[1], PersonaError):
+            raise current[1]
+        assert current[2] is not None
+        return current[1], current[2]

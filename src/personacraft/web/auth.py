@@ -1,4 +1,4 @@
-"""Security of ``personacraft serve``: API tokens, the pages' login, request limits, response headers.
+"""Who may use ``personacraft serve``: API tokens and their storage, roles, and the pages' signed session cookie.
 
 Tokens (``personacraft token create``) are random (``secrets.token_urlsafe(32)``); the workspace
 keeps only their SHA-256 (table ``api_tokens`` in its main schema, with a role, a label and when
@@ -8,12 +8,8 @@ hashed and compared with every stored hash in constant time.
 Every ``/api`` call needs ``Authorization: Bearer <token>``; the ``admin`` role is needed for
 what reads personal data (a customer looked up by email) or changes the server's state (reload).
 The pages are open while the server listens on loopback only; bound to any other address they
-need a login: ``/login`` takes a token and sets a ``Secure``, ``HttpOnly``, ``SameSite=Strict``
-cookie holding a signed reference to the token's hash (never the token, nor the stored hash).
-
-:class:`Guard`, the outermost layer of the app, adds the security headers to every response
-(errors included), drops the server banner, enforces the request size limits (413) and the
-pages' login.
+need a login (:mod:`personacraft.web.routes.login`), which sets a cookie holding a signed
+reference to the token's hash (never the token, nor the stored hash).
 """
 
 from __future__ import annotations
@@ -21,36 +17,24 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import html
 import ipaddress
 import re
 import secrets
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, quote
 
 import anyio
 import duckdb
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from personacraft.errors import ConfigError, NotFoundError, PersonaError
 from personacraft.store import Workspace
 
 ROLES = ("read", "admin")
-MiB = 1 << 20
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # -- binding ------------------------------------------------------------------------------------
 
@@ -271,16 +255,7 @@ class TokenStore:
         return record
 
 
-# -- settings -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Request body limits, in bytes."""
-
-    json_bytes: int = 1 * MiB  # every request but the batch
-    batch_bytes: int = 512 * MiB  # POST /api/assign/batch (CSV upload)
-    batch_json_bytes: int = 64 * MiB  # POST /api/assign/batch given as a JSON array
+# -- how the app authenticates ---------------------------------------------------------------
 
 
 @dataclass
@@ -357,206 +332,8 @@ def session_principal(auth: Auth, value: str | None) -> Principal | None:
     return Principal(record.label, record.role)
 
 
-def _cookies(scope: Scope) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in scope.get("headers", []):
-        if name == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                key, _, val = part.strip().partition("=")
-                out.setdefault(key, val)
-    return out
-
-
 def safe_next(target: str | None) -> str:
     """Where to go after the login: a path on this server only (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
-
-
-login_router = APIRouter(include_in_schema=False)
-
-_LOGIN = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in · personacraft</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family: system-ui, sans-serif; max-width: 28rem; margin: 4rem auto; padding: 0 1rem">
-<h1 style="font-size: 1.4rem">Sign in to personacraft</h1>
-{message}
-<form method="post" action="/login">
-<p><label for="token">API token</label><br>
-<input id="token" name="token" type="password" autocomplete="current-password" required
- style="width: 100%; padding: .4rem; font: inherit"></p>
-<input type="hidden" name="next" value="{next}">
-<p><button type="submit" style="padding: .4rem 1rem; font: inherit">Sign in</button></p>
-</form>
-<p style="color: #555">Ask whoever runs this server for a token (<code>personacraft token create --role read</code>).
-The session lasts {hours} hours.</p>
-</body></html>
-"""
-
-
-def _login_page(next_path: str, message: str = "", status: int = 200, hours: int = 12) -> HTMLResponse:
-    block = f'<p role="alert" style="color: #a00">{html.escape(message)}</p>' if message else ""
-    return HTMLResponse(
-        _LOGIN.format(message=block, next=html.escape(safe_next(next_path), quote=True), hours=hours),
-        status_code=status,
-        headers={"Cache-Control": "no-store"},
-    )
-
-
-@login_router.get("/login")
-async def login_form(request: Request, next: str = "/") -> Response:
-    auth: Auth = request.app.state.auth
-    if not auth.pages_login or session_principal(auth, request.cookies.get(COOKIE)) is not None:
-        return RedirectResponse(safe_next(next), status_code=303)
-    message = ""
-    if request.url.scheme != "https":
-        message = (
-            "This page was reached over plain HTTP: the session cookie is Secure, so browsers keep it over HTTPS "
-            "only. Serve with --ssl-certfile and --ssl-keyfile, or behind an HTTPS proxy."
-        )
-    return _login_page(next, message, hours=auth.session_seconds // 3600)
-
-
-@login_router.post("/login")
-async def login(request: Request) -> Response:
-    auth: Auth = request.app.state.auth
-    body = (await request.body()).decode("utf-8", errors="replace")
-    form = parse_qs(body, max_num_fields=4)
-    token = (form.get("token") or [""])[0]
-    target = safe_next((form.get("next") or ["/"])[0])
-    record = await auth.tokens.authenticate(token) if token else None
-    if record is None:
-        return _login_page(target, "That token is not known.", status=401, hours=auth.session_seconds // 3600)
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        COOKIE,
-        session_value(auth, record),
-        max_age=auth.session_seconds,
-        path="/",
-        secure=True,
-        httponly=True,
-        samesite="strict",
-    )
-    return response
-
-
-@login_router.post("/logout")
-async def logout() -> Response:
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")
-    return response
-
-
-# -- the guard --------------------------------------------------------------------------------
-
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
-SECURITY_HEADERS = [
-    (b"content-security-policy", CSP.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-    (b"cross-origin-resource-policy", b"same-origin"),
-]
-BATCH_PATH = "/api/assign/batch"
-OPEN_PATHS = ("/login", "/logout", "/favicon.ico")
-
-
-class BodyTooLarge(HTTPException):
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is over this endpoint's limit of {_size(limit)}.")
-
-
-def _size(n: int) -> str:
-    return f"{n / MiB:g} MiB" if n >= MiB else f"{n:,} bytes"
-
-
-class Guard:
-    """ASGI layer around the whole app: headers, body limits, the pages' login."""
-
-    def __init__(self, app: ASGIApp, auth: Auth, limits: Limits) -> None:
-        self.app = app
-        self.auth = auth
-        self.limits = limits
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
-                headers += SECURITY_HEADERS
-                if scope["path"].startswith("/api") and not any(k.lower() == b"cache-control" for k, _ in headers):
-                    headers.append((b"cache-control", b"no-store"))
-                message["headers"] = headers
-            await send(message)
-
-        path: str = scope["path"]
-        limit = self.limits.batch_bytes if path == BATCH_PATH else self.limits.json_bytes
-        length = next((v for k, v in scope.get("headers", []) if k == b"content-length"), None)
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            exc = BodyTooLarge(limit) if length.isdigit() else HTTPException(400, "invalid Content-Length header")
-            await _send_json(send_with_headers, exc.status_code, exc.detail)
-            return
-        if self._login_needed_for(scope):
-            await self._login_needed(scope, send_with_headers)
-            return
-
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLarge(limit)
-            return message
-
-        try:
-            await self.app(scope, limited_receive, send_with_headers)
-        except BodyTooLarge as exc:
-            if started:
-                raise
-            await _send_json(send_with_headers, exc.status_code, exc.detail)
-
-    def _login_needed_for(self, scope: Scope) -> bool:
-        path: str = scope["path"]
-        if not self.auth.pages_login or path == "/api" or path.startswith("/api/") or path in OPEN_PATHS:
-            return False
-        return session_principal(self.auth, _cookies(scope).get(COOKIE)) is None
-
-    async def _login_needed(self, scope: Scope, send: Send) -> None:
-        if scope["method"] in ("GET", "HEAD"):
-            target = scope["path"] + ("?" + scope["query_string"].decode("latin-1") if scope["query_string"] else "")
-            location = "/login?next=" + quote(safe_next(target), safe="")
-            await send(
-                {"type": "http.response.start", "status": 303, "headers": [(b"location", location.encode("latin-1"))]}
-            )
-            await send({"type": "http.response.body", "body": b""})
-            return
-        await _send_json(send, 401, "sign in first (/login).")
-
-
-async def _send_json(send: Send, status: int, detail: Any) -> None:
-    import json
-
-    body = json.dumps({"detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

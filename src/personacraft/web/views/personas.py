@@ -1,0 +1,182 @@
+"""The personas as the pages show them: each one's item (card context, colours, avatar), the gallery, its page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from personacraft.errors import NotFoundError
+from personacraft.render.cards import MARKDOWN, Colors, avatar_svg, card_context
+from personacraft.render.charts import PALETTE
+from personacraft.render.journey import journey_section, stage_order
+from personacraft.web.service import CARD_FORMATS, RunView
+from personacraft.web.views.fields import as_dict, is_number, maps
+
+CARD_LABELS = {
+    "html": ("HTML", "the card as a web page"),
+    "pdf": ("PDF", "one A4 page to print"),
+    "png": ("PNG", "an image for slides"),
+    "md": ("Markdown", "for Notion or Google Docs"),
+    "json": ("JSON", "the persona with its evidence"),
+}
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def palette_class(i: int) -> str:
+    """The CSS class of the ``i``-th persona's colour (``pc0``…)."""
+    return f"pc{i % len(PALETTE)}"
+
+
+def feature_label(feature: Any) -> str:
+    """A trait's feature before its value: ``Device:``, but ``How old are you?`` without a colon."""
+    text = str(feature).rstrip()
+    return text if text.endswith(("?", ":", ".")) else f"{text}:"
+
+
+def _slug(text: str) -> str:
+    return _SLUG.sub("-", text.lower()).strip("-")[:60]
+
+
+def _first_line(bio: str | None) -> str | None:
+    """The bio's most telling sentence: the second (the first says how many customers), else the first."""
+    if not bio:
+        return None
+    parts = [s for s in re.split(r"(?<=[.!?])\s+", bio.strip()) if s]
+    line = parts[1] if len(parts) > 1 else parts[0]
+    return line if len(line) <= 200 else line[:199].rsplit(" ", 1)[0] + "…"
+
+
+def persona_item(view: RunView, persona: Mapping[str, Any], i: int, *, avatar: int = 56) -> dict[str, Any]:
+    """A persona as the pages show it: the card's context (the cards' fallbacks and reasons) and its colours."""
+    color = PALETTE[i % len(PALETTE)]
+    ctx = card_context(persona, color=color, title="", run_id=view.run_id, density=MARKDOWN)
+    colors: Colors = ctx["colors"]
+    return {
+        "id": ctx["id"],
+        "index": i,
+        "cls": palette_class(i),
+        "ctx": ctx,
+        "raw": persona,
+        "colors": colors,
+        "avatar": Markup(avatar_svg(ctx["initials"], colors.base, str(persona.get("id") or ctx["name"]), avatar)),
+        "who": ctx["person"] or ctx["name"],
+        "line": _first_line(ctx["bio"]),
+        "href": f"/personas/{quote(ctx['id'], safe='')}",
+    }
+
+
+def persona_items(view: RunView, avatar: int = 56) -> list[dict[str, Any]]:
+    """Every persona of the run as :func:`persona_item`, in order."""
+    return [persona_item(view, p, i, avatar=avatar) for i, p in enumerate(view.personas)]
+
+
+def gallery_context(view: RunView) -> dict[str, Any]:
+    """The gallery: a tile per persona, the strip of their shares, and what the run has besides."""
+    items = persona_items(view)
+    prov = as_dict(view.personas_doc.get("provenance"))
+    seg = as_dict(prov.get("segmentation"))
+    offset = 0.0
+    strip = []
+    for it in items:
+        share = it["raw"].get("share")
+        if is_number(share) and share > 0:
+            strip.append({**it, "x": offset * 100, "w": float(share) * 100})
+            offset += float(share)
+    return {
+        "personas": items,
+        "customers": view.personas_doc.get("customers"),
+        "strip": strip,
+        "message": seg.get("message") or "No persona met the minimum size and stability.",
+        "has_journeys": view.journeys is not None,
+        "has_icp": view.icp is not None,
+        "sources": len(maps(view.accounting.get("sources"))) if isinstance(view.accounting, Mapping) else None,
+    }
+
+
+def _cards(view: RunView, persona_id: str) -> list[dict[str, Any]]:
+    """The card files this run wrote for a persona, with their sizes."""
+    out = []
+    for fmt in CARD_FORMATS:
+        try:
+            path = view.card_path(persona_id, fmt)
+        except NotFoundError:
+            continue
+        label, what = CARD_LABELS[fmt]
+        size = path.stat().st_size
+        out.append(
+            {
+                "fmt": fmt,
+                "label": label,
+                "what": what,
+                "size": f"{size / 1024:,.0f} KB" if size >= 1024 else f"{size} B",
+                "href": f"/personas/{quote(persona_id, safe='')}/card.{fmt}",
+            }
+        )
+    return out
+
+
+def _journey(view: RunView, persona_id: str, name: str, color: str) -> dict[str, Any] | None:
+    """The persona's journey section as the journey page builds it (render.journey), or None."""
+    block = view.journey(persona_id)
+    if block is None:
+        return None
+    doc = as_dict(view.journeys)
+    return journey_section(
+        block,
+        sid=persona_id,
+        name=name,
+        color=color,
+        population=False,
+        stages=stage_order(doc),
+        min_group=as_dict(doc.get("definition")).get("min_group_size"),
+    )
+
+
+def _no_journey_reason(view: RunView) -> str:
+    if view.journeys is None:
+        return (
+            "this run has no journeys.json: it was built before journeys existed, or the build did not reach "
+            "the journey step. Build again with `personacraft build` to map them."
+        )
+    return "journeys.json has no journey for this persona (its members' events, orders and deals were too few)."
+
+
+def persona_context(view: RunView, persona_id: str) -> dict[str, Any]:
+    """A persona's page: its item, its fields, its journey, its card files and the other personas."""
+    i = next(n for n, p in enumerate(view.personas) if p["id"] == persona_id)
+    item = persona_item(view, view.by_id[persona_id], i, avatar=88)
+    raw = item["raw"]
+    value = as_dict(raw.get("value"))
+    others = [it for it in persona_items(view, avatar=32) if it["id"] != persona_id]
+    ids_of_others = [o["id"] for o in others]
+    return {
+        "p": item,
+        "c": item["ctx"],
+        "raw": raw,
+        "missing": as_dict(raw.get("missing")),
+        "value": value,
+        "drivers": maps(value.get("churn_drivers")),
+        "traits": maps(raw.get("traits")),
+        "goals": maps(raw.get("goals")),
+        "needs": maps(raw.get("needs")),
+        "pains": maps(raw.get("pain_points")),
+        "channels": maps(raw.get("channels")),
+        "evidence": maps(raw.get("evidence")),
+        "journey": _journey(view, persona_id, item["who"], item["colors"].base),
+        "no_journey": _no_journey_reason(view),
+        "cards": _cards(view, persona_id),
+        "others": others,
+        "compare_href": "/compare?ids=" + ",".join(quote(x, safe="") for x in [persona_id, *ids_of_others][:2]),
+    }
+
+
+def card_filename(view: RunView, persona_id: str, fmt: str) -> str:
+    """A card download's file name: the persona's id and story name as a slug (``p1-gary-wilson.pdf``)."""
+    persona = view.by_id[persona_id]
+    name = as_dict(persona.get("story")).get("name") or persona.get("name") or ""
+    stem = "-".join(s for s in (_slug(persona_id), _slug(str(name))) if s) or "persona"
+    return f"{stem}.{fmt}"

@@ -1,0 +1,136 @@
+"""The runs and data-health pages' views: the run list, the sources' accounting and identity resolution, counts only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from personacraft.web.service import RunView
+from personacraft.web.views.fields import as_count, as_dict, is_number, maps
+
+
+def _when(value: Any) -> str:
+    """A timestamp as ``2026-11-28 22:51``; text stays as it is."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    text = str(value or "")
+    m = re.match(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})", text)
+    return f"{m.group(1)} {m.group(2)}" if m else text
+
+
+def _duration(start: Any, end: Any) -> str | None:
+    if not isinstance(start, dt.datetime) or not isinstance(end, dt.datetime):
+        try:
+            start, end = dt.datetime.fromisoformat(str(start)), dt.datetime.fromisoformat(str(end))
+        except ValueError:
+            return None
+    seconds = (end - start).total_seconds()
+    if seconds < 0:
+        return None
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def run_rows(runs: list[dict[str, Any]], view: RunView) -> list[dict[str, Any]]:
+    """The workspace's runs as the runs page lists them (the one ``view`` shows marked)."""
+    rows = []
+    for r in runs:
+        try:
+            summary = json.loads(r.get("summary_json") or "{}")
+        except (TypeError, ValueError):
+            summary = {}
+        rows.append(
+            {
+                "run_id": r.get("run_id"),
+                "seq": r.get("seq"),
+                "status": str(r.get("status") or "unknown"),
+                "created": _when(r.get("created_at")),
+                "finished": _when(r.get("finished_at")) if r.get("finished_at") else None,
+                "duration": _duration(r.get("created_at"), r.get("finished_at")) if r.get("finished_at") else None,
+                "config_hash": r.get("config_hash"),
+                "version": r.get("version"),
+                "summary": summary if isinstance(summary, Mapping) else {},
+                "error": r.get("error"),
+                "shown": r.get("run_id") == view.run_id,
+            }
+        )
+    return rows
+
+
+def accounting_context(view: RunView) -> dict[str, Any] | None:
+    """Per source: counts and reasons (never the reject examples: they hold raw values)."""
+    acc = view.accounting
+    if not isinstance(acc, Mapping):
+        return None
+    sources: list[dict[str, Any]] = []
+    for s in maps(acc.get("sources")):
+        read, rejected = s.get("read"), s.get("rejected")
+        reasons, skipped = as_dict(s.get("reasons")), as_dict(s.get("skipped_files"))
+        sources.append(
+            {
+                "source": s.get("source"),
+                "kind": s.get("kind"),
+                "files": len(s["files"]) if isinstance(s.get("files"), list) else 0,
+                "read": read,
+                "accepted": s.get("accepted"),
+                "rejected": rejected,
+                "rate": rejected / read if is_number(read) and is_number(rejected) and read else None,
+                "accepted_share": s.get("accepted") / read
+                if is_number(read) and is_number(s.get("accepted")) and read
+                else None,
+                "balanced": s.get("balanced"),
+                "reasons": sorted(((str(k), v) for k, v in reasons.items()), key=lambda kv: -as_count(kv[1])),
+                "superseded": s.get("superseded"),
+                "skipped": len(skipped),
+                "reused_from": s.get("reused_from"),
+            }
+        )
+    total = {k: sum(s[k] for s in sources if is_number(s[k])) for k in ("read", "accepted", "rejected")}
+    return {
+        "balanced": acc.get("balanced"),
+        "sources": sources,
+        "total": total,
+        "rate": total["rejected"] / total["read"] if total["read"] else None,
+    }
+
+
+def identity_context(view: RunView) -> dict[str, Any] | None:
+    """The identity resolution report, counts only (never its conflict examples)."""
+    ident = as_dict(view.accounting).get("identity")
+    if not isinstance(ident, Mapping):  # older runs: the copy in personas.json's provenance
+        ident = as_dict(view.personas_doc.get("provenance")).get("identity")
+    if not isinstance(ident, Mapping):
+        return None
+    merged, conflicts = as_dict(ident.get("merged_on")), as_dict(ident.get("conflicts"))
+    linked = sorted(((k, v) for k, v in merged.items() if "linked" in k), key=lambda kv: -as_count(kv[1]))
+    keyed = sorted(((k, v) for k, v in merged.items() if "linked" not in k), key=lambda kv: -as_count(kv[1]))
+    figures = [
+        ("Records", ident.get("records"), "rows from every source that carry an identifier"),
+        ("Customers", ident.get("customers"), "people after resolution"),
+        ("Visitors", ident.get("visitors"), "anonymous, never linked to a customer"),
+        ("In several sources", ident.get("multi_source_customers"), "customers seen in two or more sources"),
+        ("Phones normalised", ident.get("phones_normalised"), "to E.164"),
+        ("Phones unusable", ident.get("phones_unusable"), "could not be parsed"),
+        ("Phones shared", ident.get("phones_shared"), "by several customers, so not used to link"),
+    ]
+    return {
+        "figures": [(k, v, note) for k, v, note in figures if v is not None],
+        "linked": linked,
+        "keyed": keyed,
+        "conflicts": sorted(conflicts.items()),
+        "iterations": ident.get("iterations"),
+    }
+
+
+def health_context(view: RunView) -> dict[str, Any]:
+    """The data health page: the sources' accounting, identity resolution, and the segmentation's provenance."""
+    prov = as_dict(view.personas_doc.get("provenance"))
+    return {
+        "acc": accounting_context(view),
+        "identity": identity_context(view),
+        "seg": as_dict(prov.get("segmentation")),
+        "prov": prov,
+        "customers": view.personas_doc.get("customers"),
+    }
