@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   create .venv, install, generate the demo data, build the personas
 #   make test   install the dev extras and run ruff, mypy and the whole test suite
+#   (make test-fast: the unit tests alone, for your own loop)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -10,7 +11,7 @@ DEMO   ?= demo
 CUSTOMERS ?= 5000
 SEED   ?= 1
 
-.PHONY: demo test install dev system lint typecheck unit bench clean
+.PHONY: demo test test-fast install dev system lint typecheck unit bench clean
 
 # Debian packages: the Pango libraries WeasyPrint draws the PDF cards with, a font, and Chromium
 # (the tests open the report and the cards in it, headless). Installed once, as root.
@@ -55,6 +56,10 @@ unit: dev
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# the loop while you work: unit tests on small fixtures, no demo build, browser or fuzzing (under a minute)
+test-fast: dev
+	$(BIN)/pytest -q -m "not slow"
 
 bench: install
 	$(BIN)/python benchmarks/bench_build.py

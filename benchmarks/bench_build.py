@@ -2,8 +2,12 @@
 
     .venv/bin/python benchmarks/bench_build.py                 # 20k and 200k customers
     .venv/bin/python benchmarks/bench_build.py --sizes 2000 20000
+    .venv/bin/python benchmarks/bench_build.py --sizes 20000 --base f04a128 --repeat 3   # side by side
 
 Each step runs as its own process, so peak memory is that step's own maximum resident set.
+With ``--base REV`` the same demo is also built by the code of commit REV (a git worktree),
+alternating the two trees ``--repeat`` times on copies of one input, and the median build
+times are compared.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import csv
 import json
 import os
 import platform
+import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -20,13 +26,15 @@ from pathlib import Path
 
 from sklearn.metrics import adjusted_rand_score
 
+from trees import REPO, env_for, worktree
+
 CLI = [sys.executable, "-m", "personacraft"]
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Run ``cmd``; return (wall seconds, peak RSS in MiB) of that process alone."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if status != 0:
@@ -44,11 +52,31 @@ def ari(folder: Path) -> float:
     return float(adjusted_rand_score([truth[k] for k in keys], [got[k] for k in keys]))
 
 
+def side_by_side(folder: Path, base: str, repeat: int) -> None:
+    """Build copies of ``folder``'s demo with the base commit's code and the working tree's, alternating."""
+    print(f"# side by side: base {base} vs working tree, {repeat} builds each, on copies of one input")
+    seconds: dict[str, list[float]] = {"base": [], "head": []}
+    with worktree(base) as base_src:
+        trees = {"base": env_for(base_src), "head": env_for(REPO / "src")}
+        for i in range(repeat):
+            for name in ("base", "head") if i % 2 == 0 else ("head", "base"):
+                copy = folder.parent / f"{folder.name}-{name}"
+                subprocess.run(["rm", "-rf", str(copy)], check=True)
+                shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("out", ".personacraft"))
+                wall, _ = timed([*CLI, "build", "--config", str(copy / "personacraft.toml")], env=trees[name])
+                seconds[name].append(wall)
+                print(f"  {name} build {i + 1}: {wall:.1f} s", flush=True)
+    b, h = statistics.median(seconds["base"]), statistics.median(seconds["head"])
+    print(f"median build: base {b:.1f} s, head {h:.1f} s, head/base {h / b:.3f}")
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--dir", type=Path, default=Path("bench-out"))
+    ap.add_argument("--base", help="also time the build of this commit's code on the same demo, side by side")
+    ap.add_argument("--repeat", type=int, default=3, help="with --base: builds per tree")
     args = ap.parse_args()
     print(f"# personacraft build benchmark  ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)")
     header = (
@@ -70,6 +98,8 @@ def main() -> None:
             f"{rows:>11,} {rows / build_s:>9,.0f} {personas:>8} {ari(folder):>6.3f}",
             flush=True,
         )
+        if args.base:
+            side_by_side(folder, args.base, args.repeat)
 
 
 if __name__ == "__main__":

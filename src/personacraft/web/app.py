@@ -15,8 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp
 
-from personacraft import __version__
 from personacraft.errors import InputError, ModelError, PersonaError, WorkspaceError
+from personacraft.version import __version__
 from personacraft.web.assigner import RecordError
 from personacraft.web.auth import Auth, require_token
 from personacraft.web.hardening import Guard, HeadAsGet, Limits

@@ -108,14 +108,7 @@ class Assigner:
     @classmethod
     def load(cls, run: Run, names: Mapping[str, str] | None = None) -> Assigner:
         """The assigner of ``run`` (its saved model, and the order-value terciles of its build)."""
-        terciles = None
-        if run.has_table("cust_orders"):
-            row = run.execute(
-                f"SELECT quantile_cont(amount, 1 / 3), quantile_cont(amount, 2 / 3) FROM {run.t('cust_orders')}"
-            ).fetchall()[0]
-            if row[0] is not None:
-                terciles = (float(row[0]), float(row[1]))
-        return cls(run.run_id, load_model(run), names=names, order_terciles=terciles)
+        return cls(run.run_id, load_model(run), names=names, order_terciles=order_terciles(run))
 
     @classmethod
     def from_workspace(cls, path: Path, run_id: str, names: Mapping[str, str] | None = None) -> Assigner:
@@ -186,6 +179,16 @@ class Assigner:
             )
         )
         return out.getvalue()
+
+
+def order_terciles(run: Run) -> tuple[float, float] | None:
+    """The bounds of the build's order-value bands (``a1``, ``a2`` of FEATURE_COUNTS), or None without orders."""
+    if not run.has_table("cust_orders"):
+        return None
+    row = run.execute(
+        f"SELECT quantile_cont(amount, 1 / 3), quantile_cont(amount, 2 / 3) FROM {run.t('cust_orders')}"
+    ).fetchall()[0]
+    return None if row[0] is None else (float(row[0]), float(row[1]))
 
 
 # -- batches through DuckDB ---------------------------------------------------------------------

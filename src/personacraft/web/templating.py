@@ -15,11 +15,11 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, PackageLoader
 from markupsafe import Markup
 
-from personacraft import __version__
 from personacraft.render.cards import Colors
 from personacraft.render.charts import PALETTE
 from personacraft.render.report import environment
 from personacraft.render.style import INK, MUTED, WHITE, contrast, fig
+from personacraft.version import __version__
 from personacraft.web.views.fields import is_number
 from personacraft.web.views.personas import feature_label, palette_class
 
