@@ -26,7 +26,8 @@ from personacraft.segment.assignment import PersonaModel
 from personacraft.segment.latent import LatentClassSegmenter
 from personacraft.sources import fingerprint, make_source
 from personacraft.store import Workspace, scratch
-from personacraft.web.assigner import Assigner, RecordMapper, order_terciles
+from personacraft.web.assigner import Assigner, order_terciles
+from personacraft.web.records import RecordMapper
 
 ORDER_FAMILIES = tuple(b.family for b in bands.ORDER_BANDS)
 HEADER = ["Name", "Email", "Financial Status", "Currency", "Total", "Discount Code", "Discount Amount", "Created at",

@@ -26,7 +26,6 @@ from personacraft.pipeline import BuildResult
 from personacraft.segment import assign_file
 from personacraft.store import Workspace
 from personacraft.web.app import create_app
-from personacraft.web.assigner import RecordMapper
 from personacraft.web.auth import (
     COOKIE,
     Auth,
@@ -39,6 +38,7 @@ from personacraft.web.auth import (
     revoke_token,
 )
 from personacraft.web.hardening import Limits
+from personacraft.web.records import RecordMapper
 from personacraft.web.service import Service
 from tests.conftest import read_csv
 

@@ -17,9 +17,9 @@ from starlette.types import ASGIApp
 
 from personacraft.errors import InputError, ModelError, PersonaError, WorkspaceError
 from personacraft.version import __version__
-from personacraft.web.assigner import RecordError
 from personacraft.web.auth import Auth, require_token
 from personacraft.web.hardening import Guard, HeadAsGet, Limits
+from personacraft.web.records import RecordError
 from personacraft.web.routes import api, login, pages
 from personacraft.web.service import Assigners, Service
 

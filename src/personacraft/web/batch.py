@@ -17,8 +17,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import TypeAdapter, ValidationError
 
-from personacraft.web.assigner import Assigner, Counts, RecordMapper, load_csv
+from personacraft.web.assigner import Assigner, Counts, load_csv
 from personacraft.web.hardening import Limits
+from personacraft.web.records import RecordMapper
 from personacraft.web.schemas import AssignRequest
 
 CSV_MEDIA = "text/csv; charset=utf-8"

@@ -22,7 +22,8 @@ from personacraft.errors import NotFoundError, PersonaError
 from personacraft.render.cards import FORMATS as CARD_FORMATS
 from personacraft.segment.persist import explain
 from personacraft.store import Workspace
-from personacraft.web.assigner import Assigner, RecordMapper
+from personacraft.web.assigner import Assigner
+from personacraft.web.records import RecordMapper
 
 CARD_TYPES = {
     "html": "text/html; charset=utf-8",
