@@ -34,7 +34,7 @@ import numpy as np
 from personacraft.errors import InputError, InputFormatError, NotFoundError
 from personacraft.features import sql
 from personacraft.segment.persist import SavedModel, input_counts, load_model
-from personacraft.sources.reading import duck_message
+from personacraft.sources.reading.messages import duck_message
 from personacraft.store import Run, Workspace
 
 CHUNK = 65_536  # customers scored at once in a batch
