@@ -1,5 +1,4 @@
-"""What a persona's story is told from and keeps: profile cells looked up by feature, and each
-sentence with its evidence (:class:`Facts`)."""
+"""What a story is told from and keeps: profile cells looked up by feature, sentences with evidence."""
 
 from __future__ import annotations
 

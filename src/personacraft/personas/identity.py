@@ -1,5 +1,7 @@
-"""Who the persona is as a person: an invented name, and the age, occupation, location and income
-the data say most members have, each with the sentence that cites it."""
+"""The persona as a person: an invented name, and the age, occupation, location and income most have.
+
+Each fact comes with the sentence that cites it; only the name is invented.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The persona's story, assembled section by section from the facts: who they are, a typical day,
-values, goals, pains, a quote, channels, triggers and objections.
+"""The persona's story, assembled section by section from the facts, each sentence citing its own.
+
+The sections: who they are, a typical day, values, goals, pains, a quote, channels, triggers
+and objections.
 
 Every sentence is made from data by a template and carries its evidence (``story.sentences``);
 a field with no data is null, and ``story.missing`` says why. Nothing is invented except the

@@ -1,5 +1,7 @@
-"""Typed values from text cells: dates told day- or month-first, each value parsed once, and the rows
-whose value does not parse moved to the rejects with line, column and value."""
+"""Typed values from text cells: each parsed once, dates told day- or month-first, failures rejected.
+
+A row whose value does not parse goes to the rejects with its line, column and value.
+"""
 
 from __future__ import annotations
 
