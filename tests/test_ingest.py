@@ -1,10 +1,13 @@
 """Ingest across files and runs: unchanged is a no-op, newer exports update, copies are read once."""
 
+import inspect
+import shutil
 from pathlib import Path
 
+import personacraft.ingest
 from personacraft.config import load_config
-from personacraft.ingest import ingest
-from personacraft.sources import fingerprint, make_source
+from personacraft.ingest import code_files, code_fingerprint, hash_code, ingest
+from personacraft.sources import REGISTRY, fingerprint, make_source
 from personacraft.store import Workspace
 
 HEADER = "Customer ID,First Name,Last Name,Email,Accepts Email Marketing,Default Address Country Code,Total Orders\n"
@@ -69,3 +72,34 @@ def test_an_identical_copy_is_read_once(tmp_path: Path) -> None:
     assert acc.read == 4 and len(rows) == 3
     [(skipped, why)] = acc.skipped_files.items()
     assert "customers_2025-02-01" in skipped and why.startswith("identical to customers_2025-02-01")
+
+
+def test_the_code_fingerprint_holds_the_module_of_every_registered_kind() -> None:
+    hashed = {p.resolve() for p in code_files()}
+    outside = {
+        kind: inspect.getfile(cls)
+        for kind, cls in REGISTRY.items()
+        if Path(inspect.getfile(cls)).resolve() not in hashed
+    }
+    assert outside == {}
+    # and the reading code they all share, in its subpackage
+    assert Path(personacraft.ingest.__file__).parent.joinpath("sources", "reading", "delimited.py").resolve() in hashed
+
+
+def test_a_change_in_a_subpackage_of_sources_changes_the_code_fingerprint(tmp_path: Path) -> None:
+    root = Path(personacraft.ingest.__file__).parent
+    copy = tmp_path / "personacraft"
+    shutil.copytree(root / "sources", copy / "sources", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("ingest.py", "schema.py"):
+        shutil.copy(root / name, copy / name)
+    before = hash_code(copy)
+    assert before == code_fingerprint()  # the copy is hashed as the installed code is
+    nested = copy / "sources" / "reading" / "raw.py"
+    nested.write_text(nested.read_text(encoding="utf-8") + "# changed\n", encoding="utf-8")
+    changed = hash_code(copy)
+    assert changed != before
+    # a connector moved into a subfolder still counts, and the move itself changes the hash
+    (copy / "sources" / "vendors").mkdir()
+    (copy / "sources" / "stripe.py").rename(copy / "sources" / "vendors" / "stripe.py")
+    assert copy / "sources" / "vendors" / "stripe.py" in code_files(copy)
+    assert hash_code(copy) not in (before, changed)

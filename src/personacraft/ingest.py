@@ -160,14 +160,26 @@ def _dedupe(run: Run, src: Source) -> int:
     return total
 
 
+def code_files(root: Path = Path(__file__).parent) -> list[Path]:
+    """The modules that decide what a source's rows are, under the package folder ``root``: every
+    module of the sources package, found by walking it (a connector in a subfolder counts too),
+    this module (reuse, dedupe) and the schema (the canonical tables); sorted by their path."""
+    modules = [*(root / "sources").rglob("*.py"), root / "ingest.py", root / "schema.py"]
+    return sorted(modules, key=lambda p: p.relative_to(root).as_posix())
+
+
+def hash_code(root: Path) -> str:
+    """A hash of :func:`code_files` under ``root``: each module's path in the package, then its bytes."""
+    h = hashlib.sha256()
+    for path in code_files(root):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 @cache
 def code_fingerprint() -> str:
     """A hash of the code that reads sources: a run reuses another's rows only if it matches."""
-    root = Path(__file__).parent
-    h = hashlib.sha256()
-    for path in sorted([*root.glob("sources/*.py"), root / "ingest.py", root / "schema.py"]):
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()[:16]
+    return hash_code(Path(__file__).parent)
 
 
 def _previous_inputs(run: Run) -> tuple[str, dict[str, Any], dict[str, dict[str, str]]] | None:

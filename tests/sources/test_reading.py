@@ -1,5 +1,14 @@
 """Files as people really have them: other encodings, delimiters and header spellings."""
 
+import ast
+from pathlib import Path
+
+import personacraft.sources.reading
+from personacraft.config import SourceConfig
+from personacraft.sources import Source
+from personacraft.sources.reading.files import FileLoad
+from personacraft.sources.reading.raw import note_read
+from personacraft.store import Run, Workspace
 from tests.sources.conftest import Loader
 
 HEADER = ["Name", "Email", "Total", "Created at", "Lineitem quantity", "Lineitem name", "Lineitem price"]
@@ -65,3 +74,52 @@ def test_lines_longer_than_duckdbs_default_limit_are_read_and_kept_whole(load: L
     assert (acc.read, acc.accepted, acc.rejected) == (2, 2, 0)
     [raw] = run.dicts(f"SELECT table_name FROM {run.t('raw_files')}")
     assert run.scalar(f"SELECT max(length(j)) FROM {run.t(raw['table_name'])}") == len(lines[0])
+
+
+def test_reading_knows_nothing_of_sources() -> None:
+    # the reading package sits below the connectors: it imports no Source, base or connector module
+    package = Path(personacraft.sources.reading.__file__).parent
+    allowed = (
+        "personacraft.errors",
+        "personacraft.store",
+        "personacraft.sources.columns",
+        "personacraft.sources.reading",
+    )
+    for module in sorted(package.glob("*.py")):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        ours = [m for m in imported if m.startswith("personacraft")]
+        assert all(m.startswith(allowed) for m in ours), (module.name, ours)
+
+
+def test_each_file_is_handed_to_load_file_as_a_file_load(tmp_path: Path) -> None:
+    seen: list[FileLoad] = []
+
+    class Recorder(Source):
+        kind = "recorder"
+        tables = ("customers",)
+        footer = "^Total"
+
+        def load_file(self, run: Run, file: FileLoad) -> None:
+            seen.append(file)
+            assert file.readable.read_text(encoding="utf-8") == "Name\nRenée\n"
+            note_read(run, file, 0)
+
+    path = tmp_path / "people.csv"
+    path.write_bytes("Name\nRenée\n".encode("cp1252"))
+    src = Recorder(SourceConfig(kind="recorder", path="people.csv", name="crm"), [path])
+    src.keep_raw = False
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        acc = src.load(ws.new_run(config_hash="t", config={}, inputs=[], version="t"))
+    [file] = seen
+    assert (file.source, file.kind, file.path, file.encoding, file.keep_raw, file.footer) == (
+        "crm",
+        "recorder",
+        path,
+        "cp1252",
+        False,
+        "^Total",
+    )
+    assert file.readable != path and not file.readable.exists()  # the UTF-8 copy goes with the load
+    assert acc.encodings == {str(path): "cp1252"} and acc.balanced

@@ -12,7 +12,7 @@ import typer
 from personacraft.cli.common import console
 from personacraft.errors import ConfigError
 from personacraft.sources.columns import lit
-from personacraft.sources.reading import duck_message
+from personacraft.sources.reading.messages import duck_message
 from personacraft.value.churn_table import read_table
 
 

@@ -1,42 +1,31 @@
-"""The persona's story: a name, who they are, a typical day, values, goals, pains, a quote,
-channels, triggers and objections. Every sentence is made from data by a template and
-carries its evidence (``story.sentences``); a field with no data is null, and
-``story.missing`` says why. Nothing is invented except the name, which is a label: drawn
-from Faker's name lists for the persona's dominant country, deterministic for a seed,
-unique in the set, and never the name of a customer in the data.
+"""The persona's story, assembled section by section from the facts, each sentence citing its own.
 
-A :class:`Narrator` turns the facts into sentences. The default (:class:`TemplateNarrator`)
-needs no network; an optional LLM narrator could rewrite the same facts later, never add
-new ones (it gets only the facts, and its output would be checked against them).
+The sections: who they are, a typical day, values, goals, pains, a quote, channels, triggers
+and objections.
+
+Every sentence is made from data by a template and carries its evidence (``story.sentences``);
+a field with no data is null, and ``story.missing`` says why. Nothing is invented except the
+name, which is a label (:mod:`personacraft.personas.identity`): drawn from Faker's name lists
+for the persona's dominant country, deterministic for a seed, unique in the set, and never the
+name of a customer in the data.
+
+A :class:`~personacraft.personas.narrator.Narrator` turns the facts into sentences. The default
+(:class:`~personacraft.personas.narrator.TemplateNarrator`) needs no network; an optional LLM
+narrator could rewrite the same facts later, never add new ones (it gets only the facts, and
+its output would be checked against them).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from faker import Faker
-
+from personacraft.personas.facts import Facts, pct, top, variant
+from personacraft.personas.identity import identity
+from personacraft.personas.narrator import Narrator, TemplateNarrator
 from personacraft.segment.profile import cell_facts, cells_for
 from personacraft.store import Run
 
-LOCALES = {"US": "en_US", "CA": "en_CA", "GB": "en_GB", "UK": "en_GB", "AU": "en_AU", "IE": "en_IE", "NZ": "en_NZ"}
-COUNTRY_NAMES = {
-    "US": "the United States",
-    "CA": "Canada",
-    "GB": "the United Kingdom",
-    "UK": "the United Kingdom",
-    "AU": "Australia",
-    "IE": "Ireland",
-    "NZ": "New Zealand",
-    "DE": "Germany",
-    "FR": "France",
-    "UNITED STATES": "the United States",
-}
-AGE_WORDS = re.compile(r"\b(how old|your age|age group|age range|age)\b", re.I)
-INCOME_WORDS = re.compile(r"\b(income|salary|earn)\b", re.I)
 HEAR_WORDS = re.compile(r"\b(hear about|find us|found us|first hear)\b", re.I)
 # what a goal or a pain says about what the persona values
 VALUES: list[tuple[str, str]] = [
@@ -57,105 +46,6 @@ VALUES: list[tuple[str, str]] = [
 ]
 
 
-@dataclass
-class Facts:
-    """The facts a narrator may use, and the sentences made from them."""
-
-    sentences: list[dict[str, Any]] = field(default_factory=list)
-    missing: dict[str, str] = field(default_factory=dict)
-
-    def say(self, fld: str, text: str, facts: list[dict[str, Any]], method: str) -> str:
-        self.sentences.append({"field": fld, "text": text, "evidence": {"method": method, "facts": facts}})
-        return text
-
-
-class Narrator(Protocol):
-    """Turns one fact into a sentence; ``variant`` picks among phrasings, deterministically."""
-
-    def phrase(self, kind: str, variant: int, **facts: Any) -> str: ...
-
-
-TEMPLATES: dict[str, list[str]] = {
-    "intro": [
-        "{name} stands for {size:,} customers, {share} of the base.",
-        "{name} represents {size:,} customers ({share} of all).",
-        "Meet {name}: {size:,} customers, {share} of the base, behave like this.",
-    ],
-    "trait": [
-        "{feature}: {value} for {share} of them, {lift:.1f}× the average.",
-        "{share} have {feature_l} \u201c{value}\u201d, {lift:.1f}× more often than the average customer.",
-        "Compared with everyone, {lift:.1f}× as many report {feature_l} \u201c{value}\u201d ({share}).",
-    ],
-    "answer": [
-        "Asked “{feature}”, {share} answer “{value}” ({lift:.1f}× the average).",
-        "{share} answer “{value}” to “{feature}”, {lift:.1f}× the average.",
-    ],
-    "day": [
-        "A typical day: {parts}.",
-        "On a usual day they {parts}.",
-    ],
-    "goal": [
-        "Their main goal: \u201c{goal}\u201d ({share} of those surveyed, {lift:.1f}× the average).",
-        "\u201c{goal}\u201d is what {share} of them want ({lift:.1f}× the average).",
-    ],
-    "pain": [
-        "What hurts: \u201c{label}\u201d, raised by {share} of those who wrote ({lift:.1f}× the average).",
-        "They complain about \u201c{label}\u201d: {share} of writers, {lift:.1f}× the average.",
-    ],
-}
-
-
-class TemplateNarrator:
-    """The default narrator: fixed templates with a few phrasings each, no network."""
-
-    def phrase(self, kind: str, variant: int, **facts: Any) -> str:
-        options = TEMPLATES[kind]
-        return options[variant % len(options)].format(**facts)
-
-
-def _pct(x: float) -> str:
-    return f"{x:.0%}"
-
-
-def _variant(pid: str, kind: str) -> int:
-    return int(hashlib.sha256(f"{pid}:{kind}".encode()).hexdigest()[:8], 16)
-
-
-def _top(cells: list[dict[str, Any]], p: int, match: re.Pattern[str] | str, min_n: int) -> dict[str, Any] | None:
-    """The most common published value of the first feature that matches (a name or a pattern)."""
-    if isinstance(match, str):
-        found = cells_for(cells, p, match, min_n=min_n)
-        return found[0] if found else None
-    features = sorted({c["feature"] for c in cells if c["persona"] == p and match.search(str(c["feature"]))})
-    for f in features:
-        found = cells_for(cells, p, f, min_n=min_n)
-        if found:
-            return found[0]
-    return None
-
-
-def persona_name(run: Run, pid: str, country: str | None, seed: int, taken: set[str]) -> str:
-    """A person's name for the persona: the country's Faker locale, unique, never a customer's name."""
-    fake = Faker(LOCALES.get((country or "").upper(), "en_US"))
-    fake.seed_instance(seed * 1009 + _variant(pid, "name") % 100_000)
-    for _ in range(200):
-        first, last = fake.first_name(), fake.last_name()
-        full = f"{first} {last}"
-        if full in taken:
-            continue
-        # no customer's full name may appear in it ("Ann Lee" is inside "Joann Lee")
-        clash = run.scalar(
-            f"SELECT count(*) FROM {run.t('customers')} WHERE nullif(trim(first_name), '') IS NOT NULL "
-            "AND nullif(trim(last_name), '') IS NOT NULL "
-            "AND contains(?, lower(trim(first_name) || ' ' || trim(last_name)))",
-            [full.lower()],
-        )
-        if not clash:
-            taken.add(full)
-            return full
-    raise RuntimeError("no free persona name after 200 draws")  # pragma: no cover - 200 clashes in a row
-
-
 def build_story(
     run: Run,
     persona: dict[str, Any],
@@ -171,64 +61,32 @@ def build_story(
     say = narrator or TemplateNarrator()
     pid = persona["id"]
     f = Facts()
-    story: dict[str, Any] = {}
-    country = _top(cells, p, "Country", min_n)
-    story["name"] = persona_name(run, pid, str(country["value"]) if country else None, seed, taken)
-    f.say(
-        "name",
-        f"{story['name']} is an invented name, drawn for "
-        + (f"the persona's most common country, {country['value']}." if country else "an unknown country (en_US)."),
-        [cell_facts(country)] if country else [],
-        "Faker name lists of the dominant country's locale; never a customer's name",
-    )
-    age = _top(cells, p, AGE_WORDS, min_n)
-    story["age"] = str(age["value"]) if age else None
-    if age:
-        f.say("age", f"Age {age['value']}: the most common answer ({_pct(age['share'])}).", [cell_facts(age)], "survey")
-    else:
-        f.missing["age"] = "no age or birth date, and no survey question about age, for enough members"
-    job = _top(cells, p, "Job title", min_n)
-    seniority = _top(cells, p, "Seniority", min_n)
-    function = _top(cells, p, "Job function", min_n)
-    if job:
-        story["occupation"] = str(job["value"])
-        basis = [job] + [c for c in (seniority, function) if c]
-        f.say(
-            "occupation",
-            f"Works as {job['value']}"
-            + (f", {seniority['value']} in {function['value']}" if seniority and function else "")
-            + f" (the most common title, {_pct(job['share'])}).",
-            [cell_facts(c) for c in basis],
-            "CRM job titles, parsed into seniority and function",
-        )
-    else:
-        story["occupation"] = None
-        f.missing["occupation"] = "no job titles in the sources for enough members"
-    if country:
-        code = str(country["value"])
-        story["location"] = COUNTRY_NAMES.get(code.upper(), code)
-        f.say(
-            "location",
-            f"Lives in {story['location']} ({_pct(country['share'])} of members).",
-            [cell_facts(country)],
-            "customer records",
-        )
-    else:
-        story["location"] = None
-        f.missing["location"] = "no country known for enough members"
-    income = _top(cells, p, INCOME_WORDS, min_n)
-    story["income"] = str(income["value"]) if income else None
-    if income:
-        f.say("income", f"Income: {income['value']} ({_pct(income['share'])}).", [cell_facts(income)], "survey")
-    else:
-        f.missing["income"] = "no income in the sources (no survey question about it)"
-    # bio: who they are, from the defining traits
+    story = identity(run, pid, cells, p, f, min_n=min_n, seed=seed, taken=taken)
+    story["bio"] = _bio(persona, story["name"], say, f)
+    story["typical_day"] = _typical_day(pid, cells, p, min_n, say, f)
+    # goals the persona holds more than the average (the most common one at least)
+    goals = [g for i, g in enumerate(persona.get("goals") or []) if i == 0 or g["lift"] >= 1.1]
+    story["goals"] = _goals(persona, goals, say, f)
+    pains = persona.get("pain_points") or []
+    story["values"] = _values(goals, pains, f)
+    story["pains"] = _pains(pid, pains, say, f)
+    story["quote"] = _quote(pains, f)
+    story["channels"] = _channels(persona, cells, p, min_n, f)
+    story["content"] = _content(cells, p, min_n, f)
+    story["triggers"] = _triggers(cells, p, min_n, f)
+    story["objections"] = _objections(pains, f)
+    story["sentences"] = f.sentences
+    story["missing"] = f.missing
+    return story
+
+
+def _bio(persona: dict[str, Any], name: str, say: Narrator, f: Facts) -> str:
+    """Who they are: the segment's size, then its defining traits."""
+    pid = persona["id"]
     bio = [
         f.say(
             "bio",
-            say.phrase(
-                "intro", _variant(pid, "intro"), name=story["name"], size=persona["size"], share=_pct(persona["share"])
-            ),
+            say.phrase("intro", variant(pid, "intro"), name=name, size=persona["size"], share=pct(persona["share"])),
             [],
             "size of the segment",
         )
@@ -240,19 +98,22 @@ def build_story(
                 "bio",
                 say.phrase(
                     kind,
-                    _variant(pid, f"trait{i}"),
+                    variant(pid, f"trait{i}"),
                     feature=t["feature"],
                     feature_l=t["feature"].lower(),
                     value=t["value"],
-                    share=_pct(t["share"]),
+                    share=pct(t["share"]),
                     lift=t["lift"],
                 ),
                 [t],
                 "a defining trait: over-represented against all customers, Fisher test, BH-adjusted",
             )
         )
-    story["bio"] = " ".join(bio)
-    # a typical day, from habits
+    return " ".join(bio)
+
+
+def _typical_day(pid: str, cells: list[dict[str, Any]], p: int, min_n: int, say: Narrator, f: Facts) -> str | None:
+    """A typical day, from habits."""
     parts, basis = [], []
     for feature, template in (
         ("Shopping time", "shop mostly in the {v}"),
@@ -261,44 +122,49 @@ def build_story(
         ("Top action", "work in the product most on \u201c{v}\u201d"),
         ("Product use", "use the product: {v}"),
     ):
-        c = _top(cells, p, feature, min_n)
+        c = top(cells, p, feature, min_n)
         if c:
             parts.append(template.format(v=c["value"]))
             basis.append(c)
     if parts:
-        story["typical_day"] = f.say(
+        return f.say(
             "typical_day",
-            say.phrase("day", _variant(pid, "day"), parts=", ".join(parts)),
+            say.phrase("day", variant(pid, "day"), parts=", ".join(parts)),
             [cell_facts(c) for c in basis],
             "the most common value of each habit among members",
         )
-    else:
-        story["typical_day"] = None
-        f.missing["typical_day"] = "no order times, devices, visit days or product actions known for enough members"
-    # goals and values
-    # goals the persona holds more than the average (the most common one at least)
-    goals = [g for i, g in enumerate(persona.get("goals") or []) if i == 0 or g["lift"] >= 1.1]
-    story["goals"] = [
+    f.missing["typical_day"] = "no order times, devices, visit days or product actions known for enough members"
+    return None
+
+
+def _goals(persona: dict[str, Any], goals: list[dict[str, Any]], say: Narrator, f: Facts) -> list[str]:
+    """The goals they hold (from the survey), then what they ask for (a need theme of their texts)."""
+    pid = persona["id"]
+    said = [
         f.say(
             "goals",
-            say.phrase("goal", _variant(pid, f"goal{i}"), goal=g["goal"], share=_pct(g["share"]), lift=g["lift"]),
+            say.phrase("goal", variant(pid, f"goal{i}"), goal=g["goal"], share=pct(g["share"]), lift=g["lift"]),
             [g],
             "answers to the survey's goal question",
         )
         for i, g in enumerate(goals[:2])
     ]
     for n in (persona.get("needs") or [])[:1]:
-        story["goals"].append(
+        said.append(
             f.say(
                 "goals",
-                f"They ask for: \u201c{n['label']}\u201d ({_pct(n['share'])} of those who wrote).",
+                f"They ask for: \u201c{n['label']}\u201d ({pct(n['share'])} of those who wrote).",
                 [{k: v for k, v in n.items() if k != "quotes"}],
                 "a need theme of their texts",
             )
         )
-    if not story["goals"]:
+    if not said:
         f.missing["goals"] = "no survey goal or need theme reaches the minimum group for this persona"
-    pains = persona.get("pain_points") or []
+    return said
+
+
+def _values(goals: list[dict[str, Any]], pains: list[dict[str, Any]], f: Facts) -> list[str]:
+    """What they value, read from the goals they hold and their pains through :data:`VALUES`."""
     values: list[str] = []
     held = [(g, g["goal"]) for g in goals[:2] if g["lift"] >= 1.1]
     for item, text in held + [(x, x["label"]) for x in pains[:2]]:
@@ -312,13 +178,17 @@ def build_story(
                     "a goal or pain point, read through a fixed lexicon of values",
                 )
                 break
-    story["values"] = values
     if not values:
         f.missing["values"] = "no goal or pain point of this persona names something it values"
-    story["pains"] = [
+    return values
+
+
+def _pains(pid: str, pains: list[dict[str, Any]], say: Narrator, f: Facts) -> list[str]:
+    """The pain themes of their texts."""
+    said = [
         f.say(
             "pains",
-            say.phrase("pain", _variant(pid, f"pain{i}"), label=x["label"], share=_pct(x["share"]), lift=x["lift"]),
+            say.phrase("pain", variant(pid, f"pain{i}"), label=x["label"], share=pct(x["share"]), lift=x["lift"]),
             [{k: v for k, v in x.items() if k != "quotes"}],
             "a pain theme of their texts",
         )
@@ -326,46 +196,59 @@ def build_story(
     ]
     if not pains:
         f.missing["pains"] = "no pain theme reaches the minimum group, lift 1.2 and significance for this persona"
+    return said
+
+
+def _quote(pains: list[dict[str, Any]], f: Facts) -> str | None:
+    """A real text of a member that fits a pain point."""
     quotes = [q for x in pains for q in x["quotes"]]
-    story["quote"] = quotes[0] if quotes else None
-    if quotes:
-        f.sentences.append(
-            {
-                "field": "quote",
-                "text": quotes[0],
-                "evidence": {"method": "a real text of a member, personal data removed", "facts": [pains[0]["label"]]},
-            }
-        )
-    else:
+    if not quotes:
         f.missing["quote"] = "no text of a member fits a pain point"
-    # channels and content
-    story["channels"] = []
+        return None
+    f.sentences.append(
+        {
+            "field": "quote",
+            "text": quotes[0],
+            "evidence": {"method": "a real text of a member, personal data removed", "facts": [pains[0]["label"]]},
+        }
+    )
+    return quotes[0]
+
+
+def _channels(persona: dict[str, Any], cells: list[dict[str, Any]], p: int, min_n: int, f: Facts) -> list[str]:
+    """Where they were first reached, and where they say they heard of us."""
+    said = []
     for c in (persona.get("channels") or [])[:2]:
-        story["channels"].append(
+        said.append(
             f.say(
                 "channels",
-                f"First reached through {c['channel']} ({_pct(c['share'])}, {c['lift']:.1f}× the average).",
+                f"First reached through {c['channel']} ({pct(c['share'])}, {c['lift']:.1f}× the average).",
                 [c],
                 "first-touch source / medium",
             )
         )
-    heard = _top(cells, p, HEAR_WORDS, min_n)
+    heard = top(cells, p, HEAR_WORDS, min_n)
     if heard:
-        story["channels"].append(
+        said.append(
             f.say(
                 "channels",
-                f"Say they heard of us through \u201c{heard['value']}\u201d ({_pct(heard['share'])}).",
+                f"Say they heard of us through \u201c{heard['value']}\u201d ({pct(heard['share'])}).",
                 [cell_facts(heard)],
                 "survey",
             )
         )
-    if not story["channels"]:
+    if not said:
         f.missing["channels"] = "no web analytics or survey answer about channels for enough members"
-    content = [c for c in (_top(cells, p, "Top product", min_n), _top(cells, p, "Top action", min_n)) if c]
-    story["content"] = [
+    return said
+
+
+def _content(cells: list[dict[str, Any]], p: int, min_n: int, f: Facts) -> list[str]:
+    """What they are most interested in: the product family they buy or the action they use most."""
+    content = [c for c in (top(cells, p, "Top product", min_n), top(cells, p, "Top action", min_n)) if c]
+    said = [
         f.say(
             "content",
-            f"Most interested in {c['value']} ({_pct(c['share'])}, {c['lift']:.1f}× the average).",
+            f"Most interested in {c['value']} ({pct(c['share'])}, {c['lift']:.1f}× the average).",
             [cell_facts(c)],
             "most bought product family or most used product action",
         )
@@ -373,7 +256,11 @@ def build_story(
     ]
     if not content:
         f.missing["content"] = "no products or product actions known for enough members"
-    # buying triggers and objections
+    return said
+
+
+def _triggers(cells: list[dict[str, Any]], p: int, min_n: int, f: Facts) -> list[str]:
+    """What makes them buy: a discount, season or evaluation habit over-represented in the persona."""
     triggers = []
     for feature, words, text in (
         ("Discount use", "most orders", "a discount code: {s} use one on most orders"),
@@ -387,18 +274,22 @@ def build_story(
             triggers.append(
                 f.say(
                     "triggers",
-                    "Buys on " + text.format(s=_pct(c["share"])) + f" ({c['lift']:.1f}× the average).",
+                    "Buys on " + text.format(s=pct(c["share"])) + f" ({c['lift']:.1f}× the average).",
                     [cell_facts(c)],
                     "a buying habit over-represented in this persona",
                 )
             )
-    story["triggers"] = triggers
     if not triggers:
         f.missing["triggers"] = "no discount, season or evaluation habit stands out for this persona"
-    story["objections"] = [
+    return triggers
+
+
+def _objections(pains: list[dict[str, Any]], f: Facts) -> list[str]:
+    """The pains they may raise as objections to answer."""
+    said = [
         f.say(
             "objections",
-            f"May object: \u201c{x['label']}\u201d ({_pct(x['share'])} raise it).",
+            f"May object: \u201c{x['label']}\u201d ({pct(x['share'])} raise it).",
             [{k: v for k, v in x.items() if k != "quotes"}],
             "a pain theme, as an objection to answer",
         )
@@ -406,6 +297,4 @@ def build_story(
     ]
     if not pains:
         f.missing["objections"] = "no pain theme to anticipate as an objection"
-    story["sentences"] = f.sentences
-    story["missing"] = f.missing
-    return story
+    return said

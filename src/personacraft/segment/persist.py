@@ -22,7 +22,7 @@ from personacraft.segment.assignment import Decision, PersonaModel, persona_id
 from personacraft.segment.latent import LatentClassSegmenter
 from personacraft.segment.matrix import Design, count_matrix
 from personacraft.sources.columns import lit, q
-from personacraft.sources.reading import duck_message
+from personacraft.sources.reading.messages import duck_message
 from personacraft.store import Run
 
 ID_COLUMNS = ("customer_id", "customer_key", "id", "email")

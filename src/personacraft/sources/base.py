@@ -1,7 +1,8 @@
 """The Source interface, the registry of kinds, and the accounting of what a source read.
 
 A source turns vendor files into rows of the canonical tables (``schema.CANONICAL``);
-how files are read is in :mod:`personacraft.sources.reading`.
+how files are read is in :mod:`personacraft.sources.reading`, which knows nothing of a Source:
+each file is handed to :meth:`Source.load_file` as a :class:`FileLoad`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from typing import Any, ClassVar
 import duckdb
 
 from personacraft.config import SourceConfig
-from personacraft.errors import ConfigError, InputFormatError, SourceNotFoundError
+from personacraft.errors import ConfigError, SourceNotFoundError
 from personacraft.sources.columns import lit
+from personacraft.sources.reading.files import FileLoad, text_copy
+from personacraft.sources.reading.messages import unreadable
 from personacraft.store import Run
 
 
@@ -78,37 +81,29 @@ class Source(ABC):
         self.files = list(files)
         self.label = config.name or f"{config.kind}:{Path(config.path).name}"
         self.keep_raw = True  # keep every row as read in the run (ingest.keep_raw)
-        # while a file is loaded: the path DuckDB reads for it and its original encoding
-        self.reading: dict[Path, tuple[Path, str]] = {}
 
     def feeds(self) -> tuple[str, ...]:
         """The canonical tables this source writes to."""
         return self.tables
 
     @abstractmethod
-    def load_file(self, run: Run, path: Path) -> None:
+    def load_file(self, run: Run, file: FileLoad) -> None:
         """Read one file into the canonical tables, keeping rejects (see module doc)."""
 
     def load(self, run: Run) -> Accounting:
         """Read every file, then count what went where."""
-        from personacraft.sources.reading import duck_message, text_copy
-
         acc = Accounting(self.label, self.kind, [str(p) for p in self.files])
         for path in self.files:
             if path.stat().st_size == 0:
                 continue
-            with text_copy(path, run.scratch) as readable:
-                self.reading[path] = readable
+            with text_copy(path, run.scratch) as (readable, encoding):
+                file = FileLoad(self.label, self.kind, path, readable, encoding, self.keep_raw, self.footer)
                 try:
-                    self.load_file(run, path)
+                    self.load_file(run, file)
                 except duckdb.Error as exc:
                     # a shape no check above foresaw: still one clear paragraph naming the file
-                    raise InputFormatError(
-                        path, f"could not be read as {self.kind}", hint=f"DuckDB: {duck_message(exc)}"
-                    ) from exc
-                finally:
-                    del self.reading[path]
-            acc.encodings[str(path)] = readable[1]
+                    raise unreadable(path, f"could not be read as {self.kind}", exc) from exc
+            acc.encodings[str(path)] = file.encoding
         return self.account(run, acc)
 
     def account(self, run: Run, acc: Accounting) -> Accounting:

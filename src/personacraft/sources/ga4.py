@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import lit, q
-from personacraft.sources.reading import insert, read_json_lines, reject_where
+from personacraft.sources.reading.files import FileLoad
+from personacraft.sources.reading.jsonl import read_json_lines
+from personacraft.sources.reading.stage import insert, reject_where
 from personacraft.store import Run
 
 # The part of the export schema we read; json_transform ignores everything else.
@@ -36,7 +36,7 @@ class GA4BigQuery(Source):
     tables = ("events",)
     description = "GA4 BigQuery export, newline-delimited JSON with nested fields."
 
-    def load_file(self, run: Run, path: Path) -> None:
+    def load_file(self, run: Run, file: FileLoad) -> None:
         ns = str(self.config.options.get("user_id_namespace", "ga4"))
         # microseconds between 1970 and 3000; anything else is not a GA4 timestamp
         micros = "try_cast(e.event_timestamp AS BIGINT)"
@@ -54,13 +54,10 @@ class GA4BigQuery(Source):
             "country": "e.geo.country",
         }
         # the event's canonical columns are computed as each line is parsed (the nested record is not stored)
-        read_json_lines(
-            self, run, path, stage="_stage", schema=EVENT_SCHEMA, columns={**columns, "_ts": "e.event_timestamp"}
-        )
+        read_json_lines(run, file, stage="_stage", schema=EVENT_SCHEMA, columns={**columns, "_ts": "e.event_timestamp"})
         reject_where(
-            self,
             run,
-            path,
+            file,
             "_stage",
             "occurred_at IS NULL",
             "event_timestamp",
@@ -68,13 +65,12 @@ class GA4BigQuery(Source):
             "'is not a whole number of microseconds since 1970 (expected e.g. 1718000000000000)'",
         )
         reject_where(
-            self,
             run,
-            path,
+            file,
             "_stage",
             "event_name IS NULL OR anonymous_id IS NULL",
             "event_name",
             "coalesce(event_name, anonymous_id)",
             "'has no event_name or user_pseudo_id'",
         )
-        insert(self, run, "events", path, {c: q(c) for c in columns}, "_stage")
+        insert(run, file, "events", {c: q(c) for c in columns}, "_stage")

@@ -27,19 +27,14 @@ from personacraft.errors import ConfigError, InputFormatError, MissingColumnErro
 from personacraft.schema import CANONICAL
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import Col, for_type, lit, q
-from personacraft.sources.reading import (
-    cells,
-    csv_header,
-    duck_message,
-    find_column,
-    insert,
-    keep_raw,
-    load_cells,
-    note_read,
-    read_json_lines,
-    table_names,
-    value_pass,
-)
+from personacraft.sources.reading.delimited import cells, csv_header, load_cells
+from personacraft.sources.reading.files import FileLoad
+from personacraft.sources.reading.jsonl import read_json_lines
+from personacraft.sources.reading.messages import unreadable
+from personacraft.sources.reading.names import find_column, table_names
+from personacraft.sources.reading.raw import keep_raw, note_read
+from personacraft.sources.reading.stage import insert
+from personacraft.sources.reading.values import value_pass
 from personacraft.store import Run
 
 
@@ -94,14 +89,14 @@ class Generic(Source):
         types = CANONICAL[self.table]
         return rename, {canon: for_type(types[canon]) for canon in mapping}
 
-    def land(self, run: Run, path: Path, kept: str, header: list[str]) -> None:
+    def land(self, run: Run, file: FileLoad, kept: str, header: list[str]) -> None:
         """Parse the mapped columns of ``kept`` and insert them into the canonical table."""
-        rename, specs = self.plan(path, header)
-        value_pass(self, run, path, kept, rename, specs, stage="_stage")
-        self.insert_stage(run, path, specs)
+        rename, specs = self.plan(file.path, header)
+        value_pass(run, file, kept, rename, specs, stage="_stage")
+        self.insert_stage(run, file, specs)
 
-    def insert_stage(self, run: Run, path: Path, specs: Mapping[str, Col]) -> None:
-        insert(self, run, self.table, path, {canon: q(canon) for canon in specs}, "_stage")
+    def insert_stage(self, run: Run, file: FileLoad, specs: Mapping[str, Col]) -> None:
+        insert(run, file, self.table, {canon: q(canon) for canon in specs}, "_stage")
 
 
 @register
@@ -111,13 +106,13 @@ class GenericCSV(Generic):
     kind = "csv"
     description = "Any delimited file mapped onto a canonical table."
 
-    def load_file(self, run: Run, path: Path) -> None:
-        header = csv_header(self, run, path)
+    def load_file(self, run: Run, file: FileLoad) -> None:
+        header = csv_header(run, file)
         self.table  # noqa: B018 - fail early on a bad table
-        found = cells(self, run, path, header)
-        rename, specs = self.plan(path, found.header)
-        load_cells(self, run, path, found, rename, specs, stage="_stage")
-        self.insert_stage(run, path, specs)
+        found = cells(run, file, header)
+        rename, specs = self.plan(file.path, found.header)
+        load_cells(run, file, found, rename, specs, stage="_stage")
+        self.insert_stage(run, file, specs)
 
 
 @register
@@ -127,20 +122,20 @@ class GenericParquet(Generic):
     kind = "parquet"
     description = "Any Parquet file mapped onto a canonical table."
 
-    def load_file(self, run: Run, path: Path) -> None:
+    def load_file(self, run: Run, file: FileLoad) -> None:
         self.table  # noqa: B018
-        parquet = f"read_parquet({lit(str(path))})"
+        parquet = f"read_parquet({lit(str(file.path))})"
         try:
             names = [d[0] for d in run.execute(f"SELECT * FROM {parquet} LIMIT 0").description or []]
             header = table_names(names)
             cols = "".join(f", {q(n)}::VARCHAR AS {q(h)}" for n, h in zip(names, header, strict=True))
-            kept = keep_raw(self, run, path, f"SELECT row_number() OVER () AS _line{cols} FROM {parquet}")
+            kept = keep_raw(run, file, f"SELECT row_number() OVER () AS _line{cols} FROM {parquet}")
         except duckdb.Error as exc:
-            raise InputFormatError(path, "is not a readable Parquet file", hint=f"DuckDB: {duck_message(exc)}") from exc
+            raise unreadable(file.path, "is not a readable Parquet file", exc) from exc
         except RuntimeError as exc:  # Python cannot take the names
-            raise InputFormatError(path, "has a column name that is not valid UTF-8 text") from exc
-        note_read(self, run, path, int(run.scalar(f"SELECT count(*) FROM {kept}") or 0))
-        self.land(run, path, kept, header)
+            raise InputFormatError(file.path, "has a column name that is not valid UTF-8 text") from exc
+        note_read(run, file, int(run.scalar(f"SELECT count(*) FROM {kept}") or 0))
+        self.land(run, file, kept, header)
 
 
 @register
@@ -150,16 +145,16 @@ class GenericJSONL(Generic):
     kind = "jsonl"
     description = "Any JSON-lines file mapped onto a canonical table."
 
-    def load_file(self, run: Run, path: Path) -> None:
+    def load_file(self, run: Run, file: FileLoad) -> None:
         self.table  # noqa: B018
-        read_json_lines(self, run, path, stage="_lines")
+        read_json_lines(run, file, stage="_lines")
         keys = [r[0] for r in run.execute("SELECT DISTINCT unnest(json_keys(j)) FROM _lines ORDER BY 1").fetchall()]
         header = table_names(keys)
         cols = "".join(
             f", json_extract_string(j, {lit(json_pointer(k))}) AS {q(h)}" for k, h in zip(keys, header, strict=True)
         )
         run.execute(f"CREATE OR REPLACE TEMP TABLE _kept_json AS SELECT _line{cols} FROM _lines")
-        self.land(run, path, "_kept_json", header)
+        self.land(run, file, "_kept_json", header)
 
 
 def json_pointer(key: str) -> str:

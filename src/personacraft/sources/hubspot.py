@@ -9,12 +9,13 @@ through the API use internal property names (``email``, ``hs_buying_role``); all
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import ANY_DATE, Col, domain_sql
-from personacraft.sources.reading import insert, read_csv, reject_where
+from personacraft.sources.reading.delimited import read_csv
+from personacraft.sources.reading.files import FileLoad
+from personacraft.sources.reading.stage import insert, reject_where
 from personacraft.store import Run
 
 TS = Col("timestamp", formats=("%Y-%m-%d %H:%M", *ANY_DATE), example="2025-02-28 13:05")
@@ -80,8 +81,8 @@ class HubSpotContacts(Source):
         "Create Date": ("createdate", "Created Date"),
     }
 
-    def load_file(self, run: Run, path: Path) -> None:
-        read_csv(self, run, path, self.SPECS, stage="_stage", aliases=self.ALIASES)
+    def load_file(self, run: Run, file: FileLoad) -> None:
+        read_csv(run, file, self.SPECS, stage="_stage", aliases=self.ALIASES)
         company = (
             "coalesce("
             + first_id('"Associated Company IDs (Primary)"')
@@ -90,10 +91,9 @@ class HubSpotContacts(Source):
             + ")"
         )
         insert(
-            self,
             run,
+            file,
             "customers",
-            path,
             {
                 "customer_id": hs_id('"Record ID"'),
                 "email": '"Email"',
@@ -146,13 +146,12 @@ class HubSpotCompanies(Source):
         "Create Date": ("createdate",),
     }
 
-    def load_file(self, run: Run, path: Path) -> None:
-        read_csv(self, run, path, self.SPECS, stage="_stage", aliases=self.ALIASES)
+    def load_file(self, run: Run, file: FileLoad) -> None:
+        read_csv(run, file, self.SPECS, stage="_stage", aliases=self.ALIASES)
         insert(
-            self,
             run,
+            file,
             "accounts",
-            path,
             {
                 "account_id": hs_id('"Record ID"'),
                 "name": '"Company name"',
@@ -200,12 +199,11 @@ class HubSpotDeals(Source):
         "Associated Contact IDs": ("Associated Contact ID", "Contact IDs"),
     }
 
-    def load_file(self, run: Run, path: Path) -> None:
-        read_csv(self, run, path, self.SPECS, stage="_stage", aliases=self.ALIASES)
+    def load_file(self, run: Run, file: FileLoad) -> None:
+        read_csv(run, file, self.SPECS, stage="_stage", aliases=self.ALIASES)
         reject_where(
-            self,
             run,
-            path,
+            file,
             "_stage",
             '"Deal Stage" IS NULL',
             "Deal Stage",
@@ -216,10 +214,9 @@ class HubSpotDeals(Source):
         won = f"coalesce(\"Is Closed Won\", {stage} IN ('closed won', 'closedwon'))"
         closed = f"({won} OR {stage} IN ('closed lost', 'closedlost'))"
         insert(
-            self,
             run,
+            file,
             "deals",
-            path,
             {
                 "deal_id": hs_id('"Record ID"'),
                 "account_id": "coalesce("
@@ -236,10 +233,9 @@ class HubSpotDeals(Source):
             "_stage",
         )
         insert(
-            self,
             run,
+            file,
             "deal_contacts",
-            path,
             {"deal_id": hs_id("rid"), "customer_id": hs_id("cid"), "role": "NULL"},
             '(SELECT * FROM (SELECT _line, "Record ID" AS rid, '
             "trim(unnest(string_split(\"Associated Contact IDs\", ';'))) AS cid FROM _stage) WHERE cid <> '')",

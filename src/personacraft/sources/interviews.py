@@ -15,11 +15,11 @@ The whole note (without its tags) becomes one text of kind ``interview``; its li
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import lit
-from personacraft.sources.reading import insert, keep_raw, note_read, reject_where
+from personacraft.sources.reading.files import FileLoad
+from personacraft.sources.reading.raw import keep_raw, note_read
+from personacraft.sources.reading.stage import insert, reject_where
 from personacraft.store import Run
 
 TAG = "(?im)^\\s*(?:{names})\\s*:\\s*(.+?)\\s*$"
@@ -37,12 +37,11 @@ class Interviews(Source):
     tables = ("texts",)
     description = "A folder of interview notes (.txt/.md) tagged with the interviewee's email or role."
 
-    def load_file(self, run: Run, path: Path) -> None:
+    def load_file(self, run: Run, file: FileLoad) -> None:
         # a note is one small file, already in UTF-8 (see text_copy); NUL bytes are not text
-        readable, _ = self.reading.get(path, (path, "utf-8"))
-        content = readable.read_bytes().decode("utf-8", errors="replace").replace("\x00", "")
-        kept = keep_raw(self, run, path, "SELECT 1 AS _line, ?::VARCHAR AS content", [content])
-        note_read(self, run, path, 1)
+        content = file.readable.read_bytes().decode("utf-8", errors="replace").replace("\x00", "")
+        kept = keep_raw(run, file, "SELECT 1 AS _line, ?::VARCHAR AS content", [content])
+        note_read(run, file, 1)
         # the tag block: a --- front matter, or "Key: value" lines at the top
         front = "regexp_matches(content, '^\\s*---')"
         head = (
@@ -54,15 +53,14 @@ class Interviews(Source):
             f"trim(CASE WHEN {front} THEN regexp_replace(content, '(?s)^\\s*---\\s*\\n.*?\\n---\\s*', '') "
             "ELSE substr(content, length(head) + 1) END, ' ' || chr(9) || chr(10) || chr(13))"
         )
-        reject_where(self, run, path, "_stage", f"nullif({body}, '') IS NULL", "", "NULL", "'the note is empty'")
+        reject_where(run, file, "_stage", f"nullif({body}, '') IS NULL", "", "NULL", "'the note is empty'")
         email = f"nullif(regexp_extract(head, {tag('email|e-mail|interviewee|contact')}, 1), '')"
         insert(
-            self,
             run,
+            file,
             "texts",
-            path,
             {
-                "text_id": lit("interview:" + path.name),
+                "text_id": lit("interview:" + file.path.name),
                 "customer_id": "NULL",
                 "email": f"CASE WHEN {email} LIKE '%@%' THEN {email} END",
                 "created_at": f"try_cast(nullif(regexp_extract(head, {tag('date')}, 1), '') AS TIMESTAMP)",

@@ -7,12 +7,12 @@ and G2-style CSVs work as exported; ``[sources.columns]`` overrides the detectio
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from personacraft.errors import MissingColumnError
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import Col
-from personacraft.sources.reading import csv_header, insert, read_csv, reject_where
+from personacraft.sources.reading.delimited import csv_header, read_csv
+from personacraft.sources.reading.files import FileLoad
+from personacraft.sources.reading.stage import insert, reject_where
 from personacraft.store import Run
 
 DATE_FORMATS = (
@@ -108,11 +108,11 @@ class Reviews(Source):
     tables = ("texts",)
     description = "Review exports (Judge.me; columns detected by name)."
 
-    def load_file(self, run: Run, path: Path) -> None:
-        header = csv_header(self, run, path)
+    def load_file(self, run: Run, file: FileLoad) -> None:
+        header = csv_header(run, file)
         roles = detect(header, dict(self.config.columns))
         if roles["body"] is None:
-            raise MissingColumnError(path, ["body"], header, self.kind)
+            raise MissingColumnError(file.path, ["body"], header, self.kind)
         types = {
             "body": Col(required=False),
             "title": Col(),
@@ -123,16 +123,15 @@ class Reviews(Source):
             "id": Col(),
         }
         specs = {col: types[role] for role, col in roles.items() if col is not None}
-        read_csv(self, run, path, specs, stage="_stage", header=header)
+        read_csv(run, file, specs, stage="_stage", header=header)
 
         def col(role: str) -> str:
             name = roles[role]
             return "NULL" if name is None else '"' + name.replace('"', '""') + '"'
 
         reject_where(
-            self,
             run,
-            path,
+            file,
             "_stage",
             f"{col('body')} IS NULL AND {col('title')} IS NULL AND {col('rating')} IS NULL",
             roles["body"] or "body",
@@ -140,10 +139,9 @@ class Reviews(Source):
             "'has no review text, title or rating'",
         )
         insert(
-            self,
             run,
+            file,
             "texts",
-            path,
             {
                 "text_id": f"coalesce({col('id')}, 'line' || _line::VARCHAR)",
                 "customer_id": "NULL",

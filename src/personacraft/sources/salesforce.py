@@ -10,12 +10,13 @@ of reports and the 18-character ids of Data Loader join.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import ANY_DATE, Col, domain_sql
-from personacraft.sources.reading import insert, read_csv
+from personacraft.sources.reading.delimited import read_csv
+from personacraft.sources.reading.files import FileLoad
+from personacraft.sources.reading.stage import insert
 from personacraft.store import Run
 
 TS = Col(
@@ -36,9 +37,9 @@ class SalesforceSource(Source):
     ALIASES: ClassVar[dict[str, tuple[str, ...]]] = {}
     MAPPING: ClassVar[dict[str, str]] = {}  # canonical column -> SQL over the parsed columns
 
-    def load_file(self, run: Run, path: Path) -> None:
-        read_csv(self, run, path, self.SPECS, stage="_stage", aliases=self.ALIASES)
-        insert(self, run, self.tables[0], path, self.MAPPING, "_stage")
+    def load_file(self, run: Run, file: FileLoad) -> None:
+        read_csv(run, file, self.SPECS, stage="_stage", aliases=self.ALIASES)
+        insert(run, file, self.tables[0], self.MAPPING, "_stage")
 
 
 @register

@@ -7,11 +7,11 @@ repeating an earlier ``messageId`` is a duplicate delivery and is kept as a reje
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import lit
-from personacraft.sources.reading import insert, read_json_lines, reject_where
+from personacraft.sources.reading.files import FileLoad
+from personacraft.sources.reading.jsonl import read_json_lines
+from personacraft.sources.reading.stage import insert, reject_where
 from personacraft.store import Run
 
 CALL_SCHEMA = """{
@@ -37,18 +37,17 @@ class SegmentEvents(Source):
     tables = ("events", "customers", "accounts")
     description = "Segment-spec calls as JSON lines."
 
-    def load_file(self, run: Run, path: Path) -> None:
+    def load_file(self, run: Run, file: FileLoad) -> None:
         ns = lit(str(self.config.options.get("user_id_namespace", "segment")) + ":")
-        read_json_lines(self, run, path, stage="_lines")
+        read_json_lines(run, file, stage="_lines")
         run.execute(
             f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT _line, j, json_transform(j, '{CALL_SCHEMA}') AS c, "
             "try_cast(json_extract_string(j, '$.timestamp') AS TIMESTAMPTZ)::TIMESTAMP AS ts FROM _lines"
         )
         types = ", ".join(lit(t) for t in TYPES)
         reject_where(
-            self,
             run,
-            path,
+            file,
             "_stage",
             f"coalesce(lower(c.type), '') NOT IN ({types})",
             "type",
@@ -56,9 +55,8 @@ class SegmentEvents(Source):
             f"'is not a Segment call type (one of {', '.join(TYPES)})'",
         )
         reject_where(
-            self,
             run,
-            path,
+            file,
             "_stage",
             "c.userId IS NULL AND c.anonymousId IS NULL",
             "userId",
@@ -66,9 +64,8 @@ class SegmentEvents(Source):
             "'has neither userId nor anonymousId'",
         )
         reject_where(
-            self,
             run,
-            path,
+            file,
             "_stage",
             "ts IS NULL",
             "timestamp",
@@ -81,9 +78,8 @@ class SegmentEvents(Source):
             "WHERE _line > first_line"
         )
         reject_where(
-            self,
             run,
-            path,
+            file,
             "_stage",
             "_line IN (SELECT _line FROM _dups)",
             "messageId",
@@ -91,9 +87,8 @@ class SegmentEvents(Source):
             "'repeats the messageId of an earlier call (a duplicate delivery)'",
         )
         reject_where(
-            self,
             run,
-            path,
+            file,
             "_stage",
             "lower(c.type) = 'group' AND c.groupId IS NULL",
             "groupId",
@@ -103,10 +98,9 @@ class SegmentEvents(Source):
         uid = f"CASE WHEN c.userId IS NOT NULL THEN {ns} || c.userId END"
         kind = "lower(c.type)"
         insert(
-            self,
             run,
+            file,
             "events",
-            path,
             {
                 "customer_id": uid,
                 "anonymous_id": "CASE WHEN c.anonymousId IS NOT NULL THEN 'segment:' || c.anonymousId END",
@@ -125,10 +119,9 @@ class SegmentEvents(Source):
             f"_stage WHERE {kind} IN ('track', 'page', 'screen', 'alias')",
         )
         insert(
-            self,
             run,
+            file,
             "customers",
-            path,
             {
                 "customer_id": uid,
                 "email": "c.traits.email",
@@ -144,14 +137,13 @@ class SegmentEvents(Source):
         )
         run.execute(
             f"UPDATE {run.t('customers')} AS cu SET account_id = 'segment:' || s.c.groupId FROM _stage s "
-            f"WHERE cu._source = {lit(self.label)} AND cu._file = {lit(str(path))} AND cu._line = s._line "
+            f"WHERE cu._source = {lit(self.label)} AND cu._file = {lit(str(file.path))} AND cu._line = s._line "
             "AND lower(s.c.type) = 'group' AND s.c.groupId IS NOT NULL"
         )
         insert(
-            self,
             run,
+            file,
             "accounts",
-            path,
             {
                 "account_id": "'segment:' || c.groupId",
                 "name": "coalesce(c.traits.name, c.traits.company)",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from personacraft.errors import MissingColumnError
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import Col, q
-from personacraft.sources.reading import csv_header, insert, read_csv, reject_where
+from personacraft.sources.reading.delimited import csv_header, read_csv
+from personacraft.sources.reading.files import FileLoad
+from personacraft.sources.reading.stage import insert, reject_where
 from personacraft.store import Run
 
 TS_FORMATS = (
@@ -59,15 +60,14 @@ class ShopifyCustomers(Source):
     }
     REQUIRED_ANY = ("Email", "Customer ID")
 
-    def load_file(self, run: Run, path: Path) -> None:
-        header = csv_header(self, run, path)
+    def load_file(self, run: Run, file: FileLoad) -> None:
+        header = csv_header(run, file)
         if not any(c in header for c in self.REQUIRED_ANY):
-            raise MissingColumnError(path, list(self.REQUIRED_ANY), header, self.kind)
-        read_csv(self, run, path, self.SPECS, stage="_stage", aliases=self.ALIASES, header=header)
+            raise MissingColumnError(file.path, list(self.REQUIRED_ANY), header, self.kind)
+        read_csv(run, file, self.SPECS, stage="_stage", aliases=self.ALIASES, header=header)
         reject_where(
-            self,
             run,
-            path,
+            file,
             "_stage",
             '"Email" IS NULL AND "Customer ID" IS NULL AND "Phone" IS NULL',
             "Email",
@@ -75,10 +75,9 @@ class ShopifyCustomers(Source):
             "'has no Email, Customer ID or Phone to identify the customer'",
         )
         insert(
-            self,
             run,
+            file,
             "customers",
-            path,
             {
                 # Shopify prefixes ids with ' so spreadsheets keep all digits
                 "customer_id": "'shopify:' || ltrim(\"Customer ID\", '''')",
@@ -142,8 +141,8 @@ class ShopifyOrders(Source):
         "Source",
     )
 
-    def load_file(self, run: Run, path: Path) -> None:
-        read_csv(self, run, path, self.SPECS, stage="_stage")
+    def load_file(self, run: Run, file: FileLoad) -> None:
+        read_csv(run, file, self.SPECS, stage="_stage")
         # the first row of an order carries the order fields; later rows only the line
         order_fields = ", ".join(q(c) for c in self.ORDER_FIELDS)
         heads = (
@@ -152,9 +151,8 @@ class ShopifyOrders(Source):
         )
         run.execute(f"CREATE OR REPLACE TEMP TABLE _heads AS {heads}")
         if reject_where(
-            self,
             run,
-            path,
+            file,
             "_stage",
             '_line IN (SELECT _line FROM _heads WHERE "Created at" IS NULL)',
             "Created at",
@@ -163,9 +161,8 @@ class ShopifyOrders(Source):
         ):
             run.execute(f"CREATE OR REPLACE TEMP TABLE _heads AS {heads}")
         reject_where(
-            self,
             run,
-            path,
+            file,
             "_stage",
             '"Name" NOT IN (SELECT "Name" FROM _heads)',
             "Name",
@@ -173,10 +170,9 @@ class ShopifyOrders(Source):
             "'belongs to an order whose first row (with its Total) is missing or was rejected'",
         )
         insert(
-            self,
             run,
+            file,
             "orders",
-            path,
             {
                 "order_id": "'shopify:' || \"Name\"",
                 "customer_id": "NULL",
@@ -194,10 +190,9 @@ class ShopifyOrders(Source):
         )
         # a product title is "Product - Variant"; the product family is the part before
         insert(
-            self,
             run,
+            file,
             "order_lines",
-            path,
             {
                 "order_id": "'shopify:' || \"Name\"",
                 "product": "trim(split_part(\"Lineitem name\", ' - ', 1))",

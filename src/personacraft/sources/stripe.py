@@ -7,12 +7,13 @@ case. The payments date column was renamed from ``Created (UTC)`` to ``Created d
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import ANY_DATE, Col
-from personacraft.sources.reading import insert, read_csv
+from personacraft.sources.reading.delimited import read_csv
+from personacraft.sources.reading.files import FileLoad
+from personacraft.sources.reading.stage import insert
 from personacraft.store import Run
 
 TS = Col("timestamp", formats=("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", *ANY_DATE), example="2025-02-28 13:05")
@@ -48,14 +49,13 @@ class StripeCharges(Source):
         "Customer Email": ("email (metadata)", "receipt_email"),
     }
 
-    def load_file(self, run: Run, path: Path) -> None:
-        read_csv(self, run, path, self.SPECS, stage="_stage", aliases=self.ALIASES)
+    def load_file(self, run: Run, file: FileLoad) -> None:
+        read_csv(run, file, self.SPECS, stage="_stage", aliases=self.ALIASES)
         status = 'lower("Status")'
         insert(
-            self,
             run,
+            file,
             "orders",
-            path,
             {
                 "order_id": stripe_id('"id"'),
                 "customer_id": stripe_id('"Customer ID"'),
@@ -107,13 +107,12 @@ class StripeSubscriptions(Source):
         "CASE lower(\"Interval\") WHEN 'year' THEN 1 / 12 WHEN 'week' THEN 52 / 12 WHEN 'day' THEN 365 / 12 ELSE 1 END"
     )
 
-    def load_file(self, run: Run, path: Path) -> None:
-        read_csv(self, run, path, self.SPECS, stage="_stage", aliases=self.ALIASES)
+    def load_file(self, run: Run, file: FileLoad) -> None:
+        read_csv(run, file, self.SPECS, stage="_stage", aliases=self.ALIASES)
         insert(
-            self,
             run,
+            file,
             "subscriptions",
-            path,
             {
                 "subscription_id": stripe_id('"id"'),
                 "customer_id": stripe_id('"Customer ID"'),

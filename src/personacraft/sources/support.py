@@ -11,12 +11,14 @@ are found by name.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import ANY_DATE, Col
-from personacraft.sources.reading import insert, read_csv, read_json_lines, reject_where
+from personacraft.sources.reading.delimited import read_csv
+from personacraft.sources.reading.files import FileLoad
+from personacraft.sources.reading.jsonl import read_json_lines
+from personacraft.sources.reading.stage import insert, reject_where
 from personacraft.store import Run
 
 STRIP_HTML = "trim(regexp_replace(regexp_replace({x}, '<[^>]+>', ' ', 'g'), '\\s+', ' ', 'g'))"
@@ -45,17 +47,16 @@ class ZendeskTickets(Source):
     tables = ("texts",)
     description = "Zendesk tickets, JSON export (one ticket per line)."
 
-    def load_file(self, run: Run, path: Path) -> None:
-        read_json_lines(self, run, path, stage="_lines")
+    def load_file(self, run: Run, file: FileLoad) -> None:
+        read_json_lines(run, file, stage="_lines")
         run.execute(
             f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT _line, json_transform(j, '{ZENDESK_SCHEMA}') AS t, "
             "try_cast(json_extract_string(j, '$.created_at') AS TIMESTAMPTZ)::TIMESTAMP AS ts FROM _lines"
         )
-        reject_where(self, run, path, "_stage", "t.id IS NULL", "id", "NULL", "'a ticket needs its id'")
+        reject_where(run, file, "_stage", "t.id IS NULL", "id", "NULL", "'a ticket needs its id'")
         reject_where(
-            self,
             run,
-            path,
+            file,
             "_stage",
             "ts IS NULL",
             "created_at",
@@ -64,10 +65,9 @@ class ZendeskTickets(Source):
         )
         score = "lower(t.satisfaction_rating.score)"
         insert(
-            self,
             run,
+            file,
             "texts",
-            path,
             {
                 "text_id": "'zendesk:' || t.id",
                 "customer_id": "CASE WHEN t.requester_id IS NOT NULL THEN 'zendesk:' || t.requester_id END",
@@ -111,20 +111,19 @@ class IntercomConversations(Source):
         "State": ("Status", "state"),
     }
 
-    def load_file(self, run: Run, path: Path) -> None:
-        if path.suffix.lower() == ".csv":
-            self._csv(run, path)
+    def load_file(self, run: Run, file: FileLoad) -> None:
+        if file.path.suffix.lower() == ".csv":
+            self._csv(run, file)
             return
-        read_json_lines(self, run, path, stage="_lines")
+        read_json_lines(run, file, stage="_lines")
         run.execute(
             f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT _line, json_transform(j, '{INTERCOM_SCHEMA}') AS c "
             "FROM _lines"
         )
-        reject_where(self, run, path, "_stage", "c.id IS NULL", "id", "NULL", "'a conversation needs its id'")
+        reject_where(run, file, "_stage", "c.id IS NULL", "id", "NULL", "'a conversation needs its id'")
         reject_where(
-            self,
             run,
-            path,
+            file,
             "_stage",
             "coalesce(try_cast(c.created_at AS BIGINT) NOT BETWEEN 0 AND 32503680000, TRUE)",
             "created_at",
@@ -133,10 +132,9 @@ class IntercomConversations(Source):
         )
         contact = "list_extract(c.contacts.contacts, 1)"
         insert(
-            self,
             run,
+            file,
             "texts",
-            path,
             {
                 "text_id": "'intercom:' || c.id",
                 "customer_id": f"CASE WHEN {contact}.id IS NOT NULL THEN 'intercom:' || {contact}.id END",
@@ -151,13 +149,12 @@ class IntercomConversations(Source):
             "_stage",
         )
 
-    def _csv(self, run: Run, path: Path) -> None:
-        read_csv(self, run, path, self.CSV_SPECS, stage="_stage", aliases=self.CSV_ALIASES)
+    def _csv(self, run: Run, file: FileLoad) -> None:
+        read_csv(run, file, self.CSV_SPECS, stage="_stage", aliases=self.CSV_ALIASES)
         insert(
-            self,
             run,
+            file,
             "texts",
-            path,
             {
                 "text_id": "'intercom:' || \"Conversation ID\"",
                 "customer_id": 'CASE WHEN "User ID" IS NOT NULL THEN \'intercom:\' || "User ID" END',

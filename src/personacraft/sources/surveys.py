@@ -6,12 +6,13 @@ answered question becomes one ``survey_answers`` row.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import ANY_DATE, Col, lit, q
-from personacraft.sources.reading import csv_header, insert, read_csv, reject_where
+from personacraft.sources.reading.delimited import csv_header, read_csv
+from personacraft.sources.reading.files import FileLoad
+from personacraft.sources.reading.stage import insert, reject_where
 from personacraft.store import Run
 
 EMAIL_HEADERS = ("email", "e-mail", "email address", "e-mail address")
@@ -27,8 +28,8 @@ class Survey(Source):
     DATE: ClassVar[Col] = Col()
     PREFIX: ClassVar[str] = ""
 
-    def load_file(self, run: Run, path: Path) -> None:
-        header = csv_header(self, run, path)
+    def load_file(self, run: Run, file: FileLoad) -> None:
+        header = csv_header(run, file)
         opts = self.config.options
         email_field = opts.get("email_field") or next((h for h in header if h.strip().lower() in EMAIL_HEADERS), None)
         meta = {m.lower() for m in self.META}
@@ -40,12 +41,12 @@ class Survey(Source):
         specs |= {h: Col() for h in questions}
         if email_field:
             specs[email_field] = Col()
-        read_csv(self, run, path, specs, stage="_stage", header=header)
+        read_csv(run, file, specs, stage="_stage", header=header)
         key = self.ID or self.SUBMITTED
         any_answer = " OR ".join(f"{q(h)} IS NOT NULL" for h in questions) or "FALSE"
-        reject_where(self, run, path, "_stage", f"NOT ({any_answer})", key, q(key), "'response has no answers'")
+        reject_where(run, file, "_stage", f"NOT ({any_answer})", key, q(key), "'response has no answers'")
         email = q(email_field) if email_field else "NULL"
-        rid = q(self.ID) if self.ID else f"{lit(path.name + ':')} || _line"
+        rid = q(self.ID) if self.ID else f"{lit(file.path.name + ':')} || _line"
         unpivot = " UNION ALL ".join(
             f"SELECT _line, {rid} AS rid, {email} AS email, {q(self.SUBMITTED)} AS ts, "
             f"{lit(h)} AS question, {q(h)} AS answer FROM _stage WHERE {q(h)} IS NOT NULL"
@@ -54,10 +55,9 @@ class Survey(Source):
         if not unpivot:
             return
         insert(
-            self,
             run,
+            file,
             "survey_answers",
-            path,
             {
                 "response_id": f"{lit(self.PREFIX + ':')} || rid",
                 "customer_id": "NULL",

@@ -30,7 +30,7 @@ from personacraft.errors import InputFormatError, NotFoundError
 from personacraft.features import sql
 from personacraft.segment.persist import assign_file, read_input
 from personacraft.sources.columns import lit, q
-from personacraft.sources.reading import find_column
+from personacraft.sources.reading.names import find_column
 from personacraft.store import Run
 from personacraft.value.fit_score import FitModel
 from personacraft.value.icp import ICP

@@ -16,7 +16,7 @@ import duckdb
 
 from personacraft.errors import InputFormatError, RejectThresholdError, SourceNotFoundError
 from personacraft.sources.columns import ANY_DATE, Col, lit, q
-from personacraft.sources.reading import duck_message
+from personacraft.sources.reading.messages import duck_message
 
 WHITESPACE = ("whitespace", "space", "ws", " ")
 COMPACT_DATES = ("%Y%m%d",)  # 19970101, as in CDNOW

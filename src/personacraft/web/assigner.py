@@ -25,7 +25,7 @@ import numpy as np
 from personacraft.errors import InputFormatError, NotFoundError
 from personacraft.segment.assignment import REASONS, PersonaModel, persona_id
 from personacraft.segment.persist import input_counts, load_model
-from personacraft.sources.reading import duck_message
+from personacraft.sources.reading.messages import duck_message
 from personacraft.store import Run, Workspace, scratch
 
 CHUNK = 65_536  # customers scored at once in a batch
