@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import personacraft as pc
-from personacraft.personas import Persona, PersonaSet, Trait
+from personacraft.personas import Persona, Trait
+from personacraft.personas.persona_set import PersonaSet
 
 PUBLIC = [
     "BuildResult",

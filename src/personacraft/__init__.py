@@ -28,12 +28,12 @@ if TYPE_CHECKING:
         Goal,
         PainPoint,
         Persona,
-        PersonaSet,
         Recommendations,
         Story,
         Trait,
         Value,
     )
+    from personacraft.personas.persona_set import PersonaSet
 
 # public name -> the module that defines it (a module itself when the name is a subpackage)
 _LAZY = {
@@ -43,7 +43,7 @@ _LAZY = {
     "BuildResult": "personacraft.api",
     "Config": "personacraft.config",
     "PersonaError": "personacraft.errors",
-    "PersonaSet": "personacraft.personas",
+    "PersonaSet": "personacraft.personas.persona_set",
     "Persona": "personacraft.personas",
     "Trait": "personacraft.personas",
     "Goal": "personacraft.personas",

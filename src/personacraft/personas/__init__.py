@@ -1,4 +1,8 @@
-"""Personas: the typed result of a build (PersonaSet of Persona), and how it is assembled from evidence."""
+"""Personas: the typed persona of ``personas.json``, and how personas are assembled from evidence.
+
+The result of a build, :class:`~personacraft.personas.persona_set.PersonaSet`, sits a layer
+higher (it renders itself) and is imported from its own module or as ``personacraft.PersonaSet``.
+"""
 
 from personacraft.personas.model import (
     Channel,
@@ -12,7 +16,6 @@ from personacraft.personas.model import (
     Value,
     stability_band,
 )
-from personacraft.personas.persona_set import PersonaSet
 
 __all__ = [
     "Channel",
@@ -20,7 +23,6 @@ __all__ = [
     "Goal",
     "PainPoint",
     "Persona",
-    "PersonaSet",
     "Recommendations",
     "Story",
     "Trait",

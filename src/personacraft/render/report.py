@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from personacraft.personas.persona_set import PersonaSet
 from personacraft.render.charts import PALETTE, sizes_chart, trait_chart
+
+if TYPE_CHECKING:  # a PersonaSet renders itself through this module
+    from personacraft.personas.persona_set import PersonaSet
 
 
 def environment() -> Environment:
