@@ -230,6 +230,20 @@ def test_the_card_says_who_why_and_where_with_evidence(saas_demo: tuple[Path, Bu
     assert d["fit_score"]["evaluation"]["cv_auc_won"] >= 0.8
 
 
+def test_the_personas_come_from_the_caller_not_from_disk(saas_demo: tuple[Path, BuildResult]) -> None:
+    root, _ = saas_demo
+    cfg = load_config(root / "personacraft.toml")
+    with Workspace(cfg.workspace_path, read_only=True) as ws:
+        run = ws.run()
+        bare = learn_icp(run, min_n=10).to_dict()["why"]["personas"]
+        goals = [{"goal": "g", "share": 0.5, "lift": 2.0, "n": 40}]
+        named = {"p1": {"name": "Named here", "goals": goals}}
+        given = learn_icp(run, min_n=10, personas=named).to_dict()["why"]["personas"]
+    assert bare and all(p["name"] == p["persona_id"] and p["goals"] == [] for p in bare)
+    assert [p["name"] for p in given if p["persona_id"] == "p1"] == ["Named here"]
+    assert [p["goals"] for p in given if p["persona_id"] == "p1"] == [goals]
+
+
 def test_the_commands_learn_and_score(saas_demo: tuple[Path, BuildResult], tmp_path: Path) -> None:
     root, _ = saas_demo
     runner = CliRunner()
