@@ -24,10 +24,10 @@ import warnings
 
 import numpy as np
 
-from personacraft.value import clv
-from personacraft.value.bgnbd import BetaGeo
-from personacraft.value.gamma_gamma import GammaGamma
-from personacraft.value.simulate import bgnbd_customers, gamma_gamma_spend
+from personacraft.clv import model as clv
+from personacraft.clv.bgnbd import BetaGeo
+from personacraft.clv.gamma_gamma import GammaGamma
+from personacraft.clv.simulate import bgnbd_customers, gamma_gamma_spend
 
 
 def data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

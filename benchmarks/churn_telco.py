@@ -32,8 +32,8 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from personacraft.value.churn import ChurnClassifier
-from personacraft.value.churn_table import read_table
+from personacraft.churn.classifier import ChurnClassifier
+from personacraft.churn.table import read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 TELCO = ROOT / "tests" / "data" / "telco" / "Telco-Customer-Churn.csv"

@@ -22,13 +22,14 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from personacraft.cli.icp import run_personas
 from personacraft.config import load_config
 from personacraft.demo import generate
 from personacraft.demo.saas_personas import ICP_INDUSTRY, ICP_SIZE
+from personacraft.icp.leads import score_leads
+from personacraft.icp.learn import learn_icp
 from personacraft.pipeline import build
 from personacraft.store import Workspace
-from personacraft.value.icp import learn_icp
-from personacraft.value.leads import score_leads
 
 PLANTED = {("Industry", ICP_INDUSTRY), ("Company size", f"{ICP_SIZE[0]}-{ICP_SIZE[1]} employees")}
 LEAD_COLUMNS = ["Record ID", "Industry", "Number of Employees", "Country/Region"]
@@ -56,8 +57,10 @@ def holdout_auc(folder: Path, *, share: float, seed: int, min_n: int) -> tuple[f
     cfg = load_config(folder / "personacraft.toml")
     with Workspace(cfg.workspace_path, read_only=True) as ws:
         run = ws.run()
-        icp = learn_icp(run, min_n=min_n, exclude={f"hubspot:{r['Record ID']}" for r in test}, seed=seed)
-        score_leads(run, icp, leads, scored)
+        personas = run_personas(run)
+        excluded = {f"hubspot:{r['Record ID']}" for r in test}
+        icp = learn_icp(run, min_n=min_n, exclude=excluded, seed=seed, personas=personas)
+        score_leads(run, icp, leads, scored, personas=personas)
     with scored.open(newline="", encoding="utf-8") as fh:
         score = {r["lead_id"]: float(r["fit_score"]) for r in csv.DictReader(fh)}
     y = [r["won"] == "true" for r in test]
@@ -83,7 +86,8 @@ def main() -> None:
         cfg = load_config(folder / "personacraft.toml")
         start = time.perf_counter()
         with Workspace(cfg.workspace_path, read_only=True) as ws:
-            icp = learn_icp(ws.run(), min_n=cfg.privacy.min_group_size, seed=seed)
+            run = ws.run()
+            icp = learn_icp(run, min_n=cfg.privacy.min_group_size, seed=seed, personas=run_personas(run))
         seconds = time.perf_counter() - start
         d = icp.to_dict()
         o, ev = d["outcome"], d["fit_score"]["evaluation"]

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from personacraft.cli.common import console
+
+if TYPE_CHECKING:
+    from personacraft.store import Run
 
 app = typer.Typer(
     help="The ideal customer profile: `icp` (or `icp learn`) learns it from the best accounts, "
@@ -21,6 +25,16 @@ app = typer.Typer(
 
 CONFIG = typer.Option(Path("personacraft.toml"), "--config", help="The config file.")
 RUN = typer.Option(None, "--run", help="The run to learn from (default: the latest successful one).")
+
+
+def run_personas(run: Run) -> dict[str, dict[str, Any]]:
+    """The personas ``run`` published, by id, from its ``personas.json`` (empty when it cannot be found)."""
+    row = next((r for r in run.ws.runs() if r["run_id"] == run.run_id), None)
+    path = Path(str(row["out_dir"])) / "personas.json" if row and row.get("out_dir") else None
+    if path is None or not path.is_file():
+        return {}
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    return {p["id"]: p for p in doc.get("personas", [])}
 
 
 @app.callback(invoke_without_command=True)
@@ -43,13 +57,15 @@ def learn(
 ) -> None:
     """Learn the ideal customer profile of a run; print its rules, write its card."""
     from personacraft.config import load_config
+    from personacraft.icp.learn import learn_icp
+    from personacraft.render.icp_card import save
     from personacraft.store import Workspace
-    from personacraft.value.icp import learn_icp
 
     cfg = load_config(config)
     with Workspace(cfg.workspace_path, read_only=True) as ws:
-        result = learn_icp(ws.run(run), min_n=cfg.privacy.min_group_size, seed=cfg.seed)
-    paths = result.save(out or cfg.root / "out")
+        r = ws.run(run)
+        result = learn_icp(r, min_n=cfg.privacy.min_group_size, seed=cfg.seed, personas=run_personas(r))
+    paths = save(result, out or cfg.root / "out")
     d = result.to_dict()
     o = d["outcome"]
     print(
@@ -82,14 +98,16 @@ def score(
 ) -> None:
     """Score leads: fit 0-100 with its top reasons, engagement apart, and the nearest persona."""
     from personacraft.config import load_config
+    from personacraft.icp.leads import score_leads
+    from personacraft.icp.learn import learn_icp
     from personacraft.store import Workspace
-    from personacraft.value.icp import learn_icp
-    from personacraft.value.leads import score_leads
 
     cfg = load_config(config)
     with Workspace(cfg.workspace_path, read_only=True) as ws:
         r = ws.run(run)
-        summary = score_leads(r, learn_icp(r, min_n=cfg.privacy.min_group_size, seed=cfg.seed), leads, out, reasons=top)
+        personas = run_personas(r)
+        icp = learn_icp(r, min_n=cfg.privacy.min_group_size, seed=cfg.seed, personas=personas)
+        summary = score_leads(r, icp, leads, out, reasons=top, personas=personas)
     engagement = summary["engagement_columns"]
     console.print(
         f"Scored {summary['leads']:,} leads with run {summary['run_id']} on {', '.join(summary['scored_attributes'])}"

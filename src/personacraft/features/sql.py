@@ -426,7 +426,7 @@ FROM (SELECT * FROM shop UNION ALL SELECT * FROM subs) GROUP BY 1
 """
 
 
-# -- The ideal customer profile (personacraft.value.icp) -------------------------------------
+# -- The ideal customer profile (personacraft.icp.learn) -------------------------------------
 # These write TEMP tables: the ICP is learned from a finished run, whose workspace may be
 # open read-only. A unit is an account (B2B) or a customer (B2C).
 

@@ -1,8 +1,8 @@
-"""What customers are worth and who will leave.
+"""The value stage of a build: the CLV and churn models fitted on a run, rolled up to the personas.
 
-- :mod:`personacraft.value.bgnbd`: BG/NBD (and Pareto/NBD) for repeat purchases and P(alive);
-- :mod:`personacraft.value.gamma_gamma`: Gamma-Gamma for spend per purchase;
-- :mod:`personacraft.value.clv`: the CLV of each customer and persona, with intervals;
-- :mod:`personacraft.value.churn`: contractual churn (subscriptions);
-- :mod:`personacraft.value.icp`: the ideal customer profile and lead scoring.
+- :mod:`personacraft.value.stage`: the stage (:func:`~personacraft.value.stage.fit_customer_value`,
+  :func:`~personacraft.value.stage.customer_value`, :class:`~personacraft.value.stage.ValueResult`);
+- :mod:`personacraft.value.subscriptions`: the churn model on a run's subscriptions, per persona.
+
+The models themselves are :mod:`personacraft.clv` and :mod:`personacraft.churn`.
 """

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from personacraft.clv import model as clv
 from personacraft.config import ValueConfig
 from personacraft.errors import ModelError
 from personacraft.store import Run
-from personacraft.value import clv
 from personacraft.value.subscriptions import persona_risk, subscription_churn
 
 # A persona is "at risk" when its churn risk is at least this many times the population's,

@@ -24,11 +24,12 @@ from typing import Any
 
 import numpy as np
 
+from personacraft.churn.classifier import fit_churn
+from personacraft.churn.drivers import group_drivers
+from personacraft.churn.validation import validate_over_time
 from personacraft.features import paid_subscriptions, sql
 from personacraft.store import Run
 from personacraft.unify import keyed
-from personacraft.value.churn import fit_churn, validate_over_time
-from personacraft.value.churn_drivers import group_drivers
 
 CATEGORICAL = ("plan", "industry")
 # the snapshot's columns as people read them (driver summaries and evidence use these)

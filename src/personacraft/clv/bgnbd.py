@@ -3,8 +3,8 @@
 Each customer is summarised by ``(x, t_x, T)``: repeat purchases ``x``, the time of the
 last purchase ``t_x`` and the time since the first ``T``, in periods since the first
 purchase (``RFM_SUMMARY`` in :mod:`personacraft.features.sql`, read by
-:func:`personacraft.value.clv.summarise`). Both models are fitted by maximum likelihood on
-the *distinct* rows with their counts as weights (:class:`personacraft.value.mle.Rows`),
+:func:`personacraft.clv.model.summarise`). Both models are fitted by maximum likelihood on
+the *distinct* rows with their counts as weights (:class:`personacraft.clv.mle.Rows`),
 which is what makes them fast: a million customers observed in whole days share fewer than
 300,000 rows, and a few hundred distinct values per column.
 
@@ -17,7 +17,7 @@ likelihood has no simple gradient, so it is optimised with finite differences.
 Parameters are optimised on the log scale; the covariance of the log-parameters is the
 inverse of the Hessian of the negative log-likelihood (central differences of the
 gradient). ``sample_params`` draws from that normal approximation, which is where the
-intervals of :mod:`personacraft.value.clv` come from.
+intervals of :mod:`personacraft.clv.model` come from.
 """
 
 from __future__ import annotations
@@ -31,8 +31,7 @@ from scipy.special import betaln, gammaln, hyp2f1, psi
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from personacraft.errors import ModelError
-from personacraft.value.mle import (
+from personacraft.clv.mle import (
     WARM_START_ROWS,
     FittedParameters,
     Rows,
@@ -41,6 +40,7 @@ from personacraft.value.mle import (
     hessian,
     positive_definite,
 )
+from personacraft.errors import ModelError
 
 Array = np.ndarray
 

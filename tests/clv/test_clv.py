@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
+from personacraft.clv import model as clv
+from personacraft.clv.bgnbd import BetaGeo, ParetoNBD
+from personacraft.clv.gamma_gamma import GammaGamma
+from personacraft.clv.simulate import bgnbd_customers, gamma_gamma_spend
+from personacraft.clv.transactions import load
 from personacraft.errors import ModelError
-from personacraft.value import clv
-from personacraft.value.bgnbd import BetaGeo, ParetoNBD
-from personacraft.value.gamma_gamma import GammaGamma
-from personacraft.value.simulate import bgnbd_customers, gamma_gamma_spend
-from personacraft.value.transactions import load
 
 DATA = Path(__file__).parent.parent / "data" / "cdnow"
 SAMPLE = DATA / "CDNOW_sample.txt"

@@ -18,12 +18,13 @@ from personacraft.cli import icp as icp_cli
 from personacraft.config import load_config
 from personacraft.demo.saas_personas import ICP_INDUSTRY, ICP_SIZE
 from personacraft.errors import InputFormatError, NotFoundError
+from personacraft.icp.fit_score import FitModel
+from personacraft.icp.leads import score_leads
+from personacraft.icp.learn import ICP, learn_icp
+from personacraft.icp.subgroups import discover
 from personacraft.pipeline import BuildResult
+from personacraft.render.icp_card import save
 from personacraft.store import Workspace
-from personacraft.value.fit_score import FitModel
-from personacraft.value.icp import ICP, learn_icp
-from personacraft.value.leads import score_leads
-from personacraft.value.subgroups import discover
 from tests.conftest import read_csv
 
 PLANTED = [
@@ -36,14 +37,17 @@ REASON = re.compile(r"^(Matches the ICP: .+|[A-Z][^=;]* = [^;]+) \([+-]\d+\)$")
 def learn(root: Path, **kwargs: object) -> ICP:
     cfg = load_config(root / "personacraft.toml")
     with Workspace(cfg.workspace_path, read_only=True) as ws:
-        return learn_icp(ws.run(), **kwargs)  # type: ignore[arg-type]
+        run = ws.run()
+        return learn_icp(run, personas=icp_cli.run_personas(run), **kwargs)  # type: ignore[arg-type]
 
 
 def score(root: Path, leads: Path, out: Path, **kwargs: object) -> dict[str, object]:
     cfg = load_config(root / "personacraft.toml")
     with Workspace(cfg.workspace_path, read_only=True) as ws:
         run = ws.run()
-        return score_leads(run, learn_icp(run, **kwargs), leads, out)  # type: ignore[arg-type]
+        personas = icp_cli.run_personas(run)
+        icp = learn_icp(run, personas=personas, **kwargs)  # type: ignore[arg-type]
+        return score_leads(run, icp, leads, out, personas=personas)
 
 
 def companies(root: Path) -> list[dict[str, str]]:
@@ -209,7 +213,7 @@ def test_every_published_figure_covers_the_minimum_group(saas_demo: tuple[Path, 
 def test_the_card_says_who_why_and_where_with_evidence(saas_demo: tuple[Path, BuildResult], tmp_path: Path) -> None:
     root, built = saas_demo
     icp = learn(root, min_n=10)
-    paths = icp.save(tmp_path / "card")
+    paths = save(icp, tmp_path / "card")
     md = paths["md"].read_text(encoding="utf-8")
     for heading in ("## Who they are", "## Why they buy", "## Where to find them", "## Fit score"):
         assert heading in md
@@ -224,6 +228,20 @@ def test_the_card_says_who_why_and_where_with_evidence(saas_demo: tuple[Path, Bu
     html = paths["html"].read_text(encoding="utf-8")
     assert "Ideal customer profile" in html and "Computer Software" in html and "<script" not in html
     assert d["fit_score"]["evaluation"]["cv_auc_won"] >= 0.8
+
+
+def test_the_personas_come_from_the_caller_not_from_disk(saas_demo: tuple[Path, BuildResult]) -> None:
+    root, _ = saas_demo
+    cfg = load_config(root / "personacraft.toml")
+    with Workspace(cfg.workspace_path, read_only=True) as ws:
+        run = ws.run()
+        bare = learn_icp(run, min_n=10).to_dict()["why"]["personas"]
+        goals = [{"goal": "g", "share": 0.5, "lift": 2.0, "n": 40}]
+        named = {"p1": {"name": "Named here", "goals": goals}}
+        given = learn_icp(run, min_n=10, personas=named).to_dict()["why"]["personas"]
+    assert bare and all(p["name"] == p["persona_id"] and p["goals"] == [] for p in bare)
+    assert [p["name"] for p in given if p["persona_id"] == "p1"] == ["Named here"]
+    assert [p["goals"] for p in given if p["persona_id"] == "p1"] == [goals]
 
 
 def test_the_commands_learn_and_score(saas_demo: tuple[Path, BuildResult], tmp_path: Path) -> None:
@@ -259,7 +277,7 @@ def test_without_deals_the_best_customers_are_the_top_fifth_by_clv(built: BuildR
             f"CREATE TABLE {run.t('customer_value')} AS SELECT customer_key, revenue AS clv "
             f"FROM {run.t('order_features')}"
         )
-        icp = learn_icp(run, min_n=10)
+        icp = learn_icp(run, min_n=10, personas=icp_cli.run_personas(run))
     d = icp.to_dict()
     assert d["outcome"]["unit"] == "customer" and d["outcome"]["best_rate"] == pytest.approx(0.2, abs=0.02)
     fit = {"Country", "Region", "Gender", "Age", "Buying role", "Seniority", "Job function"}

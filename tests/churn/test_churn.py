@@ -13,20 +13,12 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from typer.testing import CliRunner
 
+from personacraft.churn.classifier import MIN_TRAIN_EVENTS, ChurnClassifier, fit_churn, too_little_data
+from personacraft.churn.drivers import GroupDrivers, group_drivers
+from personacraft.churn.table import ChurnTable, read_table
+from personacraft.churn.validation import CrossValidation, TimeValidation, cross_validated_auc, validate_over_time
 from personacraft.cli.churn import churn
 from personacraft.errors import InputFormatError
-from personacraft.value.churn import (
-    MIN_TRAIN_EVENTS,
-    ChurnClassifier,
-    CrossValidation,
-    TimeValidation,
-    cross_validated_auc,
-    fit_churn,
-    too_little_data,
-    validate_over_time,
-)
-from personacraft.value.churn_drivers import GroupDrivers, group_drivers
-from personacraft.value.churn_table import ChurnTable, read_table
 
 TELCO = Path(__file__).resolve().parents[1] / "data" / "telco" / "Telco-Customer-Churn.csv"
 

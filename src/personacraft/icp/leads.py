@@ -4,7 +4,7 @@
 and writes one row per lead:
 
 - ``fit_score`` (0 to 100) and ``fit_reasons``, from the ICP's fit scorer
-  (:mod:`personacraft.value.fit_score`) and the lead's fit columns only: industry, number of
+  (:mod:`personacraft.icp.fit_score`) and the lead's fit columns only: industry, number of
   employees (a number or a band such as ``201-1000``), country, region, gender, age, buying role
   and job title (its seniority and job function, as the build derives them). A column the file
   lacks, or a value past accounts never had, counts as average;
@@ -28,13 +28,13 @@ import numpy as np
 
 from personacraft.errors import InputFormatError, NotFoundError
 from personacraft.features import sql
+from personacraft.icp.card import Personas
+from personacraft.icp.fit_score import FitModel
+from personacraft.icp.learn import ICP
 from personacraft.segment.persist import assign_file, read_input
 from personacraft.sources.columns import lit, q
 from personacraft.sources.reading.names import find_column
 from personacraft.store import Run
-from personacraft.value.fit_score import FitModel
-from personacraft.value.icp import ICP
-from personacraft.value.icp_card import personas_of
 
 # each fit attribute and the column names a leads file may give it, most specific first
 FIT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -95,8 +95,14 @@ OUTPUT = (
 )
 
 
-def score_leads(run: Run, icp: ICP, path: Path, out: Path, *, reasons: int = 3) -> dict[str, Any]:
-    """Score every lead of ``path`` with ``icp`` (learned from ``run``); write a CSV to ``out``."""
+def score_leads(
+    run: Run, icp: ICP, path: Path, out: Path, *, reasons: int = 3, personas: Personas | None = None
+) -> dict[str, Any]:
+    """Score every lead of ``path`` with ``icp`` (learned from ``run``); write a CSV to ``out``.
+
+    ``personas``: the run's personas by id (as in its ``personas.json``), to name each lead's
+    persona; without, a persona goes by its id.
+    """
     header = read_input(run, path)
     run.execute("CREATE OR REPLACE TEMP TABLE _icp_leads AS SELECT rowid AS _row, * FROM _assign_in")
     found = {f: c for f in FIT_COLUMNS if (c := _first(header, FIT_COLUMNS[f]))}
@@ -122,7 +128,7 @@ def score_leads(run: Run, icp: ICP, path: Path, out: Path, *, reasons: int = 3) 
     _reasons(run, model, fit, points, D, reasons)
     used = set(found.values()) | set(person.values())
     engagement = _engagement(run, [c for c in header if c not in used and c != "_row" and ENGAGEMENT.search(c)])
-    note = _personas(run, person)
+    note = _personas(run, person, personas or {})
     id_col = _first(header, ID_COLUMNS)
     lead = f"CAST(l.{q(id_col)} AS VARCHAR)" if id_col else "CAST(l._row + 1 AS VARCHAR)"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -287,7 +293,7 @@ def _engagement(run: Run, candidates: list[str]) -> list[str]:
     return numeric
 
 
-def _personas(run: Run, person: dict[str, str]) -> str:
+def _personas(run: Run, person: dict[str, str], names: Personas) -> str:
     """``_icp_lead_personas`` from the run's saved segmenter; returns the note for leads without one."""
     empty = (
         "CREATE OR REPLACE TEMP TABLE _icp_lead_personas AS SELECT NULL::BIGINT AS _row, NULL::VARCHAR AS persona_id, "
@@ -312,7 +318,6 @@ def _personas(run: Run, person: dict[str, str]) -> str:
         except NotFoundError as exc:
             run.execute(empty)
             return f"unknown: {exc}"
-        names = personas_of(run)
         with run.arrays(
             "icp_persona_names",
             {

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-Condition = tuple[str, str]  # (feature, value)
+from personacraft.icp.rules import Condition, rule_columns, rule_label
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -104,24 +104,3 @@ class FitModel:
             "score_with_nothing_known": round(100 * float(sigmoid(np.array(self.base))), 1),
             "points": self.value_points(),
         }
-
-
-# the order conditions read in: who the company is, then who the person is, then where they came from
-READING_ORDER = ("Industry", "Company size", "Country", "Region", "Gender", "Age", "Buying role", "Seniority")
-
-
-def in_reading_order(rule: tuple[Condition, ...]) -> tuple[Condition, ...]:
-    rank = {f: i for i, f in enumerate(READING_ORDER)}
-    return tuple(sorted(rule, key=lambda c: (rank.get(c[0], len(rank)), c)))
-
-
-def rule_label(rule: tuple[Condition, ...], multi: frozenset[str] = frozenset()) -> str:
-    """A rule in words: ``Industry = Retail and Company size = 51-200 employees``."""
-    return " and ".join(f"{f} includes {v}" if f in multi else f"{f} = {v}" for f, v in in_reading_order(rule))
-
-
-def rule_columns(X: np.ndarray, columns: tuple[Condition, ...], rules: tuple[tuple[Condition, ...], ...]) -> np.ndarray:
-    """``X`` with one more column per rule: 1 where the unit meets every condition."""
-    index = {c: j for j, c in enumerate(columns)}
-    extra = [X[:, [index[c] for c in r]].min(axis=1) for r in rules]
-    return np.column_stack([X, *extra]) if extra else X

@@ -8,7 +8,7 @@ purchase is gamma(p, p/zeta)-ish around it, so
 
 shrinks the observed mean towards the population mean the less a customer has bought.
 Fitted by maximum likelihood, with the gradient in closed form, on
-the log scale; the covariance comes from the Hessian (:mod:`personacraft.value.mle`). Terms in ``x`` alone
+the log scale; the covariance comes from the Hessian (:mod:`personacraft.clv.mle`). Terms in ``x`` alone
 are computed once per distinct ``x``; per customer there are a log and a few products.
 """
 
@@ -22,8 +22,7 @@ from scipy.special import gammaln, psi
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from personacraft.errors import ModelError
-from personacraft.value.mle import (
+from personacraft.clv.mle import (
     WARM_START_ROWS,
     FittedParameters,
     check_summaries,
@@ -32,6 +31,7 @@ from personacraft.value.mle import (
     hessian,
     positive_definite,
 )
+from personacraft.errors import ModelError
 
 Array = np.ndarray
 

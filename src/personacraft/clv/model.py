@@ -1,4 +1,4 @@
-"""Customer lifetime value: BG/NBD (or Pareto/NBD) times Gamma-Gamma, with intervals.
+"""The CLV model: per-customer summaries, the fit of BG/NBD (or Pareto/NBD) and Gamma-Gamma, predictions, intervals.
 
 The CLV of a customer is the discounted revenue expected over a horizon::
 
@@ -22,11 +22,11 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from personacraft.clv.bgnbd import MODELS, _CountingModel, check_rfm
+from personacraft.clv.gamma_gamma import GammaGamma
+from personacraft.clv.mle import Rows
 from personacraft.errors import ModelError
 from personacraft.features import sql
-from personacraft.value.bgnbd import MODELS, _CountingModel, check_rfm
-from personacraft.value.gamma_gamma import GammaGamma
-from personacraft.value.mle import Rows
 
 Array = np.ndarray
 DAYS_PER_MONTH = 365.25 / 12

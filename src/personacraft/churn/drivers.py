@@ -11,18 +11,18 @@ from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.validation import check_is_fitted
 
-from personacraft.value.churn import (
+from personacraft.churn.classifier import (
     MIN_VALID_EVENTS,
     MIN_VALID_NON_EVENTS,
     ChurnClassifier,
     Columns,
-    CrossValidation,
     _labels,
     _n_rows,
     _numeric,
     _shortfall,
     _text,
 )
+from personacraft.churn.validation import CrossValidation
 
 _DIRECTION_CATEGORIES = 12  # categories of a driver whose predicted risk is compared
 _BATCH_ROWS = 200_000  # rows per predict call when drivers stack shuffled copies

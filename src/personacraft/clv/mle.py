@@ -1,4 +1,4 @@
-"""What the maximum-likelihood models of :mod:`personacraft.value` share.
+"""What the maximum-likelihood models of :mod:`personacraft.clv` share.
 
 - :class:`Rows`: the distinct rows of a summary table with their weights, factored by
   column, so that a term of one column is computed once per distinct value;

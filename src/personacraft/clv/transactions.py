@@ -1,16 +1,18 @@
-"""Read a transactions file for ``personacraft clv``: one row per purchase, any layout.
+"""Read transactions for CLV (a file, any layout, or a pandas DataFrame): one row per purchase.
 
 Comma (or any single character) separated files go through DuckDB's CSV reader;
 ``sep="whitespace"`` splits each line on runs of spaces and tabs, as in the CDNOW files.
 Columns are named by the header, or, in files without one, by their 1-based position
-(``--customer 1``). Every row is accounted for: rows whose customer, date or amount
-cannot be read are rejects that keep their line, column, value and reason.
+(``--customer 1``). A DataFrame is read as a file would be, each value as its text, and
+its rows are numbered from 1. Every row is accounted for: rows whose customer, date or
+amount cannot be read are rejects that keep their line, column, value and reason.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 import duckdb
 
@@ -18,6 +20,11 @@ from personacraft.errors import InputFormatError, RejectThresholdError, SourceNo
 from personacraft.sources.columns import ANY_DATE, Col, lit, q
 from personacraft.sources.reading.messages import duck_message
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+Source: TypeAlias = "str | Path | pd.DataFrame"  # a file's path, or a DataFrame
+FRAME = "the DataFrame"  # what errors name as the file when the input is a DataFrame
 WHITESPACE = ("whitespace", "space", "ws", " ")
 COMPACT_DATES = ("%Y%m%d",)  # 19970101, as in CDNOW
 EMPTY = {
@@ -98,7 +105,31 @@ def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, sep: str = ",", h
     return _read_csv(con, path, {"\\t": "\t", "tab": "\t"}.get(sep, sep), header)
 
 
-def pick_column(path: Path, names: list[str], wanted: str, option: str) -> str:
+def read_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> list[str]:
+    """Load a DataFrame as :func:`read_delimited` loads a file: ``raw``, one VARCHAR column per
+    column and ``_line``, the 1-based row; return the column names."""
+    con.register("_frame", frame)
+    try:
+        names = [r[0] for r in con.execute("DESCRIBE _frame").fetchall()]
+        text = ", ".join(f"CAST({q(n)} AS VARCHAR) AS {q(n)}" for n in names)
+        con.execute(f"CREATE TEMP TABLE raw AS SELECT {text} FROM _frame")
+    finally:
+        con.unregister("_frame")
+    con.execute("ALTER TABLE raw ADD COLUMN _line BIGINT; UPDATE raw SET _line = rowid + 1")
+    return names
+
+
+def read_source(
+    con: duckdb.DuckDBPyConnection, source: Source, sep: str = ",", header: bool | None = None
+) -> tuple[str | Path, list[str]]:
+    """Load a file (:func:`read_delimited`) or a DataFrame (:func:`read_frame`) as ``raw``;
+    return what errors call it (the path, or :data:`FRAME`) and the column names."""
+    if isinstance(source, str | Path):
+        return Path(source), read_delimited(con, Path(source), sep, header)
+    return FRAME, read_frame(con, source)
+
+
+def pick_column(path: str | Path, names: list[str], wanted: str, option: str) -> str:
     """The file column a command option names: by header (exact, then any case), or by 1-based position."""
     if wanted in names:
         return wanted
@@ -116,7 +147,7 @@ def pick_column(path: Path, names: list[str], wanted: str, option: str) -> str:
 
 def load(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
+    source: Source,
     customer: str,
     date: str,
     amount: str,
@@ -125,8 +156,8 @@ def load(
     header: bool | None = None,
     max_reject_share: float = 0.05,
 ) -> Loaded:
-    """Read ``path`` into the temp table ``purchases`` and its rejects into ``rejects``."""
-    names = read_delimited(con, path, sep, header)
+    """Read ``source`` (a file or a DataFrame) into the temp table ``purchases`` and its rejects into ``rejects``."""
+    path, names = read_source(con, source, sep, header)
     cols = {
         "customer_key": (pick_column(path, names, customer, "--customer"), Col("text", example="C-1001")),
         "ordered_at": (
