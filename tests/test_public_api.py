@@ -32,7 +32,6 @@ PUBLIC = [
     "build",
     "churn",
     "clv",
-    "icp",
     "load_config",
 ]
 

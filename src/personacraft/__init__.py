@@ -7,6 +7,8 @@ The public Python API (``docs/python.md``)::
     p = res.personas[0]                              # a typed Persona
     ps = pc.PersonaSet.load("shop/out/personas.json")
     pc.assign("new_customers.csv")                   # a DataFrame: persona and confidence per customer
+    pc.clv.fit("orders.csv", customer="Customer ID", date="Order Date", amount="Total").customers
+    pc.churn.fit("customers.csv", target="Churn", id="customerID").customers
 
 Names are imported when first used, so ``import personacraft`` stays fast for the command line.
 """
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from personacraft.version import __version__
 
 if TYPE_CHECKING:
+    from personacraft import churn, clv
     from personacraft.api import BuildResult, assign, build, load_config
     from personacraft.config import Config
     from personacraft.errors import PersonaError
@@ -53,6 +56,8 @@ _LAZY = {
     "Story": "personacraft.personas",
     "Recommendations": "personacraft.personas",
     "Evidence": "personacraft.personas",
+    "clv": "personacraft.clv",
+    "churn": "personacraft.churn",
 }
 
 __all__ = [
@@ -72,6 +77,8 @@ __all__ = [
     "__version__",
     "assign",
     "build",
+    "churn",
+    "clv",
     "load_config",
 ]
 
