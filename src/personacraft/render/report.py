@@ -38,7 +38,7 @@ def render_report(
     cards: bool = False,
 ) -> Path:
     """Write ``report/index.html`` under ``out_dir`` and return its path; ``journeys``: link journeys.html;
-    ``cards``: link each persona's card in report/cards/ (render.cards.render_cards)."""
+    ``cards``: link each persona's card in report/cards/ (render.cards.writer.render_cards)."""
     report = out_dir / "report"
     report.mkdir(parents=True, exist_ok=True)
     colors = {p["id"]: PALETTE[i % len(PALETTE)] for i, p in enumerate(pset.personas)}

@@ -32,7 +32,8 @@ from markupsafe import Markup
 
 from personacraft import __version__
 from personacraft.errors import NotFoundError
-from personacraft.render.cards import MARKDOWN, Colors, avatar_svg, card_context
+from personacraft.render.cards.content import MARKDOWN, card_context
+from personacraft.render.cards.svg import Colors, avatar_svg
 from personacraft.render.charts import PALETTE
 from personacraft.render.journey import journey_section, stage_order
 from personacraft.render.report import environment

@@ -17,7 +17,7 @@ from typing import Any
 
 from personacraft.config import Config
 from personacraft.errors import NotFoundError
-from personacraft.render.cards import FORMATS as CARD_FORMATS
+from personacraft.render.cards.writer import FORMATS as CARD_FORMATS
 from personacraft.store import Workspace
 
 CARD_TYPES = {
