@@ -22,7 +22,7 @@ from personacraft.personas.build import SegmentResult, build_personas
 from personacraft.personas.model import PersonaSet
 from personacraft.render import render_report
 from personacraft.render.cards.writer import render_cards
-from personacraft.render.journey import render_journeys
+from personacraft.render.journey.page import render_journeys
 from personacraft.segment import LatentClassSegmenter, family_weights, load_design, profile, save_model
 from personacraft.sources import Accounting, fingerprint, make_source
 from personacraft.store import Run, Workspace

@@ -35,7 +35,7 @@ from personacraft.errors import NotFoundError
 from personacraft.render.cards.content import MARKDOWN, card_context
 from personacraft.render.cards.svg import Colors, avatar_svg
 from personacraft.render.charts import PALETTE
-from personacraft.render.journey import journey_section, stage_order
+from personacraft.render.journey.content import journey_section, stage_order
 from personacraft.render.report import environment
 from personacraft.render.style import INK, MUTED, WHITE, contrast, fig
 from personacraft.web.service import CARD_FORMATS, CARD_TYPES, RunView, Service
@@ -234,7 +234,7 @@ def _cards(view: RunView, persona_id: str) -> list[dict[str, Any]]:
 
 
 def _journey(view: RunView, persona_id: str, name: str, color: str) -> dict[str, Any] | None:
-    """The persona's journey section as the journey page builds it (render.journey), or None."""
+    """The persona's journey section as the journey page builds it (render.journey.content), or None."""
     block = view.journey(persona_id)
     if block is None:
         return None
