@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from trees import REPO, personacraft, worktree  # noqa: E402
+from trees import REPO, personacraft, worktree
 
 FILES = ("personas.json", "assignments.csv", "journeys.json", "committees.csv", "customer_value.csv")
 STAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?Z?")
