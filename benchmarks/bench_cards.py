@@ -62,10 +62,10 @@ def main() -> None:
         title, run_id = "Card benchmark", str(doc.get("run_id"))
 
         t = time.perf_counter()
-        from personacraft.render import cards
+        from personacraft.render.cards import page, pdf, writer
         from personacraft.render.charts import PALETTE
 
-        cards.layout_pdf("<p>warm up</p>")  # WeasyPrint's import and font set-up, paid once per process
+        pdf.layout_pdf("<p>warm up</p>")  # WeasyPrint's import and font set-up, paid once per process
         warmup = time.perf_counter() - t
 
         seconds = dict.fromkeys(("html", "pdf", "png", "md", "json"), 0.0)
@@ -76,33 +76,33 @@ def main() -> None:
             color, stem = PALETTE[i % len(PALETTE)], alone / p["id"]
             t = time.perf_counter()
             stem.with_suffix(".html").write_text(
-                cards.card_html(p, color=color, title=title, run_id=run_id), encoding="utf-8"
+                page.card_html(p, color=color, title=title, run_id=run_id), encoding="utf-8"
             )
             seconds["html"] += time.perf_counter() - t
             t = time.perf_counter()
-            html, layout = cards.fit_card(p, color=color, title=title, run_id=run_id)
+            html, layout = pdf.fit_card(p, color=color, title=title, run_id=run_id)
             layout.write_pdf(stem.with_suffix(".pdf"))
             seconds["pdf"] += time.perf_counter() - t
             t = time.perf_counter()
-            cards.pdf_to_png(stem.with_suffix(".pdf"), stem.with_suffix(".png"))
+            pdf.pdf_to_png(stem.with_suffix(".pdf"), stem.with_suffix(".png"))
             seconds["png"] += time.perf_counter() - t
             t = time.perf_counter()
-            stem.with_suffix(".md").write_text(cards.card_markdown(p, title=title, run_id=run_id), encoding="utf-8")
+            stem.with_suffix(".md").write_text(page.card_markdown(p, title=title, run_id=run_id), encoding="utf-8")
             seconds["md"] += time.perf_counter() - t
             t = time.perf_counter()
             stem.with_suffix(".json").write_text(json.dumps(p, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             seconds["json"] += time.perf_counter() - t
             densities.append(m.group(1) if (m := re.search(r'data-density="(\w+)"', html)) else "?")
-            pages.append(cards.pdf_page_count(stem.with_suffix(".pdf")))
+            pages.append(pdf.pdf_page_count(stem.with_suffix(".pdf")))
 
         t = time.perf_counter()
-        paths = cards.render_cards(personas, root / "out", title=title, run_id=run_id)
+        paths = writer.render_cards(personas, root / "out", title=title, run_id=run_id)
         total = time.perf_counter() - t
         rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
         heap_peak = None
         if args.heap:  # tracemalloc slows WeasyPrint several times over: a run of its own, not timed
             tracemalloc.start()
-            cards.render_cards(personas, root / "heap", title=title, run_id=run_id)
+            writer.render_cards(personas, root / "heap", title=title, run_id=run_id)
             heap_peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from personacraft.errors import ConfigError
+from personacraft.journey.vocabulary import check_mappings
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -163,9 +164,17 @@ class JourneyConfig:
     advocacy_rating: float = _setting(4.0, "Reviews rated at least this (out of 5) count as advocacy.")
 
     def __post_init__(self) -> None:
-        from personacraft.journey.stages import check_config
-
-        check_config(self)
+        """Validate ``[journey]``; lists from TOML become tuples (the config is frozen)."""
+        check_mappings(self.events, self.lifecycle, self.text_cues)
+        for name in ("window_days", "path_steps", "top_paths", "retention_days", "onboarding_days"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f'[journey]: "{name}" must be at least 1, got {getattr(self, name)}.')
+        if not 0 <= self.advocacy_rating <= 5:
+            raise ConfigError(f'[journey]: "advocacy_rating" must be from 0 to 5, got {self.advocacy_rating}.')
+        ignore = self.path_ignore
+        if isinstance(ignore, str) or not all(isinstance(x, str) for x in ignore):
+            raise ConfigError(f'[journey]: "path_ignore" must be a list of event names, got {ignore!r}.')
+        object.__setattr__(self, "path_ignore", tuple(ignore))
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,11 @@ from typing import Any
 import pytest
 
 from personacraft.pipeline import BuildResult
-from personacraft.render.cards import (
-    DENSITIES,
-    FORMATS,
-    Colors,
-    card_context,
-    card_html,
-    card_markdown,
-    fit_card,
-    pdf_page_count,
-    render_cards,
-)
+from personacraft.render.cards.content import DENSITIES, card_context
+from personacraft.render.cards.page import card_html, card_markdown
+from personacraft.render.cards.pdf import fit_card, pdf_page_count
+from personacraft.render.cards.svg import Colors
+from personacraft.render.cards.writer import FORMATS, render_cards
 from personacraft.render.charts import PALETTE
 from personacraft.render.report import render_report
 from personacraft.render.style import contrast

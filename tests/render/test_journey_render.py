@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from personacraft.render.charts import PALETTE
-from personacraft.render.journey import funnel_svg, render_journeys, sankey_svg
+from personacraft.render.journey.page import render_journeys
+from personacraft.render.journey.svg import funnel_svg, sankey_svg
 from personacraft.render.style import contrast
 from tests.browser import console_errors, dump_dom, needs_chromium
 

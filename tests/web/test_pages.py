@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from personacraft.pipeline import BuildResult
-from personacraft.render.cards import Colors
+from personacraft.render.cards.svg import Colors
 from personacraft.render.charts import PALETTE
 from personacraft.render.style import contrast
 from personacraft.web import templating

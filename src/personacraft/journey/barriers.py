@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from personacraft.config import JourneyConfig
-from personacraft.journey.stages import STAGES, cues
+from personacraft.journey.stages import cues
+from personacraft.journey.vocabulary import STAGES
 from personacraft.segment.profile import ALPHA
 from personacraft.store import Run
 from personacraft.text.voice import TextThemes, theme_cells, theme_quotes

@@ -1,11 +1,12 @@
-"""The stage model: five stages, the steps inside them, and what maps records to steps.
+"""What maps records to journey steps: the default mappings with ``[journey]`` over them, and the definitions.
 
 A *step* is one kind of evidence (a visit, a cart, a trial, a first order …); every step
-belongs to one *stage*. Events map to steps by name (``DEFAULT_EVENTS``, extended by
-``[journey.events]``); CRM lifecycle stages map to stages (``DEFAULT_LIFECYCLE``, extended
-by ``[journey.lifecycle]``); orders, subscriptions, deals, reviews and survey answers map to
-steps by fixed rules (``personacraft.features.sql.JOURNEY_TOUCHES``). Texts are placed at a
-stage by what they say (``DEFAULT_CUES``) or else by when they were written.
+belongs to one *stage* (both named in :mod:`personacraft.journey.vocabulary`). Events map to
+steps by name (``DEFAULT_EVENTS``, extended by ``[journey.events]``); CRM lifecycle stages map
+to stages (``DEFAULT_LIFECYCLE``, extended by ``[journey.lifecycle]``); orders, subscriptions,
+deals, reviews and survey answers map to steps by fixed rules
+(``personacraft.features.sql.JOURNEY_TOUCHES``). Texts are placed at a stage by what they say
+(``DEFAULT_CUES``) or else by when they were written.
 """
 
 from __future__ import annotations
@@ -13,31 +14,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from personacraft.errors import ConfigError
+from personacraft.journey.vocabulary import STAGES, STEPS
 
 if TYPE_CHECKING:
     from personacraft.config import JourneyConfig
 
-STAGES = ("awareness", "consideration", "purchase", "retention", "advocacy")
-
-# step -> (stage, readable label); a stage's own name is a step too (CRM lifecycle stages)
-STEPS: dict[str, tuple[str, str]] = {
-    "visit": ("awareness", "visit"),
-    "contact": ("awareness", "became a contact"),
-    "signup": ("consideration", "sign-up"),
-    "view": ("consideration", "product view"),
-    "cart": ("consideration", "add to cart"),
-    "trial": ("consideration", "trial"),
-    "deal": ("consideration", "deal opened"),
-    "checkout": ("consideration", "checkout"),
-    "purchase": ("purchase", "first purchase"),
-    "repeat": ("retention", "repeat purchase"),
-    "renewal": ("retention", "subscription kept"),
-    "review": ("advocacy", "good review"),
-    "referral": ("advocacy", "referral or share"),
-    "promoter": ("advocacy", "NPS promoter"),
-    **{s: (s, s) for s in STAGES},
-}
 # events that map to no step are product use ("use"): they count for onboarding only
 USE = "use"
 
@@ -164,38 +145,6 @@ def cues(cfg: JourneyConfig) -> dict[str, str]:
     """Stage -> text cue (a regular expression), in stage order."""
     merged = {**DEFAULT_CUES, **cfg.text_cues}
     return {s: merged[s] for s in STAGES if merged.get(s)}
-
-
-def check_config(cfg: JourneyConfig) -> None:
-    """Validate ``[journey]``; lists from TOML become tuples (the config is frozen)."""
-    where = "[journey]"
-    for name, step in cfg.events.items():
-        if not isinstance(step, str) or (step and step not in STEPS):
-            raise ConfigError(
-                f'{where}.events: "{name}" maps to {step!r}, which is not a step or stage. '
-                f"Steps: {', '.join(sorted(STEPS))}."
-            )
-    for name, stage in cfg.lifecycle.items():
-        if not isinstance(stage, str) or (stage and stage not in STAGES):
-            raise ConfigError(
-                f'{where}.lifecycle: "{name}" maps to {stage!r}; use one of {", ".join(STAGES)} (or "" to drop it).'
-            )
-    for stage, cue in cfg.text_cues.items():
-        if stage not in STAGES:
-            raise ConfigError(f'{where}.text_cues: "{stage}" is not a stage ({", ".join(STAGES)}).')
-        try:
-            re.compile(str(cue))
-        except re.error as exc:
-            raise ConfigError(f"{where}.text_cues: the cue of {stage} is not a regular expression: {exc}.") from exc
-    for name in ("window_days", "path_steps", "top_paths", "retention_days", "onboarding_days"):
-        if getattr(cfg, name) < 1:
-            raise ConfigError(f'{where}: "{name}" must be at least 1, got {getattr(cfg, name)}.')
-    if not 0 <= cfg.advocacy_rating <= 5:
-        raise ConfigError(f'{where}: "advocacy_rating" must be from 0 to 5, got {cfg.advocacy_rating}.')
-    ignore = cfg.path_ignore
-    if isinstance(ignore, str) or not all(isinstance(x, str) for x in ignore):
-        raise ConfigError(f'{where}: "path_ignore" must be a list of event names, got {ignore!r}.')
-    object.__setattr__(cfg, "path_ignore", tuple(ignore))
 
 
 def stage_rows() -> dict[str, list[object]]:

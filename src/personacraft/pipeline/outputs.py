@@ -20,8 +20,8 @@ from personacraft.activation import write_activation
 from personacraft.config import Config
 from personacraft.personas.persona_set import PersonaSet
 from personacraft.render import render_report
-from personacraft.render.cards import render_cards
-from personacraft.render.journey import render_journeys
+from personacraft.render.cards.writer import render_cards
+from personacraft.render.journey.page import render_journeys
 from personacraft.segment.assignment import persona_id_sql
 from personacraft.sources import Accounting
 from personacraft.sources.columns import lit

@@ -40,7 +40,7 @@ def render_report(
     cards: bool = False,
 ) -> Path:
     """Write ``report/index.html`` under ``out_dir`` and return its path; ``journeys``: link journeys.html;
-    ``cards``: link each persona's card in report/cards/ (render.cards.render_cards)."""
+    ``cards``: link each persona's card in report/cards/ (render.cards.writer.render_cards)."""
     return write_report(
         pset,
         out_dir / "report",

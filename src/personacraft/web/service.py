@@ -19,7 +19,7 @@ from typing import Any
 
 from personacraft.config import Config
 from personacraft.errors import NotFoundError, PersonaError
-from personacraft.render.cards import FORMATS as CARD_FORMATS
+from personacraft.render.cards.writer import FORMATS as CARD_FORMATS
 from personacraft.segment.persist import explain
 from personacraft.store import Workspace
 from personacraft.web.assigner import Assigner

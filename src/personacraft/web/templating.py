@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, PackageLoader
 from markupsafe import Markup
 
-from personacraft.render.cards import Colors
+from personacraft.render.cards.svg import Colors
 from personacraft.render.charts import PALETTE
 from personacraft.render.report import environment
 from personacraft.render.style import INK, MUTED, WHITE, contrast, fig

@@ -10,9 +10,10 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from personacraft.errors import NotFoundError
-from personacraft.render.cards import MARKDOWN, Colors, avatar_svg, card_context
+from personacraft.render.cards.content import MARKDOWN, card_context
+from personacraft.render.cards.svg import Colors, avatar_svg
 from personacraft.render.charts import PALETTE
-from personacraft.render.journey import journey_section, stage_order
+from personacraft.render.journey.content import journey_section, stage_order
 from personacraft.web.service import CARD_FORMATS, RunView
 from personacraft.web.views.fields import as_dict, is_number, maps
 

@@ -1,104 +1,22 @@
-"""The journey report: ``report/journeys.html``, one journey map for all customers and one per persona.
+"""The journey page's SVG drawings: the funnel, the Sankey of paths, the sentiment faces and the emotional curve.
 
-The input is the ``journeys.json`` document. Every list may be empty and every figure may be null
-(hidden under the minimum group size, or simply not in the data): the page then says so in words,
-with the document's ``missing`` reason when it gives one. The charts are hand-written inline SVG,
-deterministic (the same document gives the same page), with every text escaped. The SVGs carry no
-``xmlns``: inline in HTML the parser gives them the SVG namespace, and the page holds no URL at all.
+Hand-written inline SVG, deterministic (the same figures give the same drawing), with every text
+escaped. The SVGs carry no ``xmlns``: inline in HTML the parser gives them the SVG namespace.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-
 from personacraft.render import style
-from personacraft.render.charts import FONT, PALETTE
-from personacraft.render.report import environment
-from personacraft.render.style import INK, MUTED, WHITE
+from personacraft.render.charts import FONT
+from personacraft.render.style import INK, MUTED
 
-DEFAULT_STAGES = ["awareness", "consideration", "purchase", "retention", "advocacy"]
 POPULATION_COLOR = "#33415c"  # all customers: a neutral slate, not one of the persona colours
 NEGATIVE, MIXED, POSITIVE = "#c8443a", "#a86d12", "#2f7d46"
 UNDER_MIN = "under minimum group size"
-
-# what to say when a stage cell is empty and the document gives no reason of its own
-_CELL_DEFAULTS = {
-    "actions": "unknown: no action recorded at this stage",
-    "touchpoints": "unknown: no source covers this stage",
-    "channels": "unknown: no channel recorded at this stage",
-    "emotion": "unknown: no customer text at this stage",
-    "barriers": "none found in the data",
-    "opportunity": "none: no barrier with enough evidence to act on",
-}
-
-
-_NAME_KEYS = ("label", "step", "barrier", "channel", "stage")
-
-
-def _evidence_line(m: Mapping[str, Any], population: bool = False) -> str:
-    """One mapping of figures as a line: names first as they are, a share next to the same share among
-    all customers, then the lift and n. For all customers, the comparison with themselves is left out."""
-    parts = []
-    for key in m:
-        value = m[key]
-        if value is None or key.startswith("population_") or isinstance(value, Mapping):
-            continue
-        if population and key == "lift":
-            continue
-        label = str(key).replace("_", " ")
-        if key in _NAME_KEYS and not isinstance(value, int | float):
-            parts.append(str(value))
-        elif isinstance(value, bool):
-            parts.append(f"{label} {'yes' if value else 'no'}")
-        elif key == "lift" and isinstance(value, int | float):
-            parts.append(f"{value:.1f}× all customers")
-        elif key == "n" and isinstance(value, int | float):
-            parts.append(f"n {style.num(value)}")
-        elif isinstance(value, int | float) and any(w in key for w in ("share", "rate", "conversion")):
-            text = f"{label} {style.pct(value)}"
-            base = m.get(f"population_{key}")
-            if isinstance(base, int | float) and not population:
-                text += f" vs {style.pct(base)} of all"
-            parts.append(text)
-        elif isinstance(value, int | float):
-            parts.append(f"{label} {style.count(value)}")
-        elif isinstance(value, list | tuple):
-            parts.append(f"{label} {', '.join(str(v) for v in value)}")
-        else:
-            parts.append(f"{label} {value}")
-    for key in m:  # a figure for all customers without its persona counterpart
-        base = key.removeprefix("population_")
-        if population:
-            break
-        if key.startswith("population_") and base not in m and isinstance(m[key], int | float):
-            parts.append(f"{base.replace('_', ' ')} among all {style.pct(m[key])}")
-    return " · ".join(parts)
-
-
-def _evidence(evidence: Any, population: bool = False) -> list[str]:
-    """An opportunity's evidence (a free-form mapping, possibly one mapping per source) as lines of text."""
-    if evidence is None:
-        return []
-    if not isinstance(evidence, Mapping):
-        return [str(evidence)]
-    lines = []
-    top = _evidence_line(evidence, population)
-    if top:
-        lines.append(top)
-    for key, value in evidence.items():
-        if isinstance(value, Mapping):
-            line = _evidence_line(value, population)
-            if line:
-                lines.append(f"{str(key).replace('_', ' ').capitalize()}: {line}")
-    return lines
-
-
-# ---------------------------------------------------------------- charts
 
 
 def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
@@ -332,12 +250,12 @@ def sankey_svg(paths: list[dict[str, Any]], color: str) -> str:
     return "".join(out)
 
 
-def _face_svg(sentiment: float) -> str:
+def face_svg(sentiment: float) -> str:
     """A small face for a sentiment in [-1, 1]: the mouth bends with it."""
     s = max(-1.0, min(1.0, float(sentiment)))
     fill = NEGATIVE if s <= -0.05 else (POSITIVE if s >= 0.05 else MIXED)
     bend = 11 * s  # the mouth's control point, below (smile) or above (frown) the corners
-    mood = _mood(s)
+    mood = mood_of(s)
     return (
         f'<svg class="face" role="img" aria-label="{style.esc(mood)}" '
         f'viewBox="0 0 32 32" width="30" height="30"><title>{style.esc(mood)}</title>'
@@ -348,7 +266,8 @@ def _face_svg(sentiment: float) -> str:
     )
 
 
-def _mood(s: float) -> str:
+def mood_of(s: float) -> str:
+    """A sentiment in [-1, 1] in words."""
     if s <= -0.33:
         return "negative"
     if s < -0.05:
@@ -360,7 +279,7 @@ def _mood(s: float) -> str:
     return "positive"
 
 
-def _emotion_curve(cells: list[dict[str, Any]], color: str) -> str:
+def emotion_curve_svg(cells: list[dict[str, Any]], color: str) -> str:
     """The emotional curve across the stage columns: positions in percent, so the points sit under the
     columns of the journey map whatever its width."""
     n = len(cells)
@@ -404,228 +323,3 @@ def _emotion_curve(cells: list[dict[str, Any]], color: str) -> str:
             )
     out.append("</svg>")
     return "".join(out)
-
-
-# ---------------------------------------------------------------- the document
-
-
-def _list(value: Any) -> list[dict[str, Any]]:
-    return [dict(v) for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return dict(value) if isinstance(value, Mapping) else {}
-
-
-def stage_order(doc: Mapping[str, Any]) -> list[str]:
-    stages = _dict(doc.get("definition")).get("stages")
-    if isinstance(stages, list) and stages:
-        return [str(s) for s in stages]
-    return list(DEFAULT_STAGES)
-
-
-def _cell(
-    stage: str, raw: Mapping[str, Any] | None, funnel_row: Mapping[str, Any] | None, population: bool
-) -> dict[str, Any]:
-    raw = raw or {}
-    missing = {str(k): str(v) for k, v in _dict(raw.get("missing")).items() if v}
-    emotion = raw.get("emotion") if isinstance(raw.get("emotion"), Mapping) else None
-    opportunity = raw.get("opportunity") if isinstance(raw.get("opportunity"), Mapping) else None
-    notes = {
-        field: missing.get(field) or (_CELL_DEFAULTS[field] if raw else "unknown: this stage is not in the data")
-        for field in _CELL_DEFAULTS
-    }
-    barriers = []
-    for b in _list(raw.get("barriers")):
-        quotes = [str(q) for q in (b.get("quotes") or []) if q]
-        barriers.append({**b, "quotes": quotes[:2]})
-    face = None
-    bar = None
-    if emotion is not None and isinstance(emotion.get("sentiment"), int | float):
-        s = max(-1.0, min(1.0, float(emotion["sentiment"])))
-        face = Markup(_face_svg(s))
-        bar = {"left": 50 + min(s, 0) * 50, "width": abs(s) * 50, "cls": "neg" if s < 0 else "pos", "mood": _mood(s)}
-    return {
-        "stage": stage,
-        "funnel": dict(funnel_row) if funnel_row else None,
-        "actions": _list(raw.get("actions")),
-        "touchpoints": _list(raw.get("touchpoints")),
-        "channels": _list(raw.get("channels")),
-        "emotion": dict(emotion) if emotion is not None else None,
-        "face": face,
-        "bar": bar,
-        "barriers": barriers,
-        "opportunity": {"text": opportunity.get("text"), "evidence": _evidence(opportunity.get("evidence"), population)}
-        if opportunity is not None and opportunity.get("text")
-        else None,
-        "notes": notes,
-    }
-
-
-def journey_section(
-    j: Mapping[str, Any], *, sid: str, name: str, color: str, population: bool, stages: list[str], min_group: Any
-) -> dict[str, Any]:
-    funnel = _list(j.get("funnel"))
-    funnel_by_stage = {str(r.get("stage")): r for r in funnel}
-    raw_stages = {str(s.get("stage")): s for s in _list(j.get("stages"))}
-    order = stages + [s for s in raw_stages if s not in stages]
-    cells = [_cell(s, raw_stages.get(s), funnel_by_stage.get(s), population) for s in order]
-    tint = style.mix(color, WHITE, 0.93)
-    accent = style.readable(color, WHITE, tint)
-
-    stage_times = []
-    for t in _list(j.get("stage_times")):
-        n = t.get("n")
-        few = isinstance(n, int | float) and isinstance(min_group, int | float) and n < min_group
-        stage_times.append({"from": t.get("from"), "to": t.get("to"), "days": t.get("median_days"), "n": n, "few": few})
-
-    before = _dict(j.get("before_conversion"))
-    b_n = before.get("n")
-    before_few = isinstance(b_n, int | float) and isinstance(min_group, int | float) and b_n < min_group
-
-    abandonment = []
-    for a in _list(j.get("abandonment")):
-        n = a.get("customers")
-        few = isinstance(n, int | float) and isinstance(min_group, int | float) and n < min_group
-        # every count null: the group's figures are withheld under the minimum group size
-        hidden = a.get("rate") is None and all(a.get(k) is None for k in ("started", "abandoned", "customers"))
-        abandonment.append({**a, "few": few, "hidden": hidden})
-
-    purchase = funnel_by_stage.get("purchase")
-    biggest = None
-    for i, r in enumerate(funnel):
-        if r.get("biggest_drop") and i > 0:
-            biggest = {"from": funnel[i - 1].get("stage"), "to": r.get("stage"), "drop": r.get("drop_off")}
-    first_touch = _list(j.get("first_touch"))
-    paths = _list(j.get("paths"))
-    return {
-        "id": sid,
-        "name": name,
-        "population": population,
-        "color": color,
-        "accent": accent,
-        "chip": style.chip(color),
-        "on_chip": style.on(style.chip(color)),
-        "tint": tint,
-        "customers": j.get("customers"),
-        "initials": "".join(w[0] for w in name.split() if w[0].isalnum())[:2].upper() or "?",
-        "cells": cells,
-        "curve": Markup(_emotion_curve(cells, color)),
-        "funnel": funnel,
-        "funnel_svg": Markup(funnel_svg(funnel, color)),
-        "purchase": purchase,
-        "biggest": biggest,
-        "first_touch": first_touch,
-        "first_touch_known": j.get("first_touch_known"),
-        "paths": paths,
-        "paths_known": j.get("paths_known"),
-        "sankey_svg": Markup(sankey_svg(paths, color)),
-        "stage_times": stage_times,
-        "before": before,
-        "before_few": before_few,
-        "abandonment": abandonment,
-        "missing": {str(k): str(v) for k, v in _dict(j.get("missing")).items() if v},
-    }
-
-
-_DEFINITION_LABELS = {
-    "stage_time": "Time between stages",
-    "account_records": "Accounts",
-    "barrier_stage": "Where a barrier sits",
-    "window_days": "Look-back before purchase",
-    "path_steps": "Steps kept per path",
-    "retention_days": "Retained after",
-    "onboarding_days": "Onboarding window",
-    "advocacy_rating": "Advocacy from a rating of",
-    "steps": "Step → stage",
-    "events": "Event → step",
-    "lifecycle": "CRM lifecycle stage → stage",
-    "text_cues": "Stage ← text cue",
-    "abandonment": "Abandonment",
-}
-
-
-def _definition(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """The document's definitions sorted for the page: prose rules, settings, glossaries of sentences
-    (abandonment) and mapping tables (event names), whatever keys the document carries."""
-    d = _dict(doc.get("definition"))
-    prose: list[tuple[str, str]] = []
-    settings: list[tuple[str, str]] = []
-    glossaries: list[tuple[str, list[tuple[str, str]]]] = []
-    mappings: list[tuple[str, list[tuple[str, str]]]] = []
-    for key, value in d.items():
-        if key in ("stages", "funnel", "min_group_size") or value is None or value == "" or value == {}:
-            continue
-        label = _DEFINITION_LABELS.get(key, str(key).replace("_", " ").capitalize())
-        if isinstance(value, Mapping):
-            pairs = [
-                (str(k), ", ".join(map(str, v)) if isinstance(v, list | tuple) else str(v)) for k, v in value.items()
-            ]
-            # sentences (abandonment rules) read as a glossary; names and patterns as a table
-            long = all(len(v) > 40 and "\\" not in v for _, v in pairs)
-            (glossaries if long else mappings).append((label, pairs))
-        elif isinstance(value, str) and len(value) > 40:
-            prose.append((label, value))
-        elif isinstance(value, bool):
-            settings.append((label, "yes" if value else "no"))
-        elif isinstance(value, int | float):
-            unit = " days" if key.endswith("_days") else ""
-            settings.append((label, f"{style.count(value)}{unit}"))
-        elif isinstance(value, list | tuple):
-            settings.append((label, ", ".join(str(v) for v in value)))
-        else:
-            settings.append((label, str(value)))
-    return {
-        "funnel": d.get("funnel"),
-        "min_group_size": d.get("min_group_size"),
-        "prose": prose,
-        "settings": settings,
-        "glossaries": glossaries,
-        "mappings": mappings,
-    }
-
-
-def render_journeys(doc: dict[str, Any], out_dir: Path, *, title: str) -> Path:
-    """Write ``report/journeys.html`` under ``out_dir`` from a ``journeys.json`` document; return its path."""
-    doc = _dict(doc)
-    report = out_dir / "report"
-    report.mkdir(parents=True, exist_ok=True)
-    stages = stage_order(doc)
-    min_group = _dict(doc.get("definition")).get("min_group_size")
-    sections = [
-        journey_section(
-            _dict(doc.get("population")),
-            sid="all-customers",
-            name="All customers",
-            color=POPULATION_COLOR,
-            population=True,
-            stages=stages,
-            min_group=min_group,
-        )
-    ]
-    for i, p in enumerate(_list(doc.get("personas"))):
-        sections.append(
-            journey_section(
-                p,
-                sid=str(p.get("persona_id") or f"persona-{i + 1}"),
-                name=str(p.get("name") or p.get("persona_id") or f"Persona {i + 1}"),
-                color=PALETTE[i % len(PALETTE)],
-                population=False,
-                stages=stages,
-                min_group=min_group,
-            )
-        )
-    env = environment()
-    env.filters["fig"] = style.fig
-    page = env.get_template("journeys.html.j2").render(
-        title=title,
-        run_id=doc.get("run_id"),
-        stages=stages,
-        definition=_definition(doc),
-        sections=sections,
-        personas=sections[1:],
-        population=sections[0],
-    )
-    path = report / "journeys.html"
-    path.write_text(page, encoding="utf-8")
-    return path

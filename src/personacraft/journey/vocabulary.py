@@ -1,0 +1,59 @@
+"""The journey's names: the five stages, the steps inside them, and the check of ``[journey]``'s mappings.
+
+A leaf module (it imports nothing of personacraft but :mod:`personacraft.errors`), so that
+:mod:`personacraft.config` can validate ``[journey]`` without importing the journey stage itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from personacraft.errors import ConfigError
+
+STAGES = ("awareness", "consideration", "purchase", "retention", "advocacy")
+
+# step -> (stage, readable label); a stage's own name is a step too (CRM lifecycle stages)
+STEPS: dict[str, tuple[str, str]] = {
+    "visit": ("awareness", "visit"),
+    "contact": ("awareness", "became a contact"),
+    "signup": ("consideration", "sign-up"),
+    "view": ("consideration", "product view"),
+    "cart": ("consideration", "add to cart"),
+    "trial": ("consideration", "trial"),
+    "deal": ("consideration", "deal opened"),
+    "checkout": ("consideration", "checkout"),
+    "purchase": ("purchase", "first purchase"),
+    "repeat": ("retention", "repeat purchase"),
+    "renewal": ("retention", "subscription kept"),
+    "review": ("advocacy", "good review"),
+    "referral": ("advocacy", "referral or share"),
+    "promoter": ("advocacy", "NPS promoter"),
+    **{s: (s, s) for s in STAGES},
+}
+
+
+def check_mappings(
+    events: Mapping[str, object], lifecycle: Mapping[str, object], text_cues: Mapping[str, object]
+) -> None:
+    """Raise :class:`ConfigError` unless ``[journey]``'s events map to steps, its lifecycle stages to
+    stages, and its text cues are regular expressions keyed by stage."""
+    where = "[journey]"
+    for name, step in events.items():
+        if not isinstance(step, str) or (step and step not in STEPS):
+            raise ConfigError(
+                f'{where}.events: "{name}" maps to {step!r}, which is not a step or stage. '
+                f"Steps: {', '.join(sorted(STEPS))}."
+            )
+    for name, stage in lifecycle.items():
+        if not isinstance(stage, str) or (stage and stage not in STAGES):
+            raise ConfigError(
+                f'{where}.lifecycle: "{name}" maps to {stage!r}; use one of {", ".join(STAGES)} (or "" to drop it).'
+            )
+    for stage, cue in text_cues.items():
+        if stage not in STAGES:
+            raise ConfigError(f'{where}.text_cues: "{stage}" is not a stage ({", ".join(STAGES)}).')
+        try:
+            re.compile(str(cue))
+        except re.error as exc:
+            raise ConfigError(f"{where}.text_cues: the cue of {stage} is not a regular expression: {exc}.") from exc

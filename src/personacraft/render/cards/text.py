@@ -1,0 +1,66 @@
+"""Text helpers of a persona card: values made showable, cut to fit, and reasons shortened."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A copy of ``value`` when it is a mapping, else an empty dict."""
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def as_text(value: Any) -> str | None:
+    """A string worth showing, or None (None, empty and whitespace are not)."""
+    if value is None or isinstance(value, Mapping | list | tuple):
+        return None
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def as_strings(value: Any) -> list[str]:
+    """The showable strings of a list or tuple (:func:`as_text` of each), else none."""
+    if not isinstance(value, list | tuple):
+        return []
+    return [t for t in (as_text(v) for v in value) if t]
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis; a cut inside
+    a parenthesis (the figures of a sentence) drops the parenthesis whole when enough is left."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    paren = cut.rfind("(")
+    if paren > limit * 0.5 and ")" not in cut[paren:]:
+        cut = cut[:paren]
+    return cut.rstrip(" ,;:.-–(") + "…"
+
+
+def sentences(text: str, limit: int) -> str:
+    """Whole sentences up to ``limit`` characters (at least one, clipped if it alone is longer)."""
+    if len(text) <= limit:
+        return text
+    parts = re.split(r"(?<=[.!?])\s+", text)
+    out = ""
+    for part in parts:
+        if len(out) + len(part) + 1 > limit:
+            break
+        out = f"{out} {part}".strip()
+    return out or clip(text, limit)
+
+
+def brief(text: str, limit: int) -> str:
+    """A reason short enough for the card: its first clause when the whole is too long."""
+    if len(text) <= limit:
+        return text
+    for sep in ("; ", ": ", " (", ", "):
+        i = text.find(sep)
+        if 20 <= i <= limit:
+            return text[:i] + " …"
+    return clip(text, limit)
