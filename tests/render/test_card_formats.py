@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from personacraft.errors import MissingExtraError
+from personacraft.pipeline import BuildResult
 from personacraft.render.cards import pdf
 from personacraft.render.cards.writer import render_cards
+from personacraft.render.report import write_report
 
 PERSONAS = [{"id": "p1", "name": "Weekend gardeners", "size": 120, "share": 0.3}]
 
@@ -56,3 +58,13 @@ def test_asking_for_pdf_or_png_without_the_extra_raises(
 def test_formats_without_pdf_need_no_extra(no_pdf_extra: str, tmp_path: Path) -> None:
     paths = render_cards(PERSONAS, tmp_path, title="Demo", run_id="0001-test", formats=("md",))
     assert [p.name for p in paths] == ["p1.md"]
+
+
+def test_the_report_links_only_the_cards_written(no_pdf_extra: str, built: BuildResult, tmp_path: Path) -> None:
+    """Without the extra the report links the HTML and Markdown cards, not PDF and PNG files that are not there."""
+    pset = built.personas
+    html = write_report(pset, tmp_path, title="t", accounting=[], cards=True).read_text(encoding="utf-8")
+    assert 'href="cards/p1.html"' in html and 'href="cards/p1.md"' in html
+    assert "cards/p1.pdf" not in html and "cards/p1.png" not in html
+    written = pset.save_cards(tmp_path / "cards")
+    assert sorted(p.name for p in written if p.stem == "p1") == ["p1.html", "p1.json", "p1.md"]

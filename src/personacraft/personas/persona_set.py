@@ -122,3 +122,16 @@ class PersonaSet(Sequence[Persona]):
         from personacraft.render.report import write_report
 
         return write_report(self, Path(folder), title=title, accounting=[], max_quotes=max_quotes)
+
+    def save_cards(
+        self, folder: str | Path, *, formats: Sequence[str] | None = None, title: str = "Customer personas"
+    ) -> list[Path]:
+        """Write each persona's card into ``folder`` (``<id>.html``, ``.md``, ``.json``, ``.pdf``, ``.png``).
+
+        ``formats``: a subset of those; by default every one the installed extras allow (PDF and
+        PNG need ``personacraft[pdf]``, and asking for them without it raises MissingExtraError).
+        """
+        from personacraft.render.cards.writer import write_cards
+
+        personas = [p.to_dict() for p in self.personas]
+        return write_cards(personas, Path(folder), title=title, run_id=self.run_id, formats=formats)

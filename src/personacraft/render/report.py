@@ -5,28 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
+from personacraft.render.cards.pdf import available as pdf_available
 from personacraft.render.charts import PALETTE, sizes_chart, trait_chart
+from personacraft.render.environment import environment
 
 if TYPE_CHECKING:  # a PersonaSet renders itself through this module
     from personacraft.personas.persona_set import PersonaSet
-
-
-def environment() -> Environment:
-    """The Jinja environment of the report's templates, with its figure filters."""
-    env = Environment(
-        loader=PackageLoader("personacraft", "render/templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["pct"] = lambda x: "–" if x is None else f"{x:.0%}"
-    env.filters["num"] = lambda x: "–" if x is None else f"{x:,.0f}"
-    env.filters["money"] = lambda x: "unknown" if x is None else f"${x:,.2f}"
-    env.filters["lift"] = lambda x: "–" if x is None else f"{x:.1f}×"
-    env.filters["pvalue"] = lambda x: "–" if x is None else ("< 0.001" if x < 0.001 else f"{x:.3f}")
-    return env
 
 
 def render_report(
@@ -82,6 +66,7 @@ def write_report(
             prov=pset.provenance,
             journeys=journeys,
             cards=cards,
+            pdf_cards=pdf_available(),
         )
     )
     path = folder / "index.html"

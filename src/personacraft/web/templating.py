@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from personacraft.render.cards.svg import Colors
 from personacraft.render.charts import PALETTE
-from personacraft.render.report import environment
+from personacraft.render.environment import environment
 from personacraft.render.style import INK, MUTED, WHITE, contrast, fig
 from personacraft.version import __version__
 from personacraft.web.views.fields import is_number

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from personacraft.render import style
 from personacraft.render.cards.svg import Colors, avatar_svg, trait_bars_svg
 from personacraft.render.cards.text import as_dict, as_strings, as_text, brief, clip, sentences
-from personacraft.render.report import environment
+from personacraft.render.environment import environment
 from personacraft.render.style import WHITE
 
 RECOMMENDATIONS = ("messaging", "channels", "sales", "product", "retention")

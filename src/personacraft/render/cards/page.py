@@ -10,7 +10,7 @@ from personacraft.render import style
 from personacraft.render.cards.content import MARKDOWN, card_context
 from personacraft.render.cards.text import as_text
 from personacraft.render.charts import FONT, PALETTE
-from personacraft.render.report import environment
+from personacraft.render.environment import environment
 
 
 def card_html(

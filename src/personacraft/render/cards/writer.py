@@ -41,24 +41,41 @@ def render_cards(
     run_id: str | None = None,
     formats: Collection[str] | None = None,
 ) -> list[Path]:
-    """Write each persona's card under ``out_dir/report/cards/``: ``<id>.html``, ``.pdf``, ``.png``,
-    ``.md`` and ``.json`` (the persona as it is in personas.json); return the paths written, persona
-    by persona in that order. Persona ``i`` gets ``PALETTE[i % len(PALETTE)]``, as in the report.
-    ``run_id``: for the footer (default: the one in ``out_dir/personas.json``, if there is one).
-    ``formats``: a subset of ``FORMATS``; a PNG needs the PDF, which is then written too. By default
-    every format, less PDF and PNG when the ``pdf`` extra is not installed; asking for either without
-    it raises :class:`~personacraft.errors.MissingExtraError` before any file is written."""
+    """Write each persona's card under ``out_dir/report/cards/`` (:func:`write_cards`); ``run_id``: for
+    the footer (default: the one in ``out_dir/personas.json``, if there is one)."""
+    return write_cards(
+        personas, out_dir / "report" / "cards", title=title, run_id=run_id or _run_id(out_dir), formats=formats
+    )
+
+
+def default_formats() -> tuple[str, ...]:
+    """Every format, less PDF and PNG when the ``pdf`` extra is not installed."""
+    return FORMATS if pdf.available() else tuple(f for f in FORMATS if f not in PDF_FORMATS)
+
+
+def write_cards(
+    personas: list[dict[str, Any]],
+    folder: Path,
+    *,
+    title: str,
+    run_id: str | None = None,
+    formats: Collection[str] | None = None,
+) -> list[Path]:
+    """Write each persona's card into ``folder``: ``<id>.html``, ``.pdf``, ``.png``, ``.md`` and ``.json``
+    (the persona as it is in personas.json); return the paths written, persona by persona in that order.
+    Persona ``i`` gets ``PALETTE[i % len(PALETTE)]``, as in the report. ``formats``: a subset of
+    ``FORMATS``; a PNG needs the PDF, which is then written too. By default :func:`default_formats`;
+    asking for PDF or PNG without the extra raises :class:`~personacraft.errors.MissingExtraError`
+    before any file is written."""
     if formats is None:
-        formats = FORMATS if pdf.available() else tuple(f for f in FORMATS if f not in PDF_FORMATS)
+        formats = default_formats()
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise ValueError(f"unknown card formats: {sorted(unknown)}; choose from {list(FORMATS)}")
     wanted = set(formats) | ({"pdf"} if "png" in formats else set())
     if wanted & PDF_FORMATS:
         pdf.require()
-    folder = out_dir / "report" / "cards"
     folder.mkdir(parents=True, exist_ok=True)
-    run_id = run_id or _run_id(out_dir)
     paths: list[Path] = []
     for i, persona in enumerate(personas):
         color = PALETTE[i % len(PALETTE)]

@@ -7,9 +7,9 @@ from typing import Any
 
 from personacraft.render import style
 from personacraft.render.charts import PALETTE
+from personacraft.render.environment import environment
 from personacraft.render.journey.content import as_dict, as_list, definition, journey_section, stage_order
 from personacraft.render.journey.svg import POPULATION_COLOR
-from personacraft.render.report import environment
 
 
 def render_journeys(doc: dict[str, Any], out_dir: Path, *, title: str) -> Path:
