@@ -178,3 +178,17 @@ def test_the_import_reader_sees_function_level_imports(tmp_path: Path) -> None:
     )
     known = {"m": mod, "pipeline": Path("p"), "web.app": Path("w")}
     assert imports("m", mod, known) == {"pipeline"}
+
+
+def test_every_module_says_what_it_is_for() -> None:
+    """A module's first docstring line states its one responsibility; one over 400 lines holds only declarations."""
+    problems = []
+    for name, path in modules().items():
+        text = path.read_text(encoding="utf-8")
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        first = doc.splitlines()[0] if doc else ""
+        if not first or not first.endswith((".", ":")) or len(first) > 120:
+            problems.append(f"personacraft.{name or '(package)'}: first docstring line {first!r}")
+        if len(text.splitlines()) > 400 and "declarations" not in doc:
+            problems.append(f"personacraft.{name}: {len(text.splitlines())} lines and not declarations only")
+    assert not problems, "\n".join(problems)

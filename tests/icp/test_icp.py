@@ -159,7 +159,7 @@ def test_leads_get_their_nearest_persona_only_from_what_personas_are_built_on(
     out = tmp_path / "scored.csv"
     score(root, contact_leads(root, tmp_path / "leads.csv"), out, min_n=10)
     rows = read_csv(out)
-    names = {p["id"]: p["name"] for p in built.personas.personas}
+    names = {p.id: p.name for p in built.personas}
     truth = {r["email"]: r["persona"] for r in read_csv(root / "ground_truth.csv")}
     assigned = [r for r in rows if r["persona_id"]]
     assert len(assigned) >= 0.95 * len(rows)
@@ -220,7 +220,7 @@ def test_the_card_says_who_why_and_where_with_evidence(saas_demo: tuple[Path, Bu
     assert f"**Industry = {ICP_INDUSTRY} and Company size = 201-1000 employees**" in md
     d = icp.to_dict()
     # every persona of the build is placed, with its goals; none is planted to buy more, so none is over-represented
-    assert {p["persona_id"] for p in d["why"]["personas"]} == {p["id"] for p in built.personas.personas}
+    assert {p["persona_id"] for p in d["why"]["personas"]} == {p.id for p in built.personas}
     assert all(p["goals"] for p in d["why"]["personas"]) and "why" in d["missing"]
     assert d["where"]["channels"] and all(
         {"share", "lift", "n", "p_adjusted"} <= set(c) for c in d["where"]["channels"]

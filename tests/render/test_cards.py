@@ -240,7 +240,7 @@ def _saas_personas() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def retail_cards(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
     out = tmp_path_factory.mktemp("retail-cards")
-    return out, render_cards(built.personas.personas, out, title="Retail demo", run_id=built.run_id)
+    return out, render_cards([p.to_dict() for p in built.personas], out, title="Retail demo", run_id=built.run_id)
 
 
 @pytest.fixture(scope="module")
@@ -253,9 +253,8 @@ def saas_cards(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Pat
 def saas_demo_cards(saas_demo: tuple[Path, BuildResult]) -> tuple[Path, list[Path]]:
     """The cards the SaaS demo's build wrote (every format, every persona)."""
     out = saas_demo[1].out_dir
-    personas = saas_demo[1].personas.personas
     folder = out / "report" / "cards"
-    return out, [folder / f"{p['id']}.{ext}" for p in personas for ext in FORMATS]
+    return out, [folder / f"{p.id}.{ext}" for p in saas_demo[1].personas for ext in FORMATS]
 
 
 def _by_suffix(paths: list[Path], suffix: str) -> list[Path]:
@@ -294,8 +293,8 @@ def _visible(html: str) -> str:
 
 def test_every_format_per_persona_in_order(retail_cards: tuple[Path, list[Path]], built: BuildResult) -> None:
     out, paths = retail_cards
-    personas = built.personas.personas
     folder = out / "report" / "cards"
+    personas = built.personas.to_dict()["personas"]
     expected = [folder / f"{p['id']}.{ext}" for p in personas for ext in FORMATS]
     assert paths == expected
     for path in paths:
@@ -456,7 +455,7 @@ def test_text_colours_read_at_4_5_to_1_for_every_persona_colour() -> None:
 
 def test_persona_colours_follow_the_report(retail_cards: tuple[Path, list[Path]], built: BuildResult) -> None:
     out, _ = retail_cards
-    for i, p in enumerate(built.personas.personas):
+    for i, p in enumerate(built.personas.to_dict()["personas"]):
         html = (out / "report" / "cards" / f"{p['id']}.html").read_text(encoding="utf-8")
         assert f"--c:{PALETTE[i % len(PALETTE)]};" in html
 
@@ -488,7 +487,7 @@ def test_markdown_pastes_as_headings_lists_and_a_table(which: str, request: pyte
 
 def test_markdown_has_the_quote_as_a_blockquote(retail_cards: tuple[Path, list[Path]], built: BuildResult) -> None:
     out, _ = retail_cards
-    for p in built.personas.personas:
+    for p in built.personas.to_dict()["personas"]:
         md = (out / "report" / "cards" / f"{p['id']}.md").read_text(encoding="utf-8")
         quotes = [q for pp in p["pain_points"] or [] for q in pp["quotes"]]
         if quotes:
@@ -501,20 +500,20 @@ def test_markdown_has_the_quote_as_a_blockquote(retail_cards: tuple[Path, list[P
 
 def test_report_gallery_links_every_card(built: BuildResult, tmp_path: Path) -> None:
     pset = built.personas
-    render_cards(pset.personas[:1], tmp_path, title="Retail demo", formats=("html", "md", "json"))
+    render_cards([pset[0].to_dict()], tmp_path, title="Retail demo", formats=("html", "md", "json"))
     page = render_report(pset, tmp_path, title="Retail demo", accounting=[], cards=True)
     html = page.read_text(encoding="utf-8")
     gallery = html[html.index('<section class="gallery"') : html.index('<section class="overview"')]
-    for p in pset.personas:
-        assert p["name"] in gallery
+    for p in pset:
+        assert p.name in gallery
         for ext in ("html", "pdf", "png", "md"):
-            assert f'href="cards/{p["id"]}.{ext}"' in gallery
-    first = pset.personas[0]["id"]
+            assert f'href="cards/{p.id}.{ext}"' in gallery
+    first = pset[0].id
     assert (page.parent / "cards" / f"{first}.html").is_file()  # the links point where render_cards writes
     table = gallery[gallery.index('<table class="compare">') :]
     for row in ("Size", "Type", "Top trait", "Top pain", "Top channel", "Predicted CLV", "Churn risk"):
         assert f'<th scope="row">{row}</th>' in table
-    assert table.count('<th scope="col"') == len(pset.personas)
+    assert table.count('<th scope="col"') == len(pset)
     # without cards, the gallery stays but links nothing
     plain = render_report(pset, tmp_path / "plain", title="Retail demo", accounting=[]).read_text(encoding="utf-8")
     assert '<section class="gallery"' in plain and 'href="cards/' not in plain

@@ -7,10 +7,10 @@ from tests.conftest import read_csv
 
 def test_report_is_self_contained_with_inline_charts(built: BuildResult) -> None:
     html = built.report.read_text(encoding="utf-8")
-    assert html.count("<svg") >= 1 + len(built.personas.personas)  # the overview plus one chart per persona
+    assert html.count("<svg") >= 1 + len(built.personas)  # the overview plus one chart per persona
     assert not re.search(r'(src|href)="(https?:)?//', html)  # no CDN, no remote assets
     assert "<script" not in html
-    for p in built.personas.personas:
+    for p in built.personas.to_dict()["personas"]:
         assert f'id="{p["id"]}"' in html and p["name"] in html
         for t in p["traits"][:3]:
             assert t["value"] in html
@@ -45,12 +45,12 @@ def test_report_links_the_journey_page(built: BuildResult) -> None:
     assert 'href="journeys.html"' in html
     page = (built.out_dir / "report" / "journeys.html").read_text(encoding="utf-8")
     assert 'href="index.html"' in page
-    for p in built.personas.personas:
+    for p in built.personas.to_dict()["personas"]:
         assert p["name"] in page
 
 
 def test_quotes_were_redacted_not_dropped(built: BuildResult) -> None:
-    quotes = [q for p in built.personas.personas for pp in p["pain_points"] or [] for q in pp["quotes"]]
+    quotes = [q for p in built.personas.to_dict()["personas"] for pp in p["pain_points"] or [] for q in pp["quotes"]]
     assert quotes and all(q.strip() for q in quotes)
 
 

@@ -98,7 +98,7 @@ def test_explain_names_the_values_that_set_a_customer_apart(built: BuildResult, 
 
 def test_published_traits_carry_their_test_and_cover_the_minimum_group(built: BuildResult) -> None:
     min_n = built.personas.provenance["min_group_size"]
-    for p in built.personas.personas:
+    for p in built.personas.to_dict()["personas"]:
         assert p["stability"] >= 0.85 and p["stability_band"] == "highly stable"
         for t in p["traits"]:
             assert t["n"] >= min_n and t["p_adjusted"] < 0.05 and t["lift"] >= 1.2
@@ -113,7 +113,7 @@ def test_published_traits_carry_their_test_and_cover_the_minimum_group(built: Bu
             return [n for v in node for n in counts(v)]
         return []
 
-    published = counts(built.personas.personas)
+    published = counts(built.personas.to_dict()["personas"])
     assert published and min(published) >= min_n  # every published cell, anywhere in personas.json
 
 
@@ -125,8 +125,8 @@ def test_segments_under_the_minimum_size_are_not_published(retail_demo: Path, tm
     result = build(load_config(config))
     seg = result.personas.provenance["segmentation"]
     assert seg["k"] == 8 and 0 < seg["published"] < 8 and seg["unassigned"] > 0
-    assert len(result.personas.personas) == seg["published"]
-    assert all(p["size"] >= 0.15 * 2000 for p in result.personas.personas)
+    assert len(result.personas.to_dict()["personas"]) == seg["published"]
+    assert all(p["size"] >= 0.15 * 2000 for p in result.personas.to_dict()["personas"])
     rows = read_csv(result.out_dir / "assignments.csv")
     assert sum(r["persona_id"] == "" for r in rows) == seg["unassigned"]
     # assign and explain agree with the build about who is in no persona
@@ -163,7 +163,7 @@ def test_pure_noise_builds_no_personas_and_says_why(tmp_path: Path) -> None:
     config = write_config(tmp_path, '[[sources]]\nkind = "shopify_orders"\npath = "orders.csv"\n')
     result = build(load_config(config))
     seg = result.personas.provenance["segmentation"]
-    assert result.personas.personas == [] and seg["structure_found"] is False and seg["k"] == 0
+    assert result.personas.to_dict()["personas"] == [] and seg["structure_found"] is False and seg["k"] == 0
     assert "No stable personas" in seg["message"]
     assert "No stable personas" in result.report.read_text(encoding="utf-8")
     assert {r["persona_id"] for r in read_csv(result.out_dir / "assignments.csv")} == {""}

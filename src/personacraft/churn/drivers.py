@@ -1,5 +1,8 @@
-"""Why customers churn: per group (persona), the features whose shuffling costs the model
-the most AUC, and which of their values raise the risk (permutation importance)."""
+"""Why customers churn: per group (persona), the features that matter most and the values that raise the risk.
+
+A feature's importance is the AUC the model loses when its values are shuffled within the
+group (permutation importance); its risky and safe values are compared by predicted risk.
+"""
 
 from __future__ import annotations
 

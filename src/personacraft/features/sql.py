@@ -1,4 +1,7 @@
-"""All SQL that turns canonical tables into per-customer features, in one place.
+"""The SQL templates of features, value, ICP and journeys over a run's canonical tables (declarations only).
+
+This module holds nothing but SQL text; it is long because every statement is spelled out,
+and it is listed in the SQL registry (:mod:`personacraft.pipeline.statements`).
 
 Each statement is a template over named inputs (``{orders}``, ``{order_lines}``,
 ``{events}``, ``{survey}``, ``{customers}`` — canonical rows already carrying

@@ -1,5 +1,6 @@
-"""What to do per persona: messaging, channels, sales arguments, product and onboarding fixes,
-retention plays. Each action is a rule applied to evidence the persona carries, and cites it.
+"""What to do per persona: messaging, channels, sales, product and onboarding fixes, retention plays.
+
+Each action is a rule applied to evidence the persona carries, and cites it.
 
 - **Messaging**: each pain or need theme maps to a value proposition (``PROPOSITIONS``: lack of
   time → speed and convenience, shipping costs → free or clear shipping …); over-represented

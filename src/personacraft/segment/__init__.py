@@ -1,5 +1,7 @@
-"""Segmentation: the count matrix, the latent class segmenter, profiles with statistics,
-and the saved model that assigns and explains."""
+"""Segmentation: the count matrix, the latent class segmenter, profiles, and the model that assigns and explains.
+
+The decision of a customer's persona is :mod:`personacraft.segment.assignment`'s alone.
+"""
 
 from personacraft.segment.latent import LatentClassSegmenter
 from personacraft.segment.matrix import Design, load_design
