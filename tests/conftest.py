@@ -1,7 +1,9 @@
 """Shared fixtures: seeded demos built once per test session, and the fast lane's rule.
 
 A test is part of the slow lane (``-m slow``) when it asks for a built demo (directly or
-through another fixture) or is marked ``slow``; ``make test-fast`` runs the others.
+through another fixture), or is marked ``slow`` because it builds one itself, starts the
+command in its own process, fuzzes, or opens a browser page of a build; ``make test-fast``
+runs the others (about 45 s on this project's 2-core machine).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def saas_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResu
 
 
 # fixtures that generate or build a demo: the tests that use them are end-to-end
-BUILDS = frozenset(("retail_demo", "built", "saas_demo", "web_demo", "service"))
+BUILDS = frozenset(("retail_demo", "built", "saas_demo", "web_demo", "service", "saas_built", "exported"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -9,6 +9,8 @@ import pytest
 
 from personacraft.errors import ConfigError, InputFormatError, SourceNotFoundError
 
+pytestmark = pytest.mark.slow  # each test starts the command in its own process
+
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}

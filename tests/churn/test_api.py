@@ -50,6 +50,7 @@ def test_too_few_churners_give_a_reason_and_no_customers() -> None:
     assert res.summary["reason"] == res.reason and res.summary["cv_auc"] is None
 
 
+@pytest.mark.slow
 def test_the_command_writes_the_customers_fit_returns(
     sample: Path, from_path: personacraft.churn.ChurnResult, tmp_path: Path
 ) -> None:

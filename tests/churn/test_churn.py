@@ -183,6 +183,7 @@ def _app() -> typer.Typer:
     return app
 
 
+@pytest.mark.slow
 def test_command_prints_scores_and_writes_out_of_fold_probabilities(tmp_path: Path, telco_cv: CrossValidation) -> None:
     out = tmp_path / "churn.csv"
     args = ["churn", str(TELCO), "--target", "churn", "--id", "customerID", "--out", str(out)]

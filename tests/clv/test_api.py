@@ -57,6 +57,7 @@ def test_a_bad_value_of_a_dataframe_is_named_by_row_and_column() -> None:
         personacraft.clv.fit(frame, customer="client", date="day", amount="amount")
 
 
+@pytest.mark.slow
 def test_the_command_writes_the_customers_fit_returns(from_path: personacraft.clv.ClvResult, tmp_path: Path) -> None:
     out = tmp_path / "cli.csv"
     args = ["clv", str(SAMPLE), "--customer", "1", "--date", "3", "--amount", "5", "--sep", "whitespace"]

@@ -144,6 +144,7 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_clv_command_on_cdnow(tmp_path: Path) -> None:
     out = tmp_path / "pred.csv"
     r = cli(
@@ -166,6 +167,7 @@ def test_clv_command_on_cdnow(tmp_path: Path) -> None:
     assert first[0] == "00004"  # ids are kept as written
 
 
+@pytest.mark.slow
 def test_clv_command_keeps_bad_rows_and_names_them(tmp_path: Path) -> None:
     lines = SAMPLE.read_text().splitlines()
     lines[9] = lines[9].replace("1997", "x997", 1)  # line 10: a date that is not a date
@@ -202,6 +204,7 @@ def test_clv_command_keeps_bad_rows_and_names_them(tmp_path: Path) -> None:
     assert r.returncode == 3 and 'has no column "client"' in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_clv_command_explains_a_line_item_export(tmp_path: Path) -> None:
     """Shopify writes an order's total on its first line-item row only: say so, not just "bad rows"."""
     csv = tmp_path / "orders_export.csv"
@@ -215,6 +218,7 @@ def test_clv_command_explains_a_line_item_export(tmp_path: Path) -> None:
     assert "line 3, column 'Total': '' is empty" in r.stderr and 'kind = "shopify_orders"' in r.stderr
 
 
+@pytest.mark.slow
 def test_clv_command_reads_a_csv_with_a_header(tmp_path: Path) -> None:
     rows = [ln.split() for ln in SAMPLE.read_text().splitlines()]
     csv = tmp_path / "orders.csv"

@@ -26,6 +26,9 @@ from personacraft.render.report import render_report
 from personacraft.render.style import contrast
 from tests.browser import console_errors, dump_dom, needs_chromium
 
+# card sets made from a built demo: end-to-end, so in the slow lane
+BUILT_RETAIL = pytest.param("retail", marks=pytest.mark.slow)
+BUILT_SAAS = pytest.param("saas_demo", marks=pytest.mark.slow)
 HOSTILE = '<script>alert("x")</script> & <b>bold</b>'
 
 
@@ -305,7 +308,7 @@ def test_every_format_per_persona_in_order(retail_cards: tuple[Path, list[Path]]
         )
 
 
-@pytest.mark.parametrize("which", ["retail", "saas", "saas_demo"])
+@pytest.mark.parametrize("which", [BUILT_RETAIL, "saas", BUILT_SAAS])
 def test_each_pdf_has_exactly_one_page(which: str, request: pytest.FixtureRequest) -> None:
     _, paths = request.getfixturevalue(f"{which}_cards")
     pdfs = _by_suffix(paths, ".pdf")
@@ -313,7 +316,7 @@ def test_each_pdf_has_exactly_one_page(which: str, request: pytest.FixtureReques
     assert [pdf_page_count(p) for p in pdfs] == [1] * len(pdfs)
 
 
-@pytest.mark.parametrize("which", ["retail", "saas", "saas_demo"])
+@pytest.mark.parametrize("which", [BUILT_RETAIL, "saas", BUILT_SAAS])
 def test_each_png_is_an_a4_page(which: str, request: pytest.FixtureRequest) -> None:
     _, paths = request.getfixturevalue(f"{which}_cards")
     for png in _by_suffix(paths, ".png"):
@@ -345,7 +348,7 @@ def test_a_card_that_does_not_fit_is_laid_out_denser_until_it_does() -> None:
 # ---------------------------------------------------------------- HTML
 
 
-@pytest.mark.parametrize("which", ["retail", "saas"])
+@pytest.mark.parametrize("which", [BUILT_RETAIL, "saas"])
 def test_html_is_self_contained_and_prints_on_a4(which: str, request: pytest.FixtureRequest) -> None:
     _, paths = request.getfixturevalue(f"{which}_cards")
     for page in _by_suffix(paths, ".html"):
@@ -469,7 +472,7 @@ def test_densities_shrink() -> None:
 # ---------------------------------------------------------------- Markdown
 
 
-@pytest.mark.parametrize("which", ["retail", "saas"])
+@pytest.mark.parametrize("which", [BUILT_RETAIL, "saas"])
 def test_markdown_pastes_as_headings_lists_and_a_table(which: str, request: pytest.FixtureRequest) -> None:
     _, paths = request.getfixturevalue(f"{which}_cards")
     for path in _by_suffix(paths, ".md"):

@@ -143,6 +143,7 @@ def test_segments_under_the_minimum_size_are_not_published(retail_demo: Path, tm
     assert all(again[r["customer_id"]] == r["persona_id"] for r in rows)
 
 
+@pytest.mark.slow
 def test_pure_noise_builds_no_personas_and_says_why(tmp_path: Path) -> None:
     """Every customer has one order whose value, time, product and code are drawn independently."""
     rng = np.random.default_rng(0)

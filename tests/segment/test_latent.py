@@ -47,6 +47,7 @@ def test_customers_without_data_fall_back_to_the_prior() -> None:
     assert np.allclose(p[0], model.weights_)
 
 
+@pytest.mark.slow
 def test_pure_noise_is_reported_as_no_structure_not_as_personas() -> None:
     rng = np.random.default_rng(4)
     fam = np.repeat(np.arange(3), (4, 3, 5))

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from tests.sources.fuzzing import KINDS, Harness, make_case, mutations_for
 
+pytestmark = pytest.mark.slow  # fuzzing: the whole suite runs it, the fast lane does not
+
 # about 300 examples in all, spread evenly over the kinds
 EXAMPLES_PER_KIND = max(5, 300 // len(KINDS))
 

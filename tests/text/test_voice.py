@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from personacraft.config import load_config
 from personacraft.pipeline import build
 from personacraft.store import Workspace
 from tests.conftest import read_csv
 
 
+@pytest.mark.slow
 def test_interviews_become_statements_and_themes_can_be_segmentation_features(
     retail_demo: Path, tmp_path: Path
 ) -> None:
