@@ -12,6 +12,8 @@ import pytest
 import personacraft as pc
 from personacraft.personas import Persona, Trait
 from personacraft.personas.persona_set import PersonaSet
+from personacraft.pipeline import BuildResult
+from tests.conftest import read_csv
 
 PUBLIC = [
     "BuildResult",
@@ -111,3 +113,21 @@ def test_persona_set_is_a_sequence_with_ids(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(pc.PersonaError, match=r"bad.json, line 1: is not JSON"):
         PersonaSet.load(tmp_path / "bad.json")
+
+
+def test_assign_a_dataframe_as_the_command_assigns_the_file(built: BuildResult, retail_demo: Path) -> None:
+    """pc.assign on the build's own features (a DataFrame) gives what the build and `assign` give."""
+    import duckdb
+
+    features = duckdb.sql(f"SELECT * FROM '{built.run_dir / 'features.parquet'}'").df()
+    got = pc.assign(features, config=retail_demo / "personacraft.toml")
+    assert list(got.columns) == ["customer_id", "persona_id", "confidence", "known_values"]
+    want = {r["customer_id"]: r["persona_id"] for r in read_csv(built.out_dir / "assignments.csv")}
+    assert len(got) == len(want) and got["customer_id"].is_monotonic_increasing
+    same = sum(want[c] == p for c, p in zip(got["customer_id"], got["persona_id"], strict=True))
+    assert same / len(want) >= 0.99
+    path = pc.assign(built.run_dir / "features.parquet", config=retail_demo / "personacraft.toml")
+    assert path.equals(got)
+    with pytest.raises(pc.PersonaError, match=r"the DataFrame: has no customer id column .*its columns: who, device"):
+        pc.assign(features.rename(columns={"customer_id": "who", "family": "device"})[["who", "device"]],
+                  config=retail_demo / "personacraft.toml")  # fmt: skip

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from personacraft.config import Config
 from personacraft.config import load_config as _load_config
-from personacraft.errors import InputError
+from personacraft.errors import InputError, InputFormatError
 from personacraft.pipeline import BuildResult, Progress
 from personacraft.pipeline import build as _build
 from personacraft.segment.persist import assign_input
@@ -56,7 +56,15 @@ def assign(
     with tempfile.TemporaryDirectory(prefix="personacraft-assign-") as tmp:
         path = _as_file(customers, Path(tmp))
         with Workspace(cfg.workspace_path, read_only=True) as ws:
-            ids, decision = assign_input(ws.run(run), path)
+            try:
+                ids, decision = assign_input(ws.run(run), path)
+            except InputFormatError as exc:
+                if isinstance(customers, str | Path):
+                    raise
+                # the file is our own copy of the caller's DataFrame: name the DataFrame (line = its row)
+                raise InputFormatError(
+                    "the DataFrame", exc.problem, line=exc.line, column=exc.column, value=exc.value, hint=exc.hint
+                ) from None
     return pd.DataFrame(
         {
             "customer_id": ids.astype(str),

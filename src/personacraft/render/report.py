@@ -13,27 +13,9 @@ if TYPE_CHECKING:  # a PersonaSet renders itself through this module
     from personacraft.personas.persona_set import PersonaSet
 
 
-def render_report(
-    pset: PersonaSet,
-    out_dir: Path,
-    *,
-    title: str,
-    accounting: list[dict[str, Any]],
-    max_quotes: int = 3,
-    journeys: bool = False,
-    cards: bool = False,
-) -> Path:
-    """Write ``report/index.html`` under ``out_dir`` and return its path; ``journeys``: link journeys.html;
-    ``cards``: link each persona's card in report/cards/ (render.cards.writer.render_cards)."""
-    return write_report(
-        pset,
-        out_dir / "report",
-        title=title,
-        accounting=accounting,
-        max_quotes=max_quotes,
-        journeys=journeys,
-        cards=cards,
-    )
+def render_report(pset: PersonaSet, out_dir: Path, **options: Any) -> Path:
+    """Write the report of a build as ``out_dir/report/index.html`` (:func:`write_report`); return its path."""
+    return write_report(pset, out_dir / "report", **options)
 
 
 def write_report(
@@ -46,7 +28,8 @@ def write_report(
     journeys: bool = False,
     cards: bool = False,
 ) -> Path:
-    """Write the report as ``folder/index.html`` and return its path."""
+    """Write the report as ``folder/index.html`` and return its path; ``journeys``: link journeys.html;
+    ``cards``: link each persona's card in ``cards/`` beside it (``render.cards.writer.write_cards``)."""
     folder.mkdir(parents=True, exist_ok=True)
     personas = [p.to_dict() for p in pset.personas]
     colors = {p["id"]: PALETTE[i % len(PALETTE)] for i, p in enumerate(personas)}

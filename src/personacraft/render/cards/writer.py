@@ -34,18 +34,11 @@ def _run_id(out_dir: Path) -> str | None:
 
 
 def render_cards(
-    personas: list[dict[str, Any]],
-    out_dir: Path,
-    *,
-    title: str,
-    run_id: str | None = None,
-    formats: Collection[str] | None = None,
+    personas: list[dict[str, Any]], out_dir: Path, *, run_id: str | None = None, **options: Any
 ) -> list[Path]:
     """Write each persona's card under ``out_dir/report/cards/`` (:func:`write_cards`); ``run_id``: for
     the footer (default: the one in ``out_dir/personas.json``, if there is one)."""
-    return write_cards(
-        personas, out_dir / "report" / "cards", title=title, run_id=run_id or _run_id(out_dir), formats=formats
-    )
+    return write_cards(personas, out_dir / "report" / "cards", run_id=run_id or _run_id(out_dir), **options)
 
 
 def default_formats() -> tuple[str, ...]:
