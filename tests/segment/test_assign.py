@@ -28,7 +28,9 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_assign_reproduces_the_build_for_its_own_customers(built: BuildResult, retail_demo: Path) -> None:
     out = retail_demo / "assigned.csv"
-    r = cli("assign", str(built.run_dir / "features.parquet"), "--out", str(out), cwd=retail_demo)
+    # other tests build the same demo again into its workspace: name the run
+    features = str(built.run_dir / "features.parquet")
+    r = cli("assign", features, "--out", str(out), "--run", built.run_id, cwd=retail_demo)
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout.strip().splitlines()[-1])
     assert summary["run_id"] == built.run_id and summary["customers"] == 2000
