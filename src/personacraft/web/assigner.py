@@ -69,7 +69,6 @@ class Assigner:
             raise NotFoundError(f"run {run_id} found no stable personas, so there is nothing to assign to.")
         self.run_id = run_id
         self.saved = saved
-        self.model = saved.model
         self.names = dict(names or {})
         self.order_terciles = order_terciles
         self.width = len(saved.columns)
@@ -82,7 +81,6 @@ class Assigner:
             f: {v.casefold(): v for v in reversed(vs)} for f, vs in self.values.items()
         }
         self.families_folded = {f.casefold(): f for f in self.values}
-        self.published = saved.published
 
     @classmethod
     def load(cls, run: Run, names: Mapping[str, str] | None = None) -> Assigner:
