@@ -18,6 +18,7 @@ from personacraft.errors import InputError, InputFormatError
 from personacraft.pipeline import BuildResult, Progress
 from personacraft.pipeline import build as _build
 from personacraft.segment.persist import assign_input
+from personacraft.sources.columns import lit
 from personacraft.store import Workspace, scratch
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def _as_file(customers: Any, folder: Path) -> Path:
     con = scratch()
     try:
         con.register("_customers", customers)
-        con.execute(f"COPY _customers TO '{path}' (FORMAT parquet)")
+        con.execute(f"COPY _customers TO {lit(str(path))} (FORMAT parquet)")
     finally:
         con.close()
     return path

@@ -71,10 +71,13 @@ class Segmentation:
     """The fitted segmenter, the customers' decisions, and which segments are published as personas."""
 
     design: Design
-    model: LatentClassSegmenter
     personas: PersonaModel
     decision: Decision
     sizes: np.ndarray  # customers per segment, segments ordered by size
+
+    @property
+    def model(self) -> LatentClassSegmenter:
+        return self.personas.model
 
     @property
     def published(self) -> int:
@@ -82,7 +85,7 @@ class Segmentation:
 
     @property
     def found(self) -> bool:
-        return bool(self.model.structure_found_)
+        return self.personas.structure_found
 
     def result(self) -> SegmentResult:
         return SegmentResult(k=self.published, sizes=self.sizes, stability=self.model.stability_)
@@ -121,7 +124,7 @@ def segment(config: Config, run: Run) -> Segmentation:
         {"customer_key": design.customers, "persona": model.labels_.astype(np.int32), "confidence": decision.best},
     )
     save_model(run, model, design, published)
-    return Segmentation(design, model, personas, decision, sizes)
+    return Segmentation(design, personas, decision, sizes)
 
 
 @dataclass(frozen=True)

@@ -65,10 +65,6 @@ class PersonaModel:
     published: int  # segments 0 .. published-1 are personas; the rest were under the minimum size
 
     @property
-    def width(self) -> int:
-        return len(self.columns)
-
-    @property
     def k(self) -> int:
         return int(self.model.theta_.shape[0])
 

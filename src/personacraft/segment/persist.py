@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 
 from personacraft.errors import ConfigError, InputFormatError, NotFoundError
-from personacraft.segment.assignment import Decision, PersonaModel, persona_id
+from personacraft.segment.assignment import REASONS, Decision, PersonaModel, persona_id
 from personacraft.segment.latent import LatentClassSegmenter
 from personacraft.segment.matrix import Design, count_matrix
 from personacraft.sources.columns import lit, q
@@ -219,7 +219,7 @@ def assign_file(run: Run, path: Path, out: Path) -> dict[str, Any]:
     }
 
 
-def explain(run: Run, who: str, *, top: int = 5) -> dict[str, Any]:
+def explain(run: Run, who: str, *, top: int = REASONS) -> dict[str, Any]:
     """Why the customer ``who`` (customer id or email) is in their persona.
 
     Each of the customer's values adds ``log(persona share / population share)`` (times its
