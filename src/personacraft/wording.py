@@ -1,0 +1,222 @@
+"""Plain words for what the data calls by code: channels, events, emotions, survey questions, lifts.
+
+Every page, card and recommendation says things the way a marketer would ("Facebook ads", "Started
+checkout", "2.2× more common than average"); the raw values stay in ``personas.json`` and in the
+"For analysts" folds. Pure functions over strings and numbers, so any layer may use them.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ---------------------------------------------------------------- channels ("source / medium")
+
+SOURCES = {
+    "(direct)": "Direct",
+    "direct": "Direct",
+    "google": "Google",
+    "bing": "Bing",
+    "duckduckgo": "DuckDuckGo",
+    "yahoo": "Yahoo",
+    "facebook": "Facebook",
+    "fb": "Facebook",
+    "meta": "Meta",
+    "instagram": "Instagram",
+    "ig": "Instagram",
+    "tiktok": "TikTok",
+    "pinterest": "Pinterest",
+    "linkedin": "LinkedIn",
+    "twitter": "X (Twitter)",
+    "x": "X (Twitter)",
+    "youtube": "YouTube",
+    "reddit": "Reddit",
+    "newsletter": "Newsletter",
+    "klaviyo": "Klaviyo",
+    "mailchimp": "Mailchimp",
+    "hubspot": "HubSpot",
+    "chatgpt.com": "ChatGPT",
+    "(not set)": "Unknown source",
+}
+SEARCH_ENGINES = {"google", "bing", "duckduckgo", "yahoo", "baidu", "yandex", "ecosia"}
+MEDIA = {
+    "cpc": "ads",
+    "ppc": "ads",
+    "paid": "ads",
+    "paidsearch": "ads",
+    "paid_social": "ads",
+    "paidsocial": "ads",
+    "display": "display ads",
+    "cpm": "display ads",
+    "email": "email",
+    "e-mail": "email",
+    "affiliate": "affiliates",
+    "referral": "referral",
+    "social": "posts",
+    "organic_social": "posts",
+}
+
+
+def channel_label(raw: object) -> str:
+    """``facebook / cpc`` → "Facebook ads", ``google / organic`` → "Google search", ``(direct) / (none)``
+    → "Direct"; a value that is not ``source / medium`` is returned with its first letter raised."""
+    text = str(raw).strip()
+    if " / " not in text:
+        key = text.lower()
+        return SOURCES.get(key, text[:1].upper() + text[1:]) if text else "Unknown"
+    source, _, medium = (part.strip() for part in text.partition(" / "))
+    s, m = source.lower(), medium.lower()
+    if s in ("(direct)", "direct") or (m in ("(none)", "none", "") and s in ("(direct)", "direct", "")):
+        return "Direct"
+    name = SOURCES.get(s, source[:1].upper() + source[1:])
+    if m == "organic":
+        return f"{name} search" if s in SEARCH_ENGINES else f"{name} (unpaid)"
+    if m in ("(none)", "none", "(not set)", ""):
+        return name
+    kind = MEDIA.get(m, medium)
+    if s == "newsletter" and kind == "email":
+        return "Newsletter"
+    if kind == "posts" and name:
+        return f"{name} posts"
+    if kind == "referral":
+        return f"Link on {name}"
+    return f"{name} {kind}"
+
+
+# ---------------------------------------------------------------- events and paths
+
+EVENTS = {
+    "first_visit": "First visit",
+    "session_start": "Visited",
+    "page_view": "Viewed a page",
+    "screen_view": "Viewed a screen",
+    "view_item_list": "Browsed products",
+    "view_item": "Viewed a product",
+    "select_item": "Picked a product",
+    "view_search_results": "Searched",
+    "search": "Searched",
+    "add_to_wishlist": "Saved to wishlist",
+    "add_to_cart": "Added to cart",
+    "remove_from_cart": "Removed from cart",
+    "view_cart": "Viewed cart",
+    "begin_checkout": "Started checkout",
+    "add_shipping_info": "Entered shipping details",
+    "add_payment_info": "Entered payment details",
+    "purchase": "Bought",
+    "refund": "Got a refund",
+    "sign_up": "Signed up",
+    "login": "Logged in",
+    "generate_lead": "Left their details",
+    "order_completed": "Bought",
+    "checkout_started": "Started checkout",
+    "product_viewed": "Viewed a product",
+    "product_added": "Added to cart",
+    "signed_up": "Signed up",
+    "review": "Left a review",
+}
+
+
+def event_label(raw: object) -> str:
+    """``begin_checkout`` → "Started checkout"; Segment's ``Order Completed`` → "Bought"; an unknown
+    event name in snake or camel case becomes a sentence ("trial_started" → "Trial started")."""
+    text = str(raw).strip()
+    key = re.sub(r"[\s\-]+", "_", re.sub(r"(?<=[a-z])(?=[A-Z])", "_", text)).lower()
+    if key in EVENTS:
+        return EVENTS[key]
+    words = key.replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else "Unknown"
+
+
+def path_label(raw: object) -> str:
+    """``page_view → begin_checkout`` → "Viewed a page → Started checkout" (also splits on ``->`` and ``>``)."""
+    parts = [p for p in re.split(r"\s*(?:→|->|>)\s*", str(raw).strip()) if p]
+    return " → ".join(event_label(p) for p in parts)
+
+
+# ---------------------------------------------------------------- emotions
+
+MOODS = (  # upper bound of the sentiment score (-1 … 1), the words
+    (-0.5, "very unhappy"),
+    (-0.2, "unhappy"),
+    (-0.05, "slightly unhappy"),
+    (0.05, "neutral"),
+    (0.2, "slightly pleased"),
+    (0.5, "pleased"),
+    (1.01, "delighted"),
+)
+
+
+def emotion_words(score: float | None) -> str:
+    """A sentiment score from -1 to 1 in words: -0.33 → "unhappy"; ``None`` → "unknown"."""
+    if score is None:
+        return "unknown"
+    for bound, words in MOODS:
+        if score < bound:
+            return words
+    return MOODS[-1][1]
+
+
+# ---------------------------------------------------------------- survey questions
+
+# "what's your …", "which …": what follows is a noun phrase ("main goal", "product category")
+_NOUN_LEAD = re.compile(r"^(?:what(?:'s| is| are| was| were)?\s+(?:your|the)|which(?:\s+(?:your|the))?)\s+", re.I)
+_TAIL = re.compile(
+    r"\s+(?:when|with|for|in|at|on|about|to|from|if|while|that|do|did|does|would|will|are|is|you)\b.*$", re.I
+)
+HEARD = re.compile(r"\b(?:hear|heard|find|found|learn|learned|discover)\b.*\babout us\b|\bfind us\b", re.I)
+SIZE = re.compile(r"\bhow many (?:people|employees|staff)\b", re.I)
+AUX = r"(?:did|do|does|are|were|would|will|can|could|have|should)"
+THEM = (
+    (re.compile(rf"\b({AUX}) you\b", re.I), r"\1 they"),
+    (re.compile(r"^you\b", re.I), "they"),
+    (re.compile(r"\byou\b", re.I), "them"),
+    (re.compile(r"\byour\b", re.I), "their"),
+)
+STOP = {"a", "an", "the", "to", "of", "for", "with", "in", "on", "at", "and", "or", "us", "from", "by"}
+
+
+def question_label(question: object, *, words: int = 7) -> str:
+    """A survey question as a short column name: "What's your main goal when you shop with us?" →
+    "Main goal"; "How did you first hear about us?" → "How they found us"; "Which plan are you on?" →
+    "Plan"; other questions are said of the customers ("What almost stopped you from buying?" →
+    "What almost stopped them from buying"), in at most ``words`` words and never cut mid-word."""
+    text = re.sub(r"\s+", " ", str(question)).strip().rstrip("?:. ")
+    if not text:
+        return "Question"
+    if HEARD.search(text):
+        return "How they found us"
+    if SIZE.search(text):
+        return "Company size" if re.search(r"company|work|team|organi[sz]ation", text, re.I) else "How many"
+    lead = _NOUN_LEAD.match(text)
+    if lead:
+        noun = _TAIL.sub("", text[lead.end() :]).strip()
+        if noun:
+            return noun[:1].upper() + noun[1:]
+    said = text
+    for pattern, word in THEM:
+        said = pattern.sub(word, said)
+    said = re.sub(r"\b(did|do|does|are|were) they\b", "they \\1", said, count=1, flags=re.I)
+    said = re.sub(r"\bthey (did|do|does) (\w+)", r"they \2", said, count=1, flags=re.I)
+    kept = said.split()
+    if len(kept) > words:
+        kept = kept[:words]
+        while len(kept) > 1 and kept[-1].lower().strip(",;") in STOP:
+            kept.pop()
+    out = " ".join(kept).rstrip(",;")
+    return out[:1].upper() + out[1:]
+
+
+# ---------------------------------------------------------------- figures
+
+
+def lift_words(lift: float | None) -> str:
+    """A lift as words: 2.2 → "2.2× more common than average"; 0.4 → "2.5× less common than average";
+    0.95 → "about as common as average"."""
+    if lift is None:
+        return "unknown how common"
+    if 0.9 <= lift <= 1.1:
+        return "about as common as average"
+    if lift > 1:
+        return f"{lift:.1f}× more common than average"
+    if lift <= 0:
+        return "absent from this group"
+    return f"{1 / lift:.1f}× less common than average"
