@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from personacraft.config import Config
-from personacraft.errors import PersonaError
+from personacraft.errors import InputError, PersonaError
 from personacraft.features import add_text_themes, build_features, customer_status
 from personacraft.ingest import ingest as ingest_sources
 from personacraft.journey.build import journeys as journey_map
@@ -99,6 +99,14 @@ def segment(config: Config, run: Run) -> Segmentation:
         raise PersonaError(
             f"only {len(design.customers)} customers were found across the sources; personas need at least "
             f"{max(2 * seg.min_size, 20)}. Check that the sources share emails or ids."
+        )
+    if design.N.shape[1] == 0:
+        kinds = ", ".join(sorted({s.kind for s in config.sources}))
+        raise InputError(
+            f"{len(design.customers):,} customers were read ({kinds}), but there is nothing to segment them on: "
+            "a customer list alone says who they are, not what they do. Add an orders, events or survey export "
+            'as another [[sources]] entry (for example kind = "shopify_orders", "ga4_bigquery" or "typeform") '
+            "and build again."
         )
     model = LatentClassSegmenter(
         families=design.families,
