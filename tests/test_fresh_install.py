@@ -69,7 +69,7 @@ def python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv_site = next((root / "venv" / "lib").glob("python3*/site-packages"))
     (venv_site / "base.pth").write_text(f"{ROOT / 'src'}\n{site}\n", encoding="utf-8")
     py = root / "venv" / "bin" / "python"
-    probe = "import importlib.util as u; print([m for m in {!r} if u.find_spec(m)])".format(EXTRAS)
+    probe = f"import importlib.util as u; print([m for m in {EXTRAS!r} if u.find_spec(m)])"
     assert run(py, "-c", probe, cwd=root).stdout.strip() == "[]"
     return py
 
@@ -181,9 +181,9 @@ def test_a_saas_build_and_every_page(python: Path, tmp_path: Path) -> None:
         for page in sorted(pages):
             status, body = _get(base + page)
             assert status == 200, (page, status, body[:500])
-        # a PDF card needs the pdf extra: the server says so (501), it does not fail (500)
+        # a PDF card needs the pdf extra: without it the build wrote none, and the server does not fail
         status, body = _get(base + "/personas/p1/card.pdf")
-        assert status in (200, 501), (status, body[:300])
+        assert status < 500, (status, body[:300])
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=30)
