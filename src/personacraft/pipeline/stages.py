@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from personacraft.config import Config
-from personacraft.errors import InputError, PersonaError
+from personacraft.errors import InputError, NotFoundError, PersonaError
 from personacraft.features import add_text_themes, build_features, customer_status
+from personacraft.icp.learn import ICP, learn_icp
 from personacraft.ingest import ingest as ingest_sources
 from personacraft.journey.build import journeys as journey_map
 from personacraft.personas.build import SegmentResult, build_personas
@@ -186,3 +187,18 @@ def personas(
     for block, persona in zip(journey_doc["personas"], built, strict=True):
         block["name"] = persona["name"]
     return built
+
+
+def icp(config: Config, run: Run, built: list[dict[str, Any]]) -> ICP | None:
+    """The ideal customer profile, as ``personacraft icp`` learns it, when the run has deals or subscriptions.
+
+    None without them, or when no unit is best (or every one is): the card then has nothing to compare.
+    """
+    if not (run.has_rows("deals") or run.has_rows("subscriptions")):
+        return None
+    try:
+        return learn_icp(
+            run, min_n=config.privacy.min_group_size, seed=config.seed, personas={p["id"]: p for p in built}
+        )
+    except NotFoundError:
+        return None
