@@ -204,7 +204,10 @@ def unknown_kind(config: SourceConfig, files: Sequence[Path], where: str = "") -
     if match is not None:
         kind, shared = match
         shown = ", ".join(f'"{c}"' for c in shared[:5]) + (" …" if len(shared) > 5 else "")
-        hint = f' The header of {files[0].name} has the columns of kind "{kind}" ({shown}): use kind = "{kind}".'
+        if close and close[0] == kind:
+            hint += f" The header of {files[0].name} has its columns ({shown})."
+        else:
+            hint = f' The header of {files[0].name} has the columns of kind "{kind}" ({shown}): use kind = "{kind}".'
     prefix = f"{where}: " if where else ""
     return ConfigError(
         f'{prefix}unknown source kind "{config.kind}".{hint} Built-in kinds: {", ".join(sorted(REGISTRY))}.'
