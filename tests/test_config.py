@@ -68,3 +68,36 @@ def test_every_setting_is_documented() -> None:
     doc = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
     undocumented = [name for name, _, _ in settings() if f"`{name}`" not in doc]
     assert undocumented == []
+
+
+@pytest.mark.parametrize(("key", "nearest"), [("brandd", "brand"), ("user_id_namespac", "user_id_namespace")])
+def test_unknown_source_key_names_file_entry_and_nearest_key(tmp_path: Path, key: str, nearest: str) -> None:
+    p = tmp_path / "personacraft.toml"
+    entries = '[[sources]]\nkind = "reviews"\npath = "r.csv"\n\n'
+    entries += '[[sources]]\nkind = "ga4_bigquery"\npath = "g/*.ndjson"\n'
+    p.write_text(entries + f'{key} = "x"\n', encoding="utf-8")
+    expected = 'personacraft.toml [[sources]] #2 (kind = "ga4_bigquery"): '
+    expected += f'unknown setting "{key}". Did you mean "{nearest}"?'
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    assert str(err.value) == expected
+
+
+def test_source_keys_of_the_contract_are_accepted(tmp_path: Path) -> None:
+    p = tmp_path / "personacraft.toml"
+    p.write_text(
+        '[[sources]]\nkind = "reviews"\npath = "r.csv"\nbrand = "Acme"\nours = false\n'
+        '[[sources]]\nkind = "csv"\npath = "c.csv"\ntable = "customers"\n'
+        '[sources.columns]\ncustomer_id = "id"\n[sources.features]\n"Use case" = "categorical"\n'
+        '"Team size" = "ordinal"\n"Loyalty points" = "numeric"\n',
+        encoding="utf-8",
+    )
+    cfg = load_config(p)
+    assert cfg.sources[0].options == {"brand": "Acme", "ours": False}
+    assert cfg.sources[1].options["features"]["Team size"] == "ordinal"
+    p.write_text(
+        '[[sources]]\nkind = "csv"\npath = "c.csv"\ntable = "customers"\n[sources.features]\nx = "number"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"\[sources.features\] maps column names to one of categorical"):
+        load_config(p)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from personacraft.config import Config
 from personacraft.config import load_config as _load_config
-from personacraft.errors import InputError, InputFormatError
+from personacraft.errors import InputError, InputFormatError, require_pandas
 from personacraft.pipeline import BuildResult, Progress
 from personacraft.pipeline import build as _build
 from personacraft.segment.persist import assign_input
@@ -51,8 +51,7 @@ def assign(
     column and one column per feature family). The answer has ``customer_id``,
     ``persona_id`` (empty when unassigned), ``confidence`` and ``known_values``, sorted by id.
     """
-    import pandas as pd
-
+    pd = require_pandas("pc.assign (it answers with a DataFrame)")
     cfg = config if isinstance(config, Config) else _load_config(config)
     with tempfile.TemporaryDirectory(prefix="personacraft-assign-") as tmp:
         path = _as_file(customers, Path(tmp))

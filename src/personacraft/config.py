@@ -287,15 +287,38 @@ def _build(cls: type, raw: Mapping[str, Any], where: str) -> Any:
     return cls(**kwargs)
 
 
+# the keys a [[sources]] entry may hold besides SourceConfig's own fields: kind-specific options
+# (docs/sources.md) and those of the contract (brand and ours for competitors, [sources.features])
+SOURCE_OPTIONS: dict[str, str] = {
+    "user_id_namespace": "ga4_bigquery, segment_events: the system whose ids the events carry as user ids",
+    "email_field": "typeform, google_forms: the column holding the respondent's email",
+    "hidden_fields": "typeform, google_forms: hidden fields that are not questions",
+    "brand": "reviews and text sources: the brand reviewed (a column, or a fixed value)",
+    "ours": "reviews and text sources: whether the brand is ours (true or false)",
+    "features": "[sources.features]: extra columns used as feature families (column = kind)",
+}
+FEATURE_KINDS = ("categorical", "ordinal", "numeric")
+
+
 def _source(raw: Mapping[str, Any], where: str) -> SourceConfig:
     raw = dict(raw)
     for key in ("kind", "path"):
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise ConfigError(f'{where}: every [[sources]] entry needs "{key}" (a string).')
+    where = f'{where} (kind = "{raw["kind"]}")'
     known = {"kind", "path", "table", "columns", "name"}
+    for key in raw:
+        if key not in known and key not in SOURCE_OPTIONS:
+            raise _unknown(where, key, [*known, *SOURCE_OPTIONS])
     columns = raw.get("columns", {})
     if not isinstance(columns, Mapping) or not all(isinstance(v, str) for v in columns.values()):
         raise ConfigError(f"{where}: [sources.columns] maps canonical names to column names (strings).")
+    features = raw.get("features", {})
+    if not isinstance(features, Mapping) or not all(v in FEATURE_KINDS for v in features.values()):
+        raise ConfigError(
+            f"{where}: [sources.features] maps column names to one of {', '.join(FEATURE_KINDS)}, "
+            f'e.g. "Use case" = "categorical".'
+        )
     options = {k: v for k, v in raw.items() if k not in known}
     return SourceConfig(
         kind=raw["kind"],

@@ -22,6 +22,7 @@ Messages say what went wrong, where, and what to do next, in one paragraph.
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 
 class PersonaError(Exception):
@@ -146,3 +147,12 @@ class ModelError(PersonaError, ValueError):
 
     exit_code = 10
     http_status = 422
+
+
+def require_pandas(feature: str) -> ModuleType:
+    """The pandas module, for answers that are DataFrames; :class:`MissingExtraError` without the ``pandas`` extra."""
+    try:
+        import pandas
+    except ImportError as exc:
+        raise MissingExtraError(feature, "pandas") from exc
+    return pandas

@@ -251,9 +251,20 @@ class Run:
 def fetch_arrays(
     con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None
 ) -> dict[str, np.ndarray]:
-    """A query result as column arrays: NULL becomes NaN in numbers, None in anything else."""
+    """A query result as column arrays: NULL becomes NaN in numbers, None in anything else.
+
+    ENUM columns come back as text: DuckDB turns them into pandas Categoricals otherwise, and
+    pandas is an optional extra (every command runs on the base install).
+    """
+    cur = con.execute(sql, params or [])
+    kinds = [(str(d[0]), getattr(d[1], "id", "")) for d in cur.description or []]
+    if any(kind == "enum" for _, kind in kinds):
+        cast = ", ".join(
+            f"CAST({_quoted(c)} AS VARCHAR) AS {_quoted(c)}" if kind == "enum" else _quoted(c) for c, kind in kinds
+        )
+        cur = con.execute(f"SELECT {cast} FROM ({sql.strip().rstrip(';')})", params or [])
     out: dict[str, np.ndarray] = {}
-    for k, v in con.execute(sql, params or []).fetchnumpy().items():
+    for k, v in cur.fetchnumpy().items():
         if isinstance(v, np.ma.MaskedArray):
             mask = np.ma.getmaskarray(v)
             # filled(None) would use numpy's default fill ('?' for objects): set NULLs by hand
@@ -261,3 +272,7 @@ def fetch_arrays(
             v[mask] = np.nan if v.dtype.kind == "f" else None
         out[k] = np.asarray(v)
     return out
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -165,3 +165,18 @@ def test_saas_demo_recovers_roles_inside_accounts(saas_built: tuple[Path, BuildR
     for p in personas:
         assert p.value.churn_risk is None
         assert re.search(r"too little \w+ data: \d+ churn events", p.value.missing["churn_risk"])
+
+
+def test_saas_build_learns_the_icp(saas_built: tuple[Path, BuildResult]) -> None:
+    """Deals and subscriptions exist: the build writes what `personacraft icp` writes, for its own run."""
+    _, built = saas_built
+    for name in ("icp.json", "icp.md", "icp.html"):
+        assert (built.out_dir / name).is_file() and (built.run_dir / name).is_file(), name
+    doc = json.loads((built.out_dir / "icp.json").read_text(encoding="utf-8"))
+    assert doc["run_id"] == built.run_id and doc["outcome"]["unit"] == "account" and doc["outcome"]["best"] > 0
+    assert (built.out_dir / "icp.json").read_bytes() == (built.run_dir / "icp.json").read_bytes()
+
+
+def test_retail_build_has_no_icp_stage_output(built: BuildResult) -> None:
+    """No deal and no subscription: no ICP is learned in the build (personacraft icp still can)."""
+    assert not (built.run_dir / "icp.json").exists()

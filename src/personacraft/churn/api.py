@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import numpy as np
 
 from personacraft.churn import sql
 from personacraft.churn.drivers import group_drivers
 from personacraft.churn.table import ChurnTable, read_table
 from personacraft.churn.validation import CrossValidation, cross_validated_auc
 from personacraft.clv.transactions import Source
-from personacraft.errors import ConfigError
+from personacraft.errors import ConfigError, require_pandas
 from personacraft.sources.columns import lit
 from personacraft.sources.reading.messages import duck_message
 from personacraft.store import scratch
@@ -47,18 +48,22 @@ class ChurnResult:
         return None if self.validation is None else self.validation.auc
 
     @property
-    def customers(self) -> pd.DataFrame | None:
+    def columns(self) -> dict[str, np.ndarray] | None:
         """Each customer's id, whether they churned and their out-of-fold churn probability (None without a model)."""
         if self.validation is None:
             return None
-        import pandas as pd
-
         t = self.table
-        return pd.DataFrame({t.id_name: t.ids, "churned": t.y, "churn_probability": self.validation.proba})
+        return {t.id_name: np.asarray(t.ids), "churned": np.asarray(t.y), "churn_probability": self.validation.proba}
+
+    @property
+    def customers(self) -> pd.DataFrame | None:
+        """:attr:`columns` as a DataFrame (needs the ``pandas`` extra)."""
+        columns = self.columns
+        return None if columns is None else require_pandas("ChurnResult.customers (a DataFrame)").DataFrame(columns)
 
     def write(self, out: str | Path) -> None:
-        """Write :attr:`customers` to the CSV ``out``."""
-        customers = self.customers
+        """Write :attr:`columns` to the CSV ``out``."""
+        customers = self.columns
         if customers is None:
             raise ConfigError(f"{out}: there is no churn model to write the probabilities of ({self.reason})")
         con = scratch()

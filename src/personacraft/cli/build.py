@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from personacraft.cli.common import console
 
@@ -45,7 +46,7 @@ def build(
     console.print(table)
     for a in result.accounting:
         for reason, n in list(a.reasons.items())[:3]:
-            console.print(f"  [yellow]{a.source}[/yellow]: {n:,} rejected: {reason}")
+            console.print(Text.assemble("  ", (a.source, "yellow"), f": {n:,} rejected: {reason}"))
         if a.examples:
             ex = a.examples[0]
             console.print(
@@ -55,13 +56,15 @@ def build(
             )
     ps = result.personas
     console.print(
-        f"[bold green]Built run {result.run_id}[/bold green] in {time.perf_counter() - started:.1f} s: "
-        f"{len(ps)} personas from {ps.customers:,} customers."
+        Text.assemble(
+            (f"Built run {result.run_id}", "bold green"),
+            f" in {time.perf_counter() - started:.1f} s: {len(ps)} personas from {ps.customers:,} customers.",
+        )
     )
     for p in ps:
         console.print(f"  {p.id}  {p.name}  {p.share:.0%}  stability {p.stability:.2f} ({p.stability_band})")
     message = ps.provenance.get("segmentation", {}).get("message")
     if message:
-        console.print(f"[bold yellow]{message}[/bold yellow]", soft_wrap=True)
+        console.print(message, style="bold yellow", soft_wrap=True)
     console.print(f"Report: {result.report}")
     print(result.report)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.text import Text
 
 from personacraft.errors import PersonaError
 
-console = Console(stderr=True, highlight=False)
+# markup off: what the commands print (messages, file names, labels) is the user's text, and Rich would
+# read "[[sources]]" or "[sources.columns]" as its own tags; styles are given as Text or style=. No log
+# path either: a progress line says what is happening, not which line of personacraft printed it.
+console = Console(stderr=True, highlight=False, markup=False, log_path=False)
 STATE: dict[str, bool] = {"debug": False}
 
 INTERNAL_EXIT = 70
@@ -17,14 +21,18 @@ def fail(exc: BaseException) -> int:
     if STATE["debug"]:
         console.print_exception()
     if isinstance(exc, KeyboardInterrupt):
-        console.print("[red]Interrupted.[/red]")
+        console.print("Interrupted.", style="red")
         return 130
     if isinstance(exc, PersonaError):
-        console.print(f"[bold red]Error:[/bold red] {exc}", soft_wrap=True)
+        # Text, not markup: a message naming [[sources]] or [sources.columns] keeps its brackets
+        console.print(Text.assemble(("Error: ", "bold red"), str(exc)), soft_wrap=True)
         return exc.exit_code
     console.print(
-        f"[bold red]Internal error:[/bold red] {type(exc).__name__}: {exc}. This is a bug in personacraft; "
-        "run the command again with --debug and report the traceback.",
+        Text.assemble(
+            ("Internal error: ", "bold red"),
+            f"{type(exc).__name__}: {str(exc).rstrip('.')}. This is a bug in personacraft; "
+            "run the command again with --debug and report the traceback.",
+        ),
         soft_wrap=True,
     )
     return INTERNAL_EXIT

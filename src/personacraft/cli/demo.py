@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.text import Text
 
 from personacraft.cli.common import console
 
@@ -20,4 +21,6 @@ def demo(
 
     with console.status(f"Writing the {kind} demo ({customers:,} customers)…"):
         paths = generate(kind, dir, customers, seed)
-    console.print(f"Demo written to [bold]{dir}[/bold]. Next: personacraft build --config {paths['config']}")
+    console.print(
+        Text.assemble("Demo written to ", (str(dir), "bold"), f". Next: personacraft build --config {paths['config']}")
+    )

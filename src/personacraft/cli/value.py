@@ -50,8 +50,7 @@ def clv(
     if out is not None:
         result.update(res.write(out))
     console.print(
-        f"Fitted {result['model']} on {len(res.customers):,} customers ({result['rows']['rejected']:,} rows rejected)"
-        + (f"; predictions written to {out}" if out else "")
-        + "."
+        f"Fitted {result['model']} on {len(res.columns['customer_id']):,} customers "
+        f"({result['rows']['rejected']:,} rows rejected)" + (f"; predictions written to {out}" if out else "") + "."
     )
     print(json.dumps(result))

@@ -21,9 +21,9 @@ import numpy as np
 from personacraft.clv import model as clv_model
 from personacraft.clv import sql
 from personacraft.clv.transactions import FRAME, Source, load
-from personacraft.errors import ConfigError
+from personacraft.errors import ConfigError, require_pandas
 from personacraft.sources.columns import lit
-from personacraft.store import scratch
+from personacraft.store import fetch_arrays, scratch
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,10 +35,20 @@ PERIODS = {"week": 7.0, "day": 1.0}  # days per period of the model
 class ClvResult:
     """A CLV fit: one row per customer, the rows that could not be read, and what ``personacraft clv`` prints."""
 
-    customers: pd.DataFrame  # customer_id, x, t_x, T, m_x, expected_purchases, p_alive, expected_spend, clv, …
-    rejects: pd.DataFrame  # _line, column, value, reason of each row that could not be read
+    columns: dict[str, np.ndarray]  # customer_id, x, t_x, T, m_x, expected_purchases, p_alive, expected_spend, clv, …
+    rejected: dict[str, np.ndarray]  # _line, column, value, reason of each row that could not be read
     summary: dict[str, Any]  # the fit, the rows read and the holdout, as printed (JSON-ready)
     model: clv_model.ClvModel
+
+    @property
+    def customers(self) -> pd.DataFrame:
+        """One row per customer (a DataFrame: needs the ``pandas`` extra; :attr:`columns` does not)."""
+        return require_pandas("ClvResult.customers (a DataFrame)").DataFrame(self.columns)
+
+    @property
+    def rejects(self) -> pd.DataFrame:
+        """The rows that could not be read (a DataFrame: needs the ``pandas`` extra; :attr:`rejected` does not)."""
+        return require_pandas("ClvResult.rejects (a DataFrame)").DataFrame(self.rejected)
 
     @property
     def params(self) -> dict[str, float]:
@@ -53,11 +63,11 @@ class ClvResult:
         written = {"out": str(out)}
         con = scratch()
         try:
-            con.register("predictions", self.customers)
+            con.register("predictions", self.columns)
             con.execute(sql.WRITE_PREDICTIONS.format(table="predictions", path=lit(out.as_posix())))
-            if len(self.rejects):
+            if len(self.rejected["_line"]):
                 rejects = out.with_name(out.stem + ".rejects.csv")
-                con.register("rejects", self.rejects)
+                con.register("rejects", self.rejected)
                 con.execute(sql.WRITE_REJECTS.format(table="rejects", path=lit(rejects.as_posix())))
                 written["rejects"] = str(rejects)
         finally:
@@ -120,7 +130,7 @@ def fit(
             raise ConfigError(f"{name}: no purchase could be read")
         cal = cal or str(con.execute(sql.LAST_PURCHASE.format(purchases=loaded.table)).fetchall()[0][0])
         summary = clv_model.summarise(con, loaded.table, "summary", cal, hold, days)
-        rejects = con.sql(sql.REJECTS.format(rejects=loaded.rejects)).df()
+        rejects = fetch_arrays(con, sql.REJECTS.format(rejects=loaded.rejects))
     finally:
         con.close()
     fitted = clv_model.fit(summary, model, days)
@@ -138,10 +148,8 @@ def fit(
     return ClvResult(_customers(summary, pred, bool(hold)), rejects, result, fitted)
 
 
-def _customers(summary: clv_model.Summary, pred: clv_model.Predictions, holdout: bool) -> pd.DataFrame:
+def _customers(summary: clv_model.Summary, pred: clv_model.Predictions, holdout: bool) -> dict[str, np.ndarray]:
     """One row per customer, in the columns ``personacraft clv --out`` writes."""
-    import pandas as pd
-
     columns = {
         "customer_id": summary.customer_key,
         "x": summary.X[:, 0],
@@ -157,4 +165,4 @@ def _customers(summary: clv_model.Summary, pred: clv_model.Predictions, holdout:
     }
     if holdout:
         columns["holdout_purchases"] = summary.holdout_x
-    return pd.DataFrame({k: np.asarray(v) for k, v in columns.items()})
+    return {k: np.asarray(v) for k, v in columns.items()}

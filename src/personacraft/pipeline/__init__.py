@@ -1,6 +1,6 @@
 """build(config) -> BuildResult: the stages in order, nothing else.
 
-ingest → unify → features → value → text → segment → profile → personas → journeys → outputs;
+ingest → unify → features → value → text → segment → profile → journeys → personas → ICP → outputs;
 each stage is a function of :mod:`personacraft.pipeline.stages`, the files are written by
 :mod:`personacraft.pipeline.outputs`, and the provenance by :mod:`personacraft.pipeline.provenance`.
 """
@@ -24,7 +24,7 @@ from personacraft.version import __version__
 
 # progress(message, step, steps): called as each stage starts
 Progress = Callable[[str, int, int], None]
-FIXED_STEPS = 9  # checking, identities, features, value, text themes, segments, profiles, journeys, outputs
+FIXED_STEPS = 10  # checking, identities, features, value, text themes, segments, profiles, journeys, ICP, outputs
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,9 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
     say = _counter(progress, FIXED_STEPS + len(config.sources))
     out = (out_dir or config.root / "out").resolve()
     say("Checking sources")
-    sources = [make_source(s, config.root) for s in config.sources]
+    sources = [
+        make_source(s, config.root, f"{config.path.name} [[sources]] #{i}") for i, s in enumerate(config.sources, 1)
+    ]
     inputs = fingerprint(sources)
     with Workspace(config.workspace_path) as ws:
         run = ws.new_run(config_hash=config.fingerprint(), config=config.to_dict(), inputs=inputs, version=__version__)
@@ -66,7 +68,10 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
             value = stages.persona_value(config, run, fitted, seg)
             say("Mapping journeys")
             journey_doc = stages.journeys(config, run, seg, texts)
-            personas = [Persona.from_dict(p) for p in stages.personas(config, run, seg, prof, value, journey_doc)]
+            built = stages.personas(config, run, seg, prof, value, journey_doc)
+            personas = [Persona.from_dict(p) for p in built]
+            say("Learning the ideal customer profile")
+            icp = stages.icp(config, run, built)
             pset = PersonaSet(
                 run_id=run.run_id,
                 created_at=run.created_at.isoformat(timespec="seconds") + "Z",
@@ -76,7 +81,7 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
                 why_they_left=prof.why_they_left,
             )
             say("Writing outputs")
-            write_outputs(config, run, pset, seg.published, Report(accounting, merge, journey_doc), staging)
+            write_outputs(config, run, pset, seg.published, Report(accounting, merge, journey_doc, icp), staging)
             run_dir = out / "runs" / run.run_id
             staging.rename(run_dir)
             publish(run_dir, out)

@@ -3,7 +3,8 @@
 The tables a user opens in a spreadsheet (``assignments.csv``, ``customer_value.csv``,
 ``committees.csv``) and ``features.parquet`` are exported by DuckDB from the statements
 below (the persona id through :func:`personacraft.segment.assignment.persona_id_sql`);
-the rest are the persona set, the journey map, the accounting, the CRM and audience
+the rest are the persona set, the journey map, the accounting, the ideal customer profile
+(``icp.*``, when deals or subscriptions exist), the CRM and audience
 exports, the report and the cards. A run's folder is never overwritten; publishing copies
 it to the top of ``out/`` file by file, each replaced atomically.
 """
@@ -18,9 +19,11 @@ from typing import Any
 
 from personacraft.activation import write_activation
 from personacraft.config import Config
+from personacraft.icp.learn import ICP
 from personacraft.personas.persona_set import PersonaSet
 from personacraft.render import render_report
 from personacraft.render.cards.writer import render_cards
+from personacraft.render.icp_card import save as save_icp
 from personacraft.render.journey.page import render_journeys
 from personacraft.segment.assignment import persona_id_sql
 from personacraft.sources import Accounting
@@ -37,6 +40,9 @@ OUTPUTS = (
     "accounting.json",
     "customer_value.csv",
     "committees.csv",
+    "icp.json",  # with icp.md and icp.html: what `personacraft icp` writes, learned in the build
+    "icp.md",
+    "icp.html",
 )
 # the folders of a run that replace those at the top of the output folder
 FOLDERS = ("report", "activation")
@@ -80,6 +86,7 @@ class Report:
     accounting: list[Accounting]
     merge: MergeReport
     journeys: dict[str, Any]
+    icp: ICP | None = None  # the ideal customer profile, when the run has deals or subscriptions
 
 
 def _copy(run: Run, select: str, path: Path, fmt: str = "HEADER, DELIMITER ','") -> None:
@@ -127,6 +134,8 @@ def write_outputs(config: Config, run: Run, pset: PersonaSet, published: int, ex
         journeys=True,
         cards=bool(len(pset)),
     )
+    if extra.icp is not None:
+        save_icp(extra.icp, staging)
     render_journeys(extra.journeys, staging, title=f"{title}: customer journeys")
     render_cards([p.to_dict() for p in pset], staging, title=title, run_id=run.run_id)
 

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from personacraft.config import Config
-from personacraft.errors import PersonaError
+from personacraft.errors import InputError, NotFoundError, PersonaError
 from personacraft.features import add_text_themes, build_features, customer_status
+from personacraft.icp.learn import ICP, learn_icp
 from personacraft.ingest import ingest as ingest_sources
 from personacraft.journey.build import journeys as journey_map
 from personacraft.personas.build import SegmentResult, build_personas
@@ -100,6 +101,14 @@ def segment(config: Config, run: Run) -> Segmentation:
             f"only {len(design.customers)} customers were found across the sources; personas need at least "
             f"{max(2 * seg.min_size, 20)}. Check that the sources share emails or ids."
         )
+    if design.N.shape[1] == 0:
+        kinds = ", ".join(sorted({s.kind for s in config.sources}))
+        raise InputError(
+            f"{len(design.customers):,} customers were read ({kinds}), but there is nothing to segment them on: "
+            "a customer list alone says who they are, not what they do. Add an orders, events or survey export "
+            'as another [[sources]] entry (for example kind = "shopify_orders", "ga4_bigquery" or "typeform") '
+            "and build again."
+        )
     model = LatentClassSegmenter(
         families=design.families,
         family_weights=family_weights(design.family_names, seg.weights),
@@ -178,3 +187,18 @@ def personas(
     for block, persona in zip(journey_doc["personas"], built, strict=True):
         block["name"] = persona["name"]
     return built
+
+
+def icp(config: Config, run: Run, built: list[dict[str, Any]]) -> ICP | None:
+    """The ideal customer profile, as ``personacraft icp`` learns it, when the run has deals or subscriptions.
+
+    None without them, or when no unit is best (or every one is): the card then has nothing to compare.
+    """
+    if not (run.has_rows("deals") or run.has_rows("subscriptions")):
+        return None
+    try:
+        return learn_icp(
+            run, min_n=config.privacy.min_group_size, seed=config.seed, personas={p["id"]: p for p in built}
+        )
+    except NotFoundError:
+        return None

@@ -7,8 +7,11 @@ each file is handed to :meth:`Source.load_file` as a :class:`FileLoad`.
 
 from __future__ import annotations
 
+import csv
+import difflib
 import glob
 import hashlib
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -86,6 +89,21 @@ class Source(ABC):
         """The canonical tables this source writes to."""
         return self.tables
 
+    @classmethod
+    def known_columns(cls) -> frozenset[str]:
+        """The header columns this kind reads by name, lower-cased (its specs, their aliases, a survey's metadata).
+
+        Empty for kinds that read no fixed header (JSON events, folders of notes, any CSV).
+        """
+        names: set[str] = set()
+        for specs in (getattr(cls, "SPECS", {}), getattr(cls, "CSV_SPECS", {})):
+            names.update(specs)
+        for aliases in (getattr(cls, "ALIASES", {}), getattr(cls, "CSV_ALIASES", {})):
+            names.update(alt for alts in aliases.values() for alt in alts)
+        names.update(getattr(cls, "META", ()))
+        names.update(v for v in (getattr(cls, "ID", None), getattr(cls, "SUBMITTED", None)) if isinstance(v, str))
+        return frozenset(n.strip().lower() for n in names if n)
+
     @abstractmethod
     def load_file(self, run: Run, file: FileLoad) -> None:
         """Read one file into the canonical tables, keeping rejects (see module doc)."""
@@ -150,14 +168,56 @@ def resolve_files(root: Path, pattern: str) -> list[Path]:
     return files
 
 
-def make_source(config: SourceConfig, root: Path) -> Source:
-    """Instantiate the Source for a ``[[sources]]`` entry, checking kind and files."""
-    if config.kind not in REGISTRY:
-        import difflib
+def header(path: Path) -> list[str]:
+    """The column names on the first line of ``path``: a CSV header, or the keys of a JSON line (empty if neither)."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        first = fh.readline()
+    if first.lstrip().startswith("{"):
+        try:
+            doc = json.loads(first)
+        except ValueError:
+            return []
+        return [str(k) for k in doc] if isinstance(doc, dict) else []
+    return next(csv.reader([first]), [])
 
-        close = difflib.get_close_matches(config.kind, list(REGISTRY), n=1)
-        hint = f' Did you mean "{close[0]}"?' if close else ""
-        raise ConfigError(f'unknown source kind "{config.kind}".{hint} Built-in kinds: {", ".join(sorted(REGISTRY))}.')
+
+def kind_for_header(columns: Sequence[str]) -> tuple[str, list[str]] | None:
+    """The built-in kind whose known columns best match ``columns`` (Jaccard), with the columns that match."""
+    found = {c.strip().lower(): c for c in columns if c.strip()}
+    best: tuple[float, str, list[str]] | None = None
+    for kind, cls in sorted(REGISTRY.items()):
+        known = cls.known_columns()
+        shared = [found[c] for c in found if c in known]
+        if len(shared) < 2:
+            continue
+        score = len(shared) / len(known | set(found))
+        if best is None or score > best[0]:
+            best = (score, kind, shared)
+    return (best[1], best[2]) if best else None
+
+
+def unknown_kind(config: SourceConfig, files: Sequence[Path], where: str = "") -> ConfigError:
+    """The error for a kind that is not built in: the kind whose columns the header has, else the nearest name."""
+    close = difflib.get_close_matches(config.kind, list(REGISTRY), n=1)
+    hint = f' Did you mean "{close[0]}"?' if close else ""
+    match = kind_for_header(header(files[0])) if files else None
+    if match is not None:
+        kind, shared = match
+        shown = ", ".join(f'"{c}"' for c in shared[:5]) + (" …" if len(shared) > 5 else "")
+        if close and close[0] == kind:
+            hint += f" The header of {files[0].name} has its columns ({shown})."
+        else:
+            hint = f' The header of {files[0].name} has the columns of kind "{kind}" ({shown}): use kind = "{kind}".'
+    prefix = f"{where}: " if where else ""
+    return ConfigError(
+        f'{prefix}unknown source kind "{config.kind}".{hint} Built-in kinds: {", ".join(sorted(REGISTRY))}.'
+    )
+
+
+def make_source(config: SourceConfig, root: Path, where: str = "") -> Source:
+    """Instantiate the Source for a ``[[sources]]`` entry, checking kind and files; ``where`` names the entry."""
+    if config.kind not in REGISTRY:
+        raise unknown_kind(config, resolve_files(root, config.path), where)
     files = resolve_files(root, config.path)
     if not files:
         raise SourceNotFoundError(

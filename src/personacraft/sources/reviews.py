@@ -108,6 +108,10 @@ class Reviews(Source):
     tables = ("texts",)
     description = "Review exports (Judge.me; columns detected by name)."
 
+    @classmethod
+    def known_columns(cls) -> frozenset[str]:
+        return frozenset(name.lower() for names in ROLES.values() for name in names)
+
     def load_file(self, run: Run, file: FileLoad) -> None:
         header = csv_header(run, file)
         roles = detect(header, dict(self.config.columns))

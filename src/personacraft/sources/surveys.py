@@ -28,6 +28,10 @@ class Survey(Source):
     DATE: ClassVar[Col] = Col()
     PREFIX: ClassVar[str] = ""
 
+    @classmethod
+    def known_columns(cls) -> frozenset[str]:
+        return super().known_columns() | set(EMAIL_HEADERS)
+
     def load_file(self, run: Run, file: FileLoad) -> None:
         header = csv_header(run, file)
         opts = self.config.options
