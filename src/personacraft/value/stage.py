@@ -129,14 +129,16 @@ def _clv(
         )
         return
     groups = groups_of(run, run.t("rfm_summary"), published)
-    # one pass over the parameter draws gives each buyer's interval and each persona's
+    # one pass over the parameter draws gives each buyer's interval and each persona's; a model
+    # that identifies no dropout has no intervals worth drawing (its parameters run off to infinity)
+    draws = 1 if fitted.degenerate else cfg.draws
     pred = clv.predict(
         model,
         summary,
         YEAR / cfg.period_days,
         cfg.months,
         cfg.discount_rate,
-        cfg.draws,
+        draws,
         seed,
         groups=groups,
         n_groups=published,
@@ -170,7 +172,7 @@ def _clv(
         "predicted_purchases_12m": round(float(purchases.mean()), 3),
         "customers": summary.n,
     }
-    intervals = shown.intervals and model.intervals_available and cfg.draws > 1
+    intervals = shown.intervals and model.intervals_available and draws > 1
     for p in range(published):
         n = int(g["n"][p])
         if n < min_n:
