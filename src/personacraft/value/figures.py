@@ -14,7 +14,7 @@ Either way, a persona's CLV follows from its predicted purchases times its spend
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,7 +43,6 @@ class Shown:
     intervals: bool = True
     emp: Empirical | None = None
     reason: str | None = None  # why the fallback is shown
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def holdout(self, p: int) -> dict[str, Any]:
         """A persona's forecast of the holdout against what its members did there."""
@@ -68,8 +67,8 @@ class Shown:
         months = round(c.days / YEAR * 12)
         lapsed, active = e.cell_rate[p]
         return (
-            f"The chance that a member makes no order in the next {months} months. The purchase model cannot tell "
-            f"(it found no customer who stopped buying), so this is what happened before: of the members who on "
+            f"The chance that a member makes no order in the next {months} months. The purchase model cannot tell who "
+            f"has stopped buying from these orders, so this is what happened before: of the members who on "
             f"{c.cutoff} had gone longer than this persona's typical gap between orders ({e.typical_gap[p]:.0f} "
             f"days) without ordering, {lapsed:.0%} made no order in the following {months} months; of the others, "
             f"{active:.0%}. Today {e.lapsed_share[p]:.0%} of members have gone longer than that."

@@ -22,7 +22,7 @@ the **empirical** figures of :func:`empirical`:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -116,6 +116,7 @@ def model_check(run: Run, model: str, period_days: float, end: str, days: int, p
         return Check(days, cutoff, empty, empty, empty, np.zeros(published), f"the check's model failed: {exc}")
     predicted = fitted.purchases.expected_purchases(days / period_days, summary.rows)[summary.rows.inverse]
     g = groups_of(run, table, published)
+    run.execute(f"DROP TABLE {table}")  # a working table: the run keeps rfm_summary, not this one
     pred, _, _ = _group_stats(predicted, g, published)
     obs, se, n = _group_stats(summary.holdout_x, g, published)
     return Check(days, cutoff, pred, obs, se, n)
@@ -135,6 +136,7 @@ def _history(run: Run, cutoff: str, end: str, window_days: int, published: int) 
     cols = run.numpy(f"SELECT recency_days, window_repeats, exposure_days, holdout_purchases FROM {table}")
     out = {k: np.asarray(v, dtype=float) for k, v in cols.items()}
     out["g"] = groups_of(run, table, published)
+    run.execute(f"DROP TABLE {table}")
     return out
 
 
@@ -177,8 +179,6 @@ class Empirical:
     customer_risk: Array  # per customer: the chance of no order in the next `days`
     lapsed_share: Array  # per persona: share of members lapsed beyond the typical gap now
     cell_rate: Array  # (persona then everyone, lapsed): the chance of no order in the holdout
-    risk_everyone: float
-    notes: list[str] = field(default_factory=list)
 
 
 def empirical(run: Run, end: str, days: int, published: int) -> Empirical:
@@ -223,7 +223,6 @@ def empirical(run: Run, end: str, days: int, published: int) -> Empirical:
         customer_risk=risk,
         lapsed_share=lapsed_share,
         cell_rate=cell_rate,
-        risk_everyone=float(risk.mean()) if len(risk) else everyone,
     )
 
 
