@@ -23,6 +23,7 @@ import duckdb
 import numpy as np
 
 from personacraft.clv.bgnbd import MODELS, _CountingModel, check_rfm
+from personacraft.clv.checks import degenerate
 from personacraft.clv.gamma_gamma import GammaGamma
 from personacraft.clv.mle import Rows
 from personacraft.errors import ModelError
@@ -261,7 +262,11 @@ def describe(model: ClvModel) -> dict[str, Any]:
         out["standard_errors"].update(_finite(model.spend.standard_errors()))
         out["spend_log_likelihood"] = round(model.spend.log_likelihood_, 4)
         out["repeat_customers"] = model.spend.n_customers_
+    no_dropout = degenerate(model.purchases)
+    out["dropout_identified"] = no_dropout is None
     notes = list(model.notes)
+    if no_dropout:
+        notes.append(f"{no_dropout}: P(alive) is not a churn risk here")
     if not model.intervals_available:
         notes.append(
             "the likelihood is flat near the best parameters (e.g. almost nobody drops out), so their "

@@ -86,6 +86,28 @@ class Value(Record):
     expected_value_share: float | None = None
     revenue_share: float | None = None
     churn_risk: float | None = None
+    churn_drivers: list[dict[str, Any]] | None = None
+    most_valuable: bool = False
+    at_risk: bool = False
+    revenue_per_customer: float | None = None
+    orders_per_customer: float | None = None
+    # how far the figures reach: clv_mean is over the next horizon_months ("next 12 months")
+    horizon_months: int | None = None
+    horizon: str | None = None
+    # purchases per member in the next 12 months, and the spend per order behind clv_mean
+    predicted_purchases_12m: float | None = None
+    spend_per_order: float | None = None
+    purchases_method: str | None = None  # "model" (BG/NBD, Pareto/NBD) | "empirical" (the persona's recent rate)
+    # the posterior predictive check: the same forecast made at the start of a holdout, and what members did in it
+    predicted_purchases_holdout: float | None = None
+    observed_purchases_holdout: float | None = None
+    holdout_months: float | None = None
+    holdout_customers: int | None = None
+    reliable: bool | None = None
+    unreliable_because: str | None = None
+    churn_risk_method: str | None = None  # "model" | "empirical": which churn_risk is shown
+    churn_risk_basis: str | None = None  # churn_risk in plain words
+    lapsed_share: float | None = None  # members whose last order is over 365 days before the newest order
     missing: dict[str, str] = dataclasses.field(default_factory=dict)
 
 

@@ -6,6 +6,24 @@ from typing import Any
 
 from personacraft.value.stage import ValueResult
 
+# what a build adds about how far the figures reach and whether they held up (see Value in model.py)
+FORECAST = (
+    "horizon_months",
+    "horizon",
+    "predicted_purchases_12m",
+    "spend_per_order",
+    "purchases_method",
+    "predicted_purchases_holdout",
+    "observed_purchases_holdout",
+    "holdout_months",
+    "holdout_customers",
+    "reliable",
+    "unreliable_because",
+    "churn_risk_method",
+    "churn_risk_basis",
+    "lapsed_share",
+)
+
 
 def _pct(x: float) -> str:
     return f"{x:.0%}"
@@ -44,37 +62,49 @@ def persona_value(
         "at_risk": bool(v.get("at_risk", False)),
         "revenue_per_customer": _round(money.get("revenue_mean")),
         "orders_per_customer": _round(money.get("orders_mean")),
+        **{k: v[k] for k in FORECAST if k in v},
     }
     if missing:
         block["missing"] = missing
     if clv_mean is not None:
         pop = value.population["clv_mean"]
         span = "(90 % interval {:,.2f} to {:,.2f}; ".format(*v["clv_interval"]) if v.get("clv_interval") else "("
+        empirical = v.get("purchases_method") == "empirical"
+        purchases = (
+            "the persona's repeat purchases per customer-year over the last year (the purchase model found no dropout)"
+            if empirical
+            else f"{value.provenance['model']} for purchases"
+        )
         evidence.append(
             {
                 "field": "value.clv_mean",
                 "claim": f"A member is worth {clv_mean:,.2f} over the next {value.provenance['months']} months "
                 f"{span}all customers: {pop:,.2f}).",
-                "method": f"{value.provenance['model']} for purchases x Gamma-Gamma for spend, discounted at "
-                f"{value.provenance['discount_rate']:.0%} a year; interval over parameter draws",
+                "method": f"{purchases} x Gamma-Gamma for spend, discounted at "
+                f"{value.provenance['discount_rate']:.0%} a year"
+                + ("" if empirical else "; interval over parameter draws"),
                 "facts": [{"n": v["clv_customers"], "source": "orders", "value": clv_mean, "population": pop}],
             }
         )
+        evidence.append(_forecast_evidence(v))
     if v.get("churn_risk") is not None:
         risk, pop_risk = v["churn_risk"], value.population["churn_risk"]
         contractual = "churn_customers" in v
-        what = (
-            f"Members' subscriptions have a {_pct(risk)} chance of being cancelled in the next "
-            f"{value.provenance['subscription_churn']['horizon_days']} days"
-            if contractual
-            else f"{_pct(risk)} of members have probably stopped buying"
-        )
+        if contractual:
+            what = (
+                f"Members' subscriptions have a {_pct(risk)} chance of being cancelled in the next "
+                f"{value.provenance['subscription_churn']['horizon_days']} days"
+            )
+        elif v.get("churn_risk_method") == "empirical":
+            what = f"{_pct(risk)} of members are expected to make no order in the next {v['holdout_months']:g} months"
+        else:
+            what = f"{_pct(risk)} of members have probably stopped buying"
         evidence.append(
             {
                 "field": "value.churn_risk",
                 "claim": f"{what} (all customers: {_pct(pop_risk)})"
                 + (", so this persona is at risk." if v.get("at_risk") else "."),
-                "method": value.provenance["churn_risk"],
+                "method": v.get("churn_risk_basis") or value.provenance["churn_risk"],
                 "facts": [
                     {
                         "n": v["churn_customers"] if contractual else v.get("clv_customers"),
@@ -105,3 +135,29 @@ def persona_value(
             }
         )
     return block, evidence
+
+
+def _forecast_evidence(v: dict[str, Any]) -> dict[str, Any]:
+    """The claim of a persona's predicted purchases, and how it fared on the holdout."""
+    pred, obs = v.get("predicted_purchases_holdout"), v.get("observed_purchases_holdout")
+    check = (
+        f" The same forecast, made {v['holdout_months']:g} months ago, said {pred:.2f} per member; they made {obs:.2f}."
+        if pred is not None and obs is not None
+        else ""
+    )
+    if v.get("reliable"):
+        verdict = ""
+    elif check:
+        verdict = " So this figure is unreliable."
+    else:
+        verdict = f" Unreliable: {v.get('unreliable_because')}."
+    return {
+        "field": "value.predicted_purchases_12m",
+        "claim": f"A member is expected to buy {v.get('predicted_purchases_12m', 0):.2f} times in the next 12 "
+        f"months, at {v.get('spend_per_order', 0):,.2f} an order.{check}{verdict}",
+        "method": "posterior predictive check: the forecast made at the start of a holdout period against the "
+        "members' purchases in it",
+        "facts": [
+            {"n": v.get("holdout_customers"), "source": "orders", "value": pred, "population": obs},
+        ],
+    }

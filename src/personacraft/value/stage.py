@@ -5,7 +5,10 @@ which shop customers lapsed; the roll-up runs after it (:func:`customer_value`),
 same parameter draws as the customers' intervals, and churn drivers are read per persona.
 
 - **Shop orders** feed BG/NBD (or Pareto/NBD) and Gamma-Gamma, calibrated on everything up to
-  the newest order: CLV with its interval, and churn risk as 1 - P(alive).
+  the newest order: CLV with its interval, and churn risk as 1 - P(alive). When the purchase
+  model identifies no dropout, P(alive) is never shown: the empirical figures of
+  :mod:`personacraft.value.figures` are, and every persona's forecast is checked on a holdout
+  period (:mod:`personacraft.value.holdout`).
 - **Subscriptions** feed the churn model (:mod:`personacraft.value.subscriptions`). Where
   they exist, its predictions are the churn risk, since a cancellation is observed, not inferred.
 
@@ -21,9 +24,12 @@ from typing import Any
 import numpy as np
 
 from personacraft.clv import model as clv
+from personacraft.clv.checks import degenerate
 from personacraft.config import ValueConfig
 from personacraft.errors import ModelError
 from personacraft.store import Run
+from personacraft.value.figures import customer_columns, figures
+from personacraft.value.holdout import groups_of
 from personacraft.value.subscriptions import persona_risk, subscription_churn
 
 # A persona is "at risk" when its churn risk is at least this many times the population's,
@@ -31,7 +37,7 @@ from personacraft.value.subscriptions import persona_risk, subscription_churn
 AT_RISK_LIFT = 1.2
 AT_RISK_POINTS = 0.05
 YEAR = 365.25  # days: the horizon of expected_purchases_12m
-P_ALIVE = "1 - P(alive) from the purchase model: the chance a customer has already stopped buying"
+LAPSED_DAYS = 365  # lapsed_share: members whose last order is more than this many days before the newest
 
 
 @dataclass
@@ -53,40 +59,50 @@ class CustomerValue:
     model: clv.ClvModel | None = None
     end: str = ""
     missing: str | None = None
+    first: str = ""  # the day of the oldest order
+    degenerate: str | None = None  # why the purchase model identifies no dropout (None: it does)
 
 
-def _write(run: Run, summary: clv.Summary, pred: clv.Predictions) -> None:
+def _write(run: Run, summary: clv.Summary, columns: dict[str, np.ndarray]) -> None:
     """Each buyer's figures, as ``customer_value`` (and ``customer_value.csv``) hold them."""
+    digits = {"expected_purchases_12m": 4, "p_alive": 4, "churn_risk": 4}
     run.write_arrays(
         "customer_value",
         {
             "customer_key": summary.customer_key,
             "repeat_purchases": summary.X[:, 0],
-            "expected_purchases_12m": np.round(pred.expected_purchases, 4),
-            "p_alive": np.round(pred.p_alive, 4),
-            "expected_spend": np.round(pred.expected_spend, 2),
-            "clv": np.round(pred.clv, 2),
-            "clv_low": np.round(pred.clv_low, 2),
-            "clv_high": np.round(pred.clv_high, 2),
+            **{k: np.round(np.asarray(v, dtype=float), digits.get(k, 2)) for k, v in columns.items()},
         },
     )
 
 
 def fit_customer_value(run: Run, cfg: ValueConfig) -> CustomerValue:
     """Fit CLV on the run's orders and write each buyer's point figures to ``customer_value``
-    (:func:`customer_value` adds the intervals after segmentation)."""
+    (:func:`customer_value` adds the intervals after segmentation). When the purchase model
+    identifies no dropout, P(alive) is written empty: nothing may read it as who lapsed."""
     if not run.has_rows("cust_orders"):
         return CustomerValue(missing="no orders are in the sources, so there is no purchase history to project")
-    end = str(run.scalar(f"SELECT max(ordered_at)::DATE FROM {run.t('cust_orders')}"))
+    first, end = (
+        str(v)
+        for v in run.execute(
+            f"SELECT min(ordered_at)::DATE, max(ordered_at)::DATE FROM {run.t('cust_orders')}"
+        ).fetchall()[0]
+    )
     summary = clv.summarise(run.con, run.t("cust_orders"), run.t("rfm_summary"), end, None, cfg.period_days)
     try:
         model = clv.fit(summary, cfg.model, cfg.period_days)
     except ModelError as exc:
         return CustomerValue(missing=f"the CLV model could not be fitted: {exc}")
+    no_dropout = degenerate(model.purchases)
     # point figures only: P(alive) is all that customer status needs before segmentation; the
     # intervals come with the persona roll-up, from one pass over the parameter draws
-    _write(run, summary, clv.predict(model, summary, YEAR / cfg.period_days, cfg.months, cfg.discount_rate, draws=1))
-    return CustomerValue(summary, model, end)
+    pred = clv.predict(model, summary, YEAR / cfg.period_days, cfg.months, cfg.discount_rate, draws=1)
+    alive = np.full(summary.n, np.nan) if no_dropout else pred.p_alive
+    columns = customer_columns(
+        pred.expected_purchases, alive, 1 - alive, pred.expected_spend, pred.clv, pred.clv, pred.clv
+    )
+    _write(run, summary, columns)
+    return CustomerValue(summary, model, end, first=first, degenerate=no_dropout)
 
 
 def customer_value(
@@ -112,46 +128,78 @@ def _clv(
             else "P(alive) needs the CLV model, which could not be fitted"
         )
         return
-    groups = run.numpy(
-        f"""SELECT coalesce(CASE WHEN l.persona < {published} THEN l.persona END, -1) AS g
-            FROM {run.t("rfm_summary")} s LEFT JOIN {run.t("labels")} l USING (customer_key)
-            ORDER BY s.customer_key"""
-    )["g"].astype(np.int64)
-    # one pass over the parameter draws gives each buyer's interval and each persona's
+    groups = groups_of(run, run.t("rfm_summary"), published)
+    # one pass over the parameter draws gives each buyer's interval and each persona's; a model
+    # that identifies no dropout has no intervals worth drawing (its parameters run off to infinity)
+    draws = 1 if fitted.degenerate else cfg.draws
     pred = clv.predict(
         model,
         summary,
         YEAR / cfg.period_days,
         cfg.months,
         cfg.discount_rate,
-        cfg.draws,
+        draws,
         seed,
         groups=groups,
         n_groups=published,
     )
-    _write(run, summary, pred)
-    g = clv.group_intervals(pred) if published else {"n": np.zeros(0)}
+    shown = figures(run, cfg, fitted, pred, published)
+    _write(run, summary, shown.columns)
+    result.missing_churn = shown.missing_churn
     inside = groups >= 0
-    alive_sum = np.bincount(groups[inside], weights=pred.p_alive[inside], minlength=published)
-    total_value = float(pred.clv.sum())
+
+    def mean(values: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.bincount(groups[inside], weights=values[inside], minlength=published) / np.maximum(
+                np.bincount(groups[inside], minlength=published), 1
+            )
+
+    value, purchases = shown.columns["clv"], shown.columns["expected_purchases_12m"]
+    risk = shown.columns["churn_risk"]
+    lapsed = (summary.X[:, 2] - summary.X[:, 1]) * cfg.period_days > LAPSED_DAYS
+    per = {
+        "clv_mean": mean(value),
+        "predicted_purchases_12m": mean(purchases),
+        "spend_per_order": mean(shown.columns["expected_spend"]),
+        "churn_risk": mean(risk),
+        "lapsed_share": mean(lapsed.astype(float)),
+    }
+    g = clv.group_intervals(pred) if published else {"n": np.zeros(0)}
+    total_value = float(value.sum())
     result.population = {
-        "clv_mean": round(float(pred.clv.mean()), 2),
-        "churn_risk": round(float(1 - pred.p_alive.mean()), 4),
+        "clv_mean": round(float(value.mean()), 2),
+        "churn_risk": None if shown.missing_churn else round(float(risk.mean()), 4),
+        "predicted_purchases_12m": round(float(purchases.mean()), 3),
         "customers": summary.n,
     }
-    intervals = model.intervals_available and cfg.draws > 1
+    intervals = shown.intervals and model.intervals_available and draws > 1
     for p in range(published):
         n = int(g["n"][p])
         if n < min_n:
             result.personas[p] = {"missing": f"fewer than {min_n} members have a purchase history ({n})"}
             continue
+        reliable, because = shown.check.verdict(p, min_n) if shown.check else (False, shown.unchecked)
         result.personas[p] = {
-            "clv_mean": round(float(g["mean"][p]), 2),
+            "clv_mean": round(float(per["clv_mean"][p]), 2),
             "clv_interval": [round(float(g["low"][p]), 2), round(float(g["high"][p]), 2)] if intervals else None,
             "clv_customers": n,
-            "expected_value_share": round(float(g["mean"][p]) * n / total_value, 4) if total_value else None,
-            "churn_risk": round(1 - float(alive_sum[p]) / n, 4),
+            "expected_value_share": round(float(per["clv_mean"][p]) * n / total_value, 4) if total_value else None,
+            "horizon_months": cfg.months,
+            "horizon": f"next {cfg.months} months",
+            "predicted_purchases_12m": round(float(per["predicted_purchases_12m"][p]), 3),
+            "spend_per_order": round(float(per["spend_per_order"][p]), 2),
+            "purchases_method": shown.method,
+            **shown.holdout(p),
+            "reliable": reliable,
+            "unreliable_because": because,
+            "lapsed_share": round(float(per["lapsed_share"][p]), 4),
         }
+        if not shown.missing_churn:
+            result.personas[p].update(
+                churn_risk=round(float(per["churn_risk"][p]), 4),
+                churn_risk_method=shown.method,
+                churn_risk_basis=shown.basis(p),
+            )
     result.provenance = {
         **clv.describe(model),
         "calibration_end": fitted.end,
@@ -160,7 +208,9 @@ def _clv(
         "discount_rate": cfg.discount_rate,
         "draws": cfg.draws,
         "interval": f"{clv.LEVEL:.0%} of the CLV over parameter draws (parameter uncertainty only)",
-        "churn_risk": P_ALIVE,
+        "churn_risk": shown.provenance_risk,
+        "churn_risk_method": shown.method,
+        "holdout_check": shown.provenance(),
     }
 
 
@@ -183,6 +233,12 @@ def _subscription_churn(run: Run, cfg: ValueConfig, published: int, min_n: int, 
             target["missing"] = v["missing"]
         if churn.drivers.get(p):
             target["churn_drivers"] = churn.drivers[p]
+        if "churn_risk" in v:
+            target["churn_risk_method"] = "model"
+            target["churn_risk_basis"] = (
+                f"The chance that a member's subscription is cancelled in the next {cfg.churn_horizon_days} days, "
+                "from the churn model (validated on a later period than it learned from)."
+            )
     if population is not None:
         result.population["churn_risk"] = round(population, 4)
     h = cfg.churn_horizon_days
