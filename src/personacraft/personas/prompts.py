@@ -1,0 +1,123 @@
+"""What each export unlocks: the prompt a card shows instead of "unknown" when a source is missing.
+
+A field with no data keeps its key in a ``missing`` dict (other code reads the keys). When the
+field is empty because a *kind of source* is absent from the build, its message is the one
+prompt of that source (:data:`SOURCES`), the same text for every field it would fill, so a
+card can show one prompt per missing source instead of a row of "unknown". When the source
+is there but the evidence is too thin, the message stays the reason.
+
+:data:`FIELDS` says which source fills which field; README.md ("What each export unlocks")
+and docs/personas.md show the same table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Source:
+    """A kind of export: the config kinds that give it, what to ask for, and what it unlocks."""
+
+    kinds: tuple[str, ...]
+    export: str
+    unlocks: str
+
+    @property
+    def prompt(self) -> str:
+        return f"Add {self.export} to learn {self.unlocks}."
+
+
+SOURCES: dict[str, Source] = {
+    "orders": Source(
+        ("shopify_orders", "stripe_charges", "csv"),
+        "an orders export (Shopify, Stripe or any CSV)",
+        "what they buy, when and for how much",
+    ),
+    "texts": Source(
+        ("reviews", "zendesk_tickets", "intercom_conversations", "interviews"),
+        "a reviews or support-ticket export (Judge.me, Zendesk, Intercom) or interview notes",
+        "their pains, needs and own words",
+    ),
+    "survey": Source(
+        ("typeform", "google_forms"),
+        "a survey export (Typeform, Google Forms)",
+        "their goals, age and income",
+    ),
+    "analytics": Source(
+        ("ga4_bigquery", "segment_events"),
+        "web analytics (GA4, Segment)",
+        "where they come from, their device and where they drop off",
+    ),
+    "crm": Source(
+        (
+            "hubspot_contacts",
+            "hubspot_companies",
+            "hubspot_deals",
+            "salesforce_contacts",
+            "salesforce_accounts",
+            "salesforce_opportunities",
+            "salesforce_contact_roles",
+        ),
+        "CRM contacts and deals (HubSpot, Salesforce)",
+        "their job, their role in buying and what wins deals",
+    ),
+}
+
+# (block, field) -> the kind of source that fills it best; an empty field is prompted for when
+# that source is absent (else its message stays the reason the source gave too little)
+FIELDS: dict[tuple[str, str], str] = {
+    ("persona", "goals"): "survey",
+    ("persona", "needs"): "texts",
+    ("persona", "pain_points"): "texts",
+    ("persona", "channels"): "analytics",
+    ("story", "age"): "survey",
+    ("story", "occupation"): "crm",
+    ("story", "income"): "survey",
+    ("story", "goals"): "survey",
+    ("story", "values"): "texts",
+    ("story", "pains"): "texts",
+    ("story", "quote"): "texts",
+    ("story", "objections"): "texts",
+    ("story", "channels"): "analytics",
+    ("story", "typical_day"): "orders",
+    ("story", "content"): "orders",
+    ("story", "triggers"): "orders",
+    ("recommendations", "messaging"): "texts",
+    ("recommendations", "channels"): "analytics",
+    ("recommendations", "sales"): "crm",
+    ("recommendations", "product"): "texts",
+    ("recommendations", "retention"): "orders",
+}
+
+# where a profile cell comes from (segment.profile's ``source``) -> the kind of source
+CELL_SOURCES = {"orders": "orders", "survey": "survey", "events": "analytics", "crm": "crm"}
+
+
+def present(cells: Iterable[Mapping[str, Any]], wrote: bool) -> frozenset[str]:
+    """The kinds of source the build had: from the profile cells' sources, and whether anyone wrote a text."""
+    found = {CELL_SOURCES[str(c.get("source"))] for c in cells if str(c.get("source")) in CELL_SOURCES}
+    if wrote:
+        found.add("texts")
+    return frozenset(found)
+
+
+def prompt_for(block: str, field: str, have: frozenset[str]) -> str | None:
+    """The prompt for ``block.field`` when the source that fills it is absent, else None."""
+    wanted = FIELDS.get((block, field))
+    return SOURCES[wanted].prompt if wanted and wanted not in have else None
+
+
+def prompted(block: str, missing: Mapping[str, str], have: frozenset[str]) -> dict[str, str]:
+    """``missing`` with each reason that comes from an absent source replaced by that source's prompt."""
+    return {k: prompt_for(block, k, have) or v for k, v in missing.items()}
+
+
+def unlocks() -> list[dict[str, str]]:
+    """The table "what each export unlocks": per kind of source, its config kinds, the export and what appears."""
+    return [
+        {"source": name, "kinds": ", ".join(s.kinds), "export": s.export, "unlocks": s.unlocks}
+        for name, s in SOURCES.items()
+    ]
