@@ -190,15 +190,20 @@ def recommendations(
     else:
         reasons["sales"] = NO_SALES
     # product and onboarding
-    for x in pains[:2]:
+    by_fix: dict[str, list[dict[str, Any]]] = {}
+    for x in pains[:3]:
         found = theme_proposition(x)
-        fix = found[1] if found else f"fix \u201c{x['label']}\u201d"
+        by_fix.setdefault(found[1] if found else f"fix \u201c{x['label']}\u201d", []).append(x)
+    for fix, themes in list(by_fix.items())[:2]:
+        said = " and ".join(
+            f"\u201c{x['label']}\u201d ({_pct(x['share'])} of members who wrote, {x['lift']:.1f}× the average)"
+            for x in themes
+        )
         boxes["product"].append(
             rec(
-                f"{fix[0].upper() + fix[1:]}: \u201c{x['label']}\u201d is raised by {_pct(x['share'])} of members "
-                f"who wrote ({x['lift']:.1f}× the average).",
+                f"{fix[0].upper() + fix[1:]}: they raise {said}.",
                 "product",
-                [_facts(x)],
+                [_facts(x) for x in themes],
                 "pain theme mapped to a product fix",
             )
         )
