@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from personacraft.config import load_config
-from personacraft.pipeline import BuildResult, build
 from personacraft.personas.prompts import SOURCES
+from personacraft.pipeline import BuildResult, build
 from personacraft.text.redact import redacted_share
 from tests.conftest import write_config
 

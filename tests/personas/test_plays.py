@@ -17,7 +17,7 @@ FIGURE = re.compile(r"\d+% of them, \d+\.\d× more common than average, n = [\d,
 
 def cell(feature: str, value: str, share: float, pop: float, n_known: int = 1000, p: float = 1e-6) -> dict[str, Any]:
     """A profile cell of persona 0 as segment.profile writes it."""
-    n = int(round(share * n_known))
+    n = round(share * n_known)
     return {
         "persona": 0,
         "feature": feature,
@@ -122,7 +122,7 @@ def test_send_times_follow_the_most_distinctive_daypart() -> None:
 def test_boxes_hold_at_most_four_actions_those_from_texts_first() -> None:
     pain = {"label": "Shipping costs are too high for small orders", "keywords": [], "share": 0.16, "lift": 3.5}
     pain |= {"n": 71, "quotes": ["q"]}
-    cells = DEAL_SEEKER + [cell("Season", "holiday season (Nov to Dec)", 0.6, 0.2)]
+    cells = [*DEAL_SEEKER, cell("Season", "holiday season (Nov to Dec)", 0.6, 0.2)]
     persona = {"id": "p1", "value": {}, "pain_points": [pain]}
     block, _ = recommendations(persona, cells, 0, MIN_N, figures={}, have=frozenset({"orders", "texts"}))
     messaging = texts(block, "messaging")
