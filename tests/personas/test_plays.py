@@ -145,5 +145,8 @@ def test_a_field_empty_for_want_of_a_source_says_which_export_to_add() -> None:
     assert prompt_for("recommendations", "channels", have | {"analytics"}) is None
     # one prompt per source, each naming an export and what it unlocks
     assert all(s.prompt.startswith("Add ") and s.export in s.prompt for s in SOURCES.values())
-    assert set(FIELDS.values()) <= set(SOURCES)
+    assert {k for v in FIELDS.values() for k in ((v,) if isinstance(v, str) else v)} <= set(SOURCES)
+    # subscriptions are enough for retention plays (SaaS), orders are not needed
+    assert prompt_for("recommendations", "retention", frozenset({"billing"})) is None
+    assert prompt_for("recommendations", "retention", frozenset({"texts"})) == SOURCES["orders"].prompt
     assert set(PLAYS) >= {"codes", "time", "mobile", "big", "lapsed"}

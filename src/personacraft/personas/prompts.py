@@ -51,6 +51,11 @@ SOURCES: dict[str, Source] = {
         "web analytics (GA4, Segment)",
         "where they come from, their device and where they drop off",
     ),
+    "billing": Source(
+        ("stripe_subscriptions",),
+        "a subscriptions export (Stripe)",
+        "their plan, what they pay each month and their churn risk",
+    ),
     "crm": Source(
         (
             "hubspot_contacts",
@@ -66,9 +71,10 @@ SOURCES: dict[str, Source] = {
     ),
 }
 
-# (block, field) -> the kind of source that fills it best; an empty field is prompted for when
-# that source is absent (else its message stays the reason the source gave too little)
-FIELDS: dict[tuple[str, str], str] = {
+# (block, field) -> the kinds of source that fill it, the best first; an empty field is prompted
+# for (with the first one's prompt) when none of them is present, else its message stays the
+# reason the sources gave too little
+FIELDS: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("persona", "goals"): "survey",
     ("persona", "needs"): "texts",
     ("persona", "pain_points"): "texts",
@@ -82,18 +88,18 @@ FIELDS: dict[tuple[str, str], str] = {
     ("story", "quote"): "texts",
     ("story", "objections"): "texts",
     ("story", "channels"): "analytics",
-    ("story", "typical_day"): "orders",
-    ("story", "content"): "orders",
-    ("story", "triggers"): "orders",
+    ("story", "typical_day"): ("orders", "analytics"),
+    ("story", "content"): ("orders", "analytics"),
+    ("story", "triggers"): ("orders", "analytics", "crm"),
     ("recommendations", "messaging"): "texts",
     ("recommendations", "channels"): "analytics",
     ("recommendations", "sales"): "crm",
     ("recommendations", "product"): "texts",
-    ("recommendations", "retention"): "orders",
+    ("recommendations", "retention"): ("orders", "billing"),
 }
 
 # where a profile cell comes from (segment.profile's ``source``) -> the kind of source
-CELL_SOURCES = {"orders": "orders", "survey": "survey", "events": "analytics", "crm": "crm"}
+CELL_SOURCES = {"orders": "orders", "survey": "survey", "events": "analytics", "crm": "crm", "billing": "billing"}
 
 
 def present(cells: Iterable[Mapping[str, Any]], wrote: bool) -> frozenset[str]:
@@ -105,9 +111,10 @@ def present(cells: Iterable[Mapping[str, Any]], wrote: bool) -> frozenset[str]:
 
 
 def prompt_for(block: str, field: str, have: frozenset[str]) -> str | None:
-    """The prompt for ``block.field`` when the source that fills it is absent, else None."""
+    """The prompt for ``block.field`` when no source that fills it is present, else None."""
     wanted = FIELDS.get((block, field))
-    return SOURCES[wanted].prompt if wanted and wanted not in have else None
+    kinds = (wanted,) if isinstance(wanted, str) else wanted or ()
+    return SOURCES[kinds[0]].prompt if kinds and not set(kinds) & have else None
 
 
 def prompted(block: str, missing: Mapping[str, str], have: frozenset[str]) -> dict[str, str]:
