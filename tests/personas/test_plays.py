@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -150,3 +151,10 @@ def test_a_field_empty_for_want_of_a_source_says_which_export_to_add() -> None:
     assert prompt_for("recommendations", "retention", frozenset({"billing"})) is None
     assert prompt_for("recommendations", "retention", frozenset({"texts"})) == SOURCES["orders"].prompt
     assert set(PLAYS) >= {"codes", "time", "mobile", "big", "lapsed"}
+
+
+def test_the_docs_table_lists_every_kind_of_source_and_what_it_unlocks() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "personas.md").read_text(encoding="utf-8")
+    for name, source in SOURCES.items():
+        row = next((line for line in docs.splitlines() if line.startswith(f"| {name} |")), "")
+        assert source.unlocks in row and all(f"`{k}`" in row or "_*" in row for k in source.kinds[:1]), name

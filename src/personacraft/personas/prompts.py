@@ -120,11 +120,3 @@ def prompt_for(block: str, field: str, have: frozenset[str]) -> str | None:
 def prompted(block: str, missing: Mapping[str, str], have: frozenset[str]) -> dict[str, str]:
     """``missing`` with each reason that comes from an absent source replaced by that source's prompt."""
     return {k: prompt_for(block, k, have) or v for k, v in missing.items()}
-
-
-def unlocks() -> list[dict[str, str]]:
-    """The table "what each export unlocks": per kind of source, its config kinds, the export and what appears."""
-    return [
-        {"source": name, "kinds": ", ".join(s.kinds), "export": s.export, "unlocks": s.unlocks}
-        for name, s in SOURCES.items()
-    ]
