@@ -12,6 +12,7 @@ import pytest
 from personacraft.config import load_config
 from personacraft.personas.prompts import SOURCES
 from personacraft.pipeline import BuildResult, build
+from personacraft.store import Workspace
 from personacraft.text.redact import redacted_share
 from tests.conftest import write_config
 
@@ -58,8 +59,24 @@ def test_shopify_customers_and_orders_alone_give_every_persona_three_cited_actio
         }
 
 
-def test_full_retail_cards_cite_actions_merge_pains_and_quote_what_fits(built: BuildResult) -> None:
-    for p in _personas(built.out_dir):
+def test_full_retail_cards_cite_actions_merge_pains_and_quote_what_fits(built: BuildResult, retail_demo: Path) -> None:
+    personas = _personas(built.out_dir)
+    merged = [(p, x) for p in personas for x in p["pain_points"] or [] if x.get("merged")]
+    assert merged  # the demo plants one complaint in several wordings
+    with Workspace(load_config(retail_demo / "personacraft.toml").workspace_path, read_only=True) as ws:
+        run = ws.run(built.run_id)
+        for p, x in merged:
+            # a merged pain's share is recomputed on the union of its themes' writers, never added up
+            segment = run.scalar(f"SELECT persona FROM {run.t('labels')} GROUP BY 1 HAVING count(*) = ?", [p["size"]])
+            wrote, mention = run.execute(
+                f"""SELECT count(DISTINCT customer_key),
+                           count(DISTINCT customer_key) FILTER (WHERE theme IN ({", ".join(map(str, x["themes"]))}))
+                    FROM {run.t("text_themes")} JOIN {run.t("labels")} USING (customer_key) WHERE persona = ?""",
+                [segment],
+            ).fetchall()[0]
+            assert x["n"] == mention and x["share"] == pytest.approx(mention / wrote, abs=1e-4), (p["name"], x)
+            assert len(x["themes"]) == len(x["merged"]) + 1
+    for p in personas:
         recs = p["recommendations"]
         assert sum(len(recs[f] or []) for f in FIELDS) >= 3
         pains = p["pain_points"] or []
