@@ -11,7 +11,14 @@ Each action is a rule applied to evidence the persona carries, and cites it.
   themes, and the committee types won accounts had more often than lost ones.
 - **Product and onboarding**: fixes for pain themes, and for journey barriers where the persona
   abandons more than everyone (checkout, trial, onboarding, cart).
-- **Retention**: win-back of lapsed members, and saving a persona at risk (more so a valuable one).
+- **Retention**: saving a persona at risk (more so a valuable one).
+- **Behaviour** (:mod:`personacraft.personas.plays`): with or without texts and surveys, plays read
+  from order, discount, timing, device and basket traits that stand out (thresholds, VIP perks,
+  send times, mobile checkout, win-back …), each citing its share, lift and n.
+
+A box holds at most :data:`PER_FIELD` actions, those from texts and surveys first. A box left
+empty says why in ``missing``; when a missing kind of source is the reason, the message is that
+source's prompt (:mod:`personacraft.personas.prompts`).
 """
 
 from __future__ import annotations
@@ -19,18 +26,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from personacraft.segment.profile import cell_facts, cells_for
+from personacraft.personas.plays import behaviour_plays
+from personacraft.personas.prompts import prompted
 
 NO_SALES = "no CRM deals or buying roles in the sources, so there is nothing to ground sales arguments on"
+PER_FIELD = 4
+FIELDS = ("messaging", "channels", "sales", "product", "retention")
 # theme words -> (value proposition, product fix)
 PROPOSITIONS: list[tuple[str, str, str]] = [
     (r"shipping cost|delivery (cost|fee)|free shipping", "free or clear shipping", "show shipping costs early"),
+    (r"stock|sold out|sells out|restock", "availability", "restock faster and offer back-in-stock alerts"),
+    (r"packag|plastic|recycl|waste", "sustainable packaging", "switch to recyclable, plastic-free packaging"),
     (r"discount|coupon|promo|code", "deals that just work", "make discount codes work at checkout"),
     (r"price|expensive|cost|bargain|renewal|too high", "value for money", "make pricing and plans clearer"),
     (r"deliver|shipping|arrived|late|took", "fast, on-time delivery", "shorten delivery times"),
     (r"size|sizing|fit|too small|too big", "fit you can trust", "fix the size chart and add fit guidance"),
-    (r"stock|sold out|sells out|restock", "availability", "restock faster and offer back-in-stock alerts"),
-    (r"packag|plastic|recycl|waste", "sustainable packaging", "switch to recyclable, plastic-free packaging"),
     (r"quality|broke|broken|lasts|durable|cheap", "quality that lasts", "raise the quality bar of the range"),
     (
         r"integrat|sync|netsuite|xero|quickbooks|disconnect|api|rate limit",
@@ -62,8 +72,9 @@ def proposition(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _theme_text(x: dict[str, Any]) -> str:
-    return " ".join([x["label"], *x.get("keywords", [])])
+def theme_proposition(x: dict[str, Any]) -> tuple[str, str] | None:
+    """A theme's proposition: read from its label first, from its keywords only when the label names none."""
+    return proposition(x["label"]) or proposition(" ".join(x.get("keywords", [])))
 
 
 def _facts(x: dict[str, Any]) -> dict[str, Any]:
@@ -77,54 +88,65 @@ def recommendations(
     min_n: int,
     journey: dict[str, Any] | None = None,
     b2b: bool = False,
+    figures: dict[str, Any] | None = None,
+    have: frozenset[str] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The ``recommendations`` block (see the module doc) and its evidence entries."""
-    recs: dict[str, Any] = {"missing": {}}
-    ev: list[dict[str, Any]] = []
+    """The ``recommendations`` block (see the module doc) and its evidence entries.
+
+    ``figures``: the persona's value figures the behaviour plays cite (see
+    :func:`~personacraft.personas.plays.behaviour_plays`); ``have``: the kinds of source the
+    build had (:func:`~personacraft.personas.prompts.present`), for the prompts of empty boxes.
+    """
+    methods: dict[int, str] = {}
 
     def rec(text: str, field: str, facts: list[dict[str, Any]], method: str = "rule on the evidence shown") -> dict:
-        ev.append({"field": f"recommendations.{field}", "claim": text, "method": method, "facts": facts})
-        return {"text": text, "evidence": facts}
+        item = {"text": text, "evidence": facts}
+        methods[id(item)] = method
+        return item
 
     pains = persona.get("pain_points") or []
     needs = persona.get("needs") or []
     goals = [g for g in persona.get("goals") or [] if g["lift"] >= 1.1]
-    # messaging
-    messaging = []
-    for x in (pains + needs)[:3]:
-        found = proposition(_theme_text(x))
+    boxes: dict[str, list[dict[str, Any]]] = {f: [] for f in FIELDS}
+    reasons: dict[str, str] = {}
+    # messaging: one action per proposition, citing every theme it answers
+    by_prop: dict[str, list[dict[str, Any]]] = {}
+    for x in (pains + needs)[:4]:
+        found = theme_proposition(x)
         if found:
-            messaging.append(
-                rec(
-                    f"Answer \u201c{x['label']}\u201d with {found[0]}: {_pct(x['share'])} of those who wrote raise it "
-                    f"({x['lift']:.1f}× the average).",
-                    "messaging",
-                    [_facts(x)],
-                    "pain or need theme mapped to a value proposition (docs/personas.md)",
-                )
+            by_prop.setdefault(found[0], []).append(x)
+    for prop, themes in list(by_prop.items())[:3]:
+        said = " and ".join(
+            f"\u201c{x['label']}\u201d ({_pct(x['share'])} of those who wrote, {x['lift']:.1f}× the average)"
+            for x in themes
+        )
+        boxes["messaging"].append(
+            rec(
+                f"Answer {said} with {prop}.",
+                "messaging",
+                [_facts(x) for x in themes],
+                "pain or need theme mapped to a value proposition (docs/personas.md)",
             )
+        )
     for g in goals[:2]:
-        messaging.append(
+        boxes["messaging"].append(
             rec(
                 f"Lead with \u201c{g['goal']}\u201d: {_pct(g['share'])} of surveyed members name it "
-                f"({g['lift']:.1f}× the average).",
+                f"({g['lift']:.1f}× the average, n = {g['n']:,}).",
                 "messaging",
                 [g],
             )
         )
-    recs["messaging"] = messaging or None
-    if not messaging:
-        recs["missing"]["messaging"] = "no pain, need or survey goal is over-represented among enough members"
+    reasons["messaging"] = "no pain, need, survey goal or buying habit stands out for this persona"
     # channels: reach x affinity, and conversion from the journey
     conversion = {c["channel"]: c.get("conversion") for c in (journey or {}).get("first_touch", [])}
     ranked = sorted(persona.get("channels") or [], key=lambda c: (-(c["share"] * c["lift"]), c["channel"]))
-    channels = []
     for c in ranked[:3]:
         if c["lift"] < 1.0:
             continue
         conv = conversion.get(c["channel"])
         tail = f"; {_pct(conv)} of them went on to buy" if conv is not None and conv < 0.995 else ""
-        channels.append(
+        boxes["channels"].append(
             rec(
                 f"Reach them on {c['channel']}: {_pct(c['share'])} first came this way "
                 f"({c['lift']:.1f}× the average){tail}.",
@@ -133,19 +155,17 @@ def recommendations(
                 "first-touch channels ranked by share × lift",
             )
         )
-    recs["channels"] = channels or None
-    if not channels:
-        recs["missing"]["channels"] = "no channel reaches this persona more than the average"
+    reasons["channels"] = "no channel, shopping time or season reaches this persona more than the average"
     # sales (B2B)
     if b2b:
-        sales = [
+        boxes["sales"] = [
             rec(f"Talk about \u201c{g['goal']}\u201d: it matters to {_pct(g['share'])} of them.", "sales", [g])
             for g in goals[:1]
         ]
         for x in pains[:2]:
-            found = proposition(_theme_text(x))
+            found = theme_proposition(x)
             answer = found[0] if found else "a concrete fix and its date"
-            sales.append(
+            boxes["sales"].append(
                 rec(
                     f"When they object \u201c{x['label']}\u201d, answer with {answer} "
                     f"({_pct(x['share'])} of them raise it).",
@@ -157,7 +177,7 @@ def recommendations(
         committee = persona.get("committee") or {}
         for g in (committee.get("won_vs_lost") or [])[:1]:
             if g["lift"] and g["lift"] >= 1.2:
-                sales.append(
+                boxes["sales"].append(
                     rec(
                         f"Bring a {g['type'].replace('_', ' ')} into the deal: won accounts had one in "
                         f"{_pct(g['won_share'])} of cases, lost ones in {_pct(g['lost_share'])}.",
@@ -166,29 +186,30 @@ def recommendations(
                         "types present in won accounts against lost accounts",
                     )
                 )
-        recs["sales"] = sales or None
-        if not sales:
-            recs["missing"]["sales"] = "no goal, pain or committee gap to ground a sales argument for this persona"
+        reasons["sales"] = "no goal, pain or committee gap to ground a sales argument for this persona"
     else:
-        recs["sales"] = None
-        recs["missing"]["sales"] = NO_SALES
+        reasons["sales"] = NO_SALES
     # product and onboarding
-    product = []
-    for x in pains[:2]:
-        found = proposition(_theme_text(x))
-        fix = found[1] if found else f"fix \u201c{x['label']}\u201d"
-        product.append(
+    by_fix: dict[str, list[dict[str, Any]]] = {}
+    for x in pains[:3]:
+        found = theme_proposition(x)
+        by_fix.setdefault(found[1] if found else f"fix \u201c{x['label']}\u201d", []).append(x)
+    for fix, themes in list(by_fix.items())[:2]:
+        said = " and ".join(
+            f"\u201c{x['label']}\u201d ({_pct(x['share'])} of members who wrote, {x['lift']:.1f}× the average)"
+            for x in themes
+        )
+        boxes["product"].append(
             rec(
-                f"{fix[0].upper() + fix[1:]}: \u201c{x['label']}\u201d is raised by {_pct(x['share'])} of members "
-                f"who wrote ({x['lift']:.1f}× the average).",
+                f"{fix[0].upper() + fix[1:]}: they raise {said}.",
                 "product",
-                [_facts(x)],
+                [_facts(x) for x in themes],
                 "pain theme mapped to a product fix",
             )
         )
     for a in (journey or {}).get("abandonment", []):
         if a.get("lift") and a["lift"] >= 1.2 and a.get("rate") is not None:
-            product.append(
+            boxes["product"].append(
                 rec(
                     f"{ABANDONMENT_FIXES[a['step']].capitalize()}: {_pct(a['rate'])} of their {a['step']} starts "
                     f"stop there, against {_pct(a['population_rate'])} overall.",
@@ -197,26 +218,13 @@ def recommendations(
                     "journey abandonment above everyone's",
                 )
             )
-    recs["product"] = product or None
-    if not product:
-        recs["missing"]["product"] = "no pain point or journey barrier found for this persona"
+    reasons["product"] = "no pain point, journey barrier or basket habit found for this persona"
     # retention
-    retention = []
-    lapsed = [c for c in cells_for(cells, p, "Recency", min_n=min_n) if "over a year" in str(c["value"])]
-    if lapsed and lapsed[0]["share"] >= 0.2:
-        c = lapsed[0]
-        retention.append(
-            rec(
-                f"Win back: {_pct(c['share'])} of members last bought over a year ago ({c['lift']:.1f}× the average).",
-                "retention",
-                [cell_facts(c)],
-            )
-        )
     value = persona.get("value") or {}
     if value.get("at_risk"):
         what = "a valuable persona" if value.get("most_valuable") else "members"
         drivers = ", ".join(d.get("label", d.get("feature", "")) for d in (value.get("churn_drivers") or [])[:2])
-        retention.append(
+        boxes["retention"].append(
             rec(
                 f"Retain {what} before they go: churn risk {_pct(value['churn_risk'])}, well above the average"
                 + (f"; act on what drives it ({drivers})." if drivers else "."),
@@ -224,7 +232,21 @@ def recommendations(
                 [{"feature": "churn_risk", "value": value["churn_risk"], "n": value.get("clv_customers")}],
             )
         )
-    recs["retention"] = retention or None
-    if not retention:
-        recs["missing"]["retention"] = "fewer than 20 % of members are lapsed and churn risk is not above average"
+    reasons["retention"] = "no lapsed, one-time, loyal or big-basket habit stands out, and churn risk is not high"
+    # behaviour: after what the customers said, within each box's room
+    for field, items in behaviour_plays(cells, p, min_n, figures or {}, rec).items():
+        boxes[field].extend(items)
+    recs: dict[str, Any] = {}
+    ev: list[dict[str, Any]] = []
+    missing: dict[str, str] = {}
+    for field in FIELDS:
+        kept = boxes[field][:PER_FIELD]
+        recs[field] = kept or None
+        if not kept:
+            missing[field] = reasons[field]
+        ev.extend(
+            {"field": f"recommendations.{field}", "claim": r["text"], "method": methods[id(r)], "facts": r["evidence"]}
+            for r in kept
+        )
+    recs["missing"] = prompted("recommendations", missing, have) if have is not None else missing
     return recs, ev

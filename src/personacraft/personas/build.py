@@ -10,6 +10,7 @@ import numpy as np
 from personacraft.personas.actions import recommendations
 from personacraft.personas.model import stability_band
 from personacraft.personas.naming import name_personas
+from personacraft.personas.prompts import present, prompted
 from personacraft.personas.story import build_story
 from personacraft.personas.types import build_committees, persona_committee, persona_type
 from personacraft.personas.value import persona_value
@@ -73,12 +74,15 @@ def build_personas(
         int(r["persona"]): r
         for r in run.dicts(
             f"""SELECT l.persona, count(o.customer_key) AS buyers, sum(o.revenue) AS revenue,
-                       avg(o.revenue) AS revenue_mean, avg(o.orders) AS orders_mean
+                       avg(o.revenue) AS revenue_mean, avg(o.orders) AS orders_mean,
+                       median(o.aov)::DOUBLE AS aov_median
                 FROM {run.t(seg.labels_table)} l LEFT JOIN {run.t("order_features")} o USING (customer_key)
                 GROUP BY 1"""
         )
     }
     all_revenue = sum(float(r["revenue"] or 0) for r in money.values())
+    all_buyers = sum(int(r["buyers"] or 0) for r in money.values())
+    have = present(cells, voice.wrote)
     trait_lists = [defining_traits(cells, p, min_n=min_n, limit=max_traits) for p in range(seg.k)]
     names = name_personas(trait_lists)
     out = []
@@ -202,14 +206,23 @@ def build_personas(
             persona["committee"] = persona_committee(run, p, min_n)
             if persona["committee"] is None:
                 missing["committee"] = f"this persona's members belong to fewer than {min_n} accounts"
-        persona["story"] = build_story(run, persona, cells, p, min_n=min_n, seed=seed, taken=taken)
+        persona["story"] = build_story(run, persona, cells, p, min_n=min_n, seed=seed, taken=taken, have=have)
         evidence.extend(
             {"field": f"story.{s['field']}", "claim": s["text"], **s["evidence"]} for s in persona["story"]["sentences"]
         )
         journey = journeys[p] if journeys is not None and p < len(journeys) else None
-        persona["recommendations"], rec_ev = recommendations(persona, cells, p, min_n, journey, b2b=b2b)
+        figures = {
+            "buyers": buyers,
+            "aov_median": m.get("aov_median"),
+            "revenue_per_customer": persona["value"].get("revenue_per_customer"),
+            "orders_per_customer": persona["value"].get("orders_per_customer"),
+            "population_revenue_per_customer": round(all_revenue / all_buyers, 2) if all_buyers else None,
+        }
+        persona["recommendations"], rec_ev = recommendations(
+            persona, cells, p, min_n, journey, b2b=b2b, figures=figures, have=have
+        )
         evidence.extend(rec_ev)
         persona["evidence"] = evidence
-        persona["missing"] = missing
+        persona["missing"] = prompted("persona", missing, have)
         out.append(persona)
     return out

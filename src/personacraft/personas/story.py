@@ -23,6 +23,7 @@ from typing import Any
 from personacraft.personas.facts import Facts, pct, top, variant
 from personacraft.personas.identity import identity
 from personacraft.personas.narrator import Narrator, TemplateNarrator
+from personacraft.personas.prompts import prompted
 from personacraft.segment.profile import cell_facts, cells_for
 from personacraft.store import Run
 
@@ -56,8 +57,10 @@ def build_story(
     seed: int,
     taken: set[str],
     narrator: Narrator | None = None,
+    have: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """The ``story`` block of one persona (see the module doc)."""
+    """The ``story`` block of one persona (see the module doc); ``have``: the kinds of source the build
+    had (:func:`~personacraft.personas.prompts.present`): a field empty for want of one says which to add."""
     say = narrator or TemplateNarrator()
     pid = persona["id"]
     f = Facts()
@@ -76,7 +79,7 @@ def build_story(
     story["triggers"] = _triggers(cells, p, min_n, f)
     story["objections"] = _objections(pains, f)
     story["sentences"] = f.sentences
-    story["missing"] = f.missing
+    story["missing"] = prompted("story", f.missing, have) if have is not None else f.missing
     return story
 
 

@@ -40,6 +40,9 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+# every placeholder the redactor writes, and a sentence that holds one ("Reach me at [email].")
+PLACEHOLDER = re.compile(r"\[(?:email|phone|name|order|address|link)\]")
+REDACTED_SENTENCE = re.compile(r"[^.!?]*\[(?:email|phone|name|order|address|link)\][^.!?]*[.!?]?")
 _WORD = re.compile(r"[A-Z][a-zA-Z'-]+")
 _NAME_WORD = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ'-]+\b")
 # Faker's first-name lists (offline, a dependency already): a gazetteer of given names
@@ -118,6 +121,17 @@ class Redactor:
                 end = words[i + 1].end()  # the family name that follows
             spans.append((m.start(), end))
         return spans
+
+
+def without_redacted(text: str) -> str:
+    """``text`` without its sentences that hold a placeholder: what the customer said about the product."""
+    return " ".join(REDACTED_SENTENCE.sub(" ", text).split())
+
+
+def redacted_share(text: str) -> float:
+    """The share of a text's words that sit in sentences holding a placeholder (0 to 1)."""
+    words = len(text.split())
+    return 1.0 - len(without_redacted(text).split()) / words if words else 0.0
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -19,6 +19,7 @@ language of every text is detected (py3langid) and reported, never a reason to f
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import warnings
@@ -31,10 +32,11 @@ import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
 from sklearn.metrics import silhouette_score
 
 from personacraft.errors import MissingExtraError
+from personacraft.text.redact import without_redacted
 
 MIN_WORDS = 3
 SAMPLE = 4000  # texts used to choose k
@@ -53,6 +55,9 @@ class Themes:
     names: list[str]  # a short readable label per theme
     keywords: list[list[str]]  # the most distinctive words and pairs per theme
     languages: np.ndarray  # ISO 639-1 code of each text ("" when too short to tell)
+    # unit-length centre of each theme in the vectors as embedded (before the common directions
+    # are removed, where near-duplicate wordings of one complaint lie closest): (k, dims)
+    centres: np.ndarray | None = None
 
     @property
     def k(self) -> int:
@@ -181,11 +186,32 @@ def _centres(X: np.ndarray, weights: np.ndarray, labels: np.ndarray, k: int) -> 
     return np.asarray(C / np.maximum(np.linalg.norm(C, axis=1, keepdims=True), 1e-12))
 
 
+_CLAUSE = re.compile(r"[.!?;:,()\"]+|\s[-–—]\s")
+_TOKEN = re.compile(LETTERS)
+# words that say nothing of what a theme is about, beyond sklearn's English stop words
+NOT_KEYWORDS = ENGLISH_STOP_WORDS | {"did", "does", "got", "went", "just", "really", "thanks", "thank", "ve", "ll"}
+
+
+def _phrases(text: str) -> list[str]:
+    """The words of a text and its pairs of adjacent words within a clause, stop words left out."""
+    out: list[str] = []
+    for clause in _CLAUSE.split(text.lower()):
+        words = _TOKEN.findall(clause)
+        out += [w for w in words if w not in NOT_KEYWORDS]
+        out += [f"{a} {b}" for a, b in itertools.pairwise(words) if a not in NOT_KEYWORDS and b not in NOT_KEYWORDS]
+    return out
+
+
 def label_themes(texts: Sequence[str], labels: np.ndarray, k: int, top: int = 6) -> tuple[list[str], list[list[str]]]:
-    """Class-based TF-IDF: each theme's words and pairs weighed against how common they are overall."""
-    vec = CountVectorizer(ngram_range=(1, 2), stop_words="english", min_df=1, token_pattern=LETTERS)
+    """Class-based TF-IDF: each theme's words and pairs weighed against how common they are overall.
+
+    A pair is two words next to each other in a clause, neither a stop word ("small orders", never
+    "high small" across "for"); sentences that hold a redaction placeholder ("Reach me at [email].")
+    are left out.
+    """
+    vec = CountVectorizer(analyzer=_phrases, min_df=1)
     try:
-        X = vec.fit_transform(texts)
+        X = vec.fit_transform([without_redacted(t) for t in texts])
     except ValueError:
         return [f"Theme {i + 1}" for i in range(k)], [[] for _ in range(k)]
     terms = np.asarray(vec.get_feature_names_out())
@@ -258,11 +284,13 @@ def find_themes(
     u_lang = np.array([""] * len(unique), dtype=object)
     names: list[str] = []
     keywords: list[list[str]] = []
+    centres = None
     idx = np.flatnonzero(long_enough)
     if len(idx):
         chosen = [unique[i] for i in idx]
         u_lang[idx] = detect_languages(chosen)
-        X = remove_common_directions(embed_minilm(chosen) if method == "minilm" else tfidf_vectors(chosen, seed))
+        raw = embed_minilm(chosen) if method == "minilm" else tfidf_vectors(chosen, seed)
+        X = remove_common_directions(raw)
         weights = counts[idx].astype(np.float64)
         n_themes = k if k is not None else _choose_k(X, weights, k_range, seed)
         n_themes = max(1, min(n_themes, len(chosen)))
@@ -278,6 +306,7 @@ def find_themes(
             dist = 1.0 - (X * _centres(X, weights, labels, n_themes)[labels]).sum(axis=1)
         names, keywords = label_themes(chosen, labels, n_themes)
         names = [_central_name(chosen, labels, dist, c) or names[c] for c in range(n_themes)]
+        centres = _centres(raw, weights, labels, n_themes)
         u_labels[idx], u_dist[idx] = labels, dist
     return Themes(
         method=method,
@@ -286,4 +315,5 @@ def find_themes(
         names=names,
         keywords=keywords,
         languages=u_lang[inverse],
+        centres=centres,
     )

@@ -8,7 +8,19 @@ negative words where there is no rating), a *need* or a *goal* when its texts as
 something ("I need", "I wish" / "I want to", "looking for"), else *praise*. For each
 persona and theme: the share of the persona's customers with a text who mention it, the
 population share, lift, n and Fisher's exact test with the Benjamini-Hochberg adjustment
-(as for traits). Quotes are the persona's texts closest to the theme's centre.
+(as for traits).
+
+Themes are found on what a text says about the product: a sentence holding a redaction
+placeholder ("Reach me at [email].") is left out of the clustering and the labels, so contact
+details neither form a theme nor pull a text into one.
+
+Within a persona, pain (or need) themes that are near-duplicates of each other
+(:mod:`personacraft.text.merge`) are shown as one: its figures are recomputed on the union (the
+persona's customers who mention any of them, against everyone who does, with the same test),
+never added up; the others' labels are kept in ``merged``.
+
+Quotes are the persona's texts of the theme closest to its centre, of a readable length; for a
+pain only negative texts, and never a text mostly made of redacted sentences.
 """
 
 from __future__ import annotations
@@ -21,7 +33,8 @@ import numpy as np
 
 from personacraft.segment.profile import ALPHA, add_tests
 from personacraft.store import Run
-from personacraft.text.redact import Redactor
+from personacraft.text.merge import near_duplicate_groups
+from personacraft.text.redact import Redactor, redacted_share, without_redacted
 from personacraft.text.themes import Themes, find_themes
 from personacraft.unify import keyed
 
@@ -37,6 +50,7 @@ POSITIVE = re.compile(
 NEED = re.compile(r"\b(i need|we need|need(s|ed)? (a|an|to|more)|i wish|we wish|would like|please add|missing)\b", re.I)
 GOAL = re.compile(r"\b(want to|wanted to|looking for|hope to|hoping to|trying to|goal|so that i|in order to)\b", re.I)
 QUOTE_CHARS = (20, 280)
+MOSTLY_REDACTED = 0.5  # a text with this share of its words in redacted sentences is never quoted
 
 
 @dataclass
@@ -80,6 +94,7 @@ class TextThemes:
     bodies: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     theme_rows: list[dict[str, Any]] = field(default_factory=list)
+    sentiment: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int8))  # -1, 0 or +1 per text
 
 
 def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int = 0) -> TextThemes:
@@ -115,7 +130,7 @@ def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int
             bodies.append(" ".join(part.split()))
             kinds.append(kind)
             ratings.append(np.nan if r[3] is None else float(r[3]))
-    themes = find_themes(bodies, method=method, seed=seed)
+    themes = find_themes([without_redacted(b) for b in bodies], method=method, seed=seed)
     rating = np.array(ratings)
     sentiment = _sentiment(bodies, rating, np.array(kinds, dtype=object))
     theme_rows = []
@@ -138,7 +153,7 @@ def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int
                 "sources": sorted({kinds[i] for i in np.flatnonzero(m)}),
             }
         )
-    tt = TextThemes(themes, text_ids, np.array(keys, dtype=object), bodies, kinds, theme_rows)
+    tt = TextThemes(themes, text_ids, np.array(keys, dtype=object), bodies, kinds, theme_rows, sentiment)
     _store(run, tt, sentiment)
     return tt
 
@@ -150,36 +165,66 @@ def voice_of_customer(run: Run, tt: TextThemes, *, min_n: int, per_persona: int 
         return Voice(wrote=False)
     labels = run.numpy(f"SELECT customer_key, persona FROM {run.t('labels')}")
     persona = by_customer(tt, labels["customer_key"], labels["persona"])
-    keys, bodies, theme_rows = tt.keys, tt.bodies, tt.theme_rows
+    keys, theme_rows = tt.keys, tt.theme_rows
     voice = Voice(wrote=True)
-    cells = theme_cells(keys, persona, themes.labels)
-    for cell in cells:
-        row = theme_rows[int(cell["value"])]
-        if (
-            cell["n"] < min_n
-            or cell["lift"] < 1.2
-            or cell["p_adjusted"] >= ALPHA
-            or row["kind"] not in ("pain", "need")
-        ):
-            continue
-        p, c = int(cell["persona"]), int(cell["value"])
-        item = {
-            "label": row["name"],
-            "keywords": row["keywords"],
-            "share": round(float(cell["share"]), 4),
-            "lift": round(float(cell["lift"]), 3),
-            "n": int(cell["n"]),
-            "p_adjusted": float(f"{cell['p_adjusted']:.3g}"),
-            "effect_size": round(float(cell["effect_size"]), 3),
-            "theme": c,
-            "source": "texts: " + ", ".join(row["sources"]),
-            "quotes": theme_quotes(bodies, themes, persona, p, c, quotes),
-        }
-        (voice.pains if row["kind"] == "pain" else voice.needs).setdefault(p, []).append(item)
+    found: dict[int, list[dict[str, Any]]] = {}
+    for cell in theme_cells(keys, persona, themes.labels):
+        if _published(cell, min_n) and theme_rows[int(cell["value"])]["kind"] in ("pain", "need"):
+            found.setdefault(int(cell["persona"]), []).append(cell)
+    names = [r["name"] for r in theme_rows]
+    words = [r["keywords"] for r in theme_rows]
+    kinds = [r["kind"] for r in theme_rows]
+    for p, cells in sorted(found.items()):
+        cells = sorted(cells, key=lambda c: (-c["effect_size"], int(c["value"])))
+        by_theme = {int(c["value"]): c for c in cells}
+        for group in near_duplicate_groups(list(by_theme), themes.centres, names, words, kinds):
+            cell, group_labels = by_theme[group[0]], themes.labels
+            if len(group) > 1:  # the union, tested as one theme
+                group_labels = np.where(np.isin(themes.labels, group), group[0], themes.labels)
+                union = next(
+                    c
+                    for c in theme_cells(keys, persona, group_labels)
+                    if c["persona"] == p and int(c["value"]) == group[0]
+                )
+                if _published(union, min_n):
+                    cell = union
+                else:
+                    group, group_labels = group[:1], themes.labels
+            row = theme_rows[group[0]]
+            item = {
+                "label": row["name"],
+                "keywords": list(dict.fromkeys(w for t in group for w in theme_rows[t]["keywords"]))[:8],
+                "share": round(float(cell["share"]), 4),
+                "lift": round(float(cell["lift"]), 3),
+                "n": int(cell["n"]),
+                "p_adjusted": float(f"{cell['p_adjusted']:.3g}"),
+                "effect_size": round(float(cell["effect_size"]), 3),
+                "theme": group[0],
+                "source": "texts: " + ", ".join(sorted({k for t in group for k in theme_rows[t]["sources"]})),
+                "quotes": theme_quotes(
+                    tt.bodies,
+                    themes,
+                    persona,
+                    p,
+                    group[0],
+                    quotes,
+                    labels=group_labels,
+                    sentiment=tt.sentiment if row["kind"] == "pain" else None,
+                ),
+            }
+            if len(group) > 1:
+                item["merged"] = [theme_rows[t]["name"] for t in group[1:]]
+                item["themes"] = group
+            (voice.pains if row["kind"] == "pain" else voice.needs).setdefault(p, []).append(item)
     for table in (voice.pains, voice.needs):
         for p, items in table.items():
             table[p] = sorted(items, key=lambda x: (-x["effect_size"], x["label"]))[:per_persona]
     return voice
+
+
+def _published(cell: dict[str, Any], min_n: int) -> bool:
+    """Whether a (persona, theme) cell is shown: n >= min_n, lift >= 1.2 and adjusted p < 0.05."""
+    return bool(cell["n"] >= min_n and cell["lift"] >= 1.2 and cell["p_adjusted"] < ALPHA)
 
 
 def why_they_left(run: Run, tt: TextThemes, *, min_n: int, quotes: int = 3, limit: int = 5) -> dict[str, Any]:
@@ -266,25 +311,40 @@ def theme_cells(keys: np.ndarray, persona: np.ndarray, labels: np.ndarray) -> li
     return add_tests(cells)
 
 
-# a sentence that holds a redaction placeholder ("Reach me at [email].")
-_REDACTED_SENTENCE = re.compile(r"[^.!?]*\[(?:email|phone|name|order|address|link)\][^.!?]*[.!?]?")
-
-
-def theme_quotes(bodies: list[str], themes: Themes, persona: np.ndarray, p: int, c: int, limit: int) -> list[str]:
+def theme_quotes(
+    bodies: list[str],
+    themes: Themes,
+    persona: np.ndarray,
+    p: int,
+    c: int,
+    limit: int,
+    *,
+    labels: np.ndarray | None = None,
+    sentiment: np.ndarray | None = None,
+) -> list[str]:
     """The persona's distinct texts of the theme closest to its centre, of a readable length.
 
-    Texts that say the same once their redacted sentences are left out count once, and the
-    one without a placeholder is preferred ("… at checkout." over "… at checkout. Reach me at [email]").
+    ``labels`` overrides the themes' labels (merged themes); with ``sentiment``, only negative
+    texts are quoted (for a pain). A text mostly made of redacted sentences is never quoted, and
+    texts that say the same once their redacted sentences are left out count once, the one
+    without a placeholder preferred ("… at checkout." over "… at checkout. Reach me at [email]").
     """
-    rows = np.flatnonzero((themes.labels == c) & (persona == p))
+    of_theme = (themes.labels if labels is None else labels) == c
+    if sentiment is not None and len(sentiment) == len(of_theme):
+        of_theme &= sentiment < 0
+    rows = np.flatnonzero(of_theme & (persona == p))
     rows = rows[np.argsort(themes.distance[rows], kind="stable")]
-    readable = [int(i) for i in rows if QUOTE_CHARS[0] <= len(bodies[int(i)]) <= QUOTE_CHARS[1]]
+    readable = [
+        int(i)
+        for i in rows
+        if QUOTE_CHARS[0] <= len(bodies[int(i)]) <= QUOTE_CHARS[1] and redacted_share(bodies[int(i)]) < MOSTLY_REDACTED
+    ]
     clean = [i for i in readable if "[" not in bodies[i]] + [i for i in readable if "[" in bodies[i]]
     out: list[str] = []
     said: set[str] = set()
     for i in clean:
         text = bodies[i]
-        core = " ".join(_REDACTED_SENTENCE.sub(" ", text).split()).lower() or text.lower()
+        core = without_redacted(text).lower() or text.lower()
         if core in said:
             continue
         said.add(core)
