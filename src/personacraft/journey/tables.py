@@ -1,4 +1,4 @@
-"""The per-customer journey tables of a run (touches, customers, paths, sessions, starts), from features.sql."""
+"""The journey tables of a run (touches, customers, paths, sessions, starts; prospects), from features.sql."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def write_groups(run: Run, published: int) -> dict[int, int]:
 
 
 def write_tables(run: Run, cfg: JourneyConfig) -> None:
-    """Write the step and mapping tables, then the per-customer journey tables, in the run."""
+    """Write the step and mapping tables, then the per-customer journey tables and the anonymous visitors'
+    (``journey_prospects``), in the run."""
     steps = stage_rows()
     run.write_arrays(
         "journey_steps",
@@ -75,5 +76,6 @@ def write_tables(run: Run, cfg: JourneyConfig) -> None:
         (sql.JOURNEY_PATHS, "journey_paths"),
         (sql.JOURNEY_SESSIONS, "journey_sessions"),
         (sql.JOURNEY_STARTS, "journey_starts"),
+        (sql.JOURNEY_PROSPECTS, "journey_prospects"),
     ):
         run.execute(template.format(out=t(out), **refs))
