@@ -87,7 +87,7 @@ def test_each_pain_has_one_stage_and_one_population_figure_in_journeys_json(buil
                     pop[b["label"]] = b["share"]
                 elif b["label"] in pop:
                     assert b["population_share"] == pop[b["label"]], (block["name"], b["label"])
-                    assert b["lift"] == round(b["share"] / b["population_share"], 3)
+                    assert abs(b["lift"] - b["share"] / b["population_share"]) < 0.002  # from unrounded shares
     assert pop
 
 
