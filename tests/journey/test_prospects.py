@@ -7,10 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from personacraft.config import load_config
+from personacraft.config import JourneyConfig, load_config
+from personacraft.journey.tables import write_maps, write_prospects
 from personacraft.journey.vocabulary import PURCHASE_PATH
 from personacraft.pipeline import BuildResult
 from personacraft.store import Workspace
+from personacraft.unify import unify
 from tests.conftest import read_csv
 
 
@@ -119,3 +121,35 @@ def test_persona_funnels_say_why_visitors_are_not_in_them(built: BuildResult) ->
         assert all(f["people"] == f["customers"] for f in p["funnel"] if f["customers"] is not None)
     page = (built.out_dir / "report" / "journeys.html").read_text(encoding="utf-8")
     assert page.count("visitors are not scored") == len(doc["personas"])
+
+
+def test_segment_visitors_are_prospects_until_identified(tmp_path: Path) -> None:
+    """Segment anonymousIds: a visitor who only read pages stays at awareness, one who viewed a product
+    reaches consideration, an anonymous order makes no buyer, and an identified one is a customer."""
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        run = ws.new_run(config_hash="t", config={}, inputs=[], version="t")
+        run.execute(
+            f"""INSERT INTO {run.t("events")} (customer_id, anonymous_id, occurred_at, event_name, source, medium,
+                                               _source, _file, _line) VALUES
+            (NULL, 'segment:a1', TIMESTAMP '2025-01-01 10:00', 'page_view', 'google', 'organic', 's', 'f', 1),
+            (NULL, 'segment:a2', TIMESTAMP '2025-01-01 11:00', 'page_view', 'facebook', 'cpc', 's', 'f', 2),
+            (NULL, 'segment:a2', TIMESTAMP '2025-01-01 11:01', 'Product Viewed', NULL, NULL, 's', 'f', 3),
+            (NULL, 'segment:a3', TIMESTAMP '2025-01-02 09:00', 'Order Completed', NULL, NULL, 's', 'f', 4),
+            (NULL, 'segment:a4', TIMESTAMP '2025-01-03 09:00', 'Product Viewed', NULL, NULL, 's', 'f', 5),
+            ('segment:u4', 'segment:a4', TIMESTAMP '2025-01-05 09:00', 'Order Completed', NULL, NULL, 's', 'f', 6),
+            (NULL, 'segment:a5', TIMESTAMP '2025-01-06 09:00', 'Some App Event', NULL, NULL, 's', 'f', 7)"""
+        )
+        unify(run)
+        write_maps(run, JourneyConfig())
+        write_prospects(run)
+        rows = run.dicts(
+            f"SELECT visitor_key, furthest, reach_1, reach_2, first_channel FROM {run.t('journey_prospects')} "
+            "ORDER BY visitor_key"
+        )
+    got = {r["visitor_key"]: (r["furthest"], r["reach_2"] is not None, r["first_channel"]) for r in rows}
+    assert got == {
+        "anon:segment:a1": (1, False, "google / organic"),
+        "anon:segment:a2": (2, True, "facebook / cpc"),
+        "anon:segment:a3": (2, True, None),  # an anonymous order: consideration at most
+        "anon:segment:a5": (1, False, None),  # any event is a visit
+    }  # a4 logged in: a customer, with the product view before it
