@@ -49,7 +49,8 @@ def funnel(
         prev: int | None = None
         for stage, n, v in zip(STAGES, counts, extra, strict=True):
             customers = int(n) if n >= min_n else None
-            people = int(n) + v if int(n) + v >= min_n else None
+            # a hidden count of customers stays hidden: people less visitors would give it away
+            people = int(n) + v if int(n) + v >= min_n and not 0 < int(n) < min_n else None
             conversion = share_of(people, prev) if prev is not None else None
             items.append(
                 {
