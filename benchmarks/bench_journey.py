@@ -6,10 +6,10 @@
 A synthetic workspace is written first (in its own process): GA4-style sessions of six
 events (session start, page views, item view, cart, checkout, purchase; fewer steps the
 further down), one order per purchase, a CRM record per customer with its original source,
-and six personas. 20 % of events are anonymous visitors. Then the journey computation
-(:func:`personacraft.journey.build.journeys`: touches, per-customer journeys, paths, sessions,
-starts and every per-persona figure) runs in a fresh process, so its peak resident memory is
-its own.
+and six personas. 20 % of events carry no customer id: their analytics ids are the
+prospects. Then the journey computation (:func:`personacraft.journey.build.journeys`:
+touches, per-customer journeys, paths, sessions, starts, prospects and every per-persona
+figure) runs in a fresh process, so its peak resident memory is its own.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ seconds = time.perf_counter() - start
 touches = run.scalar(f"SELECT count(*) FROM {run.t('journey_touches')}")
 paths = doc["population"]["paths_known"]
 print(json.dumps({"seconds": seconds, "touches": touches, "paths": paths,
-                  "funnel": [f["customers"] for f in doc["population"]["funnel"]]}))
+                  "funnel": [f["people"] for f in doc["population"]["funnel"]],
+                  "prospects": doc["population"]["prospects"]}))
 """
 
 
@@ -120,7 +121,10 @@ def main() -> None:
         f"{args.events:>12,} {result['touches']:>12,} {result['seconds']:>11.1f} {wall:>10.1f} "
         f"{usage.ru_maxrss / 1024:>9.0f} {args.events / result['seconds']:>12,.0f}"
     )
-    print(f"funnel (all customers): {result['funnel']}; customers with a path before buying: {result['paths']:,}")
+    print(
+        f"funnel (all customers and {result['prospects']:,} prospects): {result['funnel']}; "
+        f"customers with a path before buying: {result['paths']:,}"
+    )
 
 
 if __name__ == "__main__":

@@ -161,6 +161,10 @@ def test_saas_journey_uses_crm_lifecycle_and_stripe(saas_demo: tuple[Path, Build
     assert {"HubSpot contacts", "HubSpot deals", "Stripe subscriptions"} <= touchpoints
     assert doc["definition"]["lifecycle"]["customer"] == "purchase"
     assert {a["step"] for a in pop["abandonment"]} == {"trial", "onboarding"}
+    # every Segment anonymousId of the demo is seen with a userId: no prospects, and the funnel says why
+    assert pop["prospects"] == 0 and pop["people"] == pop["customers"]
+    assert pop["missing"]["prospects"].startswith("no anonymous visitors")
+    assert all(f["people"] == f["customers"] for f in pop["funnel"])
 
 
 def test_journey_config_is_validated(tmp_path: Path) -> None:

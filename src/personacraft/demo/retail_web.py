@@ -98,6 +98,11 @@ def write_ga4(
 ) -> np.ndarray:
     """Sessions: one per order (ending in a purchase) plus browsing sessions and anonymous visitors.
 
+    Anonymous visitors (30 % as many as customers, one session each, never identified) are the
+    prospects of the journey funnel; four in ten of them only read pages. A customer's own sessions
+    carry their user_id on about half the events and the same user_pseudo_id throughout, so their
+    anonymous events join their journey.
+
     A persona with ``checkouts_left`` also has sessions that reach checkout and stop there.
     Returns the customers (indices) who left a checkout at least once.
     """
@@ -133,6 +138,10 @@ def write_ga4(
     names[(after == 1) & cart[e_s]] = "add_to_cart"
     names[(after == k_checkout[e_s]) & checkout[e_s]] = "begin_checkout"
     names[(after == k_checkout[e_s] + checkout[e_s]) & s_buy[e_s]] = "purchase"
+    # four in ten anonymous visitors only read pages and leave: no product view, cart or checkout (a rule
+    # on the visitor's number, not a draw, so every other event keeps its random draws)
+    reader = (s_user >= n) & ((s_user * 7919) % 10 < 4)
+    names[reader[e_s] & (pos > 0)] = "page_view"
     ts = s_time[e_s] + (pos * 40).astype("timedelta64[s]")
     micros = ts.astype("datetime64[us]").astype(np.int64)
     u = s_user[e_s]

@@ -712,7 +712,8 @@ FROM reach r LEFT JOIN before b USING (customer_key) LEFT JOIN {people} p USING 
 
 # The last {path_steps} events before each customer's first purchase (within {window_days}
 # days; consecutive repeats of one event count once; {ignore} left out), as one string with
-# the steps separated by chr(31). Ties in time are broken by name, so paths are reproducible.
+# the steps separated by chr(31), and whether earlier steps were cut off (``cut``). Ties in
+# time are broken by name, so paths are reproducible.
 JOURNEY_PATHS = """
 CREATE OR REPLACE TABLE {out} AS
 WITH ev AS (
@@ -726,8 +727,32 @@ kept AS (
            row_number() OVER (PARTITION BY customer_key ORDER BY touched_at DESC, label DESC) AS back
     FROM seq WHERE prev IS DISTINCT FROM label
 )
-SELECT customer_key, string_agg(label, chr(31) ORDER BY back DESC) AS path
-FROM kept WHERE back <= {path_steps} GROUP BY 1
+SELECT customer_key, string_agg(label, chr(31) ORDER BY back DESC) FILTER (WHERE back <= {path_steps}) AS path,
+       max(back) > {path_steps} AS cut
+FROM kept GROUP BY 1
+"""
+
+# Prospects: anonymous visitors, whose analytics id ({events}.anonymous_id: GA4 user_pseudo_id,
+# Segment anonymousId) was never seen with a customer id, email or phone (identity resolution
+# left them without a customer_key; a visitor later identified is that customer's, earlier
+# events included). Their events map to steps as a customer's do; any event is a visit. A
+# visitor counts at awareness and consideration only: an anonymous purchase event is an order
+# that the shop's export already holds under a customer, and counting it again would inflate
+# purchases.
+JOURNEY_PROSPECTS = """
+CREATE OR REPLACE TABLE {out} AS
+SELECT 'anon:' || trim(e.anonymous_id) AS visitor_key,
+       least(greatest(coalesce(max(s.stage_no), 1), 1), 2) AS furthest,
+       min(e.occurred_at) AS reach_1,
+       min(e.occurred_at) FILTER (WHERE s.stage_no >= 2) AS reach_2,
+       arg_min(CASE WHEN nullif(trim(e.source), '') IS NOT NULL
+                    THEN trim(e.source) || coalesce(' / ' || nullif(trim(e.medium), ''), '') END, e.occurred_at)
+           FILTER (WHERE nullif(trim(e.source), '') IS NOT NULL) AS first_channel,
+       count(DISTINCT e.session_id) AS sessions
+FROM {events} e LEFT JOIN {event_map} m ON m.event = lower(trim(e.event_name))
+LEFT JOIN {steps} s ON s.step = m.step
+WHERE e.customer_key IS NULL AND nullif(trim(e.anonymous_id), '') IS NOT NULL AND e.occurred_at IS NOT NULL
+GROUP BY 1
 """
 
 # Sessions that reached a cart or a checkout step, and whether they ended in a purchase.

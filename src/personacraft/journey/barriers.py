@@ -6,7 +6,10 @@ written: the furthest stage its author had reached by then (a ticket raised duri
 is consideration, a review after the first order is purchase). Texts with neither a cue
 nor a time on a known journey stay unplaced.
 
-A theme is a barrier of a persona at a stage when, among the persona's customers who wrote
+Each pain theme is shown at one stage only, its *home*: the stage where most of the customers
+who raise it wrote it, so one pain carries one figure on a page.
+
+A theme is a barrier of a persona at (its home) stage when, among the persona's customers who wrote
 at that stage, the share who raise the (pain) theme is at least 1.2 times the share among
 all customers who wrote at that stage, on at least ``min_n`` customers, with the Fisher/BH
 test significant (as for pain points). Quotes are redacted texts of that persona, stage and
@@ -41,6 +44,7 @@ class Placed:
     by_cue: np.ndarray  # placed by what it says (else by when)
     group: np.ndarray  # the author's published persona, -1 none
     sentiment: np.ndarray  # -1, 0, 1
+    home: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # theme -> its stage (0 none)
     # theme cells per (stage, all customers as one group): every persona of a stage reads the same ones
     cells: dict[tuple[int, bool], list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -77,7 +81,26 @@ def place_texts(run: Run, cfg: JourneyConfig, tt: TextThemes) -> Placed:
         by_cue=(cue > 0) & has_customer,
         group=np.asarray(rows["grp"], dtype=np.int64)[at],
         sentiment=np.asarray(rows["sentiment"], dtype=np.int64)[at],
+        home=home_stages(tt, stage.astype(int)),
     )
+
+
+def home_stages(tt: TextThemes, stage: np.ndarray) -> np.ndarray:
+    """Each theme's one stage: where most of the customers who raise it wrote it (the earlier stage on a
+    tie), so a pain shows at one stage with one figure; 0 for a theme placed nowhere."""
+    if tt.themes is None or not len(stage):
+        return np.zeros(0, dtype=np.int64)
+    labels = np.asarray(tt.themes.labels, dtype=np.int64)
+    ok = (stage > 0) & (labels >= 0) & (tt.keys.astype(str) != "")
+    themes = int(labels.max()) + 1 if len(labels) else 0
+    if not ok.any():
+        return np.zeros(themes, dtype=np.int64)
+    _, who = np.unique(tt.keys[ok].astype(str), return_inverse=True)
+    writers = np.unique(np.stack([who, labels[ok], stage[ok]], axis=1), axis=0)  # one row per writer, theme, stage
+    counts = np.zeros((themes, len(STAGES) + 1), dtype=np.int64)
+    np.add.at(counts, (writers[:, 1], writers[:, 2]), 1)
+    home = counts.argmax(axis=1)  # argmax takes the first (earliest) stage on a tie
+    return np.where(counts.max(axis=1) > 0, home, 0).astype(np.int64)
 
 
 def _in_group(placed: Placed, g: int, k: int) -> np.ndarray:
@@ -108,16 +131,25 @@ def theme_barriers(placed: Placed, g: int, k: int, min_n: int, limit: int = 2) -
     at = placed.stage == k
     if not at.any():
         return []
-    group = placed.group if g != ALL else np.zeros(len(at), dtype=np.int64)
-    if (k, g == ALL) not in placed.cells:
-        placed.cells[(k, g == ALL)] = theme_cells(tt.keys[at], group[at], tt.themes.labels[at])
+    everyone = np.zeros(len(at), dtype=np.int64)
+    for whole in (True,) if g == ALL else (True, False):
+        if (k, whole) not in placed.cells:
+            by = everyone if whole else placed.group
+            placed.cells[(k, whole)] = theme_cells(tt.keys[at], by[at], tt.themes.labels[at])
+    group = placed.group if g != ALL else everyone
     cells = placed.cells[(k, g == ALL)]
+    # all customers' figure of each theme at this stage, as the section of all customers shows it
+    base = {int(c["value"]): float(c["share"]) for c in placed.cells[(k, True)]}
     mine = 0 if g == ALL else g
     chosen = []
     for cell in cells:
         row = tt.theme_rows[int(cell["value"])]
         if cell["persona"] != mine or cell["n"] < min_n or row["kind"] != "pain":
             continue
+        if int(cell["value"]) < len(placed.home) and placed.home[int(cell["value"])] != k:
+            continue  # the theme's figure is given at its own stage only
+        pop_share = base.get(int(cell["value"]), float(cell["population_share"]))
+        cell = {**cell, "population_share": pop_share, "lift": cell["share"] / pop_share if pop_share else 0.0}
         if g != ALL and (cell["lift"] < LIFT or cell["p_adjusted"] >= ALPHA):
             continue
         chosen.append((cell, row))
@@ -152,6 +184,12 @@ OPENERS = {
     "trial": "Guide trials to their first value before the trial ends",
     "onboarding": "Get new users to first use quickly: a guided setup in the first days",
 }
+
+
+def _named(item: dict[str, Any]) -> str:
+    """A funnel stage in a sentence: advocacy with its evidence (it is not a step of buying)."""
+    stage = str(item["stage"])
+    return f"{stage} ({item['label']})" if stage == "advocacy" and item.get("label") else stage
 
 
 def opportunity(
@@ -189,22 +227,25 @@ def opportunity(
     mine, pop = funnel[k], pop_funnel[k]
     if mine["conversion"] is None:
         return None
-    prev = STAGES[k - 1]
+    prev, into = _named(funnel[k - 1]), _named(mine)
     if is_population:
         if not mine["biggest_drop"]:
             return None
         return {
-            "text": f"The biggest drop-off: {mine['conversion']:.0%} of customers at {prev} reach {stage}.",
-            "evidence": {"conversion": mine["conversion"], "n": mine["customers"]},
+            "text": f"The biggest drop-off: {mine['conversion']:.0%} of people at {prev} reach {into}.",
+            "evidence": {"conversion": mine["conversion"], "n": mine.get("people", mine["customers"])},
         }
-    if pop["conversion"] is None or mine["conversion"] > pop["conversion"] - 0.05:
+    # all customers' conversion: customers only (the population funnel counts visitors too)
+    before = pop_funnel[k - 1]["customers"]
+    pop_conversion = round(pop["customers"] / before, 4) if pop["customers"] is not None and before else None
+    if pop_conversion is None or mine["conversion"] > pop_conversion - 0.05:
         return None
     return {
-        "text": f"Lift conversion into {stage}: {mine['conversion']:.0%} of this persona at {prev} reach it, "
-        f"against {pop['conversion']:.0%} of all customers.",
+        "text": f"Lift conversion into {into}: {mine['conversion']:.0%} of this persona at {prev} reach it, "
+        f"against {pop_conversion:.0%} of all customers.",
         "evidence": {
             "conversion": mine["conversion"],
-            "population_conversion": pop["conversion"],
+            "population_conversion": pop_conversion,
             "n": mine["customers"],
         },
     }

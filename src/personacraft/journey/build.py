@@ -1,12 +1,12 @@
 """Journey maps per persona: writes the run's journey tables and assembles the ``journeys.json`` document.
 
 :func:`journeys` writes ``journey_touches``, ``journey_customers``, ``journey_paths``,
-``journey_sessions`` and ``journey_starts`` in the run, and returns the ``journeys.json``
-document: for all customers and for each published persona, the funnel, the time between
-stages, first-touch channels, the top paths before the first purchase, touches before
-conversion, abandonment, and per stage its actions, touchpoints, channels, emotion,
-barriers and one opportunity. Every figure covers at least ``min_n`` customers, or is null
-with the reason.
+``journey_sessions``, ``journey_starts`` and ``journey_prospects`` in the run, and returns the
+``journeys.json`` document: for all customers (with the anonymous visitors as prospects in the
+funnel) and for each published persona, the funnel, the time between stages, first-touch
+channels, the top paths before the first purchase, touches before conversion, abandonment, and
+per stage its actions, touchpoints, channels, emotion, barriers and one opportunity. Every
+figure covers at least ``min_n`` customers, or is null with the reason.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from personacraft.config import JourneyConfig
 from personacraft.journey import barriers
 from personacraft.journey.barriers import ALL
 from personacraft.journey.cells import stage_cells, stage_lists
-from personacraft.journey.funnel import before_conversion, funnel, stage_times
+from personacraft.journey.funnel import before_conversion, funnel, stage_times, visitor_note
 from personacraft.journey.paths import abandonment, first_touch, paths
 from personacraft.journey.stages import describe
 from personacraft.journey.tables import write_groups, write_tables
+from personacraft.journey.vocabulary import stage_labels
 from personacraft.segment.assignment import persona_id
 from personacraft.store import Run
 from personacraft.text.voice import TextThemes
@@ -41,8 +42,11 @@ def journeys(
     sizes = write_groups(run, published)
     group_ids = [ALL, *range(published)]
     blocks: dict[int, dict[str, Any]] = {g: {"customers": int(sizes.get(g, 0))} for g in group_ids}
-    for g, stages in funnel(run, group_ids, min_n).items():
+    labels = stage_labels(cfg.advocacy_rating)
+    funnels, prospects = funnel(run, group_ids, min_n, labels)
+    for g, stages in funnels.items():
         blocks[g]["funnel"] = stages
+    visitor_note(blocks, prospects, min_n)
     for g, times in stage_times(run, group_ids, min_n).items():
         blocks[g]["stage_times"] = times
     first_touch(run, blocks, min_n)

@@ -55,25 +55,28 @@ def first_touch(run: Run, blocks: dict[int, dict[str, Any]], min_n: int, top: in
 
 
 def paths(run: Run, blocks: dict[int, dict[str, Any]], top: int, min_n: int) -> None:
-    """Set each block's most common paths before the first purchase."""
+    """Set each block's most common paths before the first purchase (``cut``: earlier steps were left
+    out), the customers with a known path and the customers the paths shown cover."""
     rows = run.execute(
-        f"""SELECT g.grp, p.path, count(*) AS n, sum(count(*)) OVER (PARTITION BY g.grp) AS known
+        f"""SELECT g.grp, p.path, p.cut, count(*) AS n, sum(count(*)) OVER (PARTITION BY g.grp) AS known
             FROM {GROUPS} g JOIN {run.t("journey_paths")} p USING (customer_key)
-            GROUP BY g.grp, p.path ORDER BY 1, 3 DESC, 2"""
+            GROUP BY g.grp, p.path, p.cut ORDER BY 1, 4 DESC, 3, 2"""
     ).fetchall()
     for block in blocks.values():
-        block["paths"], block["paths_known"] = [], 0
-    for g, path, n, known in rows:
+        block["paths"], block["paths_known"], block["paths_shown"] = [], 0, 0
+    for g, path, cut, n, known in rows:
         block = blocks[int(g)]
         block["paths_known"] = int(known)
         if int(n) >= min_n and len(block["paths"]) < top:
             block["paths"].append(
                 {
                     "steps": [*str(path).split(SEP), "purchase"],
+                    "cut": bool(cut),
                     "customers": int(n),
                     "share": share_of(int(n), int(known)),
                 }
             )
+            block["paths_shown"] += int(n)
 
 
 def abandonment(run: Run, blocks: dict[int, dict[str, Any]], min_n: int) -> None:

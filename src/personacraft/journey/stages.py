@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from personacraft.journey.vocabulary import STAGES, STEPS
+from personacraft.journey.vocabulary import PURCHASE_PATH, STAGES, STEPS, stage_labels
 
 if TYPE_CHECKING:
     from personacraft.config import JourneyConfig
@@ -162,9 +162,18 @@ def describe(cfg: JourneyConfig) -> dict[str, object]:
     """The definitions a journeys.json carries, so every figure can be read back to a rule."""
     return {
         "stages": list(STAGES),
-        "funnel": "A customer counts at every stage up to the furthest one with any evidence: evidence of a "
-        "later stage implies the earlier ones, so no stage holds more customers than the one before. "
-        "Conversion is the share of a stage's customers who reach the next one.",
+        "stage_labels": stage_labels(cfg.advocacy_rating),
+        "funnel": "A person counts at every stage up to the furthest one with any evidence: evidence of a "
+        "later stage implies the earlier ones, so no stage holds more people than the one before. "
+        "Conversion is the share of a stage's people who reach the next one. The funnel of all customers "
+        "starts with the anonymous visitors too (prospects): they count at awareness and consideration.",
+        "prospects": "An anonymous visitor is an analytics id (GA4 user_pseudo_id, Segment anonymousId) never "
+        "seen with a customer id, email or phone. A visitor later identified is that customer, with their "
+        "earlier anonymous events. Visitors are not customers: no persona, no customer figure; an anonymous "
+        "purchase event does not make one a buyer (the order is in the shop's export already).",
+        "biggest_drop": "The biggest drop is looked for on the way to the first purchase ("
+        + " → ".join(PURCHASE_PATH)
+        + "): a repeat purchase or a review is something only some customers ever do, not a leak.",
         "stage_time": "A customer reaches a stage at their first evidence of it or of a later stage; the time "
         "between stages is the median over customers who reached both.",
         "account_records": "Deals and subscriptions of an account count for every contact of the account (B2B).",

@@ -1,4 +1,4 @@
-"""The per-customer journey tables of a run (touches, customers, paths, sessions, starts), from features.sql."""
+"""The journey tables of a run (touches, customers, paths, sessions, starts; prospects), from features.sql."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ def write_groups(run: Run, published: int) -> dict[int, int]:
     return dict(run.execute(f"SELECT grp, count(*) FROM {GROUPS} GROUP BY 1").fetchall())
 
 
-def write_tables(run: Run, cfg: JourneyConfig) -> None:
-    """Write the step and mapping tables, then the per-customer journey tables, in the run."""
+def write_maps(run: Run, cfg: JourneyConfig) -> None:
+    """Write the step table and the event and lifecycle mappings in the run."""
     steps = stage_rows()
     run.write_arrays(
         "journey_steps",
@@ -46,6 +46,25 @@ def write_tables(run: Run, cfg: JourneyConfig) -> None:
         "journey_lifecycle",
         {"lifecycle": np.array(list(life), dtype=object), "stage": np.array(list(life.values()), dtype=object)},
     )
+
+
+def write_prospects(run: Run) -> None:
+    """Write ``journey_prospects``: the anonymous visitors and the furthest stage each reached (needs the maps)."""
+    t = run.t
+    run.execute(
+        sql.JOURNEY_PROSPECTS.format(
+            out=t("journey_prospects"),
+            events=keyed(run, "events"),
+            event_map=t("journey_event_map"),
+            steps=t("journey_steps"),
+        )
+    )
+
+
+def write_tables(run: Run, cfg: JourneyConfig) -> None:
+    """Write the step and mapping tables, then the per-customer journey tables and the anonymous visitors'
+    (``journey_prospects``), in the run."""
+    write_maps(run, cfg)
     t = run.t
     refs = {
         "events": keyed(run, "events"),
@@ -77,3 +96,4 @@ def write_tables(run: Run, cfg: JourneyConfig) -> None:
         (sql.JOURNEY_STARTS, "journey_starts"),
     ):
         run.execute(template.format(out=t(out), **refs))
+    write_prospects(run)

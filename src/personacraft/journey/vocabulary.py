@@ -13,6 +13,24 @@ from personacraft.errors import ConfigError
 
 STAGES = ("awareness", "consideration", "purchase", "retention", "advocacy")
 
+# each stage by its evidence, in words: what a person did to count there (``stage_labels``
+# adds the advocacy rating in force). Advocacy is not a step of buying: no drop into it is a leak.
+STAGE_EVIDENCE: dict[str, str] = {
+    "awareness": "visited us or became a contact",
+    "consideration": "browsed, carted, signed up or started a trial",
+    "purchase": "bought for the first time",
+    "retention": "bought again or kept paying",
+    "advocacy": "left a review or recommended us",
+}
+# the stages on the way to the first purchase: the biggest drop is looked for among them
+PURCHASE_PATH = STAGES[: STAGES.index("purchase") + 1]
+
+
+def stage_labels(advocacy_rating: float) -> dict[str, str]:
+    """Stage -> its evidence in words; advocacy names the review rating that counts."""
+    return {**STAGE_EVIDENCE, "advocacy": f"left a review rated {advocacy_rating:g}+ or recommended us"}
+
+
 # step -> (stage, readable label); a stage's own name is a step too (CRM lifecycle stages)
 STEPS: dict[str, tuple[str, str]] = {
     "visit": ("awareness", "visit"),

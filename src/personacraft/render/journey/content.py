@@ -100,6 +100,12 @@ def as_dict(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
+def stage_labels(doc: Mapping[str, Any]) -> dict[str, str]:
+    """Each stage's evidence in words (``definition.stage_labels``), e.g. advocacy: "left a review …"."""
+    labels = as_dict(doc.get("definition")).get("stage_labels")
+    return {str(k): str(v) for k, v in labels.items() if v} if isinstance(labels, Mapping) else {}
+
+
 def stage_order(doc: Mapping[str, Any]) -> list[str]:
     """The document's stages in order (the five default stages when it names none)."""
     stages = as_dict(doc.get("definition")).get("stages")
@@ -152,10 +158,16 @@ def journey_section(
 ) -> dict[str, Any]:
     """One journey map (all customers, or a persona) as the page and the persona page show it."""
     funnel = as_list(j.get("funnel"))
+    for r in funnel:  # the people counted at the stage: customers, and visitors where the funnel has them
+        if "people" not in r:
+            r["people"] = r.get("customers")
     funnel_by_stage = {str(r.get("stage")): r for r in funnel}
+    labels = {str(r.get("stage")): str(r["label"]) for r in funnel if r.get("label")}
     raw_stages = {str(s.get("stage")): s for s in as_list(j.get("stages"))}
     order = stages + [s for s in raw_stages if s not in stages]
     cells = [_cell(s, raw_stages.get(s), funnel_by_stage.get(s), population) for s in order]
+    for c in cells:
+        c["label"] = labels.get(c["stage"])
     tint = style.mix(color, WHITE, 0.93)
     accent = style.readable(color, WHITE, tint)
 
@@ -163,7 +175,16 @@ def journey_section(
     for t in as_list(j.get("stage_times")):
         n = t.get("n")
         few = isinstance(n, int | float) and isinstance(min_group, int | float) and n < min_group
-        stage_times.append({"from": t.get("from"), "to": t.get("to"), "days": t.get("median_days"), "n": n, "few": few})
+        stage_times.append(
+            {
+                "from": t.get("from"),
+                "to": t.get("to"),
+                "to_label": labels.get(str(t.get("to"))),
+                "days": t.get("median_days"),
+                "n": n,
+                "few": few,
+            }
+        )
 
     before = as_dict(j.get("before_conversion"))
     b_n = before.get("n")
@@ -175,15 +196,24 @@ def journey_section(
         few = isinstance(n, int | float) and isinstance(min_group, int | float) and n < min_group
         # every count null: the group's figures are withheld under the minimum group size
         hidden = a.get("rate") is None and all(a.get(k) is None for k in ("started", "abandoned", "customers"))
-        abandonment.append({**a, "few": few, "hidden": hidden})
+        abandonment.append({**a, "few": few, "hidden": hidden, "stage_label": labels.get(str(a.get("stage")))})
 
     purchase = funnel_by_stage.get("purchase")
     biggest = None
     for i, r in enumerate(funnel):
         if r.get("biggest_drop") and i > 0:
-            biggest = {"from": funnel[i - 1].get("stage"), "to": r.get("stage"), "drop": r.get("drop_off")}
+            biggest = {
+                "from": funnel[i - 1].get("stage"),
+                "to": r.get("stage"),
+                "drop": r.get("drop_off"),
+                "people": funnel[i - 1].get("people"),
+            }
     first_touch = as_list(j.get("first_touch"))
     paths = as_list(j.get("paths"))
+    shown = j.get("paths_shown")
+    if not isinstance(shown, int | float):  # a document from before paths_shown: the same sum
+        shown = sum(int(p["customers"]) for p in paths if isinstance(p.get("customers"), int | float))
+    missing = {str(k): str(v) for k, v in as_dict(j.get("missing")).items() if v}
     return {
         "id": sid,
         "name": name,
@@ -194,6 +224,9 @@ def journey_section(
         "on_chip": style.on(style.chip(color)),
         "tint": tint,
         "customers": j.get("customers"),
+        "prospects": j.get("prospects"),
+        "people": j.get("people", j.get("customers")),
+        "prospects_note": missing.get("prospects"),
         "initials": "".join(w[0] for w in name.split() if w[0].isalnum())[:2].upper() or "?",
         "cells": cells,
         "curve": Markup(emotion_curve_svg(cells, color)),
@@ -205,12 +238,13 @@ def journey_section(
         "first_touch_known": j.get("first_touch_known"),
         "paths": paths,
         "paths_known": j.get("paths_known"),
+        "paths_shown": shown,
         "sankey_svg": Markup(sankey_svg(paths, color)),
         "stage_times": stage_times,
         "before": before,
         "before_few": before_few,
         "abandonment": abandonment,
-        "missing": {str(k): str(v) for k, v in as_dict(j.get("missing")).items() if v},
+        "missing": missing,
     }
 
 
@@ -227,6 +261,8 @@ _DEFINITION_LABELS = {
     "events": "Event → step",
     "lifecycle": "CRM lifecycle stage → stage",
     "text_cues": "Stage ← text cue",
+    "prospects": "Prospects (anonymous visitors)",
+    "biggest_drop": "Biggest drop",
     "abandonment": "Abandonment",
 }
 
@@ -240,7 +276,7 @@ def definition(doc: Mapping[str, Any]) -> dict[str, Any]:
     glossaries: list[tuple[str, list[tuple[str, str]]]] = []
     mappings: list[tuple[str, list[tuple[str, str]]]] = []
     for key, value in d.items():
-        if key in ("stages", "funnel", "min_group_size") or value is None or value == "" or value == {}:
+        if key in ("stages", "stage_labels", "funnel", "min_group_size") or value is None or value == "" or value == {}:
             continue
         label = _DEFINITION_LABELS.get(key, str(key).replace("_", " ").capitalize())
         if isinstance(value, Mapping):
@@ -263,6 +299,7 @@ def definition(doc: Mapping[str, Any]) -> dict[str, Any]:
             settings.append((label, str(value)))
     return {
         "funnel": d.get("funnel"),
+        "stage_labels": stage_labels(doc),
         "min_group_size": d.get("min_group_size"),
         "prose": prose,
         "settings": settings,

@@ -19,39 +19,51 @@ NEGATIVE, MIXED, POSITIVE = "#c8443a", "#a86d12", "#2f7d46"
 UNDER_MIN = "under minimum group size"
 
 
+def _people(r: Mapping[str, Any]) -> Any:
+    """The people counted at a funnel stage: ``people`` (customers and visitors), else ``customers``."""
+    return r.get("people", r.get("customers"))
+
+
 def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
-    """The funnel as an inline SVG: one centred bar per stage, narrowing with the share of customers
-    who reached it, with the count, the share and the conversion from the stage before. A stage hidden
-    under the minimum group size is a grey dashed placeholder."""
+    """The funnel as an inline SVG: one centred bar per stage, narrowing with the share of people who
+    reached it, with the count, the share, the visitors among them, what the stage means (its label)
+    and the conversion from the stage before. A stage hidden under the minimum group size is a grey
+    dashed placeholder."""
     rows = [r for r in funnel or [] if isinstance(r, Mapping)]
     if not rows:
         return '<p class="na">unknown: no funnel for this group.</p>'
     color = style.valid_color(color, POPULATION_COLOR)
-    width, label_w, bar_w, row_h, gap, top = 600, 112, 270, 34, 30, 6
+    width, label_w, bar_w, row_h, gap, top = 720, 112, 270, 36, 30, 6
     bar_x0 = label_w + 12
     centre = bar_x0 + bar_w / 2
     text_x = bar_x0 + bar_w + 16
     height = top + len(rows) * row_h + (len(rows) - 1) * gap + 6
-    counts = [float(n) for r in rows if isinstance(n := r.get("customers"), int | float)]
+    counts = [float(n) for r in rows if isinstance(n := _people(r), int | float)]
     top_count = max(counts, default=0) or 1
 
     def fraction(r: Mapping[str, Any]) -> float | None:
-        share, n = r.get("share"), r.get("customers")
+        share, n = r.get("share"), _people(r)
         if isinstance(share, int | float):
             return max(0.0, min(1.0, float(share)))
         if isinstance(n, int | float):
             return max(0.0, min(1.0, n / top_count))
         return None
 
+    def visitors(r: Mapping[str, Any]) -> str:
+        v = r.get("prospects")
+        return f"{style.num(v)} visitors" if isinstance(v, int | float) and v > 0 else ""
+
     summary = []
     for r in rows:
-        n, share = r.get("customers"), r.get("share")
+        n, share = _people(r), r.get("share")
         stage = str(r.get("stage") or "stage")
+        named = f"{stage} ({r['label']})" if r.get("label") else stage
         if n is None:
-            summary.append(f"{stage}: {UNDER_MIN}")
+            summary.append(f"{named}: {UNDER_MIN}")
         else:
+            extra = f", of whom {visitors(r)}" if visitors(r) else ""
             summary.append(
-                f"{stage}: {style.num(n)} customers" + (f" ({style.pct(share)})" if share is not None else "")
+                f"{named}: {style.num(n)} people{extra}" + (f" ({style.pct(share)})" if share is not None else "")
             )
     label = "Funnel. " + "; ".join(summary) + "."
     out = [
@@ -66,7 +78,7 @@ def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
         mid_y = y + row_h / 2 + 5
         stage = str(r.get("stage") or "stage")
         frac = fraction(r)
-        hidden = r.get("customers") is None
+        hidden = _people(r) is None
         half = max((bar_w / 2) * (frac if frac is not None else 1.0), 1.5)
         if hidden:
             half = prev[0] if prev is not None else bar_w / 2
@@ -87,7 +99,7 @@ def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
                 f'fill="#eef0f3" stroke="#8a929e" stroke-dasharray="4 3"/>'
             )
             out.append(
-                f'<text x="{text_x}" y="{mid_y:.1f}" font-size="12.5" font-style="italic" '
+                f'<text x="{text_x}" y="{y + 15:.1f}" font-size="12.5" font-style="italic" '
                 f'fill="{MUTED}">{style.esc(UNDER_MIN)}</text>'
             )
         else:
@@ -95,11 +107,18 @@ def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
                 f'<rect x="{centre - half:.1f}" y="{y}" width="{2 * half:.1f}" height="{row_h}" rx="4" fill="{color}"/>'
             )
             share = r.get("share")
-            share_text = f" · {style.pct(share)}" if share is not None else ""
+            bits = [style.pct(share)] if share is not None else []
+            if visitors(r):
+                bits.append(visitors(r))
+            share_text = "".join(f" · {b}" for b in bits)
             out.append(
-                f'<text x="{text_x}" y="{mid_y:.1f}" font-size="14" fill="{INK}">'
-                f'<tspan font-weight="700">{style.esc(style.num(r["customers"]))}</tspan>'
+                f'<text x="{text_x}" y="{y + 15:.1f}" font-size="14" fill="{INK}">'
+                f'<tspan font-weight="700">{style.esc(style.num(_people(r)))}</tspan>'
                 f'<tspan fill="{MUTED}">{style.esc(share_text)}</tspan></text>'
+            )
+        if r.get("label"):
+            out.append(
+                f'<text x="{text_x}" y="{y + 31:.1f}" font-size="11.5" fill="{MUTED}">{style.esc(r["label"])}</text>'
             )
         prev = (half, y + row_h)
         if i + 1 < len(rows):
@@ -117,7 +136,7 @@ def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
                 fill, weight = "#9b1c1c", "700"
                 out.append(
                     f'<text x="{text_x}" y="{gy:.1f}" font-size="12" font-weight="700" fill="{fill}">'
-                    f"◀ biggest drop</text>"
+                    f"◀ biggest drop before purchase</text>"
                 )
             out.append(
                 f'<text x="{centre:.1f}" y="{gy:.1f}" text-anchor="middle" font-size="12" font-weight="{weight}" '
@@ -128,28 +147,36 @@ def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
     return "".join(out)
 
 
+CUT = "…"  # the first node of a path whose earlier steps were left out
+
+
 def _usable_paths(paths: list[dict[str, Any]]) -> list[tuple[list[str], float]]:
-    """The paths that can be drawn: some steps and a positive customer count."""
+    """The paths that can be drawn: some steps and a positive customer count (a cut path starts with …)."""
     usable = []
     for p in paths or []:
         if not isinstance(p, Mapping):
             continue
         steps, customers = p.get("steps"), p.get("customers")
         if isinstance(steps, list) and steps and isinstance(customers, int | float) and customers > 0:
-            usable.append(([str(s) for s in steps], float(customers)))
+            usable.append(([CUT] * bool(p.get("cut")) + [str(s) for s in steps], float(customers)))
     return usable
+
+
+Node = tuple[int, str, int]  # column, step, lane (the path's rank; -1 for the last step, shared by all)
 
 
 def _sankey_layout(
     usable: list[tuple[list[str], float]],
-) -> tuple[int, dict[tuple[int, str], float], dict[tuple[tuple[int, str], tuple[int, str]], float]]:
-    """Columns aligned on the last step; node and link weights in customers."""
+) -> tuple[int, dict[Node, float], dict[tuple[Node, Node], float]]:
+    """Columns aligned on the last step; one lane per path, so that every node and band carries one
+    path's customers, as the table of paths does; the paths meet only at their last step (purchase),
+    which carries the customers of all of them."""
     columns = max((len(s) for s, _ in usable), default=0)
-    nodes: dict[tuple[int, str], float] = {}
-    links: dict[tuple[tuple[int, str], tuple[int, str]], float] = {}
-    for steps, customers in usable:
+    nodes: dict[Node, float] = {}
+    links: dict[tuple[Node, Node], float] = {}
+    for lane, (steps, customers) in enumerate(usable):
         offset = columns - len(steps)
-        keys = [(offset + i, step) for i, step in enumerate(steps)]
+        keys = [(offset + i, step, lane if i < len(steps) - 1 else -1) for i, step in enumerate(steps)]
         for key in keys:
             nodes[key] = nodes.get(key, 0.0) + customers
         for a, b in pairwise(keys):
@@ -159,8 +186,9 @@ def _sankey_layout(
 
 def sankey_svg(paths: list[dict[str, Any]], color: str) -> str:
     """The paths before purchase as an inline Sankey-like SVG: one column per step position, aligned on
-    the last step (usually ``purchase``, in the rightmost column); a node per event label in a column,
-    as tall as the customers through it; a band per transition, as thick as the customers taking it."""
+    the last step (usually ``purchase``, in the rightmost column); one lane per path, as thick as its
+    customers, with its count on its first node; the lanes meet at the last step, which carries the
+    customers of all the paths shown. A path cut to its last steps starts with "…"."""
     usable = _usable_paths(paths)
     columns, nodes, links = _sankey_layout(usable)
     if not nodes:
@@ -169,8 +197,8 @@ def sankey_svg(paths: list[dict[str, Any]], color: str) -> str:
     node_w, left, right, top, bottom, gap = 14, 12, 130, 34, 14, 26
     width = max(560, min(1120, left + right + node_w + (columns - 1) * 240))  # few columns: no long bands
     flow_h = 240
-    by_col: dict[int, list[tuple[int, str]]] = {}
-    for key in sorted(nodes, key=lambda k: (k[0], -nodes[k], k[1])):
+    by_col: dict[int, list[Node]] = {}
+    for key in sorted(nodes, key=lambda k: (k[0], k[2])):
         by_col.setdefault(key[0], []).append(key)
     max_total = max(sum(nodes[k] for k in keys) for keys in by_col.values())
     max_count = max(len(keys) for keys in by_col.values())
@@ -178,7 +206,7 @@ def sankey_svg(paths: list[dict[str, Any]], color: str) -> str:
     height = top + flow_h + (max_count - 1) * gap + bottom
     step_x = (width - left - right - node_w) / (columns - 1) if columns > 1 else 0.0
 
-    pos: dict[tuple[int, str], tuple[float, float, float]] = {}  # x, y, height
+    pos: dict[Node, tuple[float, float, float]] = {}  # x, y, height
     for col, keys in by_col.items():
         col_h = sum(nodes[k] * scale for k in keys) + (len(keys) - 1) * gap
         y = top + (flow_h + (max_count - 1) * gap - col_h) / 2
@@ -207,7 +235,7 @@ def sankey_svg(paths: list[dict[str, Any]], color: str) -> str:
 
     best_steps, best_n = max(usable, key=lambda u: u[1])  # the first of the most common, in input order
     label = (
-        f"Paths to the last step: {len(usable)} paths, {len(nodes)} steps, {len(links)} transitions. "
+        f"Paths to the last step: {len(usable)} paths of {style.num(sum(n for _, n in usable))} customers in all. "
         f"Most common: {' → '.join(best_steps)} ({style.num(best_n)} customers)."
     )
     out = [
@@ -232,6 +260,7 @@ def sankey_svg(paths: list[dict[str, Any]], color: str) -> str:
         )
     out.append("</g>")
     room = {col: (step_x if col < columns - 1 else right) - node_w - 50 for col in range(columns)}
+    counted = {min((k for k in pos if k[2] == lane), key=lambda k: k[0]) for lane in {k[2] for k in pos}}
     for k in sorted(pos, key=lambda k: order[k]):
         x, y, h = pos[k]
         chars = max(8, int(room[k[0]] / 7))  # about 7 px a character at 12 px, leaving room for the count
@@ -244,7 +273,8 @@ def sankey_svg(paths: list[dict[str, Any]], color: str) -> str:
             f'<text x="{x + node_w + 6:.1f}" y="{y + max(h, 2.0) / 2 + 4:.1f}" font-size="12" fill="{INK}" '
             f'stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">'
             f'<tspan font-weight="600">{style.esc(name)}</tspan>'
-            f'<tspan fill="{MUTED}"> {style.esc(style.num(nodes[k]))}</tspan></text>'
+            + (f'<tspan fill="{MUTED}"> {style.esc(style.num(nodes[k]))}</tspan>' if k in counted else "")
+            + "</text>"
         )
     out.append("</svg>")
     return "".join(out)
