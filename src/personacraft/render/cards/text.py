@@ -1,4 +1,4 @@
-"""Text helpers of a persona card: values made showable, cut to fit, and reasons shortened."""
+"""Text helpers of a persona card: values made showable, whole sentences kept, reasons shortened, lines wrapped."""
 
 from __future__ import annotations
 
@@ -43,24 +43,39 @@ def clip(text: str, limit: int) -> str:
 
 
 def sentences(text: str, limit: int) -> str:
-    """Whole sentences up to ``limit`` characters (at least one, clipped if it alone is longer)."""
+    """Whole sentences up to ``limit`` characters (at least the first one, whole, however long)."""
     if len(text) <= limit:
         return text
     parts = re.split(r"(?<=[.!?])\s+", text)
     out = ""
     for part in parts:
-        if len(out) + len(part) + 1 > limit:
+        if out and len(out) + len(part) + 1 > limit:
             break
         out = f"{out} {part}".strip()
-    return out or clip(text, limit)
+    return out
 
 
 def brief(text: str, limit: int) -> str:
-    """A reason short enough for the card: its first clause when the whole is too long."""
+    """A reason short enough for the card: its first clause, whole, when the whole is too long."""
     if len(text) <= limit:
         return text
     for sep in ("; ", ": ", " (", ", "):
         i = text.find(sep)
         if 20 <= i <= limit:
-            return text[:i] + " …"
-    return clip(text, limit)
+            return text[:i]
+    return text
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` as lines of at most ``width`` characters, broken between words (a longer word is a line)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        lines.append(line)
+    return lines
