@@ -138,8 +138,8 @@ def _describe(value: Any, d: Any) -> str:
                     parts.append(inner)
             elif str(k) in ("type", "label", "name"):
                 parts.insert(0, type_label(v))
-            elif str(k) == "n":
-                parts.append(f"n {_figure('n', v)}")
+            elif str(k) == "n" or str(k).startswith("n_") or "lift" in str(k):
+                continue  # counts and lifts are for analysts (personas.json), not for the card
             elif isinstance(v, int | float) and not isinstance(v, bool) and str(k) in PERSONA_TYPES:
                 parts.append(f"{type_label(k).lower()} {_figure(str(k), v)}")
             else:
