@@ -258,9 +258,11 @@ def card_context(
         "bio_why": None if bio else brief(reasons.get("bio") or NO_FIELD, d.reason),
         "day": band.plain(sentences(day, d.bio // 2), persona) if day else None,
         "day_why": None if day else brief(reasons.get("typical_day") or NO_FIELD, d.reason),
-        "goals": _rest(_items(persona, "goals", reasons, goals, d), glanced, "wants"),
+        "goals": (all_goals := _items(persona, "goals", reasons, goals, d)),
+        "more_goals": _rest(all_goals, glanced, "wants"),  # the card's: less what the band shows
         "values": Items(values[:4]) if values else Items([], brief(reasons.get("values") or NO_FIELD, d.reason)),
-        "pains": _rest(_items(persona, "pains", reasons, pains, d), glanced, "frustrations"),
+        "pains": (all_pains := _items(persona, "pains", reasons, pains, d)),
+        "more_pains": _rest(all_pains, glanced, "frustrations"),
         "quote": quote and sentences(quote, 240),
         "quote_why": None if quote else brief(reasons.get("quote") or NO_FIELD, d.reason),
         "channels": _items(persona, "channels", reasons, channels, d),
@@ -272,7 +274,10 @@ def card_context(
         "traits_why": None if traits else brief(reasons.get("traits") or "no value stands out", d.reason),
         "value": value(persona, d.reason),
         "committee": committee(persona, d),
-        "recs": _recommendations(persona, d, shown=next(x["items"] for x in glanced["lists"] if x["key"] == "actions")),
+        "recs": _recommendations(persona, d),
+        "more_recs": _recommendations(
+            persona, d, shown=next(x["items"] for x in glanced["lists"] if x["key"] == "actions")
+        ),
         "analysts": band.analysts(persona, traits[: d.traits], unknown),
         "link": (link := band.link(persona, base_url)),
         "more_where": "on the persona's page" if link else "in the full report",
