@@ -27,21 +27,6 @@ def as_strings(value: Any) -> list[str]:
     return [t for t in (as_text(v) for v in value) if t]
 
 
-def clip(text: str, limit: int) -> str:
-    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis; a cut inside
-    a parenthesis (the figures of a sentence) drops the parenthesis whole when enough is left."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    paren = cut.rfind("(")
-    if paren > limit * 0.5 and ")" not in cut[paren:]:
-        cut = cut[:paren]
-    return cut.rstrip(" ,;:.-–(") + "…"
-
-
 def sentences(text: str, limit: int) -> str:
     """Whole sentences up to ``limit`` characters (at least the first one, whole, however long)."""
     if len(text) <= limit:
