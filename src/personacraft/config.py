@@ -187,6 +187,9 @@ class ReportConfig:
     title: str = _setting("Customer personas", "Title of the report page.")
     max_traits: int = _setting(8, "Defining traits shown per persona.")
     max_quotes: int = _setting(3, "Quotes shown per persona.")
+    base_url: str = _setting(
+        "", "Where the persona pages are published; cards and slides link <base_url>/personas/<id>."
+    )
 
 
 @dataclass(frozen=True)

@@ -124,14 +124,30 @@ class PersonaSet(Sequence[Persona]):
         return write_report(self, Path(folder), title=title, accounting=[], max_quotes=max_quotes)
 
     def save_cards(
-        self, folder: str | Path, *, formats: Sequence[str] | None = None, title: str = "Customer personas"
+        self,
+        folder: str | Path,
+        *,
+        formats: Sequence[str] | None = None,
+        title: str = "Customer personas",
+        base_url: str | None = None,
     ) -> list[Path]:
-        """Write each persona's card into ``folder`` (``<id>.html``, ``.md``, ``.json``, ``.pdf``, ``.png``).
+        """Write each persona's card into ``folder`` (``<id>.html``, ``.md``, ``.json``, ``.pdf``, ``.png``),
+        its 16:9 slide (``<id>.slide.pdf``, ``<id>.slide.png``) and ``deck.pdf`` of all slides.
 
-        ``formats``: a subset of those; by default every one the installed extras allow (PDF and
-        PNG need ``personacraft[pdf]``, and asking for them without it raises MissingExtraError).
+        ``formats``: a subset of ``html, pdf, png, md, json, slide, deck``; by default every one the
+        installed extras allow (PDF, PNG and the slides need ``personacraft[pdf]``, and asking for them
+        without it raises MissingExtraError). ``base_url``: where the persona pages are published;
+        each card and slide then links ``<base_url>/personas/<id>``, with a QR code.
         """
         from personacraft.render.cards.writer import write_cards
 
         personas = [p.to_dict() for p in self.personas]
-        return write_cards(personas, Path(folder), title=title, run_id=self.run_id, formats=formats)
+        return write_cards(
+            personas,
+            Path(folder),
+            title=title,
+            run_id=self.run_id,
+            formats=formats,
+            base_url=base_url,
+            customers=self.customers,
+        )

@@ -137,7 +137,9 @@ def write_outputs(config: Config, run: Run, pset: PersonaSet, published: int, ex
     if extra.icp is not None:
         save_icp(extra.icp, staging)
     render_journeys(extra.journeys, staging, title=f"{title}: customer journeys")
-    render_cards([p.to_dict() for p in pset], staging, title=title, run_id=run.run_id)
+    render_cards(
+        [p.to_dict() for p in pset], staging, title=title, run_id=run.run_id, base_url=config.report.base_url or None
+    )
 
 
 def _json(path: Path, doc: Any, **dump: Any) -> None:

@@ -8,16 +8,23 @@ from typing import Any
 
 from personacraft.render import style
 from personacraft.render.cards.content import MARKDOWN, card_context
-from personacraft.render.cards.text import as_text
 from personacraft.render.charts import FONT, PALETTE
 from personacraft.render.environment import environment
+from personacraft.wording import lift_words
 
 
 def card_html(
-    persona: Mapping[str, Any], *, color: str, title: str, run_id: str | None = None, density: int = 0
+    persona: Mapping[str, Any],
+    *,
+    color: str,
+    title: str,
+    run_id: str | None = None,
+    density: int = 0,
+    base_url: str | None = None,
 ) -> str:
-    """The card as one self-contained HTML page (inline CSS and SVG; no script, no URL)."""
-    ctx = card_context(persona, color=color, title=title, run_id=run_id, density=density)
+    """The card as one self-contained HTML page (inline CSS and SVG; no script; no URL unless
+    ``base_url`` gives the persona's page a link and QR code)."""
+    ctx = card_context(persona, color=color, title=title, run_id=run_id, density=density, base_url=base_url)
     return environment().get_template("card.html.j2").render(c=ctx, font=FONT)
 
 
@@ -29,22 +36,14 @@ def _md(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
 
 
-def card_markdown(persona: Mapping[str, Any], *, title: str, run_id: str | None = None) -> str:
-    """The card as Markdown that pastes into Notion or Google Docs: headings, lists, a table, no HTML."""
-    ctx = card_context(persona, color=PALETTE[0], title=title, run_id=run_id, density=MARKDOWN)
-    rows = []
-    for t in ctx["traits"]:
-        share, pop, lift, n = t.get("share"), t.get("population_share"), t.get("lift"), t.get("n")
-        rows.append(
-            {
-                "trait": f"{as_text(t.get('feature')) or 'trait'}: {as_text(t.get('value')) or '?'}",
-                "share": style.pct(share) if isinstance(share, int | float) else "unknown",
-                "population": style.pct(pop) if isinstance(pop, int | float) else "unknown",
-                "lift": f"{lift:.1f}×" if isinstance(lift, int | float) else "unknown",
-                "n": style.num(n) if isinstance(n, int | float) else "unknown",
-            }
-        )
+def card_markdown(
+    persona: Mapping[str, Any], *, title: str, run_id: str | None = None, base_url: str | None = None
+) -> str:
+    """The card as Markdown that pastes into Notion or Google Docs: headings, lists, tables, no HTML;
+    the figures an analyst checks in a last section, "For analysts"."""
+    ctx = card_context(persona, color=PALETTE[0], title=title, run_id=run_id, density=MARKDOWN, base_url=base_url)
     env = environment()
     env.filters["md"] = _md
-    text = env.get_template("card.md.j2").render(c=ctx, trait_rows=rows)
+    env.filters["pct"] = style.pct
+    text = env.get_template("card.md.j2").render(c=ctx, trait_rows=ctx["analysts"]["rows"], lift_words=lift_words)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"  # one blank line between blocks

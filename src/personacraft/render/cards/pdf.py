@@ -7,7 +7,7 @@ one raises :class:`~personacraft.errors.MissingExtraError` naming ``pip install 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -79,12 +79,35 @@ def pdf_to_png(pdf_path: Path, png_path: Path, *, dpi: int = PNG_DPI) -> Path:
     return png_path
 
 
-def fit_card(persona: Mapping[str, Any], *, color: str, title: str, run_id: str | None = None) -> tuple[str, Any]:
+def fit(render: Callable[[int], str], levels: int) -> tuple[str, Any]:
+    """The HTML ``render(level)`` at the lowest level (the roomiest) whose layout is one page, found by
+    bisection over ``range(levels)`` (the last level always counts as fitting), and that layout."""
+    html = render(0)
+    layout = layout_pdf(html)
+    if len(layout.pages) == 1 or levels == 1:
+        return html, layout
+    lo, hi = 1, levels - 1  # the answer is in [lo, hi]
+    fits: dict[int, tuple[str, Any]] = {}
+    while lo < hi:
+        mid = (lo + hi) // 2
+        h = render(mid)
+        lay = layout_pdf(h)
+        if len(lay.pages) == 1:
+            hi, fits[mid] = mid, (h, lay)
+        else:
+            lo = mid + 1
+    if lo in fits:
+        return fits[lo]
+    html = render(lo)
+    return html, layout_pdf(html)
+
+
+def fit_card(
+    persona: Mapping[str, Any], *, color: str, title: str, run_id: str | None = None, base_url: str | None = None
+) -> tuple[str, Any]:
     """The card's HTML at the roomiest density that lays out on one A4 page, and that layout."""
-    html, layout = "", None
-    for density in range(len(DENSITIES)):
-        html = card_html(persona, color=color, title=title, run_id=run_id, density=density)
-        layout = layout_pdf(html)
-        if len(layout.pages) == 1:
-            break
-    return html, layout
+
+    def render(density: int) -> str:
+        return card_html(persona, color=color, title=title, run_id=run_id, density=density, base_url=base_url)
+
+    return fit(render, len(DENSITIES))

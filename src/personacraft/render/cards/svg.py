@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from personacraft.render import style
-from personacraft.render.cards.text import as_text, clip
+from personacraft.render.cards.text import as_text
 from personacraft.render.charts import FONT, PALETTE
 from personacraft.render.style import INK, MUTED, WHITE
+from personacraft.wording import lift_words
 
 
 @dataclass(frozen=True)
@@ -83,19 +84,46 @@ def avatar_svg(initials: str, color: str, seed: str, size: int = 64) -> str:
     )
 
 
+def _wrapped(parts: list[tuple[str, str]], chars: int) -> list[list[tuple[str, str]]]:
+    """Words of ``(text, tspan attributes)`` parts wrapped into lines of at most ``chars`` characters."""
+    lines: list[list[tuple[str, str]]] = [[]]
+    used = 0
+    for text, attrs in parts:
+        for word in text.split():
+            if used and used + 1 + len(word) > chars:
+                lines.append([])
+                used = 0
+            lines[-1].append((word, attrs))
+            used += len(word) + (1 if used else 0)
+    return [line for line in lines if line]
+
+
+def _line(words: list[tuple[str, str]]) -> str:
+    """One line of words as tspans, a tspan per run of words that share attributes."""
+    out: list[str] = []
+    run: list[str] = []
+    attrs: str | None = None
+    for word, a in [*words, ("", "\0")]:
+        if a != attrs and run:
+            out.append(f"<tspan{attrs}>{style.esc(' '.join(run))}</tspan>")
+            run = []
+        attrs = a
+        if word:
+            run.append(word)
+    return " ".join(out)
+
+
 def trait_bars_svg(traits: list[dict[str, Any]], color: str, *, width: int = 320) -> str:
     """The defining traits as paired bars: the share in the persona (its colour) over the share among
-    all customers (grey), each pair under its label, with the lift at the right."""
+    all customers (grey), each pair under its label and how much more common it is, wrapped, never cut."""
     rows = [t for t in traits if isinstance(t, Mapping) and isinstance(t.get("share"), int | float)]
     if not rows:
         return ""
     c = Colors.of(color)
-    label_h, bar_h, pop_h, gap, top = 13, 9, 5, 9, 18
-    lift_w, value_w = 40, 34
-    bar_max = width - lift_w - value_w
-    row_h = label_h + bar_h + 2 + pop_h + gap
-    height = top + len(rows) * row_h - gap + 2
-    chars = int(width / 6.1)  # about 6 px a character at 10 px DejaVu Sans
+    line_h, bar_h, pop_h, gap, top = 12, 9, 5, 9, 18
+    value_w = 34
+    bar_max = width - value_w
+    chars = int(width / 5.9)  # about 5.9 px a character at 10 px DejaVu Sans
     summary = "; ".join(
         f"{t.get('feature')}: {t.get('value')} {style.pct(t['share'])} vs {style.pct(t['population_share'])} of all"
         if isinstance(t.get("population_share"), int | float)
@@ -103,52 +131,48 @@ def trait_bars_svg(traits: list[dict[str, Any]], color: str, *, width: int = 320
         for t in rows
     )
     label = f"Defining traits, this persona against all customers: {summary}."
-    out = [
+    body = []
+    y = top
+    for t in rows:
+        feature, value = as_text(t.get("feature")) or "trait", as_text(t.get("value")) or "?"
+        parts = [(f"{feature}:", f' fill="{MUTED}"'), (value, ' font-weight="700"')]
+        lift = t.get("lift")
+        if isinstance(lift, int | float):
+            parts.append((f"· {lift_words(lift)}", f' fill="{c.accent if lift >= 1 else MUTED}" font-size="9"'))
+        for line in _wrapped(parts, chars):
+            body.append(f'<text x="0" y="{y + 10}" font-size="10" fill="{INK}">{_line(line)}</text>')
+            y += line_h
+        by = y + 1
+        share = max(0.0, min(1.0, float(t["share"])))
+        pop = t.get("population_share")
+        body.append(f'<rect x="0" y="{by}" width="{bar_max}" height="{bar_h}" rx="2" fill="#eef0f3"/>')
+        body.append(
+            f'<rect x="0" y="{by}" width="{max(share * bar_max, 1.5):.1f}" height="{bar_h}" rx="2" fill="{c.base}"/>'
+        )
+        body.append(
+            f'<text x="{bar_max + 4}" y="{by + bar_h - 1}" font-size="9.5" font-weight="700" fill="{c.accent}">'
+            f"{style.esc(style.pct(share))}</text>"
+        )
+        y = by + bar_h
+        if isinstance(pop, int | float):
+            p = max(0.0, min(1.0, float(pop)))
+            py = y + 2
+            body.append(
+                f'<rect x="0" y="{py}" width="{max(p * bar_max, 1.5):.1f}" height="{pop_h}" rx="1" fill="#9aa3ae"/>'
+            )
+            body.append(
+                f'<text x="{bar_max + 4}" y="{py + pop_h + 1}" font-size="8" fill="{MUTED}">'
+                f"{style.esc(style.pct(p))}</text>"
+            )
+            y = py + pop_h
+        y += gap
+    height = y - gap + 4
+    head = (
         f'<svg class="traits" role="img" aria-label="{style.esc(label)}" viewBox="0 0 {width} {height}" '
-        f'width="100%" font-family="{style.esc(FONT)}"><title>{style.esc(label)}</title>',
+        f'width="100%" font-family="{style.esc(FONT)}"><title>{style.esc(label)}</title>'
         f'<rect x="0" y="2" width="9" height="9" rx="2" fill="{c.base}"/>'
         f'<text x="13" y="10" font-size="9" fill="{MUTED}">this persona</text>'
         f'<rect x="86" y="4" width="9" height="5" rx="1" fill="#9aa3ae"/>'
         f'<text x="99" y="10" font-size="9" fill="{MUTED}">all customers</text>'
-        f'<text x="{width}" y="10" font-size="9" text-anchor="end" fill="{MUTED}">lift</text>',
-    ]
-    for i, t in enumerate(rows):
-        y = top + i * row_h
-        feature, value = as_text(t.get("feature")) or "trait", as_text(t.get("value")) or "?"
-        room = max(chars - len(value) - 2, 8)
-        feature = clip(feature, room) if len(feature) > room else feature
-        if len(value) > chars - 8:
-            value = clip(value, chars - 8)
-        share = max(0.0, min(1.0, float(t["share"])))
-        pop = t.get("population_share")
-        out.append(
-            f'<text x="0" y="{y + 10}" font-size="10" fill="{INK}"><tspan fill="{MUTED}">{style.esc(feature)}: </tspan>'
-            f'<tspan font-weight="700">{style.esc(value)}</tspan></text>'
-        )
-        by = y + label_h
-        out.append(f'<rect x="0" y="{by}" width="{bar_max}" height="{bar_h}" rx="2" fill="#eef0f3"/>')
-        out.append(
-            f'<rect x="0" y="{by}" width="{max(share * bar_max, 1.5):.1f}" height="{bar_h}" rx="2" fill="{c.base}"/>'
-        )
-        out.append(
-            f'<text x="{bar_max + 4}" y="{by + bar_h - 1}" font-size="9.5" font-weight="700" fill="{c.accent}">'
-            f"{style.esc(style.pct(share))}</text>"
-        )
-        if isinstance(pop, int | float):
-            p = max(0.0, min(1.0, float(pop)))
-            py = by + bar_h + 2
-            out.append(
-                f'<rect x="0" y="{py}" width="{max(p * bar_max, 1.5):.1f}" height="{pop_h}" rx="1" fill="#9aa3ae"/>'
-            )
-            out.append(
-                f'<text x="{bar_max + 4}" y="{py + pop_h + 1}" font-size="8" fill="{MUTED}">'
-                f"{style.esc(style.pct(p))}</text>"
-            )
-        lift = t.get("lift")
-        if isinstance(lift, int | float):
-            out.append(
-                f'<text x="{width}" y="{by + bar_h}" font-size="10.5" font-weight="700" text-anchor="end" '
-                f'fill="{c.accent if lift >= 1 else MUTED}">{style.esc(f"{lift:.1f}×")}</text>'
-            )
-    out.append("</svg>")
-    return "".join(out)
+    )
+    return head + "".join(body) + "</svg>"

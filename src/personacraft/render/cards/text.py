@@ -1,4 +1,4 @@
-"""Text helpers of a persona card: values made showable, cut to fit, and reasons shortened."""
+"""Text helpers of a persona card: values made showable, whole sentences kept, reasons shortened, lines wrapped."""
 
 from __future__ import annotations
 
@@ -27,40 +27,40 @@ def as_strings(value: Any) -> list[str]:
     return [t for t in (as_text(v) for v in value) if t]
 
 
-def clip(text: str, limit: int) -> str:
-    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis; a cut inside
-    a parenthesis (the figures of a sentence) drops the parenthesis whole when enough is left."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    paren = cut.rfind("(")
-    if paren > limit * 0.5 and ")" not in cut[paren:]:
-        cut = cut[:paren]
-    return cut.rstrip(" ,;:.-–(") + "…"
-
-
 def sentences(text: str, limit: int) -> str:
-    """Whole sentences up to ``limit`` characters (at least one, clipped if it alone is longer)."""
+    """Whole sentences up to ``limit`` characters (at least the first one, whole, however long)."""
     if len(text) <= limit:
         return text
     parts = re.split(r"(?<=[.!?])\s+", text)
     out = ""
     for part in parts:
-        if len(out) + len(part) + 1 > limit:
+        if out and len(out) + len(part) + 1 > limit:
             break
         out = f"{out} {part}".strip()
-    return out or clip(text, limit)
+    return out
 
 
 def brief(text: str, limit: int) -> str:
-    """A reason short enough for the card: its first clause when the whole is too long."""
+    """A reason short enough for the card: its first clause, whole, when the whole is too long."""
     if len(text) <= limit:
         return text
     for sep in ("; ", ": ", " (", ", "):
         i = text.find(sep)
         if 20 <= i <= limit:
-            return text[:i] + " …"
-    return clip(text, limit)
+            return text[:i]
+    return text
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` as lines of at most ``width`` characters, broken between words (a longer word is a line)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        lines.append(line)
+    return lines
