@@ -7,7 +7,8 @@ from typing import Any
 import altair as alt
 import vl_convert as vlc
 
-PALETTE = ["#2f6690", "#d1495b", "#3a7d44", "#edae49", "#6c4f9e", "#00798c", "#8c564b", "#4d5359"]
+from personacraft.personas.identity import PALETTE  # the one persona palette (personas.identity.badge)
+
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from personacraft.render.style import pct
-from personacraft.wording import lift_words, question_label
+from personacraft.wording import lift_words, question_label, value_label, whole_label
 
 KINDS = ("messaging", "product", "retention", "channels", "sales")  # the order actions are taken in
 TOP = 3
@@ -74,7 +74,8 @@ def sentence(persona: Mapping[str, Any]) -> str:
         t = traits[0]
         lift = _number(t.get("lift"))
         label = question_label(t.get("feature", ""))
-        what = f"“{t.get('value', '')}” ({label[:1].lower() + label[1:] if label[1:2].islower() else label})"
+        said = value_label(t.get("feature", ""), t.get("value", ""))
+        what = f"“{said}” ({label[:1].lower() + label[1:] if label[1:2].islower() else label})"
         tail = f" What sets them apart: {what}" + (f", {lift_words(lift)}." if lift is not None else ".")
         return (head + tail).strip()
     return head or "Too few figures to describe this group yet."
@@ -103,7 +104,9 @@ def glance(persona: Mapping[str, Any]) -> Glance:
     wants += [
         str(n.get("label")) for n in _maps(persona.get("needs")) if n.get("label") and str(n.get("label")) not in wants
     ]
-    frustrations = [str(p.get("label")) for p in _maps(persona.get("pain_points")) if p.get("label")]
+    frustrations = [
+        whole_label(p.get("label"), p.get("quotes")) for p in _maps(persona.get("pain_points")) if p.get("label")
+    ]
     actions = _actions(persona)
     prompts = {}
     if not wants:
