@@ -18,11 +18,11 @@ from markupsafe import Markup
 from personacraft.render.cards.svg import Colors
 from personacraft.render.charts import PALETTE
 from personacraft.render.environment import environment
+from personacraft.render.plain import reason
 from personacraft.render.style import INK, MUTED, WHITE, contrast, fig, plain_filters
 from personacraft.version import __version__
 from personacraft.web.views.fields import is_number
 from personacraft.web.views.personas import feature_label, palette_class
-from personacraft.web.views.plain import reason
 
 # the page's neutral colours; every text pair below reads at 4.5:1 or better (tests/web/test_pages.py)
 BG = "#f5f6f8"

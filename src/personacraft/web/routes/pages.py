@@ -22,13 +22,13 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 
 from personacraft.errors import NotFoundError
+from personacraft.render.plain import analysts, period_of
 from personacraft.web.auth import COOKIE, session_principal
 from personacraft.web.service import CARD_TYPES, SLIDES, RunView, Service
 from personacraft.web.templating import ICON, SCRIPT, TEMPLATES, stylesheet
 from personacraft.web.views.compare import compare_context
 from personacraft.web.views.icp import icp_context
 from personacraft.web.views.personas import card_filename, gallery_context, persona_context, persona_items
-from personacraft.web.views.plain import analysts, period_of
 from personacraft.web.views.runs import accounting_context, health_context, run_rows
 
 router = APIRouter(include_in_schema=False)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from personacraft.render.plain import channel_rows, informative, reason, share_words, trait_rows
 from personacraft.web.service import RunView
 from personacraft.web.views.fields import as_dict
 from personacraft.web.views.personas import persona_items
-from personacraft.web.views.plain import channel_rows, informative, reason, share_words, trait_rows
 
 
 def _trait_line(t: Mapping[str, Any]) -> dict[str, str]:

@@ -15,9 +15,9 @@ from personacraft.render.cards.content import MARKDOWN, card_context
 from personacraft.render.cards.svg import Colors, avatar_svg
 from personacraft.render.glance import glance
 from personacraft.render.journey.content import journey_section, stage_order
+from personacraft.render.plain import analysts, channel_rows, pain_rows, trait_rows, value_note, wants
 from personacraft.web.service import CARD_FORMATS, RunView
 from personacraft.web.views.fields import as_dict, is_number, maps
-from personacraft.web.views.plain import analysts, channel_rows, pain_rows, trait_rows, value_note, wants
 from personacraft.web.views.use import use_box
 
 CARD_LABELS = {

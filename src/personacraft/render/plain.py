@@ -1,8 +1,8 @@
 """A persona's figures in plain words for the pages, and the statistics behind them for the "For analysts" fold.
 
-The pages say "2.2× more common than average", "Facebook ads" and "Main goal"; lift, n,
-adjusted p, stability and the method go into the fold (:func:`analysts`). Rows and boxes
-that carry no information are left out (:func:`informative`).
+Used by the report and the web pages alike. The pages say "2.2× more common than average",
+"Facebook ads" and "Main goal"; lift, n, adjusted p, stability and the method go into the fold
+(:func:`analysts`). Rows and boxes that carry no information are left out (:func:`informative`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from personacraft.render.cards.content import NO_FIELD
+from personacraft.render.glance import as_dict, is_number, maps
 from personacraft.render.style import pct
-from personacraft.web.views.fields import as_dict, is_number, maps
 from personacraft.wording import channel_label, lift_words, period_label, question_label, value_label, whole_label
 
 
