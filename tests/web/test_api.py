@@ -401,6 +401,28 @@ def test_401_and_403(client: TestClient, reader: dict[str, str], admin: dict[str
     assert r.status_code == 200 and r.json()["run_id"]
 
 
+def test_members_audiences_and_crm_import_need_an_admin(
+    client: TestClient, reader: dict[str, str], admin: dict[str, str], service: Service
+) -> None:
+    view = service.view
+    pid = view.personas[0]["id"]
+    paths = [f"/api/personas/{pid}/members.csv", f"/api/personas/{pid}/audience/google.csv", "/api/activation/crm.csv"]
+    for path in paths:
+        assert client.get(path).status_code == 401, path
+        assert client.get(path, headers=reader).status_code == 403, path
+    r = client.get(paths[0], headers=admin)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    with (view.run_dir / "assignments.csv").open(encoding="utf-8", newline="") as f:
+        expected = sorted(row["customer_id"] for row in csv.DictReader(f) if row["persona_id"] == pid)
+    assert sorted(row["customer_id"] for row in rows) == expected and {row["persona_id"] for row in rows} == {pid}
+    r = client.get(paths[1], headers=admin)
+    assert r.status_code == 200 and r.content == view.activation_path(pid, "google").read_bytes()
+    assert client.get(paths[2], headers=admin).content == view.activation_path(None, "crm").read_bytes()
+    assert client.get(f"/api/personas/{pid}/audience/tiktok.csv", headers=admin).status_code == 404
+    assert client.get("/api/personas/nobody/members.csv", headers=admin).status_code == 404
+
+
 def test_revoked_token_is_refused(service: Service, web_demo: Demo) -> None:
     path = load_config(web_demo[0]).workspace_path
     with Workspace(path) as ws:

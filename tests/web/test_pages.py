@@ -136,6 +136,19 @@ def test_persona_page_shows_evidence_journey_value_and_downloads(client: TestCli
     assert f'<img src="/personas/{p["id"]}/card.png?inline=1"' in html
 
 
+def test_the_use_box_offers_the_members_audiences_crm_import_and_messaging(client: TestClient, view: RunView) -> None:
+    p = view.personas[0]
+    html = client.get(f"/personas/{p['id']}").text
+    for href in (f"/personas/{p['id']}/members.csv", f"/personas/{p['id']}/audience/google.csv", "/activation/crm.csv"):
+        assert f'href="{href}" download' in html
+        r = client.get(href)  # loopback: the pages are open, and so are these files
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv"), href
+    for rec in p["recommendations"].get("messaging") or []:
+        assert rec["text"] in _text(html)
+    assert 'data-copy="msg-' in html
+    assert client.get(f"/personas/{p['id']}/audience/tiktok.csv").status_code == 404
+
+
 def test_pain_points_show_their_quotes(client: TestClient, view: RunView) -> None:
     with_pains = [p for p in view.personas if p.get("pain_points")]
     if not with_pains:
