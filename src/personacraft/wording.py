@@ -178,6 +178,7 @@ _TAIL = re.compile(
     r"\s+(?:when|with|for|in|at|on|about|to|from|if|while|that|do|did|does|would|will|are|is|you)\b.*$", re.I
 )
 HEARD = re.compile(r"\b(?:hear|heard|find|found|learn|learned|discover)\b.*\babout us\b|\bfind us\b", re.I)
+AGE = re.compile(r"\bhow old\b|^what(?:'s| is) your age\b", re.I)
 SIZE = re.compile(r"\bhow many (?:people|employees|staff)\b", re.I)
 AUX = r"(?:did|do|does|are|were|would|will|can|could|have|should)"
 THEM = (
@@ -199,6 +200,8 @@ def question_label(question: object, *, words: int = 7) -> str:
         return "Question"
     if HEARD.search(text):
         return "How they found us"
+    if AGE.search(text):
+        return "Age"
     if SIZE.search(text):
         return "Company size" if re.search(r"company|work|team|organi[sz]ation", text, re.I) else "How many"
     lead = _NOUN_LEAD.match(text)

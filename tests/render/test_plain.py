@@ -7,7 +7,7 @@ from personacraft.personas.identity import PALETTE, badge, initials
 from personacraft.render.glance import glance
 from personacraft.render.plain import channel_rows, informative, pain_rows, period_of, trait_rows, value_note
 from personacraft.render.report import compare_rows
-from personacraft.wording import period_label, value_label, whole_label
+from personacraft.wording import period_label, question_label, value_label, whole_label
 
 PERSONA = {
     "id": "p2",
@@ -66,6 +66,7 @@ def test_values_are_said_in_plain_words() -> None:
     assert value_label("First channel", "facebook / cpc") == "Facebook ads"
     assert value_label("Last step", "page_view → begin_checkout") == "Viewed a page → Started checkout"
     assert value_label("Device", "mobile") == "mobile"
+    assert question_label("How old are you?") == "Age"
     rows = trait_rows(PERSONA)
     assert rows[0]["label"] == "Main goal" and rows[0]["title"] == PERSONA["traits"][0]["feature"]
     assert rows[0]["words"] == "2.9× more common than average"
