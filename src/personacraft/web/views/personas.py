@@ -176,7 +176,7 @@ def _no_journey_reason(view: RunView) -> str:
 def persona_context(view: RunView, persona_id: str) -> dict[str, Any]:
     """A persona's page: its item, its fields, its journey, its card files and the other personas."""
     i = next(n for n, p in enumerate(view.personas) if p["id"] == persona_id)
-    item = persona_item(view, view.by_id[persona_id], i, avatar=88)
+    item = persona_item(view, view.by_id[persona_id], i, avatar=72)
     raw = item["raw"]
     value = as_dict(raw.get("value"))
     others = [it for it in persona_items(view, avatar=32) if it["id"] != persona_id]
