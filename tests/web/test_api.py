@@ -509,6 +509,27 @@ def test_pages_login_beyond_loopback(service: Service, tokens: dict[str, str]) -
         assert c.get("/", follow_redirects=False).status_code == 303
 
 
+def test_behind_a_login_only_an_admin_may_download_members_audiences_and_the_crm_import(
+    service: Service, tokens: dict[str, str]
+) -> None:
+    pid = service.view.personas[0]["id"]
+    paths = [f"/personas/{pid}/members.csv", f"/personas/{pid}/audience/google.csv", "/activation/crm.csv"]
+    app = create_app(service, auth=Auth.for_workspace(service.config.workspace_path, pages_login=True))
+    for role, status in (("read", 403), ("admin", 200)):
+        with TestClient(app, base_url="https://testserver") as c:
+            assert (
+                c.post("/login", data={"token": tokens[role], "next": "/"}, follow_redirects=False).status_code == 303
+            )
+            assert c.get(f"/personas/{pid}").status_code == 200
+            for path in paths:
+                r = c.get(path)
+                assert r.status_code == status, (role, path)
+                if status == 200:
+                    assert r.headers["content-type"].startswith("text/csv")
+                else:
+                    assert "admin" in r.text and "@" not in r.text.split("<main", 1)[1].split("</main>", 1)[0]
+
+
 def test_loopback_and_bind_check() -> None:
     for host in ("127.0.0.1", "127.8.9.1", "::1", "[::1]", "localhost", "LOCALHOST"):
         assert is_loopback(host), host

@@ -135,7 +135,9 @@ def _forbidden(request: Request) -> Response | None:
         return None
     view = _service(request).view
     message = "Member lists, audiences and the CRM import hold personal data: sign in with an admin token."
-    return _page(request, "404.html.j2", view, "", status=403, message=message, personas=persona_items(view, 40))
+    return _page(
+        request, "404.html.j2", view, "", status=403, code=403, message=message, personas=persona_items(view, 40)
+    )
 
 
 @router.get("/personas/{persona_id}/members.csv")
@@ -150,6 +152,7 @@ def members_file(request: Request, persona_id: str) -> Response:
     try:
         path = view.members_csv(persona_id, Path(name))
     except NotFoundError as exc:
+        Path(name).unlink(missing_ok=True)
         return _not_found(request, view, str(exc).rstrip(".") + ".")
     return _csv(path, f"{card_filename(view, persona_id, 'csv').removesuffix('.csv')}-members.csv", cleanup=True)
 
