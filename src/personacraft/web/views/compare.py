@@ -37,7 +37,13 @@ def compare_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     row(
         "Share of customers",
-        [{"value": share_words(it["glance"].customer_share), "note": f"{it['ctx']['size']} customers"} for it in items],
+        [
+            {
+                "value": share_words(it["glance"].customer_share),
+                "note": f"{it['ctx']['size']} customers" if it["ctx"]["size"] else None,
+            }
+            for it in items
+        ],
     )
     row(
         "Share of revenue",
