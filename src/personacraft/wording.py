@@ -132,6 +132,21 @@ def path_label(raw: object) -> str:
     return " → ".join(event_label(p) for p in parts)
 
 
+CHANNEL_FEATURE = re.compile(r"\b(channel|source|medium|utm|referr)", re.I)
+EVENT_FEATURE = re.compile(r"\b(event|step|action|path)s?\b", re.I)
+
+
+def value_label(feature: object, value: object) -> str:
+    """A trait's value as a marketer reads it: ("First channel", "facebook / cpc") → "Facebook ads", an event
+    or a path of events by its plain name, anything else as written."""
+    text = str(value if value is not None else "").strip()
+    if CHANNEL_FEATURE.search(str(feature)) or re.fullmatch(r"\S+ / \S+", text):
+        return channel_label(text)
+    if EVENT_FEATURE.search(str(feature)):
+        return path_label(text) if re.search(r"→|->", text) else event_label(text)
+    return text
+
+
 # ---------------------------------------------------------------- emotions
 
 MOODS = (  # upper bound of the sentiment score (-1 … 1), the words
@@ -163,6 +178,7 @@ _TAIL = re.compile(
     r"\s+(?:when|with|for|in|at|on|about|to|from|if|while|that|do|did|does|would|will|are|is|you)\b.*$", re.I
 )
 HEARD = re.compile(r"\b(?:hear|heard|find|found|learn|learned|discover)\b.*\babout us\b|\bfind us\b", re.I)
+AGE = re.compile(r"\bhow old\b|^what(?:'s| is) your age\b", re.I)
 SIZE = re.compile(r"\bhow many (?:people|employees|staff)\b", re.I)
 AUX = r"(?:did|do|does|are|were|would|will|can|could|have|should)"
 THEM = (
@@ -184,6 +200,8 @@ def question_label(question: object, *, words: int = 7) -> str:
         return "Question"
     if HEARD.search(text):
         return "How they found us"
+    if AGE.search(text):
+        return "Age"
     if SIZE.search(text):
         return "Company size" if re.search(r"company|work|team|organi[sz]ation", text, re.I) else "How many"
     lead = _NOUN_LEAD.match(text)
@@ -220,3 +238,70 @@ def lift_words(lift: float | None) -> str:
     if lift <= 0:
         return "absent from this group"
     return f"{1 / lift:.1f}× less common than average"
+
+
+# ---------------------------------------------------------------- dates
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def month_label(iso: object) -> str | None:
+    """An ISO date or timestamp as "March 2023"; ``None`` when it is not one."""
+    m = re.match(r"^(\d{4})-(\d{2})", str(iso or "").strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return None
+    return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+
+
+def period_label(period: object) -> str | None:
+    """The data period (``{"what": "orders", "from": "2023-03-02", "to": "2024-12-30"}``) as "Orders from
+    March 2023 to December 2024"; ``None`` when the period is not known."""
+    if not isinstance(period, dict):
+        return None
+    start, end = month_label(period.get("from")), month_label(period.get("to"))
+    if not start or not end:
+        return None
+    what = str(period.get("what") or "data").strip()
+    what = what[:1].upper() + what[1:]
+    return f"{what} in {start}" if start == end else f"{what} from {start} to {end}"
+
+
+# ---------------------------------------------------------------- labels cut short
+
+ELLIPSIS = ("…", "...")
+
+
+def whole_label(label: object, quotes: object = ()) -> str:
+    """A label that was cut ("Too much plastic in the packaging for a…") made whole again: the sentence of a
+    quote that starts with it ("Too much plastic in the packaging for a premium brand"), else the label up
+    to its last whole word, never ending in "…"."""
+    text = str(label or "").strip()
+    cut = next((e for e in ELLIPSIS if text.endswith(e)), None)
+    if cut is None:
+        return text
+    stem = text[: -len(cut)].rstrip()
+    for quote in quotes if isinstance(quotes, list | tuple) else ():
+        q = str(quote).strip().strip("“”\"'")
+        if stem and q.lower().startswith(stem.lower()):
+            sentence = re.split(r"(?<=[.!?])\s", q, maxsplit=1)[0].rstrip(".!? ")
+            if len(sentence) > len(stem):
+                return sentence
+    words = stem.split()
+    if len(words) > 1:
+        words = words[:-1]  # the last word may itself be cut
+    while len(words) > 1 and words[-1].lower().strip(",;:") in STOP:
+        words.pop()
+    return " ".join(words).rstrip(",;:") or stem

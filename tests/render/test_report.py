@@ -67,3 +67,27 @@ def test_no_contact_pii_in_the_saas_demo_outputs(saas_demo) -> None:  # type: ig
         text = path.read_text(encoding="utf-8")
         leaked = [s for s in secrets if s and s in text]
         assert leaked == [], f"{path.name} leaks {leaked[:5]}"
+
+
+def test_each_persona_section_opens_with_its_glance_and_the_report_states_the_period(built: BuildResult) -> None:
+    from personacraft.personas.identity import badge
+    from personacraft.render.glance import glance
+    from personacraft.wording import period_label
+
+    html = built.report.read_text(encoding="utf-8")
+    doc = built.personas.to_dict()
+    period = doc["provenance"]["data_period"]
+    assert period["what"] == "orders" and period["from"] <= period["to"]
+    assert period_label(period) in html
+    assert "personas.json" not in html and "Unknown</th>" not in html
+    for i, p in enumerate(doc["personas"]):
+        section = html[html.index(f'<section class="persona" id="{p["id"]}"') :]
+        section = section[: section.index("</section>")]
+        b, g = badge(p, i), glance(p)
+        assert f'<div class="avatar" aria-hidden="true">{b.initials}</div>' in section
+        assert section.index("At a glance") < section.index("What sets them apart")
+        assert section.index("For analysts") > section.index("Everything to do")
+        for action in g.actions:
+            assert action in section.replace("&#34;", '"').replace("&#39;", "'")
+    if len({p["persona_type"] for p in doc["personas"]}) == 1:  # the same type for all: no row for it
+        assert '<th scope="row">Type</th>' not in html

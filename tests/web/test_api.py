@@ -401,6 +401,28 @@ def test_401_and_403(client: TestClient, reader: dict[str, str], admin: dict[str
     assert r.status_code == 200 and r.json()["run_id"]
 
 
+def test_members_audiences_and_crm_import_need_an_admin(
+    client: TestClient, reader: dict[str, str], admin: dict[str, str], service: Service
+) -> None:
+    view = service.view
+    pid = view.personas[0]["id"]
+    paths = [f"/api/personas/{pid}/members.csv", f"/api/personas/{pid}/audience/google.csv", "/api/activation/crm.csv"]
+    for path in paths:
+        assert client.get(path).status_code == 401, path
+        assert client.get(path, headers=reader).status_code == 403, path
+    r = client.get(paths[0], headers=admin)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    with (view.run_dir / "assignments.csv").open(encoding="utf-8", newline="") as f:
+        expected = sorted(row["customer_id"] for row in csv.DictReader(f) if row["persona_id"] == pid)
+    assert sorted(row["customer_id"] for row in rows) == expected and {row["persona_id"] for row in rows} == {pid}
+    r = client.get(paths[1], headers=admin)
+    assert r.status_code == 200 and r.content == view.activation_path(pid, "google").read_bytes()
+    assert client.get(paths[2], headers=admin).content == view.activation_path(None, "crm").read_bytes()
+    assert client.get(f"/api/personas/{pid}/audience/tiktok.csv", headers=admin).status_code == 404
+    assert client.get("/api/personas/nobody/members.csv", headers=admin).status_code == 404
+
+
 def test_revoked_token_is_refused(service: Service, web_demo: Demo) -> None:
     path = load_config(web_demo[0]).workspace_path
     with Workspace(path) as ws:
@@ -485,6 +507,27 @@ def test_pages_login_beyond_loopback(service: Service, tokens: dict[str, str]) -
         c.cookies.clear()
         c.cookies.set(COOKIE, value[:-4] + "0000")
         assert c.get("/", follow_redirects=False).status_code == 303
+
+
+def test_behind_a_login_only_an_admin_may_download_members_audiences_and_the_crm_import(
+    service: Service, tokens: dict[str, str]
+) -> None:
+    pid = service.view.personas[0]["id"]
+    paths = [f"/personas/{pid}/members.csv", f"/personas/{pid}/audience/google.csv", "/activation/crm.csv"]
+    app = create_app(service, auth=Auth.for_workspace(service.config.workspace_path, pages_login=True))
+    for role, status in (("read", 403), ("admin", 200)):
+        with TestClient(app, base_url="https://testserver") as c:
+            assert (
+                c.post("/login", data={"token": tokens[role], "next": "/"}, follow_redirects=False).status_code == 303
+            )
+            assert c.get(f"/personas/{pid}").status_code == 200
+            for path in paths:
+                r = c.get(path)
+                assert r.status_code == status, (role, path)
+                if status == 200:
+                    assert r.headers["content-type"].startswith("text/csv")
+                else:
+                    assert "admin" in r.text and "@" not in r.text.split("<main", 1)[1].split("</main>", 1)[0]
 
 
 def test_loopback_and_bind_check() -> None:

@@ -131,7 +131,7 @@ def test_click_through_gallery_persona_download_and_compare(
     page.screenshot(path=str(tmp_path / "persona.png"), full_page=True)
 
     with page.expect_download() as info:
-        page.locator(".downloads a", has_text="PDF").click()
+        page.locator(f'.downloads a[href="/personas/{first["id"]}/card.pdf"]').click()
     download = info.value
     assert download.suggested_filename.startswith(first["id"]) and download.suggested_filename.endswith(".pdf")
     assert Path(download.path()).read_bytes()[:4] == b"%PDF"

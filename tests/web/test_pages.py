@@ -22,10 +22,12 @@ from personacraft.pipeline import BuildResult
 from personacraft.render.cards.svg import Colors
 from personacraft.render.charts import PALETTE
 from personacraft.render.style import contrast
+from personacraft.version import __version__
 from personacraft.web import templating
 from personacraft.web.app import create_app
 from personacraft.web.routes import pages
 from personacraft.web.service import CARD_FORMATS, CARD_TYPES, RunView, Service
+from personacraft.wording import value_label, whole_label
 from tests.conftest import read_csv
 
 PAGES = ["/", "/compare", "/icp", "/runs", "/health"]
@@ -71,7 +73,8 @@ def test_every_page_answers_with_html(client: TestClient, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 200, r.text[:500]
     assert r.headers["content-type"].startswith("text/html")
-    assert "<script" not in r.text  # no script at all: nothing to block, nothing external
+    # one script, from this origin (the copy buttons): nothing inline, nothing external
+    assert re.findall(r"<script[^>]*>", r.text) == ['<script src="/assets/app.js?v=' + __version__ + '" defer>']
     assert '<link rel="stylesheet" href="/assets/app.css' in r.text
 
 
@@ -91,9 +94,11 @@ def test_compare_puts_the_chosen_personas_side_by_side(client: TestClient, view:
     assert "cols-2" in html
     heads = re.findall(r'<th scope="col" class="pc\d">.*?</th>', html, flags=re.S)
     assert len(heads) == 2 and a["story"]["name"] in heads[0] and b["story"]["name"] in heads[1]
-    for label in ("Size", "Type", "Top traits", "Pains", "Channels", "Predicted CLV", "Churn risk", "Recommendations"):
+    for label in ("Share of customers", "Share of revenue", "What sets them apart", "What to do"):
         assert f'<th scope="row">{label}</th>' in html
-    assert a["traits"][0]["value"] in _text(html)
+    if a["persona_type"] == b["persona_type"]:  # a row that says the same for every persona is left out
+        assert '<th scope="row">Type</th>' not in html
+    assert value_label(a["traits"][0]["feature"], a["traits"][0]["value"]) in _text(html)
     # the picker's form sends ids=a&ids=b: one canonical address
     r = client.get(f"/compare?ids={a['id']}&ids={b['id']}", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/compare?ids={a['id']},{b['id']}"
@@ -117,8 +122,10 @@ def test_persona_page_shows_evidence_journey_value_and_downloads(client: TestCli
         assert t["value"] in text
         assert f"{t['share']:.0%}" in text and f"{t['population_share']:.0%}" in text
         assert f"{t['lift']:.1f}×" in text
-    for section in ("Defining traits", "Pain points", "Channels", "Journey", "Value and risk", "What to do"):
+    sections = ("At a glance", "What sets them apart", "What frustrates them", "Where they come from", "Journey")
+    for section in (*sections, "Value and risk", "Everything to do", "Use this persona", "For analysts"):
         assert f">{section}</h2>" in html
+    assert html.index("At a glance") < html.index("Who they are")
     assert '<svg class="funnel"' in html and "Stages: barriers and opportunities" in html
     for stage in (view.journeys or {})["definition"]["stages"]:
         assert f"{stage.capitalize()}</div>" in html
@@ -129,6 +136,19 @@ def test_persona_page_shows_evidence_journey_value_and_downloads(client: TestCli
     assert f'<img src="/personas/{p["id"]}/card.png?inline=1"' in html
 
 
+def test_the_use_box_offers_the_members_audiences_crm_import_and_messaging(client: TestClient, view: RunView) -> None:
+    p = view.personas[0]
+    html = client.get(f"/personas/{p['id']}").text
+    for href in (f"/personas/{p['id']}/members.csv", f"/personas/{p['id']}/audience/google.csv", "/activation/crm.csv"):
+        assert f'href="{href}" download' in html
+        r = client.get(href)  # loopback: the pages are open, and so are these files
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv"), href
+    for rec in p["recommendations"].get("messaging") or []:
+        assert rec["text"] in _text(html)
+    assert 'data-copy="msg-' in html
+    assert client.get(f"/personas/{p['id']}/audience/tiktok.csv").status_code == 404
+
+
 def test_pain_points_show_their_quotes(client: TestClient, view: RunView) -> None:
     with_pains = [p for p in view.personas if p.get("pain_points")]
     if not with_pains:
@@ -136,7 +156,7 @@ def test_pain_points_show_their_quotes(client: TestClient, view: RunView) -> Non
     p = with_pains[0]
     html = client.get(f"/personas/{p['id']}").text
     for x in p["pain_points"]:
-        assert x["label"] in _text(html)
+        assert whole_label(x["label"], x["quotes"]) in _text(html)
         for q in x["quotes"][:3]:
             assert f"<q>{q}</q>".replace("'", "&#39;").replace('"', "&#34;") in html or q in _text(html)
 
@@ -299,7 +319,7 @@ def test_an_old_personas_json_without_story_or_value_still_renders(view: RunView
         assert "None" not in _text(r.text), path
     html = client.get("/personas/p1").text
     assert "Weekend browser" in html and "unknown" in html
-    assert "No buying committee" in html
+    assert "Buying committee" not in html  # no committee: no box
 
 
 def test_health_shows_reject_reasons_but_never_the_rejected_rows(view: RunView, tmp_path: Path) -> None:

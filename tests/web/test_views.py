@@ -36,7 +36,7 @@ def test_compare_names_unknown_ids_and_card_names_are_slugs(service: Service) ->
     view = service.view
     ctx = compare_context(view, ["p1", "nobody"])
     assert ctx["chosen_ids"] == ["p1"] and ctx["unknown"] == ["nobody"]
-    assert [row["label"] for row in ctx["rows"]][:2] == ["Size", "Type"]
+    assert [row["label"] for row in ctx["rows"]][:2] == ["Share of customers", "Share of revenue"]
     assert all(len(row["cells"]) == 1 for row in ctx["rows"])
     name = card_filename(view, "p1", "pdf")
     assert name.startswith("p1-") and name.endswith(".pdf") and " " not in name

@@ -1,11 +1,14 @@
 """The persona as a person: an invented name, and the age, occupation, location and income most have.
 
-Each fact comes with the sentence that cites it; only the name is invented.
+Each fact comes with the sentence that cites it; only the name is invented. :func:`badge` is the one
+place that decides how a persona is named, lettered and coloured on every page, card and export.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from faker import Faker
@@ -27,6 +30,47 @@ COUNTRY_NAMES = {
     "FR": "France",
     "UNITED STATES": "the United States",
 }
+# the persona colours, in persona order (persona i: PALETTE[i % len(PALETTE)]); render.charts re-exports them
+PALETTE = ["#2f6690", "#d1495b", "#3a7d44", "#edae49", "#6c4f9e", "#00798c", "#8c564b", "#4d5359"]
+
+
+@dataclass(frozen=True)
+class Badge:
+    """How a persona is shown everywhere: its invented person (the headline), the segment name it stands
+    for (also the CRM export's ``Persona``), the avatar's initials and the persona colour."""
+
+    id: str
+    name: str  # the segment's name ("Deal-seeking mobile shoppers"): personas.json ``name``, the CRM export
+    person: str | None  # the invented person ("Gary Wilson"): ``story.name``
+    initials: str
+    color: str
+
+    @property
+    def who(self) -> str:
+        """The headline: the person when there is one, else the segment's name."""
+        return self.person or self.name
+
+
+def initials(name: str) -> str:
+    """The avatar's letters: the first letter of the first two words ("Gary Wilson" → "GW")."""
+    words = [w for w in re.split(r"[\s\-]+", name) if w and w[0].isalnum()]
+    return "".join(w[0] for w in words[:2]).upper() or "?"
+
+
+def color(index: int) -> str:
+    """The colour of the ``index``-th persona (0-based, in personas.json order)."""
+    return PALETTE[index % len(PALETTE)]
+
+
+def badge(persona: Mapping[str, Any], index: int) -> Badge:
+    """The name, initials and colour of the ``index``-th persona (a ``personas.json`` persona dict)."""
+    pid = str(persona.get("id") or f"p{index + 1}")
+    name = str(persona.get("name") or "").strip() or pid
+    story = persona.get("story")
+    person = str(story.get("name") or "").strip() if isinstance(story, Mapping) else ""
+    return Badge(id=pid, name=name, person=person or None, initials=initials(person or name), color=color(index))
+
+
 AGE_WORDS = re.compile(r"\b(how old|your age|age group|age range|age)\b", re.I)
 INCOME_WORDS = re.compile(r"\b(income|salary|earn)\b", re.I)
 

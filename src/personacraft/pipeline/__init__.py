@@ -77,7 +77,7 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
                 created_at=run.created_at.isoformat(timespec="seconds") + "Z",
                 customers=len(seg.design.customers),
                 personas=personas,
-                provenance=provenance(config, inputs, seg, merge, value, texts),
+                provenance=provenance(config, inputs, seg, merge, value, texts, run),
                 why_they_left=prof.why_they_left,
             )
             say("Writing outputs")

@@ -6,6 +6,7 @@ from typing import Any
 
 from personacraft.config import Config
 from personacraft.pipeline.stages import Segmentation
+from personacraft.store import Run
 from personacraft.text.voice import TextThemes
 from personacraft.unify import MergeReport
 from personacraft.value.stage import ValueResult
@@ -21,6 +22,28 @@ ALGORITHM = (
     "latent class model (mixture of multinomials per behaviour family); k by ICL among the k whose every segment "
     "is stable"
 )
+
+
+# the data period the pages state ("Orders from March 2023 to December 2024"): the first table with dates
+PERIOD_SOURCES = (
+    ("orders", "ordered_at", "orders"),
+    ("events", "occurred_at", "events"),
+    ("deals", "created_at", "deals"),
+    ("subscriptions", "started_at", "subscriptions"),
+)
+DATA_PERIOD = "SELECT min({column})::DATE AS first, max({column})::DATE AS last FROM {table}"
+
+
+def data_period(run: Run) -> dict[str, Any] | None:
+    """``{what, from, to}``: the first and last day of the run's orders (else events, deals or
+    subscriptions), ISO dates; ``None`` when no such table has a date."""
+    for table, column, what in PERIOD_SOURCES:
+        if not run.has_table(table) or not run.has_rows(table):
+            continue
+        rows = run.dicts(DATA_PERIOD.format(column=column, table=run.t(table)))
+        if rows and rows[0]["first"] is not None and rows[0]["last"] is not None:
+            return {"what": what, "from": rows[0]["first"].isoformat(), "to": rows[0]["last"].isoformat()}
+    return None
 
 
 def segmentation(config: Config, seg: Segmentation) -> dict[str, Any]:
@@ -50,9 +73,11 @@ def provenance(
     merge: MergeReport,
     value: ValueResult,
     texts: TextThemes,
+    run: Run | None = None,
 ) -> dict[str, Any]:
-    """The ``provenance`` block of ``personas.json``."""
+    """The ``provenance`` block of ``personas.json``; with ``run``, the ``data_period`` the pages state."""
     return {
+        "data_period": data_period(run) if run is not None else None,
         "version": __version__,
         "config_hash": config.fingerprint(),
         "inputs": [{k: v for k, v in i.items() if k != "mtime_ns"} for i in inputs],

@@ -20,6 +20,7 @@ MODULES = (
     "personacraft.churn.sql",
     "personacraft.icp.sql",
     "personacraft.pipeline.outputs",
+    "personacraft.pipeline.provenance",
 )
 _STATEMENT = re.compile(r"^\s*(SELECT|WITH|CREATE|COPY|INSERT)\b", re.I)
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")

@@ -7,7 +7,9 @@ from typing import Any
 import altair as alt
 import vl_convert as vlc
 
-PALETTE = ["#2f6690", "#d1495b", "#3a7d44", "#edae49", "#6c4f9e", "#00798c", "#8c564b", "#4d5359"]
+from personacraft.personas.identity import PALETTE
+from personacraft.wording import question_label, value_label  # the one persona palette (personas.identity.badge)
+
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 
 
@@ -21,8 +23,9 @@ def trait_chart(traits: list[dict[str, Any]], color: str) -> str:
     """Share in the persona against share in the population, one pair of bars per trait."""
     rows = []
     for t in traits:
-        label = f"{t['feature']}: {t['value']}"
-        label = label if len(label) <= 48 else label[:47] + "…"
+        label = f"{question_label(t['feature'])}: {value_label(t['feature'], t['value'])}"
+        if len(label) > 48:  # whole words, never "…": the full trait is in the table beside the chart
+            label = label[:48].rsplit(" ", 1)[0]
         rows.append({"trait": label, "group": "this persona", "share": t["share"]})
         rows.append({"trait": label, "group": "all customers", "share": t["population_share"]})
     chart = (

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from personacraft.render.style import pct
-from personacraft.wording import lift_words, question_label
+from personacraft.wording import lift_words, question_label, value_label, whole_label
 
 KINDS = ("messaging", "product", "retention", "channels", "sales")  # the order actions are taken in
 TOP = 3
@@ -38,20 +38,27 @@ class Glance:
     prompts: dict[str, str] = field(default_factory=dict)  # list name → what to add to fill it
 
 
-def _maps(value: Any) -> list[Mapping[str, Any]]:
+def maps(value: Any) -> list[Mapping[str, Any]]:
+    """The mappings of a list (traits, channels, …); anything else: none."""
     return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
 
 
-def _dict(value: Any) -> Mapping[str, Any]:
+def as_dict(value: Any) -> Mapping[str, Any]:
+    """A mapping as is; anything else: an empty one."""
     return value if isinstance(value, Mapping) else {}
 
 
-def _number(value: Any) -> float | None:
+def number(value: Any) -> float | None:
+    """A number as a float; a bool or anything else: None."""
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def is_number(value: Any) -> bool:
+    return number(value) is not None
+
+
 def _prompt(persona: Mapping[str, Any], keys: tuple[str, ...], default: str) -> str:
-    missing = _dict(persona.get("missing"))
+    missing = as_dict(persona.get("missing"))
     for key in keys:
         text = missing.get(key)
         if isinstance(text, str) and text.strip():
@@ -61,20 +68,21 @@ def _prompt(persona: Mapping[str, Any], keys: tuple[str, ...], default: str) -> 
 
 def sentence(persona: Mapping[str, Any]) -> str:
     """One plain sentence: how many they are, how much they bring, and the trait that sets them apart."""
-    share = _number(persona.get("share"))
-    revenue = _number(_dict(persona.get("value")).get("revenue_share"))
+    share = number(persona.get("share"))
+    revenue = number(as_dict(persona.get("value")).get("revenue_share"))
     parts = []
     if share is not None:
         parts.append(f"{pct(share)} of customers")
     if revenue is not None:
         parts.append(f"{pct(revenue)} of revenue")
     head = ("They are " + " and bring ".join(parts) + ".") if parts else ""
-    traits = _maps(persona.get("traits"))
+    traits = maps(persona.get("traits"))
     if traits:
         t = traits[0]
-        lift = _number(t.get("lift"))
+        lift = number(t.get("lift"))
         label = question_label(t.get("feature", ""))
-        what = f"“{t.get('value', '')}” ({label[:1].lower() + label[1:] if label[1:2].islower() else label})"
+        said = value_label(t.get("feature", ""), t.get("value", ""))
+        what = f"“{said}” ({label[:1].lower() + label[1:] if label[1:2].islower() else label})"
         tail = f" What sets them apart: {what}" + (f", {lift_words(lift)}." if lift is not None else ".")
         return (head + tail).strip()
     return head or "Too few figures to describe this group yet."
@@ -82,14 +90,14 @@ def sentence(persona: Mapping[str, Any]) -> str:
 
 def _actions(persona: Mapping[str, Any]) -> list[str]:
     """The top actions: one of each kind before a second, and never two that rest on the same figure."""
-    recs = _dict(persona.get("recommendations"))
-    lists = [_maps(recs.get(kind)) for kind in KINDS]
+    recs = as_dict(persona.get("recommendations"))
+    lists = [maps(recs.get(kind)) for kind in KINDS]
     out: list[str] = []
     seen: set[str] = set()
     for depth in range(max((len(x) for x in lists), default=0)):
         for rec in (x[depth] for x in lists if depth < len(x)):
             text = str(rec.get("text") or "")
-            basis = {str(e.get("label")) for e in _maps(rec.get("evidence")) if e.get("label")}
+            basis = {str(e.get("label")) for e in maps(rec.get("evidence")) if e.get("label")}
             if text and text not in out and not basis & seen:
                 out.append(text)
                 seen |= basis
@@ -98,12 +106,14 @@ def _actions(persona: Mapping[str, Any]) -> list[str]:
 
 def glance(persona: Mapping[str, Any]) -> Glance:
     """The at-a-glance band of one persona (a ``personas.json`` persona dict)."""
-    goals = _maps(persona.get("goals"))  # what they want more than the average customer does
-    wants = [str(g.get("goal")) for g in goals if g.get("goal") and (_number(g.get("lift")) or 0) > WANTED]
+    goals = maps(persona.get("goals"))  # what they want more than the average customer does
+    wants = [str(g.get("goal")) for g in goals if g.get("goal") and (number(g.get("lift")) or 0) > WANTED]
     wants += [
-        str(n.get("label")) for n in _maps(persona.get("needs")) if n.get("label") and str(n.get("label")) not in wants
+        str(n.get("label")) for n in maps(persona.get("needs")) if n.get("label") and str(n.get("label")) not in wants
     ]
-    frustrations = [str(p.get("label")) for p in _maps(persona.get("pain_points")) if p.get("label")]
+    frustrations = [
+        whole_label(p.get("label"), p.get("quotes")) for p in maps(persona.get("pain_points")) if p.get("label")
+    ]
     actions = _actions(persona)
     prompts = {}
     if not wants:
@@ -112,15 +122,15 @@ def glance(persona: Mapping[str, Any]) -> Glance:
         prompts["frustrations"] = _prompt(persona, ("pain_points",), PROMPTS["frustrations"])
     if not actions:
         prompts["actions"] = PROMPTS["actions"]
-    value = _dict(persona.get("value"))
+    value = as_dict(persona.get("value"))
     flags = [label for key, label in (("most_valuable", "most valuable"), ("at_risk", "at risk")) if value.get(key)]
     return Glance(
         sentence=sentence(persona),
         wants=wants[:TOP],
         frustrations=frustrations[:TOP],
         actions=actions,
-        customer_share=_number(persona.get("share")),
-        revenue_share=_number(value.get("revenue_share")),
+        customer_share=number(persona.get("share")),
+        revenue_share=number(value.get("revenue_share")),
         flags=flags,
         prompts=prompts,
     )

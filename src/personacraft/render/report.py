@@ -1,13 +1,32 @@
-"""The report: one self-contained HTML page with a section per persona."""
+"""The report: one self-contained HTML page with a section per persona.
+
+Each section opens with the persona's badge (:func:`personas.identity.badge`) and its at-a-glance
+band (:mod:`render.glance`); figures are in plain words (:mod:`render.plain`), the statistics in a
+"For analysts" fold.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from personacraft.personas.identity import badge
 from personacraft.render.cards.pdf import available as pdf_available
-from personacraft.render.charts import PALETTE, sizes_chart, trait_chart
+from personacraft.render.charts import sizes_chart, trait_chart
 from personacraft.render.environment import environment
+from personacraft.render.glance import Glance, as_dict, glance
+from personacraft.render.plain import (
+    analysts,
+    channel_rows,
+    informative,
+    pain_rows,
+    period_of,
+    share_words,
+    trait_rows,
+    value_note,
+    wants,
+)
+from personacraft.render.style import plain_filters
 
 if TYPE_CHECKING:  # a PersonaSet renders itself through this module
     from personacraft.personas.persona_set import PersonaSet
@@ -32,26 +51,92 @@ def write_report(
     ``cards``: link each persona's card in ``cards/`` beside it (``render.cards.writer.write_cards``)."""
     folder.mkdir(parents=True, exist_ok=True)
     personas = [p.to_dict() for p in pset.personas]
-    colors = {p["id"]: PALETTE[i % len(PALETTE)] for i, p in enumerate(personas)}
+    badges = {p["id"]: badge(p, i) for i, p in enumerate(personas)}
+    colors = {pid: b.color for pid, b in badges.items()}
     charts = {p["id"]: trait_chart(p["traits"][:8], colors[p["id"]]) for p in personas if p["traits"]}
-    html = (
-        environment()
-        .get_template("report.html.j2")
-        .render(
-            title=title,
-            pset=pset,
-            personas=personas,
-            colors=colors,
-            charts=charts,
-            sizes_svg=sizes_chart(personas) if personas else "",
-            accounting=accounting,
-            max_quotes=max_quotes,
-            prov=pset.provenance,
-            journeys=journeys,
-            cards=cards,
-            pdf_cards=pdf_available(),
-        )
+    items = [_item(p, badges[p["id"]]) for p in personas]
+    doc = {"provenance": pset.provenance}
+    slides = folder / "cards"
+    env = environment()
+    env.filters.update(plain_filters())
+    html = env.get_template("report.html.j2").render(
+        title=title,
+        pset=pset,
+        personas=personas,
+        items=items,
+        rows=compare_rows(items),
+        period=period_of(doc),
+        method=analysts(doc),
+        slides={p["id"]: (slides / f"{p['id']}.slide.png").is_file() for p in personas},
+        slide_pdfs={p["id"]: (slides / f"{p['id']}.slide.pdf").is_file() for p in personas},
+        deck=(slides / "deck.pdf").is_file(),
+        colors=colors,
+        charts=charts,
+        sizes_svg=sizes_chart(personas) if personas else "",
+        accounting=accounting,
+        max_quotes=max_quotes,
+        prov=pset.provenance,
+        journeys=journeys,
+        cards=cards,
+        pdf_cards=pdf_available(),
     )
     path = folder / "index.html"
     path.write_text(html, encoding="utf-8")
     return path
+
+
+def _item(persona: dict[str, Any], b: Any) -> dict[str, Any]:
+    """A persona as the report shows it: its badge, its glance, its figures in plain words."""
+    value = as_dict(persona.get("value"))
+    return {
+        "p": persona,
+        "b": b,
+        "g": glance(persona),
+        "traits": trait_rows(persona),
+        "wants": wants(persona),
+        "pains": pain_rows(persona),
+        "channels": channel_rows(persona),
+        "note": value_note(value),
+        "stats": analysts({}, persona),
+    }
+
+
+def compare_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The report's side-by-side table: one row per line, left out when every persona says the same or nothing."""
+    rows: list[dict[str, Any]] = []
+
+    def row(label: str, cells: list[str | None]) -> None:
+        if informative(list(cells)):
+            rows.append({"label": label, "cells": cells})
+
+    g: list[Glance] = [it["g"] for it in items]
+    row("Share of customers", [share_words(x.customer_share) for x in g])
+    row(
+        "Share of revenue",
+        [
+            (share_words(x.revenue_share) or "") + (" · most valuable" if "most valuable" in x.flags else "") or None
+            for x in g
+        ],
+    )
+    row("Type", [str(it["p"].get("persona_type") or "").replace("_", " ").capitalize() or None for it in items])
+    row(
+        "What sets them apart",
+        [f"{t[0]['label']}: {t[0]['value']} ({t[0]['words']})" if t else None for t in (it["traits"] for it in items)],
+    )
+    row("Top frustration", [x.frustrations[0] if x.frustrations else None for x in g])
+    row("Top channel", [c[0]["label"] if c else None for c in (it["channels"] for it in items)])
+    for key, label in (("clv_mean", "Predicted value per customer"), ("churn_risk", "Churn risk")):
+        cells = []
+        for it in items:
+            v = as_dict(it["p"].get("value")).get(key)
+            text = None
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                text = f"${v:,.0f}" if key == "clv_mean" else f"{v:.0%}"
+                if it["note"]["horizon"]:
+                    text += f" ({it['note']['horizon']})"
+                if key == "churn_risk" and "at risk" in it["g"].flags:
+                    text += " · at risk"
+            cells.append(text)
+        row(label, cells)
+    row("First thing to do", [x.actions[0] if x.actions else None for x in g])
+    return rows

@@ -12,6 +12,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from personacraft import wording
+
 INK = "#1d2330"
 MUTED = "#5b6472"
 WHITE = "#ffffff"
@@ -70,6 +72,21 @@ def fig(value: Any, kind: str = "num", unknown: str = "unknown") -> Markup:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return escape(str(value))
     return escape(KINDS[kind](value))
+
+
+def plain_filters() -> dict[str, Any]:
+    """The Jinja filters that say raw values in plain words (:mod:`personacraft.wording`), for every page."""
+    return {
+        "channel": wording.channel_label,
+        "event": wording.event_label,
+        "path": wording.path_label,
+        "mood": wording.emotion_words,
+        "question": wording.question_label,
+        "lift_words": wording.lift_words,
+        "period": wording.period_label,
+        "plain": lambda value, feature="": wording.value_label(feature, value),
+        "whole": wording.whole_label,
+    }
 
 
 # ---------------------------------------------------------------- colour

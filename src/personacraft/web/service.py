@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from personacraft.config import Config
 from personacraft.errors import NotFoundError, PersonaError
 from personacraft.render.cards.writer import FORMATS as CARD_FORMATS
@@ -32,6 +34,15 @@ CARD_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "json": "application/json",
 }
+
+
+# the files of ``out/activation/`` a persona page offers (activation.write_activation writes them)
+AUDIENCES = ("google", "meta")
+CRM_FILE = "crm_personas.csv"
+# the slide and deck the cards write when the pdf extra is installed (render.cards)
+SLIDES = {"slide.png": "image/png", "slide.pdf": "application/pdf"}
+MEMBERS = """COPY (SELECT customer_id, email, persona_id, confidence FROM read_csv(?, header = true, all_varchar = true)
+WHERE persona_id = ? ORDER BY customer_id) TO '{path}' (HEADER, DELIMITER ',')"""
 
 
 def _read_json(path: Path) -> Any:
@@ -96,6 +107,47 @@ class RunView:
         if not path.is_file():
             raise NotFoundError(f"the {fmt} card of {persona_id} was not written by run {self.run_id}.")
         return path
+
+    def slide_path(self, persona_id: str | None, kind: str) -> Path:
+        """A persona's slide (``slide.png``, ``slide.pdf``) or, with no persona, the deck (``deck.pdf``)."""
+        if persona_id is None:
+            path = self.run_dir / "report" / "cards" / "deck.pdf"
+        else:
+            self.persona(persona_id)
+            if kind not in SLIDES:
+                raise NotFoundError(f"no slide format {kind!r}; one of {', '.join(SLIDES)}.")
+            path = self.run_dir / "report" / "cards" / f"{persona_id}.{kind}"
+        if not path.is_file():
+            raise NotFoundError(f"run {self.run_id} wrote no {path.name} (the cards' pdf extra is not installed).")
+        return path
+
+    def activation_path(self, persona_id: str | None, kind: str) -> Path:
+        """A file of ``activation/``: a persona's ``google`` or ``meta`` audience, or (no persona) the CRM import."""
+        if persona_id is None:
+            path = self.run_dir / "activation" / CRM_FILE
+        else:
+            self.persona(persona_id)
+            if kind not in AUDIENCES:
+                raise NotFoundError(f"no audience {kind!r}; one of {', '.join(AUDIENCES)}.")
+            path = self.run_dir / "activation" / kind / f"{persona_id}.csv"
+        if not path.is_file():
+            raise NotFoundError(f"run {self.run_id} wrote no {path.relative_to(self.run_dir)}.")
+        return path
+
+    def members_csv(self, persona_id: str, target: Path) -> Path:
+        """Write the persona's members (``customer_id, email, persona_id, confidence`` from assignments.csv)
+        to ``target`` with DuckDB, and return it."""
+        self.persona(persona_id)
+        source = self.run_dir / "assignments.csv"
+        if not source.is_file():
+            raise NotFoundError(f"run {self.run_id} wrote no assignments.csv.")
+        escaped = str(target).replace("'", "''")
+        con = duckdb.connect()
+        try:
+            con.execute(MEMBERS.format(path=escaped), [str(source), persona_id])
+        finally:
+            con.close()
+        return target
 
 
 class Service:

@@ -18,7 +18,8 @@ from markupsafe import Markup
 from personacraft.render.cards.svg import Colors
 from personacraft.render.charts import PALETTE
 from personacraft.render.environment import environment
-from personacraft.render.style import INK, MUTED, WHITE, contrast, fig
+from personacraft.render.plain import reason
+from personacraft.render.style import INK, MUTED, WHITE, contrast, fig, plain_filters
 from personacraft.version import __version__
 from personacraft.web.views.fields import is_number
 from personacraft.web.views.personas import feature_label, palette_class
@@ -76,6 +77,8 @@ def _environment() -> Any:
     env.filters["label"] = lambda key: str(key).replace("_", " ").strip().capitalize()
     env.filters["bar"] = _bar
     env.filters["feature"] = feature_label
+    env.filters.update(plain_filters())
+    env.filters["reason"] = reason
     env.globals["version"] = __version__
     return env
 
@@ -103,6 +106,20 @@ def stylesheet() -> str:
         warn=WARN,
     )
 
+
+# the pages' one script: a copy button copies the text of the element its data-copy names
+SCRIPT = """document.querySelectorAll('button[data-copy]').forEach(function (b) {
+  b.hidden = false;
+  b.addEventListener('click', function () {
+    var t = document.getElementById(b.getAttribute('data-copy'));
+    if (!t) return;
+    var text = t.value !== undefined ? t.value : t.textContent;
+    var done = function () { b.textContent = 'Copied'; setTimeout(function () { b.textContent = 'Copy'; }, 1500); };
+    if (navigator.clipboard) { navigator.clipboard.writeText(text).then(done, function () { t.select(); }); }
+    else { t.select(); document.execCommand('copy'); done(); }
+  });
+});
+"""
 
 ICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'

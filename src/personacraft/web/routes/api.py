@@ -10,12 +10,16 @@ format the answer.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, StreamingResponse
+from starlette.background import BackgroundTask
 
 from personacraft.web import batch
 from personacraft.web.auth import Principal, require_admin, require_token
@@ -106,6 +110,60 @@ async def card(
 ) -> FileResponse:
     path = _service(request).view.card_path(persona_id, fmt)  # only known ids and formats: no path from the URL
     return FileResponse(path, media_type=CARD_TYPES[fmt], filename=path.name)
+
+
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A CSV file.", "content": {"text/csv": {"schema": {"type": "string"}}}}
+}
+
+
+@router.get(
+    "/personas/{persona_id}/members.csv",
+    response_class=FileResponse,
+    responses={**error_responses(403, 404), **CSV},
+    summary="A persona's members: customer_id, email, persona_id, confidence (admin)",
+)
+def members(request: Request, persona_id: PersonaId, _: Principal = Depends(require_admin)) -> FileResponse:
+    handle, name = tempfile.mkstemp(suffix=".csv")
+    os.close(handle)
+    try:
+        path = _service(request).view.members_csv(persona_id, Path(name))
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return FileResponse(
+        path,
+        media_type="text/csv; charset=utf-8",
+        filename=f"{persona_id}-members.csv",
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
+
+
+@router.get(
+    "/personas/{persona_id}/audience/{platform}.csv",
+    response_class=FileResponse,
+    responses={**error_responses(403, 404), **CSV},
+    summary="A persona's hashed audience for Google (Customer Match) or Meta (admin)",
+)
+def audience(
+    request: Request,
+    persona_id: PersonaId,
+    platform: Annotated[str, PathParam(description="google or meta.")],
+    _: Principal = Depends(require_admin),
+) -> FileResponse:
+    path = _service(request).view.activation_path(persona_id, platform)
+    return FileResponse(path, media_type="text/csv; charset=utf-8", filename=f"{persona_id}-{platform}-audience.csv")
+
+
+@router.get(
+    "/activation/crm.csv",
+    response_class=FileResponse,
+    responses={**error_responses(403, 404), **CSV},
+    summary="The CRM import: every customer's email, persona name, persona id and confidence (admin)",
+)
+def crm(request: Request, _: Principal = Depends(require_admin)) -> FileResponse:
+    path = _service(request).view.activation_path(None, "crm")
+    return FileResponse(path, media_type="text/csv; charset=utf-8", filename=path.name)
 
 
 @router.get("/runs", response_model=list[RunInfo], summary="The workspace's builds, newest first")

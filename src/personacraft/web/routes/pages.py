@@ -3,21 +3,29 @@
 Every page reads the run the service holds (``request.app.state.service.view``) and nothing else:
 no database query, and no file read but a card download (the persona page checks which card files
 exist). The contexts come from :mod:`personacraft.web.views`, the look from
-:mod:`personacraft.web.templating`. The pages have no script. The stylesheet and the icon are
-served by this router (``/assets/…``), so a page loads nothing but its own origin.
+:mod:`personacraft.web.templating`. The pages' one script (``/assets/app.js``) only adds the copy
+buttons. The stylesheet, the script and the icon are served by this router (``/assets/…``), so a
+page loads nothing but its own origin. The member lists, audiences and the CRM import hold personal
+data: when the pages need a login, only an admin's session may download them.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.background import BackgroundTask
 
 from personacraft.errors import NotFoundError
-from personacraft.web.service import CARD_TYPES, RunView, Service
-from personacraft.web.templating import ICON, TEMPLATES, stylesheet
+from personacraft.render.plain import analysts, period_of
+from personacraft.web.auth import COOKIE, session_principal
+from personacraft.web.service import CARD_TYPES, SLIDES, RunView, Service
+from personacraft.web.templating import ICON, SCRIPT, TEMPLATES, stylesheet
 from personacraft.web.views.compare import compare_context
 from personacraft.web.views.icp import icp_context
 from personacraft.web.views.personas import card_filename, gallery_context, persona_context, persona_items
@@ -49,6 +57,8 @@ def _page(
         "title": getattr(report, "title", None) or "Customer personas",
         "project": getattr(config, "name", None) or "personacraft",
         "view": view,
+        "period": period_of(view.personas_doc) if view is not None else None,
+        "method": analysts(view.personas_doc) if view is not None else None,
         "nav": NAV,
         "active": active,
         # the pages need a login when the server listens beyond loopback (web/hardening.py): offer to sign out
@@ -106,6 +116,99 @@ def card_file(request: Request, persona_id: str, fmt: str, inline: bool = False)
     )
 
 
+def _csv(path: Path, filename: str, cleanup: bool = False) -> FileResponse:
+    return FileResponse(
+        path,
+        media_type="text/csv; charset=utf-8",
+        filename=filename,
+        background=BackgroundTask(path.unlink, missing_ok=True) if cleanup else None,
+    )
+
+
+def _forbidden(request: Request) -> Response | None:
+    """None when the request may download personal data: the pages are open (loopback), or an admin signed in."""
+    auth = getattr(request.app.state, "auth", None)
+    if auth is None or not auth.pages_login:
+        return None
+    principal = session_principal(auth, request.cookies.get(COOKIE))
+    if principal is not None and principal.admin:
+        return None
+    view = _service(request).view
+    message = "Member lists, audiences and the CRM import hold personal data: sign in with an admin token."
+    return _page(
+        request, "404.html.j2", view, "", status=403, code=403, message=message, personas=persona_items(view, 40)
+    )
+
+
+@router.get("/personas/{persona_id}/members.csv")
+def members_file(request: Request, persona_id: str) -> Response:
+    """The persona's members (customer id, email, confidence) as CSV, from the run's assignments."""
+    view = _service(request).view
+    denied = _forbidden(request)
+    if denied is not None:
+        return denied
+    handle, name = tempfile.mkstemp(suffix=".csv")
+    os.close(handle)
+    try:
+        path = view.members_csv(persona_id, Path(name))
+    except NotFoundError as exc:
+        Path(name).unlink(missing_ok=True)
+        return _not_found(request, view, str(exc).rstrip(".") + ".")
+    return _csv(path, f"{card_filename(view, persona_id, 'csv').removesuffix('.csv')}-members.csv", cleanup=True)
+
+
+@router.get("/personas/{persona_id}/audience/{platform}.csv")
+def audience_file(request: Request, persona_id: str, platform: str) -> Response:
+    """The persona's hashed Google or Meta audience (activation/<platform>/<id>.csv)."""
+    view = _service(request).view
+    denied = _forbidden(request)
+    if denied is not None:
+        return denied
+    try:
+        path = view.activation_path(persona_id, platform)
+    except NotFoundError as exc:
+        return _not_found(request, view, str(exc).rstrip(".") + ".")
+    return _csv(path, f"{card_filename(view, persona_id, 'csv').removesuffix('.csv')}-{platform}-audience.csv")
+
+
+@router.get("/activation/crm.csv")
+def crm_file(request: Request) -> Response:
+    """The CRM import: every customer's email with their persona (activation/crm_personas.csv)."""
+    view = _service(request).view
+    denied = _forbidden(request)
+    if denied is not None:
+        return denied
+    try:
+        path = view.activation_path(None, "crm")
+    except NotFoundError as exc:
+        return _not_found(request, view, str(exc).rstrip(".") + ".")
+    return _csv(path, "crm_personas.csv")
+
+
+@router.get("/personas/{persona_id}/{kind}")
+def slide_file(request: Request, persona_id: str, kind: str) -> Response:
+    """A persona's slide (``slide.png``, ``slide.pdf``) when the cards wrote one."""
+    view = _service(request).view
+    if kind not in SLIDES:
+        return _not_found(request, view, f"There is no page “{kind}” for persona “{persona_id}”.")
+    try:
+        path = view.slide_path(persona_id, kind)
+    except NotFoundError as exc:
+        return _not_found(request, view, str(exc).rstrip(".") + ".")
+    return FileResponse(path, media_type=SLIDES[kind], filename=f"{persona_id}.{kind}")
+
+
+@router.get("/deck.pdf")
+def deck_file(request: Request) -> Response:
+    """Every persona's slide in one PDF, when the cards wrote it."""
+    view = _service(request).view
+    try:
+        path = view.slide_path(None, "deck.pdf")
+    except NotFoundError as exc:
+        return _not_found(request, view, str(exc).rstrip(".") + ".")
+    return FileResponse(path, media_type="application/pdf", filename="deck.pdf")
+
+
 @router.get("/icp")
 def icp_page(request: Request) -> Response:
     view = _service(request).view
@@ -129,6 +232,13 @@ def health_page(request: Request) -> Response:
 def app_css() -> Response:
     return Response(
         stylesheet(), media_type="text/css; charset=utf-8", headers={"Cache-Control": "public, max-age=3600"}
+    )
+
+
+@router.get("/assets/app.js")
+def app_js() -> Response:
+    return Response(
+        SCRIPT, media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "public, max-age=3600"}
     )
 
 

@@ -5,72 +5,101 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from personacraft.render.plain import channel_rows, informative, reason, share_words, trait_rows
 from personacraft.web.service import RunView
-from personacraft.web.views.fields import as_dict, is_number, maps
-from personacraft.web.views.personas import feature_label, persona_items
+from personacraft.web.views.fields import as_dict
+from personacraft.web.views.personas import persona_items
 
 
 def _trait_line(t: Mapping[str, Any]) -> dict[str, str]:
-    figures = [
-        f"{t['share']:.0%}" if is_number(t.get("share")) else "",
-        f"{t['lift']:.1f}×" if is_number(t.get("lift")) else "",
-    ]
-    return {"text": f"{feature_label(t.get('feature'))} {t.get('value')}", "fig": " · ".join(f for f in figures if f)}
+    return {"text": f"{t['label']}: {t['value']}", "title": t["title"], "fig": t["words"] if t["lift"] else ""}
+
+
+def _key(cell: dict[str, Any]) -> Any:
+    """What a cell says, for telling whether a row says anything (:func:`informative`)."""
+    if "list" in cell:
+        return [it.get("text") for it in cell["list"]] or None
+    return cell.get("value")
 
 
 def compare_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per comparison line, one cell per persona."""
+    """One row per comparison line, one cell per persona; a row with the same value in every column, or
+    unknown in every column, is left out (it tells the personas apart in nothing)."""
     rows: list[dict[str, Any]] = []
 
     def row(label: str, cells: list[dict[str, Any]]) -> None:
-        rows.append({"label": label, "cells": cells})
+        if informative([_key(c) for c in cells]):
+            rows.append({"label": label, "cells": [{**c, "why": reason(c.get("why"))} for c in cells]})
 
-    row("Size", [{"value": it["ctx"]["size"], "note": it["ctx"]["share"], "unit": "customers"} for it in items])
-    row("Type", [{"value": it["ctx"]["type"]["label"], "why": it["ctx"]["type"]["why"]} for it in items])
+    def flags(it: dict[str, Any], which: str) -> list[tuple[str, str]]:
+        kind = "good" if which == "most valuable" else "bad"
+        return [(kind, which.capitalize())] if which in it["glance"].flags else []
+
     row(
-        "Top traits",
+        "Share of customers",
         [
-            {"list": [_trait_line(t) for t in maps(it["raw"].get("traits"))[:3]], "why": it["ctx"]["traits_why"]}
+            {
+                "value": share_words(it["glance"].customer_share),
+                "note": f"{it['ctx']['size']} customers" if it["ctx"]["size"] else None,
+            }
             for it in items
         ],
     )
     row(
-        "Pains",
-        [{"list": [{"text": t} for t in it["ctx"]["pains"].items[:3]], "why": it["ctx"]["pains"].why} for it in items],
+        "Share of revenue",
+        [
+            {
+                "value": share_words(it["glance"].revenue_share),
+                "note": "to date",
+                "why": as_dict(as_dict(it["raw"].get("value")).get("missing")).get("revenue_share"),
+                "flags": flags(it, "most valuable"),
+            }
+            for it in items
+        ],
+    )
+    row("Type", [{"value": it["ctx"]["type"]["label"], "why": it["ctx"]["type"]["why"]} for it in items])
+    row(
+        "What sets them apart",
+        [{"list": [_trait_line(t) for t in trait_rows(it["raw"])[:3]], "why": it["ctx"]["traits_why"]} for it in items],
     )
     row(
-        "Channels",
+        "What frustrates them",
+        [
+            {"list": [{"text": t} for t in it["glance"].frustrations], "why": it["glance"].prompts.get("frustrations")}
+            for it in items
+        ],
+    )
+    row(
+        "Where they come from",
         [
             {
                 "list": [
-                    {"text": str(c.get("channel")), "fig": f"{c['share']:.0%}" if is_number(c.get("share")) else ""}
-                    for c in maps(it["raw"].get("channels"))[:3]
-                    if c.get("channel")
+                    {"text": c["label"], "fig": share_words(c["share"]) or ""} for c in channel_rows(it["raw"])[:3]
                 ],
-                "why": as_dict(it["raw"].get("missing")).get("channels") or "no channel in the sources",
+                "why": as_dict(it["raw"].get("missing")).get("channels") or "no web analytics export",
             }
             for it in items
         ],
     )
-    for label in ("Predicted CLV", "Share of revenue", "Revenue per customer", "Churn risk"):
+    for label in ("Predicted CLV", "Revenue per customer", "Churn risk"):
         cells = []
         for it in items:
             found = next((r for r in it["ctx"]["value"]["rows"] if r["label"] == label), None)
+            horizon = it["note"]["horizon"] if label != "Revenue per customer" else "to date"
             if found is None:  # revenue per customer: no row without orders; the reason is revenue share's
                 missing = as_dict(as_dict(it["raw"].get("value")).get("missing"))
-                cells.append({"value": None, "why": missing.get("revenue_share") or "not in this personas.json"})
+                cells.append({"value": None, "why": missing.get("revenue_share") or "no orders export"})
             else:
-                cells.append({"value": found.get("value"), "note": found.get("note"), "why": found.get("why")})
+                cells.append({"value": found.get("value"), "note": horizon, "why": found.get("why")})
             if label == "Churn risk":
-                cells[-1]["flags"] = it["ctx"]["value"]["flags"]
+                cells[-1]["flags"] = flags(it, "at risk")
+            if it["note"]["unreliable"] and label != "Revenue per customer":
+                cells[-1]["warning"] = it["note"]["unreliable"]
         row(label, cells)
     row(
-        "Recommendations",
+        "What to do",
         [
-            {
-                "list": [{"text": r["texts"][0], "tag": r["label"]} for r in it["ctx"]["recs"] if r["texts"]],
-                "why": "no recommendation in this personas.json",
-            }
+            {"list": [{"text": t} for t in it["glance"].actions], "why": it["glance"].prompts.get("actions")}
             for it in items
         ],
     )

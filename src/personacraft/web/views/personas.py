@@ -10,12 +10,15 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from personacraft.errors import NotFoundError
+from personacraft.personas.identity import PALETTE, badge
 from personacraft.render.cards.content import MARKDOWN, card_context
 from personacraft.render.cards.svg import Colors, avatar_svg
-from personacraft.render.charts import PALETTE
+from personacraft.render.glance import glance
 from personacraft.render.journey.content import journey_section, stage_order
+from personacraft.render.plain import analysts, channel_rows, pain_rows, trait_rows, value_note, wants
 from personacraft.web.service import CARD_FORMATS, RunView
 from personacraft.web.views.fields import as_dict, is_number, maps
+from personacraft.web.views.use import use_box
 
 CARD_LABELS = {
     "html": ("HTML", "the card as a web page"),
@@ -47,15 +50,16 @@ def _first_line(bio: str | None) -> str | None:
     if not bio:
         return None
     parts = [s for s in re.split(r"(?<=[.!?])\s+", bio.strip()) if s]
-    line = parts[1] if len(parts) > 1 else parts[0]
-    return line if len(line) <= 200 else line[:199].rsplit(" ", 1)[0] + "…"
+    return parts[1] if len(parts) > 1 else parts[0]  # whole: the tile wraps it, never cuts it
 
 
 def persona_item(view: RunView, persona: Mapping[str, Any], i: int, *, avatar: int = 56) -> dict[str, Any]:
-    """A persona as the pages show it: the card's context (the cards' fallbacks and reasons) and its colours."""
-    color = PALETTE[i % len(PALETTE)]
-    ctx = card_context(persona, color=color, title="", run_id=view.run_id, density=MARKDOWN)
+    """A persona as the pages show it: its badge (name, initials, colour: personas.identity.badge), the card's
+    context (the cards' fallbacks and reasons) and its at-a-glance band."""
+    b = badge(persona, i)
+    ctx = card_context(persona, color=b.color, title="", run_id=view.run_id, density=MARKDOWN)
     colors: Colors = ctx["colors"]
+    value = as_dict(persona.get("value"))
     return {
         "id": ctx["id"],
         "index": i,
@@ -63,9 +67,13 @@ def persona_item(view: RunView, persona: Mapping[str, Any], i: int, *, avatar: i
         "ctx": ctx,
         "raw": persona,
         "colors": colors,
-        "avatar": Markup(avatar_svg(ctx["initials"], colors.base, str(persona.get("id") or ctx["name"]), avatar)),
-        "who": ctx["person"] or ctx["name"],
+        "avatar": Markup(avatar_svg(b.initials, b.color, b.id, avatar)),
+        "who": b.who,
+        "name": b.name,
+        "person": b.person,
         "line": _first_line(ctx["bio"]),
+        "glance": glance(persona),
+        "note": value_note(value),
         "href": f"/personas/{quote(ctx['id'], safe='')}",
     }
 
@@ -93,6 +101,8 @@ def gallery_context(view: RunView) -> dict[str, Any]:
         "strip": strip,
         "message": seg.get("message") or "No persona met the minimum size and stability.",
         "has_journeys": view.journeys is not None,
+        "show_type": len({str(x.get("persona_type")) for x in view.personas}) > 1,
+        "deck": (view.run_dir / "report" / "cards" / "deck.pdf").is_file(),
         "has_icp": view.icp is not None,
         "sources": len(maps(view.accounting.get("sources"))) if isinstance(view.accounting, Mapping) else None,
     }
@@ -117,6 +127,23 @@ def _cards(view: RunView, persona_id: str) -> list[dict[str, Any]]:
                 "href": f"/personas/{quote(persona_id, safe='')}/card.{fmt}",
             }
         )
+    return out
+
+
+def _slides(view: RunView, persona_id: str) -> list[dict[str, Any]]:
+    """The persona's slide and the deck, when the cards wrote them (the pdf extra)."""
+    out = []
+    for kind, label, what, href in (
+        ("slide.png", "Slide", "one slide as an image", f"/personas/{quote(persona_id, safe='')}/slide.png"),
+        ("slide.pdf", "Slide PDF", "one slide to present", f"/personas/{quote(persona_id, safe='')}/slide.pdf"),
+        ("deck.pdf", "Deck", "every persona, a slide each", "/deck.pdf"),
+    ):
+        try:
+            path = view.slide_path(None if kind == "deck.pdf" else persona_id, kind)
+        except NotFoundError:
+            continue
+        size = path.stat().st_size
+        out.append({"label": label, "what": what, "href": href, "size": f"{size / 1024:,.0f} KB"})
     return out
 
 
@@ -149,7 +176,7 @@ def _no_journey_reason(view: RunView) -> str:
 def persona_context(view: RunView, persona_id: str) -> dict[str, Any]:
     """A persona's page: its item, its fields, its journey, its card files and the other personas."""
     i = next(n for n, p in enumerate(view.personas) if p["id"] == persona_id)
-    item = persona_item(view, view.by_id[persona_id], i, avatar=88)
+    item = persona_item(view, view.by_id[persona_id], i, avatar=72)
     raw = item["raw"]
     value = as_dict(raw.get("value"))
     others = [it for it in persona_items(view, avatar=32) if it["id"] != persona_id]
@@ -161,15 +188,18 @@ def persona_context(view: RunView, persona_id: str) -> dict[str, Any]:
         "missing": as_dict(raw.get("missing")),
         "value": value,
         "drivers": maps(value.get("churn_drivers")),
-        "traits": maps(raw.get("traits")),
-        "goals": maps(raw.get("goals")),
-        "needs": maps(raw.get("needs")),
-        "pains": maps(raw.get("pain_points")),
-        "channels": maps(raw.get("channels")),
+        "traits": trait_rows(raw),
+        "wants": wants(raw),
+        "pains": pain_rows(raw),
+        "channels": channel_rows(raw),
         "evidence": maps(raw.get("evidence")),
+        "analysts": analysts(view.personas_doc, raw),
+        "use": use_box(view, persona_id),
         "journey": _journey(view, persona_id, item["who"], item["colors"].base),
         "no_journey": _no_journey_reason(view),
         "cards": _cards(view, persona_id),
+        "slides": _slides(view, persona_id),
+        "show_type": len({str(x.get("persona_type")) for x in view.personas}) > 1,
         "others": others,
         "compare_href": "/compare?ids=" + ",".join(quote(x, safe="") for x in [persona_id, *ids_of_others][:2]),
     }
