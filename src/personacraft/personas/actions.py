@@ -28,6 +28,7 @@ from typing import Any
 
 from personacraft.personas.plays import behaviour_plays
 from personacraft.personas.prompts import prompted
+from personacraft.wording import channel_label, lift_words
 
 NO_SALES = "no CRM deals or buying roles in the sources, so there is nothing to ground sales arguments on"
 PER_FIELD = 4
@@ -117,8 +118,7 @@ def recommendations(
             by_prop.setdefault(found[0], []).append(x)
     for prop, themes in list(by_prop.items())[:3]:
         said = " and ".join(
-            f"\u201c{x['label']}\u201d ({_pct(x['share'])} of those who wrote, {x['lift']:.1f}× the average)"
-            for x in themes
+            f"\u201c{x['label']}\u201d ({_pct(x['share'])} of those who wrote, {lift_words(x['lift'])})" for x in themes
         )
         boxes["messaging"].append(
             rec(
@@ -132,7 +132,7 @@ def recommendations(
         boxes["messaging"].append(
             rec(
                 f"Lead with \u201c{g['goal']}\u201d: {_pct(g['share'])} of surveyed members name it "
-                f"({g['lift']:.1f}× the average, n = {g['n']:,}).",
+                f"({lift_words(g['lift'])}, n = {g['n']:,}).",
                 "messaging",
                 [g],
             )
@@ -148,8 +148,8 @@ def recommendations(
         tail = f"; {_pct(conv)} of them went on to buy" if conv is not None and conv < 0.995 else ""
         boxes["channels"].append(
             rec(
-                f"Reach them on {c['channel']}: {_pct(c['share'])} first came this way "
-                f"({c['lift']:.1f}× the average){tail}.",
+                f"Reach them on {channel_label(c['channel'])}: {_pct(c['share'])} first came this way "
+                f"({lift_words(c['lift'])}){tail}.",
                 "channels",
                 [c],
                 "first-touch channels ranked by share × lift",
@@ -196,7 +196,7 @@ def recommendations(
         by_fix.setdefault(found[1] if found else f"fix \u201c{x['label']}\u201d", []).append(x)
     for fix, themes in list(by_fix.items())[:2]:
         said = " and ".join(
-            f"\u201c{x['label']}\u201d ({_pct(x['share'])} of members who wrote, {x['lift']:.1f}× the average)"
+            f"\u201c{x['label']}\u201d ({_pct(x['share'])} of members who wrote, {lift_words(x['lift'])})"
             for x in themes
         )
         boxes["product"].append(

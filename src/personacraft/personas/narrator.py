@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from personacraft.wording import lift_words, question_label
+
 
 class Narrator(Protocol):
     """Turns one fact into a sentence; ``variant`` picks among phrasings, deterministically."""
@@ -18,25 +20,25 @@ TEMPLATES: dict[str, list[str]] = {
         "Meet {name}: {size:,} customers, {share} of the base, behave like this.",
     ],
     "trait": [
-        "{feature}: {value} for {share} of them, {lift:.1f}× the average.",
-        "{share} have {feature_l} \u201c{value}\u201d, {lift:.1f}× more often than the average customer.",
-        "Compared with everyone, {lift:.1f}× as many report {feature_l} \u201c{value}\u201d ({share}).",
+        "{feature}: {value} for {share} of them, {lift_words}.",
+        "{share} have {feature_l} \u201c{value}\u201d, {lift_words}.",
+        "{feature}: \u201c{value}\u201d for {share} of them ({lift_words}).",
     ],
     "answer": [
-        "Asked “{feature}”, {share} answer “{value}” ({lift:.1f}× the average).",
-        "{share} answer “{value}” to “{feature}”, {lift:.1f}× the average.",
+        "Asked about {feature_short}, {share} answer “{value}” ({lift_words}).",
+        "{share} answer “{value}” when asked about {feature_short}, {lift_words}.",
     ],
     "day": [
         "A typical day: {parts}.",
         "On a usual day they {parts}.",
     ],
     "goal": [
-        "Their main goal: \u201c{goal}\u201d ({share} of those surveyed, {lift:.1f}× the average).",
-        "\u201c{goal}\u201d is what {share} of them want ({lift:.1f}× the average).",
+        "Their main goal: \u201c{goal}\u201d ({share} of those surveyed, {lift_words}).",
+        "\u201c{goal}\u201d is what {share} of them want ({lift_words}).",
     ],
     "pain": [
-        "What hurts: \u201c{label}\u201d, raised by {share} of those who wrote ({lift:.1f}× the average).",
-        "They complain about \u201c{label}\u201d: {share} of writers, {lift:.1f}× the average.",
+        "What hurts: \u201c{label}\u201d, raised by {share} of those who wrote ({lift_words}).",
+        "They complain about \u201c{label}\u201d: {share} of writers, {lift_words}.",
     ],
 }
 
@@ -46,4 +48,9 @@ class TemplateNarrator:
 
     def phrase(self, kind: str, variant: int, **facts: Any) -> str:
         options = TEMPLATES[kind]
+        if isinstance(facts.get("lift"), int | float):  # figures in plain words ("2.2× more common than average")
+            facts.setdefault("lift_words", lift_words(float(facts["lift"])))
+        if "feature" in facts:
+            short = question_label(facts["feature"])
+            facts.setdefault("feature_short", short[:1].lower() + short[1:] if short[1:2].islower() else short)
         return options[variant % len(options)].format(**facts)

@@ -26,6 +26,7 @@ from personacraft.personas.narrator import Narrator, TemplateNarrator
 from personacraft.personas.prompts import prompted
 from personacraft.segment.profile import cell_facts, cells_for
 from personacraft.store import Run
+from personacraft.wording import channel_label, lift_words
 
 HEAR_WORDS = re.compile(r"\b(hear about|find us|found us|first hear)\b", re.I)
 # what a goal or a pain says about what the persona values
@@ -225,7 +226,7 @@ def _channels(persona: dict[str, Any], cells: list[dict[str, Any]], p: int, min_
         said.append(
             f.say(
                 "channels",
-                f"First reached through {c['channel']} ({pct(c['share'])}, {c['lift']:.1f}× the average).",
+                f"First reached through {channel_label(c['channel'])} ({pct(c['share'])}, {lift_words(c['lift'])}).",
                 [c],
                 "first-touch source / medium",
             )
@@ -251,7 +252,7 @@ def _content(cells: list[dict[str, Any]], p: int, min_n: int, f: Facts) -> list[
     said = [
         f.say(
             "content",
-            f"Most interested in {c['value']} ({pct(c['share'])}, {c['lift']:.1f}× the average).",
+            f"Most interested in {c['value']} ({pct(c['share'])}, {lift_words(c['lift'])}).",
             [cell_facts(c)],
             "most bought product family or most used product action",
         )
@@ -277,7 +278,7 @@ def _triggers(cells: list[dict[str, Any]], p: int, min_n: int, f: Facts) -> list
             triggers.append(
                 f.say(
                     "triggers",
-                    "Buys on " + text.format(s=pct(c["share"])) + f" ({c['lift']:.1f}× the average).",
+                    "Buys on " + text.format(s=pct(c["share"])) + f" ({lift_words(c['lift'])}).",
                     [cell_facts(c)],
                     "a buying habit over-represented in this persona",
                 )

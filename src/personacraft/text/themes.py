@@ -37,6 +37,7 @@ from sklearn.metrics import silhouette_score
 
 from personacraft.errors import MissingExtraError
 from personacraft.text.redact import without_redacted
+from personacraft.wording import whole_label
 
 MIN_WORDS = 3
 SAMPLE = 4000  # texts used to choose k
@@ -240,17 +241,22 @@ def label_themes(texts: Sequence[str], labels: np.ndarray, k: int, top: int = 6)
     return names, keywords
 
 
-def _central_name(texts: Sequence[str], labels: np.ndarray, dist: np.ndarray, c: int, words: int = 8) -> str:
-    """The longest clause of the theme's most central text, at most ``words`` words."""
+def _central_name(texts: Sequence[str], labels: np.ndarray, dist: np.ndarray, c: int, words: int = 12) -> str:
+    """The longest whole clause (at most ``words`` words) of the theme's most central text that has one;
+    never a clause cut short, so a label always reads as a whole phrase."""
     rows = np.flatnonzero(labels == c)
     if not len(rows):
         return ""
-    text = texts[int(rows[np.argmin(dist[rows])])]
-    clauses = [c.strip(" .!?;,:") for c in re.split(r"(?<=[.!?;:])\s|,\s", text)]
-    # the longest clause names the theme, not an opening like "Hi," or "To be fair,"
-    clause = max(clauses, key=lambda c: len(_WORDS.findall(c)))
-    parts = clause.split()
-    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+    ranked = rows[np.argsort(dist[rows], kind="stable")]
+    for row in ranked[:20]:
+        clauses = [c.strip(" .!?;,:") for c in re.split(r"(?<=[.!?;:])\s|,\s", texts[int(row)])]
+        # the longest clause names the theme, not an opening like "Hi," or "To be fair,"
+        fitting = [c for c in clauses if 2 <= len(c.split()) <= words]
+        if fitting:
+            return max(fitting, key=lambda c: len(_WORDS.findall(c)))
+    text = texts[int(ranked[0])]
+    clause = max((c.strip(" .!?;,:") for c in re.split(r"(?<=[.!?;:])\s|,\s", text)), key=len)
+    return whole_label(" ".join(clause.split()[:words]) + "…")
 
 
 def normalise(text: str) -> str:

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from personacraft.render import style
 from personacraft.render.cards.text import as_dict, as_text
 from personacraft.render.glance import glance
-from personacraft.wording import channel_label, lift_words, question_label
+from personacraft.wording import channel_label, lift_words, question_label, value_label, whole_label
 
 QUESTION = re.compile(r"\?\s*$|^(?:what|which|how|why|where|when|who|do|did|are|is|would)\b", re.I)
 _AVERAGE = re.compile(r"(\d+(?:\.\d+)?)× (?:the average|more often than the average(?: customer)?)")
@@ -33,30 +33,15 @@ def feature_label(feature: Any) -> str:
     return question_label(text) if QUESTION.search(text) else text
 
 
-def value_label(feature: Any, value: Any) -> str:
-    """A trait's value in plain words: a channel value (``facebook / cpc``) becomes "Facebook ads"."""
-    text = as_text(value) or "?"
-    if " / " in text or "channel" in str(feature).lower() or "source" in str(feature).lower():
-        return channel_label(text)
-    return text
-
-
 def whole_labels(persona: Mapping[str, Any]) -> dict[str, str]:
-    """Pain labels cut short in the data ("Too much plastic in the packaging for a…") → the whole
-    sentence of a quote that starts the same way ("Too much plastic in the packaging for a premium brand")."""
+    """Pain labels cut short in older data ("Too much plastic in the packaging for a…") → made whole
+    (:func:`personacraft.wording.whole_label`: the quote that starts the same way, else the last whole word)."""
     out = {}
     for x in persona.get("pain_points") or []:
         label = as_text(as_dict(x).get("label")) or ""
-        if not label.endswith(("…", "...")):
-            continue
-        head = label.rstrip("….").rstrip()
-        for q in as_dict(x).get("quotes") or []:
-            sentence = re.split(r"(?<=[.!?])\s", as_text(q) or "")[0].rstrip(".!? ")
-            if head and sentence.startswith(head):
-                out[label] = sentence
-                break
-        else:
-            out[label] = head
+        whole = whole_label(label, list(as_dict(x).get("quotes") or []))
+        if whole != label:
+            out[label] = whole
     return out
 
 

@@ -9,20 +9,20 @@ so a card with space to spare shows its lists in full.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 
+from personacraft.personas import identity
 from personacraft.render import style
 from personacraft.render.cards import band
 from personacraft.render.cards.figures import NO_FIELD, committee, label, missing, type_label, value
 from personacraft.render.cards.svg import Colors, avatar_svg, trait_bars_svg
 from personacraft.render.cards.text import as_dict, as_strings, as_text, brief, sentences
 from personacraft.render.style import WHITE
-from personacraft.wording import channel_label, lift_words
+from personacraft.wording import channel_label, lift_words, value_label
 
 RECOMMENDATIONS = ("messaging", "channels", "sales", "product", "retention")
 FACTS = (("age", "Age"), ("occupation", "Occupation"), ("location", "Location"), ("income", "Income"))
@@ -56,11 +56,6 @@ DENSITIES = (
 MARKDOWN = Density("markdown", 0.0, items=10, recs=10, traits=8, bio=100_000, reason=100_000)
 
 # ---------------------------------------------------------------- small helpers
-
-
-def _initials(name: str) -> str:
-    words = [w for w in re.split(r"[\s\-]+", name) if w and w[0].isalnum()]
-    return "".join(w[0] for w in words[:2]).upper() or "?"
 
 
 def _missing(persona: Mapping[str, Any], *sources: Mapping[str, Any]) -> dict[str, str]:
@@ -217,7 +212,7 @@ def card_context(
     c = Colors.of(color)
     name = as_text(persona.get("name")) or as_text(persona.get("id")) or "Persona"
     person = as_text(story.get("name"))
-    initials = _initials(person or name)
+    initials = identity.initials(person or name)  # the same letters as on the pages and in the app
     facts = []
     for key, label_ in FACTS:
         fact = as_text(story.get(key))
@@ -228,7 +223,7 @@ def card_context(
     values = as_strings(story.get("values"))
     traits = [dict(t) for t in persona.get("traits") or [] if isinstance(t, Mapping)]
     shown = [
-        dict(t, feature=band.feature_label(t.get("feature")), value=band.value_label(t.get("feature"), t.get("value")))
+        dict(t, feature=band.feature_label(t.get("feature")), value=value_label(t.get("feature"), t.get("value")))
         for t in traits[: d.traits]
     ]
     goals = _fallback(persona, "goals", "goal", "of members", held=True)
