@@ -190,6 +190,9 @@ THEM = (
 STOP = {"a", "an", "the", "to", "of", "for", "with", "in", "on", "at", "and", "or", "us", "from", "by"}
 
 
+VAGUE = {"part", "say", "involvement", "influence", "view", "take", "opinion", "experience"}
+
+
 def question_label(question: object, *, words: int = 7) -> str:
     """A survey question as a short column name: "What's your main goal when you shop with us?" →
     "Main goal"; "How did you first hear about us?" → "How they found us"; "Which plan are you on?" →
@@ -206,7 +209,13 @@ def question_label(question: object, *, words: int = 7) -> str:
         return "Company size" if re.search(r"company|work|team|organi[sz]ation", text, re.I) else "How many"
     lead = _NOUN_LEAD.match(text)
     if lead:
-        noun = _TAIL.sub("", text[lead.end() :]).strip()
+        rest = text[lead.end() :]
+        noun = _TAIL.sub("", rest).strip()
+        if noun.lower() in VAGUE:  # "your part in choosing tools like X" → "Part in choosing tools"
+            kept = rest.split()[:4]
+            while len(kept) > 1 and kept[-1].lower() in STOP | {"like", "such"}:
+                kept.pop()
+            noun = " ".join(kept)
         if noun:
             return noun[:1].upper() + noun[1:]
     said = text

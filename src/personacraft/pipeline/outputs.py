@@ -125,6 +125,10 @@ def write_outputs(config: Config, run: Run, pset: PersonaSet, published: int, ex
     }
     _json(staging / "accounting.json", accounting, indent=2, default=str)
     title = config.report.title
+    # the cards (and slides) first: the report links the files it finds
+    render_cards(
+        [p.to_dict() for p in pset], staging, title=title, run_id=run.run_id, base_url=config.report.base_url or None
+    )
     render_report(
         pset,
         staging,
@@ -137,9 +141,6 @@ def write_outputs(config: Config, run: Run, pset: PersonaSet, published: int, ex
     if extra.icp is not None:
         save_icp(extra.icp, staging)
     render_journeys(extra.journeys, staging, title=f"{title}: customer journeys")
-    render_cards(
-        [p.to_dict() for p in pset], staging, title=title, run_id=run.run_id, base_url=config.report.base_url or None
-    )
 
 
 def _json(path: Path, doc: Any, **dump: Any) -> None:
