@@ -18,7 +18,7 @@ from tests.conftest import write_config
 
 FIELDS = ("messaging", "channels", "sales", "product", "retention")
 # a share with its lift and n, as every behaviour play cites them
-FIGURE = re.compile(r"\d+% of them, \d+\.\d× more common than average, n = [\d,]+")
+FIGURE = re.compile(r"\d+%.*?\bn = [\d,]+")  # a share and the number of members it rests on
 
 
 def _personas(out: Path) -> list[dict[str, Any]]:

@@ -520,9 +520,11 @@ def test_report_gallery_links_every_card(built: BuildResult, tmp_path: Path) -> 
     first = pset[0].id
     assert (page.parent / "cards" / f"{first}.html").is_file()  # the links point where render_cards writes
     table = gallery[gallery.index('<table class="compare">') :]
-    for row in ("Size", "Type", "Top trait", "Top pain", "Top channel", "Predicted CLV", "Churn risk"):
+    rows = ("Share of customers", "Share of revenue", "What sets them apart", "Top frustration", "Top channel")
+    for row in (*rows, "Predicted value per customer", "Churn risk"):
         assert f'<th scope="row">{row}</th>' in table
-    assert table.count('<th scope="col"') == len(pset)
+    assert '<th scope="row">Type</th>' not in table  # every retail persona is a buyer: the row says nothing
+    assert table.count('<th scope="col"') == len(pset) + 1  # a "Persona" corner cell, then one per persona
     # without cards, the gallery stays but links nothing
     plain = render_report(pset, tmp_path / "plain", title="Retail demo", accounting=[]).read_text(encoding="utf-8")
     assert '<section class="gallery"' in plain and 'href="cards/' not in plain

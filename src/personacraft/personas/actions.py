@@ -226,7 +226,9 @@ def recommendations(
         drivers = ", ".join(d.get("label", d.get("feature", "")) for d in (value.get("churn_drivers") or [])[:2])
         boxes["retention"].append(
             rec(
-                f"Retain {what} before they go: churn risk {_pct(value['churn_risk'])}, well above the average"
+                f"Retain {what} before they go: churn risk {_pct(value['churn_risk'])} over the "
+                f"{value.get('horizon') or 'next 12 months'}, well above the average"
+                + (f" (n = {value['clv_customers']:,})" if isinstance(value.get("clv_customers"), int) else "")
                 + (f"; act on what drives it ({drivers})." if drivers else "."),
                 "retention",
                 [{"feature": "churn_risk", "value": value["churn_risk"], "n": value.get("clv_customers")}],
