@@ -521,7 +521,7 @@ def test_report_gallery_links_every_card(built: BuildResult, tmp_path: Path) -> 
     assert (page.parent / "cards" / f"{first}.html").is_file()  # the links point where render_cards writes
     table = gallery[gallery.index('<table class="compare">') :]
     rows = ("Share of customers", "Share of revenue", "What sets them apart", "Top frustration", "Top channel")
-    for row in (*rows, "Predicted value per customer", "Churn risk"):
+    for row in (*rows, "Predicted value per customer, next 12 months", "Churn risk, next 12 months"):
         assert f'<th scope="row">{row}</th>' in table
     assert '<th scope="row">Type</th>' not in table  # every retail persona is a buyer: the row says nothing
     assert table.count('<th scope="col"') == len(pset) + 1  # a "Persona" corner cell, then one per persona

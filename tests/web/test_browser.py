@@ -9,18 +9,15 @@ horizontal scroll.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from personacraft.web.app import create_app
 from personacraft.web.service import Service
 from tests.browser import CHROMIUM, FLAGS, needs_chromium
+from tests.web.loopback import serve
 
 pytestmark = needs_chromium
 
@@ -61,23 +58,7 @@ CONTRAST_JS = """
 @pytest.fixture(scope="module")
 def server(service: Service) -> Iterator[str]:
     """A real uvicorn server on a free loopback port; yields its base URL."""
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(service), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not instance.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    yield from serve(service)
 
 
 @pytest.fixture(scope="module")

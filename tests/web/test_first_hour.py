@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import csv
 import html
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +18,9 @@ import pytest
 
 from personacraft.config import load_config
 from personacraft.personas.identity import badge
-from personacraft.web.app import create_app
 from personacraft.web.service import Service
 from tests.browser import CHROMIUM, FLAGS, needs_chromium
+from tests.web.loopback import serve
 
 pytestmark = [needs_chromium, pytest.mark.slow]
 
@@ -101,26 +98,6 @@ WORDING_JS = """
 """
 
 
-def _serve(service: Service) -> Iterator[str]:
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(service), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not instance.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module", params=["retail", "saas"])
 def demo(request: pytest.FixtureRequest) -> Iterator[tuple[str, Service, str]]:
     """(kind, service, base URL) over the retail web demo and the SaaS demo of tests/conftest.py."""
@@ -129,7 +106,7 @@ def demo(request: pytest.FixtureRequest) -> Iterator[tuple[str, Service, str]]:
     else:
         root, _ = request.getfixturevalue("saas_demo")
         service = Service(load_config(root / "personacraft.toml"))
-    for url in _serve(service):
+    for url in serve(service):
         yield request.param, service, url
 
 

@@ -125,6 +125,8 @@ def compare_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     )
     row("Top frustration", [x.frustrations[0] if x.frustrations else None for x in g])
     row("Top channel", [c[0]["label"] if c else None for c in (it["channels"] for it in items)])
+    horizons = {it["note"]["horizon"] for it in items}
+    shared = horizons.pop() if len(horizons) == 1 else None  # one horizon for all: said once, in the row's name
     for key, label in (("clv_mean", "Predicted value per customer"), ("churn_risk", "Churn risk")):
         cells = []
         for it in items:
@@ -132,11 +134,11 @@ def compare_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             text = None
             if isinstance(v, int | float) and not isinstance(v, bool):
                 text = f"${v:,.0f}" if key == "clv_mean" else f"{v:.0%}"
-                if it["note"]["horizon"]:
+                if it["note"]["horizon"] and not shared:
                     text += f" ({it['note']['horizon']})"
                 if key == "churn_risk" and "at risk" in it["g"].flags:
                     text += " · at risk"
             cells.append(text)
-        row(label, cells)
+        row(f"{label}, {shared}" if shared else label, cells)
     row("First thing to do", [x.actions[0] if x.actions else None for x in g])
     return rows
