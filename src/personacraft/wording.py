@@ -77,8 +77,10 @@ def channel_label(raw: object) -> str:
         return "Newsletter"
     if kind == "posts" and name:
         return f"{name} posts"
-    if kind == "referral":
-        return f"Link on {name}"
+    if kind == "referral":  # a site's domain by its name: "trailblog.example" → "Link on Trailblog"
+        site = re.sub(r"^(?:www|m)\.", "", s).split(".")[0] if "." in s else s
+        site_name = SOURCES.get(site, site[:1].upper() + site[1:])
+        return f"Link on {site_name}"
     return f"{name} {kind}"
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from personacraft.render import style
 from personacraft.render.charts import FONT
 from personacraft.render.style import INK, MUTED
+from personacraft.wording import emotion_words
 
 POPULATION_COLOR = "#33415c"  # all customers: a neutral slate, not one of the persona colours
 NEGATIVE, MIXED, POSITIVE = "#c8443a", "#a86d12", "#2f7d46"
@@ -297,16 +298,8 @@ def face_svg(sentiment: float) -> str:
 
 
 def mood_of(s: float) -> str:
-    """A sentiment in [-1, 1] in words."""
-    if s <= -0.33:
-        return "negative"
-    if s < -0.05:
-        return "leans negative"
-    if s < 0.05:
-        return "neutral"
-    if s < 0.33:
-        return "leans positive"
-    return "positive"
+    """A sentiment in [-1, 1] in words, on the scale every page uses (:func:`personacraft.wording.emotion_words`)."""
+    return emotion_words(s)
 
 
 def emotion_curve_svg(cells: list[dict[str, Any]], color: str) -> str:
