@@ -1,4 +1,4 @@
-"""A real uvicorn server for the page tests, on a free loopback port, in a thread."""
+"""A real uvicorn server for the page tests, on a free loopback port, in a thread, and the browser that opens it."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from personacraft.web.app import create_app
 from personacraft.web.service import Service
+from tests.browser import CHROMIUM, FLAGS
 
 
 def serve(service: Service) -> Iterator[str]:
@@ -30,3 +32,17 @@ def serve(service: Service) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     instance.should_exit = True
     thread.join(timeout=10)
+
+
+# Chromium driven by Playwright (Debian's binary, never a downloaded one); Playwright adds its own headless flag
+ARGS = [f for f in FLAGS if f not in ("--headless", "--enable-logging=stderr", "--v=0")]
+
+
+def chromium() -> Iterator[Any]:
+    """A headless Chromium browser (Playwright over Debian's ``chromium``), closed after use."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()

@@ -16,13 +16,12 @@ from typing import Any
 import pytest
 
 from personacraft.web.service import Service
-from tests.browser import CHROMIUM, FLAGS, needs_chromium
-from tests.web.loopback import serve
+from tests.browser import needs_chromium
+from tests.web.loopback import chromium, serve
 
 pytestmark = needs_chromium
 
 # Playwright adds its own headless and logging switches
-ARGS = [f for f in FLAGS if f not in ("--headless", "--enable-logging=stderr", "--v=0")]
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -63,12 +62,7 @@ def server(service: Service) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+    yield from chromium()
 
 
 class Watch:

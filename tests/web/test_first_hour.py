@@ -19,12 +19,11 @@ import pytest
 from personacraft.config import load_config
 from personacraft.personas.identity import badge
 from personacraft.web.service import Service
-from tests.browser import CHROMIUM, FLAGS, needs_chromium
-from tests.web.loopback import serve
+from tests.browser import needs_chromium
+from tests.web.loopback import chromium, serve
 
 pytestmark = [needs_chromium, pytest.mark.slow]
 
-ARGS = [f for f in FLAGS if f not in ("--headless", "--enable-logging=stderr", "--v=0")]
 DESKTOP = {"width": 1400, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -112,12 +111,7 @@ def demo(request: pytest.FixtureRequest) -> Iterator[tuple[str, Service, str]]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+    yield from chromium()
 
 
 def _open(page: Any, url: str) -> None:
