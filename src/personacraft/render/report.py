@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from personacraft.personas.identity import badge
 from personacraft.render.cards.pdf import available as pdf_available
+from personacraft.render.cards.slides import DECK
+from personacraft.render.cards.writer import slide_files
 from personacraft.render.charts import sizes_chart, trait_chart
 from personacraft.render.environment import environment
 from personacraft.render.glance import Glance, as_dict, glance
@@ -67,9 +69,9 @@ def write_report(
         rows=compare_rows(items),
         period=period_of(doc),
         method=analysts(doc),
-        slides={p["id"]: (slides / f"{p['id']}.slide.png").is_file() for p in personas},
-        slide_pdfs={p["id"]: (slides / f"{p['id']}.slide.pdf").is_file() for p in personas},
-        deck=(slides / "deck.pdf").is_file(),
+        slides={p["id"]: (slides / slide_files(p["id"])[1]).is_file() for p in personas},
+        slide_pdfs={p["id"]: (slides / slide_files(p["id"])[0]).is_file() for p in personas},
+        deck=(slides / DECK).is_file(),
         colors=colors,
         charts=charts,
         sizes_svg=sizes_chart(personas) if personas else "",

@@ -21,6 +21,7 @@ import duckdb
 
 from personacraft.config import Config
 from personacraft.errors import NotFoundError, PersonaError
+from personacraft.render.cards.slides import DECK
 from personacraft.render.cards.writer import FORMATS as CARD_FORMATS
 from personacraft.segment.persist import explain
 from personacraft.store import Workspace
@@ -111,7 +112,7 @@ class RunView:
     def slide_path(self, persona_id: str | None, kind: str) -> Path:
         """A persona's slide (``slide.png``, ``slide.pdf``) or, with no persona, the deck (``deck.pdf``)."""
         if persona_id is None:
-            path = self.run_dir / "report" / "cards" / "deck.pdf"
+            path = self.run_dir / "report" / "cards" / DECK
         else:
             self.persona(persona_id)
             if kind not in SLIDES:
