@@ -121,11 +121,22 @@ def test_assign_a_dataframe_as_the_command_assigns_the_file(built: BuildResult, 
 
     features = duckdb.sql(f"SELECT * FROM '{built.run_dir / 'features.parquet'}'").df()
     got = pc.assign(features, built.run_id, config=retail_demo / "personacraft.toml")
-    assert list(got.columns) == ["customer_id", "persona_id", "confidence", "known_values"]
-    want = {r["customer_id"]: r["persona_id"] for r in read_csv(built.out_dir / "assignments.csv")}
+    assert list(got.columns) == [
+        "customer_id",
+        "persona_id",
+        "confidence",
+        "second_persona_id",
+        "second_confidence",
+        "known_values",
+    ]
+    rows = {r["customer_id"]: r for r in read_csv(built.out_dir / "assignments.csv")}
+    want = {c: r["persona_id"] for c, r in rows.items()}
     assert len(got) == len(want) and got["customer_id"].is_monotonic_increasing
     same = sum(want[c] == p for c, p in zip(got["customer_id"], got["persona_id"], strict=True))
     assert same / len(want) >= 0.99
+    pairs = zip(got["customer_id"], got["second_persona_id"], strict=True)
+    second = sum(rows[c]["second_persona_id"] == p for c, p in pairs)
+    assert second / len(want) >= 0.99
     path = pc.assign(built.run_dir / "features.parquet", built.run_id, config=retail_demo / "personacraft.toml")
     assert path.equals(got)
     with pytest.raises(pc.PersonaError, match=r"the DataFrame: has no customer id column .*its columns: who, device"):

@@ -49,7 +49,8 @@ def assign(
     ``customers`` is a CSV or Parquet file, or a DataFrame, in the long form of
     ``features.parquet`` (an id column, ``family``, ``value``, ``n``) or the wide form (an id
     column and one column per feature family). The answer has ``customer_id``,
-    ``persona_id`` (empty when unassigned), ``confidence`` and ``known_values``, sorted by id.
+    ``persona_id`` (empty when unassigned), ``confidence``, ``second_persona_id`` and
+    ``second_confidence`` (the next most likely persona) and ``known_values``, sorted by id.
     """
     pd = require_pandas("pc.assign (it answers with a DataFrame)")
     cfg = config if isinstance(config, Config) else _load_config(config)
@@ -70,6 +71,8 @@ def assign(
             "customer_id": ids.astype(str),
             "persona_id": decision.persona_ids.astype(str),
             "confidence": decision.confidence.astype(float),
+            "second_persona_id": decision.second_persona_ids.astype(str),
+            "second_confidence": decision.second_confidence.astype(float),
             "known_values": decision.known.astype(int),
         }
     )

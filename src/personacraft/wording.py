@@ -316,3 +316,19 @@ def whole_label(label: object, quotes: object = ()) -> str:
     while len(words) > 1 and words[-1].lower().strip(",;:") in STOP:
         words.pop()
     return " ".join(words).rstrip(",;:") or stem
+
+
+# ---------------------------------------------------------------- how clearly members fit a persona
+
+MANY_HYBRIDS = 0.2  # from this share of members in between two personas, the card says "many"
+
+
+def fit_words(hybrid_share: float, partner: str | None) -> str:
+    """How clearly a persona's members fit it, from the share in between it and another (``partner``)."""
+    if hybrid_share >= MANY_HYBRIDS and partner:
+        return f"Many members ({hybrid_share:.0%}) are in between this persona and {partner}."
+    if hybrid_share >= MANY_HYBRIDS:
+        return f"Many members ({hybrid_share:.0%}) are in between this persona and another."
+    if hybrid_share >= 0.05:
+        return f"Most members fit this persona clearly; {hybrid_share:.0%} are in between it and another."
+    return "Most members fit this persona clearly."

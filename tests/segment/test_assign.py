@@ -16,6 +16,7 @@ import pytest
 from personacraft.config import load_config
 from personacraft.errors import ConfigError
 from personacraft.pipeline import BuildResult, build
+from personacraft.segment.assignment import Decision, membership
 from tests.conftest import read_csv, write_config
 
 
@@ -40,6 +41,13 @@ def test_assign_reproduces_the_build_for_its_own_customers(built: BuildResult, r
     same = sum(got[c]["persona_id"] == want[c]["persona_id"] for c in want)
     assert same / len(want) >= 0.99
     assert max(abs(float(got[c]["confidence"]) - float(want[c]["confidence"])) for c in want) < 1e-3
+    # hybrids: the same second persona, with its posterior, in the build and in assign
+    assert list(want[next(iter(want))])[-2:] == ["second_persona_id", "second_confidence"]
+    same_second = sum(got[c]["second_persona_id"] == want[c]["second_persona_id"] for c in want)
+    assert same_second / len(want) >= 0.99
+    hybrids = [c for c in want if want[c]["second_persona_id"]]
+    assert all(float(want[c]["confidence"]) - float(want[c]["second_confidence"]) < 0.2 for c in hybrids)
+    assert all(float(want[c]["second_confidence"]) == 0 for c in want if not want[c]["second_persona_id"])
 
 
 def test_assign_reads_one_row_per_customer_with_a_column_per_family(built: BuildResult, retail_demo: Path) -> None:
@@ -181,3 +189,21 @@ def test_a_weight_naming_no_family_is_a_config_error(retail_demo: Path, tmp_path
     config.write_text(text + '\n[segment.weights]\n"Devise" = 0.5\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r'"Devise".*matches no feature family'):
         build(load_config(config))
+
+
+def test_hybrids_are_named_with_their_second_persona_and_counted_per_persona() -> None:
+    # four customers: clearly p1, in between p1 and p2, clearly p2, and one not assigned
+    d = Decision(
+        segment=np.array([0, 0, 1, 0]),
+        best=np.array([0.95, 0.55, 0.9, 0.6]),
+        assigned=np.array([True, True, True, False]),
+        known=np.array([3, 3, 3, 0]),
+        second=np.array([1, 1, 0, 1]),
+        second_best=np.array([0.05, 0.45, 0.1, 0.4]),
+    )
+    assert d.hybrid.tolist() == [False, True, False, False]
+    assert d.second_persona_ids.tolist() == ["", "p2", "", ""]
+    assert d.second_confidence.tolist() == [0.0, 0.45, 0.0, 0.0]
+    m = membership(d, published=2)
+    assert m[0] == {"members": 2, "mean_confidence": 0.75, "hybrids": 1, "hybrid_share": 0.5, "hybrid_with": 1}
+    assert m[1]["hybrids"] == 0 and m[1]["hybrid_with"] is None

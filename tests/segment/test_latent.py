@@ -101,3 +101,36 @@ def test_follows_the_scikit_learn_estimator_contract() -> None:
             "check_clustering": "it fits standardised data with negative values, which are not counts",
         },
     )
+
+
+def blended_counts(n: int, k: int, share: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Counts from k planted segments where each customer draws ``share`` of their values from another one."""
+    rng = np.random.default_rng(seed)
+    sizes = (4, 3, 5, 4)
+    fam = np.repeat(np.arange(len(sizes)), sizes)
+    y = rng.integers(0, k, n)
+    other = (y + rng.integers(1, k, n)) % k
+    blocks = []
+    for f, v in enumerate(sizes):
+        probs = rng.dirichlet(np.full(v, 0.3), k)
+        law = (1 - share) * probs[y] + share * probs[other]
+        blocks.append(rng.multinomial(rng.poisson(6 + f, n), law))
+    return np.hstack(blocks).astype(float), fam, y
+
+
+@pytest.mark.slow
+def test_customers_who_blend_two_personas_are_still_found() -> None:
+    N, fam, y = blended_counts(4000, 4, 0.3, seed=11)
+    model = LatentClassSegmenter(families=fam, k_min=2, k_max=6, random_state=0).fit(N)
+    plain = LatentClassSegmenter(families=fam, k=4, blend=False, cap=3.0, random_state=0).fit(N)
+    assert model.k_ == 4
+    assert 0.2 < model.blend_ < 0.4  # the blend share is learned
+    assert adjusted_rand_score(y, model.labels_) > adjusted_rand_score(y, plain.labels_)
+    assert np.allclose(model.pairs_.sum(), 1) and np.allclose(model.weights_, model.pairs_.sum(axis=1))
+
+
+def test_customers_who_do_not_blend_give_a_small_blend_share() -> None:
+    N, fam, y = planted_counts(2000, 3, seed=12)
+    model = LatentClassSegmenter(families=fam, k=3, random_state=0).fit(N)
+    assert model.blend_ < 0.1 or np.trace(model.pairs_) > 0.8
+    assert adjusted_rand_score(y, model.labels_) > 0.8

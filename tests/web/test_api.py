@@ -180,6 +180,8 @@ def test_assign_agrees_with_assign_file_on_every_customer(
         got, want = r.json(), cli_assigned[cid]
         if (got["persona_id"] or "") != want["persona_id"] or abs(got["confidence"] - float(want["confidence"])) > 1e-4:
             disagree.append((cid, got["persona_id"], want["persona_id"]))
+        if (got["second_persona_id"] or "") != want["second_persona_id"]:
+            disagree.append((cid, got["second_persona_id"], want["second_persona_id"]))
         assert got["known_values"] == int(want["known_values"])
     assert disagree == []
 
@@ -285,7 +287,10 @@ def test_batch_csv_agrees_with_assign_file(
     want = tmp_path / "cli.csv"
     with Workspace(load_config(web_demo[0]).workspace_path, read_only=True) as ws:
         assign_file(ws.run(), long_csv, want)
-    expected = [(r["customer_id"], r["persona_id"], float(r["confidence"]), r["known_values"]) for r in read_csv(want)]
+    expected = [
+        (r["customer_id"], r["persona_id"], float(r["confidence"]), r["second_persona_id"], r["known_values"])
+        for r in read_csv(want)
+    ]
     raw = client.post(
         "/api/assign/batch", headers={**reader, "Content-Type": "text/csv"}, content=long_csv.read_bytes()
     )
@@ -296,8 +301,8 @@ def test_batch_csv_agrees_with_assign_file(
         assert r.status_code == 200, r.text[:300]
         assert r.headers["content-type"].startswith("text/csv")
         got = [
-            (row["customer_id"], row["persona_id"], float(row["confidence"]), row["known_values"])
-            for row in csv.DictReader(io.StringIO(r.text))
+            (r_["customer_id"], r_["persona_id"], float(r_["confidence"]), r_["second_persona_id"], r_["known_values"])
+            for r_ in csv.DictReader(io.StringIO(r.text))
         ]
         assert got == expected
 

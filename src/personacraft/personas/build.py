@@ -14,9 +14,11 @@ from personacraft.personas.prompts import present, prompted
 from personacraft.personas.story import build_story
 from personacraft.personas.types import build_committees, persona_committee, persona_type
 from personacraft.personas.value import persona_value
+from personacraft.segment.assignment import persona_id
 from personacraft.segment.profile import cell_facts, cells_for, defining_traits
 from personacraft.store import Run
 from personacraft.text.voice import Voice
+from personacraft.wording import fit_words
 from personacraft.value.stage import ValueResult
 
 GOAL_WORDS = (
@@ -39,6 +41,19 @@ class SegmentResult:
     sizes: np.ndarray
     stability: np.ndarray
     labels_table: str = "labels"
+    membership: list[dict[str, Any]] | None = None  # per persona, see segment.assignment.membership
+
+
+def _fit(m: dict[str, Any], names: list[tuple[str, Any]], min_n: int) -> dict[str, Any]:
+    """How clearly members fit the persona; the persona hybrids lean to is named from ``min_n`` hybrids."""
+    partner = m["hybrid_with"] if m["hybrids"] >= min_n else None
+    name = names[partner][0] if partner is not None and partner < len(names) else None
+    return {
+        "mean_confidence": m["mean_confidence"],
+        "hybrid_share": m["hybrid_share"],
+        "hybrid_with": persona_id(partner) if name and partner is not None else None,
+        "words": fit_words(m["hybrid_share"], name),
+    }
 
 
 def _pct(x: float) -> str:
@@ -106,13 +121,15 @@ def build_personas(
         ]
         missing: dict[str, str] = {}
         persona: dict[str, Any] = {
-            "id": f"p{p + 1}",
+            "id": persona_id(p),
             "name": name,
             "size": size,
             "share": round(size / total, 4),
             "stability": round(float(seg.stability[p]), 3),
             "stability_band": stability_band(float(seg.stability[p])),
         }
+        if seg.membership:
+            persona["fit"] = _fit(seg.membership[p], names, min_n)
         m = money.get(p, {})
         buyers = int(m.get("buyers") or 0)
         ptype, mix, type_ev = persona_type(cells, p, size, buyers, min_n)

@@ -178,6 +178,7 @@ class Persona(Record):
     share: float
     stability: float
     stability_band: str | None = None
+    fit: dict[str, Any] | None = None  # how clearly members fit: mean_confidence, hybrid_share, hybrid_with, words
     persona_type: str | None = None
     persona_type_mix: dict[str, Any] | None = None
     traits: list[Trait] = dataclasses.field(default_factory=list)

@@ -49,7 +49,8 @@ FOLDERS = ("report", "activation")
 
 # every unified customer, with the persona their segment is (empty when it was not published)
 ASSIGNMENTS = """
-SELECT l.customer_key AS customer_id, coalesce(c.email, '') AS email, {persona_id} AS persona_id, l.confidence
+SELECT l.customer_key AS customer_id, coalesce(c.email, '') AS email, {persona_id} AS persona_id, l.confidence,
+       {second_id} AS second_persona_id, l.second_confidence
 FROM {labels} l JOIN {customer_index} c USING (customer_key)
 ORDER BY l.customer_key
 """
@@ -97,7 +98,12 @@ def write_tables(run: Run, published: int, staging: Path) -> None:
     """``assignments.csv``, ``features.parquet``, and ``customer_value.csv`` and ``committees.csv`` when they apply."""
     pid = persona_id_sql("l.persona", published)
     t = run.t
-    sql = ASSIGNMENTS.format(persona_id=pid, labels=t("labels"), customer_index=t("customer_index"))
+    sql = ASSIGNMENTS.format(
+        persona_id=pid,
+        second_id=persona_id_sql("l.second_persona", published),
+        labels=t("labels"),
+        customer_index=t("customer_index"),
+    )
     _copy(run, sql, staging / "assignments.csv")
     if run.has_table("customer_value") and run.has_rows("customer_value"):
         sql = CUSTOMER_VALUE.format(persona_id=pid, customer_value=t("customer_value"), labels=t("labels"))

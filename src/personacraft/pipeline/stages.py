@@ -22,7 +22,7 @@ from personacraft.ingest import ingest as ingest_sources
 from personacraft.journey.build import journeys as journey_map
 from personacraft.personas.build import SegmentResult, build_personas
 from personacraft.segment import LatentClassSegmenter, family_weights, load_design, profile, save_model
-from personacraft.segment.assignment import Decision, PersonaModel
+from personacraft.segment.assignment import Decision, PersonaModel, membership
 from personacraft.segment.matrix import Design
 from personacraft.sources import Accounting, Source
 from personacraft.store import Run
@@ -89,7 +89,12 @@ class Segmentation:
         return self.personas.structure_found
 
     def result(self) -> SegmentResult:
-        return SegmentResult(k=self.published, sizes=self.sizes, stability=self.model.stability_)
+        return SegmentResult(
+            k=self.published,
+            sizes=self.sizes,
+            stability=self.model.stability_,
+            membership=membership(self.decision, self.published),
+        )
 
 
 def segment(config: Config, run: Run) -> Segmentation:
@@ -130,7 +135,14 @@ def segment(config: Config, run: Run) -> Segmentation:
     decision = personas.decide(design.N)
     run.write_arrays(
         "labels",
-        {"customer_key": design.customers, "persona": model.labels_.astype(np.int32), "confidence": decision.best},
+        {
+            "customer_key": design.customers,
+            "persona": model.labels_.astype(np.int32),
+            "confidence": decision.best,
+            # a hybrid's second persona; k (never published) for everyone else
+            "second_persona": np.where(decision.hybrid, decision.second, model.k_).astype(np.int32),
+            "second_confidence": decision.second_confidence,
+        },
     )
     save_model(run, model, design, published)
     return Segmentation(design, personas, decision, sizes)

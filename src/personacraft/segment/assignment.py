@@ -4,8 +4,10 @@ Segments are ordered by size. Segment ``i`` is persona ``p{i+1}`` when it is pub
 (``i < published``); the segments after those were under the minimum size, and their
 customers are unassigned (an empty id). A customer is assigned when they have at least one
 value the model knows and their most likely segment is published; the confidence is that
-segment's posterior, rounded to 4 places. The build, ``assign``, ``explain`` and the API all
-call :class:`PersonaModel`; the SQL form of the id is :func:`persona_id_sql`.
+segment's posterior, rounded to 4 places. A customer whose next most likely published
+persona is within :data:`HYBRID_GAP` of the first is a hybrid: they stay in their top persona,
+and the second is named with its posterior. The build, ``assign``, ``explain`` and the API
+all call :class:`PersonaModel`; the SQL form of the id is :func:`persona_id_sql`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from personacraft.segment.latent import LatentClassSegmenter
 
 REASONS = 5  # values named as reasons by explain and the API
+HYBRID_GAP = 0.2  # a customer whose top two personas' posteriors are this close is "in between"
 
 
 def persona_id(segment: int) -> str:
@@ -44,6 +47,8 @@ class Decision:
     best: np.ndarray  # that segment's posterior, rounded to 4 places
     assigned: np.ndarray  # a known value, and a published segment
     known: np.ndarray  # how many of the customer's values the model knows
+    second: np.ndarray  # the next most likely published segment (0-based)
+    second_best: np.ndarray  # its posterior, rounded to 4 places; 0 when there is none
 
     @property
     def confidence(self) -> np.ndarray:
@@ -53,6 +58,47 @@ class Decision:
     @property
     def persona_ids(self) -> np.ndarray:
         return persona_ids(self.segment, self.assigned)
+
+    @property
+    def hybrid(self) -> np.ndarray:
+        """Assigned customers whose next most likely persona is within :data:`HYBRID_GAP` of the first."""
+        return self.assigned & (self.second_best > 0) & (self.best - self.second_best < HYBRID_GAP)
+
+    @property
+    def second_confidence(self) -> np.ndarray:
+        """The second persona's posterior for a hybrid, else 0."""
+        return np.where(self.hybrid, self.second_best, 0.0)
+
+    @property
+    def second_persona_ids(self) -> np.ndarray:
+        """The second persona's id for a hybrid, else ``""``."""
+        return persona_ids(self.second, self.hybrid)
+
+
+def membership(decision: Decision, published: int) -> list[dict[str, Any]]:
+    """How clearly each published persona's members fit it.
+
+    Per persona: ``members``, ``mean_confidence`` (the average posterior of its members),
+    ``hybrids`` and ``hybrid_share`` (members whose second persona is within
+    :data:`HYBRID_GAP`), and ``hybrid_with`` (the segment most of those hybrids lean to, or
+    None when there are none).
+    """
+    out = []
+    for p in range(published):  # personas, not customers: a handful of vectorised passes
+        members = decision.assigned & (decision.segment == p)
+        n = int(members.sum())
+        hybrid = members & decision.hybrid
+        partners = np.bincount(decision.second[hybrid], minlength=max(published, 1))
+        out.append(
+            {
+                "members": n,
+                "mean_confidence": round(float(decision.best[members].mean()), 3) if n else 0.0,
+                "hybrids": int(hybrid.sum()),
+                "hybrid_share": round(float(hybrid.sum()) / n, 4) if n else 0.0,
+                "hybrid_with": int(partners.argmax()) if hybrid.any() else None,
+            }
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -97,9 +143,7 @@ class PersonaModel:
         """Each segment's posterior for each row of counts: the model's tempering, then its E-step."""
         if not len(N):
             return np.zeros((0, self.k))
-        return self.model._estep(self.model.temper(np.asarray(N, dtype=np.float64)), self.log_theta, self.log_weights)[
-            0
-        ]
+        return self.model._posterior(np.asarray(N, dtype=np.float64))
 
     def decide(self, N: np.ndarray) -> Decision:
         """The decision for each row of counts (customers × the model's columns)."""
@@ -107,7 +151,15 @@ class PersonaModel:
         known = (np.asarray(N) > 0).sum(axis=1)
         segment = proba.argmax(axis=1)
         best = np.round(proba.max(axis=1), 4) if len(proba) else np.zeros(0)
-        return Decision(segment, best, (known > 0) & (segment < self.published), known)
+        # the runner-up among the published personas
+        rest = proba[:, : self.published].copy()
+        rest[np.arange(len(rest)), np.minimum(segment, max(self.published - 1, 0))] = -1.0
+        if self.published >= 2:
+            second = rest.argmax(axis=1)
+            second_best = np.round(np.maximum(rest.max(axis=1), 0.0), 4)
+        else:
+            second, second_best = np.zeros(len(proba), dtype=np.int64), np.zeros(len(proba))
+        return Decision(segment, best, (known > 0) & (segment < self.published), known, second, second_best)
 
     def reasons(self, counts: np.ndarray, segment: int, *, top: int = REASONS) -> list[dict[str, Any]]:
         """The values that pulled one customer (a row of counts) into ``segment``, strongest first.

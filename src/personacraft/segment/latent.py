@@ -30,7 +30,11 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-_SMOOTH = 0.1  # pseudo-count per value and segment (a symmetric Dirichlet prior)
+from personacraft.segment import blend as _blend
+from personacraft.segment.blend import SMOOTH
+from personacraft.segment.temper import normalise, temper
+
+Params = tuple[np.ndarray, float, np.ndarray]  # theta (k × columns), blend share a, pair weights pi (k × k)
 
 
 def _match(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
@@ -65,7 +69,8 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         k: int | None = None,
         k_min: int = 3,
         k_max: int = 8,
-        cap: float = 3.0,
+        cap: float = 20.0,
+        blend: bool = True,
         n_init: int = 6,
         max_iter: int = 300,
         tol: float = 1e-7,
@@ -83,6 +88,7 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         self.k_min = k_min
         self.k_max = k_max
         self.cap = cap
+        self.blend = blend
         self.n_init = n_init
         self.max_iter = max_iter
         self.tol = tol
@@ -103,23 +109,11 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
 
     def temper(self, N: np.ndarray) -> np.ndarray:
         """Scale each customer's counts in each family to at most ``cap`` observations (times its weight)."""
-        fam = self._fam(N.shape[1])
-        n_fam = int(fam.max()) + 1 if len(fam) else 0
-        tot = np.zeros((N.shape[0], n_fam))
-        np.add.at(tot.T, fam, N.T)
-        scale = np.where(tot > 0, np.minimum(tot, self.cap) / np.maximum(tot, 1e-12), 0.0)
-        if self.family_weights is not None:
-            weights = np.asarray(self.family_weights, dtype=np.float64)
-            if weights.shape != (n_fam,):
-                raise ValueError(f"family_weights has {weights.size} entries for {n_fam} families")
-            scale = scale * weights
-        return np.asarray(N * scale[:, fam])
+        return temper(np.asarray(N, dtype=np.float64), self._fam(N.shape[1]), self.cap, self.family_weights)
 
-    def _theta(self, R: np.ndarray, Nt: np.ndarray, fam: np.ndarray) -> np.ndarray:
-        C = R.T @ Nt + _SMOOTH
-        sums = np.zeros((C.shape[0], int(fam.max()) + 1))
-        np.add.at(sums.T, fam, C.T)
-        return np.asarray(C / sums[:, fam])
+    @staticmethod
+    def _theta(R: np.ndarray, Nt: np.ndarray, fam: np.ndarray) -> np.ndarray:
+        return normalise(R.T @ Nt + SMOOTH, fam)
 
     @staticmethod
     def _estep(Nt: np.ndarray, log_theta: np.ndarray, log_w: np.ndarray) -> tuple[np.ndarray, float]:
@@ -171,6 +165,27 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         fits = [self._em(Nt, k, seed + 7919 * i, seeded=i % 2 == 0) for i in range(n_init)]
         return max(fits, key=lambda f: f[0])
 
+    def _fit_k(self, Nt: np.ndarray, k: int, seed: int) -> tuple[float, Params, np.ndarray]:
+        """The best of ``n_init`` starts at ``k`` segments (with ``blend``, each start's blend model).
+
+        Returns the log-likelihood, the parameters ``(theta, a, pi)`` and each customer's
+        persona posterior.
+        """
+        fits = [self._em(Nt, k, seed + 7919 * i, seeded=i % 2 == 0) for i in range(self.n_init)]
+        if not self.blend or k < 2:
+            ll, theta, w, R = max(fits, key=lambda f: f[0])
+            return ll, (theta, 0.0, np.diag(w)), R
+        fam = self._fam(Nt.shape[1])
+        blends = [_blend.blend_em(Nt, fam, *_blend.start(Nt, fam, R), max_iter=100, tol=1e-6) for _, _, _, R in fits]
+        ll, theta, a, pi = max(blends, key=lambda f: f[0])
+        return ll, (theta, a, pi), _blend.posterior(Nt, theta, a, pi)[0]
+
+    def _persona_posterior(self, Nt: np.ndarray, params: Params) -> np.ndarray:
+        theta, a, pi = params
+        if not self.blend or len(theta) < 2:
+            return self._estep(Nt, np.log(theta), np.log(np.maximum(np.diag(pi), 1e-300)))[0]
+        return _blend.posterior(Nt, theta, a, pi)[0]
+
     # -- estimator API -----------------------------------------------------------------------
     def fit(self, X: np.ndarray, y: object = None) -> LatentClassSegmenter:
         N = self._check_counts(X)
@@ -192,16 +207,17 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         theta1 = self._theta(np.ones((len(Ns), 1)), Ns, fam)
         ll1 = float((Ns @ np.log(theta1).T).sum())
         self.bic_[1] = self.icl_[1] = -2 * ll1 + n_params_per_k * log_n
-        fits = {}
+        fits: dict[int, Params] = {}
         for k in ks:
-            ll, theta, w, R = self._best_of(Ns, k, self.random_state, self.n_init)
-            entropy = float(-(R * np.log(np.maximum(R, 1e-300))).sum())
-            self.bic_[k] = -2 * ll + (k * n_params_per_k + k - 1) * log_n
+            ll, params, P = self._fit_k(Ns, k, self.random_state)
+            entropy = float(-(P * np.log(np.maximum(P, 1e-300))).sum())
+            mixing = k * k if self.blend else k - 1  # the pair weights and the blend share, or the sizes
+            self.bic_[k] = -2 * ll + (k * n_params_per_k + mixing) * log_n
             self.icl_[k] = self.bic_[k] + 2 * entropy
             self.separation_[k] = 1 - entropy / (len(Ns) * np.log(k)) if k > 1 else 1.0
-            sizes = np.bincount(R.argmax(axis=1), minlength=k) / len(Ns)
+            sizes = np.bincount(P.argmax(axis=1), minlength=k) / len(Ns)
             if self.k is not None or sizes.min() >= floor_share:
-                fits[k] = (theta, w)
+                fits[k] = params
         # the best ICL among fits whose every segment survives resampling
         self.screen_: dict[int, float] = {}
         stab: dict[int, np.ndarray] = {}
@@ -211,7 +227,7 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         for k in sorted(fits, key=lambda k: (self.icl_[k], k)):
             if self.k is None and self.icl_[k] >= self.icl_[1]:
                 break  # no split separates the customers better than one segment does
-            stab[k] = self._stability(Nb, *fits[k], rng)
+            stab[k] = self._stability(Nb, fits[k], rng)
             self.screen_[k] = float(stab[k].min())
             if self.k is not None or stab[k].min() >= self.min_stability:
                 best = k
@@ -222,31 +238,40 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
             self.k_ = 1
             self.theta_ = theta1
             self.weights_ = np.ones(1)
+            self.pairs_ = np.ones((1, 1))
+            self.blend_ = 0.0
             self.labels_ = np.zeros(n, dtype=np.int64)
             self.stability_ = np.zeros(1)
             self.n_iter_ = 0
             self.log_likelihood_ = float((Nt_all @ np.log(theta1).T).sum())
             return self
-        theta, w = fits[best]
+        theta, a, pi = fits[best]
         stability = stab[best]
         # polish on every customer, starting from the sample's solution
         self.n_iter_ = 50
-        for _ in range(self.n_iter_):
-            R, ll = self._estep(Nt_all, np.log(theta), np.log(w))
-            w = R.mean(axis=0) + 1e-12
-            w = w / w.sum()
-            theta = self._theta(R, Nt_all, fam)
-        R, ll = self._estep(Nt_all, np.log(theta), np.log(w))
-        labels = R.argmax(axis=1)
+        if self.blend:
+            ll, theta, a, pi = _blend.blend_em(Nt_all, fam, theta, a, pi, max_iter=self.n_iter_, tol=0.0)
+        else:
+            w = np.diag(pi)
+            for _ in range(self.n_iter_):
+                R, ll = self._estep(Nt_all, np.log(theta), np.log(w))
+                w = R.mean(axis=0) + 1e-12
+                w = w / w.sum()
+                theta = self._theta(R, Nt_all, fam)
+            pi = np.diag(w)
+        P = self._persona_posterior(Nt_all, (theta, a, pi))
+        labels = P.argmax(axis=1)
         # order segments by size, largest first, so ids read the same for the same input
         order = np.argsort(-np.bincount(labels, minlength=best), kind="stable")
         self.theta_ = theta[order]
-        self.weights_ = w[order]
+        self.pairs_ = pi[np.ix_(order, order)]
+        self.weights_ = self.pairs_.sum(axis=1)
+        self.blend_ = float(a)
         self.k_ = best
         self.log_likelihood_ = ll
         self.labels_ = np.argsort(order)[labels]
         # stability was measured on the sample's solution; polishing keeps segment identity
-        sample_labels = self._estep(Nb, np.log(fits[best][0]), np.log(fits[best][1]))[0].argmax(axis=1)
+        sample_labels = self._persona_posterior(Nb, fits[best]).argmax(axis=1)
         polished = self._posterior(Nb, tempered=True).argmax(axis=1)
         match = _match(sample_labels, polished, best)
         self.stability_ = stability[match]
@@ -264,10 +289,10 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         tags.input_tags.positive_only = True
         return tags
 
-    def _stability(self, Ns: np.ndarray, theta: np.ndarray, w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Mean best-match Jaccard of each segment of (theta, w) over bootstrap refits."""
-        k = len(w)
-        ref = self._estep(Ns, np.log(theta), np.log(w))[0].argmax(axis=1)
+    def _stability(self, Ns: np.ndarray, params: Params, rng: np.random.Generator) -> np.ndarray:
+        """Mean best-match Jaccard of each segment of ``params`` over bootstrap refits."""
+        k = len(params[0])
+        ref = self._persona_posterior(Ns, params).argmax(axis=1)
         if k < 2 or self.n_bootstrap < 1:
             return np.ones(k)
         scores = np.zeros(k)
@@ -275,15 +300,14 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
             idx = rng.integers(0, len(Ns), len(Ns))
             # refit as the model was fitted (same number of starts): one EM start often
             # stops in a local optimum, which would read as instability
-            _, theta, w, _ = self._best_of(Ns[idx], k, self.random_state + 1000 + b, self.n_init)
-            other, _ = self._estep(Ns, np.log(theta), np.log(w))
+            _, refit, _ = self._fit_k(Ns[idx], k, self.random_state + 1000 + b)
+            other = self._persona_posterior(Ns, refit)
             scores += _jaccard_best(ref, other.argmax(axis=1), k, k)
         return scores / self.n_bootstrap
 
     def _posterior(self, N: np.ndarray, tempered: bool = False) -> np.ndarray:
         Nt = N if tempered else self.temper(np.asarray(N, dtype=np.float64))
-        R, _ = self._estep(Nt, np.log(self.theta_), np.log(self.weights_))
-        return R
+        return self._persona_posterior(Nt, (self.theta_, self.blend_, self.pairs_))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Posterior probability of each segment for each customer."""

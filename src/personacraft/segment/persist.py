@@ -74,10 +74,19 @@ def save_model(run: Run, model: LatentClassSegmenter, design: Design, published:
     )
     run.write_arrays("segment_weights", {"persona": np.arange(k, dtype=np.int32), "weight": model.weights_})
     run.write_arrays(
+        "segment_pairs",
+        {
+            "persona": np.repeat(np.arange(k, dtype=np.int32), k),
+            "partner": np.tile(np.arange(k, dtype=np.int32), k),
+            "weight": np.asarray(model.pairs_, dtype=np.float64).ravel(),
+        },
+    )
+    run.write_arrays(
         "segment_model",
         {
             "k": np.array([k], dtype=np.int32),
             "cap": np.array([model.cap], dtype=np.float64),
+            "blend": np.array([model.blend_], dtype=np.float64),
             "structure_found": np.array([bool(model.structure_found_)]),
             "published": np.array([k if published is None else published], dtype=np.int32),
         },
@@ -103,9 +112,17 @@ def load_model(run: Run) -> PersonaModel:
         families=np.asarray(cols["f"], dtype=np.int64),
         family_weights=np.asarray(fams["weight"], dtype=np.float64),
         cap=float(meta["cap"]),
+        blend="blend" in meta,
     )
     model.theta_ = theta
     model.weights_ = np.asarray(w, dtype=np.float64)
+    model.blend_ = float(meta.get("blend") or 0.0)
+    if "blend" in meta:
+        p = run.numpy(f"SELECT persona, partner, weight FROM {run.t('segment_pairs')}")
+        model.pairs_ = np.zeros((k, k))
+        model.pairs_[p["persona"].astype(np.int64), p["partner"].astype(np.int64)] = p["weight"]
+    else:  # a run saved before the blend model: its segments' weights alone
+        model.pairs_ = np.diag(model.weights_)
     model.k_ = k
     model.structure_found_ = bool(meta["structure_found"])
     columns = [(str(f), str(v)) for f, v in zip(cols["family"], cols["value"], strict=True)]
@@ -197,14 +214,17 @@ def assign_input(run: Run, path: Path) -> tuple[np.ndarray, Decision]:
 def assign_file(run: Run, path: Path, out: Path) -> dict[str, Any]:
     """Assign every customer of ``path`` to a persona of ``run``; write a CSV to ``out``.
 
-    The CSV has customer_id, persona_id, confidence and known_values (how many of the
-    customer's values the model knows; 0 means it could not assign them).
+    The CSV has customer_id, persona_id, confidence, second_persona_id, second_confidence
+    and known_values (how many of the customer's values the model knows; 0 means it could
+    not assign them).
     """
     customers, decision = assign_input(run, path)
     result = {
         "customer_id": customers,
         "persona_id": decision.persona_ids,
         "confidence": decision.confidence,
+        "second_persona_id": decision.second_persona_ids,
+        "second_confidence": decision.second_confidence,
         "known_values": decision.known,
     }
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -116,6 +116,8 @@ class Assigner:
             "persona_id": None,
             "persona_name": None,
             "confidence": 0.0,
+            "second_persona_id": None,
+            "second_confidence": 0.0,
             "known_values": int(decision.known[0]),
             "unknown_values": counts.unknown,
             "unknown_examples": counts.unknown_examples,
@@ -131,11 +133,16 @@ class Assigner:
             confidence=float(decision.confidence[0]),
             reasons=self.saved.reasons(counts.row, p, top=top),
         )
+        if decision.hybrid[0]:
+            result.update(
+                second_persona_id=persona_id(int(decision.second[0])),
+                second_confidence=float(decision.second_confidence[0]),
+            )
         return result
 
     def assign_rows(self, rows: Sequence[tuple[str | None, Counts]]) -> Iterator[str]:
         """CSV text (with header) for many customers given as counts, in chunks."""
-        yield "customer_id,persona_id,confidence,known_values\n"
+        yield "customer_id,persona_id,confidence,second_persona_id,second_confidence,known_values\n"
         for start in range(0, len(rows), CHUNK):
             part = rows[start : start + CHUNK]
             N = np.vstack([c.row for _, c in part]) if part else np.zeros((0, self.width))
@@ -151,6 +158,8 @@ class Assigner:
                 ids.tolist(),
                 decision.persona_ids.tolist(),
                 decision.confidence.tolist(),
+                decision.second_persona_ids.tolist(),
+                decision.second_confidence.tolist(),
                 decision.known.tolist(),
                 strict=True,
             )
@@ -194,7 +203,7 @@ class CsvBatch:
 
     def chunks(self) -> Iterator[str]:
         """The CSV answer (header, then ``CHUNK`` customers at a time)."""
-        yield "customer_id,persona_id,confidence,known_values\n"
+        yield "customer_id,persona_id,confidence,second_persona_id,second_confidence,known_values\n"
         bounds = np.searchsorted(self.i, np.arange(0, len(self.customers) + CHUNK, CHUNK))
         for c, start in enumerate(range(0, len(self.customers), CHUNK)):
             stop = min(start + CHUNK, len(self.customers))

@@ -117,6 +117,10 @@ class AssignResponse(BaseModel):
     persona_id: str | None = Field(description="None: no value the model knows, or a segment too small to publish.")
     persona_name: str | None
     confidence: float = Field(description="The persona's posterior probability (0 when none).")
+    second_persona_id: str | None = Field(
+        default=None, description="For a customer in between two personas (posteriors within 0.2): the second."
+    )
+    second_confidence: float = Field(default=0.0, description="The second persona's posterior (0 when none).")
     known_values: int = Field(description="How many of the customer's values the model knows.")
     unknown_values: int = Field(description="Values the model does not know; ignored.")
     unknown_examples: list[str]

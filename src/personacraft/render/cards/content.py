@@ -246,6 +246,7 @@ def card_context(
         "size": style.num(size) if isinstance(size, int | float) else None,
         "share": style.pct(share) if isinstance(share, int | float) else None,
         "stability": _stability(persona),
+        "fit": as_text(as_dict(persona.get("fit")).get("words")) or None,
         "facts": facts,
         "known_facts": [f for f in facts if f["value"]],
         "band": (glanced := band.band(persona)),

@@ -240,7 +240,9 @@ async def assign(request: Request, body: AssignRequest) -> dict[str, Any]:
         **error_responses(400, 404, 413, 415),
         422: {"description": "The records or the CSV cannot be used.", "model": Invalid},
         200: {
-            "description": "customer_id, persona_id, confidence, known_values (CSV).",
+            "description": (
+                "customer_id, persona_id, confidence, second_persona_id, second_confidence, known_values (CSV)."
+            ),
             "content": {"text/csv": {"schema": {"type": "string"}}},
         },
     },
