@@ -150,6 +150,15 @@ class Workspace:
         )
         return rows[0] if rows else None
 
+    def previous_run(self, run_id: str) -> Run | None:
+        """The newest successful run started before ``run_id``; None when there is none."""
+        rows = self.con.execute(
+            "SELECT run_id, schema_name, created_at FROM runs WHERE status = 'succeeded' "
+            "AND seq < (SELECT seq FROM runs WHERE run_id = ?) ORDER BY seq DESC LIMIT 1",
+            [run_id],
+        ).fetchall()
+        return Run(self, rows[0][0], rows[0][1], rows[0][2]) if rows else None
+
     def runs(self) -> list[dict[str, Any]]:
         """All runs, newest first."""
         return _dicts(self.con.execute("SELECT * FROM runs ORDER BY seq DESC"))

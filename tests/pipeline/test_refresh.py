@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import shutil
 import subprocess
@@ -24,6 +26,12 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "personacraft", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300
     )
+
+
+def _crm(path: Path) -> dict[str, tuple[str, str]]:
+    """A CRM write-back file as email -> (persona, persona id)."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {r["Email"]: (r["Persona"], r["Persona ID"]) for r in csv.DictReader(fh)}
 
 
 def runs(config: Path) -> list[str]:
@@ -68,6 +76,12 @@ def test_if_changed_builds_only_when_a_source_changed(tmp_path: Path) -> None:
     second = runs(config)[0]
     assert second != first and len(runs(config)) == 2
     assert Path(r.stdout.strip()) == tmp_path / "out" / "report" / "index.html"
+    # the CRM delta turns the first run's write-back into the second's
+    crm = {f: _crm(tmp_path / "out" / "runs" / f / "activation" / "crm_personas.csv") for f in (first, second)}
+    delta = _crm(tmp_path / "out" / "activation" / "crm_personas_delta.csv")
+    applied = {**crm[first], **delta}
+    assert {k: v for k, v in applied.items() if v[1]} == crm[second]
+    assert json.loads((tmp_path / "out" / "activation" / "summary.json").read_text())["crm_delta"]["since_run"] == first
 
     r = cli("build", "--if-changed", "--config", str(config), cwd=tmp_path)
     assert r.returncode == 0 and f"No source changed since run {second}; nothing to do." in r.stderr
