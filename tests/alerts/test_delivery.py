@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 from email import message_from_string
 from pathlib import Path
 from typing import Any
@@ -200,3 +201,13 @@ def test_an_untrusted_certificate_fails_the_email_not_the_call(tmp_path: Path) -
     assert (result.channel, result.ok, result.attempts) == ("email", False, 1)
     assert result.error is not None and "certificate verify failed" in result.error
     assert box.messages == []
+
+
+def test_the_documented_payload_is_valid() -> None:
+    """docs/alerts.md's example body validates against the shipped schema (the docs and schema stay one)."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "alerts.md").read_text(encoding="utf-8")
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", doc, re.S)]
+    bodies = [b for b in blocks if "alerts" in b]
+    assert len(bodies) == 1
+    jsonschema.validate(bodies[0], alerts_schema())
+    assert blocks[0]["kind"] in KINDS  # the single alert shown first
