@@ -211,3 +211,20 @@ def test_the_documented_payload_is_valid() -> None:
     assert len(bodies) == 1
     jsonschema.validate(bodies[0], alerts_schema())
     assert blocks[0]["kind"] in KINDS  # the single alert shown first
+
+
+def test_the_webhook_url_may_come_from_the_environment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with http_receiver() as rec:
+        results = deliver(ALERTS, config(webhook_url_env="HOOK"), tmp_path, "r", environ={"HOOK": rec.url})
+    assert results[1].ok and len(rec.posts) == 1
+    assert deliver(ALERTS, config(webhook_url_env="HOOK"), tmp_path, "r", environ={}) == [results[0]]
+    assert "HOOK is not set, so no webhook is called" in capsys.readouterr().err
+
+
+def test_an_unwritable_alerts_file_is_a_failed_delivery_not_an_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    with http_receiver() as rec:
+        results = deliver(ALERTS, config(webhook_url=rec.url), blocker, "r", warn=lambda m: None)
+    assert [(r.channel, r.ok) for r in results] == [("file", False), ("webhook", True)]
+    assert results[0].error is not None and len(rec.posts) == 1
