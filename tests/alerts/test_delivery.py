@@ -84,6 +84,7 @@ def test_each_alert_is_a_line_of_alerts_jsonl(tmp_path: Path) -> None:
     assert got[0]["url"] == "https://p.example/x/personas/p2"
     assert got[2]["url"] is None  # no [report] base_url
     assert got[0]["time"].endswith("Z") and got[0]["evidence"]["n_to"] == 540
+    assert list(got[0]["evidence"]) == list(ALERTS[0]["evidence"])  # in the order its maker gave
     newest = read(tmp_path / ALERTS_FILE)
     assert (newest.total, newest.unreadable, newest.alerts[0]["run_id"]) == (3, 0, "0002-b")
 

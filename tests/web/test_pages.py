@@ -493,7 +493,7 @@ def test_alerts_page_lists_the_alerts_newest_first_with_evidence(view: RunView) 
     text = _text(html)
     assert "2 alerts" in text and "New pain point A new complaint: late delivery." in text
     assert f'href="/personas/{p["id"]}"' in html and "<code>p99</code>" in html  # a persona the run lacks: no link
-    assert "Share: 0.12 · N: 41 · P adjusted: 0.0021" in text and "2026-12-05 06:40" in text
+    assert "Share: 0.12 · N: 41 · P adjusted: 0.0021" in text and "run 0001 2026-11-05 06:40" in text
     assert text.index("late delivery") < text.index("Weekend browsers")
     assert "1 line of alerts.jsonl could not be read" in text
     assert 'aria-current="page">Alerts<' in html

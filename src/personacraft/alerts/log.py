@@ -35,7 +35,8 @@ def jsonable(value: Any) -> Any:
 
 def append(path: Path, records: Iterable[Mapping[str, Any]]) -> int:
     """Append ``records`` to ``path`` (created with its folder), one line each, in one write; returns the count."""
-    lines = [json.dumps(jsonable(r), ensure_ascii=False, sort_keys=True) + "\n" for r in records]
+    # keys in the order given: the evidence reads as its maker wrote it
+    lines = [json.dumps(jsonable(r), ensure_ascii=False) + "\n" for r in records]
     if lines:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as fh:

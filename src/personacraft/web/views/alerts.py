@@ -45,6 +45,7 @@ def alerts_context(log: AlertLog | None, view: RunView) -> dict[str, Any]:
             {
                 "time": when(a.get("time")),
                 "run_id": str(a.get("run_id") or ""),
+                "run_seq": str(a.get("run_id") or "").partition("-")[0],  # 0003 of 0003-20261128T153213Z
                 "kind": KIND_LABELS.get(kind, kind.replace("_", " ").capitalize() or "Alert"),
                 "tone": "warn" if kind in WARN_KINDS else "good" if kind == "persona_born" else "",
                 "persona_id": pid,
