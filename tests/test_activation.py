@@ -20,6 +20,7 @@ from personacraft.activation import (
     safe_cell,
     sha256_hex,
     write_activation,
+    write_crm_delta,
 )
 from personacraft.config import load_config
 from personacraft.demo import generate
@@ -305,7 +306,7 @@ def test_opted_out_customers_are_counted_and_left_out(exported: Exported) -> Non
 
 def test_no_cell_starts_a_formula_and_lines_end_in_newline(exported: Exported) -> None:
     files = [p for folder in (exported.out, exported.everyone) for p in folder.rglob("*.csv")]
-    assert len(files) == 2 * (1 + 2 * len(exported.names))
+    assert len(files) == 2 * (2 + 2 * len(exported.names))  # the CRM file and its delta, two audiences each
     for path in files:
         raw = path.read_bytes()
         assert b"\r\n" not in raw
@@ -320,8 +321,50 @@ def test_small_personas_write_no_audience_and_say_why(exported: Exported) -> Non
     assert [s["id"] for s in summary["skipped"]] == [f"p{k + 1}" for k in range(len(exported.names))]
     assert all("under the minimum group size" in s["reason"] for s in summary["skipped"])
     assert all(p["google"] is None and p["meta"] is None for p in summary["personas"])
-    assert list(summary["files"]) == ["crm_personas.csv"]
+    assert list(summary["files"]) == ["crm_personas.csv", "crm_personas_delta.csv"]
     # files from the earlier export into the same folder are gone: no stale audience is left
     assert not list((exported.skip / "google").glob("*.csv"))
     assert not list((exported.skip / "meta").glob("*.csv"))
     assert (exported.skip / "crm_personas.csv").exists()
+
+
+# -- the CRM delta, over two runs' crm_personas tables in a real workspace -------------------
+def _crm_run(ws: Workspace, rows: list[tuple[str, str, str, str, float]], finish: bool = True) -> Any:
+    """A run whose CRM write-back is ``rows`` of (customer_key, email, persona, persona_id, confidence)."""
+    run = ws.new_run(config_hash="h", config={}, inputs=[], version="test")
+    run.execute(
+        f"CREATE TABLE {run.t('crm_personas')} (customer_key VARCHAR, email VARCHAR, persona VARCHAR, "
+        "persona_id VARCHAR, confidence DOUBLE)"
+    )
+    for r in rows:
+        run.execute(f"INSERT INTO {run.t('crm_personas')} VALUES (?, ?, ?, ?, ?)", list(r))
+    if finish:
+        run.finish(out_dir="x", summary={})
+    return run
+
+
+def test_crm_delta_lists_new_changed_and_left_customers(tmp_path: Path) -> None:
+    with Workspace(tmp_path / "ws.duckdb") as ws:
+        first = _crm_run(ws, [("c1", "a@x.io", "Bargain hunter", "p1", 0.9), ("c2", "b@x.io", "Loyal", "p2", 0.8),
+                              ("c3", "c@x.io", "Loyal", "p2", 0.7), ("c4", "d@x.io", "Loyal", "p2", 0.6)])  # fmt: skip
+        assert write_crm_delta(first, tmp_path / "first.csv")["since_run"] is None  # no earlier run: every row
+        assert len(read_rows(tmp_path / "first.csv")) == 5
+        _crm_run(ws, [("c1", "a@x.io", "Bargain hunter", "p1", 0.9)], finish=False)  # a failed run is no baseline
+        second = _crm_run(
+            ws,
+            [
+                ("c1", "a@x.io", "Bargain hunter", "p1", 0.5),  # same persona, other confidence: not listed
+                ("c2", "b@x.io", "Bargain hunter", "p1", 0.8),  # moved
+                ("c3", "c@x.io", "=Loyal fans", "p2", 0.7),  # same id, persona renamed: the CRM's name is stale
+                ("c5", "e@x.io", "Loyal", "p2", 0.9),  # new
+            ],  # c4 left (or is in no published persona now)
+        )
+        summary = write_crm_delta(second, tmp_path / "delta.csv")
+    assert summary == {"file": "delta.csv", "since_run": first.run_id, "rows": 4, "new": 1, "changed": 2, "left": 1}
+    assert read_rows(tmp_path / "delta.csv") == [
+        ["Email", "Persona", "Persona ID", "Persona Confidence"],
+        ["b@x.io", "Bargain hunter", "p1", "0.8"],
+        ["c@x.io", "'=Loyal fans", "p2", "0.7"],
+        ["d@x.io", "", "", ""],
+        ["e@x.io", "Loyal", "p2", "0.9"],
+    ]

@@ -101,3 +101,55 @@ def test_source_keys_of_the_contract_are_accepted(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"\[sources.features\] maps column names to one of categorical"):
         load_config(p)
+
+
+def _alerts_config(tmp_path: Path, body: str) -> Path:
+    p = tmp_path / "personacraft.toml"
+    p.write_text('[[sources]]\nkind = "reviews"\npath = "r.csv"\n[alerts]\n' + body, encoding="utf-8")
+    return p
+
+
+def test_alerts_section_loads_with_documented_defaults(tmp_path: Path) -> None:
+    cfg = load_config(
+        _alerts_config(
+            tmp_path,
+            'webhook_url = "https://hooks.example.com/x"\nsmtp_host = "mail.example.com"\nsmtp_from = "a@b.example"\n'
+            'smtp_to = ["c@d.example", "e@f.example"]\nsmtp_password_env = "SMTP_PASSWORD"\nretries = 0\n'
+            "size_change_points = 3\npersona_born = false\n",
+        )
+    )
+    a = cfg.alerts
+    assert (a.webhook_url, a.smtp_to, a.smtp_port, a.smtp_starttls) == (
+        "https://hooks.example.com/x", ("c@d.example", "e@f.example"), 587, True
+    )  # fmt: skip
+    thresholds = (a.retries, a.size_change_points, a.persona_born, a.persona_died, a.min_p_adjusted)
+    assert thresholds == (0, 3.0, False, True, 0.05)
+    assert load_config(_alerts_config(tmp_path, "")).alerts.backoff_seconds == 0.5
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("webhok_url = 'https://x'", r'\[alerts\]: unknown setting "webhok_url". Did you mean "webhook_url"\?'),
+        ("retries = -1", r'\[alerts\]: "retries" must be 0 or more, got -1\.'),
+        ("webhook_url = 'hooks.slack.com/services/x'", r'"webhook_url" must be an http.*, got \'hooks'),
+        ("webhook_url = 'ftp://files.example.com/'", r'"webhook_url" must be an http:// or https:// URL'),
+        ("backoff_seconds = -0.5", r'"backoff_seconds" must be a positive number of seconds, got -0\.5'),
+        ("timeout_seconds = 0", r'"timeout_seconds" must be a positive number of seconds, got 0\.0'),
+        ("smtp_port = 70000", r'"smtp_port" must be a port number from 1 to 65535, got 70000'),
+        ("smtp_to = 'team@example.com'", r'"smtp_to" must be a list of email addresses'),
+        ("size_change_points = 120", r'"size_change_points" must be from 0 to 100 \(percentage points\), got 120'),
+        ("min_p_adjusted = 0", r'"min_p_adjusted" must be above 0 and at most 1, got 0'),
+        ("retries = 'three'", r'"retries" must be int'),
+        ("smtp_host = 'mail.example.com'", r'"smtp_host" is set, so "smtp_from" and "smtp_to" are needed too'),
+    ],
+)
+def test_bad_alerts_values_name_the_key_and_value(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(_alerts_config(tmp_path, body + "\n"))
+
+
+def test_a_password_in_place_of_its_variable_name_is_refused_and_not_echoed(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r'"smtp_password_env" must be the NAME of an environment variable') as err:
+        load_config(_alerts_config(tmp_path, 'smtp_password_env = "hunter2!"\n'))
+    assert "hunter2" not in str(err.value)

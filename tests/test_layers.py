@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "personacraft"
 # lowest first; a module may import from its own layer or a lower one. A name is a module or a
 # package (with everything under it); the most specific name decides a module's layer.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("version", "errors", "schema", "phones", "wording", "journey.vocabulary"),
+    ("version", "errors", "schema", "phones", "wording", "journey.vocabulary", "alerts.settings"),
     ("config",),
     ("store",),
     ("sources", "ingest"),
@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("segment", "text", "clv", "churn", "icp"),  # models
     ("value", "journey"),  # stages that run the models over a run
     ("personas",),
-    ("render", "activation", "personas.persona_set"),  # a PersonaSet owns its exports
+    ("render", "activation", "alerts", "personas.persona_set"),  # a PersonaSet owns its exports; alerts delivered
     ("pipeline",),
     ("", "api", "demo"),  # "": the package itself (the public API)
     ("cli", "web", "__main__"),

@@ -49,3 +49,29 @@ def test_without_pandas() -> None:
         "9 pc.assign (it answers with a DataFrame) needs the optional extra [pandas]: "
         "run  pip install 'personacraft[pandas]'",
     ]
+
+
+def test_a_workspace_from_before_fingerprints_still_opens(tmp_path: Path) -> None:
+    """Runs recorded before ``build --if-changed`` have no fingerprint: read-only they read as None, and
+    opening the workspace to build adds the column."""
+    import duckdb
+
+    from personacraft.store import Workspace
+
+    path = tmp_path / "workspace.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE runs (run_id VARCHAR PRIMARY KEY, seq INTEGER NOT NULL, schema_name VARCHAR NOT NULL, "
+        "created_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, status VARCHAR NOT NULL, config_hash VARCHAR, "
+        "config_json VARCHAR, inputs_json VARCHAR, version VARCHAR, out_dir VARCHAR, summary_json VARCHAR, "
+        "error VARCHAR)"
+    )
+    con.execute("INSERT INTO runs VALUES ('0001-x', 1, 'run_0001', now(), now(), 'succeeded', "
+                "'h', '{}', '[]', '0.1.0', '/o/runs/0001-x', '{}', NULL)")  # fmt: skip
+    con.close()
+    with Workspace(path, read_only=True) as ws:
+        assert ws.newest_succeeded() == {"run_id": "0001-x", "fingerprint": None, "out_dir": "/o/runs/0001-x"}
+    with Workspace(path) as ws:
+        run = ws.new_run(config_hash="h", config={}, inputs=[], version="0.1.0", fingerprint="abc")
+        run.finish(out_dir="/o/runs/2", summary={})
+        assert ws.newest_succeeded() == {"run_id": run.run_id, "fingerprint": "abc", "out_dir": "/o/runs/2"}

@@ -1,10 +1,11 @@
 """Activation exports: the CRM write-back and hashed ad audiences of a build's personas.
 
 ``write_activation`` writes ``crm_personas.csv`` (HubSpot and Salesforce import it as a contact
-update), and per persona ``google/<id>.csv`` (Customer Match) and ``meta/<id>.csv`` (custom
-audiences) with SHA-256 of the email and phone normalised by each platform's rules. How to
-import them, the hashing rules with their sources, consent, small groups and CSV-injection
-safety: ``docs/activation.md``.
+update), ``crm_personas_delta.csv`` (only the rows that differ from the previous successful run's
+write-back, for incremental imports; SQL over the two runs' ``crm_personas`` tables), and per
+persona ``google/<id>.csv`` (Customer Match) and ``meta/<id>.csv`` (custom audiences) with SHA-256
+of the email and phone normalised by each platform's rules. How to import them, the hashing rules
+with their sources, consent, small groups and CSV-injection safety: ``docs/activation.md``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from personacraft.store import Run
 from personacraft.unify import EMAIL_RE, keyed
 
 CRM_FILE = "crm_personas.csv"
+CRM_DELTA_FILE = "crm_personas_delta.csv"
+CRM_TABLE = "crm_personas"  # each run keeps its CRM rows, so the next run's delta is SQL over two tables
 CRM_HEADER = ("Email", "Persona", "Persona ID", "Persona Confidence")
 GOOGLE_HEADER = ("Email", "Phone")
 META_HEADER = ("email", "phone")
@@ -146,6 +149,29 @@ def _audience_sql(persona: int, platform: str, exclude_opted_out: bool) -> str:
         ) WHERE e <> '' OR p <> '' ORDER BY e, p"""
 
 
+# the CRM write-back of a run: every customer of a published persona who has an email
+CRM_ROWS = """
+CREATE OR REPLACE TABLE {table} AS
+SELECT customer_key, email, (?::VARCHAR[])[persona + 1] AS persona, {persona_id} AS persona_id, confidence
+FROM _activation WHERE email IS NOT NULL
+"""
+# the rows of this run's write-back whose persona (id or name) is not what the previous run's said:
+# new emails, changed personas, and emails no longer written back (empty persona: the import clears it)
+CRM_DELTA = """
+SELECT coalesce(n.email, p.email) AS email, coalesce(n.persona, '') AS persona,
+       coalesce(n.persona_id, '') AS persona_id, n.confidence,
+       CASE WHEN p.email IS NULL THEN 'new' WHEN n.email IS NULL THEN 'left' ELSE 'changed' END AS change
+FROM (SELECT * FROM {current} QUALIFY row_number() OVER (PARTITION BY email ORDER BY customer_key) = 1) n
+FULL OUTER JOIN (SELECT * FROM {previous} QUALIFY row_number() OVER (PARTITION BY email ORDER BY customer_key) = 1) p
+    ON n.email = p.email
+WHERE n.persona_id IS DISTINCT FROM p.persona_id OR n.persona IS DISTINCT FROM p.persona
+"""
+_NO_ROWS = (
+    "(SELECT NULL::VARCHAR AS customer_key, NULL::VARCHAR AS email, NULL::VARCHAR AS persona, "
+    "NULL::VARCHAR AS persona_id WHERE false)"
+)
+
+
 # -- writing ---------------------------------------------------------------------------------
 def _rows(run: Run, sql: str, params: Sequence[Any] | None = None) -> Iterable[tuple[Any, ...]]:
     """A query's rows in batches (the result is read to its end)."""
@@ -177,6 +203,24 @@ def _clear_stale(folder: Path) -> None:
                 f.unlink()
 
 
+def write_crm_delta(run: Run, path: Path) -> dict[str, Any]:
+    """Write the rows of ``run``'s CRM write-back that differ from the previous successful run's (every
+    row when there is none) to ``path``, as ``crm_personas.csv`` has them; returns the counts."""
+    previous = run.ws.previous_run(run.run_id)
+    if previous is not None and not previous.has_table(CRM_TABLE):
+        previous = None  # built by a version without the table: every row is sent again
+    sql = CRM_DELTA.format(current=run.t(CRM_TABLE), previous=previous.t(CRM_TABLE) if previous else _NO_ROWS)
+    listed = f"SELECT * EXCLUDE (change) FROM ({sql}) ORDER BY email"
+    rows, _ = _write_csv(path, CRM_HEADER, _rows(run, listed), quote_all=True)
+    counts = dict(run.execute(f"SELECT change, count(*) FROM ({sql}) GROUP BY change").fetchall())
+    return {
+        "file": path.name,
+        "since_run": previous.run_id if previous else None,
+        "rows": rows,
+        **{k: int(counts.get(k, 0)) for k in ("new", "changed", "left")},
+    }
+
+
 def write_activation(
     run: Run,
     *,
@@ -201,17 +245,15 @@ def write_activation(
         _clear_stale(root / platform)
     _prepare(run, published)
     try:
+        table = run.t(CRM_TABLE)
+        run.execute(CRM_ROWS.format(table=table, persona_id=persona_id_sql("persona", published)), [names])
         crm_rows, escaped = _write_csv(
             root / CRM_FILE,
             CRM_HEADER,
-            _rows(
-                run,
-                f"""SELECT email, (?::VARCHAR[])[persona + 1], {persona_id_sql("persona", published)}, confidence
-                FROM _activation WHERE email IS NOT NULL ORDER BY email, customer_key""",
-                [names],
-            ),
+            _rows(run, f"SELECT email, persona, persona_id, confidence FROM {table} ORDER BY email, customer_key"),
             quote_all=True,
         )
+        delta = write_crm_delta(run, root / CRM_DELTA_FILE)
         counts = {
             int(r["persona"]): r
             for r in run.dicts(
@@ -225,7 +267,7 @@ def write_activation(
                 FROM _activation GROUP BY persona"""
             )
         }
-        files: dict[str, int] = {CRM_FILE: crm_rows}
+        files: dict[str, int] = {CRM_FILE: crm_rows, CRM_DELTA_FILE: delta["rows"]}
         personas: list[dict[str, Any]] = []
         skipped: list[dict[str, str]] = []
         notes: list[str] = []
@@ -277,6 +319,7 @@ def write_activation(
         "min_group_size": min_n,
         "exclude_opted_out": exclude_opted_out,
         "escaped_cells": escaped,
+        "crm_delta": delta,
         "identifiers": "published email and the most-seen E.164 phone per customer, SHA-256 hex "
         "(Google: gmail dots and +suffix removed, phone with +; Meta: phone digits without +)",
         "notes": notes,

@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from personacraft.alerts.settings import AlertsConfig
 from personacraft.errors import ConfigError
 from personacraft.journey.vocabulary import check_mappings
 
@@ -191,6 +193,16 @@ class ReportConfig:
         "", "Where the persona pages are published; cards and slides link <base_url>/personas/<id>."
     )
 
+    def persona_url(self, persona_id: str) -> str | None:
+        """The persona's page under ``base_url``; None without a base URL (or an id)."""
+        return persona_url(self.base_url, persona_id)
+
+
+def persona_url(base_url: str | None, persona_id: str | None) -> str | None:
+    """``<base_url>/personas/<id>``, the address of a published persona page; None without both."""
+    base = (base_url or "").strip().rstrip("/")
+    return f"{base}/personas/{quote(persona_id, safe='')}" if base and persona_id else None
+
 
 @dataclass(frozen=True)
 class Config:
@@ -208,6 +220,7 @@ class Config:
     journey: JourneyConfig = _setting(JourneyConfig(), "[journey] section.")
     privacy: PrivacyConfig = _setting(PrivacyConfig(), "[privacy] section.")
     report: ReportConfig = _setting(ReportConfig(), "[report] section.")
+    alerts: AlertsConfig = _setting(AlertsConfig(), "[alerts] section (docs/alerts.md).")
 
     @property
     def root(self) -> Path:
@@ -240,6 +253,7 @@ SECTIONS: dict[str, type] = {
     "journey": JourneyConfig,
     "privacy": PrivacyConfig,
     "report": ReportConfig,
+    "alerts": AlertsConfig,
 }
 
 

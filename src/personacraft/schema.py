@@ -167,3 +167,11 @@ def personas_schema() -> dict[str, Any]:
     text = resources.files("personacraft").joinpath("data/personas.schema.json").read_text("utf-8")
     result: dict[str, Any] = json.loads(text)
     return result
+
+
+@cache
+def alerts_schema() -> dict[str, Any]:
+    """The JSON Schema of the alert webhook's payload, as shipped with the package (docs/alerts.md)."""
+    text = resources.files("personacraft").joinpath("data/alerts.schema.json").read_text("utf-8")
+    result: dict[str, Any] = json.loads(text)
+    return result

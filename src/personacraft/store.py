@@ -38,9 +38,12 @@ CREATE TABLE IF NOT EXISTS runs (
     version VARCHAR,
     out_dir VARCHAR,
     summary_json VARCHAR,
-    error VARCHAR
+    error VARCHAR,
+    fingerprint VARCHAR
 )
 """
+# workspaces made before `build --if-changed` have no fingerprint column yet
+_RUNS_MIGRATE = "ALTER TABLE runs ADD COLUMN IF NOT EXISTS fingerprint VARCHAR"
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -81,6 +84,7 @@ class Workspace:
             ) from exc
         if not read_only:
             self.con.execute(_RUNS_DDL)
+            self.con.execute(_RUNS_MIGRATE)
 
     def close(self) -> None:
         self.con.close()
@@ -99,8 +103,10 @@ class Workspace:
         config: Mapping[str, Any],
         inputs: Sequence[Mapping[str, Any]],
         version: str,
+        fingerprint: str | None = None,
     ) -> Run:
-        """Open a new run in its own schema, with its canonical tables created."""
+        """Open a new run in its own schema, with its canonical tables created; ``fingerprint``: of its
+        sources' bytes and its config, which ``build --if-changed`` compares (pipeline/refresh.py)."""
         rows = self.con.execute("SELECT coalesce(max(seq), 0) + 1 FROM runs").fetchall()
         seq = int(rows[0][0]) if rows else 1
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -116,7 +122,7 @@ class Workspace:
         self.con.execute(ddl("accounting", ACCOUNTING, schema))
         self.con.execute(
             "INSERT INTO runs (run_id, seq, schema_name, created_at, status, config_hash, "
-            "config_json, inputs_json, version) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+            "config_json, inputs_json, version, fingerprint) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
             [
                 run_id,
                 seq,
@@ -126,9 +132,32 @@ class Workspace:
                 json.dumps(config, default=str),
                 json.dumps(list(inputs), default=str),
                 version,
+                fingerprint,
             ],
         )
         return Run(self, run_id, schema, now)
+
+    def newest_succeeded(self) -> dict[str, Any] | None:
+        """The newest successful run's ``run_id``, ``fingerprint`` (None before there was one) and ``out_dir``."""
+        has = self.con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'runs' AND column_name = 'fingerprint'"
+        ).fetchall()[0][0]
+        fingerprint = "fingerprint" if has else "NULL AS fingerprint"
+        rows = _dicts(
+            self.con.execute(
+                f"SELECT run_id, {fingerprint}, out_dir FROM runs WHERE status = 'succeeded' ORDER BY seq DESC LIMIT 1"
+            )
+        )
+        return rows[0] if rows else None
+
+    def previous_run(self, run_id: str) -> Run | None:
+        """The newest successful run started before ``run_id``; None when there is none."""
+        rows = self.con.execute(
+            "SELECT run_id, schema_name, created_at FROM runs WHERE status = 'succeeded' "
+            "AND seq < (SELECT seq FROM runs WHERE run_id = ?) ORDER BY seq DESC LIMIT 1",
+            [run_id],
+        ).fetchall()
+        return Run(self, rows[0][0], rows[0][1], rows[0][2]) if rows else None
 
     def runs(self) -> list[dict[str, Any]]:
         """All runs, newest first."""

@@ -120,13 +120,14 @@ def test_click_through_gallery_persona_download_and_compare(
     assert first["story"]["name"] in page.locator("table.compare thead").inner_text()
     page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
 
-    for path in ("/icp", "/runs", "/health"):
+    for path in ("/icp", "/runs", "/alerts", "/health"):
         _open(page, server + path)
         page.screenshot(path=str(tmp_path / f"{path.strip('/')}.png"), full_page=True)
         assert page.evaluate(CONTRAST_JS) == [], path
     context.close()
     assert watch.problems == []
     assert sorted(p.name for p in tmp_path.glob("*.png")) == [
+        "alerts.png",
         "compare.png",
         "gallery.png",
         "health.png",
@@ -156,6 +157,7 @@ def test_a_phone_screen_needs_no_horizontal_scroll(server: str, browser: Any, se
         ("compare", "/compare"),
         ("icp", "/icp"),
         ("runs", "/runs"),
+        ("alerts", "/alerts"),
         ("health", "/health"),
     ]:
         _open(page, server + path)
@@ -163,7 +165,7 @@ def test_a_phone_screen_needs_no_horizontal_scroll(server: str, browser: Any, se
         page.screenshot(path=str(tmp_path / f"phone-{name}.png"), full_page=True)
     page.close()
     assert watch.problems == []
-    assert len(list(tmp_path.glob("phone-*.png"))) == 6
+    assert len(list(tmp_path.glob("phone-*.png"))) == 7
 
 
 def test_the_404_page_is_friendly_in_the_browser(server: str, browser: Any) -> None:

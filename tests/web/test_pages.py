@@ -18,6 +18,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from personacraft.alerts.log import ALERTS_FILE, AlertLog
+from personacraft.config import load_config
 from personacraft.pipeline import BuildResult
 from personacraft.render.cards.svg import Colors
 from personacraft.render.charts import PALETTE
@@ -30,7 +32,7 @@ from personacraft.web.service import CARD_FORMATS, CARD_TYPES, RunView, Service
 from personacraft.wording import value_label, whole_label
 from tests.conftest import read_csv
 
-PAGES = ["/", "/compare", "/icp", "/runs", "/health"]
+PAGES = ["/", "/compare", "/icp", "/runs", "/alerts", "/health"]
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +45,11 @@ def view(service: Service) -> RunView:
     return service.view
 
 
-def _fake_client(view: RunView, runs: list[dict[str, Any]] | None = None) -> TestClient:
+def _fake_client(view: RunView, runs: list[dict[str, Any]] | None = None, alerts: AlertLog | None = None) -> TestClient:
     """An app with the pages only, over a hand-made run."""
     app = FastAPI()
     config = SimpleNamespace(name="Test shop", report=SimpleNamespace(title="Test shop personas"))
-    app.state.service = SimpleNamespace(config=config, view=view, runs=runs or [])
+    app.state.service = SimpleNamespace(config=config, view=view, runs=runs or [], alerts=alerts)
     app.include_router(pages.router)
     return TestClient(app)
 
@@ -477,3 +479,35 @@ def test_pages_behind_a_login_offer_to_sign_out(view: RunView) -> None:
     assert 'action="/logout"' not in client.get("/").text  # loopback: the pages are open
     client.app.state.auth = SimpleNamespace(pages_login=True)  # type: ignore[attr-defined]
     assert '<form method="post" action="/logout"' in client.get("/").text
+
+
+def test_alerts_page_lists_the_alerts_newest_first_with_evidence(view: RunView) -> None:
+    p = view.personas[0]
+    alerts = [
+        {"run_id": view.run_id, "time": "2026-12-05T06:40:00Z", "kind": "new_pain", "persona_id": p["id"],
+         "message": "A new complaint: late delivery.", "evidence": {"share": 0.12, "n": 41, "p_adjusted": 0.0021}},
+        {"run_id": "0001-old", "time": "2026-11-05T06:40:00Z", "kind": "persona_died", "persona_id": "p99",
+         "message": "Weekend browsers matches no persona of this run.", "evidence": {}},
+    ]  # fmt: skip
+    html = _fake_client(view, alerts=AlertLog(alerts, 2, 1)).get("/alerts").text
+    text = _text(html)
+    assert "2 alerts" in text and "New pain point A new complaint: late delivery." in text
+    assert f'href="/personas/{p["id"]}"' in html and "<code>p99</code>" in html  # a persona the run lacks: no link
+    assert "Share: 0.12 · N: 41 · P adjusted: 0.0021" in text and "run 0001 2026-11-05 06:40" in text
+    assert text.index("late delivery") < text.index("Weekend browsers")
+    assert "1 line of alerts.jsonl could not be read" in text
+    assert 'aria-current="page">Alerts<' in html
+    assert "No alerts yet" in _fake_client(view).get("/alerts").text
+
+
+def test_the_service_reads_the_workspaces_alerts(web_demo: tuple[Path, BuildResult]) -> None:
+    config = load_config(web_demo[0])
+    path = config.workspace_path.parent / ALERTS_FILE
+    line = {"run_id": "r", "time": "t", "kind": "size_change", "persona_id": "p1", "message": "Grew.", "evidence": {}}
+    path.write_text(json.dumps(line) + "\n" + "not json\n", encoding="utf-8")
+    try:
+        service = Service(config)
+        assert service.alerts.alerts == [line] and service.alerts.unreadable == 1
+        assert "Grew." in TestClient(create_app(service)).get("/alerts").text
+    finally:
+        path.unlink()

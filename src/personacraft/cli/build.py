@@ -16,12 +16,24 @@ from personacraft.cli.common import console
 def build(
     config: Path = typer.Option(Path("personacraft.toml"), "--config", help="The config file."),
     out: Path | None = typer.Option(None, "--out", help="Output folder (default: out/ next to the config)."),
+    if_changed: bool = typer.Option(
+        False,
+        "--if-changed",
+        help="Do nothing (exit 0) when no source file, setting or version changed since the newest run.",
+    ),
 ) -> None:
     """Build personas from the sources in the config; every build is a new run."""
     from personacraft.config import load_config
     from personacraft.pipeline import build as run_build
 
     cfg = load_config(config)
+    if if_changed:
+        from personacraft.pipeline.refresh import unchanged_since
+
+        same = unchanged_since(cfg, out)
+        if same is not None:
+            console.print(f"No source changed since run {same}; nothing to do.")
+            return
     started = time.perf_counter()
     columns = (
         SpinnerColumn(),

@@ -2,7 +2,8 @@
 
 ingest → unify → features → value → text → segment → profile → journeys → personas → ICP → outputs;
 each stage is a function of :mod:`personacraft.pipeline.stages`, the files are written by
-:mod:`personacraft.pipeline.outputs`, and the provenance by :mod:`personacraft.pipeline.provenance`.
+:mod:`personacraft.pipeline.outputs`, and the provenance by :mod:`personacraft.pipeline.provenance`; the
+fingerprint that ``build --if-changed`` compares by :mod:`personacraft.pipeline.refresh`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from personacraft.personas.persona_set import PersonaSet
 from personacraft.pipeline import stages
 from personacraft.pipeline.outputs import Report, publish, write_outputs
 from personacraft.pipeline.provenance import provenance
+from personacraft.pipeline.refresh import inputs_fingerprint
 from personacraft.sources import Accounting, fingerprint, make_source
 from personacraft.store import Workspace
 from personacraft.version import __version__
@@ -49,7 +51,13 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
     ]
     inputs = fingerprint(sources)
     with Workspace(config.workspace_path) as ws:
-        run = ws.new_run(config_hash=config.fingerprint(), config=config.to_dict(), inputs=inputs, version=__version__)
+        run = ws.new_run(
+            config_hash=config.fingerprint(),
+            config=config.to_dict(),
+            inputs=inputs,
+            version=__version__,
+            fingerprint=inputs_fingerprint(config, inputs),
+        )
         staging = out / "runs" / f".{run.run_id}.partial"
         try:
             accounting = stages.ingest(config, run, sources, inputs, say)

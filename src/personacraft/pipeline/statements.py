@@ -19,6 +19,7 @@ MODULES = (
     "personacraft.clv.sql",
     "personacraft.churn.sql",
     "personacraft.icp.sql",
+    "personacraft.activation",
     "personacraft.pipeline.outputs",
     "personacraft.pipeline.provenance",
 )

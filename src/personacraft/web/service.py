@@ -3,10 +3,10 @@
 A :class:`RunView` holds the documents a build wrote (``personas.json``, ``journeys.json``,
 ``accounting.json``, ``icp.json`` when ``personacraft icp`` ran) and where its report and
 cards are. The :class:`Service` opens the workspace read-only, picks the newest successful run
-(or a given one) and keeps the run list. Reloading is explicit (:meth:`Service.reload`), so a
-request never sees half of a new build. :class:`Assigners` keeps the in-memory
-:class:`~personacraft.web.assigner.Assigner` of the run shown. The routes reach the workspace
-only through this module.
+(or a given one) and keeps the run list and the workspace's alerts (``alerts.jsonl``). Reloading
+is explicit (:meth:`Service.reload`), so a request never sees half of a new build.
+:class:`Assigners` keeps the in-memory :class:`~personacraft.web.assigner.Assigner` of the run shown.
+The routes reach the workspace only through this module.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Any
 
 import duckdb
 
+from personacraft.alerts.log import ALERTS_FILE, AlertLog
+from personacraft.alerts.log import read as read_alerts
 from personacraft.config import Config
 from personacraft.errors import NotFoundError, PersonaError
 from personacraft.render.cards.slides import DECK
@@ -160,10 +162,11 @@ class Service:
         self._lock = threading.Lock()
         self.view: RunView
         self.runs: list[dict[str, Any]] = []
+        self.alerts = AlertLog([], 0, 0)
         self.reload()
 
     def reload(self) -> None:
-        """Read the run (the newest successful one unless pinned) and the run list again."""
+        """Read the run (the newest successful one unless pinned), the run list and the alerts again."""
         with Workspace(self.config.workspace_path, read_only=True) as ws:
             run = ws.run(self.run_id)
             runs = ws.runs()
@@ -172,8 +175,10 @@ class Service:
             raise NotFoundError(f"run {run.run_id} has no output folder recorded; build again.")
         run_dir = Path(out)
         view = RunView.load(run_dir, icp_dir=run_dir.parent.parent)
+        alerts = read_alerts(self.config.workspace_path.parent / ALERTS_FILE)
         with self._lock:
             self.view = view
+            self.alerts = alerts
             self.runs = [{k: v for k, v in r.items() if k not in ("config_json", "inputs_json")} for r in runs]
 
     def customer(self, run_id: str, customer: str, *, with_email: bool) -> tuple[dict[str, Any], str | None]:

@@ -13,10 +13,10 @@ import importlib
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 from markupsafe import Markup
 
+from personacraft.config import persona_url
 from personacraft.render import style
 from personacraft.render.cards.text import as_dict, as_text
 from personacraft.render.glance import glance
@@ -145,11 +145,9 @@ def analysts(
 def link(persona: Mapping[str, Any], base_url: str | None) -> dict[str, Any] | None:
     """The persona's page under ``base_url`` (``<base_url>/personas/<id>``), with a QR code of it as
     inline SVG when the QR library (``segno``, in the extra ``pdf``) is installed; None without a base URL."""
-    base = (base_url or "").strip().rstrip("/")
-    pid = as_text(persona.get("id"))
-    if not base or not pid:
+    href = persona_url(base_url, as_text(persona.get("id")))
+    if href is None:
         return None
-    href = f"{base}/personas/{quote(pid, safe='')}"
     return {"href": href, "text": re.sub(r"^https?://", "", href), "qr": qr_svg(href)}
 
 

@@ -1,4 +1,4 @@
-"""The pages' routes: gallery, comparison, persona, ICP, runs, data health, and their assets (docs/web.md).
+"""The pages' routes: gallery, comparison, persona, ICP, runs, alerts, data health, and their assets (docs/web.md).
 
 Every page reads the run the service holds (``request.app.state.service.view``) and nothing else:
 no database query, and no file read but a card download (the persona page checks which card files
@@ -26,6 +26,7 @@ from personacraft.render.plain import analysts, period_of
 from personacraft.web.auth import COOKIE, session_principal
 from personacraft.web.service import CARD_TYPES, SLIDES, RunView, Service
 from personacraft.web.templating import ICON, SCRIPT, TEMPLATES, stylesheet
+from personacraft.web.views.alerts import alerts_context
 from personacraft.web.views.compare import compare_context
 from personacraft.web.views.icp import icp_context
 from personacraft.web.views.personas import card_filename, gallery_context, persona_context, persona_items
@@ -34,7 +35,7 @@ from personacraft.web.views.runs import accounting_context, health_context, run_
 router = APIRouter(include_in_schema=False)
 
 NAV = [("gallery", "/", "Personas"), ("compare", "/compare", "Compare"), ("icp", "/icp", "ICP")]
-NAV += [("runs", "/runs", "Runs"), ("health", "/health", "Data health")]
+NAV += [("runs", "/runs", "Runs"), ("alerts", "/alerts", "Alerts"), ("health", "/health", "Data health")]
 
 
 def _service(request: Request) -> Service:
@@ -220,6 +221,13 @@ def runs_page(request: Request) -> Response:
     service = _service(request)
     view = service.view
     return _page(request, "runs.html.j2", view, "runs", runs=run_rows(service.runs, view), acc=accounting_context(view))
+
+
+@router.get("/alerts")
+def alerts_page(request: Request) -> Response:
+    service = _service(request)
+    view = service.view
+    return _page(request, "alerts.html.j2", view, "alerts", **alerts_context(getattr(service, "alerts", None), view))
 
 
 @router.get("/health")

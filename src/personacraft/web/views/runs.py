@@ -12,7 +12,7 @@ from personacraft.web.service import RunView
 from personacraft.web.views.fields import as_count, as_dict, is_number, maps
 
 
-def _when(value: Any) -> str:
+def when(value: Any) -> str:
     """A timestamp as ``2026-11-28 22:51``; text stays as it is."""
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
@@ -46,8 +46,8 @@ def run_rows(runs: list[dict[str, Any]], view: RunView) -> list[dict[str, Any]]:
                 "run_id": r.get("run_id"),
                 "seq": r.get("seq"),
                 "status": str(r.get("status") or "unknown"),
-                "created": _when(r.get("created_at")),
-                "finished": _when(r.get("finished_at")) if r.get("finished_at") else None,
+                "created": when(r.get("created_at")),
+                "finished": when(r.get("finished_at")) if r.get("finished_at") else None,
                 "duration": _duration(r.get("created_at"), r.get("finished_at")) if r.get("finished_at") else None,
                 "config_hash": r.get("config_hash"),
                 "version": r.get("version"),
