@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from personacraft.wording import channel_label, emotion_words, event_label, lift_words, path_label, question_label
+from personacraft.wording import (
+    channel_label,
+    emotion_words,
+    event_label,
+    fit_words,
+    lift_words,
+    path_label,
+    question_label,
+)
 
 
 @pytest.mark.parametrize(
@@ -56,3 +64,10 @@ def test_emotion_and_lift_in_words() -> None:
     assert lift_words(2.192) == "2.2× more common than average"
     assert lift_words(0.4) == "2.5× less common than average"
     assert lift_words(1.0) == "about as common as average"
+
+
+def test_fit_words_say_how_clearly_members_fit() -> None:
+    assert fit_words(0.01, None) == "Most members fit this persona clearly."
+    assert fit_words(0.08, "Deal hunter") == "Most members fit this persona clearly; 8% are in between it and another."
+    assert fit_words(0.31, "Deal hunter") == "Many members (31%) are in between this persona and Deal hunter."
+    assert fit_words(0.31, None) == "Many members (31%) are in between this persona and another."

@@ -550,3 +550,18 @@ def test_every_card_opens_in_headless_chromium_without_console_errors(
     for page, result in zip(pages, results, strict=True):
         assert '<main class="sheet"' in result.stdout and "</footer>" in result.stdout, (page, result.stderr[-2000:])
         assert console_errors(result) == [], (page, console_errors(result))
+
+
+def test_the_card_says_in_words_how_clearly_members_fit() -> None:
+    words = "Many members (31%) are in between this persona and Deal hunter."
+    p = {
+        "id": "p1",
+        "name": "Gift giver",
+        "size": 400,
+        "share": 0.2,
+        "fit": {"mean_confidence": 0.71, "hybrid_share": 0.31, "hybrid_with": "p2", "words": words},
+    }
+    assert words in _visible(card_html(p, color=PALETTE[0], title="t"))
+    assert words in card_markdown(p, title="t")
+    bare = {"id": "p1", "name": "Gift giver", "size": 400, "share": 0.2}
+    assert "in between" not in _visible(card_html(bare, color=PALETTE[0], title="t"))
