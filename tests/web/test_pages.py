@@ -120,6 +120,7 @@ def test_persona_page_shows_evidence_journey_value_and_downloads(client: TestCli
     assert r.status_code == 200
     html, text = r.text, _text(r.text)
     assert p["story"]["name"] in html and p["name"] in html
+    assert p["fit"]["words"] in text  # how clearly the members fit, in words, under the name
     for t in p["traits"]:  # every trait with its share, its population share, lift and n
         assert t["value"] in text
         assert f"{t['share']:.0%}" in text and f"{t['population_share']:.0%}" in text

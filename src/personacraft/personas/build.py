@@ -18,8 +18,8 @@ from personacraft.segment.assignment import persona_id
 from personacraft.segment.profile import cell_facts, cells_for, defining_traits
 from personacraft.store import Run
 from personacraft.text.voice import Voice
-from personacraft.wording import fit_words
 from personacraft.value.stage import ValueResult
+from personacraft.wording import fit_words
 
 GOAL_WORDS = (
     "goal",

@@ -6,7 +6,10 @@ their persona's distributions, so the likelihood weighs the evidence each custom
 actually has, and a customer without data in a family is simply not scored there (no
 "no survey" persona can form). Counts are tempered per family (capped at ``cap``
 observations per customer, times the family's ``weight``), so no family with long
-histories (web sessions) drowns the others.
+histories (web sessions) drowns the others. With ``blend`` (the default) a customer may
+borrow a share of their draws from a second persona (:mod:`~personacraft.segment.blend`),
+so customers who blend two personas neither form a persona of their own nor land in the
+wrong one.
 
 k is chosen in ``[k_min, k_max]`` by separation and stability together:
 
@@ -53,13 +56,15 @@ def _jaccard_best(ref: np.ndarray, other: np.ndarray, k: int, k2: int) -> np.nda
 
 
 class LatentClassSegmenter(ClusterMixin, BaseEstimator):
-    """Mixture of multinomials per family, fitted by EM, with k chosen by BIC.
+    """Mixture of multinomials per family, fitted by EM, with k chosen by ICL and bootstrap stability.
 
     ``families`` gives the family index of each column of the count matrix, and
-    ``family_weights`` (optional) a weight per family.
+    ``family_weights`` (optional) a weight per family; ``blend=False`` fits the plain model.
     Learned: ``k_``, ``theta_`` (segments × columns, each family's block sums to 1),
-    ``weights_``, ``bic_`` (per k tried), ``screen_`` (least stable segment per k
-    screened), ``log_likelihood_``, ``stability_``, ``labels_``.
+    ``weights_``, ``blend_`` (the share of a member's draws from their partner persona),
+    ``pairs_`` (k × k weights of persona and partner; diagonal: pure members), ``bic_`` and
+    ``icl_`` (per k tried), ``screen_`` (least stable segment per k screened),
+    ``log_likelihood_``, ``stability_``, ``labels_``.
     """
 
     def __init__(
@@ -250,7 +255,7 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         # polish on every customer, starting from the sample's solution
         self.n_iter_ = 50
         if self.blend:
-            ll, theta, a, pi = _blend.blend_em(Nt_all, fam, theta, a, pi, max_iter=self.n_iter_, tol=0.0)
+            ll, theta, a, pi = _blend.blend_em(Nt_all, fam, theta, a, pi, max_iter=self.n_iter_, tol=self.tol)
         else:
             w = np.diag(pi)
             for _ in range(self.n_iter_):
