@@ -37,6 +37,8 @@ from personacraft.segment import blend as _blend
 from personacraft.segment.blend import SMOOTH
 from personacraft.segment.temper import normalise, temper
 
+SHORT_RUN = 15  # blend EM iterations from each start before the best is run on
+LONG_RUN = 100  # at most this many more for the best start (or until the log-likelihood moves < 1e-6)
 Params = tuple[np.ndarray, float, np.ndarray]  # theta (k × columns), blend share a, pair weights pi (k × k)
 
 
@@ -181,8 +183,13 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
             ll, theta, w, R = max(fits, key=lambda f: f[0])
             return ll, (theta, 0.0, np.diag(w)), R
         fam = self._fam(Nt.shape[1])
-        blends = [_blend.blend_em(Nt, fam, *_blend.start(Nt, fam, R), max_iter=100, tol=1e-6) for _, _, _, R in fits]
-        ll, theta, a, pi = max(blends, key=lambda f: f[0])
+        # "small EM" (Biernacki, Celeux & Govaert 2003): a short blend run from every start,
+        # then the best one to convergence
+        short = [
+            _blend.blend_em(Nt, fam, *_blend.start(Nt, fam, R), max_iter=SHORT_RUN, tol=self.tol) for *_, R in fits
+        ]
+        _, theta, a, pi = max(short, key=lambda f: f[0])
+        ll, theta, a, pi = _blend.blend_em(Nt, fam, theta, a, pi, max_iter=LONG_RUN, tol=1e-6)
         return ll, (theta, a, pi), _blend.posterior(Nt, theta, a, pi)[0]
 
     def _persona_posterior(self, Nt: np.ndarray, params: Params) -> np.ndarray:
