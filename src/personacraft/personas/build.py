@@ -18,8 +18,8 @@ from personacraft.segment.assignment import persona_id
 from personacraft.segment.profile import cell_facts, cells_for, defining_traits
 from personacraft.store import Run
 from personacraft.text.voice import Voice
-from personacraft.wording import fit_words
 from personacraft.value.stage import ValueResult
+from personacraft.wording import fit_words
 
 GOAL_WORDS = (
     "goal",
@@ -42,16 +42,17 @@ class SegmentResult:
     stability: np.ndarray
     labels_table: str = "labels"
     membership: list[dict[str, Any]] | None = None  # per persona, see segment.assignment.membership
+    ids: tuple[str, ...] | None = None  # each persona's id, matched across runs (None: p1, p2, …)
 
 
-def _fit(m: dict[str, Any], names: list[tuple[str, Any]], min_n: int) -> dict[str, Any]:
+def _fit(m: dict[str, Any], names: list[tuple[str, Any]], min_n: int, ids: tuple[str, ...] | None) -> dict[str, Any]:
     """How clearly members fit the persona; the persona hybrids lean to is named from ``min_n`` hybrids."""
     partner = m["hybrid_with"] if m["hybrids"] >= min_n else None
     name = names[partner][0] if partner is not None and partner < len(names) else None
     return {
         "mean_confidence": m["mean_confidence"],
         "hybrid_share": m["hybrid_share"],
-        "hybrid_with": persona_id(partner) if name and partner is not None else None,
+        "hybrid_with": persona_id(partner, ids) if name and partner is not None else None,
         "words": fit_words(m["hybrid_share"], name),
     }
 
@@ -121,7 +122,7 @@ def build_personas(
         ]
         missing: dict[str, str] = {}
         persona: dict[str, Any] = {
-            "id": persona_id(p),
+            "id": persona_id(p, seg.ids),
             "name": name,
             "size": size,
             "share": round(size / total, 4),
@@ -129,7 +130,7 @@ def build_personas(
             "stability_band": stability_band(float(seg.stability[p])),
         }
         if seg.membership:
-            persona["fit"] = _fit(seg.membership[p], names, min_n)
+            persona["fit"] = _fit(seg.membership[p], names, min_n, seg.ids)
         m = money.get(p, {})
         buyers = int(m.get("buyers") or 0)
         ptype, mix, type_ev = persona_type(cells, p, size, buyers, min_n)

@@ -70,7 +70,7 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
             say("Finding themes in the texts")
             texts = stages.text(config, run)
             say("Segmenting customers")
-            seg = stages.segment(config, run)
+            seg = stages.match_personas(config, run, stages.segment(config, run))
             say("Profiling personas")
             prof = stages.profile_segments(config, run, texts)
             value = stages.persona_value(config, run, fitted, seg)
@@ -93,6 +93,7 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
             run_dir = out / "runs" / run.run_id
             staging.rename(run_dir)
             publish(run_dir, out)
+            ws.record_persona_ids(run.run_id, [p.id for p in pset])
             run.finish(out_dir=str(run_dir), summary={"customers": pset.customers, "personas": len(pset)})
         except BaseException as exc:
             run.fail(f"{type(exc).__name__}: {exc}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,13 +95,14 @@ def _copy(run: Run, select: str, path: Path, fmt: str = "HEADER, DELIMITER ','")
     run.execute(f"COPY ({select}) TO {lit(str(path))} ({fmt})")
 
 
-def write_tables(run: Run, published: int, staging: Path) -> None:
-    """``assignments.csv``, ``features.parquet``, and ``customer_value.csv`` and ``committees.csv`` when they apply."""
-    pid = persona_id_sql("l.persona", published)
+def write_tables(run: Run, published: int, staging: Path, ids: Sequence[str] | None = None) -> None:
+    """``assignments.csv``, ``features.parquet``, and ``customer_value.csv`` and ``committees.csv`` when they apply;
+    ``ids``: each published segment's persona id (as matched across runs)."""
+    pid = persona_id_sql("l.persona", published, ids)
     t = run.t
     sql = ASSIGNMENTS.format(
         persona_id=pid,
-        second_id=persona_id_sql("l.second_persona", published),
+        second_id=persona_id_sql("l.second_persona", published, ids),
         labels=t("labels"),
         customer_index=t("customer_index"),
     )
@@ -119,9 +121,12 @@ def write_outputs(config: Config, run: Run, pset: PersonaSet, published: int, ex
     staging.mkdir(parents=True, exist_ok=True)
     pset.save_json(staging / "personas.json")
     _json(staging / "journeys.json", extra.journeys, indent=1)
-    write_tables(run, published, staging)
+    ids = [p.id for p in pset]
+    write_tables(run, published, staging, ids if len(ids) == published else None)
     # what marketing and sales push into their tools: CRM write-back, hashed ad audiences
-    activation = write_activation(run, published=len(pset), names=[p.name for p in pset], out_dir=staging, min_n=min_n)
+    activation = write_activation(
+        run, published=len(pset), names=[p.name for p in pset], out_dir=staging, min_n=min_n, ids=ids
+    )
     _json(staging / "activation" / "summary.json", activation, indent=2, default=str)
     accounting: dict[str, Any] = {
         "run_id": run.run_id,

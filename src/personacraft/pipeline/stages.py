@@ -8,6 +8,7 @@ them in order.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from personacraft.icp.learn import ICP, learn_icp
 from personacraft.ingest import ingest as ingest_sources
 from personacraft.journey.build import journeys as journey_map
 from personacraft.personas.build import SegmentResult, build_personas
-from personacraft.segment import LatentClassSegmenter, family_weights, load_design, profile, save_model
+from personacraft.segment import LatentClassSegmenter, family_weights, lineage, load_design, profile, save_model
 from personacraft.segment.assignment import Decision, PersonaModel, membership
 from personacraft.segment.matrix import Design
 from personacraft.sources import Accounting, Source
@@ -75,6 +76,7 @@ class Segmentation:
     personas: PersonaModel
     decision: Decision
     sizes: np.ndarray  # customers per segment, segments ordered by size
+    lineage: lineage.Lineage | None = None  # the match with the previous run (set by :func:`match_personas`)
 
     @property
     def model(self) -> LatentClassSegmenter:
@@ -94,6 +96,7 @@ class Segmentation:
             sizes=self.sizes,
             stability=self.model.stability_,
             membership=membership(self.decision, self.published),
+            ids=self.personas.persona_ids,
         )
 
 
@@ -148,6 +151,14 @@ def segment(config: Config, run: Run) -> Segmentation:
     return Segmentation(design, personas, decision, sizes)
 
 
+def match_personas(config: Config, run: Run, seg: Segmentation) -> Segmentation:
+    """Match the segments to the previous run's personas (``persona_lineage``): the ids every output uses."""
+    found = lineage.link(run, seg.published)
+    personas = dataclasses.replace(seg.personas, ids=found.ids)
+    decision = dataclasses.replace(seg.decision, ids=personas.persona_ids)
+    return dataclasses.replace(seg, personas=personas, decision=decision, lineage=found)
+
+
 @dataclass(frozen=True)
 class Profiles:
     """What sets each segment apart: attribute cells with their tests, text themes, and why customers left."""
@@ -175,7 +186,13 @@ def persona_value(config: Config, run: Run, fitted: CustomerValue, seg: Segmenta
 def journeys(config: Config, run: Run, seg: Segmentation, texts: TextThemes) -> dict[str, Any]:
     """The journey map of all customers and of each persona (names are filled in by :func:`personas`)."""
     return journey_map(
-        run, config.journey, published=seg.published, names=[], min_n=config.privacy.min_group_size, texts=texts
+        run,
+        config.journey,
+        published=seg.published,
+        names=[],
+        min_n=config.privacy.min_group_size,
+        texts=texts,
+        ids=seg.personas.persona_ids,
     )
 
 

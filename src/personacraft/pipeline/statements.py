@@ -16,6 +16,7 @@ import re
 MODULES = (
     "personacraft.features.sql",
     "personacraft.segment.profile",
+    "personacraft.segment.lineage",
     "personacraft.clv.sql",
     "personacraft.churn.sql",
     "personacraft.icp.sql",
