@@ -8,22 +8,26 @@ fingerprint that ``build --if-changed`` compares by :mod:`personacraft.pipeline.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from personacraft.alerts.delivery import deliver
 from personacraft.config import Config
 from personacraft.personas.model import Persona
 from personacraft.personas.persona_set import PersonaSet
 from personacraft.pipeline import stages
-from personacraft.pipeline.outputs import Report, publish, write_outputs
+from personacraft.pipeline.outputs import Report, publish, write_changes, write_outputs
 from personacraft.pipeline.provenance import provenance
 from personacraft.pipeline.refresh import inputs_fingerprint
 from personacraft.sources import Accounting, fingerprint, make_source
 from personacraft.store import Workspace
 from personacraft.version import __version__
 
+LOG = logging.getLogger("personacraft.build")
 # progress(message, step, steps): called as each stage starts
 Progress = Callable[[str, int, int], None]
 FIXED_STEPS = 10  # checking, identities, features, value, text themes, segments, profiles, journeys, ICP, outputs
@@ -90,6 +94,7 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
             )
             say("Writing outputs")
             write_outputs(config, run, pset, seg.published, Report(accounting, merge, journey_doc, icp), staging)
+            alerts = write_changes(config, run, seg.lineage, staging)
             run_dir = out / "runs" / run.run_id
             staging.rename(run_dir)
             publish(run_dir, out)
@@ -99,7 +104,18 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
             run.fail(f"{type(exc).__name__}: {exc}")
             shutil.rmtree(staging, ignore_errors=True)
             raise
+    _deliver(config, alerts, run.run_id, out)
     return BuildResult(run.run_id, out, run_dir, out / "report" / "index.html", pset, accounting)
+
+
+def _deliver(config: Config, alerts: list[dict[str, Any]], run_id: str, out: Path) -> None:
+    """Deliver the build's alerts (alerts.jsonl, webhook, email); a failure is logged, never raised."""
+    if not alerts:
+        return
+    try:
+        deliver(alerts, config, config.workspace_path.parent, run_id, report_url=config.report.base_url or None)
+    except Exception as exc:  # a delivery must never fail a build that succeeded
+        LOG.warning("the alerts of run %s were not delivered: %s", run_id, exc)
 
 
 def _counter(progress: Progress | None, total: int) -> stages.Say:

@@ -20,13 +20,17 @@ from typing import Any
 
 from personacraft.activation import write_activation
 from personacraft.config import Config
+from personacraft.errors import NotFoundError
 from personacraft.icp.learn import ICP
+from personacraft.personas.change_alerts import change_alerts
+from personacraft.personas.changes import describe, run_doc
 from personacraft.personas.persona_set import PersonaSet
 from personacraft.render import render_report
 from personacraft.render.cards.writer import render_cards
 from personacraft.render.icp_card import save as save_icp
 from personacraft.render.journey.page import render_journeys
 from personacraft.segment.assignment import persona_id_sql
+from personacraft.segment.lineage import Lineage
 from personacraft.sources import Accounting
 from personacraft.sources.columns import lit
 from personacraft.store import Run
@@ -44,6 +48,7 @@ OUTPUTS = (
     "icp.json",  # with icp.md and icp.html: what `personacraft icp` writes, learned in the build
     "icp.md",
     "icp.html",
+    "changes.json",  # what changed since the previous successful run (none on a first run)
 )
 # the folders of a run that replace those at the top of the output folder
 FOLDERS = ("report", "activation")
@@ -152,6 +157,23 @@ def write_outputs(config: Config, run: Run, pset: PersonaSet, published: int, ex
     if extra.icp is not None:
         save_icp(extra.icp, staging)
     render_journeys(extra.journeys, staging, title=f"{title}: customer journeys")
+
+
+def write_changes(config: Config, run: Run, found: Lineage | None, staging: Path) -> list[dict[str, Any]]:
+    """``changes.json`` against the previous successful run, with its alerts; the alerts (none on a first run)."""
+    if found is None or found.previous is None or found.match is None:
+        return []
+    old = run.ws.run(found.previous)
+    try:
+        old_doc = run_doc(run.ws, old)
+    except NotFoundError as exc:  # the earlier run's folder was deleted: nothing to compare with
+        _json(staging / "changes.json", {"from_run": old.run_id, "to_run": run.run_id, "error": str(exc)}, indent=1)
+        return []
+    new_doc = json.loads((staging / "personas.json").read_text(encoding="utf-8"))
+    changes = describe(old, run, old_doc, new_doc, found.match, found.previous_ids, found.ids)
+    changes["alerts"] = change_alerts(changes, config.alerts)
+    _json(staging / "changes.json", changes, indent=1, default=str)
+    return list(changes["alerts"])
 
 
 def _json(path: Path, doc: Any, **dump: Any) -> None:

@@ -2,7 +2,8 @@
 
 Two runs are matched by their members when the customers they share are the same people: the
 cross-tabulation of the shared customers' personas (:data:`OVERLAP`) is associated (Cramér's V at
-least :data:`MIN_ASSOCIATION`, over at least :data:`MIN_SHARED` customers). Otherwise (a new
+least :data:`MIN_ASSOCIATION`, over at least :data:`MIN_SHARED` customers, chi-square p below
+:data:`MAX_INDEPENDENCE_P`). Otherwise (a new
 population, or keys that name other people, as two demos with different seeds do) they are matched
 by profile: the Hellinger distance between the fitted class parameters (``segment_theta``) of each
 feature family, over the values both runs know, averaged over the families both have
@@ -34,6 +35,7 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.stats import chi2
 
 from personacraft.segment.assignment import default_ids
 from personacraft.store import Run
@@ -43,6 +45,7 @@ MOSTLY = 0.5  # split / merge: "most of" a segment is more than this share of it
 PART = 0.15  # split / merge: each part holds at least this share of the whole
 MIN_SHARED = 50  # members are compared only over at least this many shared customers …
 MIN_ASSOCIATION = 0.3  # … whose old and new personas are associated (Cramér's V) at least this much
+MAX_INDEPENDENCE_P = 1e-6  # … and not by chance (chi-square test of independence below this)
 KEEP_DISTANCE = 0.25  # profiles: a one-to-one pair is the same persona up to this mean Hellinger distance
 STATUSES = ("kept", "born", "died", "split", "merged")
 
@@ -92,6 +95,19 @@ def cramers_v(table: np.ndarray) -> float:
     expected = np.outer(t.sum(axis=1), t.sum(axis=0)) / n
     chi2 = float(((t - expected) ** 2 / expected).sum())
     return float(np.sqrt(chi2 / (n * (min(t.shape) - 1))))
+
+
+def same_people(overlap: np.ndarray) -> bool:
+    """Whether shared keys name the same people: enough of them, and their personas clearly associated."""
+    t = np.asarray(overlap, dtype=np.float64)
+    if t.sum() < MIN_SHARED or cramers_v(t) < MIN_ASSOCIATION:
+        return False
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+    if min(t.shape) < 2:
+        return True
+    expected = np.outer(t.sum(axis=1), t.sum(axis=0)) / t.sum()
+    stat = float(((t - expected) ** 2 / expected).sum())
+    return bool(chi2.sf(stat, (t.shape[0] - 1) * (t.shape[1] - 1)) < MAX_INDEPENDENCE_P)
 
 
 def _one_to_one(gain: np.ndarray, rows: list[int], cols: list[int], ok: Any) -> list[tuple[int, int]]:
@@ -191,7 +207,7 @@ def compare(old: Run, new: Run, old_published: int, new_published: int) -> Match
             )
         )
         C[t["old"].astype(np.int64), t["new"].astype(np.int64)] = t["n"]
-    if C.sum() >= MIN_SHARED and cramers_v(C) >= MIN_ASSOCIATION:
+    if same_people(C):
         return match_members(C)
     m = match_profiles(profile_distance(old, new, old_published, new_published))
     m.overlap, m.association = C, cramers_v(C)
