@@ -281,3 +281,31 @@ def _value_change(then: dict[str, Any], now: dict[str, Any]) -> tuple[dict[str, 
     }
     out["churn_risk_change"] = churn
     return out, churn
+
+
+def pick_runs(ws: Workspace, from_run: str | None, to_run: str | None) -> tuple[Run, Run]:
+    """The two runs ``personacraft diff`` compares: as given, else the two newest successful ones."""
+    done = [r["run_id"] for r in ws.runs() if r["status"] == "succeeded"]  # newest first
+    for given in (from_run, to_run):
+        if given is None:
+            continue
+        ws.run(given)  # NotFoundError naming the run when the workspace has no such run
+        if given not in done:
+            raise NotFoundError(f"run {given} did not succeed, so it has no personas to compare.")
+    if to_run is None:
+        later = done if from_run is None else done[: done.index(from_run)]
+        if not later:
+            raise NotFoundError(
+                f"{'no successful run' if not done else 'no successful run after ' + str(from_run)} in this "
+                "workspace to compare with; build again when the data changes."
+            )
+        to_run = later[0]
+    if from_run is None:
+        earlier = done[done.index(to_run) + 1 :]
+        if not earlier:
+            raise NotFoundError(
+                f"only one successful run ({to_run}) before or at the one to compare; diff needs two. "
+                "Build again when the data changes, then run diff."
+            )
+        from_run = earlier[0]
+    return ws.run(from_run), ws.run(to_run)

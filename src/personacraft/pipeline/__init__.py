@@ -20,7 +20,7 @@ from personacraft.config import Config
 from personacraft.personas.model import Persona
 from personacraft.personas.persona_set import PersonaSet
 from personacraft.pipeline import stages
-from personacraft.pipeline.outputs import Report, publish, write_changes, write_outputs
+from personacraft.pipeline.outputs import Report, publish, write_outputs
 from personacraft.pipeline.provenance import provenance
 from personacraft.pipeline.refresh import inputs_fingerprint
 from personacraft.sources import Accounting, fingerprint, make_source
@@ -93,8 +93,8 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
                 why_they_left=prof.why_they_left,
             )
             say("Writing outputs")
-            write_outputs(config, run, pset, seg.published, Report(accounting, merge, journey_doc, icp), staging)
-            alerts = write_changes(config, run, seg.lineage, staging)
+            extra = Report(accounting, merge, journey_doc, icp)
+            alerts = write_outputs(config, run, pset, seg.published, extra, staging, seg.lineage)
             run_dir = out / "runs" / run.run_id
             staging.rename(run_dir)
             publish(run_dir, out)

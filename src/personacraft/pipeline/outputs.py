@@ -120,11 +120,21 @@ def write_tables(run: Run, published: int, staging: Path, ids: Sequence[str] | N
     _copy(run, FEATURES.format(feature_counts=t("feature_counts")), staging / "features.parquet", "FORMAT parquet")
 
 
-def write_outputs(config: Config, run: Run, pset: PersonaSet, published: int, extra: Report, staging: Path) -> None:
-    """Every file of the run into ``staging``; ``published``: how many segments are personas."""
+def write_outputs(
+    config: Config,
+    run: Run,
+    pset: PersonaSet,
+    published: int,
+    extra: Report,
+    staging: Path,
+    found: Lineage | None = None,
+) -> list[dict[str, Any]]:
+    """Every file of the run into ``staging``; ``published``: how many segments are personas; ``found``: the
+    match with the previous run (``changes.json``). Returns the alerts of the changes."""
     min_n = config.privacy.min_group_size
     staging.mkdir(parents=True, exist_ok=True)
     pset.save_json(staging / "personas.json")
+    changes = write_changes(config, run, found, staging)
     _json(staging / "journeys.json", extra.journeys, indent=1)
     ids = [p.id for p in pset]
     write_tables(run, published, staging, ids if len(ids) == published else None)
@@ -153,27 +163,30 @@ def write_outputs(config: Config, run: Run, pset: PersonaSet, published: int, ex
         max_quotes=config.report.max_quotes,
         journeys=True,
         cards=bool(len(pset)),
+        changes=changes if changes and "personas" in changes else None,
     )
     if extra.icp is not None:
         save_icp(extra.icp, staging)
     render_journeys(extra.journeys, staging, title=f"{title}: customer journeys")
+    return list(changes["alerts"]) if changes and "alerts" in changes else []
 
 
-def write_changes(config: Config, run: Run, found: Lineage | None, staging: Path) -> list[dict[str, Any]]:
-    """``changes.json`` against the previous successful run, with its alerts; the alerts (none on a first run)."""
+def write_changes(config: Config, run: Run, found: Lineage | None, staging: Path) -> dict[str, Any] | None:
+    """``changes.json`` against the previous successful run, with its alerts; None on a first run."""
     if found is None or found.previous is None or found.match is None:
-        return []
+        return None
     old = run.ws.run(found.previous)
     try:
         old_doc = run_doc(run.ws, old)
     except NotFoundError as exc:  # the earlier run's folder was deleted: nothing to compare with
-        _json(staging / "changes.json", {"from_run": old.run_id, "to_run": run.run_id, "error": str(exc)}, indent=1)
-        return []
+        doc = {"from_run": old.run_id, "to_run": run.run_id, "error": str(exc)}
+        _json(staging / "changes.json", doc, indent=1)
+        return doc
     new_doc = json.loads((staging / "personas.json").read_text(encoding="utf-8"))
     changes = describe(old, run, old_doc, new_doc, found.match, found.previous_ids, found.ids)
     changes["alerts"] = change_alerts(changes, config.alerts)
     _json(staging / "changes.json", changes, indent=1, default=str)
-    return list(changes["alerts"])
+    return changes
 
 
 def _json(path: Path, doc: Any, **dump: Any) -> None:
