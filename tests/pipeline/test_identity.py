@@ -50,9 +50,9 @@ def _changes(result: BuildResult) -> dict[str, Any]:
     return doc
 
 
-def _column(path: Path, column: str) -> dict[str, str]:
+def _column(path: Path, column: str, key: str = "customer_id") -> dict[str, str]:
     with path.open(newline="", encoding="utf-8") as f:
-        return {r["customer_id" if "customer_id" in r else "email"]: r[column] for r in csv.DictReader(f)}
+        return {r[key]: r[column] for r in csv.DictReader(f)}
 
 
 def test_a_first_build_writes_no_changes(builds: dict[str, Any]) -> None:
@@ -88,7 +88,7 @@ def test_a_resample_keeps_every_id_and_alerts_nothing(builds: dict[str, Any]) ->
     # the ids are those of the first run in every output that names a persona
     ids = set(names)
     assert {v for v in _column(resample.run_dir / "assignments.csv", "persona_id").values() if v} == ids
-    crm = _column(resample.run_dir / "activation" / "crm_personas.csv", "persona_id")
+    crm = _column(resample.run_dir / "activation" / "crm_personas.csv", "Persona ID", "Email")
     assert set(crm.values()) <= ids
     summary = json.loads((resample.run_dir / "activation" / "summary.json").read_text(encoding="utf-8"))
     assert {p["id"] for p in summary["personas"]} == ids
