@@ -93,6 +93,10 @@ def test_a_resample_keeps_every_id_and_alerts_nothing(builds: dict[str, Any]) ->
     summary = json.loads((resample.run_dir / "activation" / "summary.json").read_text(encoding="utf-8"))
     assert {p["id"] for p in summary["personas"]} == ids
     assert {p.id for p in resample.personas} == ids
+    # the invented person stays with the persona (the demos' customers all live in one country)
+    people = {p.id: p.story.name for p in first.personas}
+    print("names:", {p.id: (names[p.id], p.name) for p in resample.personas})
+    assert {p.id: p.story.name for p in resample.personas} == people
     assert not (builds["root"] / "one" / ".personacraft" / "alerts.jsonl").exists()
 
 

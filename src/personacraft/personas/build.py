@@ -9,7 +9,7 @@ import numpy as np
 
 from personacraft.personas.actions import recommendations
 from personacraft.personas.model import stability_band
-from personacraft.personas.naming import name_personas
+from personacraft.personas.naming import name_personas, still_fits
 from personacraft.personas.prompts import present, prompted
 from personacraft.personas.story import build_story
 from personacraft.personas.types import build_committees, persona_committee, persona_type
@@ -43,6 +43,7 @@ class SegmentResult:
     labels_table: str = "labels"
     membership: list[dict[str, Any]] | None = None  # per persona, see segment.assignment.membership
     ids: tuple[str, ...] | None = None  # each persona's id, matched across runs (None: p1, p2, …)
+    previous: dict[str, dict[str, Any]] | None = None  # the previous run's personas by id (names kept)
 
 
 def _fit(m: dict[str, Any], names: list[tuple[str, Any]], min_n: int, ids: tuple[str, ...] | None) -> dict[str, Any]:
@@ -101,6 +102,13 @@ def build_personas(
     have = present(cells, voice.wrote)
     trait_lists = [defining_traits(cells, p, min_n=min_n, limit=max_traits) for p in range(seg.k)]
     names = name_personas(trait_lists)
+    before = seg.previous or {}
+    for p in range(seg.k):  # a kept persona keeps its name while its traits still support every word
+        old = before.get(persona_id(p, seg.ids))
+        if old and still_fits(
+            str(old.get("name") or ""), trait_lists[p], [n for i, (n, _) in enumerate(names) if i != p]
+        ):
+            names[p] = (str(old["name"]), names[p][1])
     out = []
     for p in range(seg.k):
         size = int(seg.sizes[p])
@@ -224,7 +232,10 @@ def build_personas(
             persona["committee"] = persona_committee(run, p, min_n)
             if persona["committee"] is None:
                 missing["committee"] = f"this persona's members belong to fewer than {min_n} accounts"
-        persona["story"] = build_story(run, persona, cells, p, min_n=min_n, seed=seed, taken=taken, have=have)
+        old = before.get(persona["id"]) or {}
+        persona["story"] = build_story(
+            run, persona, cells, p, min_n=min_n, seed=seed, taken=taken, have=have, previous=old.get("story")
+        )
         evidence.extend(
             {"field": f"story.{s['field']}", "claim": s["text"], **s["evidence"]} for s in persona["story"]["sentences"]
         )

@@ -22,6 +22,7 @@ from personacraft.icp.learn import ICP, learn_icp
 from personacraft.ingest import ingest as ingest_sources
 from personacraft.journey.build import journeys as journey_map
 from personacraft.personas.build import SegmentResult, build_personas
+from personacraft.personas.changes import run_doc
 from personacraft.segment import LatentClassSegmenter, family_weights, lineage, load_design, profile, save_model
 from personacraft.segment.assignment import Decision, PersonaModel, membership
 from personacraft.segment.matrix import Design
@@ -204,7 +205,7 @@ def personas(
         return []
     built = build_personas(
         run,
-        seg.result(),
+        dataclasses.replace(seg.result(), previous=_previous_personas(run, seg)),
         prof.cells,
         prof.voice,
         val,
@@ -216,6 +217,17 @@ def personas(
     for block, persona in zip(journey_doc["personas"], built, strict=True):
         block["name"] = persona["name"]
     return built
+
+
+def _previous_personas(run: Run, seg: Segmentation) -> dict[str, dict[str, Any]] | None:
+    """The previous run's personas by id (their names and persons are kept where they still fit)."""
+    if seg.lineage is None or seg.lineage.previous is None:
+        return None
+    try:
+        doc = run_doc(run.ws, run.ws.run(seg.lineage.previous))
+    except NotFoundError:
+        return None
+    return {str(p["id"]): p for p in doc.get("personas", [])}
 
 
 def icp(config: Config, run: Run, built: list[dict[str, Any]]) -> ICP | None:
