@@ -183,9 +183,9 @@ class PersonaModel:
         segment = proba.argmax(axis=1)
         best = np.round(proba.max(axis=1), 4) if len(proba) else np.zeros(0)
         # the runner-up among the published personas
-        rest = proba[:, : self.published].copy()
-        rest[np.arange(len(rest)), np.minimum(segment, max(self.published - 1, 0))] = -1.0
-        if self.published >= 2:
+        if self.published >= 2:  # with none published (no structure found) there is no runner-up
+            rest = proba[:, : self.published].copy()
+            rest[np.arange(len(rest)), np.minimum(segment, self.published - 1)] = -1.0
             second = rest.argmax(axis=1)
             second_best = np.round(np.maximum(rest.max(axis=1), 0.0), 4)
         else:
