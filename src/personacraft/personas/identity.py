@@ -63,16 +63,12 @@ def color(index: int) -> str:
 
 
 def badge(persona: Mapping[str, Any], index: int) -> Badge:
-    """The name, initials and colour of the ``index``-th persona (a ``personas.json`` persona dict); the
-    colour follows the id (``p3``: the third colour), so a persona keeps it across runs."""
+    """The name, initials and colour of the ``index``-th persona (a ``personas.json`` persona dict)."""
     pid = str(persona.get("id") or f"p{index + 1}")
     name = str(persona.get("name") or "").strip() or pid
     story = persona.get("story")
     person = str(story.get("name") or "").strip() if isinstance(story, Mapping) else ""
-    # by the id's number where it has one: a persona keeps its colour across runs, as it keeps its id
-    number = re.fullmatch(r"p(\d+)", pid)
-    shade = color(int(number.group(1)) - 1 if number else index)
-    return Badge(id=pid, name=name, person=person or None, initials=initials(person or name), color=shade)
+    return Badge(id=pid, name=name, person=person or None, initials=initials(person or name), color=color(index))
 
 
 AGE_WORDS = re.compile(r"\b(how old|your age|age group|age range|age)\b", re.I)
