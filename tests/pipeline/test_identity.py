@@ -15,6 +15,8 @@ import pytest
 from personacraft.config import load_config
 from personacraft.demo import generate
 from personacraft.pipeline import BuildResult, build
+from personacraft.web.service import RunView
+from personacraft.web.views.runs import changes_context
 
 pytestmark = pytest.mark.slow  # three builds of a 2,000-customer demo
 CUSTOMERS = 2000
@@ -74,6 +76,12 @@ def test_the_same_data_twice_keeps_every_persona_and_alerts_nothing(builds: dict
     assert _column(again.run_dir / "assignments.csv", "persona_id") == _column(
         first.run_dir / "assignments.csv", "persona_id"
     )
+    # shown in the report and on the web app's runs page
+    assert "What changed" in (again.run_dir / "report" / "index.html").read_text(encoding="utf-8")
+    assert "What changed" not in (first.run_dir / "report" / "index.html").read_text(encoding="utf-8")
+    shown = changes_context(RunView.load(again.run_dir))
+    assert shown is not None and shown["to_run"] == again.run_id
+    assert changes_context(RunView.load(first.run_dir)) is None
 
 
 def test_a_resample_keeps_every_id_and_alerts_nothing(builds: dict[str, Any]) -> None:
