@@ -229,10 +229,11 @@ def write_activation(
     out_dir: Path,
     min_n: int,
     exclude_opted_out: bool = True,
+    ids: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Write the CRM write-back file and the per-persona Google and Meta audience files.
 
-    Persona ``k`` (0-based label) is published as ``p{k+1}`` named ``names[k]``; labels at or
+    Persona ``k`` (0-based label) is published as ``ids[k]`` (default ``p{k+1}``) named ``names[k]``; labels at or
     above ``published`` are not published. Files go to ``out_dir/activation``. Returns a
     summary: rows per file (paths relative to that folder), and per persona its counts and,
     when its audience files were not written, why.
@@ -246,7 +247,7 @@ def write_activation(
     _prepare(run, published)
     try:
         table = run.t(CRM_TABLE)
-        run.execute(CRM_ROWS.format(table=table, persona_id=persona_id_sql("persona", published)), [names])
+        run.execute(CRM_ROWS.format(table=table, persona_id=persona_id_sql("persona", published, ids)), [names])
         crm_rows, escaped = _write_csv(
             root / CRM_FILE,
             CRM_HEADER,
@@ -272,7 +273,7 @@ def write_activation(
         skipped: list[dict[str, str]] = []
         notes: list[str] = []
         for k in range(published):
-            pid = persona_id(k)
+            pid = persona_id(k, ids)
             c = counts.get(k, {})
             reachable = int(c.get("reachable_consenting" if exclude_opted_out else "reachable", 0))
             entry: dict[str, Any] = {

@@ -45,6 +45,11 @@ CREATE TABLE IF NOT EXISTS runs (
 # workspaces made before `build --if-changed` have no fingerprint column yet
 _RUNS_MIGRATE = "ALTER TABLE runs ADD COLUMN IF NOT EXISTS fingerprint VARCHAR"
 
+# every persona id a run of the workspace has published: a new persona never gets one of these
+_PERSONA_IDS_DDL = """
+CREATE TABLE IF NOT EXISTS persona_ids (persona_id VARCHAR PRIMARY KEY, run_id VARCHAR NOT NULL)
+"""
+
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -85,6 +90,7 @@ class Workspace:
         if not read_only:
             self.con.execute(_RUNS_DDL)
             self.con.execute(_RUNS_MIGRATE)
+            self.con.execute(_PERSONA_IDS_DDL)
 
     def close(self) -> None:
         self.con.close()
@@ -158,6 +164,18 @@ class Workspace:
             [run_id],
         ).fetchall()
         return Run(self, rows[0][0], rows[0][1], rows[0][2]) if rows else None
+
+    def used_persona_ids(self) -> set[str]:
+        """Every persona id any run of this workspace has published (segment.lineage never reuses one)."""
+        has = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'persona_ids'").fetchall()
+        if not has[0][0]:
+            return set()
+        return {str(r[0]) for r in self.con.execute("SELECT persona_id FROM persona_ids").fetchall()}
+
+    def record_persona_ids(self, run_id: str, ids: Sequence[str]) -> None:
+        """Remember the persona ids run ``run_id`` published (those already known keep their first run)."""
+        for pid in ids:
+            self.con.execute("INSERT OR IGNORE INTO persona_ids VALUES (?, ?)", [str(pid), run_id])
 
     def runs(self) -> list[dict[str, Any]]:
         """All runs, newest first."""

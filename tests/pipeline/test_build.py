@@ -31,7 +31,14 @@ def test_outputs_follow_the_contract(built: BuildResult) -> None:
     doc = json.loads((built.out_dir / "personas.json").read_text())
     jsonschema.validate(doc, personas_schema())
     assert doc["customers"] == len(read_csv(built.out_dir / "assignments.csv"))
-    assert list(read_csv(built.out_dir / "assignments.csv")[0]) == ["customer_id", "email", "persona_id", "confidence"]
+    assert list(read_csv(built.out_dir / "assignments.csv")[0]) == [
+        "customer_id",
+        "email",
+        "persona_id",
+        "confidence",
+        "second_persona_id",
+        "second_confidence",
+    ]
     for p in doc["personas"]:
         assert p["traits"], p["name"]
         for t in p["traits"]:

@@ -563,13 +563,13 @@ ICP_LEAD_PARTS = {
 
 # What the ICP card compares among people ({labels}: customer_key, persona): their survey
 # answers, their first channel and CRM source, and their persona (the first {published}
-# segments of the run are personas).
+# segments of the run are personas; {persona_id}: segment.assignment.persona_id_sql of ``persona``).
 ICP_PEOPLE_ATTRIBUTES = """
 CREATE OR REPLACE TEMP VIEW {out} AS
 SELECT customer_key, feature, value, source FROM {attributes}
 WHERE source = 'survey' OR feature IN ('First channel', 'CRM source')
 UNION ALL
-SELECT customer_key, 'Persona', 'p' || (persona + 1), 'segments' FROM {labels} WHERE persona < {published}
+SELECT customer_key, 'Persona', {persona_id}, 'segments' FROM {labels} WHERE persona < {published}
 """
 
 

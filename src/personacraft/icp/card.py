@@ -24,6 +24,7 @@ import numpy as np
 from personacraft.errors import NotFoundError
 from personacraft.features import sql
 from personacraft.icp import sql as icp_sql
+from personacraft.segment.assignment import persona_id_sql
 from personacraft.segment.persist import load_model
 from personacraft.segment.profile import ALPHA, PROFILE_SQL, add_tests, cell_facts
 from personacraft.store import Run
@@ -110,15 +111,20 @@ def _people_cells(run: Run, kind: str, chosen: np.ndarray, min_n: int) -> tuple[
     if not (run.has_table("attributes") and run.has_table("labels")):
         return [], "the run has no per-person attributes or persona labels; build again with this version"
     try:
-        published = load_model(run).published
+        saved = load_model(run)
+        published, ids = saved.published, saved.persona_ids
     except NotFoundError:
-        published = 0
+        published, ids = 0, ()
     who = icp_sql.ACCOUNT_PEOPLE.format(people=run.t("people")) if kind == "account" else icp_sql.CUSTOMER_PEOPLE
     with run.arrays("icp_chosen", {"unit": np.asarray(chosen, dtype=object)}) as view:
         run.execute(icp_sql.PEOPLE.format(chosen=view, who=who))
     run.execute(
         sql.ICP_PEOPLE_ATTRIBUTES.format(
-            out="_icp_people_attrs", attributes=run.t("attributes"), labels=run.t("labels"), published=int(published)
+            out="_icp_people_attrs",
+            attributes=run.t("attributes"),
+            labels=run.t("labels"),
+            published=int(published),
+            persona_id=persona_id_sql("persona", published, ids),
         )
     )
     cells = [c for c in _profile(run, "_icp_people_attrs", "_icp_people") if c["n"] >= min_n]

@@ -36,8 +36,9 @@ def journeys(
     names: Sequence[str],
     min_n: int,
     texts: TextThemes | None = None,
+    ids: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Compute the run's journey tables and return the ``journeys.json`` document."""
+    """Compute the run's journey tables and return the ``journeys.json`` document (``ids``: each persona's id)."""
     write_tables(run, cfg)
     sizes = write_groups(run, published)
     group_ids = [ALL, *range(published)]
@@ -62,7 +63,7 @@ def journeys(
         "definition": {**describe(cfg), "min_group_size": min_n},
         "population": blocks[ALL],
         "personas": [
-            {"persona_id": persona_id(g), "name": names[g] if g < len(names) else f"Persona {g + 1}", **blocks[g]}
+            {"persona_id": persona_id(g, ids), "name": names[g] if g < len(names) else f"Persona {g + 1}", **blocks[g]}
             for g in range(published)
         ],
     }

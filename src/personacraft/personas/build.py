@@ -9,7 +9,7 @@ import numpy as np
 
 from personacraft.personas.actions import recommendations
 from personacraft.personas.model import stability_band
-from personacraft.personas.naming import name_personas
+from personacraft.personas.naming import name_personas, still_fits
 from personacraft.personas.prompts import present, prompted
 from personacraft.personas.story import build_story
 from personacraft.personas.types import build_committees, persona_committee, persona_type
@@ -42,16 +42,18 @@ class SegmentResult:
     stability: np.ndarray
     labels_table: str = "labels"
     membership: list[dict[str, Any]] | None = None  # per persona, see segment.assignment.membership
+    ids: tuple[str, ...] | None = None  # each persona's id, matched across runs (None: p1, p2, …)
+    previous: dict[str, dict[str, Any]] | None = None  # the previous run's personas by id (names kept)
 
 
-def _fit(m: dict[str, Any], names: list[tuple[str, Any]], min_n: int) -> dict[str, Any]:
+def _fit(m: dict[str, Any], names: list[tuple[str, Any]], min_n: int, ids: tuple[str, ...] | None) -> dict[str, Any]:
     """How clearly members fit the persona; the persona hybrids lean to is named from ``min_n`` hybrids."""
     partner = m["hybrid_with"] if m["hybrids"] >= min_n else None
     name = names[partner][0] if partner is not None and partner < len(names) else None
     return {
         "mean_confidence": m["mean_confidence"],
         "hybrid_share": m["hybrid_share"],
-        "hybrid_with": persona_id(partner) if name and partner is not None else None,
+        "hybrid_with": persona_id(partner, ids) if name and partner is not None else None,
         "words": fit_words(m["hybrid_share"], name),
     }
 
@@ -100,6 +102,13 @@ def build_personas(
     have = present(cells, voice.wrote)
     trait_lists = [defining_traits(cells, p, min_n=min_n, limit=max_traits) for p in range(seg.k)]
     names = name_personas(trait_lists)
+    before = seg.previous or {}
+    for p in range(seg.k):  # a kept persona keeps its name while its traits still support every word
+        old = before.get(persona_id(p, seg.ids))
+        if old and still_fits(
+            str(old.get("name") or ""), trait_lists[p], [n for i, (n, _) in enumerate(names) if i != p]
+        ):
+            names[p] = (str(old["name"]), names[p][1])
     out = []
     for p in range(seg.k):
         size = int(seg.sizes[p])
@@ -121,7 +130,7 @@ def build_personas(
         ]
         missing: dict[str, str] = {}
         persona: dict[str, Any] = {
-            "id": persona_id(p),
+            "id": persona_id(p, seg.ids),
             "name": name,
             "size": size,
             "share": round(size / total, 4),
@@ -129,7 +138,7 @@ def build_personas(
             "stability_band": stability_band(float(seg.stability[p])),
         }
         if seg.membership:
-            persona["fit"] = _fit(seg.membership[p], names, min_n)
+            persona["fit"] = _fit(seg.membership[p], names, min_n, seg.ids)
         m = money.get(p, {})
         buyers = int(m.get("buyers") or 0)
         ptype, mix, type_ev = persona_type(cells, p, size, buyers, min_n)
@@ -223,7 +232,10 @@ def build_personas(
             persona["committee"] = persona_committee(run, p, min_n)
             if persona["committee"] is None:
                 missing["committee"] = f"this persona's members belong to fewer than {min_n} accounts"
-        persona["story"] = build_story(run, persona, cells, p, min_n=min_n, seed=seed, taken=taken, have=have)
+        old = before.get(persona["id"]) or {}
+        persona["story"] = build_story(
+            run, persona, cells, p, min_n=min_n, seed=seed, taken=taken, have=have, previous=old.get("story")
+        )
         evidence.extend(
             {"field": f"story.{s['field']}", "claim": s["text"], **s["evidence"]} for s in persona["story"]["sentences"]
         )

@@ -75,13 +75,13 @@ AGE_WORDS = re.compile(r"\b(how old|your age|age group|age range|age)\b", re.I)
 INCOME_WORDS = re.compile(r"\b(income|salary|earn)\b", re.I)
 
 
-def persona_name(run: Run, pid: str, country: str | None, seed: int, taken: set[str]) -> str:
-    """A person's name for the persona: the country's Faker locale, unique, never a customer's name."""
+def persona_name(run: Run, pid: str, country: str | None, seed: int, taken: set[str], prefer: str = "") -> str:
+    """A person's name for the persona: the country's Faker locale, unique, never a customer's name;
+    ``prefer`` (the person of the previous run) is tried first."""
     fake = Faker(LOCALES.get((country or "").upper(), "en_US"))
     fake.seed_instance(seed * 1009 + variant(pid, "name") % 100_000)
-    for _ in range(200):
-        first, last = fake.first_name(), fake.last_name()
-        full = f"{first} {last}"
+    for attempt in range(200):
+        full = prefer if prefer and attempt == 0 else f"{fake.first_name()} {fake.last_name()}"
         if full in taken:
             continue
         # no customer's full name may appear in it ("Ann Lee" is inside "Joann Lee")
@@ -98,12 +98,25 @@ def persona_name(run: Run, pid: str, country: str | None, seed: int, taken: set[
 
 
 def identity(
-    run: Run, pid: str, cells: list[dict[str, Any]], p: int, f: Facts, *, min_n: int, seed: int, taken: set[str]
+    run: Run,
+    pid: str,
+    cells: list[dict[str, Any]],
+    p: int,
+    f: Facts,
+    *,
+    min_n: int,
+    seed: int,
+    taken: set[str],
+    previous: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The story's ``name``, ``age``, ``occupation``, ``location`` and ``income``, said in ``f``."""
+    """The story's ``name``, ``age``, ``occupation``, ``location`` and ``income``, said in ``f``; the person
+    of ``previous`` (the persona's story in the previous run) is kept while its country is still the most common."""
     story: dict[str, Any] = {}
     country = top(cells, p, "Country", min_n)
-    story["name"] = persona_name(run, pid, str(country["value"]) if country else None, seed, taken)
+    code = str(country["value"]) if country else None
+    where = COUNTRY_NAMES.get(code.upper(), code) if code else None
+    prefer = str(previous.get("name") or "") if previous and previous.get("location") == where else ""
+    story["name"] = persona_name(run, pid, code, seed, taken, prefer)
     f.say(
         "name",
         f"{story['name']} is an invented name, drawn for "

@@ -72,3 +72,11 @@ def name_personas(trait_lists: list[list[dict[str, Any]]]) -> list[tuple[str, li
         used.add(chosen[0])
         names.append(chosen)
     return names
+
+
+def still_fits(name: str, traits: list[dict[str, Any]], others: list[str]) -> bool:
+    """Whether a persona's earlier name still holds: every adjective in it is supported by its traits now,
+    and no other persona of the set is named so."""
+    words = name.lower().split()[:-1]  # the last word is the noun
+    supported = {a.lower() for a, _ in adjectives(traits)}
+    return bool(words) and all(w in supported for w in words) and name not in others

@@ -18,6 +18,7 @@ its output would be checked against them).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from personacraft.personas.facts import Facts, pct, top, variant
@@ -59,13 +60,15 @@ def build_story(
     taken: set[str],
     narrator: Narrator | None = None,
     have: frozenset[str] | None = None,
+    previous: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``story`` block of one persona (see the module doc); ``have``: the kinds of source the build
-    had (:func:`~personacraft.personas.prompts.present`): a field empty for want of one says which to add."""
+    had (:func:`~personacraft.personas.prompts.present`): a field empty for want of one says which to add;
+    ``previous``: the same persona's story in the previous run (its person is kept where it still fits)."""
     say = narrator or TemplateNarrator()
     pid = persona["id"]
     f = Facts()
-    story = identity(run, pid, cells, p, f, min_n=min_n, seed=seed, taken=taken)
+    story = identity(run, pid, cells, p, f, min_n=min_n, seed=seed, taken=taken, previous=previous)
     story["bio"] = _bio(persona, story["name"], say, f)
     story["typical_day"] = _typical_day(pid, cells, p, min_n, say, f)
     # goals the persona holds more than the average (the most common one at least)

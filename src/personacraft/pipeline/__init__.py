@@ -8,11 +8,14 @@ fingerprint that ``build --if-changed`` compares by :mod:`personacraft.pipeline.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from personacraft.alerts.delivery import deliver
 from personacraft.config import Config
 from personacraft.personas.model import Persona
 from personacraft.personas.persona_set import PersonaSet
@@ -24,6 +27,7 @@ from personacraft.sources import Accounting, fingerprint, make_source
 from personacraft.store import Workspace
 from personacraft.version import __version__
 
+LOG = logging.getLogger("personacraft.build")
 # progress(message, step, steps): called as each stage starts
 Progress = Callable[[str, int, int], None]
 FIXED_STEPS = 10  # checking, identities, features, value, text themes, segments, profiles, journeys, ICP, outputs
@@ -70,7 +74,7 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
             say("Finding themes in the texts")
             texts = stages.text(config, run)
             say("Segmenting customers")
-            seg = stages.segment(config, run)
+            seg = stages.match_personas(config, run, stages.segment(config, run))
             say("Profiling personas")
             prof = stages.profile_segments(config, run, texts)
             value = stages.persona_value(config, run, fitted, seg)
@@ -89,16 +93,29 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
                 why_they_left=prof.why_they_left,
             )
             say("Writing outputs")
-            write_outputs(config, run, pset, seg.published, Report(accounting, merge, journey_doc, icp), staging)
+            extra = Report(accounting, merge, journey_doc, icp)
+            alerts = write_outputs(config, run, pset, seg.published, extra, staging, seg.lineage)
             run_dir = out / "runs" / run.run_id
             staging.rename(run_dir)
             publish(run_dir, out)
+            ws.record_persona_ids(run.run_id, [p.id for p in pset])
             run.finish(out_dir=str(run_dir), summary={"customers": pset.customers, "personas": len(pset)})
         except BaseException as exc:
             run.fail(f"{type(exc).__name__}: {exc}")
             shutil.rmtree(staging, ignore_errors=True)
             raise
+    _deliver(config, alerts, run.run_id, out)
     return BuildResult(run.run_id, out, run_dir, out / "report" / "index.html", pset, accounting)
+
+
+def _deliver(config: Config, alerts: list[dict[str, Any]], run_id: str, out: Path) -> None:
+    """Deliver the build's alerts (alerts.jsonl, webhook, email); a failure is logged, never raised."""
+    if not alerts:
+        return
+    try:
+        deliver(alerts, config, config.workspace_path.parent, run_id, report_url=config.report.base_url or None)
+    except Exception as exc:  # a delivery must never fail a build that succeeded
+        LOG.warning("the alerts of run %s were not delivered: %s", run_id, exc)
 
 
 def _counter(progress: Progress | None, total: int) -> stages.Say:

@@ -13,19 +13,24 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from personacraft.activation import write_activation
 from personacraft.config import Config
+from personacraft.errors import NotFoundError
 from personacraft.icp.learn import ICP
+from personacraft.personas.change_alerts import change_alerts
+from personacraft.personas.changes import describe, run_doc
 from personacraft.personas.persona_set import PersonaSet
 from personacraft.render import render_report
 from personacraft.render.cards.writer import render_cards
 from personacraft.render.icp_card import save as save_icp
 from personacraft.render.journey.page import render_journeys
 from personacraft.segment.assignment import persona_id_sql
+from personacraft.segment.lineage import Lineage
 from personacraft.sources import Accounting
 from personacraft.sources.columns import lit
 from personacraft.store import Run
@@ -43,6 +48,7 @@ OUTPUTS = (
     "icp.json",  # with icp.md and icp.html: what `personacraft icp` writes, learned in the build
     "icp.md",
     "icp.html",
+    "changes.json",  # what changed since the previous successful run (none on a first run)
 )
 # the folders of a run that replace those at the top of the output folder
 FOLDERS = ("report", "activation")
@@ -94,13 +100,14 @@ def _copy(run: Run, select: str, path: Path, fmt: str = "HEADER, DELIMITER ','")
     run.execute(f"COPY ({select}) TO {lit(str(path))} ({fmt})")
 
 
-def write_tables(run: Run, published: int, staging: Path) -> None:
-    """``assignments.csv``, ``features.parquet``, and ``customer_value.csv`` and ``committees.csv`` when they apply."""
-    pid = persona_id_sql("l.persona", published)
+def write_tables(run: Run, published: int, staging: Path, ids: Sequence[str] | None = None) -> None:
+    """``assignments.csv``, ``features.parquet``, and ``customer_value.csv`` and ``committees.csv`` when they apply;
+    ``ids``: each published segment's persona id (as matched across runs)."""
+    pid = persona_id_sql("l.persona", published, ids)
     t = run.t
     sql = ASSIGNMENTS.format(
         persona_id=pid,
-        second_id=persona_id_sql("l.second_persona", published),
+        second_id=persona_id_sql("l.second_persona", published, ids),
         labels=t("labels"),
         customer_index=t("customer_index"),
     )
@@ -113,15 +120,28 @@ def write_tables(run: Run, published: int, staging: Path) -> None:
     _copy(run, FEATURES.format(feature_counts=t("feature_counts")), staging / "features.parquet", "FORMAT parquet")
 
 
-def write_outputs(config: Config, run: Run, pset: PersonaSet, published: int, extra: Report, staging: Path) -> None:
-    """Every file of the run into ``staging``; ``published``: how many segments are personas."""
+def write_outputs(
+    config: Config,
+    run: Run,
+    pset: PersonaSet,
+    published: int,
+    extra: Report,
+    staging: Path,
+    found: Lineage | None = None,
+) -> list[dict[str, Any]]:
+    """Every file of the run into ``staging``; ``published``: how many segments are personas; ``found``: the
+    match with the previous run (``changes.json``). Returns the alerts of the changes."""
     min_n = config.privacy.min_group_size
     staging.mkdir(parents=True, exist_ok=True)
     pset.save_json(staging / "personas.json")
+    changes = write_changes(config, run, found, staging)
     _json(staging / "journeys.json", extra.journeys, indent=1)
-    write_tables(run, published, staging)
+    ids = [p.id for p in pset]
+    write_tables(run, published, staging, ids if len(ids) == published else None)
     # what marketing and sales push into their tools: CRM write-back, hashed ad audiences
-    activation = write_activation(run, published=len(pset), names=[p.name for p in pset], out_dir=staging, min_n=min_n)
+    activation = write_activation(
+        run, published=len(pset), names=[p.name for p in pset], out_dir=staging, min_n=min_n, ids=ids
+    )
     _json(staging / "activation" / "summary.json", activation, indent=2, default=str)
     accounting: dict[str, Any] = {
         "run_id": run.run_id,
@@ -143,10 +163,30 @@ def write_outputs(config: Config, run: Run, pset: PersonaSet, published: int, ex
         max_quotes=config.report.max_quotes,
         journeys=True,
         cards=bool(len(pset)),
+        changes=changes if changes and "personas" in changes else None,
     )
     if extra.icp is not None:
         save_icp(extra.icp, staging)
     render_journeys(extra.journeys, staging, title=f"{title}: customer journeys")
+    return list(changes["alerts"]) if changes and "alerts" in changes else []
+
+
+def write_changes(config: Config, run: Run, found: Lineage | None, staging: Path) -> dict[str, Any] | None:
+    """``changes.json`` against the previous successful run, with its alerts; None on a first run."""
+    if found is None or found.previous is None or found.match is None:
+        return None
+    old = run.ws.run(found.previous)
+    try:
+        old_doc = run_doc(run.ws, old)
+    except NotFoundError as exc:  # the earlier run's folder was deleted: nothing to compare with
+        doc = {"from_run": old.run_id, "to_run": run.run_id, "error": str(exc)}
+        _json(staging / "changes.json", doc, indent=1)
+        return doc
+    new_doc = json.loads((staging / "personas.json").read_text(encoding="utf-8"))
+    changes = describe(old, run, old_doc, new_doc, found.match, found.previous_ids, found.ids)
+    changes["alerts"] = change_alerts(changes, config.alerts)
+    _json(staging / "changes.json", changes, indent=1, default=str)
+    return changes
 
 
 def _json(path: Path, doc: Any, **dump: Any) -> None:

@@ -8,6 +8,7 @@ them in order.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,8 @@ from personacraft.icp.learn import ICP, learn_icp
 from personacraft.ingest import ingest as ingest_sources
 from personacraft.journey.build import journeys as journey_map
 from personacraft.personas.build import SegmentResult, build_personas
-from personacraft.segment import LatentClassSegmenter, family_weights, load_design, profile, save_model
+from personacraft.personas.changes import run_doc
+from personacraft.segment import LatentClassSegmenter, family_weights, lineage, load_design, profile, save_model
 from personacraft.segment.assignment import Decision, PersonaModel, membership
 from personacraft.segment.matrix import Design
 from personacraft.sources import Accounting, Source
@@ -75,6 +77,7 @@ class Segmentation:
     personas: PersonaModel
     decision: Decision
     sizes: np.ndarray  # customers per segment, segments ordered by size
+    lineage: lineage.Lineage | None = None  # the match with the previous run (set by :func:`match_personas`)
 
     @property
     def model(self) -> LatentClassSegmenter:
@@ -94,6 +97,7 @@ class Segmentation:
             sizes=self.sizes,
             stability=self.model.stability_,
             membership=membership(self.decision, self.published),
+            ids=self.personas.persona_ids,
         )
 
 
@@ -148,6 +152,14 @@ def segment(config: Config, run: Run) -> Segmentation:
     return Segmentation(design, personas, decision, sizes)
 
 
+def match_personas(config: Config, run: Run, seg: Segmentation) -> Segmentation:
+    """Match the segments to the previous run's personas (``persona_lineage``): the ids every output uses."""
+    found = lineage.link(run, seg.published)
+    personas = dataclasses.replace(seg.personas, ids=found.ids)
+    decision = dataclasses.replace(seg.decision, ids=personas.persona_ids)
+    return dataclasses.replace(seg, personas=personas, decision=decision, lineage=found)
+
+
 @dataclass(frozen=True)
 class Profiles:
     """What sets each segment apart: attribute cells with their tests, text themes, and why customers left."""
@@ -175,7 +187,13 @@ def persona_value(config: Config, run: Run, fitted: CustomerValue, seg: Segmenta
 def journeys(config: Config, run: Run, seg: Segmentation, texts: TextThemes) -> dict[str, Any]:
     """The journey map of all customers and of each persona (names are filled in by :func:`personas`)."""
     return journey_map(
-        run, config.journey, published=seg.published, names=[], min_n=config.privacy.min_group_size, texts=texts
+        run,
+        config.journey,
+        published=seg.published,
+        names=[],
+        min_n=config.privacy.min_group_size,
+        texts=texts,
+        ids=seg.personas.persona_ids,
     )
 
 
@@ -187,7 +205,7 @@ def personas(
         return []
     built = build_personas(
         run,
-        seg.result(),
+        dataclasses.replace(seg.result(), previous=_previous_personas(run, seg)),
         prof.cells,
         prof.voice,
         val,
@@ -199,6 +217,17 @@ def personas(
     for block, persona in zip(journey_doc["personas"], built, strict=True):
         block["name"] = persona["name"]
     return built
+
+
+def _previous_personas(run: Run, seg: Segmentation) -> dict[str, dict[str, Any]] | None:
+    """The previous run's personas by id (their names and persons are kept where they still fit)."""
+    if seg.lineage is None or seg.lineage.previous is None:
+        return None
+    try:
+        doc = run_doc(run.ws, run.ws.run(seg.lineage.previous))
+    except NotFoundError:
+        return None
+    return {str(p["id"]): p for p in doc.get("personas", [])}
 
 
 def icp(config: Config, run: Run, built: list[dict[str, Any]]) -> ICP | None:

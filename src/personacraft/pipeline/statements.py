@@ -16,9 +16,11 @@ import re
 MODULES = (
     "personacraft.features.sql",
     "personacraft.segment.profile",
+    "personacraft.segment.lineage",
     "personacraft.clv.sql",
     "personacraft.churn.sql",
     "personacraft.icp.sql",
+    "personacraft.personas.changes",
     "personacraft.activation",
     "personacraft.pipeline.outputs",
     "personacraft.pipeline.provenance",

@@ -48,9 +48,11 @@ def write_report(
     max_quotes: int = 3,
     journeys: bool = False,
     cards: bool = False,
+    changes: dict[str, Any] | None = None,
 ) -> Path:
     """Write the report as ``folder/index.html`` and return its path; ``journeys``: link journeys.html;
-    ``cards``: link each persona's card in ``cards/`` beside it (``render.cards.writer.write_cards``)."""
+    ``cards``: link each persona's card in ``cards/`` beside it (``render.cards.writer.write_cards``);
+    ``changes``: the ``changes.json`` document, shown as "What changed"."""
     folder.mkdir(parents=True, exist_ok=True)
     personas = [p.to_dict() for p in pset.personas]
     badges = {p["id"]: badge(p, i) for i, p in enumerate(personas)}
@@ -81,6 +83,7 @@ def write_report(
         journeys=journeys,
         cards=cards,
         pdf_cards=pdf_available(),
+        changes=changes,
     )
     path = folder / "index.html"
     path.write_text(html, encoding="utf-8")

@@ -1,8 +1,11 @@
 """The one place that decides a customer's persona: the id rule, the decision, and the reasons.
 
-Segments are ordered by size. Segment ``i`` is persona ``p{i+1}`` when it is published
-(``i < published``); the segments after those were under the minimum size, and their
-customers are unassigned (an empty id). A customer is assigned when they have at least one
+Segments are ordered by size. Segment ``i`` is a persona when it is published (``i < published``);
+the segments after those were under the minimum size, and their customers are unassigned (an
+empty id). A persona's id comes from ``ids``, the mapping of segment index to the id that the
+match with the previous run gave it (:mod:`personacraft.segment.lineage`): an id stays with its
+persona across runs. Without a mapping (a first run, or a run saved before ids were matched)
+segment ``i`` is ``p{i+1}``. A customer is assigned when they have at least one
 value the model knows and their most likely segment is published; the confidence is that
 segment's posterior, rounded to 4 places. A customer whose next most likely published
 persona is within :data:`HYBRID_GAP` of the first is a hybrid: they stay in their top persona,
@@ -12,6 +15,7 @@ all call :class:`PersonaModel`; the SQL form of the id is :func:`persona_id_sql`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -24,19 +28,36 @@ REASONS = 5  # values named as reasons by explain and the API
 HYBRID_GAP = 0.2  # a customer whose top two personas' posteriors are this close is "in between"
 
 
-def persona_id(segment: int) -> str:
-    """The persona id of segment ``segment`` (0-based): ``p1``, ``p2``, …"""
-    return f"p{segment + 1}"
+def default_ids(published: int) -> tuple[str, ...]:
+    """The ids of a run that has no earlier one to match: ``p1`` … ``p{published}``."""
+    return tuple(f"p{i + 1}" for i in range(int(published)))
 
 
-def persona_ids(segments: np.ndarray, assigned: np.ndarray) -> np.ndarray:
+def persona_id(segment: int, ids: Sequence[str] | None = None) -> str:
+    """The persona id of segment ``segment`` (0-based): ``ids[segment]``, or ``p{segment+1}`` without ``ids``."""
+    if ids is None:
+        return f"p{segment + 1}"
+    return str(ids[segment])
+
+
+def persona_ids(segments: np.ndarray, assigned: np.ndarray, ids: Sequence[str] | None = None) -> np.ndarray:
     """:func:`persona_id` of each segment, ``""`` where the customer is not assigned."""
-    return np.where(assigned, np.char.add("p", (np.asarray(segments) + 1).astype(str)), "").astype(object)
+    segments = np.asarray(segments)
+    if ids is None:
+        return np.where(assigned, np.char.add("p", (segments + 1).astype(str)), "").astype(object)
+    table = np.array([*map(str, ids), ""], dtype=object)
+    at = np.where(np.asarray(assigned, dtype=bool) & (segments < len(ids)), segments, len(ids))
+    return table[at.astype(np.int64)]
 
 
-def persona_id_sql(segment: str, published: int) -> str:
+def persona_id_sql(segment: str, published: int, ids: Sequence[str] | None = None) -> str:
     """SQL: the persona id of the segment in column ``segment``, or ``''`` when it was not published."""
-    return f"CASE WHEN {segment} < {int(published)} THEN 'p' || ({segment} + 1) ELSE '' END"
+    if ids is None:
+        return f"CASE WHEN {segment} < {int(published)} THEN 'p' || ({segment} + 1) ELSE '' END"
+    if not ids:
+        return "''"
+    listed = ", ".join("'" + str(i).replace("'", "''") + "'" for i in ids)
+    return f"CASE WHEN {segment} < {min(int(published), len(ids))} THEN ([{listed}])[{segment} + 1] ELSE '' END"
 
 
 @dataclass(frozen=True)
@@ -49,6 +70,7 @@ class Decision:
     known: np.ndarray  # how many of the customer's values the model knows
     second: np.ndarray  # the next most likely published segment (0-based)
     second_best: np.ndarray  # its posterior, rounded to 4 places; 0 when there is none
+    ids: tuple[str, ...] | None = None  # the persona id of each published segment (None: p1, p2, …)
 
     @property
     def confidence(self) -> np.ndarray:
@@ -57,7 +79,7 @@ class Decision:
 
     @property
     def persona_ids(self) -> np.ndarray:
-        return persona_ids(self.segment, self.assigned)
+        return persona_ids(self.segment, self.assigned, self.ids)
 
     @property
     def hybrid(self) -> np.ndarray:
@@ -72,7 +94,7 @@ class Decision:
     @property
     def second_persona_ids(self) -> np.ndarray:
         """The second persona's id for a hybrid, else ``""``."""
-        return persona_ids(self.second, self.hybrid)
+        return persona_ids(self.second, self.hybrid, self.ids)
 
 
 def membership(decision: Decision, published: int) -> list[dict[str, Any]]:
@@ -109,6 +131,15 @@ class PersonaModel:
     columns: list[tuple[str, str]]
     structure_found: bool
     published: int  # segments 0 .. published-1 are personas; the rest were under the minimum size
+    ids: tuple[str, ...] = ()  # each published segment's persona id; () means p1, p2, …
+
+    @property
+    def persona_ids(self) -> tuple[str, ...]:
+        """The id of each published segment (segment order): matched across runs, or ``p1`` … by default."""
+        return tuple(self.ids) if self.ids else default_ids(self.published)
+
+    def persona_id(self, segment: int) -> str:
+        return persona_id(segment, self.persona_ids)
 
     @property
     def k(self) -> int:
@@ -152,14 +183,15 @@ class PersonaModel:
         segment = proba.argmax(axis=1)
         best = np.round(proba.max(axis=1), 4) if len(proba) else np.zeros(0)
         # the runner-up among the published personas
-        rest = proba[:, : self.published].copy()
-        rest[np.arange(len(rest)), np.minimum(segment, max(self.published - 1, 0))] = -1.0
-        if self.published >= 2:
+        if self.published >= 2:  # with none published (no structure found) there is no runner-up
+            rest = proba[:, : self.published].copy()
+            rest[np.arange(len(rest)), np.minimum(segment, self.published - 1)] = -1.0
             second = rest.argmax(axis=1)
             second_best = np.round(np.maximum(rest.max(axis=1), 0.0), 4)
         else:
             second, second_best = np.zeros(len(proba), dtype=np.int64), np.zeros(len(proba))
-        return Decision(segment, best, (known > 0) & (segment < self.published), known, second, second_best)
+        assigned = (known > 0) & (segment < self.published)
+        return Decision(segment, best, assigned, known, second, second_best, self.persona_ids)
 
     def reasons(self, counts: np.ndarray, segment: int, *, top: int = REASONS) -> list[dict[str, Any]]:
         """The values that pulled one customer (a row of counts) into ``segment``, strongest first.

@@ -18,8 +18,9 @@ import duckdb
 import numpy as np
 
 from personacraft.errors import ConfigError, InputFormatError, NotFoundError
-from personacraft.segment.assignment import REASONS, Decision, PersonaModel, persona_id
+from personacraft.segment.assignment import REASONS, Decision, PersonaModel
 from personacraft.segment.latent import LatentClassSegmenter
+from personacraft.segment.lineage import run_ids
 from personacraft.segment.matrix import Design, count_matrix
 from personacraft.sources.columns import lit, q
 from personacraft.sources.reading.messages import duck_message
@@ -126,7 +127,8 @@ def load_model(run: Run) -> PersonaModel:
     model.k_ = k
     model.structure_found_ = bool(meta["structure_found"])
     columns = [(str(f), str(v)) for f, v in zip(cols["family"], cols["value"], strict=True)]
-    return PersonaModel(model, columns, bool(meta["structure_found"]), int(meta.get("published", k)))
+    published = int(meta.get("published", k))
+    return PersonaModel(model, columns, bool(meta["structure_found"]), published, run_ids(run, published))
 
 
 def read_input(run: Run, path: Path) -> list[str]:
@@ -263,5 +265,5 @@ def explain(run: Run, who: str, *, top: int = REASONS) -> dict[str, Any]:
         result["persona_id"] = None  # no persona: none found, or a segment under the minimum size
         return result
     p, confidence = int(label[0]), float(label[1])
-    result.update(persona_id=persona_id(p), confidence=confidence, reasons=saved.reasons(N[0], p, top=top))
+    result.update(persona_id=saved.persona_id(p), confidence=confidence, reasons=saved.reasons(N[0], p, top=top))
     return result

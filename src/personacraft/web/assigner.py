@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 
 from personacraft.errors import InputFormatError, NotFoundError
-from personacraft.segment.assignment import REASONS, PersonaModel, persona_id
+from personacraft.segment.assignment import REASONS, PersonaModel
 from personacraft.segment.persist import input_counts, load_model
 from personacraft.sources.reading.messages import duck_message
 from personacraft.store import Run, Workspace, scratch
@@ -126,7 +126,7 @@ class Assigner:
         if not decision.assigned[0]:
             return result
         p = int(decision.segment[0])
-        pid = persona_id(p)
+        pid = self.saved.persona_id(p)
         result.update(
             persona_id=pid,
             persona_name=self.names.get(pid),
@@ -135,7 +135,7 @@ class Assigner:
         )
         if decision.hybrid[0]:
             result.update(
-                second_persona_id=persona_id(int(decision.second[0])),
+                second_persona_id=self.saved.persona_id(int(decision.second[0])),
                 second_confidence=float(decision.second_confidence[0]),
             )
         return result

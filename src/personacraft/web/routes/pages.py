@@ -30,7 +30,7 @@ from personacraft.web.views.alerts import alerts_context
 from personacraft.web.views.compare import compare_context
 from personacraft.web.views.icp import icp_context
 from personacraft.web.views.personas import card_filename, gallery_context, persona_context, persona_items
-from personacraft.web.views.runs import accounting_context, health_context, run_rows
+from personacraft.web.views.runs import accounting_context, changes_context, health_context, run_rows
 
 router = APIRouter(include_in_schema=False)
 
@@ -220,7 +220,15 @@ def icp_page(request: Request) -> Response:
 def runs_page(request: Request) -> Response:
     service = _service(request)
     view = service.view
-    return _page(request, "runs.html.j2", view, "runs", runs=run_rows(service.runs, view), acc=accounting_context(view))
+    return _page(
+        request,
+        "runs.html.j2",
+        view,
+        "runs",
+        runs=run_rows(service.runs, view),
+        acc=accounting_context(view),
+        changes=changes_context(view),
+    )
 
 
 @router.get("/alerts")

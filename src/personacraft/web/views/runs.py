@@ -134,3 +134,13 @@ def health_context(view: RunView) -> dict[str, Any]:
         "prov": prov,
         "customers": view.personas_doc.get("customers"),
     }
+
+
+def changes_context(view: RunView) -> dict[str, Any] | None:
+    """The shown run's ``changes.json`` (what changed since the run before it); None on a first run."""
+    path = view.run_dir / "changes.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) and isinstance(doc.get("personas"), list) else None

@@ -1,0 +1,83 @@
+"""Alerts from a changes document under the [alerts] thresholds, and the pieces of the comparison."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from personacraft.alerts.settings import AlertsConfig
+from personacraft.personas.change_alerts import change_alerts
+from personacraft.personas.changes import same_theme, two_proportions
+
+
+def _persona(pid: str, status: str = "kept", **extra: Any) -> dict[str, Any]:
+    base = {
+        "id": pid,
+        "name": f"Persona {pid}",
+        "status": status,
+        "matched_from": [pid] if status != "born" else [],
+        "size_from": 400,
+        "size_to": 400,
+        "share_from": 0.2,
+        "share_to": 0.2,
+        "share_change": 0.0,
+        "ci_low": -0.02,
+        "ci_high": 0.02,
+        "p_adjusted": 1.0,
+        "traits": [],
+        "new_pains": [],
+    }
+    return base | extra
+
+
+def test_nothing_moved_no_alert() -> None:
+    assert change_alerts({"personas": [_persona("p1"), _persona("p2")]}, AlertsConfig()) == []
+
+
+def test_each_kind_fires_over_its_threshold_only() -> None:
+    grew = _persona("p1", share_to=0.3, share_change=0.1, ci_low=0.07, ci_high=0.13, p_adjusted=0.001)
+    small = _persona("p2", share_to=0.23, share_change=0.03, p_adjusted=0.001)  # under 5 points
+    noisy = _persona("p3", share_to=0.3, share_change=0.1, p_adjusted=0.2)  # not significant
+    pain = {"label": "Checkout keeps failing", "share": 0.3, "lift": 3.0, "n": 40, "known_before": False}
+    old_pain = {**pain, "label": "Slow delivery", "known_before": True}
+    painful = _persona("p4", new_pains=[pain, old_pain])
+    trait = {"feature": "Device", "value": "mobile", "share_from": 0.4, "share_to": 0.6, "change": 0.2}
+    shifted = _persona("p5", traits=[trait | {"p_adjusted": 0.01}, trait | {"change": 0.05, "p_adjusted": 0.01}])
+    churn = {"change": 0.08, "p_adjusted": 0.01, "n_from": 300, "n_to": 310}
+    churning = _persona("p6", value={"churn_risk_from": 0.1, "churn_risk_to": 0.18, "churn_risk_change": churn})
+    born = _persona("p9", "born", size_from=0)
+    died = _persona("p7", "died", size_to=0)
+    split = [_persona("p8", "split", matched_from=["p8"]), _persona("p10", "split", matched_from=["p8"])]
+    merged = _persona("p11", "merged", matched_from=["p11", "p12"])
+    doc = {"personas": [grew, small, noisy, painful, shifted, churning, born, died, *split, merged]}
+    got = [(a["kind"], a["persona_id"]) for a in change_alerts(doc, AlertsConfig())]
+    assert got == [
+        ("size_change", "p1"),
+        ("new_pain", "p4"),
+        ("trait_shift", "p5"),
+        ("churn_risk_up", "p6"),
+        ("persona_born", "p9"),
+        ("persona_died", "p7"),
+        ("persona_split", "p8"),
+        ("persona_merged", "p11"),
+    ]
+    alerts = change_alerts(doc, AlertsConfig(persona_born=False, size_change_points=15))
+    assert ("persona_born", "p9") not in [(a["kind"], a["persona_id"]) for a in alerts]
+    assert "size_change" not in [a["kind"] for a in alerts]
+    first = change_alerts(doc, AlertsConfig())[0]
+    assert first["evidence"]["p_adjusted"] == 0.001 and "20.0 % to 30.0 %" in first["message"]
+
+
+def test_re_worded_pain_themes_are_one() -> None:
+    a = {"label": "delivery was far too slow", "keywords": ["package arrived", "christmas", "far", "slow", "late"]}
+    b = {"label": "too slow for a present", "keywords": ["package arrived", "christmas", "slow", "present"]}
+    c = {"label": "The packaging is wasteful", "keywords": ["plastic", "packaging", "wasteful"]}
+    assert same_theme(a, b) and not same_theme(a, c)
+
+
+def test_two_proportions() -> None:
+    t = two_proportions([50, 100], [500, 500], [50, 150], [500, 500])
+    assert np.allclose(t["diff"], [0.0, 0.1])
+    assert t["p"][0] > 0.99 and t["p"][1] < 0.001
+    assert t["low"][1] < 0.1 < t["high"][1]
