@@ -67,12 +67,14 @@ def test_full_retail_cards_cite_actions_merge_pains_and_quote_what_fits(built: B
         run = ws.run(built.run_id)
         for p, x in merged:
             # a merged pain's share is recomputed on the union of its themes' writers, never added up
-            segment = run.scalar(f"SELECT persona FROM {run.t('labels')} GROUP BY 1 HAVING count(*) = ?", [p["size"]])
+            # the persona's members, as assignments.csv lists them
+            members = f"read_csv('{built.out_dir / 'assignments.csv'}', all_varchar = true)"
             wrote, mention = run.execute(
                 f"""SELECT count(DISTINCT customer_key),
                            count(DISTINCT customer_key) FILTER (WHERE theme IN ({", ".join(map(str, x["themes"]))}))
-                    FROM {run.t("text_themes")} JOIN {run.t("labels")} USING (customer_key) WHERE persona = ?""",
-                [segment],
+                    FROM {run.t("text_themes")} t JOIN {members} a ON a.customer_id = CAST(t.customer_key AS VARCHAR)
+                    WHERE a.persona_id = ?""",
+                [p["id"]],
             ).fetchall()[0]
             assert x["n"] == mention and x["share"] == pytest.approx(mention / wrote, abs=1e-4), (p["name"], x)
             assert len(x["themes"]) == len(x["merged"]) + 1
