@@ -70,10 +70,15 @@ def _mstep(C: np.ndarray, theta: np.ndarray, a: float, fam: np.ndarray) -> tuple
     return normalise(counts, fam), a_new
 
 
+def laws(R: np.ndarray, Nt: np.ndarray, fam: np.ndarray) -> np.ndarray:
+    """Each segment's law (segments × columns) from responsibilities ``R``: smoothed counts, per family."""
+    return normalise(R.T @ Nt + SMOOTH, fam)
+
+
 def start(Nt: np.ndarray, fam: np.ndarray, R0: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     """A starting ``(theta, a, pi)`` from persona responsibilities ``R0``: half of each persona pure."""
     k = R0.shape[1]
-    theta = normalise(R0.T @ Nt + SMOOTH, fam)
+    theta = laws(R0, Nt, fam)
     w = R0.mean(axis=0) + 1e-12
     w = w / w.sum()
     pi = np.outer(w, np.full(k, 0.5 / max(k - 1, 1)))

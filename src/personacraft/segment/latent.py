@@ -34,8 +34,7 @@ from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from personacraft.segment import blend as _blend
-from personacraft.segment.blend import SMOOTH
-from personacraft.segment.temper import normalise, temper
+from personacraft.segment.temper import temper
 
 SHORT_RUN = 15  # blend EM iterations from each start before the best is run on
 LONG_RUN = 100  # at most this many more for the best start (or until the log-likelihood moves < 1e-6)
@@ -120,7 +119,7 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
 
     @staticmethod
     def _theta(R: np.ndarray, Nt: np.ndarray, fam: np.ndarray) -> np.ndarray:
-        return normalise(R.T @ Nt + SMOOTH, fam)
+        return _blend.laws(R, Nt, fam)
 
     @staticmethod
     def _estep(Nt: np.ndarray, log_theta: np.ndarray, log_w: np.ndarray) -> tuple[np.ndarray, float]:
