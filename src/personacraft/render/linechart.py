@@ -75,8 +75,8 @@ def line_chart(
     y_title: str,
     fmt: Callable[[float], str],
     y_max: float | None = None,
-    width: int = 560,
-    height: int = 210,
+    width: int = 420,
+    height: int = 200,
     cls: str = "lines",
 ) -> str:
     """The lines over ``steps`` (x labels, oldest first) as an ``<svg>``; ``fmt`` writes a value, ``y_max`` fixes
@@ -109,10 +109,10 @@ def line_chart(
         ly = 10 + 16 * k
         dash = f' stroke-dasharray="{DASHES[k % len(DASHES)]}"' if DASHES[k % len(DASHES)] else ""
         stroke = f'stroke="{ln.color}" stroke-width="2"{dash}'
-        out.append(f'<line x1="{left}" y1="{ly}" x2="{left + 26}" y2="{ly}" {stroke}/>')
+        out.append(f'<line x1="8" y1="{ly}" x2="34" y2="{ly}" {stroke}/>')
         kind = MARKERS[k % len(MARKERS)]
-        out.append(_marker(kind, left + 13, ly, ln.color, ' aria-hidden="true"') + _close(kind))
-        out.append(f'<text x="{left + 34}" y="{ly + 4}" fill="{INK}">{style.esc(ln.name)}</text>')
+        out.append(_marker(kind, 21, ly, ln.color, ' aria-hidden="true"') + _close(kind))
+        out.append(f'<text x="42" y="{ly + 4}" fill="{INK}">{style.esc(ln.name)}</text>')
     for frac in (0.0, 0.5, 1.0):  # the value axis: zero, half and the top, with light grid lines
         gy = upper + plot_h * (1 - frac)
         out.append(f'<line x1="{left}" y1="{gy:.1f}" x2="{left + plot_w}" y2="{gy:.1f}" stroke="{GRID}"/>')

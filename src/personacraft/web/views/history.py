@@ -105,7 +105,7 @@ def history_context(history: History | None, view: RunView, persona_id: str, col
                 y_title="share of them",
                 fmt=pct,
                 y_max=1.0,
-                height=210 + 16 * len(lines),
+                height=200 + 16 * len(lines),
                 cls="lines traits-history",
             )
         )
