@@ -72,8 +72,10 @@ def test_line_chart_has_a_point_per_step_titles_axes_and_gaps() -> None:
 
 
 def test_a_lone_line_writes_its_values_and_colours_stand_out_from_white() -> None:
-    svg = line_chart(["a", "b"], [Line("n", [1200.0, 1500.0], "#edae49")], title="t", x_title="x", y_title="y", fmt=num)
-    assert ">1,200</text>" in svg and ">1,500</text>" in svg
+    line = Line("n", [1200.0, 1234567.0], "#edae49")
+    svg = line_chart(["a", "b"], [line], title="t", x_title="x", y_title="y", fmt=num)
+    assert ">1,200</text>" in svg and ">1,234,567</text>" in svg
+    assert [v for *_, v in POINT.findall(svg)] == ["1200", "1234567"]
     colors = line_colors(4, "#edae49")  # the palette's yellow is darkened until it stands out
     assert len(set(colors)) == 4 and all(contrast(c, WHITE) >= 3.0 for c in colors)
 
@@ -91,7 +93,11 @@ def test_persona_history_reads_trait_shares_from_the_runs_then_their_changes() -
         "from_run": "r1",
         "to_run": "r2",
         "personas": [
-            {"id": "p1", "status": "kept", "traits": [{"feature": "Time", "value": "evening", "share_from": 0.4}]},
+            {
+                "id": "p1",
+                "status": "kept",
+                "traits": [{"feature": "Time", "value": "evening", "share_from": 0.4, "share_to": 0.5}],
+            },
             {"id": "p2", "status": "died", "matched_from": ["p2"]},
         ],
         "alerts": [{"kind": "persona_died", "persona_id": "p2", "message": "Persona p2 matches no persona any more."}],
@@ -108,7 +114,7 @@ def test_persona_history_reads_trait_shares_from_the_runs_then_their_changes() -
     history = History(
         [
             RunRecord("r1", "2026-01-01", 1000, {"p1": _persona(300, {a: 0.8}), "p2": _persona(100, {})}),
-            RunRecord("r2", "2026-02-01", 1000, {"p1": _persona(320, {a: 0.7, b: 0.5})}, changes_2),
+            RunRecord("r2", "2026-02-01", 1000, {"p1": _persona(320, {a: 0.7})}, changes_2),
             RunRecord("r3", "2026-03-01", 1000, {"p1": _persona(200, {b: 0.6, a: 0.75, c: 0.3})}, changes_3),
         ],
         gone=["r0"],
@@ -116,7 +122,7 @@ def test_persona_history_reads_trait_shares_from_the_runs_then_their_changes() -
     found = persona_history(history, "p1", "r3")
     assert found is not None and found["traits"] == [b, a, c]
     assert [p["size"] for p in found["points"]] == [300, 320, 200]
-    # evening: not published in r1, compared by r2's changes (share then); the band exists in r3 only
+    # evening: published in r3 only, compared by r2's changes (share then and now); the band exists in r3 only
     assert [p["traits"] for p in found["points"]] == [[0.4, 0.8, None], [0.5, 0.7, None], [0.6, 0.75, 0.3]]
     assert [(c["run_id"], c["status"]) for c in found["changed"]] == [("r3", "split")]
     assert found["changed"][0]["alerts"] == [{"kind": "persona_split", "message": "Persona p1 split."}]

@@ -155,7 +155,7 @@ def line_chart(
             if v is None:
                 continue
             tip = f"{steps[i]}: {ln.name} {fmt(v)}"
-            attrs = f' class="pt" data-line="{k}" data-step="{i}" data-value="{v:g}"'
+            attrs = f' class="pt" data-line="{k}" data-step="{i}" data-value="{v:.12g}"'
             out.append(
                 _marker(MARKERS[k % len(MARKERS)], x(i), y(v), ln.color, attrs)
                 + f"<title>{style.esc(tip)}</title>"
