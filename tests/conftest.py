@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ DEMO_CUSTOMERS = 2000
 DEMO_SEED = 7
 SAAS_CONTACTS = 20_000  # about 3,300 accounts: enough churn for the time-validated model
 SAAS_SEED = 1
+IDENTITY_CUSTOMERS = 2000  # the `builds` fixture: persona ids and history across runs
 
 
 @pytest.fixture(scope="session")
@@ -48,8 +50,23 @@ def saas_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResu
     return root, build(load_config(config))
 
 
+@pytest.fixture(scope="session")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Three runs in one workspace and out/: the retail demo (2,000 customers) of seed 1 built twice, then
+    seed 2 (same law, new people); treat as read-only."""
+    root = tmp_path_factory.mktemp("identity")
+    generate("retail", root / "one", IDENTITY_CUSTOMERS, 1)
+    generate("retail", root / "two", IDENTITY_CUSTOMERS, 2)
+    cfg = load_config(root / "one" / "personacraft.toml")
+    first, again = build(cfg), build(cfg)
+    second = root / "two" / "personacraft.toml"
+    second.write_text(f'workspace = "{cfg.workspace_path.as_posix()}"\n' + second.read_text(encoding="utf-8"))
+    resample = build(load_config(second), out_dir=root / "one" / "out")
+    return {"root": root, "first": first, "again": again, "resample": resample}
+
+
 # fixtures that generate or build a demo: the tests that use them are end-to-end
-BUILDS = frozenset(("retail_demo", "built", "saas_demo", "web_demo", "service", "saas_built", "exported"))
+BUILDS = frozenset(("retail_demo", "built", "saas_demo", "web_demo", "service", "saas_built", "exported", "builds"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

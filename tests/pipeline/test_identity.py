@@ -12,14 +12,11 @@ from typing import Any
 
 import pytest
 
-from personacraft.config import load_config
-from personacraft.demo import generate
-from personacraft.pipeline import BuildResult, build
+from personacraft.pipeline import BuildResult
 from personacraft.web.service import RunView
 from personacraft.web.views.runs import changes_context
 
-pytestmark = pytest.mark.slow  # three builds of a 2,000-customer demo
-CUSTOMERS = 2000
+pytestmark = pytest.mark.slow  # three builds of a 2,000-customer demo (the `builds` fixture of tests/conftest.py)
 STATUSES = {"kept", "born", "died", "split", "merged"}
 KINDS = {
     "size_change",
@@ -31,20 +28,6 @@ KINDS = {
     "churn_risk_up",
     "trait_shift",
 }
-
-
-@pytest.fixture(scope="module")
-def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Seed 1 built twice, then seed 2 (same law, new people) built into the same workspace and out/."""
-    root = tmp_path_factory.mktemp("identity")
-    generate("retail", root / "one", CUSTOMERS, 1)
-    generate("retail", root / "two", CUSTOMERS, 2)
-    cfg = load_config(root / "one" / "personacraft.toml")
-    first, again = build(cfg), build(cfg)
-    second = root / "two" / "personacraft.toml"
-    second.write_text(f'workspace = "{cfg.workspace_path.as_posix()}"\n' + second.read_text(encoding="utf-8"))
-    resample = build(load_config(second), out_dir=root / "one" / "out")
-    return {"root": root, "first": first, "again": again, "resample": resample}
 
 
 def _changes(result: BuildResult) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 A :class:`RunView` holds the documents a build wrote (``personas.json``, ``journeys.json``,
 ``accounting.json``, ``icp.json`` when ``personacraft icp`` ran) and where its report and
 cards are. The :class:`Service` opens the workspace read-only, picks the newest successful run
-(or a given one) and keeps the run list and the workspace's alerts (``alerts.jsonl``). Reloading
+(or a given one) and keeps the run list, the workspace's alerts (``alerts.jsonl``) and the history
+of its personas (every successful run's ``personas.json`` and ``changes.json``). Reloading
 is explicit (:meth:`Service.reload`), so a request never sees half of a new build.
 :class:`Assigners` keeps the in-memory :class:`~personacraft.web.assigner.Assigner` of the run shown.
 The routes reach the workspace only through this module.
@@ -23,6 +24,7 @@ from personacraft.alerts.log import ALERTS_FILE, AlertLog
 from personacraft.alerts.log import read as read_alerts
 from personacraft.config import Config
 from personacraft.errors import NotFoundError, PersonaError
+from personacraft.personas.history import History, read_history
 from personacraft.render.cards.slides import DECK
 from personacraft.render.cards.writer import FORMATS as CARD_FORMATS
 from personacraft.segment.persist import explain
@@ -163,10 +165,11 @@ class Service:
         self.view: RunView
         self.runs: list[dict[str, Any]] = []
         self.alerts = AlertLog([], 0, 0)
+        self.history = History()
         self.reload()
 
     def reload(self) -> None:
-        """Read the run (the newest successful one unless pinned), the run list and the alerts again."""
+        """Read the run (the newest successful one unless pinned), the run list, the alerts and the history again."""
         with Workspace(self.config.workspace_path, read_only=True) as ws:
             run = ws.run(self.run_id)
             runs = ws.runs()
@@ -176,9 +179,11 @@ class Service:
         run_dir = Path(out)
         view = RunView.load(run_dir, icp_dir=run_dir.parent.parent)
         alerts = read_alerts(self.config.workspace_path.parent / ALERTS_FILE)
+        history = read_history(runs)
         with self._lock:
             self.view = view
             self.alerts = alerts
+            self.history = history
             self.runs = [{k: v for k, v in r.items() if k not in ("config_json", "inputs_json")} for r in runs]
 
     def customer(self, run_id: str, customer: str, *, with_email: bool) -> tuple[dict[str, Any], str | None]:

@@ -1,12 +1,13 @@
 """The pages' routes: gallery, comparison, persona, ICP, runs, alerts, data health, and their assets (docs/web.md).
 
-Every page reads the run the service holds (``request.app.state.service.view``) and nothing else:
-no database query, and no file read but a card download (the persona page checks which card files
-exist). The contexts come from :mod:`personacraft.web.views`, the look from
-:mod:`personacraft.web.templating`. The pages' one script (``/assets/app.js``) only adds the copy
-buttons. The stylesheet, the script and the icon are served by this router (``/assets/…``), so a
-page loads nothing but its own origin. The member lists, audiences and the CRM import hold personal
-data: when the pages need a login, only an admin's session may download them.
+Every page reads what the service holds (``request.app.state.service``: the run shown, the run
+list, the alerts, the personas' history) and nothing else: no database query, and no file read
+but a card download (the persona page checks which card files exist). The contexts come from
+:mod:`personacraft.web.views`, the look from :mod:`personacraft.web.templating`. The pages' one
+script (``/assets/app.js``) only adds the copy buttons. The stylesheet, the script and the icon
+are served by this router (``/assets/…``), so a page loads nothing but its own origin. The member
+lists, audiences and the CRM import hold personal data: when the pages need a login, only an
+admin's session may download them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from personacraft.web.service import CARD_TYPES, SLIDES, RunView, Service
 from personacraft.web.templating import ICON, SCRIPT, TEMPLATES, stylesheet
 from personacraft.web.views.alerts import alerts_context
 from personacraft.web.views.compare import compare_context
+from personacraft.web.views.history import history_context
 from personacraft.web.views.icp import icp_context
 from personacraft.web.views.personas import card_filename, gallery_context, persona_context, persona_items
 from personacraft.web.views.runs import accounting_context, changes_context, health_context, run_rows
@@ -95,10 +97,16 @@ def compare(request: Request, ids: list[str] = Query(default=[])) -> Response:
 
 @router.get("/personas/{persona_id}")
 def persona_page(request: Request, persona_id: str) -> Response:
-    view = _service(request).view
+    service = _service(request)
+    view = service.view
+    history = getattr(service, "history", None)
     if persona_id not in view.by_id:
-        return _not_found(request, view, f"There is no persona “{persona_id}” in run {view.run_id}.")
-    return _page(request, "persona.html.j2", view, "gallery", **persona_context(view, persona_id))
+        last = history.last_run(persona_id) if history is not None else None
+        was = f" It was last published in run {last}." if last else ""
+        return _not_found(request, view, f"There is no persona “{persona_id}” in run {view.run_id}.{was}")
+    ctx = persona_context(view, persona_id)
+    section = history_context(history, view, persona_id, ctx["p"]["colors"].base)
+    return _page(request, "persona.html.j2", view, "gallery", history=section, **ctx)
 
 
 @router.get("/personas/{persona_id}/card.{fmt}")
@@ -217,17 +225,26 @@ def icp_page(request: Request) -> Response:
 
 
 @router.get("/runs")
-def runs_page(request: Request) -> Response:
+def runs_page(request: Request, run: str | None = None) -> Response:
+    """Every run, what changed in the one shown (or in ``run``), and the accounting of the one shown."""
     service = _service(request)
     view = service.view
+    history = getattr(service, "history", None)
+    changes = changes_context(view, history, run)
+    if run is not None and changes is None:
+        message = (
+            f"Run “{run}” has no record of what changed: it is not a successful run of this workspace, "
+            "it is the first one, or its outputs were moved."
+        )
+        return _not_found(request, view, message)
     return _page(
         request,
         "runs.html.j2",
         view,
         "runs",
-        runs=run_rows(service.runs, view),
+        runs=run_rows(service.runs, view, history),
         acc=accounting_context(view),
-        changes=changes_context(view),
+        changes=changes,
     )
 
 

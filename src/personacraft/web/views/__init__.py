@@ -1,4 +1,4 @@
-"""Pure functions that turn a run's documents (personas, runs, journeys, ICP, accounting) into page contexts.
+"""Pure functions that turn a run's documents (personas, history, runs, journeys, ICP, accounting) into page contexts.
 
 No request, no database and no template here: each function takes a
 :class:`~personacraft.web.service.RunView` (or its run list) and returns plain data. No view shows

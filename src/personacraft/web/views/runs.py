@@ -7,7 +7,9 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
+from personacraft.personas.history import History
 from personacraft.web.service import RunView
 from personacraft.web.views.fields import as_count, as_dict, is_number, maps
 
@@ -33,8 +35,15 @@ def _duration(start: Any, end: Any) -> str | None:
     return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
-def run_rows(runs: list[dict[str, Any]], view: RunView) -> list[dict[str, Any]]:
-    """The workspace's runs as the runs page lists them (the one ``view`` shows marked)."""
+def changes_href(run_id: str) -> str:
+    """The runs page's *What changed* panel of run ``run_id``."""
+    return f"/runs?run={quote(run_id, safe='')}#changes"
+
+
+def run_rows(runs: list[dict[str, Any]], view: RunView, history: History | None = None) -> list[dict[str, Any]]:
+    """The workspace's runs as the runs page lists them (the one ``view`` shows marked; a link to what changed in
+    each run whose ``changes.json`` the ``history`` holds)."""
+    with_changes = {r.run_id for r in (history.runs if history is not None else []) if r.changes is not None}
     rows = []
     for r in runs:
         try:
@@ -54,6 +63,7 @@ def run_rows(runs: list[dict[str, Any]], view: RunView) -> list[dict[str, Any]]:
                 "summary": summary if isinstance(summary, Mapping) else {},
                 "error": r.get("error"),
                 "shown": r.get("run_id") == view.run_id,
+                "changes_href": changes_href(str(r["run_id"])) if r.get("run_id") in with_changes else None,
             }
         )
     return rows
@@ -136,8 +146,12 @@ def health_context(view: RunView) -> dict[str, Any]:
     }
 
 
-def changes_context(view: RunView) -> dict[str, Any] | None:
-    """The shown run's ``changes.json`` (what changed since the run before it); None on a first run."""
+def changes_context(view: RunView, history: History | None = None, run_id: str | None = None) -> dict[str, Any] | None:
+    """The ``changes.json`` of run ``run_id`` as the ``history`` read it, by default the shown run's (what changed
+    since the run before it); None on a first run."""
+    if run_id is not None and run_id != view.run_id:
+        record = next((r for r in (history.runs if history is not None else []) if r.run_id == run_id), None)
+        return record.changes if record is not None else None
     path = view.run_dir / "changes.json"
     try:
         doc = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
