@@ -64,6 +64,11 @@ class SegmentConfig:
     sample_size: int = _setting(20000, "Customers sampled to choose k (the final fit uses all customers).")
     min_size_share: float = _setting(0.02, "Segments smaller than this share (and min_size) are not published.")
     min_size: int = _setting(30, "Segments smaller than this many customers are not published.")
+    new_days: int = _setting(
+        90,
+        "A customer whose first order is fewer than this many days before the newest order is new: their order "
+        "frequency is not judged yet, and they are assigned by the behaviour they have shown.",
+    )
     min_stability: float = _setting(
         0.75, "A k is accepted only if every segment's bootstrap Jaccard reaches this (Hennig: 0.75 = stable)."
     )

@@ -323,6 +323,17 @@ def whole_label(label: object, quotes: object = ()) -> str:
 MANY_HYBRIDS = 0.2  # from this share of members in between two personas, the card says "many"
 
 
+def new_words(new_members: int | None, new_share: float | None, min_group: int = 10) -> str | None:
+    """How many of a persona's members are new customers, in words (None when none are)."""
+    if not new_members or new_share is None:
+        return None
+    many = f"{new_members:,} members ({new_share:.0%})" if new_members >= min_group else "A few members"
+    return (
+        f"{many} are new customers, too new to say how often they buy; they are placed by what they "
+        "bought and how, not by how often."
+    )
+
+
 def fit_words(hybrid_share: float, partner: str | None) -> str:
     """How clearly a persona's members fit it, from the share in between it and another (``partner``)."""
     if hybrid_share >= MANY_HYBRIDS and partner:

@@ -26,7 +26,7 @@ from personacraft.segment.assignment import PersonaModel
 from personacraft.segment.latent import LatentClassSegmenter
 from personacraft.sources import fingerprint, make_source
 from personacraft.store import Workspace, scratch
-from personacraft.web.assigner import Assigner, order_terciles
+from personacraft.web.assigner import Assigner, order_terciles, tenure_rule
 from personacraft.web.records import RecordMapper
 
 ORDER_FAMILIES = tuple(b.family for b in bands.ORDER_BANDS)
@@ -95,13 +95,15 @@ def test_the_build_and_the_api_band_orders_alike(tmp_path: Path) -> None:
             JOIN {run.t("customer_index")} c USING (customer_key) WHERE f.family IN {ORDER_FAMILIES}"""
         )
         terciles = order_terciles(run)
+        # every value the bands can take, as the columns of a model
+        columns = [(b.family, label) for b in bands.ORDER_BANDS for label in b.labels]
+        model = PersonaModel(LatentClassSegmenter(), columns, True, 1)
+        tenure = tenure_rule(run, model)
     expected: dict[str, dict[tuple[str, str], float]] = defaultdict(dict)
     for row in built:
         expected[row["email"]][(row["family"], row["value"])] = row["n"]
-    assert len(expected) == 4 and terciles is not None
-    # every value the bands can take, as the columns of a model
-    columns = [(b.family, label) for b in bands.ORDER_BANDS for label in b.labels]
-    assigner = Assigner("t", PersonaModel(LatentClassSegmenter(), columns, True, 1), order_terciles=terciles)
+    assert len(expected) == 4 and terciles is not None and tenure is not None
+    assigner = Assigner("t", model, order_terciles=terciles, tenure=tenure)
     mapper = RecordMapper(assigner)
     try:
         for email, orders in _api_orders().items():
@@ -113,9 +115,12 @@ def test_the_build_and_the_api_band_orders_alike(tmp_path: Path) -> None:
             assert dict(got) == pytest.approx(expected[email]), email
     finally:
         mapper.close()
-    # the cancelled, refunded, voided and failed orders count nowhere: ann has 2 purchases, dan 1
-    assert expected["ann@example.com"][("frequency", "2-3")] == 1
-    assert expected["dan@example.com"][("frequency", "1")] == 1
+    # the cancelled, refunded, voided and failed orders count nowhere: ann has 2 purchases in the 244
+    # days since her first (0.25 a month: regular); dan's one purchase is hours before the newest
+    # order, so he is new and his frequency is not judged at all
+    assert expected["ann@example.com"][("frequency", "regular")] == 1
+    assert not any(f == "frequency" for f, _ in expected["dan@example.com"])
+    assert ("order value", "high") in expected["dan@example.com"]
     # local time decides: ann's first order is a Sunday evening in March, not a Monday night in April
     assert expected["ann@example.com"][("weekday", "weekend")] == 1
     assert ("season", "summer") not in expected["ann@example.com"]

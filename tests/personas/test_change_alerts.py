@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from personacraft.alerts.settings import AlertsConfig
 from personacraft.personas.change_alerts import change_alerts
-from personacraft.personas.changes import same_theme, two_proportions
+from personacraft.personas.changes import carried_from, new_words, same_theme, theme_carry, two_proportions
+from personacraft.store import Workspace
 
 
 def _persona(pid: str, status: str = "kept", **extra: Any) -> dict[str, Any]:
@@ -81,3 +83,37 @@ def test_two_proportions() -> None:
     assert np.allclose(t["diff"], [0.0, 0.1])
     assert t["p"][0] > 0.99 and t["p"][1] < 0.001
     assert t["low"][1] < 0.1 < t["high"][1]
+
+
+def test_trait_shifts_alert_for_kept_personas_only() -> None:
+    trait = {"feature": "Top product", "value": "Chalk Bag", "share_from": 0.0, "share_to": 0.6, "change": 0.6}
+    parts = [
+        _persona("p3", "split", matched_from=["p3"], traits=[trait | {"p_adjusted": 0.001}]),
+        _persona("p6", "split", matched_from=["p3"], traits=[trait | {"p_adjusted": 0.001}]),
+    ]
+    kinds = [a["kind"] for a in change_alerts({"personas": parts}, AlertsConfig())]
+    assert kinds == ["persona_split"]
+
+
+def test_a_complaint_is_new_only_when_its_texts_are(tmp_path: Path) -> None:
+    """Theme ids are per run: the newer run's themes are matched to the older's by the texts they share."""
+    texts = "(text_id VARCHAR, customer_key VARCHAR, body_redacted VARCHAR, theme INTEGER)"
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        old, new = (ws.new_run(config_hash="t", config={}, inputs=[], version="t") for _ in range(2))
+        for run in (old, new):
+            run.execute(f"CREATE TABLE {run.t('text_themes')} {texts}")
+            run.execute(f"CREATE TABLE {run.t('themes')} (theme INTEGER, name VARCHAR, keywords VARCHAR)")
+        # then: theme 0 "sells out" (10 texts), theme 1 "late delivery" (10)
+        rows = [(f"a{i}", f"c{i}", f"Sold out again {i}", 0) for i in range(10)]
+        rows += [(f"b{i}", f"d{i}", f"Late parcel {i}", 1) for i in range(10)]
+        old.con.executemany(f"INSERT INTO {old.t('text_themes')} VALUES (?, ?, ?, ?)", rows)
+        old.execute(f"INSERT INTO {old.t('themes')} VALUES (0, 'Sold out', 'sold, out'), (1, 'Late', 'late, parcel')")
+        # now: the sell-outs re-grouped as theme 5 with 8 new texts (a growing persona); theme 6 all new
+        now = [(t, c, b, 5) for t, c, b, _ in rows[:10]] + [(f"n{i}", f"e{i}", f"Sold out {i}", 5) for i in range(8)]
+        now += [(f"p{i}", f"f{i}", f"Fabric pills {i}", 6) for i in range(12)]
+        new.con.executemany(f"INSERT INTO {new.t('text_themes')} VALUES (?, ?, ?, ?)", now)
+        carry = theme_carry(old, new)
+    assert carry == {5: (18, 10, 0), 6: (12, 0, None)}
+    assert carried_from({"theme": 5}, carry) == 0 and not new_words({"theme": 5}, carry)
+    assert carried_from({"theme": 6}, carry) is None and new_words({"theme": 6}, carry)
+    assert new_words({"theme": 7}, carry)  # no texts shared at all: the words decide (same_theme)

@@ -228,7 +228,8 @@ def test_assign_raw_fields(client: TestClient, reader: dict[str, str]) -> None:
     assert ("buying role", "Decision Maker") in mapped and ("buying role", "Champion") in mapped
     assert mapped[("device", "mobile")]["known"] is True  # matched regardless of case
     assert mapped[("channel", "google / cpc")]["known"] is True
-    assert mapped[("frequency", "2-3")]["known"] and mapped[("discount", "code")]["n"] == 2
+    # two orders in the demo's last month: a new customer, whose frequency is not judged yet
+    assert not any(f == "frequency" for f, _ in mapped) and mapped[("discount", "code")]["n"] == 2
     assert mapped[("daypart", "evening")]["n"] == 2 and mapped[("weekday", "weekend")]["n"] == 2
     assert mapped[("season", "holiday")]["n"] == 2
     assert body["ignored_fields"] == ["Country/Region"]

@@ -15,12 +15,28 @@ def demo(
     kind: str = typer.Option("retail", "--kind", help="Which company: retail (a shop) or saas (B2B software)."),
     customers: int = typer.Option(5000, "--customers", help="Number of customers."),
     seed: int = typer.Option(1, "--seed", help="Random seed; the same seed writes the same files."),
+    months: int = typer.Option(
+        1,
+        "--months",
+        help="2: two monthly export snapshots (data/month1, data/month2) with planted changes, to build one "
+        "after the other and see what changed (retail only).",
+    ),
 ) -> None:
     """Write demo exports in real vendor formats, a personacraft.toml and ground_truth.csv."""
     from personacraft.demo import generate
 
     with console.status(f"Writing the {kind} demo ({customers:,} customers)…"):
-        paths = generate(kind, dir, customers, seed)
+        paths = generate(kind, dir, customers, seed, months)
+    if "config_month2" in paths:
+        console.print(
+            Text.assemble(
+                "Demo written to ",
+                (str(dir), "bold"),
+                f". Next: personacraft build --config {paths['config']}, then personacraft build --config "
+                f"{paths['config_month2']} and personacraft diff.",
+            )
+        )
+        return
     console.print(
         Text.assemble("Demo written to ", (str(dir), "bold"), f". Next: personacraft build --config {paths['config']}")
     )

@@ -9,14 +9,19 @@ from personacraft.errors import ConfigError
 KINDS = ("retail", "saas")
 
 
-def generate(kind: str, out_dir: Path, customers: int, seed: int) -> dict[str, Path]:
-    """Write a demo company's exports, its config and its ground truth under ``out_dir``."""
+def generate(kind: str, out_dir: Path, customers: int, seed: int, months: int = 1) -> dict[str, Path]:
+    """Write a demo company's exports, its config and its ground truth under ``out_dir``.
+
+    ``months=2`` (retail only) writes two monthly snapshots with planted changes.
+    """
     if customers < 50:
         raise ConfigError(f"--customers must be at least 50, got {customers}.")
+    if months != 1 and kind != "retail":
+        raise ConfigError(f"--months {months} is available for the retail demo only (--kind retail).")
     if kind == "retail":
         from personacraft.demo import retail
 
-        return retail.generate(out_dir, customers=customers, seed=seed)
+        return retail.generate(out_dir, customers=customers, seed=seed, months=months)
     if kind == "saas":
         from personacraft.demo import saas
 

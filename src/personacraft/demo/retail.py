@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from personacraft.demo import retail_months
 from personacraft.demo.common import choice, messy_email, normalise, or_empty, people, write_csv
 from personacraft.demo.layouts import SHOPIFY_CUSTOMER_COLUMNS, SHOPIFY_ORDER_COLUMNS
 from personacraft.demo.retail_personas import (
@@ -21,6 +22,7 @@ from personacraft.demo.retail_personas import (
     CATALOG,
     CATEGORIES,
     CHANNELS,
+    DAYS,
     DEVICES,
     GOALS,
     PERSONAS,
@@ -30,19 +32,34 @@ from personacraft.demo.retail_personas import (
     Q_HEAR,
     SHOP_TZ,
     VARIANTS,
+    habit_times,
+    order_days,
+    sample_days,
     sample_times,
+    times_after,
 )
 from personacraft.demo.retail_web import write_ga4, write_reviews
+from personacraft.errors import ConfigError
 
 
-def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, Path]:
-    """Write the retail demo's raw exports under ``out_dir/data`` and return their paths."""
+def generate(out_dir: Path, customers: int = 5000, seed: int = 1, months: int = 1) -> dict[str, Path]:
+    """Write the retail demo's raw exports under ``out_dir/data`` and return their paths.
+
+    ``months=2`` writes two monthly snapshots (``data/month1``, ``data/month2``) with the
+    changes planted in :mod:`~personacraft.demo.retail_months`, and a config for each.
+    """
+    if months not in (1, 2):
+        raise ConfigError(f"--months must be 1 or 2, got {months}.")
     rng = np.random.default_rng(seed)
-    data = out_dir / "data"
+    planted = np.random.default_rng([seed, 2024])  # the month-2 changes draw apart from the shop's habits
+    data = out_dir / "data" / ("month2" if months == 2 else "")
     data.mkdir(parents=True, exist_ok=True)
-    n = customers
     shares = np.array([p.share for p in PERSONAS])
-    pidx = rng.choice(len(PERSONAS), size=n, p=shares / shares.sum())
+    pidx = rng.choice(len(PERSONAS), size=customers, p=shares / shares.sum())
+    if months == 2:
+        new_p, new_first, wave = retail_months.arrivals(planted, customers)
+        pidx = np.r_[pidx, new_p]
+    n = len(pidx)
     who = people(n, rng, seed)
     cust_id = (7_010_000_000_000 + np.arange(n) * 37 + rng.integers(0, 30, n)).astype(np.int64)
     country = choice(rng, ["US", "CA", "GB", "AU"], np.tile([0.7, 0.1, 0.12, 0.08], (n, 1)))
@@ -52,19 +69,42 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
     # -- per-customer traits ---------------------------------------------------------------
     device = choice(rng, DEVICES, normalise([p.devices for p in PERSONAS])[pidx])
     chan_idx = choice(rng, list(range(len(CHANNELS))), normalise([p.channels for p in PERSONAS])[pidx]).astype(int)
-    n_orders = 1 + rng.poisson(np.array([p.orders_mean - 1 for p in PERSONAS])[pidx])
-
-    # -- orders and line items ---------------------------------------------------------------
-    o_cust = np.repeat(np.arange(n), n_orders)
+    # -- orders: a first order on a day in the persona's season, then repeat orders until the
+    # customer stops for good (dropout) or the data end --------------------------------------
+    first = sample_days(rng, pidx)
+    end = DAYS
+    if months == 2:
+        first = np.r_[retail_months.first_days(first[:customers]), new_first]
+        end = retail_months.MONTH2_END
+    o_cust, o_day = order_days(rng, pidx, first, end)
+    launch = np.zeros(len(o_cust), bool)
+    if months == 2:
+        climber = retail_months.climbers(planted, pidx, first)
+        c_cust, c_day = retail_months.launch_orders(planted, climber)
+        by = np.lexsort((np.r_[o_day, c_day], np.r_[o_cust, c_cust]))
+        o_cust, o_day = np.r_[o_cust, c_cust][by], np.r_[o_day, c_day][by]
+        launch = np.r_[launch, np.ones(len(c_cust), bool)][by]
+    n_orders = np.bincount(o_cust, minlength=n)
     o_p = pidx[o_cust]
     n_o = len(o_cust)
-    o_time = sample_times(rng, o_p)
+    o_time = habit_times(rng, o_p, o_day, last_day=end - 1)
+    if launch.any():
+        o_time[launch] = retail_months.launch_times(planted, o_day[launch])
+
+    # -- line items ---------------------------------------------------------------------------
     order_no = 1001 + np.arange(n_o)
     rng.shuffle(order_no)
     n_lines = 1 + rng.poisson(np.array([p.lines_mean - 1 for p in PERSONAS])[o_p])
+    if launch.any():
+        n_lines[launch] = 1 + planted.poisson(retail_months.LAUNCH_LINES - 1, int(launch.sum()))
     l_order = np.repeat(np.arange(n_o), n_lines)
     l_p = o_p[l_order]
-    l_cat = choice(rng, list(range(len(CATEGORIES))), normalise([p.categories for p in PERSONAS])[l_p]).astype(int)
+    l_cat = choice(rng, list(range(len(PERSONAS[0].categories))), normalise([p.categories for p in PERSONAS])[l_p])
+    l_cat = l_cat.astype(int)
+    if launch.any():  # the climbing range's orders: mostly climbing gear, some outdoor
+        on = launch[l_order]
+        climbing, outdoor = CATEGORIES.index("Climbing"), CATEGORIES.index("Outdoor")
+        l_cat[on] = np.where(planted.random(int(on.sum())) < 0.9, climbing, outdoor)
     l_prod = rng.integers(0, 6, len(l_order))
     names = np.array([[f"{t}" for t, _ in CATALOG[c]] for c in CATEGORIES], dtype=object)
     prices = np.array([[pr for _, pr in CATALOG[c]] for c in CATEGORIES])
@@ -78,9 +118,11 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
     subtotal = np.bincount(l_order, weights=l_price * l_qty, minlength=n_o)
     has_disc = rng.random(n_o) < np.array([p.discount_p for p in PERSONAS])[o_p]
     disc_rate = np.where(has_disc, rng.choice([0.1, 0.15, 0.2], n_o), 0.0)
+    has_disc[launch], disc_rate[launch] = True, 0.15  # the climbing range's launch offer
     disc_amt = np.round(subtotal * disc_rate, 2)
     codes = np.array(["WELCOME10", "SAVE15", "FLASH20"], dtype=object)
     disc_code = or_empty(has_disc, codes[(disc_rate * 20 - 2).astype(int).clip(0, 2)])
+    disc_code[launch] = retail_months.LAUNCH_CODE
     shipping = np.where(subtotal - disc_amt >= 75, 0.0, 6.9)
     taxes = np.round((subtotal - disc_amt) * 0.07, 2)
     total = np.round(subtotal - disc_amt + shipping + taxes, 2)
@@ -158,34 +200,41 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
     # -- customers -----------------------------------------------------------------------
     spent = np.bincount(o_cust, weights=total, minlength=n)
     has_phone = rng.random(n) < 0.4
-    write_csv(
-        con,
-        data / "customers_export.csv",
-        {
-            "Customer ID": np.char.add("'", cust_id.astype(str)).astype(object),
-            "First Name": who.first,
-            "Last Name": who.last,
-            "Email": who.email,
-            "Accepts Email Marketing": np.where(rng.random(n) < 0.55, "yes", "no").astype(object),
-            "Default Address Address1": who.street,
-            "Default Address City": who.city,
-            "Default Address Country Code": country,
-            "Default Address Zip": who.zip,
-            "Default Address Phone": or_empty(has_phone, who.phone),
-            "Phone": or_empty(has_phone, who.phone),
-            "Accepts SMS Marketing": np.where(has_phone & (rng.random(n) < 0.3), "yes", "no").astype(object),
-            "Total Spent": spent,
-            "Total Orders": n_orders,
-            "Tax Exempt": np.full(n, "no", dtype=object),
-        },
-        SHOPIFY_CUSTOMER_COLUMNS,
-        money=frozenset({"Total Spent"}),
-    )
+    customer_cols = {
+        "Customer ID": np.char.add("'", cust_id.astype(str)).astype(object),
+        "First Name": who.first,
+        "Last Name": who.last,
+        "Email": who.email,
+        "Accepts Email Marketing": np.where(rng.random(n) < 0.55, "yes", "no").astype(object),
+        "Default Address Address1": who.street,
+        "Default Address City": who.city,
+        "Default Address Country Code": country,
+        "Default Address Zip": who.zip,
+        "Default Address Phone": or_empty(has_phone, who.phone),
+        "Phone": or_empty(has_phone, who.phone),
+        "Accepts SMS Marketing": np.where(has_phone & (rng.random(n) < 0.3), "yes", "no").astype(object),
+        "Total Spent": spent,
+        "Total Orders": n_orders,
+        "Tax Exempt": np.full(n, "no", dtype=object),
+    }
+    money = frozenset({"Total Spent"})
+    write_csv(con, data / "customers_export.csv", customer_cols, SHOPIFY_CUSTOMER_COLUMNS, money=money)
+    if months == 2:  # month 1's export: the customers who had ordered by then, with their totals then
+        before = o_time < np.datetime64(retail_months.CUTOFF.replace(" ", "T"))
+        n1 = np.bincount(o_cust[before], minlength=n)
+        month1 = dict(customer_cols, **{"Total Spent": np.bincount(o_cust[before], weights=total[before], minlength=n)})
+        month1["Total Orders"] = n1
+        keep = n1 > 0
+        month1 = {k: np.asarray(v)[keep] for k, v in month1.items()}
+        path = out_dir / "data" / "month1" / "customers_export.csv"
+        write_csv(con, path, month1, SHOPIFY_CUSTOMER_COLUMNS, money=money)
 
     # -- survey (Typeform) ----------------------------------------------------------------
     responded = np.flatnonzero(rng.random(n) < 0.45)
     rp = pidx[responded]
-    sub = sample_times(rng, rp) + np.timedelta64(5, "h")
+    # answered at any time (one snapshot), or after their first order (monthly snapshots, which cut by time)
+    when = sample_times(rng, rp) if months == 1 else times_after(rng, rp, first[responded], end)
+    sub = when + np.timedelta64(5, "h")
     sub_s = np.char.replace(sub.astype("datetime64[s]").astype(str), "T", " ")
     start_s = np.char.replace((sub - np.timedelta64(3, "m")).astype("datetime64[s]").astype(str), "T", " ")
     hear_names = np.array(
@@ -221,11 +270,13 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
     )
 
     # -- reviews (Judge.me) ---------------------------------------------------------------
-    write_reviews(con, data / "judgeme_reviews.csv", rng, pidx, who, full_name, order_no, o_cust, o_time)
+    extra = retail_months.complaints(planted, pidx, first) if months == 2 else None
+    write_reviews(con, data / "judgeme_reviews.csv", rng, pidx, who, full_name, order_no, o_cust, o_time, extra)
 
     # -- web analytics (GA4 BigQuery export) ----------------------------------------------
+    window = (first, end) if months == 2 else None
     left = write_ga4(
-        con, data / "ga4" / "events_000.ndjson", rng, pidx, cust_id, device, chan_idx, country, o_cust, o_time
+        con, data / "ga4" / "events_000.ndjson", rng, pidx, cust_id, device, chan_idx, country, o_cust, o_time, window
     )
     # asked what to improve, those who left a checkout say why (where their persona has a reason)
     why = [p.why_left for p in PERSONAS]
@@ -235,22 +286,38 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
     write_csv(con, data / "typeform_responses.csv", survey_cols, survey_order)
 
     # -- ground truth and config ----------------------------------------------------------
-    write_csv(
-        con,
-        out_dir / "ground_truth.csv",
-        {
-            "customer_id": np.char.add("shopify:", cust_id.astype(str)).astype(object),
-            "email": who.email,
-            "persona": np.array([p.name for p in PERSONAS], dtype=object)[pidx],
-        },
-        ["customer_id", "email", "persona"],
-    )
-    (out_dir / "personacraft.toml").write_text(CONFIG.format(seed=seed, n=n), encoding="utf-8")
+    truth = np.array([p.name for p in PERSONAS], dtype=object)[pidx]
+    columns = {
+        "customer_id": np.char.add("shopify:", cust_id.astype(str)).astype(object),
+        "email": who.email,
+        "persona": truth,
+    }
+    if months == 1:
+        write_csv(con, out_dir / "ground_truth.csv", columns, ["customer_id", "email", "persona"])
+        (out_dir / "personacraft.toml").write_text(CONFIG.format(seed=seed, n=n, folder="data"), encoding="utf-8")
+        con.close()
+        return {"config": out_dir / "personacraft.toml", "ground_truth": out_dir / "ground_truth.csv", "data": data}
+    retail_months.snapshot(con, data, out_dir / "data" / "month1")
+    # month 2's truth: the climbers are a persona of their own now; who joined when, and what was planted
+    is_new = first >= retail_months.MONTH1_END
+    columns["persona"] = np.where(climber, retail_months.CLIMBER, truth)
+    columns["joined"] = np.where(is_new, "month 2", "month 1").astype(object)
+    columns["planted"] = np.select(
+        [np.r_[np.zeros(customers, bool), wave], climber, np.isin(np.arange(n), extra[0] if extra else [])],
+        ["growth wave", "split: climber", "new complaint"],
+        "",
+    ).astype(object)
+    order = ["customer_id", "email", "persona", "joined", "planted"]
+    write_csv(con, out_dir / "ground_truth.csv", columns, order)
+    for month in (1, 2):
+        text = CONFIG.format(seed=seed, n=n, folder=f"data/month{month}")
+        (out_dir / f"month{month}.toml").write_text(text, encoding="utf-8")
     con.close()
     return {
-        "config": out_dir / "personacraft.toml",
+        "config": out_dir / "month1.toml",
+        "config_month2": out_dir / "month2.toml",
         "ground_truth": out_dir / "ground_truth.csv",
-        "data": data,
+        "data": out_dir / "data",
     }
 
 
@@ -262,23 +329,23 @@ seed = {seed}
 
 [[sources]]
 kind = "shopify_customers"
-path = "data/customers_export.csv"
+path = "{folder}/customers_export.csv"
 
 [[sources]]
 kind = "shopify_orders"
-path = "data/orders_export.csv"
+path = "{folder}/orders_export.csv"
 
 [[sources]]
 kind = "reviews"
-path = "data/judgeme_reviews.csv"
+path = "{folder}/judgeme_reviews.csv"
 
 [[sources]]
 kind = "typeform"
-path = "data/typeform_responses.csv"
+path = "{folder}/typeform_responses.csv"
 
 [[sources]]
 kind = "ga4_bigquery"
-path = "data/ga4/*.ndjson"
+path = "{folder}/ga4/*.ndjson"
 user_id_namespace = "shopify"  # GA4 user_id is the shop's customer id
 
 [report]

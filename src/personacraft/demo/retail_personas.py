@@ -49,6 +49,15 @@ CATALOG: dict[str, list[tuple[str, float]]] = {
         ("Hair Clip Set", 12.0),
         ("Oversized Sunglasses", 19.0),
     ],
+    # launched in the two-month demo's second month (retail_months.py); nobody buys it before
+    "Climbing": [
+        ("Climbing Harness", 79.0),
+        ("Chalk Bag", 19.0),
+        ("Belay Device", 35.0),
+        ("Climbing Shoes", 119.0),
+        ("Quickdraw Set", 99.0),
+        ("Crash Pad", 189.0),
+    ],
 }
 CATEGORIES = list(CATALOG)
 VARIANTS = ["Black", "Navy", "Sand", "Olive", "S", "M", "L"]
@@ -94,7 +103,7 @@ class Planted:
 
     name: str
     share: float
-    orders_mean: float
+    orders_mean: float  # orders a year while they keep buying
     discount_p: float
     lines_mean: float
     categories: tuple[float, ...]
@@ -107,6 +116,7 @@ class Planted:
     goals: tuple[float, ...]
     pains: tuple[str, ...]
     praise: tuple[str, ...]
+    dropout: float = 0.1  # the chance of stopping for good after each order (BG/NBD's p)
     checkouts_left: float = 0.0  # mean extra web sessions that reach checkout and stop there
     why_left: tuple[str, ...] = ()  # what those who left a checkout answer when asked what to improve
 
@@ -115,9 +125,9 @@ PERSONAS: list[Planted] = [
     Planted(
         "Deal Hunter",
         0.28,
-        4.0,
+        6.0,
         0.80,
-        2.2,
+        3.0,
         (0.05, 0.02, 0.65, 0.10, 0.18),
         (0, 0, 0.5, 1, 1, 1.5, 4, 3),
         0.30,
@@ -132,6 +142,7 @@ PERSONAS: list[Planted] = [
             "Prices went up since my last order, not a bargain anymore.",
         ),
         ("Great prices and the coupon saved me a lot.",),
+        dropout=0.06,
         checkouts_left=1.2,
         why_left=(
             "Shipping costs at checkout were too high, so I left my cart.",
@@ -142,9 +153,9 @@ PERSONAS: list[Planted] = [
     Planted(
         "Premium Loyalist",
         0.16,
-        5.0,
+        6.0,
         0.03,
-        1.4,
+        2.0,
         (0.04, 0.80, 0.06, 0.08, 0.02),
         (0, 0, 1, 4, 4, 2, 1, 0.2),
         0.15,
@@ -159,13 +170,14 @@ PERSONAS: list[Planted] = [
             "Expected recyclable packaging at this price.",
         ),
         ("Beautiful fabric, the quality lasts for years.",),
+        dropout=0.03,
     ),
     Planted(
         "Holiday Gifter",
         0.20,
-        1.6,
+        2.5,
         0.30,
-        1.8,
+        2.5,
         (0.03, 0.10, 0.05, 0.80, 0.02),
         (0, 0, 1, 2, 3, 3, 2, 0.5),
         0.65,
@@ -180,13 +192,14 @@ PERSONAS: list[Planted] = [
             "Package arrived after Christmas, delivery was far too slow.",
         ),
         ("Lovely gift, beautifully wrapped.",),
+        dropout=0.1,
     ),
     Planted(
         "Weekend Adventurer",
         0.20,
-        3.0,
+        4.0,
         0.15,
-        1.6,
+        2.4,
         (0.80, 0.06, 0.04, 0.04, 0.06),
         (0, 0.5, 4, 2, 1, 1, 1.5, 0.2),
         0.60,
@@ -201,13 +214,14 @@ PERSONAS: list[Planted] = [
             "Wrong size chart, the fit is much smaller than listed.",
         ),
         ("Held up perfectly on a three-day hike.",),
+        dropout=0.04,
     ),
     Planted(
         "Night-owl Trendsetter",
         0.16,
-        3.2,
+        9.0,
         0.35,
-        1.9,
+        2.6,
         (0.02, 0.03, 0.10, 0.05, 0.80),
         (3, 1, 0, 0.2, 0.5, 1, 2, 5),
         0.45,
@@ -222,6 +236,7 @@ PERSONAS: list[Planted] = [
             "Out of stock in my size, so disappointing.",
         ),
         ("So cute, everyone asked where I got it.",),
+        dropout=0.2,
     ),
 ]
 
@@ -230,28 +245,78 @@ DAYS = 730
 SHOP_TZ = "-0500"
 
 
-def sample_times(rng: np.random.Generator, pidx: np.ndarray) -> np.ndarray:
-    """Order or visit times (shop-local, datetime64[s]) by each row's persona habits."""
-    months = normalise([p.months for p in PERSONAS])[pidx]
-    hours = normalise([p.hours for p in PERSONAS])[pidx]
-    weekend = np.array([p.weekend_p for p in PERSONAS])[pidx]
-    n = len(pidx)
-    year = rng.integers(0, 2, n)
-    month = choice(rng, list(range(12)), months).astype(int)
-    month_start = np.array(
+def _month_starts() -> np.ndarray:
+    """The day number (from START) of the first of each month, 2 years × 12 months."""
+    return np.array(
         [
             [(np.datetime64(f"{2023 + y}-{m + 1:02d}-01") - np.datetime64("2023-01-01")).astype(int) for m in range(12)]
             for y in range(2)
         ]
     )
+
+
+def sample_days(rng: np.random.Generator, pidx: np.ndarray) -> np.ndarray:
+    """A day number (from START) for each row, in the months its persona prefers."""
+    months = normalise([p.months for p in PERSONAS])[pidx]
+    n = len(pidx)
+    year = rng.integers(0, 2, n)
+    month = choice(rng, list(range(12)), months).astype(int)
     month_len = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-    day = month_start[year, month] + (rng.random(n) * month_len[month]).astype(int)
+    return np.asarray(_month_starts()[year, month] + (rng.random(n) * month_len[month]).astype(int))
+
+
+def habit_times(rng: np.random.Generator, pidx: np.ndarray, day: np.ndarray, last_day: int = DAYS - 1) -> np.ndarray:
+    """Times (shop-local, datetime64[s]) on or near ``day``, moved to each row's weekday and hour habits."""
+    hours = normalise([p.hours for p in PERSONAS])[pidx]
+    weekend = np.array([p.weekend_p for p in PERSONAS])[pidx]
+    n = len(pidx)
     # move the day to a weekend or weekday as the persona prefers (2023-01-01 was a Sunday)
     dow = (day + 6) % 7  # 0 = Monday
     want_weekend = rng.random(n) < weekend
     is_weekend = dow >= 5
     shift = np.where(want_weekend & ~is_weekend, 5 - dow, np.where(~want_weekend & is_weekend, -(dow - 4), 0))
-    day = np.clip(day + shift, 0, DAYS - 1)
+    day = np.clip(day + shift, 0, last_day)
     block = choice(rng, list(range(8)), hours).astype(int)
     secs = block * 3 * 3600 + (rng.random(n) * 3 * 3600).astype(int)
     return START + day.astype("timedelta64[D]") + secs.astype("timedelta64[s]")
+
+
+def sample_times(rng: np.random.Generator, pidx: np.ndarray) -> np.ndarray:
+    """Order or visit times (shop-local, datetime64[s]) by each row's persona habits."""
+    return habit_times(rng, pidx, sample_days(rng, pidx))
+
+
+def times_after(rng: np.random.Generator, pidx: np.ndarray, first: np.ndarray, end: int) -> np.ndarray:
+    """Times (shop-local) on a day between each row's ``first`` day and ``end``, at its habitual hours."""
+    day = first + np.floor(rng.random(len(pidx)) * np.maximum(end - first, 1)).astype(np.int64)
+    return habit_times(rng, pidx, day, last_day=end - 1)
+
+
+def order_days(
+    rng: np.random.Generator, pidx: np.ndarray, first: np.ndarray, end: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's order days (customer index, day number), sorted by customer then day.
+
+    A BG/NBD-like process in calendar time: the first order on day ``first``, then orders at
+    the customer's own rate (their persona's ``orders_mean`` a year, gamma-spread), thinned to
+    the persona's season, until they stop for good (after each order with the persona's
+    ``dropout`` chance) or the data end (``end``, exclusive).
+    """
+    n = len(pidx)
+    first = np.minimum(first, end - 1)  # 2024 is a leap year: its 31 December is day 730
+    season = normalise([p.months for p in PERSONAS])
+    lift = season * 12  # each month's rate against an even year
+    peak = lift.max(axis=1)
+    rate = np.array([p.orders_mean for p in PERSONAS])[pidx] / 365 * rng.gamma(8.0, 1 / 8, n)
+    cand = rate * peak[pidx]  # candidate rate before thinning to the season
+    k = int(max(8, np.ceil(np.quantile(cand * (end - first), 0.999) * 1.5 + 6)))
+    gaps = rng.exponential(1.0, (n, k)) / cand[:, None]
+    gaps[:, 0] = 0.0
+    day = first[:, None] + np.cumsum(gaps, axis=1)
+    month = np.searchsorted(_month_starts().ravel(), np.minimum(day, DAYS - 1), side="right") - 1
+    accept = rng.random((n, k)) < lift[pidx[:, None], month % 12] / peak[pidx][:, None]
+    accept[:, 0] = True
+    lives = rng.geometric(np.array([p.dropout for p in PERSONAS])[pidx])
+    keep = accept & (np.cumsum(accept, axis=1) <= lives[:, None]) & (day < end)
+    cust, col = np.nonzero(keep)
+    return cust, np.floor(day[cust, col]).astype(np.int64)

@@ -9,7 +9,16 @@ import numpy as np
 
 from personacraft.demo.common import People, copy_out, or_empty, write_csv
 from personacraft.demo.layouts import JUDGEME_COLUMNS
-from personacraft.demo.retail_personas import CATEGORIES, CHANNELS, DEVICES, GENERIC_REVIEWS, PERSONAS, sample_times
+from personacraft.demo.retail_personas import (
+    CATEGORIES,
+    CHANNELS,
+    DEVICES,
+    GENERIC_REVIEWS,
+    PERSONAS,
+    START,
+    sample_times,
+    times_after,
+)
 
 
 def write_reviews(
@@ -22,7 +31,10 @@ def write_reviews(
     order_no: np.ndarray,
     o_cust: np.ndarray,
     o_time: np.ndarray,
+    extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> None:
+    """Reviews a week or so after a customer's first order; ``extra``: (reviewer, text, day) of more
+    negative reviews (the two-month demo's new complaint)."""
     n = len(pidx)
     reviewer = np.flatnonzero(rng.random(n) < 0.32)
     rp = pidx[reviewer]
@@ -57,6 +69,15 @@ def write_reviews(
         generic, rng.choice([4, 5], len(reviewer)), np.where(negative, rng.choice([1, 2, 3], len(reviewer)), 5)
     )
     when = o_time[first_order] + np.timedelta64(9, "D")
+    if extra is not None:
+        more, text, day = extra
+        reviewer, rp = np.r_[reviewer, more], np.r_[rp, pidx[more]]
+        body = np.r_[body, text]
+        negative, positive = np.r_[negative, np.ones(len(more), bool)], np.r_[positive, np.zeros(len(more), bool)]
+        generic = np.r_[generic, np.zeros(len(more), bool)]
+        rating = np.r_[rating, rng.choice([1, 2], len(more))]
+        hours = rng.integers(8, 22, len(more)).astype("timedelta64[h]")
+        when = np.r_[when, START + day.astype("timedelta64[D]") + hours]
     titles = np.where(negative, "Disappointed", np.where(positive, "Excellent", "Review")).astype(object)
     cat = np.array([CATEGORIES[int(np.argmax(p.categories))] for p in PERSONAS], dtype=object)
     handle = np.char.replace(np.char.lower(cat[rp].astype(str)), " ", "-").astype(object)
@@ -95,6 +116,7 @@ def write_ga4(
     country: np.ndarray,
     o_cust: np.ndarray,
     o_time: np.ndarray,
+    window: tuple[np.ndarray, int] | None = None,
 ) -> np.ndarray:
     """Sessions: one per order (ending in a purchase) plus browsing sessions and anonymous visitors.
 
@@ -104,6 +126,8 @@ def write_ga4(
     anonymous events join their journey.
 
     A persona with ``checkouts_left`` also has sessions that reach checkout and stop there.
+    With ``window`` (each customer's first day, and the day the data end), a customer browses
+    only after their first order, and visitors only before the end (the monthly snapshots).
     Returns the customers (indices) who left a checkout at least once.
     """
     n = len(pidx)
@@ -119,7 +143,12 @@ def write_ga4(
     s_buy = np.r_[np.ones(len(tracked_orders), bool), np.zeros(browse.sum() + left.sum() + anon, bool)]
     s_left = np.r_[np.zeros(len(tracked_orders) + browse.sum(), bool), np.ones(left.sum(), bool), np.zeros(anon, bool)]
     users_p = np.r_[pidx, rng.integers(0, len(PERSONAS), anon)]
-    t_browse = sample_times(rng, users_p[s_user[len(tracked_orders) :]])
+    browsers = s_user[len(tracked_orders) :]
+    if window is None:
+        t_browse = sample_times(rng, users_p[browsers])
+    else:
+        start = np.r_[window[0], np.zeros(anon, np.int64)][browsers]
+        t_browse = times_after(rng, users_p[browsers], start, window[1])
     s_time = np.r_[o_time[tracked_orders] - np.timedelta64(20, "m"), t_browse] + np.timedelta64(
         5, "h"
     )  # shop time -> UTC

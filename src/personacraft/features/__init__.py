@@ -12,7 +12,9 @@ def paid_subscriptions(run: Run) -> str:
     return sql.PAID_SUBSCRIPTIONS.format(subscriptions=keyed(run, "subscriptions"))
 
 
-def build_features(run: Run, *, min_group: int, top_products: int = 30, max_answers: int = 12) -> None:
+def build_features(
+    run: Run, *, min_group: int, new_days: int = 90, top_products: int = 30, max_answers: int = 12
+) -> None:
     """Compute every feature table of the run from its canonical tables.
 
     Segmentation reads ``feature_counts``, profiles read ``attributes`` and persona values
@@ -49,7 +51,14 @@ def build_features(run: Run, *, min_group: int, top_products: int = 30, max_answ
     ]
     for template, out in steps:
         run.execute(
-            template.format(out=t(out), top_n=top_products, max_answers=max_answers, min_group=min_group, **refs)
+            template.format(
+                out=t(out),
+                top_n=top_products,
+                max_answers=max_answers,
+                min_group=min_group,
+                new_days=int(new_days),
+                **refs,
+            )
         )
 
 

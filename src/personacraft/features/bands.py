@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+MONTH_DAYS = 30.44  # days in an average month
 # an order with one of these statuses is not a purchase (lower case)
 NOT_PURCHASES = ("cancelled", "voided", "refunded", "failed")
 
@@ -33,7 +34,13 @@ class Banding:
 
 ORDER_BANDS: tuple[Banding, ...] = (
     Banding("order value", "amount", (("a1", "low"), ("a2", "mid"), (None, "high"))),
-    Banding("frequency", "count(*)", ((2, "1"), (4, "2-3"), (None, "4+"))),
+    # orders per month since the first order (tenure), so a customer who joined last month is
+    # not read as a one-time buyer; customers newer than ``[segment] new_days`` are not banded
+    Banding(
+        "frequency",
+        f"count(*) * {MONTH_DAYS} / greatest(date_diff('day', min(ordered_at), any_value(q.ref)), 1)",
+        ((0.15, "occasional"), (0.4, "regular"), (None, "frequent")),
+    ),
     Banding("discount", "discounted::INT", ((1, "no code"), (None, "code"))),
     Banding("daypart", "hour(local_at)", ((6, "night"), (12, "morning"), (18, "afternoon"), (None, "evening"))),
     Banding("weekday", "isodow(local_at)", ((6, "weekday"), (None, "weekend"))),
@@ -44,6 +51,8 @@ ORDER_BANDS: tuple[Banding, ...] = (
     ),
 )
 BY_FAMILY: Mapping[str, Banding] = {b.family: b for b in ORDER_BANDS}
+# the frequency family of runs built before tenure was taken into account: the count of orders
+LEGACY_FREQUENCY = Banding("frequency", "count(*)", ((2, "1"), (4, "2-3"), (None, "4+")))
 
 
 def case_sql(family: str, bounds: Mapping[str, str] | None = None) -> str:
@@ -56,14 +65,19 @@ def case_sql(family: str, bounds: Mapping[str, str] | None = None) -> str:
     return f"CASE {whens} ELSE '{b.steps[-1][1]}' END"
 
 
-def band(family: str, value: float, bounds: Mapping[str, float] | None = None) -> str:
-    """The label of ``value`` in ``family``'s steps, as :func:`case_sql` gives it in SQL."""
-    steps = BY_FAMILY[family].steps
+def band(family: str | Banding, value: float, bounds: Mapping[str, float] | None = None) -> str:
+    """The label of ``value`` in ``family``'s steps (or a :class:`Banding`'s), as :func:`case_sql` gives it in SQL."""
+    steps = (family if isinstance(family, Banding) else BY_FAMILY[family]).steps
     for bound, label in steps[:-1]:
         limit = (bounds or {})[bound] if isinstance(bound, str) else bound
         if limit is not None and value < limit:
             return label
     return steps[-1][1]
+
+
+def orders_per_month(orders: int, tenure_days: float) -> float:
+    """The frequency family's measure in Python: orders per month since the first order."""
+    return orders * MONTH_DAYS / max(tenure_days, 1.0)
 
 
 def not_purchases_sql() -> str:

@@ -163,15 +163,17 @@ SELECT customer_key, question, answer FROM ans WHERE question IN (SELECT questio
 # more evidence. Segmentation fits a mixture of multinomials to these counts; a customer
 # with no data in a family (no survey, no web visits) simply adds nothing there, so
 # missing data never forms a segment. Recency is left out on purpose: a lapsed customer
-# still belongs to their persona.
+# still belongs to their persona. Frequency is orders per month since the first order, and a
+# customer newer than {new_days} days has none yet: they are judged by what they have done.
 FEATURE_COUNTS = """
 CREATE OR REPLACE TABLE {out} AS
 WITH o AS (SELECT * FROM {cust_orders}),
-q AS (SELECT quantile_cont(amount, 1 / 3) AS a1, quantile_cont(amount, 2 / 3) AS a2 FROM o)
+q AS (SELECT quantile_cont(amount, 1 / 3) AS a1, quantile_cont(amount, 2 / 3) AS a2, max(ordered_at) AS ref FROM o)
 SELECT customer_key, 'order value' AS family, @order value@ AS value, count(*)::DOUBLE AS n
 FROM o CROSS JOIN q GROUP BY ALL
 UNION ALL
-SELECT customer_key, 'frequency', @frequency@, 1 FROM o GROUP BY 1
+SELECT customer_key, 'frequency', @frequency@, 1 FROM o CROSS JOIN q GROUP BY 1
+HAVING date_diff('day', min(ordered_at), any_value(q.ref)) >= {new_days}
 UNION ALL
 SELECT customer_key, 'discount', @discount@, count(*) FROM o GROUP BY ALL
 UNION ALL
@@ -203,7 +205,8 @@ WHERE customer_key IS NOT NULL GROUP BY 1
 """
 FEATURE_COUNTS = expand(FEATURE_COUNTS, {"a1": "q.a1", "a2": "q.a2"})
 
-# Categorical attributes for profiles: (customer, feature, value, source).
+# Categorical attributes for profiles: (customer, feature, value, source). A customer newer than
+# {new_days} days has no Orders, Season or Recency yet: a few weeks of orders say nothing of those.
 ATTRIBUTES = """
 CREATE OR REPLACE TABLE {out} AS
 WITH q AS (
@@ -217,7 +220,7 @@ FROM {order_features} CROSS JOIN q
 UNION ALL
 SELECT customer_key, 'Orders',
        CASE WHEN orders = 1 THEN '1 order' WHEN orders <= 3 THEN '2 to 3 orders' ELSE '4 or more orders' END,
-       'orders' FROM {order_features}
+       'orders' FROM {order_features} WHERE tenure_days >= {new_days}
 UNION ALL
 SELECT customer_key, 'Discount use',
        CASE WHEN discount_share >= 0.5 THEN 'a code on most orders'
@@ -237,12 +240,12 @@ UNION ALL
 SELECT customer_key, 'Season',
        CASE WHEN holiday_share >= 0.5 THEN 'holiday season (Nov to Dec)'
             WHEN summer_share >= 0.6 THEN 'spring and summer (Apr to Aug)' ELSE 'all year' END,
-       'orders' FROM {order_features}
+       'orders' FROM {order_features} WHERE tenure_days >= {new_days}
 UNION ALL
 SELECT customer_key, 'Recency',
        CASE WHEN recency_days <= 90 THEN 'bought in the last 90 days'
             WHEN recency_days <= 365 THEN 'last bought 91 to 365 days ago' ELSE 'last bought over a year ago' END,
-       'orders' FROM {order_features}
+       'orders' FROM {order_features} WHERE tenure_days >= {new_days}
 UNION ALL
 SELECT customer_key, 'Top product', first(family ORDER BY share DESC, family), 'orders' FROM {product_shares}
 WHERE family <> 'other' GROUP BY customer_key

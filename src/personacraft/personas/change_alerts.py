@@ -7,8 +7,9 @@
 - ``new_pain``: a pain theme that no persona of the earlier run had is published (over-represented,
   adjusted p < 0.05) in a persona now;
 - ``churn_risk_up``: churn risk rose by ``churn_risk_up_points`` or more, adjusted p below the bar;
-- ``trait_shift``: the share of a published trait or channel moved by ``trait_shift_points`` or more,
-  adjusted p below the bar.
+- ``trait_shift``: the share of a published trait or channel of a kept persona moved by
+  ``trait_shift_points`` or more, adjusted p below the bar (the parts of a split or merge are
+  new groups: their structural alert says so, and their traits differ from the source's by design).
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def change_alerts(changes: dict[str, Any], a: AlertsConfig) -> list[dict[str, An
                     **churn,
                 )
             )
-        for t in p.get("traits") or []:
+        for t in p.get("traits") or [] if status == "kept" else []:
             if abs(t["change"]) * 100 >= a.trait_shift_points and t.get("p_adjusted", 1.0) < a.min_p_adjusted:
                 out.append(
                     _alert(

@@ -5,7 +5,8 @@ match of :mod:`personacraft.segment.lineage`, its size and share then and now, a
 share with a 95 % confidence interval (two independent proportions). For every persona that
 descends from one earlier persona: the change of each published trait and first channel
 (share then and now among members with a known value; a two-proportion z-test), new and
-vanished pain themes (:func:`same_theme`: labels are re-worded from run to run, keywords less),
+vanished pain themes (one theme when most of its texts were in the other, :func:`theme_carry`; else
+by :func:`same_theme`: labels are re-worded from run to run, keywords less),
 and the change in CLV mean and churn risk. Traits whose value exists in one run only (a band edge
 drawn from the data) are not compared. Every p-value (sizes, traits,
 channels, churn) is adjusted together (Benjamini-Hochberg). ``drift`` is the research's unit:
@@ -40,6 +41,19 @@ JOIN known k USING (persona, feature) ORDER BY ALL
 """
 
 
+# each text theme of the newer run: its texts, how many of them the older run had too (the same
+# customer, the same redacted words), and the older run's theme most of those were in
+THEME_CARRY = """
+WITH o AS (SELECT customer_key, body_redacted, min(theme) AS theme FROM {old_texts} GROUP BY ALL)
+SELECT n.theme, count(*) AS texts, count(o.body_redacted) AS carried,
+       mode(o.theme) FILTER (WHERE o.theme >= 0) AS old_theme
+FROM {new_texts} n LEFT JOIN o ON o.customer_key = n.customer_key AND o.body_redacted = n.body_redacted
+WHERE n.theme >= 0 GROUP BY n.theme ORDER BY n.theme
+"""
+CARRIED = 0.5  # a theme whose texts the earlier run mostly had is an old complaint, however it is worded now
+NEW_TEXTS = 0.8  # a complaint is new only when at least this share of its texts were written since
+
+
 def two_proportions(x1: Any, n1: Any, x2: Any, n2: Any) -> dict[str, np.ndarray]:
     """Change ``x2/n2 - x1/n1`` with its 95 % Wald interval, and the pooled z-test's two-sided p-value."""
     x1, n1, x2, n2 = (np.asarray(v, dtype=np.float64) for v in (x1, n1, x2, n2))
@@ -71,6 +85,43 @@ def _cells(run: Run, published: int) -> dict[tuple[int, str, str], tuple[int, in
         (int(p), str(f), str(v)): (int(n), int(k))
         for p, f, v, n, k in zip(t["persona"], t["feature"], t["value"], t["n"], t["n_known"], strict=True)
     }
+
+
+Carry = dict[int, tuple[int, int, int | None]]  # new theme -> (texts, carried from the older run, old theme)
+
+
+def theme_carry(old: Run, new: Run) -> Carry:
+    """For each text theme of ``new``: its texts, those ``old`` had too, and the theme they were in there."""
+    if not (old.has_table("text_themes") and new.has_table("text_themes")):
+        return {}
+    t = new.numpy(THEME_CARRY.format(old_texts=old.t("text_themes"), new_texts=new.t("text_themes")))
+    olds = [None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in t["old_theme"]]
+    return {
+        int(th): (int(n), int(c), o) for th, n, c, o in zip(t["theme"], t["texts"], t["carried"], olds, strict=True)
+    }
+
+
+def carried_from(pain: dict[str, Any], carry: Carry) -> int | None:
+    """The older run's theme a pain theme's texts were mostly in, when the older run had most of them."""
+    c = carry.get(int(pain["theme"])) if isinstance(pain.get("theme"), int) else None
+    return c[2] if c is not None and c[1] >= CARRIED * c[0] else None
+
+
+def new_words(pain: dict[str, Any], carry: Carry) -> bool:
+    """Whether a pain theme's texts are nearly all new: written since the older run (or no texts are shared).
+
+    A growing persona brings new texts of its old complaints too, but never only new ones.
+    """
+    c = carry.get(int(pain["theme"])) if isinstance(pain.get("theme"), int) else None
+    return c is None or c[1] <= (1 - NEW_TEXTS) * c[0]
+
+
+def old_themes(run: Run) -> list[dict[str, Any]]:
+    """Every text theme of a run (published in a persona or not), as ``{label, keywords}``."""
+    if not run.has_table("themes"):
+        return []
+    rows = run.dicts(f"SELECT name, keywords FROM {run.t('themes')} ORDER BY theme")
+    return [{"label": r["name"], "keywords": [k.strip() for k in str(r["keywords"] or "").split(",")]} for r in rows]
 
 
 def same_theme(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -155,6 +206,14 @@ def describe(
         )
         tests.append(r)
     old_cells, new_cells = _cells(old, len(olds)), _cells(new, len(news))
+    carry = theme_carry(old, new)
+    before_all = old_themes(old)
+
+    def same(x: dict[str, Any], y: dict[str, Any]) -> bool:
+        """A pain theme now (``x``) is one then (``y``): by the texts they share, else by their words."""
+        source = carried_from(x, carry)
+        return source == y.get("theme") if source is not None else same_theme(x, y)
+
     vocabulary = {(f, v) for _, f, v in old_cells} & {(f, v) for _, f, v in new_cells}
     drifts = []
     for r in rows:
@@ -165,8 +224,8 @@ def describe(
         # only values both runs know: a band's edges ("$129 and more") are drawn from each run's data
         a_then, a_now = _attributes(before, vocabulary), _attributes(after, vocabulary)
         pains_then, pains_now = list(before.get("pain_points") or []), list(after.get("pain_points") or [])
-        new_pains = [x for x in pains_now if not any(same_theme(x, y) for y in pains_then)]
-        vanished = [y for y in pains_then if not any(same_theme(x, y) for x in pains_now)]
+        new_pains = [x for x in pains_now if not any(same(x, y) for y in pains_then)]
+        vanished = [y for y in pains_then if not any(same(x, y) for x in pains_now)]
         union = len(a_then | a_now) + len(pains_now) + len(vanished)
         changed = len(a_then ^ a_now) + len(new_pains) + len(vanished)
         r["drift"] = round(changed / union, 4) if union else 0.0
@@ -174,8 +233,15 @@ def describe(
             drifts.append(r["drift"])
         r["traits"] = _trait_changes(a_then | a_now, o, n, old_cells, new_cells)
         tests.extend(r["traits"])
+        # known before: some of its texts were there already (re-grouped, re-worded, or grown with
+        # the persona), or its words match a theme of the earlier run, published or not
         r["new_pains"] = [
-            {**_pain(x), "known_before": any(same_theme(x, y) for q in olds for y in q.get("pain_points") or [])}
+            {
+                **_pain(x),
+                "known_before": not new_words(x, carry)
+                or any(same(x, y) for q in olds for y in q.get("pain_points") or [])
+                or any(same_theme(x, y) for y in before_all),
+            }
             for x in new_pains
         ]
         r["vanished_pains"] = [_pain(y) for y in vanished]

@@ -108,6 +108,8 @@ class Value(Record):
     churn_risk_method: str | None = None  # "model" | "empirical": which churn_risk is shown
     churn_risk_basis: str | None = None  # churn_risk in plain words
     lapsed_share: float | None = None  # members whose last order is over 365 days before the newest order
+    new_share: float | None = None  # members whose first order is under [segment] new_days before the newest
+    new_members: int | None = None  # how many members that is
     missing: dict[str, str] = dataclasses.field(default_factory=dict)
 
 

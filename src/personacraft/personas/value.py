@@ -22,6 +22,8 @@ FORECAST = (
     "churn_risk_method",
     "churn_risk_basis",
     "lapsed_share",
+    "new_share",
+    "new_members",
 )
 
 

@@ -49,7 +49,7 @@ def unify(config: Config, run: Run) -> MergeReport:
 
 def features(config: Config, run: Run) -> None:
     """Compute the per-customer feature tables (``feature_counts``, ``attributes``, ``order_features`` …)."""
-    build_features(run, min_group=config.privacy.min_group_size)
+    build_features(run, min_group=config.privacy.min_group_size, new_days=config.segment.new_days)
 
 
 def value(config: Config, run: Run) -> CustomerValue:
@@ -181,7 +181,15 @@ def profile_segments(config: Config, run: Run, texts: TextThemes) -> Profiles:
 
 def persona_value(config: Config, run: Run, fitted: CustomerValue, seg: Segmentation) -> ValueResult:
     """Roll CLV and churn up to the published personas."""
-    return customer_value(run, config.value, fitted, seg.published, config.privacy.min_group_size, seed=config.seed)
+    return customer_value(
+        run,
+        config.value,
+        fitted,
+        seg.published,
+        config.privacy.min_group_size,
+        seed=config.seed,
+        new_days=config.segment.new_days,
+    )
 
 
 def journeys(config: Config, run: Run, seg: Segmentation, texts: TextThemes) -> dict[str, Any]:

@@ -106,18 +106,35 @@ def fit_customer_value(run: Run, cfg: ValueConfig) -> CustomerValue:
 
 
 def customer_value(
-    run: Run, cfg: ValueConfig, fitted: CustomerValue, published: int, min_n: int, seed: int = 0
+    run: Run,
+    cfg: ValueConfig,
+    fitted: CustomerValue,
+    published: int,
+    min_n: int,
+    seed: int = 0,
+    new_days: int = 90,
 ) -> ValueResult:
-    """CLV (fitted before segmentation) and churn from subscriptions, rolled up to the personas."""
+    """CLV (fitted before segmentation) and churn from subscriptions, rolled up to the personas.
+
+    A buyer whose first order is fewer than ``new_days`` before the newest order is new
+    (``new_members``, ``new_share``): too new for their order frequency to say much yet.
+    """
     result = ValueResult(personas=[{} for _ in range(published)])
-    _clv(run, cfg, fitted, published, min_n, seed, result)
+    _clv(run, cfg, fitted, published, min_n, seed, result, new_days)
     _subscription_churn(run, cfg, published, min_n, seed, result)
     _flags(result)
     return result
 
 
 def _clv(
-    run: Run, cfg: ValueConfig, fitted: CustomerValue, published: int, min_n: int, seed: int, result: ValueResult
+    run: Run,
+    cfg: ValueConfig,
+    fitted: CustomerValue,
+    published: int,
+    min_n: int,
+    seed: int,
+    result: ValueResult,
+    new_days: int = 90,
 ) -> None:
     summary, model = fitted.summary, fitted.model
     if summary is None or model is None:
@@ -157,12 +174,14 @@ def _clv(
     value, purchases = shown.columns["clv"], shown.columns["expected_purchases_12m"]
     risk = shown.columns["churn_risk"]
     lapsed = (summary.X[:, 2] - summary.X[:, 1]) * cfg.period_days > LAPSED_DAYS
+    new = summary.X[:, 2] * cfg.period_days < new_days  # T: periods since the first order
     per = {
         "clv_mean": mean(value),
         "predicted_purchases_12m": mean(purchases),
         "spend_per_order": mean(shown.columns["expected_spend"]),
         "churn_risk": mean(risk),
         "lapsed_share": mean(lapsed.astype(float)),
+        "new_share": mean(new.astype(float)),
     }
     g = clv.group_intervals(pred) if published else {"n": np.zeros(0)}
     total_value = float(value.sum())
@@ -193,6 +212,8 @@ def _clv(
             "reliable": reliable,
             "unreliable_because": because,
             "lapsed_share": round(float(per["lapsed_share"][p]), 4),
+            "new_share": round(float(per["new_share"][p]), 4),
+            "new_members": round(float(per["new_share"][p]) * n),
         }
         if not shown.missing_churn:
             result.personas[p].update(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +23,9 @@ from typing import Any, cast
 import duckdb
 import numpy as np
 
+from personacraft.config import SegmentConfig
 from personacraft.errors import InputFormatError, NotFoundError
+from personacraft.features.bands import LEGACY_FREQUENCY
 from personacraft.segment.assignment import REASONS, PersonaModel
 from personacraft.segment.persist import input_counts, load_model
 from personacraft.sources.reading.messages import duck_message
@@ -64,6 +67,7 @@ class Assigner:
         *,
         names: Mapping[str, str] | None = None,
         order_terciles: tuple[float, float] | None = None,
+        tenure: tuple[datetime, int] | None = None,
     ) -> None:
         if not saved.structure_found:
             raise NotFoundError(f"run {run_id} found no stable personas, so there is nothing to assign to.")
@@ -71,6 +75,8 @@ class Assigner:
         self.saved = saved
         self.names = dict(names or {})
         self.order_terciles = order_terciles
+        # the build's newest order and [segment] new_days, when its frequency family reads tenure
+        self.tenure = tenure
         self.width = len(saved.columns)
         self.index: dict[tuple[str, str], int] = {col: j for j, col in enumerate(saved.columns)}
         self.values: dict[str, list[str]] = {}
@@ -85,7 +91,8 @@ class Assigner:
     @classmethod
     def load(cls, run: Run, names: Mapping[str, str] | None = None) -> Assigner:
         """The assigner of ``run`` (its saved model, and the order-value terciles of its build)."""
-        return cls(run.run_id, load_model(run), names=names, order_terciles=order_terciles(run))
+        saved = load_model(run)
+        return cls(run.run_id, saved, names=names, order_terciles=order_terciles(run), tenure=tenure_rule(run, saved))
 
     @classmethod
     def from_workspace(cls, path: Path, run_id: str, names: Mapping[str, str] | None = None) -> Assigner:
@@ -165,6 +172,23 @@ class Assigner:
             )
         )
         return out.getvalue()
+
+
+def tenure_rule(run: Run, saved: PersonaModel) -> tuple[datetime, int] | None:
+    """The build's newest order and ``[segment] new_days``, or None when its frequency family counts orders.
+
+    Runs built before tenure was read have frequency labels "1", "2-3", "4+" (the count of
+    orders); their customers are banded that way (:data:`~personacraft.features.bands.LEGACY_FREQUENCY`).
+    """
+    labels = {v for f, v in saved.columns if f == "frequency"}
+    if not run.has_table("cust_orders") or labels & set(LEGACY_FREQUENCY.labels):
+        return None
+    ref = run.scalar(f"SELECT max(ordered_at) FROM {run.t('cust_orders')}")
+    raw = run.scalar("SELECT config_json FROM runs WHERE run_id = ?", [run.run_id])
+    new_days = (json.loads(raw) if raw else {}).get("segment", {}).get("new_days", SegmentConfig.new_days)
+    if ref is None:
+        return None
+    return (ref.astimezone(UTC).replace(tzinfo=None) if ref.tzinfo else ref), int(new_days)
 
 
 def order_terciles(run: Run) -> tuple[float, float] | None:

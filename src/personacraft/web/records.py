@@ -12,7 +12,7 @@ import math
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -20,7 +20,7 @@ import duckdb
 
 from personacraft.errors import InputError
 from personacraft.features import sql
-from personacraft.features.bands import NOT_PURCHASES, band
+from personacraft.features.bands import LEGACY_FREQUENCY, NOT_PURCHASES, band, orders_per_month
 from personacraft.store import scratch
 from personacraft.web.assigner import Assigner, Counts
 
@@ -159,6 +159,7 @@ class RecordMapper:
             raise RecordError(("record", key), "must be a list of orders")
         per: dict[tuple[str, str], float] = {}
         n_orders = 0
+        first: datetime | None = None
         products: dict[str, float] = {}
         for i, order in enumerate(orders[:MAX_PAYLOAD_ITEMS]):
             loc = ("record", key, i)
@@ -172,6 +173,8 @@ class RecordMapper:
             if when is None:
                 continue  # as the build: an order without a time does not count
             n_orders += 1
+            utc = when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when  # as the build's ordered_at
+            first = utc if first is None else min(first, utc)
             amount = _number((*loc, "amount"), fields.get("amount", fields.get("total")))
             amount = 0.0 if amount is None else amount
             if self.a.order_terciles is not None:
@@ -201,8 +204,15 @@ class RecordMapper:
                 name = _text((key, it.get("category"))) or _text((key, it.get("product"))) or "unknown"
                 qty = _number((*loc, "items", k, "quantity"), it.get("quantity"))
                 products[name] = products.get(name, 0.0) + (1.0 if qty is None else qty)
-        if n_orders:
-            per[("frequency", band("frequency", n_orders))] = 1.0
+        rule = self.a.tenure
+        if n_orders and rule is None:
+            per[("frequency", band(LEGACY_FREQUENCY, n_orders))] = 1.0
+        elif n_orders and rule is not None and first is not None:
+            # as the build: orders per month since the first order; a new customer has no frequency yet
+            ref, new_days = rule
+            tenure = (ref - first).total_seconds() / 86400
+            if tenure >= new_days:
+                per[("frequency", band("frequency", orders_per_month(n_orders, tenure)))] = 1.0
         known_products = self.a.folded.get("product", {})
         for name, qty in products.items():
             # the build keeps its top products and calls the rest "other"

@@ -21,6 +21,7 @@ from personacraft.render.cards import band
 from personacraft.render.cards.figures import NO_FIELD, committee, label, missing, type_label, value
 from personacraft.render.cards.svg import Colors, avatar_svg, trait_bars_svg
 from personacraft.render.cards.text import as_dict, as_strings, as_text, brief, sentences
+from personacraft.render.environment import newcomers
 from personacraft.render.style import WHITE
 from personacraft.wording import channel_label, lift_words, value_label
 
@@ -247,6 +248,7 @@ def card_context(
         "share": style.pct(share) if isinstance(share, int | float) else None,
         "stability": _stability(persona),
         "fit": as_text(as_dict(persona.get("fit")).get("words")) or None,
+        "newcomers": newcomers(as_dict(persona.get("value"))),
         "facts": facts,
         "known_facts": [f for f in facts if f["value"]],
         "band": (glanced := band.band(persona)),
