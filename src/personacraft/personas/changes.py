@@ -29,7 +29,11 @@ from personacraft.store import Run, Workspace
 
 Z95 = float(norm.ppf(0.975))
 
-# per persona and attribute value: members with the value, and members with any value of the attribute
+# per persona and attribute value: members with the value, and members with any value of the attribute (as
+# the build's profile stored them in ``profile_cells``; CELLS counts them again for a run built before it did)
+SAVED_CELLS = """
+SELECT persona, feature, value, n, n_known FROM {profile_cells} WHERE persona < {published} ORDER BY ALL
+"""
 CELLS = """
 WITH a AS (SELECT a.customer_key, a.feature, a.value, l.persona
            FROM {attributes} a JOIN {labels} l USING (customer_key) WHERE l.persona < {published}),
@@ -64,9 +68,12 @@ def run_doc(ws: Workspace, run: Run) -> dict[str, Any]:
 
 
 def _cells(run: Run, published: int) -> dict[tuple[int, str, str], tuple[int, int]]:
-    if not (run.has_table("attributes") and run.has_table("labels")):
+    if run.has_table("profile_cells"):
+        t = run.numpy(SAVED_CELLS.format(profile_cells=run.t("profile_cells"), published=int(published)))
+    elif run.has_table("attributes") and run.has_table("labels"):
+        t = run.numpy(CELLS.format(attributes=run.t("attributes"), labels=run.t("labels"), published=int(published)))
+    else:
         return {}
-    t = run.numpy(CELLS.format(attributes=run.t("attributes"), labels=run.t("labels"), published=int(published)))
     return {
         (int(p), str(f), str(v)): (int(n), int(k))
         for p, f, v, n, k in zip(t["persona"], t["feature"], t["value"], t["n"], t["n_known"], strict=True)
