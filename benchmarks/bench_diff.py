@@ -31,8 +31,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from personacraft.segment.profile import cell_facts, cells_for, defining_traits, profile, save_cells
-
 CLI = [sys.executable, "-m", "personacraft"]
 WEIGHTS = (0.27, 0.22, 0.18, 0.14, 0.11, 0.08)  # persona sizes
 NAMES = (
@@ -140,6 +138,8 @@ def _features(second: bool) -> str:
 def _personas_doc(run: Any, cells: list[dict[str, Any]], second: bool) -> dict[str, Any]:
     """The run's ``personas.json``: sizes, defining traits and first channels as a build picks them from the
     profile ``cells``, pain themes, value."""
+    from personacraft.segment.profile import cell_facts, cells_for, defining_traits
+
     sizes = run.numpy(f"SELECT persona, count(*) AS n FROM {run.t('labels')} GROUP BY ALL ORDER BY persona")
     personas = []
     for p, size in zip(sizes["persona"].tolist(), sizes["n"].tolist(), strict=True):
@@ -174,6 +174,8 @@ def _personas_doc(run: Any, cells: list[dict[str, Any]], second: bool) -> dict[s
 def make_run(ws: Any, folder: Path, n: int, start: int, moved: float, second: bool, cells: bool) -> str:
     """One run of ``n`` customers from key ``start``: its tables and its published ``personas.json``
     (``cells``: with the ``profile_cells`` a build saves)."""
+    from personacraft.segment.profile import profile, save_cells
+
     run = ws.new_run(config_hash="bench", config={}, inputs=[], version="bench")
     run.execute(
         LABELS.format(
@@ -264,15 +266,23 @@ def main() -> None:
         "--without-cells", action="store_true", help="runs without profile_cells (built before the build saved them)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the workspace (under --dir)")
-    parser.add_argument("--steps", type=Path, default=None, help=argparse.SUPPRESS)  # internal: the timed child
+    # internal: the children (this process stays small: a child's ru_maxrss starts from its parent's)
+    parser.add_argument("--steps", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--make", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.repeat < 1:
         raise SystemExit("--repeat: at least 1")
     if args.steps is not None:
         steps(args.steps)
         return
-    from personacraft.store import Workspace
+    if args.make is not None:
+        from personacraft.store import Workspace
 
+        with Workspace(args.make / "ws.duckdb") as ws:
+            make_run(ws, args.make, args.customers, 0, 0.0, False, not args.without_cells)
+            start = round(args.customers * args.churn)
+            make_run(ws, args.make, args.customers, start, args.moved, True, not args.without_cells)
+        return
     if args.dir is not None:
         args.dir.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="diff-", dir=args.dir))
@@ -280,10 +290,9 @@ def main() -> None:
         config = folder / "personacraft.toml"
         config.write_text('workspace = "ws.duckdb"\n\n[[sources]]\nkind = "reviews"\npath = "none.csv"\n', "utf-8")
         started = time.perf_counter()
-        with Workspace(folder / "ws.duckdb") as ws:
-            make_run(ws, folder, args.customers, 0, 0.0, False, not args.without_cells)
-            start = round(args.customers * args.churn)
-            make_run(ws, folder, args.customers, start, args.moved, True, not args.without_cells)
+        shape = ["--customers", str(args.customers), "--moved", str(args.moved), "--churn", str(args.churn)]
+        cells = ["--without-cells"] if args.without_cells else []
+        subprocess.run([sys.executable, __file__, "--make", str(folder), *shape, *cells], check=True)
         print(f"two runs of {args.customers:,} customers written in {time.perf_counter() - started:.0f} s", flush=True)
         for i in range(args.repeat):
             took, peak = timed([*CLI, "diff", "--config", str(config), "--json", str(folder / "changes.json")])

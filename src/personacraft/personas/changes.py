@@ -5,7 +5,7 @@ match of :mod:`personacraft.segment.lineage`, its size and share then and now, a
 share with a 95 % confidence interval (two independent proportions). For every persona that
 descends from one earlier persona: the change of each published trait and first channel
 (share then and now among members with a known value; a two-proportion z-test), new and
-vanished pain themes (:func:`same_theme`: labels are re-worded from run to run, keywords less),
+vanished pain themes (:func:`same_theme`: labels are re-worded and merged themes re-headed from run to run),
 and the change in CLV mean and churn risk. Traits whose value exists in one run only (a band edge
 drawn from the data) are not compared. Every p-value (sizes, traits,
 channels, churn) is adjusted together (Benjamini-Hochberg). ``drift`` is the research's unit:
@@ -81,13 +81,18 @@ def _cells(run: Run, published: int) -> dict[tuple[int, str, str], tuple[int, in
 
 
 def same_theme(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Two pain themes of different runs are one when their labels are equal, or they share at least 2
-    keywords and half of the shorter keyword list (a theme's label is re-worded from run to run)."""
-    if str(a.get("label")) == str(b.get("label")):
+    """Two pain themes of different runs are one when they have a label in common (a pain's own or one of the
+    near-duplicates ``merged`` into it: the same themes merged under another head), or they share at least
+    2 keywords and half of the shorter keyword list (a theme's label is re-worded from run to run)."""
+    if _labels(a) & _labels(b):
         return True
     ka, kb = set(a.get("keywords") or []), set(b.get("keywords") or [])
     shared = len(ka & kb)
     return shared >= 2 and shared >= min(len(ka), len(kb)) / 2
+
+
+def _labels(pain: dict[str, Any]) -> set[str]:
+    return {str(pain.get("label")), *(str(m) for m in pain.get("merged") or [])}
 
 
 def _attributes(persona: dict[str, Any], vocabulary: set[tuple[str, str]] | None = None) -> set[tuple[str, str]]:
