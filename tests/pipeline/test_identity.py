@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from personacraft.config import load_config
 from personacraft.pipeline import BuildResult
+from personacraft.store import Workspace
 from personacraft.web.service import RunView
 from personacraft.web.views.runs import changes_context
 
@@ -89,6 +91,11 @@ def test_a_resample_keeps_every_id_and_alerts_nothing(builds: dict[str, Any]) ->
     print("names:", {p.id: (names[p.id], p.name) for p in resample.personas})
     assert {p.id: p.story.name for p in resample.personas} == people
     assert not (builds["root"] / "one" / ".personacraft" / "alerts.jsonl").exists()
+    # the diff reads the counts the build's profile made, not the attributes again
+    with Workspace(load_config(builds["root"] / "one" / "personacraft.toml").workspace_path, read_only=True) as ws:
+        run = ws.run(resample.run_id)
+        assert run.has_table("profile_cells")
+        assert run.has_rows("profile_cells")
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ share with a 95 % confidence interval (two independent proportions). For every p
 descends from one earlier persona: the change of each published trait and first channel
 (share then and now among members with a known value; a two-proportion z-test), new and
 vanished pain themes (one theme when most of its texts were in the other, :func:`theme_carry`; else
-by :func:`same_theme`: labels are re-worded from run to run, keywords less),
+by :func:`same_theme`: labels are re-worded and merged themes re-headed from run to run),
 and the change in CLV mean and churn risk. Traits whose value exists in one run only (a band edge
 drawn from the data) are not compared. Every p-value (sizes, traits,
 channels, churn) is adjusted together (Benjamini-Hochberg). ``drift`` is the research's unit:
@@ -30,7 +30,11 @@ from personacraft.store import Run, Workspace
 
 Z95 = float(norm.ppf(0.975))
 
-# per persona and attribute value: members with the value, and members with any value of the attribute
+# per persona and attribute value: members with the value, and members with any value of the attribute (as
+# the build's profile stored them in ``profile_cells``; CELLS counts them again for a run built before it did)
+SAVED_CELLS = """
+SELECT persona, feature, value, n, n_known FROM {profile_cells} WHERE persona < {published} ORDER BY ALL
+"""
 CELLS = """
 WITH a AS (SELECT a.customer_key, a.feature, a.value, l.persona
            FROM {attributes} a JOIN {labels} l USING (customer_key) WHERE l.persona < {published}),
@@ -78,9 +82,12 @@ def run_doc(ws: Workspace, run: Run) -> dict[str, Any]:
 
 
 def _cells(run: Run, published: int) -> dict[tuple[int, str, str], tuple[int, int]]:
-    if not (run.has_table("attributes") and run.has_table("labels")):
+    if run.has_table("profile_cells"):
+        t = run.numpy(SAVED_CELLS.format(profile_cells=run.t("profile_cells"), published=int(published)))
+    elif run.has_table("attributes") and run.has_table("labels"):
+        t = run.numpy(CELLS.format(attributes=run.t("attributes"), labels=run.t("labels"), published=int(published)))
+    else:
         return {}
-    t = run.numpy(CELLS.format(attributes=run.t("attributes"), labels=run.t("labels"), published=int(published)))
     return {
         (int(p), str(f), str(v)): (int(n), int(k))
         for p, f, v, n, k in zip(t["persona"], t["feature"], t["value"], t["n"], t["n_known"], strict=True)
@@ -125,13 +132,18 @@ def old_themes(run: Run) -> list[dict[str, Any]]:
 
 
 def same_theme(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Two pain themes of different runs are one when their labels are equal, or they share at least 2
-    keywords and half of the shorter keyword list (a theme's label is re-worded from run to run)."""
-    if str(a.get("label")) == str(b.get("label")):
+    """Two pain themes of different runs are one when they have a label in common (a pain's own or one of the
+    near-duplicates ``merged`` into it: the same themes merged under another head), or they share at least
+    2 keywords and half of the shorter keyword list (a theme's label is re-worded from run to run)."""
+    if _labels(a) & _labels(b):
         return True
     ka, kb = set(a.get("keywords") or []), set(b.get("keywords") or [])
     shared = len(ka & kb)
     return shared >= 2 and shared >= min(len(ka), len(kb)) / 2
+
+
+def _labels(pain: dict[str, Any]) -> set[str]:
+    return {str(pain.get("label")), *(str(m) for m in pain.get("merged") or [])}
 
 
 def _attributes(persona: dict[str, Any], vocabulary: set[tuple[str, str]] | None = None) -> set[tuple[str, str]]:

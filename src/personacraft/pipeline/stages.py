@@ -26,6 +26,7 @@ from personacraft.personas.changes import run_doc
 from personacraft.segment import LatentClassSegmenter, family_weights, lineage, load_design, profile, save_model
 from personacraft.segment.assignment import Decision, PersonaModel, membership
 from personacraft.segment.matrix import Design
+from personacraft.segment.profile import save_cells
 from personacraft.sources import Accounting, Source
 from personacraft.store import Run
 from personacraft.text.redact import Redactor
@@ -172,8 +173,10 @@ class Profiles:
 def profile_segments(config: Config, run: Run, texts: TextThemes) -> Profiles:
     """Compare every segment with the population: traits, pains and needs, and the reasons of those who left."""
     min_n, quotes = config.privacy.min_group_size, config.report.max_quotes
+    cells = profile(run)
+    save_cells(run, cells)
     return Profiles(
-        profile(run),
+        cells,
         voice_of_customer(run, texts, min_n=min_n, quotes=quotes),
         why_they_left(run, texts, min_n=min_n, quotes=quotes),
     )

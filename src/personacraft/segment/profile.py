@@ -46,6 +46,21 @@ def profile(run: Run, *, attributes: str = "attributes", labels: str = "labels")
     return add_tests(run.dicts(PROFILE_SQL.format(attributes=run.t(attributes), labels=run.t(labels))))
 
 
+def save_cells(run: Run, cells: list[dict[str, Any]]) -> None:
+    """``profile_cells``: each (persona, feature, value) cell's ``n`` and ``n_known``, for the diff of two runs
+    (:mod:`personacraft.personas.changes` reads them instead of counting the attributes again)."""
+    run.write_arrays(
+        "profile_cells",
+        {
+            "persona": np.array([int(c["persona"]) for c in cells], dtype=np.int32),
+            "feature": np.array([str(c["feature"]) for c in cells], dtype=object),
+            "value": np.array([str(c["value"]) for c in cells], dtype=object),
+            "n": np.array([int(c["n"]) for c in cells], dtype=np.int64),
+            "n_known": np.array([int(c["n_known"]) for c in cells], dtype=np.int64),
+        },
+    )
+
+
 def add_tests(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Add ``p_value``, ``p_adjusted`` (Benjamini-Hochberg over all cells) and ``effect_size`` (Cohen's h)."""
     if not cells:
