@@ -241,6 +241,7 @@ PERSONAS: list[Planted] = [
 ]
 
 START = np.datetime64("2023-01-01T00:00:00")
+DROPOUT_SPREAD = 10.0  # pseudo-counts of the Beta each customer's dropout chance is drawn from
 DAYS = 730
 SHOP_TZ = "-0500"
 
@@ -316,7 +317,10 @@ def order_days(
     month = np.searchsorted(_month_starts().ravel(), np.minimum(day, DAYS - 1), side="right") - 1
     accept = rng.random((n, k)) < lift[pidx[:, None], month % 12] / peak[pidx][:, None]
     accept[:, 0] = True
-    lives = rng.geometric(np.array([p.dropout for p in PERSONAS])[pidx])
+    # each customer's own chance of stopping, spread around their persona's (a Beta with 10 pseudo-counts,
+    # BG/NBD's own assumption), so the purchase model can tell how much dropout varies
+    mean = np.array([p.dropout for p in PERSONAS])[pidx]
+    lives = rng.geometric(rng.beta(DROPOUT_SPREAD * mean, DROPOUT_SPREAD * (1 - mean)))
     keep = accept & (np.cumsum(accept, axis=1) <= lives[:, None]) & (day < end)
     cust, col = np.nonzero(keep)
     return cust, np.floor(day[cust, col]).astype(np.int64)

@@ -206,7 +206,8 @@ WHERE customer_key IS NOT NULL GROUP BY 1
 FEATURE_COUNTS = expand(FEATURE_COUNTS, {"a1": "q.a1", "a2": "q.a2"})
 
 # Categorical attributes for profiles: (customer, feature, value, source). A customer newer than
-# {new_days} days has no Orders, Season or Recency yet: a few weeks of orders say nothing of those.
+# {new_days} days has no Orders, Discount use, Season or Recency yet: a few weeks of orders say
+# nothing of those habits (one order cannot use a code "now and then").
 ATTRIBUTES = """
 CREATE OR REPLACE TABLE {out} AS
 WITH q AS (
@@ -225,7 +226,7 @@ UNION ALL
 SELECT customer_key, 'Discount use',
        CASE WHEN discount_share >= 0.5 THEN 'a code on most orders'
             WHEN discount_share > 0 THEN 'a code now and then' ELSE 'never uses a code' END,
-       'orders' FROM {order_features}
+       'orders' FROM {order_features} WHERE tenure_days >= {new_days}
 UNION ALL
 SELECT customer_key, 'Shopping time',
        CASE greatest(t_night, t_morning, t_afternoon, t_evening)
