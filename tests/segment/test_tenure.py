@@ -50,7 +50,7 @@ def test_each_persona_says_how_many_members_are_new(built: BuildResult) -> None:
     for p in doc["personas"]:
         v = p["value"]
         assert 0 <= v["new_share"] < 0.5  # no persona is made of new customers
-        assert v["new_members"] == round(v["new_share"] * v["clv_customers"])
+        assert abs(v["new_members"] - v["new_share"] * v["clv_customers"]) <= 1
     assert sum(p["value"]["new_members"] for p in doc["personas"]) > 0 and counts
     card = (built.out_dir / "report" / "cards").glob("*.md")
     texts = [c.read_text(encoding="utf-8") for c in card]
