@@ -109,7 +109,10 @@ class _CountingModel(FittedParameters, BaseEstimator):
         else:
             fun = lambda lt: float(-(R.weight * self._loglik(np.exp(lt), R)).sum() / scale)  # noqa: E731
         options = {"gtol": self.tol, "maxiter": self.max_iter, "hess_inv0": hess_inv}
-        return optimize.minimize(fun, start, jac=self.ANALYTIC, method="BFGS", options=options)
+        # a line search may try a step whose parameters overflow (a, b run large when dropout hardly
+        # varies between customers): the objective is then inf or nan, and the search steps back
+        with np.errstate(over="ignore", invalid="ignore"):
+            return optimize.minimize(fun, start, jac=self.ANALYTIC, method="BFGS", options=options)
 
     @property
     def covariance_(self) -> Array:
