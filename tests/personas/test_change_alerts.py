@@ -163,3 +163,15 @@ def test_a_re_headed_merged_pain_is_no_new_pain(tmp_path: Path) -> None:
     (p,) = changes["personas"]
     assert p["new_pains"] == [] and p["vanished_pains"] == [] and p["drift"] == 0.0
     assert change_alerts(changes, AlertsConfig()) == []
+
+
+def test_churn_risk_measured_two_ways_is_not_a_change() -> None:
+    """One run's purchase model identified dropout (1 - P(alive)), the next one's did not (empirical)."""
+    from personacraft.personas.changes import _value_change
+
+    then = {"churn_risk": 0.10, "churn_risk_method": "model", "clv_customers": 3000, "clv_mean": 500.0}
+    now = {"churn_risk": 0.30, "churn_risk_method": "empirical", "clv_customers": 3000, "clv_mean": 480.0}
+    out, churn = _value_change(then, now)
+    assert churn is None and "churn_risk_change" not in out and "empirical" in out["churn_risk_not_compared"]
+    out, churn = _value_change(then, {**now, "churn_risk_method": "model"})
+    assert churn is not None and churn["change"] == 0.2

@@ -111,7 +111,7 @@ class _CountingModel(FittedParameters, BaseEstimator):
         options = {"gtol": self.tol, "maxiter": self.max_iter, "hess_inv0": hess_inv}
         # a line search may try a step whose parameters overflow (a, b run large when dropout hardly
         # varies between customers): the objective is then inf or nan, and the search steps back
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return optimize.minimize(fun, start, jac=self.ANALYTIC, method="BFGS", options=options)
 
     @property

@@ -348,6 +348,11 @@ def _value_change(then: dict[str, Any], now: dict[str, Any]) -> tuple[dict[str, 
     n1, n2 = int(then.get("clv_customers") or 0), int(now.get("clv_customers") or 0)
     if not (isinstance(c1, int | float) and isinstance(c2, int | float) and n1 and n2):
         return out, None
+    methods = then.get("churn_risk_method"), now.get("churn_risk_method")
+    if methods[0] != methods[1]:
+        # 1 - P(alive) and the empirical chance of no order in a year are different measures: not a change
+        out["churn_risk_not_compared"] = f"churn risk was measured as {methods[0]} then and as {methods[1]} now"
+        return out, None
     t = two_proportions([c1 * n1], [n1], [c2 * n2], [n2])
     churn = {
         "change": round(float(t["diff"][0]), 4),
