@@ -124,7 +124,7 @@ def emotion(placed: Placed, g: int, k: int, min_n: int) -> dict[str, Any] | None
     }
 
 
-def theme_barriers(placed: Placed, g: int, k: int, min_n: int, limit: int = 2) -> list[dict[str, Any]]:
+def theme_barriers(placed: Placed, g: int, k: int, min_n: int, limit: int = 3) -> list[dict[str, Any]]:
     """Pain themes raised at stage ``k``: over-represented in persona ``g``, or the most raised for all."""
     tt = placed.tt
     assert tt.themes is not None
