@@ -9,7 +9,14 @@ import numpy as np
 
 from personacraft.alerts.settings import AlertsConfig
 from personacraft.personas.change_alerts import change_alerts
-from personacraft.personas.changes import carried_from, describe, new_words, same_theme, theme_carry, two_proportions
+from personacraft.personas.changes import (
+    carried_from,
+    describe,
+    same_theme,
+    theme_carry,
+    two_proportions,
+    written_since,
+)
 from personacraft.segment.lineage import Match
 from personacraft.store import Workspace
 
@@ -115,9 +122,9 @@ def test_a_complaint_is_new_only_when_its_texts_are(tmp_path: Path) -> None:
         new.con.executemany(f"INSERT INTO {new.t('text_themes')} VALUES (?, ?, ?, ?)", now)
         carry = theme_carry(old, new)
     assert carry == {5: (18, 10, 0), 6: (12, 0, None)}
-    assert carried_from({"theme": 5}, carry) == 0 and not new_words({"theme": 5}, carry)
-    assert carried_from({"theme": 6}, carry) is None and new_words({"theme": 6}, carry)
-    assert new_words({"theme": 7}, carry)  # no texts shared at all: the words decide (same_theme)
+    assert carried_from({"theme": 5}, carry) == 0 and not written_since({"theme": 5}, carry)
+    assert carried_from({"theme": 6}, carry) is None and written_since({"theme": 6}, carry)
+    assert written_since({"theme": 7}, carry)  # no texts shared at all: the words decide (same_theme)
 
 
 # a persona's pain of seeds 3 and 4 of the retail demo (20,000 customers): the same three near-duplicate themes

@@ -220,7 +220,7 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1, months: int = 
     money = frozenset({"Total Spent"})
     write_csv(con, data / "customers_export.csv", customer_cols, SHOPIFY_CUSTOMER_COLUMNS, money=money)
     if months == 2:  # month 1's export: the customers who had ordered by then, with their totals then
-        before = o_time < np.datetime64(retail_months.CUTOFF.replace(" ", "T"))
+        before = o_time < retail_months.CUTOFF
         n1 = np.bincount(o_cust[before], minlength=n)
         month1 = dict(customer_cols, **{"Total Spent": np.bincount(o_cust[before], weights=total[before], minlength=n)})
         month1["Total Orders"] = n1

@@ -25,9 +25,9 @@ import numpy as np
 
 from personacraft.demo.retail_personas import PERSONAS, START
 
-MONTH1_END = int((np.datetime64("2024-10-01") - np.datetime64("2023-01-01")).astype(int))  # day number
-MONTH2_END = int((np.datetime64("2024-11-01") - np.datetime64("2023-01-01")).astype(int))
-CUTOFF = "2024-10-01 00:00:00"  # month 1's exports hold what happened before this (shop time)
+MONTH1_END = int((np.datetime64("2024-10-01") - START.astype("datetime64[D]")).astype(int))  # day number
+MONTH2_END = int((np.datetime64("2024-11-01") - START.astype("datetime64[D]")).astype(int))
+CUTOFF = START + np.timedelta64(MONTH1_END, "D")  # month 1's exports hold what happened before this (shop time)
 
 NAMES = [p.name for p in PERSONAS]
 WAVE = NAMES.index("Night-owl Trendsetter")
@@ -110,13 +110,13 @@ def snapshot(con: duckdb.DuckDBPyConnection, month2: Path, month1: Path) -> None
     for name, column in cuts.items():
         con.execute(
             f"""COPY (SELECT * FROM read_csv('{month2 / name}', all_varchar = true, header = true)
-                      WHERE {column} IS NULL OR left({column}, 19) < '{CUTOFF}')
+                      WHERE {column} IS NULL OR left({column}, 19) < '{str(CUTOFF).replace("T", " ")}')
                 TO '{month1 / name}' (HEADER, DELIMITER ',', QUOTE '"')"""
         )
     # the GA4 export line by line, as text: a row's JSON is kept exactly as written
     src, dst = month2 / "ga4" / "events_000.ndjson", month1 / "ga4" / "events_000.ndjson"
     dst.parent.mkdir(parents=True, exist_ok=True)
-    utc = np.datetime64(CUTOFF.replace(" ", "T"), "s") + np.timedelta64(5, "h")  # the shop is UTC-5
+    utc = CUTOFF + np.timedelta64(5, "h")  # the shop is UTC-5
     micros = int((utc - np.datetime64("1970-01-01T00:00:00", "s")).astype(np.int64)) * 1_000_000
     con.execute(
         f"""COPY (SELECT line FROM read_csv('{src}', columns = {{'line': 'VARCHAR'}}, header = false,

@@ -108,18 +108,24 @@ def theme_carry(old: Run, new: Run) -> Carry:
     }
 
 
+def _carry_of(pain: dict[str, Any], carry: Carry) -> tuple[int, int, int | None] | None:
+    """A pain theme's entry in ``carry`` (None for a pain without a theme id, or a theme with no texts)."""
+    theme = pain.get("theme")
+    return carry.get(theme) if isinstance(theme, int) else None
+
+
 def carried_from(pain: dict[str, Any], carry: Carry) -> int | None:
     """The older run's theme a pain theme's texts were mostly in, when the older run had most of them."""
-    c = carry.get(int(pain["theme"])) if isinstance(pain.get("theme"), int) else None
+    c = _carry_of(pain, carry)
     return c[2] if c is not None and c[1] >= CARRIED * c[0] else None
 
 
-def new_words(pain: dict[str, Any], carry: Carry) -> bool:
+def written_since(pain: dict[str, Any], carry: Carry) -> bool:
     """Whether a pain theme's texts are nearly all new: written since the older run (or no texts are shared).
 
     A growing persona brings new texts of its old complaints too, but never only new ones.
     """
-    c = carry.get(int(pain["theme"])) if isinstance(pain.get("theme"), int) else None
+    c = _carry_of(pain, carry)
     return c is None or c[1] <= (1 - NEW_TEXTS) * c[0]
 
 
@@ -250,7 +256,7 @@ def describe(
         r["new_pains"] = [
             {
                 **_pain(x),
-                "known_before": not new_words(x, carry)
+                "known_before": not written_since(x, carry)
                 or any(same(x, y) for q in olds for y in q.get("pain_points") or [])
                 or any(same_theme(x, y) for y in before_all),
             }
