@@ -6,7 +6,9 @@
 
 For each demo: the planted number of personas, the chosen k, the adjusted Rand index of the
 assignments against ground_truth.csv, the least and the mean bootstrap stability of the
-published personas, and each k's ICL and BIC relative to one segment (negative = better).
+published personas, and each k's ICL and BIC relative to one segment (negative = better). For
+the SaaS demo, the type accuracy too: the share of personas whose committee role is the planted
+role of most of their members (and whether the champion persona is labelled champion).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from sklearn.metrics import adjusted_rand_score
@@ -25,6 +28,34 @@ from sklearn.metrics import adjusted_rand_score
 from personacraft.demo import generate
 
 CLI = [sys.executable, "-m", "personacraft"]
+# the SaaS demo's planted personas -> the committee role a persona of them should carry
+PLANTED_ROLES = {
+    "Executive decision-maker": "decision_maker",
+    "Budget holder": "economic_buyer",
+    "Champion": "champion",
+    "Hands-on end user": "end_user",
+    "Technical evaluator": "technical_evaluator",
+}
+
+
+def type_accuracy(folder: Path, doc: dict) -> str:
+    """SaaS: personas whose committee role is their members' planted role, of all (and the champion's label)."""
+    with (folder / "ground_truth.csv").open() as fh:
+        truth = {r["email"].strip().lower(): r["persona"] for r in csv.DictReader(fh)}
+    with (folder / "out" / "assignments.csv").open() as fh:
+        members: dict[str, Counter[str]] = {}
+        for r in csv.DictReader(fh):
+            if r["email"] in truth and r["persona_id"]:
+                members.setdefault(r["persona_id"], Counter())[truth[r["email"]]] += 1
+    right = 0
+    for p in doc["personas"]:
+        planted = members[p["id"]].most_common(1)[0][0]
+        right += p.get("committee_role") == PLANTED_ROLES[planted]
+    champion = any(p.get("committee_role") == "champion" and "champion" in p["name"].lower() for p in doc["personas"])
+    roles = [p.get("committee_role") for p in doc["personas"]]
+    return f"types {right}/{len(doc['personas'])}, champion labelled: {'yes' if champion else 'NO'}, " + (
+        "roles distinct" if len(set(roles)) == len(roles) else "roles SHARED"
+    )
 
 
 def truth_and_ari(folder: Path) -> tuple[int, float]:
@@ -77,7 +108,8 @@ def main() -> None:
             rel = " ".join(f"{k}:{v - icl1:+.0f}" for k, v in seg["icl"].items() if k != "1")
             print(
                 f"{kind:<8}{seed:>5}{planted:>9}{seg['k']:>4}{ari:>7.3f}{min(stab):>10.3f}"
-                f"{sum(stab) / len(stab):>10.3f}{seconds:>9.1f}  {rel}",
+                f"{sum(stab) / len(stab):>10.3f}{seconds:>9.1f}  {rel}"
+                + (f"  {type_accuracy(folder, doc)}" if kind == "saas" else ""),
                 flush=True,
             )
             ok &= seg["k"] == planted and ari >= 0.9 and min(stab) >= 0.85

@@ -74,6 +74,8 @@ CANONICAL: dict[str, dict[str, str]] = {
         "status": "VARCHAR",
         "trial_start": "TIMESTAMP",
         "trial_end": "TIMESTAMP",
+        "quantity": "BIGINT",  # seats, where the plan is priced per seat
+        "billing_interval": "VARCHAR",  # month, year …: when it renews
     },
     "deals": {
         "deal_id": "VARCHAR",

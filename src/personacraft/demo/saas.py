@@ -30,6 +30,7 @@ from personacraft.demo.saas_personas import (
     ICP_INDUSTRY,
     ICP_SIZE,
     INDUSTRIES,
+    OPEN_STAGES,
     PERSONAS,
     PLANS,
     SINGLE_USER_LOGIT,
@@ -109,21 +110,43 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
     deal_created = created_acc + np.timedelta64(3, "D")
     deal_closed = deal_created + rng.integers(14, 60, n_acc).astype("timedelta64[D]")
     members = [np.flatnonzero(acc_of == a) for a in range(n_acc)]
+    closed_deals = {
+        "Record ID": (190_000_000_000 + np.arange(n_acc) * 3).astype(str).astype(object),
+        "Deal Name": np.array([f"Company {a} - Ledgerline" for a in range(n_acc)], dtype=object),
+        "Deal Stage": np.where(won, "Closed Won", "Closed Lost").astype(object),
+        "Pipeline": np.full(n_acc, "Sales Pipeline", dtype=object),
+        "Amount": np.char.add((employees * 12).astype(str), ".0").astype(object),
+        "Close Date": stamp(deal_closed),
+        "Create Date": stamp(deal_created),
+        "Is Closed Won": np.where(won, "true", "false").astype(object),
+        "Associated Company IDs (Primary)": company_id.astype(str).astype(object),
+        "Associated Contact IDs": np.array([";".join(contact_id[m].astype(str)) for m in members], dtype=object),
+    }
+    # open deals at the day of the export, from a stream of their own (the rest of the demo is unchanged):
+    # an expansion for some won accounts, a second try at some lost ones
+    rng4 = np.random.default_rng([seed, 4])
+    u4 = rng4.random(n_acc)
+    reopen = np.flatnonzero((won & (u4 < 0.12)) | (~won & (u4 < 0.15)))
+    open_stage = np.array(OPEN_STAGES, dtype=object)[rng4.integers(0, len(OPEN_STAGES), len(reopen))]
+    open_created = END - rng4.integers(5, 90, len(reopen)).astype("timedelta64[D]")
+    open_deals = {
+        "Record ID": (195_000_000_000 + np.arange(len(reopen)) * 3).astype(str).astype(object),
+        "Deal Name": np.array(
+            [f"Company {a} - Ledgerline {'expansion' if won[a] else 'new try'}" for a in reopen], dtype=object
+        ),
+        "Deal Stage": open_stage,
+        "Pipeline": np.full(len(reopen), "Sales Pipeline", dtype=object),
+        "Amount": np.char.add((employees[reopen] * np.where(won[reopen], 4, 12)).astype(str), ".0").astype(object),
+        "Close Date": stamp(END + rng4.integers(14, 75, len(reopen)).astype("timedelta64[D]")),  # expected
+        "Create Date": stamp(open_created),
+        "Is Closed Won": np.full(len(reopen), "false", dtype=object),
+        "Associated Company IDs (Primary)": company_id[reopen].astype(str).astype(object),
+        "Associated Contact IDs": closed_deals["Associated Contact IDs"][reopen],
+    }
     write_csv(
         con,
         data / "hubspot-crm-exports-all-deals.csv",
-        {
-            "Record ID": (190_000_000_000 + np.arange(n_acc) * 3).astype(str).astype(object),
-            "Deal Name": np.array([f"Company {a} - Ledgerline" for a in range(n_acc)], dtype=object),
-            "Deal Stage": np.where(won, "Closed Won", "Closed Lost").astype(object),
-            "Pipeline": np.full(n_acc, "Sales Pipeline", dtype=object),
-            "Amount": np.char.add((employees * 12).astype(str), ".0").astype(object),
-            "Close Date": stamp(deal_closed),
-            "Create Date": stamp(deal_created),
-            "Is Closed Won": np.where(won, "true", "false").astype(object),
-            "Associated Company IDs (Primary)": company_id.astype(str).astype(object),
-            "Associated Contact IDs": np.array([";".join(contact_id[m].astype(str)) for m in members], dtype=object),
-        },
+        {k: np.concatenate([v, open_deals[k]]) for k, v in closed_deals.items()},
         [
             "Record ID",
             "Deal Name",

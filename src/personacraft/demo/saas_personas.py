@@ -25,6 +25,14 @@ import numpy as np
 INDUSTRIES = ["Computer Software", "Financial Services", "Hospital & Health Care", "Retail", "Manufacturing"]
 SIZES = [(15, 50), (51, 200), (201, 1000), (1001, 5000)]
 PLANS = ["Starter", "Team", "Business", "Enterprise"]  # one per size band
+# HubSpot's default deal stages before a deal closes: the open deals at the day of the export
+OPEN_STAGES = [
+    "Appointment Scheduled",
+    "Qualified To Buy",
+    "Presentation Scheduled",
+    "Decision Maker Bought-In",
+    "Contract Sent",
+]
 
 # P(deal won) by industry (rows, as INDUSTRIES) and size band (columns, as SIZES)
 WIN_RATE = np.array(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from personacraft.features import sql
+from personacraft.features import roles, sql
 from personacraft.store import Run
 from personacraft.unify import keyed
 
@@ -60,6 +60,30 @@ def build_features(
                 **refs,
             )
         )
+    build_committees(run)
+
+
+def build_committees(run: Run) -> bool:
+    """Write ``committee`` (one row per contact of an account, with their committee role); False when
+    there are no accounts."""
+    if not run.scalar(f"SELECT count(*) FROM {run.t('people')} WHERE account_id IS NOT NULL"):
+        return False
+    priority = "[" + ", ".join(f"'{r}'" for r in roles.COMMITTEE_ROLES) + "]"
+    persona_type = " ".join(f"WHEN '{r}' THEN '{t}'" for r, t in roles.PERSONA_TYPES.items())
+    run.execute(
+        sql.COMMITTEE.format(
+            out=run.t("committee"),
+            people=run.t("people"),
+            deals=run.t("deals"),
+            subscriptions=paid_subscriptions(run),
+            activity=run.t("activity"),
+            crm_role=roles.crm_role_sql("r"),
+            priority=priority,
+            title_role=roles.title_role_sql("p.seniority", "p.job_function", "lower(p.job_title)"),
+            persona_type=f"CASE r.role {persona_type} END",
+        )
+    )
+    return True
 
 
 def add_text_themes(run: Run) -> None:

@@ -807,28 +807,37 @@ LEFT JOIN used u USING (customer_key)
 """
 
 
-# -- Buying committees (personacraft.personas.types) -----------------------------------------
-# Each contact of an account with their type ({role_type}: the CRM buying role, else
-# {title_type}: the job title's seniority and function, mapped to buyer / decision_maker /
-# influencer / end_user), whether they pay a (paid) subscription, whether they use the product (any
-# product action), and whether the account won a deal, lost every one, or has none.
+# -- Buying committees (features.roles) ---------------------------------------------------------
+# Each contact of an account with their committee role: {crm_role} maps the CRM buying roles
+# (the most specific of several wins: {priority}), else {title_role} infers one from the job
+# title; a generic CRM role (influencer) becomes technical_evaluator when the title is technical.
+# `confirmed`: the CRM said it; `type`: the contract's persona type ({persona_type} of the role);
+# whether they pay a (paid) subscription, use the product (any product action), and whether the
+# account won a deal, lost every one, or has none closed.
 COMMITTEE = """
 CREATE OR REPLACE TABLE {out} AS
 WITH deal AS (
     SELECT account_id, bool_or(won) AS won FROM {deals}
     WHERE account_id IS NOT NULL AND won IS NOT NULL GROUP BY 1
 ),
-role AS (
-    SELECT customer_key, min({role_type}) AS role_type FROM (
-        SELECT customer_key, lower(trim(unnest(string_split(buying_role, ';')))) AS r FROM {people}
-        WHERE buying_role IS NOT NULL) GROUP BY 1
+crm AS (
+    SELECT customer_key, arg_min(r, list_position({priority}, r)) AS crm_role FROM (
+        SELECT customer_key, {crm_role} AS r FROM (
+            SELECT customer_key, lower(trim(unnest(string_split(buying_role, ';')))) AS r FROM {people}
+            WHERE buying_role IS NOT NULL)
+    ) WHERE r IS NOT NULL GROUP BY 1
+),
+roles AS (
+    SELECT p.account_id, p.customer_key,
+           CASE WHEN c.crm_role = 'influencer' AND {title_role} = 'technical_evaluator' THEN 'technical_evaluator'
+                ELSE coalesce(c.crm_role, {title_role}) END AS role,
+           c.crm_role IS NOT NULL AS confirmed
+    FROM {people} p LEFT JOIN crm c USING (customer_key)
+    WHERE p.account_id IS NOT NULL
 )
-SELECT p.account_id, p.customer_key,
-       coalesce(r.role_type, {title_type}) AS type,
-       r.role_type IS NOT NULL AS from_role,
-       p.customer_key IN (SELECT customer_key FROM {subscriptions}) AS pays,
-       p.customer_key IN (SELECT customer_key FROM {activity}) AS uses,
+SELECT r.account_id, r.customer_key, r.role, r.confirmed, {persona_type} AS type, r.confirmed AS from_role,
+       r.customer_key IN (SELECT customer_key FROM {subscriptions}) AS pays,
+       r.customer_key IN (SELECT customer_key FROM {activity}) AS uses,
        d.won
-FROM {people} p LEFT JOIN role r USING (customer_key) LEFT JOIN deal d USING (account_id)
-WHERE p.account_id IS NOT NULL
+FROM roles r LEFT JOIN deal d USING (account_id)
 """

@@ -221,7 +221,25 @@ def recommendations(
     reasons["product"] = "no pain point, journey barrier or basket habit found for this persona"
     # retention
     value = persona.get("value") or {}
-    if value.get("at_risk"):
+    churn = value.get("account_churn") or {}
+    if value.get("at_risk") and churn.get("rate") is not None:
+        where = (
+            "the accounts where they sign, decide alone or are the only hands-on user"
+            if churn.get("basis") == "own"
+            else "their accounts"
+        )
+        drivers = churn.get("drivers") or []
+        boxes["retention"].append(
+            rec(
+                f"Protect {where}: {churn['churned']} of {churn['accounts']} cancelled "
+                f"({_pct(churn['rate'])}, against {_pct(churn['population']['rate'] or 0)} of all accounts)"
+                + (f". {drivers[0]}" if drivers else "."),
+                "retention",
+                [{k: churn[k] for k in ("accounts", "churned", "rate", "basis")}],
+                "observed cancellations of the persona's accounts against all accounts (Fisher's exact test)",
+            )
+        )
+    elif value.get("at_risk"):
         what = "a valuable persona" if value.get("most_valuable") else "members"
         drivers = ", ".join(d.get("label", d.get("feature", "")) for d in (value.get("churn_drivers") or [])[:2])
         boxes["retention"].append(
@@ -234,7 +252,13 @@ def recommendations(
                 [{"feature": "churn_risk", "value": value["churn_risk"], "n": value.get("clv_customers")}],
             )
         )
-    reasons["retention"] = "no lapsed, one-time, loyal or big-basket habit stands out, and churn risk is not high"
+    reasons["retention"] = (
+        "no lapsed, one-time, loyal or big-basket habit stands out, and churn risk is not high"
+        if value.get("churn_risk") is not None or churn.get("rate") is not None
+        else "no lapsed, one-time, loyal or big-basket habit stands out; churn risk is unknown ("
+        + str((value.get("missing") or {}).get("churn_risk") or "no churn estimate")
+        + ")"
+    )
     # behaviour: after what the customers said, within each box's room
     for field, items in behaviour_plays(cells, p, min_n, figures or {}, rec).items():
         boxes[field].extend(items)

@@ -7,12 +7,14 @@ from typing import Any
 
 import numpy as np
 
+from personacraft.accounts.build import Accounts
 from personacraft.personas.actions import recommendations
+from personacraft.personas.committee import persona_committee
 from personacraft.personas.model import stability_band
-from personacraft.personas.naming import name_personas, still_fits
+from personacraft.personas.naming import name_b2b, name_personas, still_fits
 from personacraft.personas.prompts import present, prompted
 from personacraft.personas.story import build_story
-from personacraft.personas.types import build_committees, persona_committee, persona_type
+from personacraft.personas.types import committee_type, persona_type
 from personacraft.personas.value import persona_value
 from personacraft.segment.assignment import persona_id
 from personacraft.segment.profile import cell_facts, cells_for, defining_traits
@@ -82,10 +84,11 @@ def build_personas(
     max_traits: int,
     seed: int = 0,
     journeys: list[dict[str, Any]] | None = None,
+    accounts: Accounts | None = None,
 ) -> list[dict[str, Any]]:
     """The persona objects of ``personas.json``, in segment order; ``journeys``: each persona's journey."""
     total = int(seg.sizes.sum())
-    b2b = build_committees(run)
+    b2b = run.has_rows("committee") if run.has_table("committee") else False
     taken: set[str] = set()
     money = {
         int(r["persona"]): r
@@ -102,11 +105,21 @@ def build_personas(
     have = present(cells, voice.wrote)
     trait_lists = [defining_traits(cells, p, min_n=min_n, limit=max_traits) for p in range(seg.k)]
     names = name_personas(trait_lists)
+    typed = [committee_type(run, p, int(seg.sizes[p]), min_n) if b2b else None for p in range(seg.k)]
+    functions = [
+        next((str(c["value"]) for c in cells_for(cells, p, "Job function", min_n=min_n)), None) for p in range(seg.k)
+    ]
+    by_role = name_b2b([(t[0] if t else None, f) for t, f in zip(typed, functions, strict=True)], trait_lists)
+    for p, named in enumerate(by_role):
+        if named is not None:
+            names[p] = named
     before = seg.previous or {}
     for p in range(seg.k):  # a kept persona keeps its name while its traits still support every word
         old = before.get(persona_id(p, seg.ids))
-        if old and still_fits(
-            str(old.get("name") or ""), trait_lists[p], [n for i, (n, _) in enumerate(names) if i != p]
+        if (
+            by_role[p] is None
+            and old
+            and still_fits(str(old.get("name") or ""), trait_lists[p], [n for i, (n, _) in enumerate(names) if i != p])
         ):
             names[p] = (str(old["name"]), names[p][1])
     out = []
@@ -119,7 +132,9 @@ def build_personas(
                 f"The name {name!r} summarises the strongest traits.",
                 "name",
                 name_basis,
-                "adjectives from the top-ranked defining traits",
+                "the committee role and the members' most common job function"
+                if by_role[p] is not None
+                else "adjectives from the top-ranked defining traits",
             ),
             _evidence(
                 f"{size:,} customers ({_pct(size / total)}) are in this persona.",
@@ -141,7 +156,11 @@ def build_personas(
             persona["fit"] = _fit(seg.membership[p], names, min_n, seg.ids)
         m = money.get(p, {})
         buyers = int(m.get("buyers") or 0)
-        ptype, mix, type_ev = persona_type(cells, p, size, buyers, min_n)
+        typed_p = typed[p]
+        if typed_p is not None:
+            persona["committee_role"], ptype, mix, type_ev = typed_p
+        else:
+            ptype, mix, type_ev = persona_type(cells, p, size, buyers, min_n)
         persona["persona_type"] = ptype
         persona["persona_type_mix"] = mix
         evidence.append(type_ev)
@@ -226,10 +245,17 @@ def build_personas(
             )
         else:
             missing["channels"] = "no web analytics linked to enough members"
-        persona["value"], value_ev = persona_value(p, m, all_revenue, value)
+        b2b_money = (
+            {"money": accounts.personas[p], "population": accounts.population, "drivers": accounts.drivers}
+            if accounts is not None and p < len(accounts.personas)
+            else None
+        )
+        persona["value"], value_ev = persona_value(p, m, all_revenue, value, b2b_money)
+        if b2b_money is not None:
+            persona["firmographics"] = b2b_money["money"]["firmographics"]
         evidence.extend(value_ev)
         if b2b:
-            persona["committee"] = persona_committee(run, p, min_n)
+            persona["committee"] = persona_committee(run, p, min_n, persona.get("committee_role"))
             if persona["committee"] is None:
                 missing["committee"] = f"this persona's members belong to fewer than {min_n} accounts"
         old = before.get(persona["id"]) or {}

@@ -105,11 +105,25 @@ class Value(Record):
     holdout_customers: int | None = None
     reliable: bool | None = None
     unreliable_because: str | None = None
-    churn_risk_method: str | None = None  # "model" | "empirical": which churn_risk is shown
+    churn_risk_method: str | None = (
+        None  # "model" | "empirical" | "observed" (B2B: accounts that cancelled): which churn_risk is shown
+    )
     churn_risk_basis: str | None = None  # churn_risk in plain words
     lapsed_share: float | None = None  # members whose last order is over 365 days before the newest order
     new_share: float | None = None  # members whose first order is under [segment] new_days before the newest
     new_members: int | None = None  # how many members that is
+    # B2B (accounts): the money of the accounts members belong to, and churn where it happens (docs/accounts.md)
+    mrr: float | None = None
+    arr: float | None = None
+    acv: float | None = None
+    win_rate: float | None = None
+    nrr: float | None = None
+    grr: float | None = None
+    logo_churn: float | None = None
+    mrr_churn: float | None = None
+    clv_unit: str | None = None  # "account": clv_mean is a paying account's contract CLV
+    accounts: dict[str, Any] | None = None
+    account_churn: dict[str, Any] | None = None
     missing: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
@@ -183,6 +197,8 @@ class Persona(Record):
     fit: dict[str, Any] | None = None  # how clearly members fit: mean_confidence, hybrid_share, hybrid_with, words
     persona_type: str | None = None
     persona_type_mix: dict[str, Any] | None = None
+    committee_role: str | None = None  # B2B: economic_buyer, decision_maker, champion, technical_evaluator …
+    firmographics: dict[str, Any] | None = None  # B2B: company size, plan and ARR of their accounts in words
     traits: list[Trait] = dataclasses.field(default_factory=list)
     goals: list[Goal] | None = None
     needs: list[PainPoint] | None = None

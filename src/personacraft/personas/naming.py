@@ -1,4 +1,9 @@
-"""Persona names made from their defining traits, unique within a set."""
+"""Persona names made from their defining traits, unique within a set; in B2B, from the committee role.
+
+A B2B persona with a committee role is named after it and its members' most common job
+function (:data:`ROLE_NAMES`): "Budget-holding finance lead", "Hands-on finance specialist".
+A second persona of the same role and function takes its strongest trait adjective in front.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +44,59 @@ ADJECTIVES: list[tuple[str, str, str]] = [
 ]
 # the noun: shoppers buy in a shop; in B2B data the people are contacts of accounts
 B2B_FEATURES = {"Buying role", "Seniority", "Job function", "Job title", "Product use", "Billing"}
+
+
+# committee role -> the name's pattern; {function} is the members' most common job function in a word
+ROLE_NAMES = {
+    "economic_buyer": "Budget-holding {function} lead",
+    "decision_maker": "Executive {function} decision-maker",
+    "champion": "{Function} champion",
+    "technical_evaluator": "Technical {function} evaluator",
+    "influencer": "{Function} influencer",
+    "end_user": "Hands-on {function} specialist",
+}
+FUNCTION_WORDS = {
+    "finance and accounting": "finance",
+    "IT and engineering": "IT",
+    "procurement": "procurement",
+    "marketing": "marketing",
+    "sales": "sales",
+    "operations": "operations",
+    "people and HR": "HR",
+    "general management": "business",
+}
+
+
+def role_name(role: str, function: str | None) -> str | None:
+    """The B2B name of a committee role, with the members' job function (None for a mixed persona)."""
+    pattern = ROLE_NAMES.get(role)
+    if pattern is None:
+        return None
+    word = FUNCTION_WORDS.get(function or "", "")
+    name = pattern.replace("{Function}", word[:1].upper() + word[1:]).replace("{function}", word)
+    name = " ".join(name.split())
+    return name[:1].upper() + name[1:]
+
+
+def name_b2b(
+    roles: list[tuple[str | None, str | None]], trait_lists: list[list[dict[str, Any]]]
+) -> list[tuple[str, list[dict[str, Any]]] | None]:
+    """Each persona's role name (None where it has no committee role), unique within the set."""
+    names = [role_name(r, f) if r else None for r, f in roles]
+    out: list[tuple[str, list[dict[str, Any]]] | None] = []
+    for i, name in enumerate(names):
+        if name is None:
+            out.append(None)
+            continue
+        if names.count(name) > 1:
+            adjs = [(a, t) for a, t in adjectives(trait_lists[i]) if a.lower() not in name.lower()]
+            if adjs:
+                name = f"{adjs[0][0]} {name[:1].lower()}{name[1:]}"
+                out.append((name, [adjs[0][1]]))
+                continue
+            name = f"{name} ({i + 1})"
+        out.append((name, []))
+    return out
 
 
 def adjectives(traits: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:

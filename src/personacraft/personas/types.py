@@ -1,6 +1,13 @@
 """Persona types (buyer, decision-maker, influencer, end user, mixed) and B2B buying committees.
 
-A persona's type comes from, in order of trust:
+**In B2B** (contacts of accounts), a persona's type is its **committee role**
+(:mod:`personacraft.features.roles`, the same rule that types every contact of
+``committees.csv`` and ``accounts.csv``): the role of at least 60 % of its members with one
+(CRM-confirmed, else inferred from the title), else ``mixed``. The role maps onto the
+contract's four types; a technical evaluator is an end user when its members use the product as
+much as the hands-on users do (median product actions at least theirs), else an influencer.
+
+Elsewhere, a persona's type comes from, in order of trust:
 
 1. **CRM buying roles** (HubSpot Buying Role, Salesforce OpportunityContactRole), when at
    least 30 % of members (and ``min_n``) have one;
@@ -12,41 +19,20 @@ A persona's type comes from, in order of trust:
 One type takes the persona when it holds at least 60 % of the mix, else it is ``mixed``
 (with the mix). Every signal found is kept in the evidence.
 
-The **buying committee** (B2B) is read per account (``COMMITTEE`` in features/sql.py): the
-types present among its contacts, who pays, who uses the product, and whether the account won
-a deal. For each persona: its members' accounts, the types present there, who signs and who
-uses, and which types the won accounts had more often than the lost ones.
+The persona's place in the buying committee is :mod:`personacraft.personas.committee`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from personacraft.features import paid_subscriptions, sql
+from personacraft.features.roles import CRM_ROLES, PERSONA_TYPES, ROLE_LABELS
 from personacraft.segment.profile import cell_facts, cells_for
 from personacraft.store import Run
 
 TYPES = ("buyer", "decision_maker", "influencer", "end_user")
 # CRM buying roles (HubSpot Buying Role, Salesforce contact roles) -> persona types
-ROLE_TYPES: dict[str, str] = {
-    "decision maker": "decision_maker",
-    "economic decision maker": "decision_maker",
-    "executive sponsor": "decision_maker",
-    "approver": "decision_maker",
-    "budget holder": "buyer",
-    "economic buyer": "buyer",
-    "buyer": "buyer",
-    "legal and compliance": "buyer",
-    "champion": "influencer",
-    "influencer": "influencer",
-    "evaluator": "influencer",
-    "technical buyer": "influencer",
-    "blocker": "influencer",
-    "other": "influencer",
-    "end user": "end_user",
-    "business user": "end_user",
-    "user": "end_user",
-}
+ROLE_TYPES: dict[str, str] = {role: PERSONA_TYPES[r] for role, r in CRM_ROLES.items()}
 # job title seniority (features/sql.py PEOPLE) -> type; procurement buys at any level
 SENIORITY_TYPES = {
     "executive": "decision_maker",
@@ -123,111 +109,53 @@ def persona_type(
     return ptype, mix, _ev(claim, facts, signals, f"{source}, mapped to types (docs/personas.md)")
 
 
+def committee_type(run: Run, p: int, size: int, min_n: int) -> tuple[str, str, dict[str, float], dict[str, Any]] | None:
+    """B2B: persona ``p``'s committee role, its contract type, the role mix and the evidence; None when too few
+    members have a role (the committee table: one row per contact of an account)."""
+    t = run.t
+    rows = run.dicts(
+        f"""SELECT c.role, count(*) AS n, count(*) FILTER (WHERE c.confirmed) AS confirmed
+            FROM {t("committee")} c JOIN {t("labels")} l USING (customer_key)
+            WHERE l.persona = {int(p)} AND c.role IS NOT NULL GROUP BY 1 ORDER BY 1"""
+    )
+    known = sum(int(r["n"]) for r in rows)
+    if known < max(min_n, 0.3 * size):
+        return None
+    mix = {str(r["role"]): round(int(r["n"]) / known, 4) for r in rows}
+    top = max(mix, key=lambda r: (mix[r], r))
+    role = top if mix[top] >= DOMINANT else "mixed"
+    ptype = PERSONA_TYPES.get(role, "mixed")
+    signals: dict[str, Any] = {
+        "committee_roles": {"mix": mix, "n": known, "confirmed": sum(int(r["confirmed"]) for r in rows)}
+    }
+    why = ""
+    if role == "technical_evaluator":
+        use = run.dicts(
+            f"""WITH acts AS (
+                    SELECT c.customer_key, c.role, l.persona, coalesce(sum(a.n), 0) AS actions
+                    FROM {t("committee")} c JOIN {t("labels")} l USING (customer_key)
+                    LEFT JOIN {t("activity")} a USING (customer_key) GROUP BY 1, 2, 3)
+                SELECT median(actions) FILTER (WHERE persona = {int(p)})::DOUBLE AS mine,
+                       median(actions) FILTER (WHERE role = 'end_user')::DOUBLE AS hands_on FROM acts"""
+        )[0]
+        mine, hands_on = use["mine"] or 0.0, use["hands_on"]
+        ptype = "end_user" if hands_on is not None and mine >= hands_on else "influencer"
+        signals["product_actions"] = {"median": mine, "hands_on_median": hands_on}
+        why = (
+            f" Their median of {mine:g} product actions is "
+            + ("at least" if ptype == "end_user" else "under")
+            + f" the hands-on users' {hands_on or 0:g}, so they count as "
+            + ("end users." if ptype == "end_user" else "influencers.")
+        )
+    said = ROLE_LABELS.get(role, role)
+    claim = (
+        f"{_pct(mix[top])} of members with a known role are {said}s (CRM buying roles, else job titles).{why}"
+        if role != "mixed"
+        else f"No committee role holds {_pct(DOMINANT)} of members (the largest: {ROLE_LABELS.get(top, top)}, "
+        f"{_pct(mix[top])}): mixed."
+    )
+    return role, ptype, mix, _ev(claim, [], signals, "committee roles of the members (docs/accounts.md)")
+
+
 def _ev(claim: str, facts: list[dict[str, Any]], signals: dict[str, Any], method: str) -> dict[str, Any]:
     return {"field": "persona_type", "claim": claim, "method": method, "facts": facts, "signals": signals}
-
-
-def role_type_sql(column: str) -> str:
-    """SQL: the persona type of a lower-case buying role ``column`` (NULL when unknown)."""
-    whens = " ".join(f"WHEN '{role}' THEN '{t}'" for role, t in ROLE_TYPES.items())
-    return f"CASE {column} {whens} END"
-
-
-def title_type_sql(seniority: str, function: str) -> str:
-    """SQL: the persona type of a job title from its ``seniority`` and ``function`` columns
-    (:data:`SENIORITY_TYPES`); those who decide keep that type in procurement, where everyone
-    else buys."""
-    deciders = ", ".join(f"'{s}'" for s, t in SENIORITY_TYPES.items() if t == "decision_maker")
-    rest = " ".join(f"WHEN {seniority} = '{s}' THEN '{t}'" for s, t in SENIORITY_TYPES.items() if t != "decision_maker")
-    return (
-        f"CASE WHEN {seniority} IN ({deciders}) THEN 'decision_maker' "
-        f"WHEN {function} = 'procurement' THEN 'buyer' {rest} END"
-    )
-
-
-def build_committees(run: Run) -> bool:
-    """Write ``committee`` (one row per contact of an account); False when there are no accounts."""
-    if not run.scalar(f"SELECT count(*) FROM {run.t('people')} WHERE account_id IS NOT NULL"):
-        return False
-    run.execute(
-        sql.COMMITTEE.format(
-            out=run.t("committee"),
-            people=run.t("people"),
-            deals=run.t("deals"),
-            subscriptions=paid_subscriptions(run),
-            activity=run.t("activity"),
-            role_type=role_type_sql("r"),
-            title_type=title_type_sql("p.seniority", "p.job_function"),
-        )
-    )
-    return True
-
-
-def persona_committee(run: Run, p: int, min_n: int) -> dict[str, Any] | None:
-    """The buying committee of the accounts persona ``p``'s members belong to (None without accounts)."""
-    t = run.t
-    accounts = f"""(SELECT DISTINCT c.account_id FROM {t("committee")} c JOIN {t("labels")} l USING (customer_key)
-                    WHERE l.persona = {int(p)})"""
-    n_acc = int(run.scalar(f"SELECT count(*) FROM {accounts}") or 0)
-    if n_acc < min_n:
-        return None
-    present = dict(
-        run.execute(
-            f"""SELECT type, count(DISTINCT account_id) FROM {t("committee")}
-                WHERE account_id IN {accounts} AND type IS NOT NULL GROUP BY 1"""
-        ).fetchall()
-    )
-
-    def who(flag: str) -> dict[str, Any]:
-        rows = dict(
-            run.execute(
-                f"""SELECT type, count(*) FROM {t("committee")}
-                    WHERE account_id IN {accounts} AND {flag} AND type IS NOT NULL GROUP BY 1"""
-            ).fetchall()
-        )
-        total = sum(rows.values())
-        if total < min_n:
-            return {"n": total, "types": None, "reason": f"fewer than {min_n} contacts"}
-        return {"n": total, "types": {k: round(v / total, 4) for k, v in sorted(rows.items()) if v >= min_n}}
-
-    won = dict(
-        run.execute(
-            f"""SELECT won, count(DISTINCT account_id) FROM {t("committee")}
-                WHERE account_id IN {accounts} AND won IS NOT NULL GROUP BY 1"""
-        ).fetchall()
-    )
-    gap: list[dict[str, Any]] = []
-    if won.get(True, 0) >= min_n and won.get(False, 0) >= min_n:
-        rows = run.execute(
-            f"""SELECT type, count(DISTINCT account_id) FILTER (WHERE won),
-                       count(DISTINCT account_id) FILTER (WHERE NOT won)
-                FROM {t("committee")} WHERE account_id IN {accounts} AND type IS NOT NULL AND won IS NOT NULL
-                GROUP BY 1 ORDER BY 1"""
-        ).fetchall()
-        for typ, n_won, n_lost in rows:
-            s_won, s_lost = n_won / won[True], n_lost / won[False]
-            if n_won < min_n:
-                continue
-            gap.append(
-                {
-                    "type": typ,
-                    "won_share": round(s_won, 4),
-                    "lost_share": round(s_lost, 4),
-                    "lift": round(s_won / s_lost, 3) if s_lost else None,
-                    "n_won": int(n_won),
-                    "n_lost": int(n_lost),
-                }
-            )
-        gap.sort(key=lambda g: (-(g["won_share"] - g["lost_share"]), g["type"]))
-    return {
-        "accounts": n_acc,
-        "types_present": {k: round(v / n_acc, 4) for k, v in sorted(present.items()) if v >= min_n},
-        "signs": who("pays"),
-        "uses": who("uses"),
-        "won_accounts": int(won.get(True, 0)),
-        "lost_accounts": int(won.get(False, 0)),
-        "won_vs_lost": gap or None,
-        "method": "contacts of the accounts this persona's members belong to; a type is present in an account "
-        "when one of its contacts has it; signs = contacts who pay a subscription; uses = contacts with product "
-        "actions; won vs lost = share of won (lost) accounts where the type is present",
-    }

@@ -36,9 +36,12 @@ def _round(x: Any) -> float | None:
 
 
 def persona_value(
-    p: int, money: dict[str, Any], all_revenue: float, value: ValueResult
+    p: int, money: dict[str, Any], all_revenue: float, value: ValueResult, accounts: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Persona ``p``'s value block and the evidence behind each figure in it."""
+    """Persona ``p``'s value block and the evidence behind each figure in it; ``accounts``: the money and churn
+    of the persona's B2B accounts (:mod:`personacraft.accounts.build`), shown when subscriptions or deals exist."""
+    if accounts is not None and (accounts["money"].get("paying_accounts") or accounts["money"].get("deals_closed")):
+        return account_value(p, money, all_revenue, value, accounts)
     v = value.personas[p] if p < len(value.personas) else {}
     revenue = float(money.get("revenue") or 0)
     missing: dict[str, str] = {}
@@ -163,3 +166,111 @@ def _forecast_evidence(v: dict[str, Any]) -> dict[str, Any]:
             {"n": v.get("holdout_customers"), "source": "orders", "value": pred, "population": obs},
         ],
     }
+
+
+# the account money keys a B2B persona's value block carries (contract: mrr, arr, win_rate, nrr, grr)
+ACCOUNT_MONEY = ("mrr", "arr", "acv", "win_rate", "nrr", "grr", "logo_churn", "mrr_churn")
+
+
+def account_value(
+    p: int, money: dict[str, Any], all_revenue: float, value: ValueResult, accounts: dict[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The value block of a B2B persona: the money of its accounts, contract CLV, and churn where it happens."""
+    block, evidence = persona_value(p, money, all_revenue, value)  # the member-level figures (churn model …)
+    m, pop = accounts["money"], accounts["population"]
+    missing = dict(block.get("missing", {}))
+    for k in ("clv_mean", "clv_interval", "revenue_share"):
+        missing.pop(k, None)
+    block.update({k: m.get(k) for k in ACCOUNT_MONEY})
+    block["accounts"] = {
+        k: m.get(k)
+        for k in ("accounts", "paying_accounts", "won_amount", "open_amount", "deals_won", "deals_closed", "period")
+    }
+    block["revenue_share"] = m.get("revenue_share")
+    block["clv_mean"] = m.get("contract_clv")
+    block["clv_interval"] = m.get("contract_clv_interval")
+    block["clv_customers"] = m.get("paying_accounts")
+    block["clv_unit"] = "account"
+    churn = m["account_churn"]
+    block["account_churn"] = {**churn, "drivers": [d["summary"] for d in accounts["drivers"][:3]]}
+    block["at_risk"] = bool(m.get("at_risk"))
+    if churn.get("model_risk") is not None:
+        block["churn_risk"] = churn["model_risk"]
+        block["churn_risk_method"] = "model"
+        missing.pop("churn_risk", None)
+    elif churn.get("rate") is not None:  # no model: the observed rate, with its n
+        why = missing.pop("churn_risk", None)
+        block["churn_risk"] = churn["rate"]
+        block["churn_risk_method"] = "observed"
+        block["churn_risk_basis"] = (
+            f"The share of the persona's {churn['accounts']} paying accounts that cancelled (observed"
+            + (f"; {why}" if why else "")
+            + ")."
+        )
+    for k, why in m.get("missing", {}).items():
+        missing[k] = why
+    if block["clv_mean"] is None:
+        missing["clv_mean"] = "none of this persona's accounts pays a subscription now"
+    block.pop("missing", None)
+    if missing:
+        block["missing"] = missing
+    evidence = [e for e in evidence if e["field"] not in ("value.clv_mean", "value.revenue_share")]
+    n = m.get("accounts", 0)
+    if m.get("mrr") is not None:
+        evidence.append(
+            {
+                "field": "value.mrr",
+                "claim": f"The {n:,} accounts this persona's members belong to pay {m['mrr']:,.2f} a month "
+                f"(ARR {m['arr']:,.2f}; all accounts: {pop['mrr']:,.2f}).",
+                "method": "sum of the running paid subscriptions' MRR at the end of the data, per account",
+                "facts": [{"n": m.get("paying_accounts"), "source": "subscriptions", "value": m["mrr"]}],
+            }
+        )
+    if m.get("win_rate") is not None:
+        evidence.append(
+            {
+                "field": "value.win_rate",
+                "claim": f"{m['deals_won']:,} of {m['deals_closed']:,} closed deals of these accounts were won "
+                f"({_pct(m['win_rate'])}; all accounts: {_pct(pop['win_rate'] or 0)}).",
+                "method": "won deals / closed (won or lost) deals",
+                "facts": [{"n": m["deals_closed"], "source": "deals", "value": m["win_rate"]}],
+            }
+        )
+    if block["clv_mean"] is not None:
+        span = "(90 % interval {:,.2f} to {:,.2f})".format(*block["clv_interval"]) if block["clv_interval"] else ""
+        evidence.append(
+            {
+                "field": "value.clv_mean",
+                "claim": f"A paying account is worth {block['clv_mean']:,.2f} over the next "
+                f"{m.get('contract_months')} months {span}.",
+                "method": "MRR x the expected paying months, discounted, from each account's monthly churn hazard "
+                "(the account churn model; the observed hazard where it has no prediction); interval over a "
+                "bootstrap of the accounts",
+                "facts": [{"n": m.get("paying_accounts"), "source": "subscriptions", "value": block["clv_mean"]}],
+            }
+        )
+    if churn.get("rate") is not None:
+        where = (
+            "where a member signs, is the only decision maker or the only hands-on user"
+            if churn.get("basis") == "own"
+            else "this persona's members belong to"
+        )
+        evidence.append(
+            {
+                "field": "value.account_churn",
+                "claim": f"{churn['churned']} of {churn['accounts']} paying accounts {where} cancelled "
+                f"({_pct(churn['rate'])}; all accounts: {_pct(churn['population']['rate'] or 0)}).",
+                "method": "accounts that ever paid a subscription, and whether every one of them is cancelled now",
+                "facts": [{"n": churn["accounts"], "source": "subscriptions", "value": churn["rate"]}],
+            }
+        )
+    if m.get("revenue_share") is not None:
+        evidence.append(
+            {
+                "field": "value.revenue_share",
+                "claim": f"Members sign (pay) {_pct(m['revenue_share'])} of all MRR.",
+                "method": "MRR of the accounts where a member pays the subscription / all MRR",
+                "facts": [],
+            }
+        )
+    return block, evidence

@@ -78,9 +78,10 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
             say("Profiling personas")
             prof = stages.profile_segments(config, run, texts)
             value = stages.persona_value(config, run, fitted, seg)
+            accounts = stages.accounts(config, run, seg, value)
             say("Mapping journeys")
             journey_doc = stages.journeys(config, run, seg, texts)
-            built = stages.personas(config, run, seg, prof, value, journey_doc)
+            built = stages.personas(config, run, seg, prof, value, journey_doc, accounts)
             personas = [Persona.from_dict(p) for p in built]
             say("Learning the ideal customer profile")
             icp = stages.icp(config, run, built)
@@ -89,7 +90,7 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
                 created_at=run.created_at.isoformat(timespec="seconds") + "Z",
                 customers=len(seg.design.customers),
                 personas=personas,
-                provenance=provenance(config, inputs, seg, merge, value, texts, run),
+                provenance=provenance(config, inputs, seg, merge, value, texts, run, accounts),
                 why_they_left=prof.why_they_left,
             )
             say("Writing outputs")

@@ -45,6 +45,7 @@ OUTPUTS = (
     "accounting.json",
     "customer_value.csv",
     "committees.csv",
+    "accounts.csv",  # B2B: every account with its deals, money, buying group and churn
     "icp.json",  # with icp.md and icp.html: what `personacraft icp` writes, learned in the build
     "icp.md",
     "icp.html",
@@ -68,16 +69,32 @@ ORDER BY v.customer_key
 """
 # the buying committee of each account: who is in it, who signs, who uses, and the outcome
 COMMITTEES = """
-SELECT account_id, count(*) AS contacts,
-       count(*) FILTER (WHERE type = 'decision_maker') AS decision_makers,
-       count(*) FILTER (WHERE type = 'buyer') AS buyers,
-       count(*) FILTER (WHERE type = 'influencer') AS influencers,
-       count(*) FILTER (WHERE type = 'end_user') AS end_users,
-       count(*) FILTER (WHERE type IS NULL) AS type_unknown,
-       coalesce(string_agg(DISTINCT type, '; ' ORDER BY type) FILTER (WHERE pays), '') AS signed_by,
-       count(*) FILTER (WHERE uses) AS product_users,
-       CASE WHEN any_value(won) THEN 'won' WHEN NOT any_value(won) THEN 'lost' ELSE '' END AS deal
-FROM {committee} GROUP BY account_id ORDER BY account_id
+SELECT c.account_id, count(*) AS contacts,
+       count(*) FILTER (WHERE c.type = 'decision_maker') AS decision_makers,
+       count(*) FILTER (WHERE c.type = 'buyer') AS buyers,
+       count(*) FILTER (WHERE c.type = 'influencer') AS influencers,
+       count(*) FILTER (WHERE c.type = 'end_user') AS end_users,
+       count(*) FILTER (WHERE c.type IS NULL) AS type_unknown,
+       coalesce(string_agg(DISTINCT c.type, '; ' ORDER BY c.type) FILTER (WHERE c.pays), '') AS signed_by,
+       count(*) FILTER (WHERE c.uses) AS product_users,
+       CASE WHEN any_value(c.won) THEN 'won' WHEN NOT any_value(c.won) THEN 'lost' ELSE '' END AS deal,
+       count(*) FILTER (WHERE c.role = 'economic_buyer') AS economic_buyers,
+       count(*) FILTER (WHERE c.role = 'champion') AS champions,
+       count(*) FILTER (WHERE c.role = 'technical_evaluator') AS technical_evaluators,
+       count(*) FILTER (WHERE c.confirmed) AS roles_confirmed_contacts,
+       any_value(a.stage) AS stage, any_value(a.won_amount) AS won_amount, any_value(a.open_amount) AS open_amount,
+       any_value(a.roles_missing) AS roles_missing
+FROM {committee} c LEFT JOIN {account_view} a USING (account_id) GROUP BY c.account_id ORDER BY c.account_id
+"""
+# every account (B2B), the columns of the contract first (docs/accounts.md)
+ACCOUNTS = """
+SELECT account_id, name, domain, industry, employees, stage, won_amount, open_amount, mrr, arr, plan,
+       active_users, roles_confirmed, roles_inferred, roles_missing, churned,
+       country, seats, contacts, hands_on_users, signed_by, deals_won, deals_lost, deals_open, lost_amount,
+       CAST(first_paid_at AS DATE) AS first_paid_at, tenure_days, CAST(churned_at AS DATE) AS churned_at,
+       CAST(renews_at AS DATE) AS renews_at, round(churn_risk, 4) AS churn_risk,
+       active_users_before, pricing_views_30d, persona_mix
+FROM {account_view} ORDER BY account_id
 """
 # each customer's feature values, as `personacraft assign` reads them
 FEATURES = """
@@ -115,8 +132,11 @@ def write_tables(run: Run, published: int, staging: Path, ids: Sequence[str] | N
     if run.has_table("customer_value") and run.has_rows("customer_value"):
         sql = CUSTOMER_VALUE.format(persona_id=pid, customer_value=t("customer_value"), labels=t("labels"))
         _copy(run, sql, staging / "customer_value.csv")
-    if run.has_table("committee"):
-        _copy(run, COMMITTEES.format(committee=t("committee")), staging / "committees.csv")
+    if run.has_table("account_view"):
+        _copy(
+            run, COMMITTEES.format(committee=t("committee"), account_view=t("account_view")), staging / "committees.csv"
+        )
+        _copy(run, ACCOUNTS.format(account_view=t("account_view")), staging / "accounts.csv")
     _copy(run, FEATURES.format(feature_counts=t("feature_counts")), staging / "features.parquet", "FORMAT parquet")
 
 

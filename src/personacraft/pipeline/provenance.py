@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from personacraft.accounts.build import Accounts
 from personacraft.config import Config
 from personacraft.pipeline.stages import Segmentation
 from personacraft.store import Run
@@ -74,9 +75,11 @@ def provenance(
     value: ValueResult,
     texts: TextThemes,
     run: Run | None = None,
+    accounts: Accounts | None = None,
 ) -> dict[str, Any]:
-    """The ``provenance`` block of ``personas.json``; with ``run``, the ``data_period`` the pages state."""
-    return {
+    """The ``provenance`` block of ``personas.json``; with ``run``, the ``data_period`` the pages state;
+    with ``accounts`` (B2B), the money and churn drivers of all accounts."""
+    out = {
         "data_period": data_period(run) if run is not None else None,
         "version": __version__,
         "config_hash": config.fingerprint(),
@@ -92,3 +95,11 @@ def provenance(
             "themes": [{k: v for k, v in t.items() if k != "theme"} for t in texts.theme_rows],
         },
     }
+    if accounts is not None:
+        out["accounts"] = {
+            "end": accounts.end,
+            "money": accounts.population,
+            "churn_drivers": accounts.drivers,
+            "unlinked_subscriptions": accounts.unlinked_subscriptions,
+        }
+    return out

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from personacraft.accounts.build import Accounts, build_accounts
 from personacraft.config import Config
 from personacraft.errors import InputError, NotFoundError, PersonaError
 from personacraft.features import add_text_themes, build_features, customer_status
@@ -195,6 +196,19 @@ def persona_value(config: Config, run: Run, fitted: CustomerValue, seg: Segmenta
     )
 
 
+def accounts(config: Config, run: Run, seg: Segmentation, val: ValueResult) -> Accounts | None:
+    """B2B: every account (``account_view``) with its money, buying group and churn; per persona, the money
+    of its accounts and the churn of the accounts it decides or works in. None without accounts."""
+    return build_accounts(
+        run,
+        ids=seg.personas.persona_ids[: seg.published],
+        churn=val.churn,
+        cfg=config.value,
+        min_n=config.privacy.min_group_size,
+        seed=config.seed,
+    )
+
+
 def journeys(config: Config, run: Run, seg: Segmentation, texts: TextThemes) -> dict[str, Any]:
     """The journey map of all customers and of each persona (names are filled in by :func:`personas`)."""
     return journey_map(
@@ -209,7 +223,13 @@ def journeys(config: Config, run: Run, seg: Segmentation, texts: TextThemes) -> 
 
 
 def personas(
-    config: Config, run: Run, seg: Segmentation, prof: Profiles, val: ValueResult, journey_doc: dict[str, Any]
+    config: Config,
+    run: Run,
+    seg: Segmentation,
+    prof: Profiles,
+    val: ValueResult,
+    journey_doc: dict[str, Any],
+    accounts: Accounts | None = None,
 ) -> list[dict[str, Any]]:
     """The persona objects of ``personas.json``, in segment order; their names go into the journey map too."""
     if not seg.found:
@@ -224,6 +244,7 @@ def personas(
         max_traits=config.report.max_traits,
         seed=config.seed,
         journeys=journey_doc["personas"],
+        accounts=accounts,
     )
     for block, persona in zip(journey_doc["personas"], built, strict=True):
         block["name"] = persona["name"]

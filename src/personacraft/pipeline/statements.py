@@ -20,6 +20,7 @@ MODULES = (
     "personacraft.clv.sql",
     "personacraft.churn.sql",
     "personacraft.icp.sql",
+    "personacraft.accounts.sql",
     "personacraft.personas.changes",
     "personacraft.activation",
     "personacraft.pipeline.outputs",

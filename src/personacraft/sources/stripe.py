@@ -124,6 +124,8 @@ class StripeSubscriptions(Source):
                 "status": 'lower("Status")',
                 "trial_start": '"Trial Start (UTC)"',
                 "trial_end": '"Trial End (UTC)"',
+                "quantity": '"Quantity"',
+                "billing_interval": "lower(nullif(trim(\"Interval\"), ''))",
             },
             "_stage",
         )

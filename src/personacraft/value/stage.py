@@ -30,7 +30,7 @@ from personacraft.errors import ModelError
 from personacraft.store import Run
 from personacraft.value.figures import customer_columns, figures
 from personacraft.value.holdout import groups_of
-from personacraft.value.subscriptions import persona_risk, subscription_churn
+from personacraft.value.subscriptions import SubscriptionChurn, persona_risk, subscription_churn
 
 # A persona is "at risk" when its churn risk is at least this many times the population's,
 # and at least AT_RISK_POINTS higher.
@@ -49,6 +49,7 @@ class ValueResult:
     provenance: dict[str, Any] = field(default_factory=dict)
     missing_clv: str | None = None
     missing_churn: str | None = None
+    churn: SubscriptionChurn | None = None  # the subscription churn model's predictions (the account's in B2B)
 
 
 @dataclass
@@ -239,6 +240,7 @@ def _subscription_churn(run: Run, cfg: ValueConfig, published: int, min_n: int, 
     churn = subscription_churn(run, cfg.churn_horizon_days, published, min_n, seed)
     if churn is None:
         return
+    result.churn = churn
     if churn.missing:
         # with orders, P(alive) still stands; the churn model's absence is recorded either way
         result.provenance["subscription_churn"] = {"missing": churn.missing}

@@ -27,6 +27,8 @@ from personacraft.wording import channel_label, lift_words, value_label
 
 RECOMMENDATIONS = ("messaging", "channels", "sales", "product", "retention")
 FACTS = (("age", "Age"), ("occupation", "Occupation"), ("location", "Location"), ("income", "Income"))
+# B2B: the persona's accounts, in place of a consumer's age and income (persona["firmographics"])
+B2B_FACTS = (("company_size", "Company size"), ("occupation", "Occupation"), ("plan", "Plan"), ("arr", "ARR"))
 # a story field with no reason of its own takes the reason of the persona field it is made from
 ALIASES = {"pains": "pain_points", "objections": "pain_points", "quote": "pain_points"}
 
@@ -215,8 +217,9 @@ def card_context(
     person = as_text(story.get("name"))
     initials = identity.initials(person or name)  # the same letters as on the pages and in the app
     facts = []
-    for key, label_ in FACTS:
-        fact = as_text(story.get(key))
+    firm = as_dict(persona.get("firmographics"))
+    for key, label_ in B2B_FACTS if firm else FACTS:
+        fact = as_text(firm.get(key)) or as_text(story.get(key))
         why = None if fact else brief(reasons.get(key) or NO_FIELD, d.reason)
         facts.append({"key": key, "label": label_, "value": fact, "why": why})
     size, share = persona.get("size"), persona.get("share")

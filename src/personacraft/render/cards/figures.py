@@ -79,13 +79,51 @@ def value(persona: Mapping[str, Any], reason: int) -> dict[str, Any]:
     note = None
     if isinstance(interval, list | tuple) and len(interval) == 2 and all(isinstance(x, int | float) for x in interval):
         note = f"{_money(interval[0])} to {_money(interval[1])}"
-    add("clv_mean", "Predicted CLV", _money(clv) if isinstance(clv, int | float) else None, note, predicted=True)
+    clv_label = "Contract CLV (per paying account)" if v.get("clv_unit") == "account" else "Predicted CLV"
+    add("clv_mean", clv_label, _money(clv) if isinstance(clv, int | float) else None, note, predicted=True)
     churn = v.get("churn_risk")
     method = as_text(v.get("churn_risk_method"))
-    churn_note = {"model": "from a churn model", "empirical": "from who left before"}.get(method or "")
+    churn_note = {
+        "model": "from a churn model",
+        "empirical": "from who left before",
+        "observed": "accounts that cancelled (no model)",
+    }.get(method or "")
     add("churn_risk", "Churn risk", style.pct(churn) if isinstance(churn, int | float) else None, churn_note, True)
     share = v.get("revenue_share")
-    add("revenue_share", "Share of revenue", style.pct(share) if isinstance(share, int | float) else None)
+    b2b = v.get("clv_unit") == "account"
+    add(
+        "revenue_share",
+        "Share of MRR they sign" if b2b else "Share of revenue",
+        style.pct(share) if isinstance(share, int | float) else None,
+    )
+    if b2b:
+        mrr, arr = v.get("mrr"), v.get("arr")
+        add(
+            "mrr",
+            "MRR of their accounts",
+            _money(mrr) if isinstance(mrr, int | float) else None,
+            f"ARR {_money(arr)}" if isinstance(arr, int | float) else None,
+        )
+        win = v.get("win_rate")
+        add("win_rate", "Win rate", style.pct(win) if isinstance(win, int | float) else None, "of closed deals")
+        nrr, grr = v.get("nrr"), v.get("grr")
+        add(
+            "nrr",
+            "Net revenue retention",
+            style.pct(nrr) if isinstance(nrr, int | float) else None,
+            f"gross {style.pct(grr)}" if isinstance(grr, int | float) else None,
+        )
+        churned = as_dict(v.get("account_churn"))
+        rate = churned.get("rate")
+        if isinstance(rate, int | float):
+            pop = as_dict(churned.get("population")).get("rate")
+            add(
+                "account_churn",
+                "Accounts that cancelled",
+                style.pct(rate),
+                f"{churned.get('churned')} of {churned.get('accounts')}"
+                + (f"; all accounts {style.pct(pop)}" if isinstance(pop, int | float) else ""),
+            )
     per = v.get("revenue_per_customer")
     if isinstance(per, int | float):
         add("revenue_per_customer", "Revenue per customer", _money(per), "to date")

@@ -27,6 +27,7 @@ from personacraft.render.plain import analysts, period_of
 from personacraft.web.auth import COOKIE, session_principal
 from personacraft.web.service import CARD_TYPES, SLIDES, RunView, Service
 from personacraft.web.templating import ICON, SCRIPT, TEMPLATES, stylesheet
+from personacraft.web.views.accounts import accounts_context, filtered_csv
 from personacraft.web.views.alerts import alerts_context
 from personacraft.web.views.compare import compare_context
 from personacraft.web.views.history import history_context
@@ -36,7 +37,8 @@ from personacraft.web.views.runs import accounting_context, changes_context, hea
 
 router = APIRouter(include_in_schema=False)
 
-NAV = [("gallery", "/", "Personas"), ("compare", "/compare", "Compare"), ("icp", "/icp", "ICP")]
+NAV = [("gallery", "/", "Personas"), ("compare", "/compare", "Compare"), ("accounts", "/accounts", "Accounts")]
+NAV += [("icp", "/icp", "ICP")]
 NAV += [("runs", "/runs", "Runs"), ("alerts", "/alerts", "Alerts"), ("health", "/health", "Data health")]
 
 
@@ -216,6 +218,31 @@ def deck_file(request: Request) -> Response:
     except NotFoundError as exc:
         return _not_found(request, view, str(exc).rstrip(".") + ".")
     return FileResponse(path, media_type="application/pdf", filename="deck.pdf")
+
+
+@router.get("/accounts")
+def accounts_page(request: Request, show: str = "all") -> Response:
+    """Every account (B2B): deals, money, buying group and churn, with the filters sales and success use."""
+    view = _service(request).view
+    try:
+        ctx = accounts_context(view, show)
+    except NotFoundError as exc:
+        return _page(request, "accounts.html.j2", view, "accounts", accounts=None, reason=str(exc))
+    return _page(request, "accounts.html.j2", view, "accounts", accounts=ctx, reason=None)
+
+
+@router.get("/accounts.csv")
+def accounts_file(request: Request, show: str = "all") -> Response:
+    """The accounts of a filter as CSV (all of ``accounts.csv`` by default)."""
+    view = _service(request).view
+    handle, name = tempfile.mkstemp(suffix=".csv")
+    os.close(handle)
+    try:
+        path = filtered_csv(view, show, Path(name))
+    except NotFoundError as exc:
+        Path(name).unlink(missing_ok=True)
+        return _not_found(request, view, str(exc).rstrip(".") + ".")
+    return _csv(path, "accounts.csv" if show == "all" else f"accounts-{show}.csv", cleanup=True)
 
 
 @router.get("/icp")
