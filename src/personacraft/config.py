@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from personacraft.alerts.settings import AlertsConfig
 from personacraft.errors import ConfigError
-from personacraft.journey.vocabulary import check_mappings
+from personacraft.journey.vocabulary import check_account_lifecycle, check_mappings
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -169,11 +169,17 @@ class JourneyConfig:
         "abandonment.",
     )
     advocacy_rating: float = _setting(4.0, "Reviews rated at least this (out of 5) count as advocacy.")
+    account_lifecycle: Mapping[str, str] = field(
+        default_factory=dict,
+        metadata={"help": 'Lifecycle stage or lead status = account stage, e.g. { "Hot lead" = "mql" }.'},
+    )
+    renewal_term_months: int = _setting(12, "An account renews when still paying this many months after it first paid.")
 
     def __post_init__(self) -> None:
         """Validate ``[journey]``; lists from TOML become tuples (the config is frozen)."""
         check_mappings(self.events, self.lifecycle, self.text_cues)
-        for name in ("window_days", "path_steps", "top_paths", "retention_days", "onboarding_days"):
+        check_account_lifecycle(self.account_lifecycle)
+        for name in (f.name for f in dataclasses.fields(self) if f.type == "int"):  # every count of days or steps
             if getattr(self, name) < 1:
                 raise ConfigError(f'[journey]: "{name}" must be at least 1, got {getattr(self, name)}.')
         if not 0 <= self.advocacy_rating <= 5:

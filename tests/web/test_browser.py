@@ -137,6 +137,26 @@ def test_click_through_gallery_persona_download_and_compare(
     ]
 
 
+def test_the_journeys_page_opens_from_the_nav_with_every_map(
+    server: str, browser: Any, service: Service, tmp_path: Path
+) -> None:
+    """The journeys page: linked from the nav, one funnel for all customers and one per persona, no console error."""
+    page = browser.new_page(viewport=DESKTOP)
+    watch = Watch(page)
+    _open(page, server + "/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Journeys").click()
+    page.wait_for_url("**/journeys")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h2", has_text="All customers").count() == 1
+    assert page.locator("svg.funnel").count() == 1 + len(service.view.personas)
+    assert page.evaluate(CONTRAST_JS) == []
+    page.screenshot(path=str(tmp_path / "journeys.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    _no_horizontal_scroll(page)
+    page.close()
+    assert watch.problems == []
+
+
 def test_text_contrast_on_the_persona_pages(server: str, browser: Any, service: Service) -> None:
     page = browser.new_page(viewport=DESKTOP)
     watch = Watch(page)
@@ -155,6 +175,7 @@ def test_a_phone_screen_needs_no_horizontal_scroll(server: str, browser: Any, se
         ("gallery", "/"),
         ("persona", f"/personas/{pid}"),
         ("compare", "/compare"),
+        ("journeys", "/journeys"),
         ("icp", "/icp"),
         ("runs", "/runs"),
         ("alerts", "/alerts"),
@@ -165,7 +186,7 @@ def test_a_phone_screen_needs_no_horizontal_scroll(server: str, browser: Any, se
         page.screenshot(path=str(tmp_path / f"phone-{name}.png"), full_page=True)
     page.close()
     assert watch.problems == []
-    assert len(list(tmp_path.glob("phone-*.png"))) == 7
+    assert len(list(tmp_path.glob("phone-*.png"))) == 8
 
 
 def test_the_404_page_is_friendly_in_the_browser(server: str, browser: Any) -> None:

@@ -32,7 +32,7 @@ from personacraft.web.service import CARD_FORMATS, CARD_TYPES, RunView, Service
 from personacraft.wording import value_label, whole_label
 from tests.conftest import read_csv
 
-PAGES = ["/", "/compare", "/icp", "/runs", "/alerts", "/health"]
+PAGES = ["/", "/compare", "/journeys", "/icp", "/runs", "/alerts", "/health"]
 
 
 @pytest.fixture(scope="module")
@@ -210,6 +210,16 @@ def test_no_path_from_the_request_reaches_the_disk(client: TestClient, path: str
     assert '"sources"' not in r.text and '"personas"' not in r.text
 
 
+def test_journeys_page_shows_all_customers_and_every_persona(client: TestClient, view: RunView) -> None:
+    html = client.get("/journeys").text
+    assert '<a href="/journeys" aria-current="page">Journeys</a>' in html
+    assert html.count('<svg class="funnel"') == 1 + len(view.personas)
+    assert ">All customers</h2>" in html
+    for p in view.personas:
+        assert f'href="/personas/{p["id"]}"' in html
+    assert "Account funnel" not in html  # the retail demo is not B2B
+
+
 def test_icp_empty_state_says_how_to_create_it(client: TestClient, view: RunView) -> None:
     assert view.icp is None  # the build does not learn the ICP
     html = client.get("/icp").text
@@ -299,6 +309,7 @@ def test_a_run_without_journeys_icp_accounting_or_cards_shows_empty_states(view:
     assert "No accounting for this run" in client.get("/runs").text
     assert "No run is recorded" in client.get("/runs").text
     assert "journeys: not mapped in this run" in client.get("/").text.lower()
+    assert "No journeys in this run" in client.get("/journeys").text
 
 
 def test_a_run_without_personas_says_why(view: RunView, tmp_path: Path) -> None:

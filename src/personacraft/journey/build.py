@@ -16,6 +16,7 @@ from typing import Any
 
 from personacraft.config import JourneyConfig
 from personacraft.journey import barriers
+from personacraft.journey.accounts import account_funnels, is_b2b, write_account_tables
 from personacraft.journey.barriers import ALL
 from personacraft.journey.cells import stage_cells, stage_lists
 from personacraft.journey.funnel import before_conversion, funnel, stage_times, visitor_note
@@ -43,6 +44,9 @@ def journeys(
     sizes = write_groups(run, published)
     group_ids = [ALL, *range(published)]
     blocks: dict[int, dict[str, Any]] = {g: {"customers": int(sizes.get(g, 0))} for g in group_ids}
+    b2b = is_b2b(run)
+    if b2b:
+        write_account_tables(run, cfg)
     labels = stage_labels(cfg.advocacy_rating)
     funnels, prospects = funnel(run, group_ids, min_n, labels)
     for g, stages in funnels.items():
@@ -53,14 +57,24 @@ def journeys(
     first_touch(run, blocks, min_n)
     paths(run, blocks, cfg.top_paths, min_n)
     before_conversion(run, blocks, min_n)
-    abandonment(run, blocks, min_n)
+    abandonment(run, blocks, min_n, by_account=b2b)
+    funnels_of_accounts = account_funnels(run, group_ids, min_n) if b2b else {}
+    for g in group_ids:
+        blocks[g]["account_funnel"] = funnels_of_accounts.get(g)
+        if not b2b:
+            blocks[g]["missing"]["account_funnel"] = (
+                "not B2B: no deal names an account and no subscription's customer belongs to one"
+            )
     placed = barriers.place_texts(run, cfg, texts) if texts is not None and texts.themes is not None else None
     lists = stage_lists(run, group_ids, min_n)
     for g in group_ids:
         blocks[g]["stages"] = stage_cells(g, blocks, lists[g], placed, min_n)
     doc: dict[str, Any] = {
         "run_id": run.run_id,
-        "definition": {**describe(cfg), "min_group_size": min_n},
+        "definition": {
+            **{k: v for k, v in describe(cfg).items() if b2b or not k.startswith(("account_", "renewal_"))},
+            "min_group_size": min_n,
+        },
         "population": blocks[ALL],
         "personas": [
             {"persona_id": persona_id(g, ids), "name": names[g] if g < len(names) else f"Persona {g + 1}", **blocks[g]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from personacraft.journey.accounts import PAIRS
 from personacraft.journey.barriers import ALL
 from personacraft.journey.funnel import share_of
 from personacraft.journey.tables import GROUPS
@@ -79,8 +80,10 @@ def paths(run: Run, blocks: dict[int, dict[str, Any]], top: int, min_n: int) -> 
             block["paths_shown"] += int(n)
 
 
-def abandonment(run: Run, blocks: dict[int, dict[str, Any]], min_n: int) -> None:
-    """Cart and checkout (sessions), trial and onboarding (customers); rates against all customers."""
+def abandonment(run: Run, blocks: dict[int, dict[str, Any]], min_n: int, by_account: bool = False) -> None:
+    """Cart and checkout (sessions), trial (customers) and onboarding (customers, or accounts when
+    ``by_account``: B2B, where a contact who never logs in is no abandonment while a colleague uses
+    the product); rates against all customers (all accounts)."""
     t = run.t
     queries = {
         "cart": f"""SELECT g.grp, count(*), count(*) FILTER (WHERE NOT s.checkout AND NOT s.purchase),
@@ -95,6 +98,10 @@ def abandonment(run: Run, blocks: dict[int, dict[str, Any]], min_n: int) -> None
                           FROM {GROUPS} g JOIN {t("journey_starts")} s USING (customer_key)
                           WHERE s.onboarding GROUP BY 1""",
     }
+    if by_account:
+        queries["onboarding"] = f"""SELECT x.grp, count(*), count(*) FILTER (WHERE NOT a.onboarded), count(*)
+                                    FROM {PAIRS} x JOIN {t("journey_accounts")} a USING (account_id)
+                                    WHERE a.onboarding GROUP BY 1"""
     has_use = bool(run.scalar(f"SELECT count(*) FROM {t('journey_touches')} WHERE step = 'use'"))
     for block in blocks.values():
         block["abandonment"] = []
@@ -117,7 +124,11 @@ def abandonment(run: Run, blocks: dict[int, dict[str, Any]], min_n: int) -> None
                 {
                     "step": step,
                     "stage": ABANDONMENT_STAGE[step],
-                    "unit": "sessions" if step in ("cart", "checkout") else "customers",
+                    "unit": "sessions"
+                    if step in ("cart", "checkout")
+                    else "accounts"
+                    if by_account and step == "onboarding"
+                    else "customers",
                     "rate": None if rate is None else round(rate, 4),
                     "population_rate": None if pop_rate is None else round(pop_rate, 4),
                     "lift": None if rate is None or not pop_rate else round(rate / pop_rate, 3),

@@ -81,6 +81,29 @@ DEFAULT_LIFECYCLE: dict[str, str] = {
     "evangelist": "advocacy",
 }
 
+# The account funnel's stage of each lifecycle stage (HubSpot internal names and labels, compared
+# by :func:`lifecycle_key`) and of Salesforce's default lead statuses
+DEFAULT_ACCOUNT_LIFECYCLE: dict[str, str] = {
+    "subscriber": "lead",
+    "lead": "lead",
+    "other": "lead",
+    "marketingqualifiedlead": "mql",
+    "mql": "mql",
+    "salesqualifiedlead": "sql",
+    "sql": "sql",
+    "opportunity": "opportunity",
+    "customer": "won",
+    "evangelist": "won",
+    # Salesforce lead statuses (Lead Status picklist defaults)
+    "opennotcontacted": "lead",
+    "workingcontacted": "lead",
+    "nurturing": "lead",
+    "closednotconverted": "lead",
+    "unqualified": "lead",
+    "qualified": "sql",
+    "closedconverted": "sql",
+}
+
 # A text that matches a stage's cue is placed at that stage (the first stage in order).
 DEFAULT_CUES: dict[str, str] = {
     "awareness": r"\b(heard (of|about) you|found (you|out about you)|saw (an|your) ad|advert\w*)\b",
@@ -141,6 +164,18 @@ def lifecycle_map(cfg: JourneyConfig) -> dict[str, str]:
     return out
 
 
+def account_lifecycle_map(cfg: JourneyConfig) -> dict[str, str]:
+    """Lifecycle stage or lead status (:func:`lifecycle_key`) -> account funnel stage, with
+    ``[journey.account_lifecycle]`` over the defaults."""
+    out = dict(DEFAULT_ACCOUNT_LIFECYCLE)
+    for name, stage in cfg.account_lifecycle.items():
+        if stage:
+            out[lifecycle_key(name)] = stage
+        else:
+            out.pop(lifecycle_key(name), None)
+    return out
+
+
 def cues(cfg: JourneyConfig) -> dict[str, str]:
     """Stage -> text cue (a regular expression), in stage order."""
     merged = {**DEFAULT_CUES, **cfg.text_cues}
@@ -190,6 +225,34 @@ def describe(cfg: JourneyConfig) -> dict[str, object]:
         "trial is consideration (still deciding); leaving a checkout is purchase (decided, and the act of buying "
         "failed); no product use after a start is retention. A text sits at the stage its words name (text_cues), "
         "else at the furthest stage its author had reached when writing it.",
+        "account_funnel": {
+            "stages": "B2B only (deals name an account, or a subscription's customer belongs to one). Each account "
+            "counts at every stage up to the furthest one with evidence: Lead (a contact or a deal), MQL and SQL "
+            "(a contact's lifecycle stage or lead status, account_lifecycle), Opportunity (any deal, or the "
+            "opportunity lifecycle stage), Won (a deal won, a paid subscription, or a customer contact), Renewed "
+            f"(a paid subscription still paying {cfg.renewal_term_months} months after the account's first paid "
+            "day). Later evidence implies the earlier stages.",
+            "personas": "A persona's account funnel counts the accounts its members belong to: an account counts "
+            "in every persona with a contact in it, at the account's own stage.",
+            "win_rate": "Accounts with a won deal divided by accounts with a closed (won or lost) deal.",
+            "sales_cycle": "Median days from creation to close of each account's first won deal.",
+            "trial_to_paid": "Accounts with a Stripe trial (any contact's subscription with a trial start) that "
+            "then paid (a paid subscription whose first paid day is on or after the first trial start), divided "
+            "by the accounts that trialled; accounts whose only trials are still running are left out.",
+            "renewal_rate": f"Accounts still paying {cfg.renewal_term_months} months after their first paid day, "
+            "divided by the accounts whose first term has come up: its end is in the data, or every paid "
+            "subscription ended before it.",
+            "cancellations": "Accounts whose every paid subscription ended by the end of the data; tenure is "
+            "the days from the first paid day to the last cancellation.",
+            "onboarding": f"Accounts whose first start (any contact's sign-up, trial or first purchase) is at least "
+            f"{cfg.onboarding_days} days before the last touch, and no contact used the product within "
+            f"{cfg.onboarding_days} days of it.",
+            "steps": "Contact-level steps (first touch, sign-up, trial, product use …) are shown at an account "
+            "stage: the accounts that reached the stage and where any contact took the step.",
+            "end_of_data": "The latest event, subscription date or deal date.",
+        },
+        "account_lifecycle": account_lifecycle_map(cfg),
+        "renewal_term_months": cfg.renewal_term_months,
         "abandonment": {
             "cart": "sessions with an add-to-cart step and neither a checkout nor a purchase in the session",
             "checkout": "sessions with a checkout step and no purchase in the session",
@@ -197,6 +260,6 @@ def describe(cfg: JourneyConfig) -> dict[str, object]:
             "still running are left out",
             "onboarding": f"customers with a sign-up, trial or first purchase and no product use within "
             f"{cfg.onboarding_days} days (only where the data has product events, and only for starts at least "
-            f"{cfg.onboarding_days} days before the end of the data)",
+            f"{cfg.onboarding_days} days before the end of the data); in B2B counted by account (account_funnel)",
         },
     }

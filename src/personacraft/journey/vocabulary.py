@@ -1,4 +1,4 @@
-"""The journey's names: the five stages, the steps inside them, and the check of ``[journey]``'s mappings.
+"""The journey's names: the five stages, the steps inside them, the account funnel's stages, and the checks.
 
 A leaf module (it imports nothing of personacraft but :mod:`personacraft.errors`), so that
 :mod:`personacraft.config` can validate ``[journey]`` without importing the journey stage itself.
@@ -49,6 +49,36 @@ STEPS: dict[str, tuple[str, str]] = {
     "promoter": ("advocacy", "NPS promoter"),
     **{s: (s, s) for s in STAGES},
 }
+
+
+# The account funnel (B2B): an account's stages, furthest evidence first implying the earlier ones
+ACCOUNT_STAGES = ("lead", "mql", "sql", "opportunity", "won", "renewed")
+ACCOUNT_STAGE_EVIDENCE: dict[str, str] = {
+    "lead": "a contact or a deal",
+    "mql": "marketing-qualified contact",
+    "sql": "sales-qualified contact",
+    "opportunity": "a deal opened",
+    "won": "a deal won, or paying",
+    "renewed": "paying past the first term",
+}
+ACCOUNT_STAGE_NAMES: dict[str, str] = {
+    "lead": "Lead",
+    "mql": "MQL",
+    "sql": "SQL",
+    "opportunity": "Opportunity",
+    "won": "Won",
+    "renewed": "Renewed",
+}
+
+
+def check_account_lifecycle(mapping: Mapping[str, object]) -> None:
+    """Raise :class:`ConfigError` unless ``[journey.account_lifecycle]`` maps to account funnel stages."""
+    for name, stage in mapping.items():
+        if not isinstance(stage, str) or (stage and stage not in ACCOUNT_STAGES):
+            raise ConfigError(
+                f'[journey].account_lifecycle: "{name}" maps to {stage!r}; use one of {", ".join(ACCOUNT_STAGES)} '
+                '(or "" to drop it).'
+            )
 
 
 def check_mappings(

@@ -245,7 +245,7 @@ def build_personas(
             )
         else:
             missing["channels"] = "no web analytics linked to enough members"
-        b2b_money = (
+        b2b_money: dict[str, Any] | None = (
             {"money": accounts.personas[p], "population": accounts.population, "drivers": accounts.drivers}
             if accounts is not None and p < len(accounts.personas)
             else None

@@ -19,6 +19,7 @@ MODULES = (
     "personacraft.segment.lineage",
     "personacraft.clv.sql",
     "personacraft.churn.sql",
+    "personacraft.journey.account_sql",
     "personacraft.icp.sql",
     "personacraft.accounts.sql",
     "personacraft.personas.changes",

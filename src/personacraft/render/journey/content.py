@@ -153,6 +153,33 @@ def _cell(
     }
 
 
+def account_section(af: Any, color: str) -> dict[str, Any] | None:
+    """The account funnel (B2B) of a journey block as the pages show it, or None without one."""
+    if not isinstance(af, Mapping):
+        return None
+    stages = as_list(af.get("stages"))
+    rows = [{**r, "people": r.get("accounts")} for r in stages]
+    rates = []
+    for key, title, part, whole in (
+        ("win_rate", "Win rate", "won", "closed"),
+        ("trial_to_paid", "Trial to paid", "paid", "trialled"),
+        ("renewal_rate", "Renewal rate", "renewed", "due"),
+        ("onboarding", "Onboarding abandoned", "abandoned", "started"),
+    ):
+        r = as_dict(af.get(key))
+        rates.append({"key": key, "title": title, "rate": r.get("rate"), "part": r.get(part), "whole": r.get(whole)})
+    return {
+        "accounts": af.get("accounts"),
+        "stages": stages,
+        "svg": Markup(funnel_svg(rows, color, unit="accounts", drop_note="biggest drop")),
+        "rates": rates,
+        "cycle": as_dict(af.get("sales_cycle")),
+        "cancellations": as_dict(af.get("cancellations")),
+        "first_touch": as_list(af.get("first_touch")),
+        "missing": {str(k): str(v) for k, v in as_dict(af.get("missing")).items() if v},
+    }
+
+
 def journey_section(
     j: Mapping[str, Any], *, sid: str, name: str, color: str, population: bool, stages: list[str], min_group: Any
 ) -> dict[str, Any]:
@@ -245,6 +272,7 @@ def journey_section(
         "before_few": before_few,
         "abandonment": abandonment,
         "missing": missing,
+        "accounts": account_section(j.get("account_funnel"), color),
     }
 
 
@@ -264,6 +292,9 @@ _DEFINITION_LABELS = {
     "prospects": "Prospects (anonymous visitors)",
     "biggest_drop": "Biggest drop",
     "abandonment": "Abandonment",
+    "account_funnel": "Account funnel (B2B)",
+    "account_lifecycle": "CRM lifecycle stage → account stage",
+    "renewal_term_months": "Renewal term (months)",
 }
 
 

@@ -25,11 +25,13 @@ def _people(r: Mapping[str, Any]) -> Any:
     return r.get("people", r.get("customers"))
 
 
-def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
-    """The funnel as an inline SVG: one centred bar per stage, narrowing with the share of people who
-    reached it, with the count, the share, the visitors among them, what the stage means (its label)
-    and the conversion from the stage before. A stage hidden under the minimum group size is a grey
-    dashed placeholder."""
+def funnel_svg(
+    funnel: list[dict[str, Any]], color: str, unit: str = "people", drop_note: str = "biggest drop before purchase"
+) -> str:
+    """The funnel as an inline SVG: one centred bar per stage, narrowing with the share of people (or
+    ``unit``, e.g. accounts) who reached it, with the count, the share, the visitors among them, what
+    the stage means (its label) and the conversion from the stage before. A stage is shown by its
+    ``name`` when it has one. A stage hidden under the minimum group size is a grey dashed placeholder."""
     rows = [r for r in funnel or [] if isinstance(r, Mapping)]
     if not rows:
         return '<p class="na">unknown: no funnel for this group.</p>'
@@ -57,14 +59,14 @@ def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
     summary = []
     for r in rows:
         n, share = _people(r), r.get("share")
-        stage = str(r.get("stage") or "stage")
+        stage = str(r.get("name") or r.get("stage") or "stage")
         named = f"{stage} ({r['label']})" if r.get("label") else stage
         if n is None:
             summary.append(f"{named}: {UNDER_MIN}")
         else:
             extra = f", of whom {visitors(r)}" if visitors(r) else ""
             summary.append(
-                f"{named}: {style.num(n)} people{extra}" + (f" ({style.pct(share)})" if share is not None else "")
+                f"{named}: {style.num(n)} {unit}{extra}" + (f" ({style.pct(share)})" if share is not None else "")
             )
     label = "Funnel. " + "; ".join(summary) + "."
     out = [
@@ -92,7 +94,7 @@ def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
             )
         out.append(
             f'<text x="{label_w}" y="{mid_y:.1f}" text-anchor="end" font-size="14" font-weight="600" '
-            f'fill="{INK}">{style.esc(stage.capitalize())}</text>'
+            f'fill="{INK}">{style.esc(str(r.get("name") or stage.capitalize()))}</text>'
         )
         if hidden:
             out.append(
@@ -137,7 +139,7 @@ def funnel_svg(funnel: list[dict[str, Any]], color: str) -> str:
                 fill, weight = "#9b1c1c", "700"
                 out.append(
                     f'<text x="{text_x}" y="{gy:.1f}" font-size="12" font-weight="700" fill="{fill}">'
-                    f"◀ biggest drop before purchase</text>"
+                    f"◀ {style.esc(drop_note)}</text>"
                 )
             out.append(
                 f'<text x="{centre:.1f}" y="{gy:.1f}" text-anchor="middle" font-size="12" font-weight="{weight}" '

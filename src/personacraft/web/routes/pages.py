@@ -1,4 +1,4 @@
-"""The pages' routes: gallery, comparison, persona, ICP, runs, alerts, data health, and their assets (docs/web.md).
+"""The pages' routes: personas, comparison, journeys, ICP, runs, alerts, data health, and assets (docs/web.md).
 
 Every page reads what the service holds (``request.app.state.service``: the run shown, the run
 list, the alerts, the personas' history) and nothing else: no database query, and no file read
@@ -32,13 +32,14 @@ from personacraft.web.views.alerts import alerts_context
 from personacraft.web.views.compare import compare_context
 from personacraft.web.views.history import history_context
 from personacraft.web.views.icp import icp_context
+from personacraft.web.views.journeys import journeys_context
 from personacraft.web.views.personas import card_filename, gallery_context, persona_context, persona_items
 from personacraft.web.views.runs import accounting_context, changes_context, health_context, run_rows
 
 router = APIRouter(include_in_schema=False)
 
-NAV = [("gallery", "/", "Personas"), ("compare", "/compare", "Compare"), ("accounts", "/accounts", "Accounts")]
-NAV += [("icp", "/icp", "ICP")]
+NAV = [("gallery", "/", "Personas"), ("compare", "/compare", "Compare"), ("journeys", "/journeys", "Journeys")]
+NAV += [("accounts", "/accounts", "Accounts"), ("icp", "/icp", "ICP")]
 NAV += [("runs", "/runs", "Runs"), ("alerts", "/alerts", "Alerts"), ("health", "/health", "Data health")]
 
 
@@ -243,6 +244,13 @@ def accounts_file(request: Request, show: str = "all") -> Response:
         Path(name).unlink(missing_ok=True)
         return _not_found(request, view, str(exc).rstrip(".") + ".")
     return _csv(path, "accounts.csv" if show == "all" else f"accounts-{show}.csv", cleanup=True)
+
+
+@router.get("/journeys")
+def journeys_page(request: Request) -> Response:
+    """The journey map of all customers and of each persona; in B2B, the account funnel first."""
+    view = _service(request).view
+    return _page(request, "journeys.html.j2", view, "journeys", **journeys_context(view))
 
 
 @router.get("/icp")

@@ -103,12 +103,13 @@ def accounts_context(view: RunView, key: str = "all") -> dict[str, Any]:
             )
         )
         counts = {
-            k: int(con.execute(f"SELECT count(*) FROM acc WHERE {w}").fetchone()[0]) for k, (_, w) in FILTERS.items()
+            k: int((con.execute(f"SELECT count(*) FROM acc WHERE {w}").fetchone() or (0,))[0])
+            for k, (_, w) in FILTERS.items()
         }
         cur = con.execute(f"SELECT * FROM acc WHERE {FILTERS[key][1]} ORDER BY {ORDER[key]} LIMIT {PAGE_ROWS}")
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        has_risk = bool(con.execute("SELECT count(churn_risk) FROM acc").fetchone()[0])
+        has_risk = bool((con.execute("SELECT count(churn_risk) FROM acc").fetchone() or (0,))[0])
     finally:
         con.close()
     for r in rows:
