@@ -38,7 +38,7 @@ def test_the_planted_driver_leads(saas_demo: tuple[Path, BuildResult]) -> None:
     doc = json.loads((built.out_dir / "personas.json").read_text())
     tops = [p["value"]["churn_drivers"][0] for p in doc["personas"] if p["value"].get("churn_drivers")]
     assert len(tops) >= 3
-    planted = ("End users", "Active users, last 30 days", "Active users, last 90 days", "Plan")
+    planted = ("Hands-on users", "Active users, last 30 days", "Active users, last 90 days", "Plan")
     hits = [d for d in tops if d["feature"] in planted]
     assert len(hits) >= len(tops) - 1, tops
     claims = [e["claim"] for p in doc["personas"] for e in p["evidence"] if e["field"] == "value.churn_drivers"]

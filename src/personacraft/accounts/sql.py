@@ -132,7 +132,7 @@ SELECT a.account_id, f.name, f.domain, f.industry, f.employees, f.country, f.cre
        CASE WHEN m.first_paid_at IS NOT NULL AND NOT m.paying THEN m.canceled_at END AS churned_at,
        CASE WHEN m.paying THEN m.renews_at END AS renews_at,
        k.proba AS churn_risk,
-       coalesce(u.pricing_views_30d, 0) AS pricing_views_30d,
+       coalesce(u.pricing_views_30d, 0) AS pricing_views_30d, u.last_used_at,
        coalesce(x.persona_mix, '') AS persona_mix
 FROM ids a
 LEFT JOIN firm f USING (account_id) LEFT JOIN deal d USING (account_id) LEFT JOIN money m USING (account_id)

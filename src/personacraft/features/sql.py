@@ -319,9 +319,10 @@ CHURN_SNAPSHOT = """
 CREATE OR REPLACE TABLE {out} AS
 WITH unit_of AS (
     SELECT p.customer_key, coalesce('account:' || p.account_id, 'customer:' || p.customer_key) AS unit,
-           p.account_id, p.buying_role, p.seniority, c.created_at
+           p.account_id, p.buying_role, p.seniority, c.created_at, cm.role
     FROM {people} p
     LEFT JOIN (SELECT customer_key, min(created_at) AS created_at FROM {customers} GROUP BY 1) c USING (customer_key)
+    LEFT JOIN {committee} cm USING (customer_key)
 ),
 subs AS (
     SELECT coalesce(u.unit, 'customer:' || s.customer_key) AS unit, nullif(trim(s.plan), '') AS plan,
@@ -338,8 +339,8 @@ running AS (
 ),
 team AS (
     SELECT unit, count(*) AS contacts,
-           count(*) FILTER (WHERE lower(buying_role) LIKE '%champion%') AS champions,
-           count(*) FILTER (WHERE lower(buying_role) LIKE '%end user%') AS end_users,
+           count(*) FILTER (WHERE role = 'champion' OR lower(buying_role) LIKE '%champion%') AS champions,
+           count(*) FILTER (WHERE role = 'end_user' OR lower(buying_role) LIKE '%end user%') AS end_users,
            count(*) FILTER (WHERE seniority = 'executive') AS executives
     FROM unit_of WHERE created_at IS NULL OR created_at <= {cutoff} GROUP BY 1
 ),

@@ -93,7 +93,7 @@ SELECT account_id, name, domain, industry, employees, stage, won_amount, open_am
        country, seats, contacts, hands_on_users, signed_by, deals_won, deals_lost, deals_open, lost_amount,
        CAST(first_paid_at AS DATE) AS first_paid_at, tenure_days, CAST(churned_at AS DATE) AS churned_at,
        CAST(renews_at AS DATE) AS renews_at, round(churn_risk, 4) AS churn_risk,
-       active_users_before, pricing_views_30d, persona_mix
+       active_users_before, pricing_views_30d, CAST(last_used_at AS DATE) AS last_used_at, persona_mix
 FROM {account_view} ORDER BY account_id
 """
 # each customer's feature values, as `personacraft assign` reads them

@@ -40,7 +40,7 @@ LABELS = {
     "tenure_days": "Tenure (days)",
     "contacts": "Contacts in the account",
     "champions": "Champions",
-    "end_users": "End users",
+    "end_users": "Hands-on users",
     "executives": "Executives",
     "events_30d": "Product events, last 30 days",
     "events_90d": "Product events, last 90 days",
@@ -78,6 +78,9 @@ def _snapshot(run: Run, name: str, cutoff: datetime, horizon: int) -> dict[str, 
             events=keyed(run, "events"),
             texts=keyed(run, "texts"),
             accounts=run.t("accounts"),
+            committee=run.t("committee")
+            if run.has_table("committee")
+            else "(SELECT NULL::VARCHAR AS customer_key, NULL::VARCHAR AS role WHERE false)",
             generic=sql.GENERIC_EVENTS,
             cutoff=f"TIMESTAMP '{cutoff:%Y-%m-%d %H:%M:%S}'",
             horizon=int(horizon),

@@ -46,6 +46,38 @@ ROLE_WORDS = {
 }
 
 
+# accounts.csv's typed columns (a column that is empty in every row would otherwise read as text)
+TYPES = {
+    **dict.fromkeys(("won_amount", "open_amount", "lost_amount", "mrr", "arr", "churn_risk"), "DOUBLE"),
+    **dict.fromkeys(
+        (
+            "employees",
+            "active_users",
+            "active_users_before",
+            "pricing_views_30d",
+            "deals_won",
+            "deals_lost",
+            "deals_open",
+            "seats",
+            "contacts",
+            "hands_on_users",
+            "tenure_days",
+        ),
+        "BIGINT",
+    ),
+    **dict.fromkeys(
+        ("roles_confirmed", "roles_inferred", "roles_missing", "signed_by", "plan", "persona_mix"), "VARCHAR"
+    ),
+    "churned": "BOOLEAN",
+}
+
+
+def _load(con: Any, path: Path) -> None:
+    """``acc``: accounts.csv, typed."""
+    types = "{" + ", ".join(f"'{k}': '{v}'" for k, v in TYPES.items()) + "}"
+    con.execute(f"CREATE TEMP TABLE acc AS SELECT * FROM read_csv('{_q(path)}', header = true, types = {types})")
+
+
 def accounts_path(view: RunView) -> Path:
     """The run's ``accounts.csv``; NotFoundError when the run has no accounts."""
     path = view.run_dir / "accounts.csv"
@@ -65,9 +97,7 @@ def filtered_csv(view: RunView, key: str, out: Path) -> Path:
     _, where = FILTERS.get(key, FILTERS["all"])
     con = scratch()
     try:
-        con.execute(
-            f"CREATE TEMP TABLE acc AS SELECT * FROM read_csv('{_q(path)}', header = true, all_varchar = false)"
-        )
+        _load(con, path)
         con.execute(
             f"COPY (SELECT * FROM acc WHERE {where} ORDER BY {ORDER.get(key, ORDER['all'])}) TO '{_q(out)}' (HEADER)"
         )
@@ -86,7 +116,7 @@ def accounts_context(view: RunView, key: str = "all") -> dict[str, Any]:
     key = key if key in FILTERS else "all"
     con = scratch()
     try:
-        con.execute(f"CREATE TEMP TABLE acc AS SELECT * FROM read_csv('{_q(path)}', header = true)")
+        _load(con, path)
         totals = dict(
             zip(
                 ("accounts", "won_amount", "open_amount", "mrr", "arr", "paying", "no_decision_maker", "churned"),
@@ -116,6 +146,11 @@ def accounts_context(view: RunView, key: str = "all") -> dict[str, Any]:
         r["missing_words"] = roles(r.get("roles_missing"))
         r["inferred_words"] = roles(r.get("roles_inferred"))
         r["signed_words"] = roles(r.get("signed_by"))
+        r["mix_words"] = " · ".join(
+            f"{pid} ×{n}" for pid, n in (x.split(" ") for x in str(r.get("persona_mix") or "").split(";") if " " in x)
+        )
+        last = r.get("last_used_at")
+        r["last_used"] = f"{last:%Y-%m-%d}" if hasattr(last, "strftime") else (str(last)[:10] if last else "")
     return {
         "totals": totals,
         "filters": [
