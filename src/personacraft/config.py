@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from personacraft.alerts.settings import AlertsConfig
 from personacraft.errors import ConfigError
+from personacraft.icp.settings import IcpConfig
 from personacraft.journey.vocabulary import check_mappings
 
 
@@ -223,6 +224,7 @@ class Config:
     text: TextConfig = _setting(TextConfig(), "[text] section.")
     value: ValueConfig = _setting(ValueConfig(), "[value] section.")
     journey: JourneyConfig = _setting(JourneyConfig(), "[journey] section.")
+    icp: IcpConfig = _setting(IcpConfig(), "[icp] section (docs/icp.md).")
     privacy: PrivacyConfig = _setting(PrivacyConfig(), "[privacy] section.")
     report: ReportConfig = _setting(ReportConfig(), "[report] section.")
     alerts: AlertsConfig = _setting(AlertsConfig(), "[alerts] section (docs/alerts.md).")
@@ -256,6 +258,7 @@ SECTIONS: dict[str, type] = {
     "text": TextConfig,
     "value": ValueConfig,
     "journey": JourneyConfig,
+    "icp": IcpConfig,
     "privacy": PrivacyConfig,
     "report": ReportConfig,
     "alerts": AlertsConfig,
@@ -306,7 +309,11 @@ def _build(cls: type, raw: Mapping[str, Any], where: str) -> Any:
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
                 raise ConfigError(f'{where}: "{key}" must be {expected.__name__}, got {value!r}.')
         kwargs[key] = value
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ConfigError as exc:  # a section's own check: say which file
+        file = where.split(" [", 1)[0]
+        raise ConfigError(str(exc) if str(exc).startswith(file) else f"{file} {exc}") from exc
 
 
 # the keys a [[sources]] entry may hold besides SourceConfig's own fields: kind-specific options
