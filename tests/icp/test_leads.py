@@ -105,6 +105,20 @@ def test_a_constant_attribute_carries_no_points_and_the_card_says_why(
     assert "Not scored, for want of variation" in markdown(d) and "Country = United States" in markdown(d)
 
 
+def test_a_value_the_profile_knows_but_ignores_is_not_flagged(
+    saas_demo: tuple[Path, BuildResult], tmp_path: Path
+) -> None:
+    root, _ = saas_demo
+    contacts = read_csv(root / "data/hubspot-crm-exports-all-contacts.csv")[:300]
+    header = ["Record ID", "Job Title", "Buying Role"]
+    rows, summary, icp = score(root, [[c[h] for h in header] for c in contacts], tmp_path, header=header)
+    # every account has an executive (the demo's committees): the value is known, carries no points
+    assert ("Seniority", "executive") in {(i["feature"], i["value"]) for i in icp.ignored}
+    assert any(c["Job Title"].startswith(("CFO", "Chief", "VP")) for c in contacts)
+    assert summary["unrecognised"] == {} and all(r["unrecognised"] == "" for r in rows)
+    assert summary["kept_columns"] == ["Record ID"]
+
+
 def test_the_output_keeps_the_record_id_and_the_company_name(
     saas_demo: tuple[Path, BuildResult], tmp_path: Path
 ) -> None:
@@ -150,7 +164,7 @@ def test_a_missing_id_or_name_column_is_refused_naming_the_file_and_value(
         env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
         timeout=300,
     )
-    assert res.returncode != 0 and "'nope' is not a column of the file (given by --id-column)" in res.stderr
+    assert res.returncode == 3 and "'nope' is not a column of the file (given by --id-column)" in res.stderr
     assert "leads.csv" in res.stderr and "Traceback" not in res.stderr
 
 

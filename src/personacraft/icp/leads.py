@@ -120,7 +120,7 @@ def score_leads(
     _lead_attributes(run, found, person, synonyms)
     # a fetchall, not a scalar: DuckDB refuses to register arrays while a result is half read
     rows = int(run.dicts("SELECT count(*) AS n FROM _icp_leads")[0]["n"])
-    D = _design(run, model, rows)
+    D = _design(run, model, rows, [(i["feature"], i["value"]) for i in icp.ignored])
     fit, points = model.score(D)
     _reasons(run, model, fit, points, D, reasons, tiers(fit, icp.outcome["best_rate"]))
     fields = {f: c for f, c in found.items() if f in scored}
@@ -206,20 +206,23 @@ def _lead_attributes(
     canonical_industries(run, "_icp_lead_raw", "_icp_lead_attrs", synonyms)
 
 
-def _design(run: Run, model: FitModel, rows: int) -> np.ndarray:
-    """The leads as the model's design: known values 1, known-absent 0, unknown at the training mean."""
+def _design(run: Run, model: FitModel, rows: int, ignored: list[tuple[str, str]]) -> np.ndarray:
+    """The leads as the model's design: known values 1, known-absent 0, unknown at the training mean.
+
+    ``ignored``: values the profile knows but does not score (no variation): known (j = -1), never in the design.
+    """
     cols = model.columns
     arrays = {
-        "feature": np.array([f for f, _ in cols], dtype=object),
-        "value": np.array([v for _, v in cols], dtype=object),
-        "j": np.arange(len(cols), dtype=np.int64),
+        "feature": np.array([f for f, _ in cols] + [f for f, _ in ignored], dtype=object),
+        "value": np.array([v for _, v in cols] + [v for _, v in ignored], dtype=object),
+        "j": np.array(list(range(len(cols))) + [-1] * len(ignored), dtype=np.int64),
     }
     with run.arrays("icp_model_columns", arrays) as view:
         key = icp_sql.INDUSTRY_KEY
         run.execute(icp_sql.LEAD_KNOWN.format(columns=view, a=key.format(e="a.value"), m=key.format(e="m.value")))
     run.execute(
         "CREATE OR REPLACE TEMP TABLE _icp_lead_matches AS SELECT DISTINCT _row, j, feature, model_value AS value "
-        "FROM _icp_lead_known WHERE j IS NOT NULL"
+        "FROM _icp_lead_known WHERE j >= 0"
     )
     hit = run.numpy("SELECT _row, j FROM _icp_lead_matches")
     r, j = hit["_row"].astype(np.int64), hit["j"].astype(np.int64)

@@ -10,13 +10,14 @@
 
 A unit (:mod:`personacraft.icp.units`) is described by fit attributes (who it is: industry,
 company size band, country, the buying roles, seniorities and job functions of its people; for
-customers also region, gender and age band) and by its lead source (where it came from). Subgroup discovery
+customers also region, gender and age band) and by its lead source (where it came from); a value
+with no variation among the units is left out and listed in ``ignored``. Subgroup discovery
 (:mod:`personacraft.icp.rules`) finds the few conjunctions where the best are most
-over-represented. A rule is published with coverage, precision, lift, n and Fisher's exact
-test (Benjamini-Hochberg over the rules found) when it covers at least ``min_n`` units and
-``min_n`` best ones, lifts the best rate by 1.2 or more and has ``p_adjusted < 0.05``. The fit
-score (:mod:`personacraft.icp.fit_score`) is learned on the same units, and the card
-(:mod:`personacraft.icp.card`) adds why they buy and where to find them.
+over-represented (for accounts, among company attributes only). A rule is published with
+coverage, precision, lift, n and Fisher's exact test (Benjamini-Hochberg over the rules found)
+when it covers at least ``min_n`` units and ``min_n`` best ones, lifts the best rate by 1.2 or
+more and has ``p_adjusted < 0.05``. The fit score (:mod:`personacraft.icp.fit_score`) is learned
+on the same units, and the card (:mod:`personacraft.icp.card`) adds why they buy and where to find them.
 """
 
 from __future__ import annotations

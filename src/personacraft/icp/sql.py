@@ -61,7 +61,8 @@ UNITS_WITH_FEATURE = "SELECT feature, count(DISTINCT i) AS n FROM _icp_cells GRO
 
 # -- a leads file (personacraft.icp.leads) -------------------------------------------------------
 # each lead attribute value (_icp_lead_attrs: _row, feature, value) and the profile's column it is
-# ({columns}: feature, value, j; NULL when the profile does not know it), matched on INDUSTRY_KEY ({a}, {m})
+# ({columns}: feature, value, j; -1 for a value it knows but ignores, NULL when it does not know it),
+# matched on INDUSTRY_KEY ({a}, {m})
 LEAD_KNOWN = """CREATE OR REPLACE TEMP TABLE _icp_lead_known AS
 SELECT DISTINCT a._row, a.feature, a.value, m.j, m.value AS model_value
 FROM _icp_lead_attrs a LEFT JOIN {columns} m ON a.feature = m.feature AND {a} = {m}"""

@@ -165,10 +165,11 @@ def _varied(
             continue
         keep[j] = False
         verb = "include" if f in multi else "have"
+        attribute = f"{'an' if f[:1].lower() in 'aeiou' else 'a'} {f.lower()}"
         who = (
-            f"all {of:,} {kind}s with a {f.lower()}"
+            f"all {of:,} {kind}s with {attribute}"
             if lacking == 0
-            else (f"{int(has[j]):,} of the {of:,} {kind}s with a {f.lower()} (fewer than {min_n} differ)")
+            else f"{int(has[j]):,} of the {of:,} {kind}s with {attribute} (fewer than {min_n} differ)"
         )
         ignored.append(
             {
