@@ -19,7 +19,8 @@ from urllib.parse import quote
 
 from personacraft.alerts.settings import AlertsConfig
 from personacraft.errors import ConfigError
-from personacraft.journey.vocabulary import check_account_lifecycle, check_mappings
+from personacraft.icp.settings import IcpConfig
+from personacraft.journey.settings import JourneyConfig
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -132,65 +133,6 @@ class ValueConfig:
 
 
 @dataclass(frozen=True)
-class JourneyConfig:
-    events: Mapping[str, str] = field(
-        default_factory=dict,
-        metadata={
-            "help": "Event name = journey step or stage, added to the default mapping (docs/journeys.md), e.g. "
-            '{ "Demo Requested" = "consideration", add_to_wishlist = "view" }; "" drops a default.'
-        },
-    )
-    lifecycle: Mapping[str, str] = field(
-        default_factory=dict,
-        metadata={
-            "help": 'CRM lifecycle stage = journey stage, added to the defaults, e.g. { "Hot lead" = "consideration" }.'
-        },
-    )
-    text_cues: Mapping[str, str] = field(
-        default_factory=dict,
-        metadata={
-            "help": "Stage = regular expression: a text that matches is placed at that stage (replaces the "
-            "default cue of the stage)."
-        },
-    )
-    window_days: int = _setting(90, "Paths and touches before the first purchase look back this many days.")
-    path_steps: int = _setting(5, "Steps kept of each path before the first purchase (the last ones).")
-    top_paths: int = _setting(5, "Paths shown per persona.")
-    path_ignore: tuple[str, ...] = _setting(
-        ("session_start", "first_visit", "user_engagement", "scroll"),
-        "Event names left out of paths (technical events that every session has).",
-    )
-    retention_days: int = _setting(
-        30, "A paid subscription still running this many days after it started counts as retained."
-    )
-    onboarding_days: int = _setting(
-        14,
-        "A start (sign-up, trial or first payment) with no product use within this many days is onboarding "
-        "abandonment.",
-    )
-    advocacy_rating: float = _setting(4.0, "Reviews rated at least this (out of 5) count as advocacy.")
-    account_lifecycle: Mapping[str, str] = field(
-        default_factory=dict,
-        metadata={"help": 'Lifecycle stage or lead status = account stage, e.g. { "Hot lead" = "mql" }.'},
-    )
-    renewal_term_months: int = _setting(12, "An account renews when still paying this many months after it first paid.")
-
-    def __post_init__(self) -> None:
-        """Validate ``[journey]``; lists from TOML become tuples (the config is frozen)."""
-        check_mappings(self.events, self.lifecycle, self.text_cues)
-        check_account_lifecycle(self.account_lifecycle)
-        for name in (f.name for f in dataclasses.fields(self) if f.type == "int"):  # every count of days or steps
-            if getattr(self, name) < 1:
-                raise ConfigError(f'[journey]: "{name}" must be at least 1, got {getattr(self, name)}.')
-        if not 0 <= self.advocacy_rating <= 5:
-            raise ConfigError(f'[journey]: "advocacy_rating" must be from 0 to 5, got {self.advocacy_rating}.')
-        ignore = self.path_ignore
-        if isinstance(ignore, str) or not all(isinstance(x, str) for x in ignore):
-            raise ConfigError(f'[journey]: "path_ignore" must be a list of event names, got {ignore!r}.')
-        object.__setattr__(self, "path_ignore", tuple(ignore))
-
-
-@dataclass(frozen=True)
 class PrivacyConfig:
     min_group_size: int = _setting(10, "Every published figure covers at least this many customers.")
 
@@ -229,6 +171,7 @@ class Config:
     text: TextConfig = _setting(TextConfig(), "[text] section.")
     value: ValueConfig = _setting(ValueConfig(), "[value] section.")
     journey: JourneyConfig = _setting(JourneyConfig(), "[journey] section.")
+    icp: IcpConfig = _setting(IcpConfig(), "[icp] section (docs/icp.md).")
     privacy: PrivacyConfig = _setting(PrivacyConfig(), "[privacy] section.")
     report: ReportConfig = _setting(ReportConfig(), "[report] section.")
     alerts: AlertsConfig = _setting(AlertsConfig(), "[alerts] section (docs/alerts.md).")
@@ -262,6 +205,7 @@ SECTIONS: dict[str, type] = {
     "text": TextConfig,
     "value": ValueConfig,
     "journey": JourneyConfig,
+    "icp": IcpConfig,
     "privacy": PrivacyConfig,
     "report": ReportConfig,
     "alerts": AlertsConfig,
@@ -312,7 +256,11 @@ def _build(cls: type, raw: Mapping[str, Any], where: str) -> Any:
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
                 raise ConfigError(f'{where}: "{key}" must be {expected.__name__}, got {value!r}.')
         kwargs[key] = value
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ConfigError as exc:  # a section's own check: say which file
+        file = where.split(" [", 1)[0]
+        raise ConfigError(str(exc) if str(exc).startswith(file) else f"{file} {exc}") from exc
 
 
 # the keys a [[sources]] entry may hold besides SourceConfig's own fields: kind-specific options

@@ -71,8 +71,9 @@ def _hand_count(data: Path, term_months: int = 12) -> dict[str, Any]:
     for s in subs:
         for col in ("Start Date (UTC)", "Trial Start (UTC)", "Trial End (UTC)", "Canceled At (UTC)"):
             end = max(end, _time(s[col]) or end)
-    for d in deals:
-        end = max(end, _time(d["Create Date"]) or end, _time(d["Close Date"]) or end)
+    for d in deals:  # an open deal's close date is the date expected, not a record
+        shut = d["Deal Stage"].lower() in ("closed won", "closed lost")
+        end = max(end, _time(d["Create Date"]) or end, (_time(d["Close Date"]) if shut else None) or end)
 
     closed: set[str] = set()
     won: set[str] = set()

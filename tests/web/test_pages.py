@@ -428,7 +428,12 @@ def test_icp_page_renders_rules_personas_channels_and_fit_points(view: RunView, 
                 "lift": 2.459,
                 "recall": 0.095,
                 "p_adjusted": 1.63e-05,
+                "evidence": "17 of 19 won and kept (likely 69–97 %)",
+                "warning": "only 19 accounts: a rule covering fewer than 30 is often chance",
             }
+        ],
+        "ignored": [
+            {"feature": "Country", "value": "United States", "units": 492, "of": 492, "reason": "no variation"}
         ],
         "who": {"profile": [{"feature": "Company size", "value": "1001-5000 employees", **line}]},
         "why": {
@@ -454,6 +459,9 @@ def test_icp_page_renders_rules_personas_channels_and_fit_points(view: RunView, 
     assert f'href="/personas/{pid}"' in html and "over-represented" in text
     assert "g2 / referral" in text and "0.79" in text
     assert "+10" in text and "−19" in text
+    assert "17 of 19 won and kept (likely 69–97 %)" in text and "few accounts" in text
+    assert "only 19 accounts: a rule covering fewer than 30 is often chance" in text
+    assert "Not scored" in text and "Country: United States no variation" in text
     # a partial document (an older icp.json) still renders
     partial = {"run_id": view.run_id, "outcome": {"unit": "customer", "units": 500, "best": 100}}
     r = _fake_client(_bare(view, tmp_path, icp=partial)).get("/icp")

@@ -64,7 +64,13 @@ def learn(
     cfg = load_config(config)
     with Workspace(cfg.workspace_path, read_only=True) as ws:
         r = ws.run(run)
-        result = learn_icp(r, min_n=cfg.privacy.min_group_size, seed=cfg.seed, personas=run_personas(r))
+        result = learn_icp(
+            r,
+            min_n=cfg.privacy.min_group_size,
+            seed=cfg.seed,
+            personas=run_personas(r),
+            synonyms=cfg.icp.industry_synonyms,
+        )
     paths = save(result, out or cfg.root / "out")
     d = result.to_dict()
     o = d["outcome"]
@@ -76,11 +82,15 @@ def learn(
         p = "p < 0.001" if r["p_adjusted"] < 0.001 else f"p = {r['p_adjusted']:.3f}"
         print(f"  {r['id']}  {r['label']}")
         print(
-            f"      {r['precision']:.0%} best vs {r['best_rate']:.0%} (lift {r['lift']:.1f}×), "
-            f"{r['coverage']:.0%} of {o['unit']}s (n = {r['n']:,}), {r['recall']:.0%} of the best, {p}"
+            f"      {r['evidence']} vs {r['best_rate']:.0%} overall (lift {r['lift']:.1f}×), "
+            f"{r['coverage']:.0%} of {o['unit']}s, {r['recall']:.0%} of the best, {p}"
         )
+        if r.get("warning"):
+            print(f"      warning: {r['warning']}")
     if not d["rules"]:
         print(f"  No rule: {d['missing'].get('rules', '')}.")
+    for i in d["ignored"]:
+        print(f"  Ignored: {i['feature']} = {i['value']}: {i['reason']}.")
     ev = d["fit_score"]["evaluation"]
     if ev.get("cv_auc") is not None:
         won = f", won against lost deals {ev['cv_auc_won']:.3f}" if "cv_auc_won" in ev else ""
@@ -95,6 +105,12 @@ def score(
     config: Path = CONFIG,
     run: str | None = RUN,
     top: int = typer.Option(3, "--top", help="How many reasons to give per lead."),
+    id_column: str | None = typer.Option(
+        None, "--id-column", help="The record id column to keep (default: Record ID, Id, Account ID … by name)."
+    ),
+    name_column: str | None = typer.Option(
+        None, "--name-column", help="The company name column to keep (default: Company name, Account Name … by name)."
+    ),
 ) -> None:
     """Score leads: fit 0-100 with its top reasons, engagement apart, and the nearest persona."""
     from personacraft.config import load_config
@@ -106,12 +122,32 @@ def score(
     with Workspace(cfg.workspace_path, read_only=True) as ws:
         r = ws.run(run)
         personas = run_personas(r)
-        icp = learn_icp(r, min_n=cfg.privacy.min_group_size, seed=cfg.seed, personas=personas)
-        summary = score_leads(r, icp, leads, out, reasons=top, personas=personas)
+        synonyms = cfg.icp.industry_synonyms
+        icp = learn_icp(r, min_n=cfg.privacy.min_group_size, seed=cfg.seed, personas=personas, synonyms=synonyms)
+        summary = score_leads(
+            r,
+            icp,
+            leads,
+            out,
+            reasons=top,
+            personas=personas,
+            synonyms=synonyms,
+            id_column=id_column,
+            name_column=name_column,
+        )
     engagement = summary["engagement_columns"]
+    flagged = summary["unrecognised"]
     console.print(
         f"Scored {summary['leads']:,} leads with run {summary['run_id']} on {', '.join(summary['scored_attributes'])}"
         + (f"; engagement from {', '.join(engagement)}" if engagement else "; no engagement columns")
         + f"; {summary['with_persona']:,} with a persona. Written to {out}."
     )
+    for feature, why in summary["ignored_attributes"].items():
+        console.print(f"Not scored: {feature}: {why}.")
+    if flagged:
+        console.print(
+            "Values the profile does not know (see unrecognised_values): "
+            + ", ".join(f"{field} in {n:,} lead{'' if n == 1 else 's'}" for field, n in flagged.items())
+            + ". Add industry synonyms under [icp] industry_synonyms (docs/icp.md)."
+        )
     print(json.dumps(summary))

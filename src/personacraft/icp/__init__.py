@@ -5,5 +5,6 @@
 - :mod:`personacraft.icp.rules` (with :mod:`personacraft.icp.subgroups`): the published rules, in words;
 - :mod:`personacraft.icp.fit_score`: the fit score and its points;
 - :mod:`personacraft.icp.card`: the card's data (rendered by :mod:`personacraft.render.icp_card`);
-- :mod:`personacraft.icp.leads`: scoring a leads file.
+- :mod:`personacraft.icp.leads`: scoring a leads file (its columns: :mod:`personacraft.icp.lead_fields`);
+- :mod:`personacraft.icp.industries`: the industry synonym table (``[icp]``: :mod:`personacraft.icp.settings`).
 """

@@ -10,19 +10,20 @@
 
 A unit (:mod:`personacraft.icp.units`) is described by fit attributes (who it is: industry,
 company size band, country, the buying roles, seniorities and job functions of its people; for
-customers also region, gender and age band) and by its lead source (where it came from). Subgroup discovery
+customers also region, gender and age band) and by its lead source (where it came from); a value
+with no variation among the units is left out and listed in ``ignored``. Subgroup discovery
 (:mod:`personacraft.icp.rules`) finds the few conjunctions where the best are most
-over-represented. A rule is published with coverage, precision, lift, n and Fisher's exact
-test (Benjamini-Hochberg over the rules found) when it covers at least ``min_n`` units and
-``min_n`` best ones, lifts the best rate by 1.2 or more and has ``p_adjusted < 0.05``. The fit
-score (:mod:`personacraft.icp.fit_score`) is learned on the same units, and the card
-(:mod:`personacraft.icp.card`) adds why they buy and where to find them.
+over-represented (for accounts, among company attributes only). A rule is published with
+coverage, precision, lift, n and Fisher's exact test (Benjamini-Hochberg over the rules found)
+when it covers at least ``min_n`` units and ``min_n`` best ones, lifts the best rate by 1.2 or
+more and has ``p_adjusted < 0.05``. The fit score (:mod:`personacraft.icp.fit_score`) is learned
+on the same units, and the card (:mod:`personacraft.icp.card`) adds why they buy and where to find them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,17 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from personacraft.icp.card import Personas, build_card
 from personacraft.icp.fit_score import FitModel
-from personacraft.icp.rules import BEAM, DEPTH, MAX_RULES, MIN_LIFT, QUALITY_A, covered, find_rules, rule_columns
+from personacraft.icp.rules import (
+    BEAM,
+    DEPTH,
+    FEW,
+    MAX_RULES,
+    MIN_LIFT,
+    QUALITY_A,
+    covered,
+    find_rules,
+    rule_columns,
+)
 from personacraft.icp.units import Units, load_units
 from personacraft.segment.profile import ALPHA
 from personacraft.store import Run
@@ -56,6 +67,7 @@ class ICP:
     model: FitModel = field(repr=False)
     evaluation: dict[str, Any]
     provenance: dict[str, Any]
+    ignored: list[dict[str, Any]] = field(default_factory=list)  # attribute values with no variation
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +76,7 @@ class ICP:
             "rules": self.rules,
             **self.card,
             "fit_score": {**self.model.to_dict(), "evaluation": self.evaluation},
+            "ignored": self.ignored,
             "provenance": self.provenance,
         }
 
@@ -72,21 +85,36 @@ class ICP:
 
 
 def learn_icp(
-    run: Run, *, min_n: int = 10, exclude: Collection[str] = (), seed: int = 0, personas: Personas | None = None
+    run: Run,
+    *,
+    min_n: int = 10,
+    exclude: Collection[str] = (),
+    seed: int = 0,
+    personas: Personas | None = None,
+    synonyms: Mapping[str, str] | None = None,
 ) -> ICP:
     """Learn the ICP of ``run``; units in ``exclude`` (account or customer ids) are left out, e.g. to test on them.
 
     ``personas``: the run's published personas by id (``name``, ``goals``, ``needs``, as in its
     ``personas.json``), so the card names them and says what they want; without, they go by id.
+    ``synonyms``: industry = label lines added to the built-in table (the config's ``[icp] industry_synonyms``).
     """
     # the matrices are small (units × a few dozen values): BLAS threads only add overhead, and on a busy
     # 2-core machine they spin (a 20 × 3,279 × 60 product: 0.6 ms on one thread, 145 ms on two)
     with threadpool_limits(limits=1, user_api="blas"):
-        return _learn(run, min_n=min_n, exclude=exclude, seed=seed, personas=personas)
+        return _learn(run, min_n=min_n, exclude=exclude, seed=seed, personas=personas, synonyms=synonyms)
 
 
-def _learn(run: Run, *, min_n: int, exclude: Collection[str], seed: int, personas: Personas | None) -> ICP:
-    units = load_units(run, min_n=min_n, exclude=exclude)
+def _learn(
+    run: Run,
+    *,
+    min_n: int,
+    exclude: Collection[str],
+    seed: int,
+    personas: Personas | None,
+    synonyms: Mapping[str, str] | None,
+) -> ICP:
+    units = load_units(run, min_n=min_n, exclude=exclude, synonyms=synonyms)
     rules = find_rules(units, min_n=min_n)
     outcome: dict[str, Any] = {
         "unit": units.kind,
@@ -111,7 +139,11 @@ def _learn(run: Run, *, min_n: int, exclude: Collection[str], seed: int, persona
             f"conjunctions of up to {DEPTH} conditions, weighted covering for up to {MAX_RULES} rules",
             "publish": f"n ≥ {min_n}, best ≥ {min_n}, lift ≥ {MIN_LIFT}, p_adjusted < {ALPHA}",
             "excluded_units": len(exclude),
+            "rule_interval": "95 % Wilson score interval of the best rate",
+            "few_units_warning": f"a rule covering fewer than {FEW} {units.kind}s",
+            "industry_synonyms": len(synonyms or {}),
         },
+        ignored=list(units.ignored),
     )
 
 
@@ -141,6 +173,7 @@ def _cross_validate(units: Units, *, min_n: int, seed: int) -> dict[str, Any]:
             units.columns,
             units.X[train],
             units.multi,
+            units.ignored,
         )
         model = _fit(sub, find_rules(sub, min_n=min_n))
         keep = units.fit_columns()

@@ -43,3 +43,41 @@ PEOPLE = (
     "CREATE OR REPLACE TEMP TABLE _icp_people AS SELECT customer_key, "
     "(unit IN (SELECT unit FROM {chosen}))::INT AS persona FROM ({who})"
 )
+
+# -- industry synonyms (personacraft.icp.industries) ---------------------------------------------
+# An industry's key: lower case, without "&", the word "and" and anything but letters and digits, so
+# "COMPUTER_SOFTWARE" and "Computer Software", "IT & Services" and "IT and services" are one key.
+INDUSTRY_KEY = r"regexp_replace(regexp_replace(lower(trim({e})), '\band\b|&', '', 'g'), '[^a-z0-9]', '', 'g')"
+# the synonym table ({synonyms}: synonym, label, priority) by key; the config's lines (priority 1) win
+INDUSTRY_SYNONYMS = """CREATE OR REPLACE TEMP TABLE _icp_industry_synonyms AS
+SELECT key, first(label ORDER BY priority DESC, label) AS label
+FROM (SELECT {key} AS key, label, priority FROM {synonyms}) GROUP BY key"""
+# ``{table}`` (feature, value, …) with every industry under its table label ({key}: INDUSTRY_KEY of t.value)
+CANONICAL_INDUSTRY = """CREATE OR REPLACE TEMP TABLE {out} AS
+SELECT t.* REPLACE (coalesce(s.label, t.value) AS value) FROM {table} t
+LEFT JOIN _icp_industry_synonyms s ON t.feature = 'Industry' AND s.key = {key}"""
+# how many units have any value of each feature (a rare value counts too)
+UNITS_WITH_FEATURE = "SELECT feature, count(DISTINCT i) AS n FROM _icp_cells GROUP BY feature ORDER BY feature"
+
+# -- a leads file (personacraft.icp.leads) -------------------------------------------------------
+# each lead attribute value (_icp_lead_attrs: _row, feature, value) and the profile's column it is
+# ({columns}: feature, value, j; -1 for a value it knows but ignores, NULL when it does not know it),
+# matched on INDUSTRY_KEY ({a}, {m})
+LEAD_KNOWN = """CREATE OR REPLACE TEMP TABLE _icp_lead_known AS
+SELECT DISTINCT a._row, a.feature, a.value, m.j, m.value AS model_value
+FROM _icp_lead_attrs a LEFT JOIN {columns} m ON a.feature = m.feature AND {a} = {m}"""
+# the fields of a lead (raw: _row, feature, field, k, raw) whose value was not read into a known value
+UNRECOGNISED = """CREATE OR REPLACE TEMP TABLE _icp_lead_unrecognised AS
+WITH raw AS (SELECT * FROM ({raw})),
+bad AS (
+    SELECT DISTINCT r._row, r.field, r.k, r.raw FROM raw r
+    WHERE NOT EXISTS (SELECT 1 FROM _icp_lead_known n WHERE n._row = r._row AND n.feature = r.feature)
+       OR EXISTS (SELECT 1 FROM _icp_lead_known n WHERE n._row = r._row AND n.feature = r.feature AND n.j IS NULL)
+)
+SELECT _row, string_agg(field, ';' ORDER BY k) AS unrecognised,
+       string_agg(field || ' = ' || raw, '; ' ORDER BY k) AS unrecognised_values
+FROM bad GROUP BY _row"""
+NO_UNRECOGNISED = (
+    "CREATE OR REPLACE TEMP TABLE _icp_lead_unrecognised AS SELECT NULL::BIGINT AS _row, "
+    "NULL::VARCHAR AS unrecognised, NULL::VARCHAR AS unrecognised_values WHERE false"
+)

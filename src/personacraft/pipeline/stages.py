@@ -271,7 +271,11 @@ def icp(config: Config, run: Run, built: list[dict[str, Any]]) -> ICP | None:
         return None
     try:
         return learn_icp(
-            run, min_n=config.privacy.min_group_size, seed=config.seed, personas={p["id"]: p for p in built}
+            run,
+            min_n=config.privacy.min_group_size,
+            seed=config.seed,
+            personas={p["id"]: p for p in built},
+            synonyms=config.icp.industry_synonyms,
         )
     except NotFoundError:
         return None

@@ -57,10 +57,13 @@ def markdown(d: dict[str, Any]) -> str:
             "|---|---:|---:|---:|---:|---:|",
         ]
         for r in d["rules"]:
+            warn = f"<br>_Warning: {r['warning']}._" if r.get("warning") else ""
+            best = r.get("evidence") or pct(r["precision"])
             lines.append(
-                f"| **{r['label']}** | {pct(r['precision'])} (vs {pct(r['best_rate'])}) | {r['lift']:.1f}× | "
+                f"| **{r['label']}**{warn} | {best} (vs {pct(r['best_rate'])}) | {r['lift']:.1f}× | "
                 f"{pct(r['coverage'])} (n = {r['n']:,}) | {pct(r['recall'])} | {pvalue(r['p_adjusted'])} |"
             )
+        lines += ["", "Likely: the 95 % Wilson score interval of the best rate in the rule."]
     else:
         lines.append(f"No rule: {d['missing'].get('rules', 'unknown')}.")
     if d["who"]["profile"]:
@@ -97,6 +100,9 @@ def markdown(d: dict[str, Any]) -> str:
         lines.append(f"Out-of-fold AUC, best against the rest: {ev['cv_auc']:.3f}{won} ({ev['method']}).")
     lines += ["", "| attribute | value | points alone |", "|---|---|---:|"]
     lines += [f"| {p['feature']} | {p['value']} | {p['points']:+.0f} |" for p in s["points"][:12]]
+    if d.get("ignored"):
+        lines += ["", f"Not scored, for want of variation among the {unit}s learned from:", ""]
+        lines += [f"- {i['feature']} = {i['value']}: {i['reason']}." for i in d["ignored"]]
     return "\n".join(lines) + "\n"
 
 

@@ -49,4 +49,5 @@ def icp_context(view: RunView) -> dict[str, Any] | None:
         "fit": fit,
         "evaluation": as_dict(fit.get("evaluation")),
         "bars": bars,
+        "ignored": maps(icp.get("ignored")),
     }
