@@ -34,9 +34,9 @@ def test_check_mappings_rejects(events: dict, lifecycle: dict, cues: dict, messa
         check_mappings(events, lifecycle, cues)
 
 
-def test_config_loads_only_the_vocabulary_of_the_journey() -> None:
+def test_config_loads_only_the_settings_and_vocabulary_of_the_journey() -> None:
     code = (
         "import sys, personacraft.config; print(sorted(m for m in sys.modules if m.startswith('personacraft.journey')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "['personacraft.journey', 'personacraft.journey.vocabulary']"
+    assert out.strip() == "['personacraft.journey', 'personacraft.journey.settings', 'personacraft.journey.vocabulary']"
