@@ -34,6 +34,7 @@ class Glance:
     actions: list[str] = field(default_factory=list)
     customer_share: float | None = None
     revenue_share: float | None = None
+    revenue_words: str = "of revenue"  # B2B: "of MRR signed" (the share of MRR whose subscription they pay)
     flags: list[str] = field(default_factory=list)  # "most valuable", "at risk"
     prompts: dict[str, str] = field(default_factory=dict)  # list name → what to add to fill it
 
@@ -69,13 +70,19 @@ def _prompt(persona: Mapping[str, Any], keys: tuple[str, ...], default: str) -> 
 def sentence(persona: Mapping[str, Any]) -> str:
     """One plain sentence: how many they are, how much they bring, and the trait that sets them apart."""
     share = number(persona.get("share"))
-    revenue = number(as_dict(persona.get("value")).get("revenue_share"))
+    value = as_dict(persona.get("value"))
+    revenue = number(value.get("revenue_share"))
     parts = []
     if share is not None:
         parts.append(f"{pct(share)} of customers")
     if revenue is not None:
         parts.append(f"{pct(revenue)} of revenue")
     head = ("They are " + " and bring ".join(parts) + ".") if parts else ""
+    mrr = number(value.get("mrr"))
+    if value.get("clv_unit") == "account" and share is not None and mrr is not None:  # B2B: accounts pay, some sign
+        head = f"They are {pct(share)} of contacts; their accounts pay {mrr:,.0f} a month" + (
+            f", and they sign {pct(revenue)} of all MRR." if revenue is not None else "."
+        )
     traits = maps(persona.get("traits"))
     if traits:
         t = traits[0]
@@ -131,6 +138,7 @@ def glance(persona: Mapping[str, Any]) -> Glance:
         actions=actions,
         customer_share=number(persona.get("share")),
         revenue_share=number(value.get("revenue_share")),
+        revenue_words="of MRR signed" if value.get("clv_unit") == "account" else "of revenue",
         flags=flags,
         prompts=prompts,
     )

@@ -81,6 +81,7 @@ def band(persona: Mapping[str, Any]) -> dict[str, Any]:
         "lists": lists,
         "customers": style.pct(g.customer_share) if g.customer_share is not None else None,
         "revenue": style.pct(g.revenue_share) if g.revenue_share is not None else None,
+        "revenue_words": g.revenue_words,
         "flags": [("bad" if f == "at risk" else "good", f[:1].upper() + f[1:]) for f in g.flags],
     }
 

@@ -143,7 +143,7 @@ def _quote(persona: Mapping[str, Any], story: Mapping[str, Any]) -> str | None:
 
 
 def _type(persona: Mapping[str, Any], reasons: Mapping[str, str], color: str, d: Density) -> dict[str, Any]:
-    typ = as_text(persona.get("persona_type"))
+    typ = as_text(persona.get("committee_role")) or as_text(persona.get("persona_type"))  # B2B: the role
     mix: list[dict[str, Any]] = []
     for k, v in as_dict(persona.get("persona_type_mix")).items():
         if isinstance(v, int | float) and v > 0:
