@@ -66,3 +66,13 @@ def test_the_story_objections_follow_the_same_rule() -> None:
     assert _objections({}, [CHAT_PAIN], f) == [] and "support" in f.missing["objections"]
     review = {**CHAT_PAIN, "source": "texts: review", "kinds": ["review"]}
     assert _objections({}, [review], Facts())
+
+
+def test_objections_with_one_answer_make_one_action_citing_each() -> None:
+    price = {**OBJECTION, "label": "Too expensive for our team size", "keywords": ["expensive"], "n": 29}
+    steep = {**OBJECTION, "label": "Price too high compared to what they pay now", "keywords": ["price"], "n": 27}
+    sales = _texts(_recs(objections=[price, steep, OBJECTION])["sales"])
+    assert len(sales) == 2
+    assert sales[0].startswith("When they object “Too expensive for our team size” or “Price too high")
+    assert "bring value for money" in sales[0] and "29 of their" in sales[0] and "27 of their" in sales[0]
+    assert "competitor" in sales[1]

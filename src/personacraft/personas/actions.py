@@ -182,14 +182,23 @@ def recommendations(
             rec(f"Talk about \u201c{g['goal']}\u201d: it matters to {_pct(g['share'])} of them.", "sales", [g])
             for g in goals[:1]
         ]
-        for x in (persona.get("objections") or [])[:2]:  # from lost deals only, never from support texts
+        # objections from lost deals only, never from support texts; one action per answer, citing each
+        by_answer: dict[str, list[dict[str, Any]]] = {}
+        for x in persona.get("objections") or []:
+            by_answer.setdefault(objection_answer(x), []).append(x)
+        for answer, group in list(by_answer.items())[:2]:
+            heard = " or ".join(f"\u201c{x['label']}\u201d" for x in group)
+            counts = "; ".join(
+                f"{x['n']:,} of their accounts' {x['n_known']:,} lost deals with a reason give "
+                + ("it" if len(group) == 1 else f"\u201c{x['label']}\u201d")
+                + f" ({_pct(x['share'])}, {lift_words(x['lift'])})"
+                for x in group
+            )
             boxes["sales"].append(
                 rec(
-                    f"When they object \u201c{x['label']}\u201d, bring {objection_answer(x)}: {x['n']:,} of their "
-                    f"accounts' {x['n_known']:,} lost deals with a reason give it ({_pct(x['share'])}, "
-                    f"{lift_words(x['lift'])}).",
+                    f"When they object {heard}, bring {answer}: {counts}.",
                     "sales",
-                    [_facts(x)],
+                    [_facts(x) for x in group],
                     "objection handling from the reasons recorded on the persona's accounts' lost deals",
                 )
             )

@@ -18,7 +18,9 @@ persona's lost deals are the lost deals of the accounts its members belong to, a
 members were contacts on. Per persona and theme: n (its lost deals giving that reason), the
 share of its lost deals with a readable reason, the same share over all lost deals, the lift,
 and the hypergeometric test with the Benjamini-Hochberg adjustment; an objection is published
-when n and the persona's lost deals with a reason both reach the minimum group size.
+when n and the persona's lost deals with a reason both reach the minimum group size. A persona
+shows its :data:`PER_PERSONA` most common reasons, the last place going to the most
+over-represented one (lift >= 1.2, adjusted p < 0.05) when it is not among them.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from personacraft.segment.profile import add_tests
+from personacraft.segment.profile import ALPHA, add_tests
 from personacraft.store import Run
 from personacraft.text.merge import near_duplicate_groups
 from personacraft.text.redact import Redactor
@@ -236,7 +238,12 @@ def objections(
     for p in range(published):
         if p in why:
             continue
-        top = sorted(found.get(p, []), key=lambda c: (-c["n"], lr.names[int(c["value"])]))[:PER_PERSONA]
+        ranked = sorted(found.get(p, []), key=lambda c: (-c["n"], lr.names[int(c["value"])]))
+        top = ranked[:PER_PERSONA]
+        # the reason most over-represented in the persona's lost deals is shown even when rarer
+        over = [c for c in ranked if c["lift"] >= 1.2 and c["p_adjusted"] < ALPHA]
+        if over and not any(c is over[0] for c in top):
+            top = [*top[: PER_PERSONA - 1], over[0]]
         if not top:
             why[p] = f"no reason is given on {min_n} or more of this persona's accounts' lost deals"
             continue
