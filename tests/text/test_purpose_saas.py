@@ -40,6 +40,11 @@ def _lost(root: Path) -> list[dict[str, str]]:
     return [d for d in deals if d["Deal Stage"] == "Closed Lost"]
 
 
+def _a_reason(quote: str, reasons: set[str]) -> bool:
+    pattern = re.compile(".+".join(re.escape(part) for part in re.split(r"\[\w+\]", quote)))
+    return any(pattern.fullmatch(r) for r in reasons)
+
+
 def test_no_sales_recommendation_quotes_a_support_chat(saas_small: tuple[Path, BuildResult]) -> None:
     root, result = saas_small
     with Workspace(load_config(root / "personacraft.toml").workspace_path, read_only=True) as ws:
@@ -88,7 +93,8 @@ def test_sales_objections_come_from_lost_reasons_with_their_n(saas_small: tuple[
         for x in items:
             assert min_n <= x["n"] <= x["n_known"] <= x["lost_deals"]
             assert x["share"] == pytest.approx(x["n"] / x["n_known"], abs=1e-4)
-            assert x["quotes"] and set(x["quotes"]) <= reasons
+            # each quote is a reason of the export, redacted ("[name]" where a word is a given name)
+            assert x["quotes"] and all(_a_reason(q, reasons) for q in x["quotes"]), x["quotes"]
             assert x["source"].startswith("lost-deal reasons")
         labels = {x["label"] for x in items}
         for r in p["recommendations"]["sales"]:

@@ -192,7 +192,7 @@ LOST_REASONS: list[tuple[str, float, dict[str, float], tuple[str, ...]]] = [
         (
             "Too expensive for our team size",
             "Price too high compared to what they pay now",
-            "Said the per-seat price was too steep",
+            "The per-seat price was too steep for them",
             "Too expensive for a team of their size",
         ),
     ),
