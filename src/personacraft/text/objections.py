@@ -195,9 +195,13 @@ def objections(
         none = f"none of the {lr.lost_deals:,} lost deals has a readable lost reason"
         return found, dict.fromkeys(range(published), none)
     pairs = persona_deals(run)
-    at = np.searchsorted(lr.deal_ids.astype(str), pairs[:, 1].astype(str)) if len(pairs) else np.array([], int)
-    persona = pairs[:, 0].astype(np.int64) if len(pairs) else np.array([], np.int64)
-    theme = lr.theme[at] if len(pairs) else np.array([], np.int64)
+    ids = lr.deal_ids.astype(str)
+    order = np.argsort(ids, kind="stable")
+    at = order[np.searchsorted(ids, pairs[:, 1].astype(str), sorter=order).clip(0, len(ids) - 1)]
+    pairs = pairs[ids[at] == pairs[:, 1].astype(str)] if len(pairs) else pairs  # lost deals only, as read
+    at = order[np.searchsorted(ids, pairs[:, 1].astype(str), sorter=order).clip(0, len(ids) - 1)]
+    persona = pairs[:, 0].astype(np.int64)
+    theme = lr.theme[at]
     k = len(lr.names)
     known = lr.theme >= 0
     population = np.bincount(lr.theme[known], minlength=k)
