@@ -74,5 +74,6 @@ def test_objections_with_one_answer_make_one_action_citing_each() -> None:
     sales = _texts(_recs(objections=[price, steep, OBJECTION])["sales"])
     assert len(sales) == 2
     assert sales[0].startswith("When they object “Too expensive for our team size” or “Price too high")
-    assert "bring value for money" in sales[0] and "29 of their" in sales[0] and "27 of their" in sales[0]
+    assert "bring value for money: of their accounts' 120 lost deals with a reason, 29 give the first" in sales[0]
+    assert "27 give the second" in sales[0]
     assert "competitor" in sales[1]

@@ -102,7 +102,8 @@ def test_sales_objections_come_from_lost_reasons_with_their_n(saas_small: tuple[
             if found:
                 objected += 1
                 assert found[1] in labels
-                assert re.search(r"\d+ of their accounts' \d+ lost deals with a reason", r["text"])
+                assert re.search(r"of their accounts' \d+ lost deals with a reason", r["text"])
+                assert re.search(r"\d+ (of their accounts'|give)", r["text"])
                 assert r["evidence"][0]["n_known"] >= r["evidence"][0]["n"] >= min_n
     assert objected >= len(_personas(result))
     # the technical evaluators' accounts fail on security more often than everyone's (planted): one persona

@@ -66,6 +66,7 @@ ANSWERS: list[tuple[str, str]] = [
     (r"went dark|went quiet|stopped replying|no decision|champion left", "a second contact and a mutual close plan"),
 ]
 SUPPORT_WORDS = {"chat": "support chats", "ticket": "support tickets"}
+ORDINALS = ("first", "second", "third", "fourth")
 ABANDONMENT_FIXES = {
     "checkout": "simplify checkout and show the full cost before it",
     "cart": "remind and save carts left behind",
@@ -188,11 +189,17 @@ def recommendations(
             by_answer.setdefault(objection_answer(x), []).append(x)
         for answer, group in list(by_answer.items())[:2]:
             heard = " or ".join(f"\u201c{x['label']}\u201d" for x in group)
-            counts = "; ".join(
-                f"{x['n']:,} of their accounts' {x['n_known']:,} lost deals with a reason give "
-                + ("it" if len(group) == 1 else f"\u201c{x['label']}\u201d")
-                + f" ({_pct(x['share'])}, {lift_words(x['lift'])})"
-                for x in group
+            each = [
+                f"{x['n']:,} give the {ORDINALS[i]} ({_pct(x['share'])}, {lift_words(x['lift'])})"
+                for i, x in enumerate(group)
+            ]
+            counts = (
+                f"{group[0]['n']:,} of their accounts' {group[0]['n_known']:,} lost deals with a reason give it "
+                f"({_pct(group[0]['share'])}, {lift_words(group[0]['lift'])})"
+                if len(group) == 1
+                else f"of their accounts' {group[0]['n_known']:,} lost deals with a reason, "
+                + ", ".join(each[:-1])
+                + f" and {each[-1]}"
             )
             boxes["sales"].append(
                 rec(
