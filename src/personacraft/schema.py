@@ -85,6 +85,8 @@ CANONICAL: dict[str, dict[str, str]] = {
         "created_at": "TIMESTAMP",
         "closed_at": "TIMESTAMP",
         "won": "BOOLEAN",
+        "lost_reason": "VARCHAR",  # why a lost deal was lost, as the CRM records it (free text or a picklist)
+        "won_reason": "VARCHAR",
     },
     "deal_contacts": {"deal_id": "VARCHAR", "customer_id": "VARCHAR", "role": "VARCHAR"},
     "events": {

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from personacraft.text.sentiment import score as _sentiment
 from personacraft.text.themes import find_themes, model_available
-from personacraft.text.voice import _sentiment
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "reviews" / "amazon_cells_labelled_sample.txt"
 METHODS = ["tfidf", pytest.param("minilm", marks=pytest.mark.skipif(not model_available(), reason="no text extra"))]

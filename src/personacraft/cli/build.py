@@ -78,5 +78,8 @@ def build(
     message = ps.provenance.get("segmentation", {}).get("message")
     if message:
         console.print(message, style="bold yellow", soft_wrap=True)
+    lost = ps.provenance.get("objections") or {}
+    if lost.get("message"):  # lost-deal reasons missing, unreadable or on won deals: say so, never drop them
+        console.print(f"Sales objections: {lost['message']}", style="yellow", soft_wrap=True)
     console.print(f"Report: {result.report}")
     print(result.report)

@@ -30,6 +30,8 @@ from personacraft.demo.saas_personas import (
     ICP_INDUSTRY,
     ICP_SIZE,
     INDUSTRIES,
+    LOST_REASON_BLANK,
+    LOST_REASONS,
     OPEN_STAGES,
     PERSONAS,
     PLANS,
@@ -121,6 +123,7 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
         "Is Closed Won": np.where(won, "true", "false").astype(object),
         "Associated Company IDs (Primary)": company_id.astype(str).astype(object),
         "Associated Contact IDs": np.array([";".join(contact_id[m].astype(str)) for m in members], dtype=object),
+        "Closed Lost Reason": lost_reasons(np.random.default_rng([seed, 3]), won, size_band, acc_of, pidx),
     }
     # open deals at the day of the export, from a stream of their own (the rest of the demo is unchanged):
     # an expansion for some won accounts, a second try at some lost ones
@@ -142,6 +145,7 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
         "Is Closed Won": np.full(len(reopen), "false", dtype=object),
         "Associated Company IDs (Primary)": company_id[reopen].astype(str).astype(object),
         "Associated Contact IDs": closed_deals["Associated Contact IDs"][reopen],
+        "Closed Lost Reason": np.full(len(reopen), "", dtype=object),
     }
     write_csv(
         con,
@@ -158,6 +162,7 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
             "Is Closed Won",
             "Associated Company IDs (Primary)",
             "Associated Contact IDs",
+            "Closed Lost Reason",
         ],
     )
     # -- contacts: the lifecycle stage follows the account's deal ---------------------------
@@ -292,6 +297,35 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1) -> dict[str, P
     (out_dir / "personacraft.toml").write_text(CONFIG.format(seed=seed, n=n, a=n_acc), encoding="utf-8")
     con.close()
     return {"config": out_dir / "personacraft.toml", "ground_truth": out_dir / "ground_truth.csv", "data": data}
+
+
+def lost_reasons(
+    rng: np.random.Generator, won: np.ndarray, size_band: np.ndarray, acc_of: np.ndarray, pidx: np.ndarray
+) -> np.ndarray:
+    """A rep's "Closed Lost Reason" per account's deal (empty when won), from ``LOST_REASONS``.
+
+    ``rng`` is a stream of its own, so the rest of the demo is the same as before reasons existed.
+    """
+    n_acc = len(won)
+    present = np.zeros((n_acc, len(PERSONAS)), dtype=bool)
+    present[acc_of, pidx] = True
+    signals = {
+        "small": size_band == 0,
+        "large": size_band == len(SIZES) - 1,
+        "technical": present[:, [p.buying_role for p in PERSONAS].index("Influencer")],
+        "budget_holder": present[:, [p.buying_role for p in PERSONAS].index("Budget Holder")],
+    }
+    signals["no_budget_holder"] = ~signals["budget_holder"]
+    weight = np.stack(
+        [np.full(n_acc, base) + sum(add * signals[s] for s, add in up.items()) for _, base, up, _ in LOST_REASONS],
+        axis=1,
+    )
+    cum = np.cumsum(weight, axis=1)
+    reason = (rng.random(n_acc)[:, None] * cum[:, -1:] > cum).sum(axis=1)
+    phrasing = rng.integers(0, 4, n_acc)
+    blank = rng.random(n_acc) < LOST_REASON_BLANK
+    text = np.array([LOST_REASONS[r][3][k] for r, k in zip(reason, phrasing, strict=True)], dtype=object)
+    return np.where(won | blank, "", text).astype(object)
 
 
 CONFIG = """\

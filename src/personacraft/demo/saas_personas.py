@@ -187,3 +187,88 @@ START = np.datetime64("2024-01-01T00:00:00")
 # the day of the export: accounts are created in the first 300 days, their people are active
 # for up to 330 days after joining, and nothing is dated after this
 END = np.datetime64("2025-11-20T00:00:00")
+
+# Why lost deals were lost (HubSpot's "Closed Lost Reason", free text as reps type it): each reason
+# has a base weight and what raises it, and four phrasings. Small companies stay on spreadsheets or
+# find it too expensive; an account with a technical evaluator fails on security and integrations
+# more often; one without a budget holder stalls on budget. About 1 in 8 lost deals has no reason.
+LOST_REASONS: list[tuple[str, float, dict[str, float], tuple[str, ...]]] = [
+    (
+        "price",
+        1.0,
+        {"small": 1.5, "budget_holder": 0.5},
+        (
+            "Too expensive for our team size",
+            "Price too high compared to what they pay now",
+            "The per-seat price was too steep for them",
+            "Too expensive for a team of their size",
+        ),
+    ),
+    (
+        "budget",
+        0.8,
+        {"no_budget_holder": 1.5},
+        (
+            "No budget this year",
+            "Budget frozen until next fiscal year",
+            "No budget approved for new finance tools",
+            "Lost funding for the project, no budget",
+        ),
+    ),
+    (
+        "competitor",
+        1.0,
+        {"large": 0.8},
+        (
+            "Went with a competitor",
+            "Chose a competitor that was cheaper",
+            "Went with Bill.com instead",
+            "Signed with a competitor after a bake-off",
+        ),
+    ),
+    (
+        "spreadsheets",
+        0.3,
+        {"small": 2.0},
+        (
+            "Chose to stay on spreadsheets",
+            "Decided to keep doing it in Excel",
+            "Staying with spreadsheets for now",
+            "Happy enough with their spreadsheets",
+        ),
+    ),
+    (
+        "integration",
+        0.5,
+        {"technical": 0.8, "large": 0.4},
+        (
+            "Missing integration with NetSuite",
+            "No native NetSuite integration",
+            "Needed a Sage Intacct integration we do not have",
+            "Our ERP integration did not cover their setup",
+        ),
+    ),
+    (
+        "security",
+        0.15,
+        {"technical": 1.6, "large": 0.3},
+        (
+            "Failed their security review, no SAML SSO on the Team plan",
+            "IT required SOC 2 Type II and SSO before signing",
+            "Their IT team blocked it over single sign-on",
+            "Security questionnaire flagged data residency",
+        ),
+    ),
+    (
+        "went_dark",
+        0.5,
+        {},
+        (
+            "Went dark after the demo",
+            "Stopped replying after the trial",
+            "Champion left the company",
+            "No decision after the trial, went quiet",
+        ),
+    ),
+]
+LOST_REASON_BLANK = 0.12  # share of lost deals whose rep left the reason empty

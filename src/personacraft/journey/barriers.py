@@ -28,6 +28,7 @@ from personacraft.journey.stages import cues
 from personacraft.journey.vocabulary import STAGES
 from personacraft.segment.profile import ALPHA
 from personacraft.store import Run
+from personacraft.text.sentiment import source_label
 from personacraft.text.voice import TextThemes, theme_cells, theme_quotes
 from personacraft.unify import keyed
 
@@ -116,6 +117,8 @@ def emotion(placed: Placed, g: int, k: int, min_n: int) -> dict[str, Any] | None
         return None
     s = placed.sentiment[m]
     return {
+        # a sentiment means something only with its source: "support-chat sentiment" (text.sentiment)
+        "source": source_label({placed.tt.kinds[i] for i in np.flatnonzero(m)}, placed.tt.scales),
         "sentiment": round(float(s.mean()), 3),
         "negative_share": round(float((s < 0).mean()), 4),
         "positive_share": round(float((s > 0).mean()), 4),

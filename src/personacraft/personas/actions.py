@@ -7,11 +7,15 @@ Each action is a rule applied to evidence the persona carries, and cites it.
   survey goals are led with as they are.
 - **Channels**: first-touch channels ranked by reach × affinity (share × lift), with the share
   of that channel's customers who went on to buy when the journey knows it.
-- **Sales** (B2B: CRM roles or deals): talking points from goals, objection handling from pain
-  themes, and the committee types won accounts had more often than lost ones.
+- **Sales** (B2B: CRM roles or deals): talking points from goals, objection handling from the
+  reasons their accounts' lost deals give (``objections``, :mod:`personacraft.text.objections`),
+  and the committee types won accounts had more often than lost ones. Support tickets and chats
+  are existing customers' problems, never sales objections; without lost-deal reasons the box
+  says nothing about objections.
 - **Product and onboarding**: fixes for pain themes, and for journey barriers where the persona
   abandons more than everyone (checkout, trial, onboarding, cart).
-- **Retention**: saving a persona at risk (more so a valuable one).
+- **Retention** (customer success): saving a persona at risk (more so a valuable one), and getting
+  ahead of the problems they raise in support tickets and chats.
 - **Behaviour** (:mod:`personacraft.personas.plays`): with or without texts and surveys, plays read
   from order, discount, timing, device and basket traits that stand out (thresholds, VIP perks,
   send times, mobile checkout, win-back …), each citing its share, lift and n.
@@ -28,6 +32,7 @@ from typing import Any
 
 from personacraft.personas.plays import behaviour_plays
 from personacraft.personas.prompts import prompted
+from personacraft.personas.purpose import text_kinds
 from personacraft.wording import channel_label, lift_words
 
 NO_SALES = "no CRM deals or buying roles in the sources, so there is nothing to ground sales arguments on"
@@ -53,6 +58,15 @@ PROPOSITIONS: list[tuple[str, str, str]] = [
     (r"slow|times out|lag|loading|wait", "speed when it matters", "make the slow pages and exports fast"),
     (r"export|report|reconcil|crash|bug|error|fail", "reliable at the busiest moment", "fix the failing workflows"),
 ]
+# what a lost-deal reason asks the seller to bring (before the value propositions above are tried)
+ANSWERS: list[tuple[str, str]] = [
+    (r"competitor|instead|bake-off|cheaper option|went with", "a side-by-side comparison on their own workflow"),
+    (r"spreadsheet|excel|manual", "the hours a month it saves over spreadsheets"),
+    (r"budget|funding|fiscal", "a phased start that fits this year's budget"),
+    (r"went dark|went quiet|stopped replying|no decision|champion left", "a second contact and a mutual close plan"),
+]
+SUPPORT_WORDS = {"chat": "support chats", "ticket": "support tickets"}
+ORDINALS = ("first", "second", "third", "fourth")
 ABANDONMENT_FIXES = {
     "checkout": "simplify checkout and show the full cost before it",
     "cart": "remind and save carts left behind",
@@ -71,6 +85,13 @@ def proposition(text: str) -> tuple[str, str] | None:
         if re.search(pattern, text, re.I):
             return prop, fix
     return None
+
+
+def objection_answer(x: dict[str, Any]) -> str:
+    """What to bring to a lost-deal objection: a seller's answer, else the value proposition of its words."""
+    words = " ".join([x["label"], *x.get("keywords", [])])
+    found = next((a for pattern, a in ANSWERS if re.search(pattern, words, re.I)), None)
+    return found or (theme_proposition(x) or ("a concrete answer with proof",))[0]
 
 
 def theme_proposition(x: dict[str, Any]) -> tuple[str, str] | None:
@@ -162,16 +183,30 @@ def recommendations(
             rec(f"Talk about \u201c{g['goal']}\u201d: it matters to {_pct(g['share'])} of them.", "sales", [g])
             for g in goals[:1]
         ]
-        for x in pains[:2]:
-            found = theme_proposition(x)
-            answer = found[0] if found else "a concrete fix and its date"
+        # objections from lost deals only, never from support texts; one action per answer, citing each
+        by_answer: dict[str, list[dict[str, Any]]] = {}
+        for x in persona.get("objections") or []:
+            by_answer.setdefault(objection_answer(x), []).append(x)
+        for answer, group in list(by_answer.items())[:2]:
+            heard = " or ".join(f"\u201c{x['label']}\u201d" for x in group)
+            each = [
+                f"{x['n']:,} give the {ORDINALS[i]} ({_pct(x['share'])}, {lift_words(x['lift'])})"
+                for i, x in enumerate(group)
+            ]
+            counts = (
+                f"{group[0]['n']:,} of their accounts' {group[0]['n_known']:,} lost deals with a reason give it "
+                f"({_pct(group[0]['share'])}, {lift_words(group[0]['lift'])})"
+                if len(group) == 1
+                else f"of their accounts' {group[0]['n_known']:,} lost deals with a reason, "
+                + ", ".join(each[:-1])
+                + f" and {each[-1]}"
+            )
             boxes["sales"].append(
                 rec(
-                    f"When they object \u201c{x['label']}\u201d, answer with {answer} "
-                    f"({_pct(x['share'])} of them raise it).",
+                    f"When they object {heard}, bring {answer}: {counts}.",
                     "sales",
-                    [_facts(x)],
-                    "objection handling from a pain theme",
+                    [_facts(x) for x in group],
+                    "objection handling from the reasons recorded on the persona's accounts' lost deals",
                 )
             )
         committee = persona.get("committee") or {}
@@ -186,7 +221,7 @@ def recommendations(
                         "types present in won accounts against lost accounts",
                     )
                 )
-        reasons["sales"] = "no goal, pain or committee gap to ground a sales argument for this persona"
+        reasons["sales"] = "no goal, lost-deal reason or committee gap to ground a sales argument for this persona"
     else:
         reasons["sales"] = NO_SALES
     # product and onboarding
@@ -250,6 +285,19 @@ def recommendations(
                 + (f"; act on what drives it ({drivers})." if drivers else "."),
                 "retention",
                 [{"feature": "churn_risk", "value": value["churn_risk"], "n": value.get("clv_customers")}],
+            )
+        )
+    # customer success: get ahead of what they raise in support tickets and chats
+    for x in [x for x in pains if set(text_kinds(x)) & set(SUPPORT_WORDS)][:2]:
+        where = " and ".join(SUPPORT_WORDS[k] for k in sorted(set(text_kinds(x)) & set(SUPPORT_WORDS)))
+        boxes["retention"].append(
+            rec(
+                f"Customer success: get ahead of \u201c{x['label']}\u201d with a check-in and a known workaround "
+                f"before they have to ask: {_pct(x['share'])} of those who wrote raise it in {where} "
+                f"({lift_words(x['lift'])}, n = {x['n']:,}).",
+                "retention",
+                [_facts(x)],
+                "a pain theme from support tickets or chats, for customer success",
             )
         )
     reasons["retention"] = (

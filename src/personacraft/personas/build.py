@@ -13,6 +13,7 @@ from personacraft.personas.committee import persona_committee
 from personacraft.personas.model import stability_band
 from personacraft.personas.naming import name_b2b, name_personas, still_fits
 from personacraft.personas.prompts import present, prompted
+from personacraft.personas.purpose import purpose_fields
 from personacraft.personas.story import build_story
 from personacraft.personas.types import committee_type, persona_type
 from personacraft.personas.value import persona_value
@@ -229,6 +230,10 @@ def build_personas(
                     if not voice.wrote
                     else f"{none_found} reaches n >= {min_n}, lift >= 1.2 and p < 0.05 for this persona"
                 )
+        fields, purpose_ev, purpose_missing = purpose_fields(voice, p)  # objections, labelled sentiment
+        persona.update(fields)
+        evidence.extend(purpose_ev)
+        missing.update(purpose_missing)
         ch = cells_for(cells, p, "First channel", min_n=min_n)[:5]
         persona["channels"] = [
             {"channel": str(c["value"]), "share": round(c["share"], 4), "lift": round(c["lift"], 3), "n": int(c["n"])}

@@ -181,6 +181,7 @@ class Persona(Record):
         "goals": Goal,
         "needs": PainPoint,
         "pain_points": PainPoint,
+        "objections": PainPoint,
         "channels": Channel,
         "value": Value,
         "story": Story,
@@ -203,6 +204,10 @@ class Persona(Record):
     goals: list[Goal] | None = None
     needs: list[PainPoint] | None = None
     pain_points: list[PainPoint] | None = None
+    # B2B: the reasons the persona's accounts' lost deals give (n, n_known, lost_deals in ``extra``)
+    objections: list[PainPoint] | None = None
+    # the persona's sentiment per kind of text, each labelled by its source ("support-chat sentiment")
+    sentiment: list[dict[str, Any]] | None = None
     channels: list[Channel] = dataclasses.field(default_factory=list)
     value: Value = dataclasses.field(default_factory=Value)
     committee: dict[str, Any] | None = None

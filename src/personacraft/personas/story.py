@@ -25,6 +25,7 @@ from personacraft.personas.facts import Facts, pct, top, variant
 from personacraft.personas.identity import identity
 from personacraft.personas.narrator import Narrator, TemplateNarrator
 from personacraft.personas.prompts import prompted
+from personacraft.personas.purpose import support_only
 from personacraft.segment.profile import cell_facts, cells_for
 from personacraft.store import Run
 from personacraft.wording import channel_label, lift_words
@@ -81,7 +82,7 @@ def build_story(
     story["channels"] = _channels(persona, cells, p, min_n, f)
     story["content"] = _content(cells, p, min_n, f)
     story["triggers"] = _triggers(cells, p, min_n, f)
-    story["objections"] = _objections(pains, f)
+    story["objections"] = _objections(persona, pains, f)
     story["sentences"] = f.sentences
     story["missing"] = prompted("story", f.missing, have) if have is not None else f.missing
     return story
@@ -291,17 +292,39 @@ def _triggers(cells: list[dict[str, Any]], p: int, min_n: int, f: Facts) -> list
     return triggers
 
 
-def _objections(pains: list[dict[str, Any]], f: Facts) -> list[str]:
-    """The pains they may raise as objections to answer."""
+def _objections(persona: dict[str, Any], pains: list[dict[str, Any]], f: Facts) -> list[str]:
+    """The objections to answer: the reasons their accounts' lost deals give where the sources record them;
+    else pains from reviews, surveys or interviews. A support ticket or chat is a customer's problem, never
+    an objection (docs/voice.md, 'Texts by their purpose')."""
+    lost = persona.get("objections") or []
+    if lost:
+        return [
+            f.say(
+                "objections",
+                f"Lost deals of their accounts give \u201c{x['label']}\u201d ({x['n']:,} of {x['n_known']:,} "
+                f"with a reason, {pct(x['share'])}).",
+                [{k: v for k, v in x.items() if k != "quotes"}],
+                "a lost-deal reason of the persona's accounts",
+            )
+            for x in lost[:2]
+        ]
+    if persona.get("objections", []) is None:  # deals exist, but no lost reason reaches the minimum group
+        f.missing["objections"] = "no lost-deal reason reaches the minimum group size for this persona"
+        return []
+    voiced = [x for x in pains if not support_only(x)]
     said = [
         f.say(
             "objections",
             f"May object: \u201c{x['label']}\u201d ({pct(x['share'])} raise it).",
             [{k: v for k, v in x.items() if k != "quotes"}],
-            "a pain theme, as an objection to answer",
+            "a pain theme from reviews, surveys or interviews, as an objection to answer",
         )
-        for x in pains[:2]
+        for x in voiced[:2]
     ]
-    if not pains:
-        f.missing["objections"] = "no pain theme to anticipate as an objection"
+    if not said:
+        f.missing["objections"] = (
+            "their pain themes come from support tickets and chats, which are not objections"
+            if pains
+            else "no pain theme to anticipate as an objection"
+        )
     return said

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from personacraft.accounts.build import Accounts
 from personacraft.config import Config
 from personacraft.pipeline.stages import Segmentation
 from personacraft.store import Run
+from personacraft.text.objections import summary
+from personacraft.text.sentiment import source_name
 from personacraft.text.voice import TextThemes
 from personacraft.unify import MergeReport
 from personacraft.value.stage import ValueResult
@@ -79,7 +82,7 @@ def provenance(
 ) -> dict[str, Any]:
     """The ``provenance`` block of ``personas.json``; with ``run``, the ``data_period`` the pages state;
     with ``accounts`` (B2B), the money and churn drivers of all accounts."""
-    out = {
+    out: dict[str, Any] = {
         "data_period": data_period(run) if run is not None else None,
         "version": __version__,
         "config_hash": config.fingerprint(),
@@ -93,7 +96,9 @@ def provenance(
             "method": texts.themes.method if texts.themes else None,
             "texts": len(texts.bodies),
             "themes": [{k: v for k, v in t.items() if k != "theme"} for t in texts.theme_rows],
+            "sentiment_scales": {source_name(k, v): v for k, v in texts.scales.items()},
         },
+        "objections": summary(texts.lost, lost_reason_columns(config)) if texts.lost is not None else None,
     }
     if accounts is not None:
         out["accounts"] = {
@@ -103,3 +108,12 @@ def provenance(
             "unlinked_subscriptions": accounts.unlinked_subscriptions,
         }
     return out
+
+
+def lost_reason_columns(config: Config) -> dict[str, str]:
+    """Source label -> the file column a generic source maps to ``lost_reason``."""
+    return {
+        s.name or f"{s.kind}:{Path(s.path).name}": str(s.columns["lost_reason"])
+        for s in config.sources
+        if s.columns.get("lost_reason")
+    }

@@ -30,6 +30,7 @@ from personacraft.segment.matrix import Design
 from personacraft.segment.profile import save_cells
 from personacraft.sources import Accounting, Source
 from personacraft.store import Run
+from personacraft.text.objections import lost_reasons, objections
 from personacraft.text.redact import Redactor
 from personacraft.text.voice import TextThemes, Voice, text_themes, voice_of_customer, why_they_left
 from personacraft.unify import MergeReport, keyed
@@ -68,6 +69,7 @@ def text(config: Config, run: Run) -> TextThemes:
     texts = text_themes(run, redactor, method=config.text.method, seed=config.seed)
     if config.segment.text_themes and texts.themes is not None:
         add_text_themes(run)
+    texts.lost = lost_reasons(run, redactor, method=config.text.method, seed=config.seed)
     return texts
 
 
@@ -176,11 +178,12 @@ def profile_segments(config: Config, run: Run, texts: TextThemes) -> Profiles:
     min_n, quotes = config.privacy.min_group_size, config.report.max_quotes
     cells = profile(run)
     save_cells(run, cells)
-    return Profiles(
-        cells,
-        voice_of_customer(run, texts, min_n=min_n, quotes=quotes),
-        why_they_left(run, texts, min_n=min_n, quotes=quotes),
-    )
+    voice = voice_of_customer(run, texts, min_n=min_n, quotes=quotes)
+    if texts.lost is not None and texts.lost.lost_deals:  # sales objections: the lost deals' reasons
+        published = int(run.scalar(f"SELECT coalesce(max(persona) + 1, 0) FROM {run.t('labels')}") or 0)
+        voice.deals = True
+        voice.objections, voice.no_objections = objections(run, texts.lost, published, min_n=min_n, quotes=quotes)
+    return Profiles(cells, voice, why_they_left(run, texts, min_n=min_n, quotes=quotes))
 
 
 def persona_value(config: Config, run: Run, fitted: CustomerValue, seg: Segmentation) -> ValueResult:

@@ -17,6 +17,7 @@ MODULES = (
     "personacraft.features.sql",
     "personacraft.segment.profile",
     "personacraft.segment.lineage",
+    "personacraft.text.objections",
     "personacraft.clv.sql",
     "personacraft.churn.sql",
     "personacraft.journey.account_sql",

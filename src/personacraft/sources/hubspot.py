@@ -168,7 +168,12 @@ class HubSpotCompanies(Source):
 
 @register
 class HubSpotDeals(Source):
-    """Deals: what each account bought or was offered, and who was on it."""
+    """Deals: what each account bought or was offered, who was on it, and why it was won or lost.
+
+    ``Closed Lost Reason`` / ``Closed Won Reason`` (internal ``closed_lost_reason`` /
+    ``closed_won_reason``) are HubSpot's default deal properties for the reason a rep records
+    on closing; they feed ``lost_reason`` / ``won_reason`` as written.
+    """
 
     kind = "hubspot_deals"
     tables = ("deals", "deal_contacts")
@@ -185,6 +190,8 @@ class HubSpotDeals(Source):
         "Associated Company IDs (Primary)": Col(),
         "Associated Company IDs": Col(),
         "Associated Contact IDs": Col(),
+        "Closed Lost Reason": Col(),
+        "Closed Won Reason": Col(),
     }
     ALIASES: ClassVar[dict[str, tuple[str, ...]]] = {
         "Record ID": ("Deal ID", "hs_object_id"),
@@ -197,6 +204,8 @@ class HubSpotDeals(Source):
         "Associated Company IDs (Primary)": ("Primary Associated Company ID",),
         "Associated Company IDs": ("Associated Company ID", "Company ID"),
         "Associated Contact IDs": ("Associated Contact ID", "Contact IDs"),
+        "Closed Lost Reason": ("closed_lost_reason",),
+        "Closed Won Reason": ("closed_won_reason",),
     }
 
     def load_file(self, run: Run, file: FileLoad) -> None:
@@ -229,6 +238,8 @@ class HubSpotDeals(Source):
                 "created_at": '"Create Date"',
                 "closed_at": f'CASE WHEN {closed} THEN "Close Date" END',
                 "won": f"CASE WHEN {closed} THEN {won} END",
+                "lost_reason": '"Closed Lost Reason"',
+                "won_reason": '"Closed Won Reason"',
             },
             "_stage",
         )

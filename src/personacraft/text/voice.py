@@ -21,6 +21,11 @@ never added up; the others' labels are kept in ``merged``.
 
 Quotes are the persona's texts of the theme closest to its centre, of a readable length; for a
 pain only negative texts, and never a text mostly made of redacted sentences.
+
+Each pain and need lists the ``kinds`` of text it comes from, so recommendations use texts by
+their purpose (support tickets and chats for customer success and product, never as sales
+objections: those come from lost deals, :mod:`personacraft.text.objections`), and each persona's
+sentiment is given per source, labelled by it (:mod:`personacraft.text.sentiment`).
 """
 
 from __future__ import annotations
@@ -34,19 +39,12 @@ import numpy as np
 from personacraft.segment.profile import ALPHA, add_tests
 from personacraft.store import Run
 from personacraft.text.merge import near_duplicate_groups
+from personacraft.text.objections import LostReasons
 from personacraft.text.redact import Redactor, redacted_share, without_redacted
+from personacraft.text.sentiment import by_persona, scales, score
 from personacraft.text.themes import Themes, find_themes
 from personacraft.unify import keyed
 
-NEGATIVE = re.compile(
-    r"\b(not|never|no|too|late|slow|broken|bad|worse|worst|poor|missing|wrong|disappoint\w*|problem\w*|"
-    r"issue\w*|fail\w*|error\w*|crash\w*|bug\w*|confus\w*|expensive|annoy\w*|frustrat\w*|hate|waste\w*|refund)\b",
-    re.IGNORECASE,
-)
-POSITIVE = re.compile(
-    r"\b(great|love\w*|good|perfect\w*|excellent|happy|beautiful\w*|easy|fast|amazing|recommend\w*|nice|best|thanks?)\b",
-    re.IGNORECASE,
-)
 NEED = re.compile(r"\b(i need|we need|need(s|ed)? (a|an|to|more)|i wish|we wish|would like|please add|missing)\b", re.I)
 GOAL = re.compile(r"\b(want to|wanted to|looking for|hope to|hoping to|trying to|goal|so that i|in order to)\b", re.I)
 QUOTE_CHARS = (20, 280)
@@ -60,25 +58,12 @@ class Voice:
     wrote: bool
     pains: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     needs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-
-
-SUPPORT_KINDS = ("ticket", "chat")
-
-
-def _sentiment(bodies: list[str], ratings: np.ndarray, kinds: np.ndarray) -> np.ndarray:
-    """-1, 0 or +1 per text.
-
-    A review's or an answer's rating says it (out of 5, or 10 for NPS); without one, the
-    words do. A support ticket or chat is a problem being reported: its rating rates the
-    support, not the product, so the words decide, and a ticket without any says -1.
-    """
-    finite = ratings[np.isfinite(ratings)]
-    top = 10.0 if len(finite) and finite.max() > 5 else 5.0
-    neg_at, pos_at = (6.0, 9.0) if top == 10 else (2.0, 4.0)
-    words = np.sign(np.array([len(POSITIVE.findall(b)) - len(NEGATIVE.findall(b)) for b in bodies], dtype=float))
-    support = np.isin(kinds, SUPPORT_KINDS)
-    by_rating = np.where(ratings <= neg_at, -1.0, np.where(ratings >= pos_at, 1.0, 0.0))
-    return np.where(support, np.where(words == 0, -1.0, words), np.where(np.isfinite(ratings), by_rating, words))
+    # per persona, its sentiment per kind of text, each labelled by its source (text.sentiment)
+    sentiment: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # per persona, the objections of its accounts' lost deals (text.objections), and why none otherwise
+    objections: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    no_objections: dict[int, str] = field(default_factory=dict)
+    deals: bool = False  # the sources hold closed deals: objections are looked for
 
 
 _STATEMENT = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -95,6 +80,8 @@ class TextThemes:
     kinds: list[str] = field(default_factory=list)
     theme_rows: list[dict[str, Any]] = field(default_factory=list)
     sentiment: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int8))  # -1, 0 or +1 per text
+    scales: dict[str, float] = field(default_factory=dict)  # top of each kind's rating scale (5, or 10 for NPS)
+    lost: LostReasons | None = None  # the lost deals' reasons, set by the text stage (text.objections)
 
 
 def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int = 0) -> TextThemes:
@@ -132,7 +119,7 @@ def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int
             ratings.append(np.nan if r[3] is None else float(r[3]))
     themes = find_themes([without_redacted(b) for b in bodies], method=method, seed=seed)
     rating = np.array(ratings)
-    sentiment = _sentiment(bodies, rating, np.array(kinds, dtype=object))
+    sentiment = score(bodies, rating, np.array(kinds, dtype=object))
     theme_rows = []
     for c in range(themes.k):
         m = themes.labels == c
@@ -153,7 +140,10 @@ def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int
                 "sources": sorted({kinds[i] for i in np.flatnonzero(m)}),
             }
         )
-    tt = TextThemes(themes, text_ids, np.array(keys, dtype=object), bodies, kinds, theme_rows, sentiment)
+    kind_arr = np.array(kinds, dtype=object)
+    tt = TextThemes(
+        themes, text_ids, np.array(keys, dtype=object), bodies, kinds, theme_rows, sentiment, scales(kind_arr, rating)
+    )
     _store(run, tt, sentiment)
     return tt
 
@@ -166,7 +156,11 @@ def voice_of_customer(run: Run, tt: TextThemes, *, min_n: int, per_persona: int 
     labels = run.numpy(f"SELECT customer_key, persona FROM {run.t('labels')}")
     persona = by_customer(tt, labels["customer_key"], labels["persona"])
     keys, theme_rows = tt.keys, tt.theme_rows
+    published = int(np.max(labels["persona"])) + 1 if len(labels["persona"]) else 0
     voice = Voice(wrote=True)
+    voice.sentiment = by_persona(
+        keys, persona, np.array(tt.kinds, dtype=object), np.asarray(tt.sentiment), tt.scales, published, min_n
+    )
     found: dict[int, list[dict[str, Any]]] = {}
     for cell in theme_cells(keys, persona, themes.labels):
         if _published(cell, min_n) and theme_rows[int(cell["value"])]["kind"] in ("pain", "need"):
@@ -201,6 +195,7 @@ def voice_of_customer(run: Run, tt: TextThemes, *, min_n: int, per_persona: int 
                 "effect_size": round(float(cell["effect_size"]), 3),
                 "theme": group[0],
                 "source": "texts: " + ", ".join(sorted({k for t in group for k in theme_rows[t]["sources"]})),
+                "kinds": sorted({k for t in group for k in theme_rows[t]["sources"]}),
                 "quotes": theme_quotes(
                     tt.bodies,
                     themes,

@@ -23,7 +23,7 @@ from personacraft.render.cards.svg import Colors, avatar_svg, trait_bars_svg
 from personacraft.render.cards.text import as_dict, as_strings, as_text, brief, sentences
 from personacraft.render.environment import newcomers
 from personacraft.render.style import WHITE
-from personacraft.wording import channel_label, lift_words, value_label
+from personacraft.wording import channel_label, emotion_words, lift_words, value_label
 
 RECOMMENDATIONS = ("messaging", "channels", "sales", "product", "retention")
 FACTS = (("age", "Age"), ("occupation", "Occupation"), ("location", "Location"), ("income", "Income"))
@@ -129,6 +129,22 @@ def _objections(persona: Mapping[str, Any], reasons: Mapping[str, str], d: Densi
     if kept or not items.items:
         return Items(kept, items.why, items.more)
     return Items([])  # nothing to add: the pains say it
+
+
+def _sentiment(persona: Mapping[str, Any]) -> list[str]:
+    """Each source's sentiment, labelled by it: "Support-chat sentiment: unhappy (−0.77; everyone −0.70; n = 370)"."""
+    out = []
+    for x in persona.get("sentiment") or []:
+        x = as_dict(x)
+        s, pop, n = x.get("sentiment"), x.get("population_sentiment"), x.get("n")
+        if not isinstance(s, int | float) or not as_text(x.get("source")):
+            continue
+        label = str(as_text(x.get("source")))
+        tail = f"; everyone {pop:+.2f}".replace("-", "\u2212") if isinstance(pop, int | float) else ""
+        count = f"; n = {style.num(n)}" if isinstance(n, int | float) else ""
+        figure = f"{s:+.2f}".replace("-", "\u2212")
+        out.append(f"{label[0].upper()}{label[1:]}: {emotion_words(float(s))} ({figure}{tail}{count})")
+    return out
 
 
 def _quote(persona: Mapping[str, Any], story: Mapping[str, Any]) -> str | None:
@@ -265,6 +281,7 @@ def card_context(
         "pains": (all_pains := _items(persona, "pains", reasons, pains, d)),
         "more_pains": _rest(all_pains, glanced, "frustrations"),
         "quote": quote and sentences(quote, 240),
+        "sentiment": _sentiment(persona),
         "quote_why": None if quote else brief(reasons.get("quote") or NO_FIELD, d.reason),
         "channels": _items(persona, "channels", reasons, channels, d),
         "content": _items(persona, "content", reasons, [], d),
