@@ -32,7 +32,7 @@ from typing import Any
 
 from personacraft.personas.plays import behaviour_plays
 from personacraft.personas.prompts import prompted
-from personacraft.personas.purpose import text_kinds
+from personacraft.personas.purpose import support_only, text_kinds
 from personacraft.wording import channel_label, lift_words
 
 NO_SALES = "no CRM deals or buying roles in the sources, so there is nothing to ground sales arguments on"
@@ -131,9 +131,10 @@ def recommendations(
     goals = [g for g in persona.get("goals") or [] if g["lift"] >= 1.1]
     boxes: dict[str, list[dict[str, Any]]] = {f: [] for f in FIELDS}
     reasons: dict[str, str] = {}
-    # messaging: one action per proposition, citing every theme it answers
+    # messaging: one action per proposition, citing every theme it answers; in B2B not from support tickets and
+    # chats alone (existing users' problems go to customer success and product, below)
     by_prop: dict[str, list[dict[str, Any]]] = {}
-    for x in (pains + needs)[:4]:
+    for x in [x for x in pains + needs if not (b2b and support_only(x))][:4]:
         found = theme_proposition(x)
         if found:
             by_prop.setdefault(found[0], []).append(x)
