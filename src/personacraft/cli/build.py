@@ -70,7 +70,8 @@ def build(
     console.print(
         Text.assemble(
             (f"Built run {result.run_id}", "bold green"),
-            f" in {time.perf_counter() - started:.1f} s: {len(ps)} personas from {ps.customers:,} customers.",
+            f" in {time.perf_counter() - started:.1f} s: {len(ps)} personas from {ps.customers:,} "
+            f"{'contacts' if ps.provenance.get('accounts') else 'customers'}.",
         )
     )
     for p in ps:

@@ -123,6 +123,11 @@ def period_of(doc: Mapping[str, Any]) -> str | None:
     return period_label(as_dict(as_dict(doc.get("provenance")).get("data_period")) or None)
 
 
+def people_word(doc: Mapping[str, Any]) -> str:
+    """What the people of a run are called: "contacts" when they are contacts of B2B accounts, else "customers"."""
+    return "contacts" if as_dict(as_dict(doc.get("provenance")).get("accounts")) else "customers"
+
+
 def analysts(doc: Mapping[str, Any], persona: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The method behind the page: how personas were found (model, k, criterion) and the persona's stability."""
     prov = as_dict(doc.get("provenance"))

@@ -23,7 +23,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 
 from personacraft.errors import NotFoundError
-from personacraft.render.plain import analysts, period_of
+from personacraft.render.plain import analysts, people_word, period_of
 from personacraft.web.auth import COOKIE, session_principal
 from personacraft.web.service import CARD_TYPES, SLIDES, RunView, Service
 from personacraft.web.templating import ICON, SCRIPT, TEMPLATES, stylesheet
@@ -64,6 +64,7 @@ def _page(
         "project": getattr(config, "name", None) or "personacraft",
         "view": view,
         "period": period_of(view.personas_doc) if view is not None else None,
+        "people": people_word(view.personas_doc) if view is not None else "customers",
         "method": analysts(view.personas_doc) if view is not None else None,
         "nav": NAV,
         "active": active,
