@@ -25,6 +25,18 @@ SAAS_SEED = 1
 IDENTITY_CUSTOMERS = 2000  # the `builds` fixture: persona ids and history across runs
 
 
+def tfidf_demo(root: Path, kind: str, customers: int, seed: int) -> Path:
+    """Write a demo under ``root`` whose config finds text themes with TF-IDF (fast); its config's path."""
+    generate(kind, root, customers, seed)
+    return with_tfidf(root / "personacraft.toml")
+
+
+def with_tfidf(config: Path) -> Path:
+    """``config`` switched to TF-IDF text themes (fast, no sentence model); the same path."""
+    config.write_text(config.read_text(encoding="utf-8") + '\n[text]\nmethod = "tfidf"\n', encoding="utf-8")
+    return config
+
+
 @pytest.fixture(scope="session")
 def retail_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A retail demo folder (exports, config, ground truth); treat as read-only."""
@@ -44,10 +56,7 @@ def saas_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResu
     """A SaaS demo big enough for the planted ICP and churn drivers to show, built once
     (TF-IDF themes, for speed); treat as read-only."""
     root = tmp_path_factory.mktemp("saas")
-    generate("saas", root, SAAS_CONTACTS, SAAS_SEED)
-    config = root / "personacraft.toml"
-    config.write_text(config.read_text(encoding="utf-8") + '\n[text]\nmethod = "tfidf"\n', encoding="utf-8")
-    return root, build(load_config(config))
+    return root, build(load_config(tfidf_demo(root, "saas", SAAS_CONTACTS, SAAS_SEED)))
 
 
 @pytest.fixture(scope="session")

@@ -19,11 +19,11 @@ import duckdb
 import pytest
 
 from personacraft.config import config_from_dict, load_config
-from personacraft.demo import generate
 from personacraft.errors import ConfigError
 from personacraft.pipeline import BuildResult, build
 from personacraft.web.service import Service
 from tests.browser import needs_chromium
+from tests.conftest import tfidf_demo
 from tests.web.loopback import chromium, serve
 
 CONTACTS = 2500
@@ -34,10 +34,7 @@ SEED = 3
 def saas(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
     """A SaaS demo of 2,500 contacts (TF-IDF themes, for speed), built once for this module."""
     root = tmp_path_factory.mktemp("funnel")
-    generate("saas", root, CONTACTS, SEED)
-    config = root / "personacraft.toml"
-    config.write_text(config.read_text(encoding="utf-8") + '\n[text]\nmethod = "tfidf"\n', encoding="utf-8")
-    return root, build(load_config(config))
+    return root, build(load_config(tfidf_demo(root, "saas", CONTACTS, SEED)))
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -17,7 +17,7 @@ from personacraft.config import load_config
 from personacraft.demo import generate
 from personacraft.pipeline import BuildResult, build
 from personacraft.store import Workspace
-from tests.conftest import read_csv
+from tests.conftest import read_csv, with_tfidf
 
 pytestmark = pytest.mark.slow  # builds a SaaS demo of 3,000 contacts
 OBJECT = re.compile(r"When they object \u201c(.+?)\u201d")
@@ -141,8 +141,7 @@ def test_lost_reasons_left_blank_or_garbled_are_said_and_nothing_is_invented(tmp
         w = csv.DictWriter(fh, fieldnames=list(rows[0]), quoting=csv.QUOTE_ALL)
         w.writeheader()
         w.writerows(rows)
-    config = tmp_path / "personacraft.toml"
-    config.write_text(config.read_text(encoding="utf-8") + '\n[text]\nmethod = "tfidf"\n', encoding="utf-8")
+    config = with_tfidf(tmp_path / "personacraft.toml")
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     r = subprocess.run(
         [sys.executable, "-m", "personacraft", "build", "--config", str(config)],

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from personacraft.config import load_config
-from personacraft.demo import generate
 from personacraft.pipeline import BuildResult, build
 from personacraft.web.service import Service
+from tests.conftest import tfidf_demo
 
 WEB_CUSTOMERS = 1000
 WEB_SEED = 7
@@ -22,10 +22,7 @@ WEB_SEED = 7
 @pytest.fixture(scope="session")
 def web_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
     """A retail demo (1,000 customers, TF-IDF themes for speed), built once: (config path, build result)."""
-    root = tmp_path_factory.mktemp("web")
-    generate("retail", root, WEB_CUSTOMERS, WEB_SEED)
-    config = root / "personacraft.toml"
-    config.write_text(config.read_text(encoding="utf-8") + '\n[text]\nmethod = "tfidf"\n', encoding="utf-8")
+    config = tfidf_demo(tmp_path_factory.mktemp("web"), "retail", WEB_CUSTOMERS, WEB_SEED)
     return config, build(load_config(config))
 
 

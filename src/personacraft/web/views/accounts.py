@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from personacraft.errors import NotFoundError
+from personacraft.features.roles import ROLE_LABELS
 from personacraft.store import scratch
 from personacraft.web.service import RunView
 
@@ -35,14 +36,6 @@ ORDER = {
     "open-missing": "open_amount DESC, account_id",
     "at-risk": "churn_risk DESC, mrr DESC, account_id",
     "expansion": "mrr DESC, account_id",
-}
-ROLE_WORDS = {
-    "economic_buyer": "economic buyer",
-    "decision_maker": "decision maker",
-    "champion": "champion",
-    "technical_evaluator": "technical evaluator",
-    "influencer": "influencer",
-    "end_user": "end user",
 }
 
 
@@ -88,7 +81,7 @@ def accounts_path(view: RunView) -> Path:
 
 def roles(text: Any) -> str:
     """``decision_maker;champion`` in words."""
-    return ", ".join(ROLE_WORDS.get(r, r.replace("_", " ")) for r in str(text or "").split(";") if r)
+    return ", ".join(ROLE_LABELS.get(r, r.replace("_", " ")) for r in str(text or "").split(";") if r)
 
 
 def filtered_csv(view: RunView, key: str, out: Path) -> Path:
