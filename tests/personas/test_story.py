@@ -97,13 +97,17 @@ def test_saas_types_and_buying_committees(saas_demo: tuple[Path, BuildResult]) -
     for p in personas:
         committee = p["committee"]
         assert committee is not None and committee["accounts"] >= 10
-        # every persona's accounts hold several types, one who signs and people who use the product
-        assert len(committee["types_present"]) >= 3
-        assert committee["signs"]["types"] and committee["uses"]["types"]
-        assert set(committee["signs"]["types"]) <= {"buyer", "decision_maker"}  # the payer is planted so
+        # where the persona stands in its accounts: its role's coverage, who signs, who uses the product
+        assert committee["role"] == p["committee_role"]
+        cover = committee["their_role_in_accounts"]
+        assert cover["confirmed"] + cover["inferred_only"] + cover["missing"] == pytest.approx(1, abs=1e-3)
+        assert 0 <= committee["sign"] <= 1 and committee["use_the_product"] > 0.5
         assert committee["won_accounts"] + committee["lost_accounts"] <= committee["accounts"]
         type_ev = next(e for e in p["evidence"] if e["field"] == "persona_type")
-        assert "crm_buying_roles" in type_ev["signals"] and "job_titles" in type_ev["signals"]
+        assert type_ev["signals"]["committee_roles"]["confirmed"] > 0
+    # the payer is planted (the budget holder, else the decision maker): they sign, the others hardly
+    signs = {p["committee_role"]: p["committee"]["sign"] for p in personas}
+    assert signs["economic_buyer"] + signs["decision_maker"] > 0.95
     # sales arguments exist in B2B, and only there
     assert all(p["recommendations"]["sales"] for p in personas)
     # the committee of each account

@@ -169,10 +169,15 @@ def test_saas_demo_recovers_roles_inside_accounts(saas_built: tuple[Path, BuildR
     acc = json.loads((built.out_dir / "accounting.json").read_text())
     assert len(acc["sources"]) == 7 and all(s["read"] == s["accepted"] + s["rejected"] for s in acc["sources"])
     assert acc["identity"]["customers"] == len(truth)  # every tool's records joined to the CRM contact
-    # about 330 accounts hold too few cancellations for a churn model: the build says so, with the counts
+    # about 330 accounts hold too few cancellations for a churn model: the build says so, with the counts, and
+    # shows the observed rate of the accounts that cancelled, with its n, instead of "unknown"
     for p in personas:
-        assert p.value.churn_risk is None
-        assert re.search(r"too little \w+ data: \d+ churn events", p.value.missing["churn_risk"])
+        assert p.value.churn_risk_method == "observed" and "churn_risk" not in p.value.missing
+        churn = p.value.account_churn or {}
+        assert p.value.churn_risk == churn["rate"] and churn["accounts"] >= 10
+        assert "could not be fitted" in (p.value.churn_risk_basis or "")
+    why = built.personas.provenance["value"]["subscription_churn"]["missing"]
+    assert re.search(r"too little \w+ data: \d+ churn events", why)
 
 
 def test_saas_build_learns_the_icp(saas_built: tuple[Path, BuildResult]) -> None:

@@ -60,6 +60,7 @@ def test_a_snapshot_uses_nothing_after_its_cutoff(saas_demo: tuple[Path, BuildRe
             "events": keyed(run, "events"),
             "texts": keyed(run, "texts"),
             "accounts": run.t("accounts"),
+            "committee": run.t("committee"),
         }
         cut = {
             **refs,

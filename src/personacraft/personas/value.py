@@ -199,13 +199,12 @@ def account_value(
         block["churn_risk_method"] = "model"
         missing.pop("churn_risk", None)
     elif churn.get("rate") is not None:  # no model: the observed rate, with its n
-        why = missing.pop("churn_risk", None)
+        missing.pop("churn_risk", None)  # why the model is missing stays in provenance.value.subscription_churn
         block["churn_risk"] = churn["rate"]
         block["churn_risk_method"] = "observed"
         block["churn_risk_basis"] = (
-            f"The share of the persona's {churn['accounts']} paying accounts that cancelled (observed"
-            + (f"; {why}" if why else "")
-            + ")."
+            f"The share of the persona's {churn['accounts']} paying accounts that cancelled, observed: the churn "
+            "model could not be fitted."
         )
     for k, why in m.get("missing", {}).items():
         missing[k] = why

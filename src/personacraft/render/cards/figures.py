@@ -88,42 +88,35 @@ def value(persona: Mapping[str, Any], reason: int) -> dict[str, Any]:
         "empirical": "from who left before",
         "observed": "accounts that cancelled (no model)",
     }.get(method or "")
-    add("churn_risk", "Churn risk", style.pct(churn) if isinstance(churn, int | float) else None, churn_note, True)
     share = v.get("revenue_share")
-    b2b = v.get("clv_unit") == "account"
-    add(
-        "revenue_share",
-        "Share of MRR they sign" if b2b else "Share of revenue",
-        style.pct(share) if isinstance(share, int | float) else None,
-    )
-    if b2b:
-        mrr, arr = v.get("mrr"), v.get("arr")
-        add(
-            "mrr",
-            "MRR of their accounts",
-            _money(mrr) if isinstance(mrr, int | float) else None,
-            f"ARR {_money(arr)}" if isinstance(arr, int | float) else None,
-        )
-        win = v.get("win_rate")
-        add("win_rate", "Win rate", style.pct(win) if isinstance(win, int | float) else None, "of closed deals")
-        nrr, grr = v.get("nrr"), v.get("grr")
-        add(
-            "nrr",
-            "Net revenue retention",
-            style.pct(nrr) if isinstance(nrr, int | float) else None,
-            f"gross {style.pct(grr)}" if isinstance(grr, int | float) else None,
-        )
+    if v.get("clv_unit") == "account":  # B2B: four rows, as many as a shop's (the card stays one page)
         churned = as_dict(v.get("account_churn"))
-        rate = churned.get("rate")
-        if isinstance(rate, int | float):
-            pop = as_dict(churned.get("population")).get("rate")
-            add(
-                "account_churn",
-                "Accounts that cancelled",
-                style.pct(rate),
-                f"{churned.get('churned')} of {churned.get('accounts')}"
-                + (f"; all accounts {style.pct(pop)}" if isinstance(pop, int | float) else ""),
+        rate, pop = churned.get("rate"), as_dict(churned.get("population")).get("rate")
+        if isinstance(rate, int | float) and method != "observed":
+            churn_note = f"{style.pct(rate)} of {churned.get('accounts')} own accounts cancelled" + (
+                f", all {style.pct(pop)}" if isinstance(pop, int | float) else ""
             )
+        add("churn_risk", "Churn risk", style.pct(churn) if isinstance(churn, int | float) else None, churn_note, True)
+        mrr, arr = v.get("mrr"), v.get("arr")
+        note = "; ".join(
+            x
+            for x in (
+                f"ARR {_money(arr)}" if isinstance(arr, int | float) else "",
+                f"they sign {style.pct(share)}" if isinstance(share, int | float) else "",
+            )
+            if x
+        )
+        add("mrr", "MRR of their accounts", _money(mrr) if isinstance(mrr, int | float) else None, note or None)
+        win, nrr = v.get("win_rate"), v.get("nrr")
+        add(
+            "win_rate",
+            "Win rate",
+            style.pct(win) if isinstance(win, int | float) else None,
+            f"net revenue retention {style.pct(nrr)}" if isinstance(nrr, int | float) else "of closed deals",
+        )
+    else:
+        add("churn_risk", "Churn risk", style.pct(churn) if isinstance(churn, int | float) else None, churn_note, True)
+        add("revenue_share", "Share of revenue", style.pct(share) if isinstance(share, int | float) else None)
     per = v.get("revenue_per_customer")
     if isinstance(per, int | float):
         add("revenue_per_customer", "Revenue per customer", _money(per), "to date")
@@ -203,6 +196,9 @@ def committee(persona: Mapping[str, Any], d: Any) -> dict[str, Any] | None:
         if k in ("method", "missing"):
             continue
         items = list(v[: d.items]) if isinstance(v, list | tuple) else [v]
+        if k == "role" and isinstance(v, str):  # the committee role, in words
+            rows.append({"label": "Their role", "lines": [type_label(v)]})
+            continue
         lines = [t for t in (_describe(x, d) for x in items if x is not None) if t]
         if not lines:
             reason = as_text(as_dict(raw.get("missing")).get(k))
