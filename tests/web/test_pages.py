@@ -32,7 +32,7 @@ from personacraft.web.service import CARD_FORMATS, CARD_TYPES, RunView, Service
 from personacraft.wording import value_label, whole_label
 from tests.conftest import read_csv
 
-PAGES = ["/", "/compare", "/journeys", "/icp", "/runs", "/alerts", "/health"]
+PAGES = ["/", "/compare", "/journeys", "/accounts", "/icp", "/runs", "/alerts", "/health"]
 
 
 @pytest.fixture(scope="module")
@@ -218,6 +218,14 @@ def test_journeys_page_shows_all_customers_and_every_persona(client: TestClient,
     for p in view.personas:
         assert f'href="/personas/{p["id"]}"' in html
     assert "Account funnel" not in html  # the retail demo is not B2B
+
+
+def test_accounts_empty_state_in_a_shop_says_which_export_to_add(client: TestClient) -> None:
+    html = client.get("/accounts").text
+    assert '<a href="/accounts" aria-current="page">Accounts</a>' in html
+    assert "this run has no accounts: add a CRM companies or accounts export" in html
+    r = client.get("/accounts.csv")
+    assert r.status_code == 404 and "no accounts" in r.text
 
 
 def test_icp_empty_state_says_how_to_create_it(client: TestClient, view: RunView) -> None:
