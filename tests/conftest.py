@@ -75,7 +75,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 # fixtures that generate or build a demo: the tests that use them are end-to-end
-BUILDS = frozenset(("retail_demo", "built", "saas_demo", "web_demo", "service", "saas_built", "exported", "builds"))
+BUILDS = frozenset(
+    ("retail_demo", "built", "saas_demo", "web_demo", "service", "saas_built", "exported", "builds", "funnel_demo")
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -31,7 +31,7 @@ SEED = 3
 
 
 @pytest.fixture(scope="module")
-def saas(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
+def funnel_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
     """A SaaS demo of 2,500 contacts (TF-IDF themes, for speed), built once for this module."""
     root = tmp_path_factory.mktemp("funnel")
     return root, build(load_config(tfidf_demo(root, "saas", CONTACTS, SEED)))
@@ -141,8 +141,8 @@ def _funnel(out: Path) -> dict[str, Any]:
     return doc
 
 
-def test_the_four_rates_equal_hand_counts_of_the_raw_exports(saas: tuple[Path, BuildResult]) -> None:
-    root, result = saas
+def test_the_four_rates_equal_hand_counts_of_the_raw_exports(funnel_demo: tuple[Path, BuildResult]) -> None:
+    root, result = funnel_demo
     hand = _hand_count(root / "data")
     af = _funnel(result.out_dir)["population"]["account_funnel"]
     assert (af["win_rate"]["won"], af["win_rate"]["closed"]) == (hand["won"], hand["closed"])
@@ -161,9 +161,9 @@ def test_the_four_rates_equal_hand_counts_of_the_raw_exports(saas: tuple[Path, B
 
 
 def test_the_account_funnel_never_grows_and_personas_count_their_members_accounts(
-    saas: tuple[Path, BuildResult],
+    funnel_demo: tuple[Path, BuildResult],
 ) -> None:
-    doc = _funnel(saas[1].out_dir)
+    doc = _funnel(funnel_demo[1].out_dir)
     assert [s["stage"] for s in doc["population"]["account_funnel"]["stages"]] == [
         "lead", "mql", "sql", "opportunity", "won", "renewed",
     ]  # fmt: skip
@@ -181,9 +181,9 @@ def test_the_account_funnel_never_grows_and_personas_count_their_members_account
     assert onboarding[0]["rate"] == doc["population"]["account_funnel"]["onboarding"]["rate"]
 
 
-def test_the_report_page_shows_the_account_funnel(saas: tuple[Path, BuildResult]) -> None:
-    html = (saas[1].out_dir / "report" / "journeys.html").read_text(encoding="utf-8")
-    af = _funnel(saas[1].out_dir)["population"]["account_funnel"]
+def test_the_report_page_shows_the_account_funnel(funnel_demo: tuple[Path, BuildResult]) -> None:
+    html = (funnel_demo[1].out_dir / "report" / "journeys.html").read_text(encoding="utf-8")
+    af = _funnel(funnel_demo[1].out_dir)["population"]["account_funnel"]
     assert "Account funnel" in html
     for name in ("Lead", "MQL", "SQL", "Opportunity", "Won", "Renewed", "Win rate", "Trial to paid", "Renewal rate"):
         assert name in html, name
@@ -191,9 +191,9 @@ def test_the_report_page_shows_the_account_funnel(saas: tuple[Path, BuildResult]
 
 
 @needs_chromium
-def test_the_web_journeys_page_shows_the_account_funnel_in_chromium(saas: tuple[Path, BuildResult]) -> None:
+def test_the_web_journeys_page_shows_the_account_funnel_in_chromium(funnel_demo: tuple[Path, BuildResult]) -> None:
     """The app's /journeys on the B2B demo, in a real headless Chromium: the account funnels, no console error."""
-    root, result = saas
+    root, result = funnel_demo
     service = Service(load_config(root / "personacraft.toml"))
     af = _funnel(result.out_dir)["population"]["account_funnel"]
     problems: list[str] = []
