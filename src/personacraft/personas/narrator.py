@@ -15,9 +15,9 @@ class Narrator(Protocol):
 
 TEMPLATES: dict[str, list[str]] = {
     "intro": [
-        "{name} stands for {size:,} customers, {share} of the base.",
-        "{name} represents {size:,} customers ({share} of all).",
-        "Meet {name}: {size:,} customers, {share} of the base, behave like this.",
+        "{name} stands for {size:,} {people}, {share} of the base.",
+        "{name} represents {size:,} {people} ({share} of all).",
+        "Meet {name}: {size:,} {people}, {share} of the base, behave like this.",
     ],
     "trait": [
         "{feature}: {value} for {share} of them, {lift_words}.",

@@ -94,7 +94,14 @@ def _bio(persona: dict[str, Any], name: str, say: Narrator, f: Facts) -> str:
     bio = [
         f.say(
             "bio",
-            say.phrase("intro", variant(pid, "intro"), name=name, size=persona["size"], share=pct(persona["share"])),
+            say.phrase(
+                "intro",
+                variant(pid, "intro"),
+                name=name,
+                size=persona["size"],
+                share=pct(persona["share"]),
+                people="contacts" if persona.get("committee_role") else "customers",  # B2B: contacts of accounts
+            ),
             [],
             "size of the segment",
         )

@@ -264,6 +264,7 @@ def card_context(
         "avatar": Markup(avatar_svg(initials, c.base, str(persona.get("id") or name))),
         "type": typ,
         "size": style.num(size) if isinstance(size, int | float) else None,
+        "people": "Contacts" if persona.get("committee_role") else "Customers",  # B2B: contacts of accounts
         "share": style.pct(share) if isinstance(share, int | float) else None,
         "stability": _stability(persona),
         "fit": as_text(as_dict(persona.get("fit")).get("words")) or None,
