@@ -3,7 +3,7 @@
 A test is part of the slow lane (``-m slow``) when it asks for a built demo (directly or
 through another fixture), or is marked ``slow`` because it builds one itself, starts the
 command in its own process, fuzzes, or opens a browser page of a build; ``make test-fast``
-runs the others (about 45 s on this project's 2-core machine).
+runs the others (497 tests in 63 s on this project's 2-core machine, measured 2026-12-05).
 """
 
 from __future__ import annotations
