@@ -7,7 +7,7 @@ from pathlib import Path
 import personacraft.ingest
 from personacraft.config import load_config
 from personacraft.ingest import code_files, code_fingerprint, hash_code, ingest
-from personacraft.sources import REGISTRY, fingerprint, make_source
+from personacraft.sources import REGISTRY, fingerprint, make_source, make_sources
 from personacraft.store import Workspace
 
 HEADER = "Customer ID,First Name,Last Name,Email,Accepts Email Marketing,Default Address Country Code,Total Orders\n"
@@ -103,3 +103,51 @@ def test_a_change_in_a_subpackage_of_sources_changes_the_code_fingerprint(tmp_pa
     (copy / "sources" / "stripe.py").rename(copy / "sources" / "vendors" / "stripe.py")
     assert copy / "sources" / "vendors" / "stripe.py" in code_files(copy)
     assert hash_code(copy) not in (before, changed)
+
+
+FLAT = """\
+[[sources]]
+kind = "csv"
+path = "data/sales.csv"
+table = "orders"
+[sources.columns]
+order_id = "Order ID"
+customer_id = "Customer ID"
+email = "Email"
+ordered_at = "Order Date"
+amount = "Total"
+
+[[sources]]
+kind = "csv"
+path = "data/sales.csv"
+table = "customers"
+[sources.columns]
+customer_id = "Customer ID"
+email = "Email"
+country = "Country"
+"""
+
+
+def test_one_flat_export_feeds_two_tables_and_each_source_balances(tmp_path: Path) -> None:
+    """The same file mapped to orders and to customers: two sources, each counting its own rows (issue 22 #5)."""
+    (tmp_path / "data").mkdir()
+    lines = [
+        f"O{i},C{i % 7},c{i % 7}@example.com,2024-03-{i + 1:02d},{10 + i}.50,{'US' if i % 2 else 'DE'}"
+        for i in range(20)
+    ]
+    (tmp_path / "data" / "sales.csv").write_text(
+        "Order ID,Customer ID,Email,Order Date,Total,Country\n" + "\n".join(lines) + "\n"
+    )
+    (tmp_path / "personacraft.toml").write_text(FLAT)
+    cfg = load_config(tmp_path / "personacraft.toml")
+    sources = make_sources(cfg)
+    assert [s.label for s in sources] == ["csv:sales.csv (orders)", "csv:sales.csv (customers)"]
+    inputs = fingerprint(sources)
+    with Workspace(cfg.workspace_path) as ws:
+        run = ws.new_run(config_hash=cfg.fingerprint(), config=cfg.to_dict(), inputs=inputs, version="t")
+        orders, customers = ingest(cfg, run, sources, inputs, lambda _m: None)
+        assert (orders.read, orders.accepted, orders.rejected) == (20, 20, 0)
+        assert (customers.read, customers.accepted, customers.rejected) == (20, 20, 0)
+        assert run.scalar(f"SELECT count(*) FROM {run.t('orders')}") == 20
+        assert run.scalar(f"SELECT count(DISTINCT customer_id) FROM {run.t('customers')}") == 7
+        run.finish(out_dir="", summary={})

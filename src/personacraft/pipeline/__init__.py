@@ -23,7 +23,7 @@ from personacraft.pipeline import stages
 from personacraft.pipeline.outputs import Report, publish, write_outputs
 from personacraft.pipeline.provenance import provenance
 from personacraft.pipeline.refresh import inputs_fingerprint
-from personacraft.sources import Accounting, fingerprint, make_source
+from personacraft.sources import Accounting, fingerprint, make_sources
 from personacraft.store import Workspace
 from personacraft.version import __version__
 
@@ -50,9 +50,7 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
     say = _counter(progress, FIXED_STEPS + len(config.sources))
     out = (out_dir or config.root / "out").resolve()
     say("Checking sources")
-    sources = [
-        make_source(s, config.root, f"{config.path.name} [[sources]] #{i}") for i, s in enumerate(config.sources, 1)
-    ]
+    sources = make_sources(config)
     inputs = fingerprint(sources)
     with Workspace(config.workspace_path) as ws:
         run = ws.new_run(

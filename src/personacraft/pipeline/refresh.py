@@ -17,7 +17,7 @@ from typing import Any
 
 from personacraft.config import Config
 from personacraft.errors import NotFoundError
-from personacraft.sources import fingerprint, make_source
+from personacraft.sources import fingerprint, make_sources
 from personacraft.store import Workspace
 from personacraft.version import __version__
 
@@ -41,9 +41,7 @@ def inputs_fingerprint(config: Config, inputs: Sequence[Mapping[str, Any]]) -> s
 
 def current_fingerprint(config: Config) -> str:
     """The fingerprint the sources of ``config`` have now (reads and hashes every file)."""
-    sources = [
-        make_source(s, config.root, f"{config.path.name} [[sources]] #{i}") for i, s in enumerate(config.sources, 1)
-    ]
+    sources = make_sources(config)
     return inputs_fingerprint(config, fingerprint(sources))
 
 

@@ -13,7 +13,7 @@ from personacraft.sources import (
     support,
     surveys,
 )
-from personacraft.sources.base import REGISTRY, Accounting, Source, fingerprint, make_source
+from personacraft.sources.base import REGISTRY, Accounting, Source, fingerprint, make_source, make_sources
 
 __all__ = [
     "REGISTRY",
@@ -25,6 +25,7 @@ __all__ = [
     "hubspot",
     "interviews",
     "make_source",
+    "make_sources",
     "reviews",
     "salesforce",
     "segment",

@@ -13,6 +13,7 @@ import glob
 import hashlib
 import json
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any, ClassVar
 
 import duckdb
 
-from personacraft.config import SourceConfig
+from personacraft.config import Config, SourceConfig
 from personacraft.errors import ConfigError, SourceNotFoundError
 from personacraft.sources.columns import lit
 from personacraft.sources.reading.files import FileLoad, text_copy
@@ -225,6 +226,25 @@ def make_source(config: SourceConfig, root: Path, where: str = "") -> Source:
             "Check the path in personacraft.toml; it is relative to the config file."
         )
     return REGISTRY[config.kind](config, files)
+
+
+def make_sources(config: Config) -> list[Source]:
+    """Every ``[[sources]]`` entry of ``config`` as a Source. Two unnamed entries that would share a label (one
+    flat export mapped once to ``orders`` and once to ``customers``) are told apart by the table each feeds,
+    else by their position, so that each one's accounting counts its own rows."""
+    sources = [
+        make_source(s, config.root, f"{config.path.name} [[sources]] #{i}") for i, s in enumerate(config.sources, 1)
+    ]
+    shared = Counter(s.label for s in sources)
+    for i, src in enumerate(sources, 1):
+        if shared[src.label] > 1 and not src.config.name:
+            table = getattr(src.config, "table", None)
+            src.label = f"{src.label} ({table})" if table else f"{src.label} #{i}"
+    again = Counter(s.label for s in sources)
+    for i, src in enumerate(sources, 1):
+        if again[src.label] > 1 and not src.config.name:  # the same file mapped to the same table twice
+            src.label = f"{src.label} #{i}"
+    return sources
 
 
 def fingerprint(sources: Iterable[Source]) -> list[dict[str, Any]]:
