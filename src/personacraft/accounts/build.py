@@ -23,7 +23,14 @@ from scipy.stats import fisher_exact
 
 from personacraft.accounts import sql
 from personacraft.accounts.drivers import SIZE_BANDS, churn_drivers
-from personacraft.accounts.money import Period, account_money, contract_clv, monthly_hazard, observed_hazard
+from personacraft.accounts.money import (
+    Period,
+    account_money,
+    contract_clv,
+    ever_paid,
+    monthly_hazard,
+    observed_hazard,
+)
 from personacraft.config import ValueConfig
 from personacraft.features import paid_subscriptions
 from personacraft.features.roles import REQUIRED_ROLES
@@ -111,18 +118,15 @@ def build_accounts(
         )
     view = run.numpy(f"SELECT * FROM {run.t('account_view')} ORDER BY account_id")
     t0 = end - timedelta(days=PERIOD_DAYS)
-    at = {
-        r["account_id"]: r
-        for r in run.dicts(
+    at = run.numpy(  # each account's MRR at the period's ends, in the view's order
+        f"""SELECT coalesce(m.mrr_start, 0) AS mrr_start, coalesce(m.mrr_end, 0) AS mrr_end
+            FROM {run.t("account_view")} v
+            LEFT JOIN ({
             sql.MRR_AT.format(subscriptions=refs["subscriptions"], committee=refs["committee"], t0=_ts(t0), t1=_ts(end))
-        )
-    }
-    period = Period(
-        f"{t0:%Y-%m-%d}",
-        f"{end:%Y-%m-%d}",
-        np.array([float(at.get(a, {}).get("mrr_start") or 0) for a in view["account_id"]]),
-        np.array([float(at.get(a, {}).get("mrr_end") or 0) for a in view["account_id"]]),
+        }) m USING (account_id)
+            ORDER BY v.account_id"""
     )
+    period = Period(f"{t0:%Y-%m-%d}", f"{end:%Y-%m-%d}", at["mrr_start"].astype(float), at["mrr_end"].astype(float))
     everyone = np.ones(len(view["account_id"]), dtype=bool)
     result = Accounts(
         view=view,
@@ -178,7 +182,7 @@ def build_accounts(
 
 
 def _paid(view: dict[str, np.ndarray], mask: np.ndarray) -> np.ndarray:
-    return mask & ~np.isnat(view["first_paid_at"].astype("datetime64[s]"))
+    return mask & ever_paid(view)
 
 
 def _churn(view: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, Any]:
@@ -212,7 +216,7 @@ def _at_risk(view: dict[str, np.ndarray], mask: np.ndarray, everyone: np.ndarray
 
 def _hazard(view: dict[str, np.ndarray], churn: SubscriptionChurn | None, cfg: ValueConfig) -> np.ndarray:
     """Each account's monthly churn hazard: the model's where it has one, else the observed rate of all accounts."""
-    paid = ~np.isnat(view["first_paid_at"].astype("datetime64[s]"))
+    paid = ever_paid(view)
     observed = observed_hazard(view["churned"][paid], view["tenure_days"].astype(float)[paid]) or 0.0
     risk = view["churn_risk"].astype(float)
     model = monthly_hazard(np.nan_to_num(risk, nan=0.0), cfg.churn_horizon_days)

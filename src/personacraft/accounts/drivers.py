@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import false_discovery_control, fisher_exact
 
+from personacraft.accounts.money import ever_paid
+
 MIN_RATIO = 1.3
 SAME = 0.9  # Jaccard overlap of two risky groups that makes them one finding
 SIZE_BANDS = ((1, 50), (51, 200), (201, 1000), (1001, 5000), (5001, 10**9))
@@ -39,9 +41,13 @@ def _pct(x: float) -> str:
     return f"{x:.0%}"
 
 
+def _has(lists: np.ndarray, role: str) -> np.ndarray:
+    """Which ``;``-separated role lists hold ``role``."""
+    return np.char.find(np.char.add(np.char.add(";", lists.astype(str)), ";"), f";{role};") >= 0
+
+
 def _roles(view: dict[str, np.ndarray], role: str) -> np.ndarray:
-    have = [f";{c};{i};" for c, i in zip(view["roles_confirmed"], view["roles_inferred"], strict=True)]
-    return np.array([f";{role};" in h for h in have], dtype=bool)
+    return _has(view["roles_confirmed"], role) | _has(view["roles_inferred"], role)
 
 
 def _splits(view: dict[str, np.ndarray], base: np.ndarray, min_n: int) -> list[Split]:
@@ -62,8 +68,8 @@ def _splits(view: dict[str, np.ndarray], base: np.ndarray, min_n: int) -> list[S
         ),
         Split(
             "decision_maker",
-            base & ~np.array([";decision_maker;" in f";{c};" for c in view["roles_confirmed"]]),
-            base & np.array([";decision_maker;" in f";{c};" for c in view["roles_confirmed"]]),
+            base & ~_has(view["roles_confirmed"], "decision_maker"),
+            base & _has(view["roles_confirmed"], "decision_maker"),
             "no confirmed decision maker",
             "a confirmed decision maker",
         ),
@@ -102,7 +108,7 @@ def _splits(view: dict[str, np.ndarray], base: np.ndarray, min_n: int) -> list[S
 
 def churn_drivers(view: dict[str, np.ndarray], *, min_n: int) -> list[dict[str, Any]]:
     """The observed churn drivers of the accounts that ever paid, strongest first."""
-    base = ~np.isnat(view["first_paid_at"].astype("datetime64[s]"))
+    base = ever_paid(view)
     churned = view["churned"].astype(bool)
     found = []
     for s in _splits(view, base, min_n):

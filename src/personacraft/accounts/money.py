@@ -41,6 +41,11 @@ def _ratio(num: float, den: float) -> float | None:
     return round(num / den, 4) if den else None
 
 
+def ever_paid(view: dict[str, np.ndarray]) -> np.ndarray:
+    """The accounts that ever paid a subscription (a first paid day)."""
+    return ~np.isnat(view["first_paid_at"].astype("datetime64[s]"))
+
+
 def monthly_hazard(risk: np.ndarray, horizon_days: int) -> np.ndarray:
     """The monthly churn hazard implied by a probability of cancelling within ``horizon_days``."""
     p = np.clip(np.asarray(risk, dtype=float), 0.0, 0.999999)
