@@ -272,6 +272,16 @@ SOURCE_OPTIONS: dict[str, str] = {
     "brand": "reviews and text sources: the brand reviewed (a column, or a fixed value)",
     "ours": "reviews and text sources: whether the brand is ours (true or false)",
     "features": "[sources.features]: extra columns used as feature families (column = kind)",
+    # generic order sources (sources/order_rules.py): messy orders, each row handled is counted with its reason
+    "return_prefix": 'orders: an order id starting with it is a return, netted against earlier orders ("C")',
+    "cancelled_statuses": "orders: status values of rows that never happened (default cancelled, refunded …)",
+    "exclude_skus": 'orders: SKUs that are not products (postage "POST", fees): set aside, not revenue',
+    "exclude_products": "orders: regexes of product names that are not products (postage, gift card): set aside",
+    "test_pattern": "orders: regex marking test orders in test_columns (default: the email and customer id)",
+    "test_columns": "orders: the file columns test_pattern is matched against",
+    "guest_ids": 'orders: customer id values that mean "no customer" ("0", "guest")',
+    "currency": "orders: the reporting currency (default: the most common one in the file)",
+    "rates": "orders: currency -> rate into the reporting currency (a CSV path, or an inline table)",
 }
 FEATURE_KINDS = ("categorical", "ordinal", "numeric")
 

@@ -243,7 +243,7 @@ def _reuse(
     if row is None or json.loads(row[0]).get("code") != code_fingerprint():
         return None
     label = lit(src.label)
-    for table in (*CANONICAL, "rejects", "read_counts"):
+    for table in (*CANONICAL, "rejects", "handled", "read_counts"):
         column = "_source" if table in CANONICAL else "source"
         run.execute(f'INSERT INTO {run.t(table)} SELECT * FROM {schema}."{table}" WHERE {column} = {label}')
     # the raw tables stay in the run that read them

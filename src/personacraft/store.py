@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 
 from personacraft.errors import NotFoundError, WorkspaceError
-from personacraft.schema import ACCOUNTING, CANONICAL, PROVENANCE, RAW_FILES, READ_COUNTS, REJECTS, ddl
+from personacraft.schema import ACCOUNTING, CANONICAL, HANDLED, PROVENANCE, RAW_FILES, READ_COUNTS, REJECTS, ddl
 
 _RUNS_DDL = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -123,6 +123,7 @@ class Workspace:
         for table, cols in CANONICAL.items():
             self.con.execute(ddl(table, {**cols, **PROVENANCE}, schema))
         self.con.execute(ddl("rejects", REJECTS, schema))
+        self.con.execute(ddl("handled", HANDLED, schema))
         self.con.execute(ddl("read_counts", READ_COUNTS, schema))
         self.con.execute(ddl("raw_files", RAW_FILES, schema))
         self.con.execute(ddl("accounting", ACCOUNTING, schema))

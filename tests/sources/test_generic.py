@@ -93,7 +93,7 @@ def test_bad_table_or_column_map_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "x.csv").write_text("a,b\n1,2\n")
     with Workspace(tmp_path / "w.duckdb") as ws:
         run = ws.new_run(config_hash="t", config={}, inputs=[], version="t")
-        for table, cols, msg in [(None, {}, "needs table"), ("orders", {"price": "a"}, "does not have")]:
+        for table, cols, msg in [(None, {}, "needs table"), ("orders", {"plan": "a"}, "does not have")]:
             src = make_source(SourceConfig(kind="csv", path="x.csv", table=table, columns=cols), tmp_path)
             with pytest.raises(ConfigError, match=msg):
                 src.load(run)

@@ -31,7 +31,13 @@ from personacraft.store import Run
 
 @dataclass
 class Accounting:
-    """Rows read, accepted and rejected by one source, with the reasons for rejects."""
+    """Rows read, accepted and rejected by one source, with the reasons for rejects.
+
+    ``handled`` counts, by reason, the accepted rows a rule treated specially (a return netted against
+    its order, a guest order, postage, a test order, another currency: :mod:`personacraft.sources.order_rules`);
+    they are kept in the run's ``handled`` table and count as accepted, so ``read = accepted + rejected``
+    still holds. A row may be handled for two reasons (a return in euros is converted, then netted).
+    """
 
     source: str
     kind: str
@@ -45,6 +51,7 @@ class Accounting:
     superseded: int = 0  # accepted rows replaced by a newer copy of the same record
     skipped_files: dict[str, str] = field(default_factory=dict)  # file -> why it was not read
     reused_from: str | None = None  # the run whose rows were copied, when nothing changed
+    handled: dict[str, int] = field(default_factory=dict)  # accepted rows treated specially, by reason
 
     @property
     def balanced(self) -> bool:
@@ -64,6 +71,7 @@ class Accounting:
             "rejected": self.rejected,
             "balanced": self.balanced,
             "reasons": self.reasons,
+            "handled": self.handled,
             "examples": self.examples,
             "encodings": self.encodings,
             "superseded": self.superseded,
@@ -85,6 +93,7 @@ class Source(ABC):
         self.files = list(files)
         self.label = config.name or f"{config.kind}:{Path(config.path).name}"
         self.keep_raw = True  # keep every row as read in the run (ingest.keep_raw)
+        self.root = Path(".")  # the config's folder, which relative paths in options are read from (make_source)
 
     def feeds(self) -> tuple[str, ...]:
         """The canonical tables this source writes to."""
@@ -128,7 +137,12 @@ class Source(ABC):
     def account(self, run: Run, acc: Accounting) -> Accounting:
         """Fill the accounting from what landed in the canonical tables and the rejects."""
         src = lit(self.label)
-        landed = " UNION ALL ".join(f"SELECT _file, _line FROM {run.t(t)} WHERE _source = {src}" for t in self.feeds())
+        landed = " UNION ALL ".join(
+            [
+                *(f"SELECT _file, _line FROM {run.t(t)} WHERE _source = {src}" for t in self.feeds()),
+                f"SELECT file, line FROM {run.t('handled')} WHERE source = {src}",
+            ]
+        )
         acc.accepted = int(run.scalar(f"SELECT count(*) FROM (SELECT DISTINCT _file, _line FROM ({landed}))") or 0)
         acc.rejected = int(
             run.scalar(
@@ -142,6 +156,10 @@ class Source(ABC):
             f"WHERE source = {src} GROUP BY 1 ORDER BY 2 DESC"
         ).fetchall():
             acc.reasons[str(reason)] = int(n)
+        for reason, n in run.execute(
+            f"SELECT reason, count(*) FROM {run.t('handled')} WHERE source = {src} GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).fetchall():
+            acc.handled[str(reason)] = int(n)
         acc.examples = run.dicts(
             f"SELECT file, line, column_name, value, reason FROM {run.t('rejects')} "
             f"WHERE source = {src} ORDER BY file, line LIMIT 5"
@@ -225,7 +243,9 @@ def make_source(config: SourceConfig, root: Path, where: str = "") -> Source:
             f'source "{config.kind}": no file matches "{config.path}" (looked in {root}). '
             "Check the path in personacraft.toml; it is relative to the config file."
         )
-    return REGISTRY[config.kind](config, files)
+    source = REGISTRY[config.kind](config, files)
+    source.root = root
+    return source
 
 
 def make_sources(config: Config) -> list[Source]:

@@ -19,12 +19,14 @@ For parquet, ``line`` in rejects is the row number (1 = first row).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 
 from personacraft.errors import ConfigError, InputFormatError, MissingColumnError
 from personacraft.schema import CANONICAL
+from personacraft.sources import order_rules
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import Col, for_type, lit, q
 from personacraft.sources.reading.delimited import cells, csv_header, load_cells
@@ -42,6 +44,7 @@ class Generic(Source):
     """Shared by the generic kinds: the table, the column map and the specs it implies."""
 
     tables = ()
+    _mapped: Mapping[str, str] = {}  # the column map found in the header (plan)
 
     @property
     def table(self) -> str:
@@ -52,9 +55,14 @@ class Generic(Source):
             )
         return table
 
+    @property
+    def rules(self) -> order_rules.Rules:
+        """The order options of this source (:mod:`personacraft.sources.order_rules`), checked."""
+        return order_rules.parse(self.config.options, self.table, self.label, self.root)
+
     def mapping(self, header: list[str]) -> dict[str, str]:
-        """canonical column -> file column."""
-        cols = CANONICAL[self.table]
+        """canonical column -> file column; an orders source may also map the line columns of a line-level file."""
+        cols = [*CANONICAL[self.table], *(order_rules.LINE_COLUMNS if self.table == "orders" else ())]
         given = dict(self.config.columns)
         unknown = [c for c in given if c not in cols]
         if unknown:
@@ -68,6 +76,8 @@ class Generic(Source):
         return {c: lower[c] for c in cols if c in lower}
 
     def feeds(self) -> tuple[str, ...]:
+        if self.table == "orders" and order_rules.line_level(self.config.columns or self._mapped):
+            return ("orders", "order_lines")
         return (self.table,)
 
     def plan(self, path: Path, header: list[str]) -> tuple[dict[str, str], dict[str, Col]]:
@@ -78,16 +88,26 @@ class Generic(Source):
                 f'source "{self.label}": no column of {path.name} matches table "{self.table}"; '
                 "map them in [sources.columns]."
             )
+        self._mapped = dict(mapping)
+        extra = order_rules.extra_columns(self.rules)  # the file columns the order options read
         rename: dict[str, str] = {}
-        for canon, file_col in mapping.items():
+        for canon, file_col in {**mapping, **extra}.items():
             found = find_column(header, file_col)
             if found is not None:
                 rename[canon] = found
-        missing = [f for c, f in mapping.items() if c not in rename]
+        missing = [f for c, f in {**mapping, **extra}.items() if c not in rename]
         if missing:
             raise MissingColumnError(path, missing, header, self.kind)
-        types = CANONICAL[self.table]
-        return rename, {canon: for_type(types[canon]) for canon in mapping}
+        types = {**CANONICAL["order_lines"], **CANONICAL[self.table]}
+        specs = {canon: for_type(types[canon]) for canon in mapping}
+        if self.table == "orders" and order_rules.line_level(mapping):  # a line needs the order it belongs to
+            if "order_id" not in rename:
+                raise ConfigError(
+                    f'source "{self.label}": {path.name} maps line columns ({", ".join(mapping)}), so each row is '
+                    "an order line and needs the order it belongs to: map order_id (the invoice or order number)."
+                )
+            specs["order_id"] = replace(specs["order_id"], required=True)
+        return rename, {**specs, **{name: Col() for name in extra}}
 
     def land(self, run: Run, file: FileLoad, kept: str, header: list[str]) -> None:
         """Parse the mapped columns of ``kept`` and insert them into the canonical table."""
@@ -96,6 +116,9 @@ class Generic(Source):
         self.insert_stage(run, file, specs)
 
     def insert_stage(self, run: Run, file: FileLoad, specs: Mapping[str, Col]) -> None:
+        if self.table == "orders":  # returns, postage, guests, test orders, currencies
+            order_rules.land(run, file, self.rules, specs, self.label)
+            return
         insert(run, file, self.table, {canon: q(canon) for canon in specs}, "_stage")
 
 
