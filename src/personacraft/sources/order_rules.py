@@ -176,8 +176,10 @@ def land(run: Run, file: FileLoad, rules: Rules, staged: Mapping[str, object], l
     """Insert the staged rows (``_stage``) of an order source, applying the rules (see module doc)."""
     lines = line_level(staged)
 
+    types = {**CANONICAL["order_lines"], **CANONICAL["orders"]}
+
     def c(name: str) -> str:
-        return q(name) if name in staged else "NULL"
+        return q(name) if name in staged else f"NULL::{types[name]}"
 
     cid = f"nullif(trim({c('customer_id')}), '')"
     if rules.guest_ids:
