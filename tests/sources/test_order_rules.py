@@ -229,3 +229,15 @@ def test_test_columns_read_an_unmapped_column_and_a_line_file_needs_an_order_id(
     assert run.scalar(f"SELECT string_agg(order_id, ',') FROM {run.t('orders')}") == "o1"
     with pytest.raises(ConfigError, match="map order_id"):
         load("csv", "l.csv", "sku,qty,customer\nA,1,c1\n", _table="orders", _columns={"sku": "sku", "quantity": "qty"})
+
+
+def test_an_unchanged_source_is_reused_with_its_handled_rows(tmp_path: Path) -> None:
+    cfg = _write(tmp_path, OPTIONS + RATES)
+    with Workspace(tmp_path / "ws.duckdb") as ws:
+        first, run = _build(cfg, ws)
+        run.finish(out_dir="", summary={})
+        again, run = _build(cfg, ws)
+        assert again.reused_from is not None
+        assert (again.read, again.accepted, again.handled) == (first.read, first.accepted, first.handled)
+        assert run.scalar(f"SELECT count(*) FROM {run.t('handled')}") == sum(first.handled.values())
+        assert _same(_revenue(run), _hand())
