@@ -93,6 +93,10 @@ def accounting_context(view: RunView) -> dict[str, Any] | None:
                 "balanced": s.get("balanced"),
                 "reasons": sorted(((str(k), v) for k, v in reasons.items()), key=lambda kv: -as_count(kv[1])),
                 "superseded": s.get("superseded"),
+                # accepted rows treated on purpose: returns netted, postage, guests, currencies (docs/sources.md)
+                "handled": sorted(
+                    ((str(k), v) for k, v in as_dict(s.get("handled")).items()), key=lambda kv: -as_count(kv[1])
+                ),
                 "skipped": len(skipped),
                 "reused_from": s.get("reused_from"),
             }
