@@ -241,3 +241,15 @@ def test_an_unchanged_source_is_reused_with_its_handled_rows(tmp_path: Path) -> 
         assert (again.read, again.accepted, again.handled) == (first.read, first.accepted, first.handled)
         assert run.scalar(f"SELECT count(*) FROM {run.t('handled')}") == sum(first.handled.values())
         assert _same(_revenue(run), _hand())
+
+
+def test_a_return_larger_than_its_order_refunds_it_and_counts_the_excess(load: Loader) -> None:
+    text = "order,customer,date,total\no1,c1,2024-01-01,100\no2,c1,2024-02-01,50\nr1,c1,2024-02-15,-80\n"
+    cols = {"order_id": "order", "customer_id": "customer", "ordered_at": "date", "amount": "total"}
+    acc, run = load("csv", "orders.csv", text, _table="orders", _columns=cols)
+    assert acc.handled == {
+        "return netted against an earlier order of its customer": 1,
+        "return larger than the order it was netted against: the excess is not counted": 1,
+    }
+    rows = run.execute(f"SELECT order_id, amount, status FROM {run.t('orders')} ORDER BY 1").fetchall()
+    assert rows == [("o1", 100.0, None), ("o2", 0.0, "refunded")]

@@ -326,6 +326,16 @@ def _net_returns(run: Run, file: FileLoad, lines: bool) -> None:
         "FROM _ord r LEFT JOIN _match m ON m.rl = r._line WHERE r.is_return",
         [file.source, str(file.path)],
     )
+    excess = (
+        "SELECT m.key FROM _ord r JOIN _match m ON m.rl = r._line JOIN _orders o ON o.key = m.key "
+        "GROUP BY m.key HAVING round(any_value(o.amount) - sum(abs(r.value)::DECIMAL(38, 6))::DOUBLE, 6) < 0"
+    )
+    run.execute(
+        f"INSERT INTO {run.t('handled')} SELECT ?, ?, r._line, 'order_id', m.order_id, "
+        "'return larger than the order it was netted against: the excess is not counted' "
+        f"FROM _ord r JOIN _match m ON m.rl = r._line WHERE m.key IN ({excess})",
+        [file.source, str(file.path)],
+    )
     run.execute(
         """UPDATE _orders SET amount = greatest(round(_orders.amount + n.back, 6), 0),
         status = CASE WHEN round(_orders.amount + n.back, 6) <= 0 THEN 'refunded' ELSE _orders.status END
