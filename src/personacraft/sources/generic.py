@@ -117,7 +117,7 @@ class Generic(Source):
 
     def insert_stage(self, run: Run, file: FileLoad, specs: Mapping[str, Col]) -> None:
         if self.table == "orders":  # returns, postage, guests, test orders, currencies
-            order_rules.land(run, file, self.rules, specs, self.label)
+            order_rules.land(run, file, self.rules, specs)
             return
         insert(run, file, self.table, {canon: q(canon) for canon in specs}, "_stage")
 

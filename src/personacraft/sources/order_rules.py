@@ -172,7 +172,7 @@ def _in(expr: str, values: tuple[str, ...]) -> str:
     return f"lower(trim({expr})) IN ({', '.join(lit(v.lower()) for v in values)})" if values else "FALSE"
 
 
-def land(run: Run, file: FileLoad, rules: Rules, staged: Mapping[str, object], label: str) -> None:
+def land(run: Run, file: FileLoad, rules: Rules, staged: Mapping[str, object]) -> None:
     """Insert the staged rows (``_stage``) of an order source, applying the rules (see module doc)."""
     lines = line_level(staged)
 
