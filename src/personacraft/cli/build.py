@@ -66,6 +66,8 @@ def build(
                 f"{ex['value']!r} {ex['reason']}  (all rejects: accounting.json and the run's rejects table)",
                 soft_wrap=True,
             )
+        for reason, n in a.handled.items():  # accepted rows treated on purpose (docs/sources.md)
+            console.print(Text.assemble("  ", (a.source, "cyan"), f": {n:,} handled: {reason}"), soft_wrap=True)
     ps = result.personas
     console.print(
         Text.assemble(
