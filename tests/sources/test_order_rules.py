@@ -253,3 +253,12 @@ def test_a_return_larger_than_its_order_refunds_it_and_counts_the_excess(load: L
     }
     rows = run.execute(f"SELECT order_id, amount, status FROM {run.t('orders')} ORDER BY 1").fetchall()
     assert rows == [("o1", 100.0, None), ("o2", 0.0, "refunded")]
+
+
+def test_cancelled_statuses_replace_the_default_list(load: Loader) -> None:
+    text = "order,customer,date,total,state\no1,c1,2024-01-01,10,Storniert\no2,c1,2024-01-02,20,refunded\n"
+    cols = {"order_id": "order", "customer_id": "customer", "ordered_at": "date", "amount": "total", "status": "state"}
+    acc, run = load("csv", "o.csv", text, _table="orders", _columns=cols, cancelled_statuses=["storniert"])
+    assert acc.handled == {"cancelled or refunded (cancelled_statuses)": 1}
+    # "refunded" is no longer set aside: it lands with its status, which features do not count as a purchase
+    assert run.execute(f"SELECT order_id, status FROM {run.t('orders')}").fetchall() == [("o2", "refunded")]
