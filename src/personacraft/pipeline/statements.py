@@ -14,6 +14,7 @@ import re
 
 # the modules that declare SQL templates, lowest layer first
 MODULES = (
+    "personacraft.unify.sql",
     "personacraft.features.sql",
     "personacraft.segment.profile",
     "personacraft.segment.lineage",
