@@ -57,7 +57,7 @@ class MergeReport:
     conflict_examples: list[dict[str, Any]] = field(default_factory=list)
     iterations: int = 0
     # the order keys link in, strongest first (docs/identity.md)
-    precedence: list[str] = field(default_factory=lambda: [kind for kind, _, _ in LEVELS])
+    precedence: list[str] = field(default_factory=lambda: [kind for kind, _, _ in LEVELS if kind != "link"])
     # per key kind: keys left out of linking because they would join two ids of one system
     kept_apart: dict[str, int] = field(default_factory=dict)
     # up to 10 of them, without their value: kind, SHA-256 prefix, rule, namespace and the ids
@@ -98,8 +98,13 @@ def _phone_map(run: Run, default_region: str | None, rep: MergeReport) -> None:
     rep.phones_unusable = len(e164) - rep.phones_normalised
 
 
-def unify(run: Run, default_phone_region: str | None = None, max_emails_per_phone: int = 2) -> MergeReport:
-    """Build ``identity`` (node → customer_key), ``customer_emails`` and ``customer_index`` for the run."""
+def unify(
+    run: Run, default_phone_region: str | None = None, max_emails_per_phone: int = 2, links: str | None = None
+) -> MergeReport:
+    """Build ``identity`` (node → customer_key), ``customer_emails`` and ``customer_index`` for the run.
+
+    ``links``: SQL giving pairs ``(a, b)`` of records' strongest keys (``id:…``, ``email:…``) that a
+    probabilistic linker matched; they link below phones, under the same precedence."""
     rep = MergeReport()
     _phone_map(run, default_phone_region, rep)
     parts = []
@@ -121,7 +126,9 @@ def unify(run: Run, default_phone_region: str | None = None, max_emails_per_phon
     rep.phones_shared = int(run.scalar("SELECT count(*) FROM _shared") or 0)
     run.execute("UPDATE _rec0 SET n_phone = NULL WHERE n_phone IN (SELECT n_phone FROM _shared)")
     run.execute(sql.RECORDS)
-    resolve_components(run, rep)
+    if links is not None:
+        run.execute(f"CREATE OR REPLACE TEMP TABLE _links AS SELECT DISTINCT a, b FROM ({links}) WHERE a <> b")
+    resolve_components(run, rep, links=links is not None)
     t = run.t
     run.execute(sql.IDENTITY.format(identity=t("identity")))
     rep.visitors = int(run.scalar(sql.VISITORS) or 0)
@@ -172,7 +179,7 @@ def _report(run: Run, rep: MergeReport) -> None:
         "WHERE max_ids_per_namespace > 1 OR n_emails > 1 ORDER BY customer_key LIMIT 10"
     )
     kept = dict(run.execute("SELECT kind, count(DISTINCT node) FROM _contested GROUP BY kind").fetchall())
-    rep.kept_apart = {kind: int(kept.get(kind, 0)) for kind, _, _ in LEVELS[1:]}
+    rep.kept_apart = {kind: int(kept.get(kind, 0)) for kind, _, _ in LEVELS[1:] if kind != "link" or kind in kept}
     rep.kept_apart_examples = run.dicts(sql.KEPT_APART_EXAMPLES)
     rep.unattributed = {str(k): int(n) for k, n in run.execute(sql.UNATTRIBUTED).fetchall()}
 

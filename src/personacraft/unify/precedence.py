@@ -15,12 +15,14 @@ from typing import Protocol
 from personacraft.store import Run
 from personacraft.unify import sql
 
-# (kind, level, column of ``_rec``): strongest first
+# (kind, level, column of ``_rec``): strongest first; "link" (a probabilistic linker's matches, when the
+# config asks for one) ranks below phones and above cookies, and touches no record column
 LEVELS: tuple[tuple[str, int, str], ...] = (
     ("id", 1, "n_id"),
     ("email", 2, "n_email"),
     ("phone", 3, "n_phone"),
-    ("cookie", 4, "n_anon"),
+    ("link", 4, ""),
+    ("cookie", 5, "n_anon"),
 )
 MAX_STEPS = 200
 
@@ -29,14 +31,18 @@ class Counts(Protocol):
     iterations: int
 
 
-def resolve_components(run: Run, rep: Counts) -> None:
-    """``_comp`` (node → component) from ``_rec``, level by level; ``_contested`` lists the keys left out."""
+def resolve_components(run: Run, rep: Counts, links: bool = False) -> None:
+    """``_comp`` (node → component) from ``_rec``, level by level; ``_contested`` lists the keys left out.
+
+    With ``links``, the pairs of ``_links`` (records' strongest keys) link at their level too."""
     run.execute(sql.ID_COMPONENTS)
     run.execute(sql.CONTESTED)
     namespace = sql.NAMESPACE.format(node="node")
     for kind, level, col in LEVELS[1:]:
         names = {"col": col, "level": level, "kind": kind}
-        run.execute(sql.ADJACENT.format(**names))
+        if kind == "link" and not links:
+            continue
+        run.execute(sql.ADJACENT_LINKS if kind == "link" else sql.ADJACENT.format(**names))
         run.execute(sql.COMPONENT_IDS.format(namespace=namespace))
         run.execute(sql.LOCAL_CONFLICTS.format(**names))
         run.execute(sql.DROP_CONTESTED)
@@ -45,6 +51,7 @@ def resolve_components(run: Run, rep: Counts) -> None:
         run.execute(sql.CHAIN_CONFLICTS.format(**names))
         run.execute(sql.NEXT_COMPONENTS.format(**names))
         run.execute("CREATE OR REPLACE TEMP TABLE _comp AS SELECT * FROM _comp2")
+    run.execute(sql.DROP_LINK_NODES)
 
 
 def propagate(run: Run) -> int:

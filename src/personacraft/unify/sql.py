@@ -16,7 +16,7 @@ RECORDS = """
 CREATE OR REPLACE TEMP TABLE _rec AS
 SELECT *, coalesce(n_id, n_email, n_phone, n_anon) AS hub,
        CASE WHEN n_id IS NOT NULL THEN 1 WHEN n_email IS NOT NULL THEN 2 WHEN n_phone IS NOT NULL THEN 3
-            WHEN n_anon IS NOT NULL THEN 4 END AS hub_level
+            WHEN n_anon IS NOT NULL THEN 5 END AS hub_level  -- the levels of unify.precedence.LEVELS (4: links)
 FROM _rec0
 """
 # level 1: every system id is a component of its own (a record carries one id; ids never link ids)
@@ -33,6 +33,14 @@ CREATE OR REPLACE TEMP TABLE _adj AS
 SELECT DISTINCT r.{col} AS node, c.comp FROM _rec r JOIN _comp c ON c.node = r.hub
 WHERE r.{col} IS NOT NULL AND r.hub_level < {level}
 """
+# the level of probabilistic links (``_links``: pairs of records' strongest keys a linker matched): each
+# link is a key of its own that touches the components of its two records
+ADJACENT_LINKS = """
+CREATE OR REPLACE TEMP TABLE _adj AS
+SELECT DISTINCT 'link:' || md5(l.a || '|' || l.b) AS node, c.comp
+FROM _links l JOIN _comp c ON c.node = l.a OR c.node = l.b
+"""
+DROP_LINK_NODES = "DELETE FROM _comp WHERE node LIKE 'link:%'"
 # the system ids of each component so far, with their namespace
 COMPONENT_IDS = """
 CREATE OR REPLACE TEMP TABLE _cids AS
