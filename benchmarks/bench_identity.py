@@ -14,7 +14,11 @@ the true links found. Methods:
 * ``rules``: personacraft's identity resolution (``unify``), precedence and all;
 * ``splink``: Splink (``pip install 'personacraft[linkage]'``) alone, clustered at each threshold;
 * ``rules+splink``: Splink's matches fed into ``unify`` as links under the same precedence (a link
-  never joins two ids of one system), which is what ``[identity] method = "splink"`` would do.
+  never joins two ids of one system): ``[identity] method = "splink"`` with that ``match_threshold``.
+
+Splink runs as the build runs it (``personacraft.unify.linkage``): on the customers table's first and
+last name, email, phone and city (the fixture's street and postcode are not in the canonical table,
+so neither method sees them).
 """
 
 from __future__ import annotations
@@ -31,12 +35,13 @@ from typing import Any
 import duckdb
 from faker import Faker
 
-from personacraft.store import Workspace
+from personacraft.errors import MissingExtraError
+from personacraft.store import Run, Workspace
 from personacraft.unify import keyed, unify
+from personacraft.unify.linkage import linkage_records, score_pairs
 
 FIELDS = ("rec", "person", "customer_id", "email", "first_name", "last_name", "phone", "street", "city", "postcode")
 THRESHOLDS = (0.9, 0.999, 0.99999, 0.9999999)
-NAME_M = [0.85, 0.08, 0.03, 0.02, 0.02]  # exact, Jaro-Winkler >= 0.92, >= 0.88, >= 0.7, other
 
 
 def _typo(rng: random.Random, s: str) -> str:
@@ -102,61 +107,20 @@ def fixture(people: int, seed: int) -> list[dict[str, Any]]:
     return records
 
 
-def rules(records: Sequence[dict[str, Any]], root: Path, links: str | None = None) -> dict[int, str]:
-    """record → customer key by personacraft's identity resolution (``links``: extra matched pairs)."""
-    with Workspace(root / f"bench-{links is not None}.duckdb") as ws:
-        run = ws.new_run(config_hash="bench", config={}, inputs=[], version="bench")
-        cols = ("customer_id", "email", "phone", "first_name", "last_name", "city", "rec")
-        rows = [tuple(r[c] for c in cols) for r in records]
-        run.con.executemany(
-            f"INSERT INTO {run.t('customers')} (customer_id, email, phone, first_name, last_name, city, _line, "
-            "country, _source, _file) VALUES (?, ?, ?, ?, ?, ?, ?, 'US', 'f', 'f')",
-            rows,
-        )
-        if links is not None:
-            run.con.register("_pairs", duckdb.sql(links).df())
-        unify(run, links=None if links is None else "SELECT * FROM _pairs")
-        return dict(run.execute(f"SELECT _line, customer_key FROM {keyed(run, 'customers')}").fetchall())
+def load(records: Sequence[dict[str, Any]], run: Run) -> None:
+    """The fixture as the customers table of ``run`` (what the customer sources of a build would write)."""
+    cols = ("customer_id", "email", "phone", "first_name", "last_name", "city", "rec")
+    run.con.executemany(
+        f"INSERT INTO {run.t('customers')} (customer_id, email, phone, first_name, last_name, city, _line, "
+        "country, _source, _file) VALUES (?, ?, ?, ?, ?, ?, ?, 'US', 'f', 'f')",
+        [tuple(r[c] for c in cols) for r in records],
+    )
 
 
-def splink_pairs(records: Sequence[dict[str, Any]], seed: int) -> duckdb.DuckDBPyRelation:
-    """Splink's scored pairs (``rec_l``, ``rec_r``, ``match_probability``) over the records."""
-    import pandas as pd
-    import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
-
-    df = pd.DataFrame(records).rename(columns={"rec": "unique_id"}).drop(columns=["person", "customer_id"])
-    settings = SettingsCreator(
-        link_type="dedupe_only",
-        comparisons=[
-            # starting m values (EM refines those it sees): a person's records rarely disagree on a name
-            cl.NameComparison("first_name").configure(m_probabilities=NAME_M),
-            cl.NameComparison("last_name").configure(m_probabilities=NAME_M),
-            cl.EmailComparison("email"),
-            cl.ExactMatch("phone"),
-            cl.LevenshteinAtThresholds("street", [2, 5]),
-            cl.ExactMatch("postcode"),
-        ],
-        blocking_rules_to_generate_predictions=[
-            block_on("email"),
-            block_on("phone"),
-            block_on("postcode"),
-            block_on("last_name", "first_name"),
-        ],
-    )
-    db = DuckDBAPI()
-    linker = Linker(db.register(df), settings, log_level=None)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("email"), block_on("first_name", "last_name", "postcode")], recall=0.8
-    )
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=seed)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("email"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "last_name"))
-    predicted = linker.inference.predict(threshold_match_probability=min(THRESHOLDS)).as_pandas_dataframe()
-    out = predicted[["unique_id_l", "unique_id_r", "match_probability"]].rename(
-        columns={"unique_id_l": "rec_l", "unique_id_r": "rec_r"}
-    )
-    return duckdb.from_df(out)
+def resolve(run: Run, links: str | None = None) -> dict[int, str]:
+    """record → customer key by personacraft's identity resolution (``links``: SQL of matched pairs)."""
+    unify(run, links=links)
+    return dict(run.execute(f"SELECT _line, customer_key FROM {keyed(run, 'customers')}").fetchall())
 
 
 def score(records: Sequence[dict[str, Any]], cluster: dict[int, Any]) -> dict[str, float]:
@@ -172,20 +136,25 @@ def score(records: Sequence[dict[str, Any]], cluster: dict[int, Any]) -> dict[st
     return {"true_links": t, "links": f, "found": h, "precision": h / f if f else 1.0, "recall": h / t if t else 1.0}
 
 
-def components(records: Sequence[dict[str, Any]], pairs: duckdb.DuckDBPyRelation, threshold: float) -> dict[int, int]:
-    """Splink alone: connected components of its pairs at ``threshold`` (union-find over the few pairs)."""
-    parent = {r["rec"]: r["rec"] for r in records}
+def splink_alone(run: Run, threshold: float) -> dict[int, str]:
+    """Splink alone: records in connected components of its pairs at ``threshold`` (over their strongest keys)."""
+    hubs = dict(
+        run.execute(
+            f"SELECT _line, coalesce('id:' || customer_id, 'email:' || email) FROM {run.t('customers')}"
+        ).fetchall()
+    )
+    parent = {h: h for h in hubs.values()}
 
-    def find(x: int) -> int:
+    def find(x: str) -> str:
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    for a, b in duckdb.sql(f"SELECT rec_l, rec_r FROM pairs WHERE match_probability >= {threshold}").fetchall():
-        ra, rb = find(int(a)), find(int(b))
+    for a, b in run.execute(f"SELECT hub_l, hub_r FROM _pairs WHERE match_probability >= {threshold}").fetchall():
+        ra, rb = find(a), find(b)
         parent[max(ra, rb)] = min(ra, rb)
-    return {r: find(r) for r in parent}
+    return {rec: find(h) for rec, h in hubs.items()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -196,34 +165,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     records = fixture(args.people, args.seed)
     print(f"fixture: {args.people} people, {len(records)} records, seed {args.seed}")
     rows: list[tuple[str, dict[str, float], float]] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, Workspace(Path(tmp) / "bench.duckdb") as ws:
+        run = ws.new_run(config_hash="bench", config={}, inputs=[], version="bench")
+        load(records, run)
         t0 = time.perf_counter()
-        rows.append(("rules", score(records, rules(records, Path(tmp))), time.perf_counter() - t0))
+        rows.append(("rules", score(records, resolve(run)), time.perf_counter() - t0))
         try:
             t0 = time.perf_counter()
-            pairs = splink_pairs(records, args.seed)
+            run.con.register("_pairs", score_pairs(run, linkage_records(run), args.seed))
             fit = time.perf_counter() - t0
-        except ImportError:
-            print("splink is not installed (pip install 'personacraft[linkage]'): rules only")
-            pairs = None
-        if pairs is not None:
-            import pandas as pd
-
-            duckdb.register("pairs", pairs.df())
-            duckdb.register("recs", pd.DataFrame(records))
-            recs = "SELECT rec, customer_id, email FROM recs"
+        except MissingExtraError as exc:
+            print(f"{exc}: rules only")
+            fit = -1.0
+        if fit >= 0:
+            n = run.scalar("SELECT count(*) FROM _pairs")
+            print(f"splink: {n} scored pairs in {fit:.1f} s (training and prediction)")
             for th in THRESHOLDS:
-                rows.append((f"splink >= {th}", score(records, components(records, pairs, th)), fit))
-                # the records' strongest keys, as unify's links want them
-                hub = "coalesce('id:' || {t}.customer_id, 'email:' || {t}.email)"
-                links = (
-                    f"SELECT {hub.format(t='a')} AS a, {hub.format(t='b')} AS b FROM pairs p "
-                    f"JOIN ({recs}) a ON a.rec = p.rec_l JOIN ({recs}) b ON b.rec = p.rec_r "
-                    f"WHERE p.match_probability >= {th}"
-                )
+                rows.append((f"splink >= {th}", score(records, splink_alone(run, th)), fit))
                 t0 = time.perf_counter()
-                (Path(tmp) / str(th)).mkdir()
-                combined = rules(records, Path(tmp) / str(th), links)
+                links = f"SELECT hub_l AS a, hub_r AS b FROM _pairs WHERE match_probability >= {th}"
+                combined = resolve(run, links)
                 rows.append((f"rules+splink >= {th}", score(records, combined), fit + time.perf_counter() - t0))
     print(f"{'method':<22} {'true links':>10} {'found':>7} {'links':>7} {'precision':>9} {'recall':>7} {'seconds':>8}")
     for name, s, sec in rows:

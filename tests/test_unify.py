@@ -171,3 +171,22 @@ def test_ids_of_different_systems_still_merge_on_any_key(tmp_path: Path) -> None
         assert rep.customers == 1 and sum(rep.kept_apart.values()) == 0
         [row] = run.dicts(f"SELECT * FROM {run.t('customer_index')}")
         assert row["customer_key"] == "hubspot:7" and row["n_emails"] == 2 and row["n_ids"] == 3
+
+
+def test_a_linkers_matches_link_below_phones_and_never_join_two_ids_of_one_system(tmp_path: Path) -> None:
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        run = ws.new_run(config_hash="t", config={}, inputs=[], version="t")
+        _customers(
+            run,
+            "('shopify:1', 'jo@x.com', NULL, NULL, 's', 'f', 2), ('shopify:2', 'jo.b@y.com', NULL, NULL, 's', 'f', 3), "
+            "(NULL, 'jo.work@z.io', NULL, NULL, 'pos', 'f', 2)",
+        )
+        links = (
+            "SELECT * FROM (VALUES ('id:shopify:1', 'email:jo.work@z.io'), ('id:shopify:1', 'id:shopify:2')) t(a, b)"
+        )
+        rep = unify(run, links=links)
+        keys = dict(run.execute(f"SELECT node, customer_key FROM {run.t('identity')}").fetchall())
+        assert keys["email:jo.work@z.io"] == keys["id:shopify:1"] == "shopify:1"  # the guest record joins
+        assert keys["id:shopify:2"] == "shopify:2"  # two shop ids stay two
+        assert rep.kept_apart["link"] == 1 and rep.customers == 2
+        assert not any(n.startswith("link:") for n in keys)

@@ -9,6 +9,7 @@ are customers; components made of anonymous cookies alone are visitors. The resu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,8 @@ class MergeReport:
     kept_apart_examples: list[dict[str, Any]] = field(default_factory=list)
     # per table: records whose strongest key was left out, so they belong to no customer
     unattributed: dict[str, int] = field(default_factory=dict)
+    # [identity] method = "splink": records compared, threshold and links made (empty with the rules alone)
+    linkage: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -99,18 +102,23 @@ def _phone_map(run: Run, default_region: str | None, rep: MergeReport) -> None:
 
 
 def unify(
-    run: Run, default_phone_region: str | None = None, max_emails_per_phone: int = 2, links: str | None = None
+    run: Run,
+    default_phone_region: str | None = None,
+    max_emails_per_phone: int = 2,
+    links: str | Callable[[Run], str] | None = None,
 ) -> MergeReport:
     """Build ``identity`` (node → customer_key), ``customer_emails`` and ``customer_index`` for the run.
 
     ``links``: SQL giving pairs ``(a, b)`` of records' strongest keys (``id:…``, ``email:…``) that a
-    probabilistic linker matched; they link below phones, under the same precedence."""
+    probabilistic linker matched, or a function of the run returning it (called once the phone map
+    exists, :func:`personacraft.unify.linkage.splink_linker`); they link below phones, under the same
+    precedence."""
     rep = MergeReport()
     _phone_map(run, default_phone_region, rep)
     parts = []
     for table, i, e, a, ph in RECORD_KEYS:
         ni, ne, na = node_sql(i, e, a)
-        phone = "NULL" if ph == "NULL" else _phone_node(run, f"r.{ph}", "r.country")
+        phone = "NULL" if ph == "NULL" else phone_node(run, f"r.{ph}", "r.country")
         parts.append(
             f"SELECT {lit(table)} AS tbl, _source AS src, {ni} AS n_id, {ne} AS n_email, {na} AS n_anon, "
             f"{phone} AS n_phone FROM {run.t(table)} r"
@@ -127,7 +135,8 @@ def unify(
     run.execute("UPDATE _rec0 SET n_phone = NULL WHERE n_phone IN (SELECT n_phone FROM _shared)")
     run.execute(sql.RECORDS)
     if links is not None:
-        run.execute(f"CREATE OR REPLACE TEMP TABLE _links AS SELECT DISTINCT a, b FROM ({links}) WHERE a <> b")
+        pairs = links(run) if callable(links) else links
+        run.execute(f"CREATE OR REPLACE TEMP TABLE _links AS SELECT DISTINCT a, b FROM ({pairs}) WHERE a <> b")
     resolve_components(run, rep, links=links is not None)
     t = run.t
     run.execute(sql.IDENTITY.format(identity=t("identity")))
@@ -196,14 +205,14 @@ def keyed(run: Run, table: str) -> str:
         return "NULL" if c == "NULL" else f"r.{c}"
 
     ni, ne, na = node_sql(col(i), col(e), col(a))
-    np_ = "NULL" if ph == "NULL" else _phone_node(run, f"r.{ph}", "r.country")
+    np_ = "NULL" if ph == "NULL" else phone_node(run, f"r.{ph}", "r.country")
     return (
         f"(SELECT r.*, idn.customer_key FROM {run.t(table)} r "
         f"LEFT JOIN {run.t('identity')} idn ON idn.node = coalesce({ni}, {ne}, {np_}, {na}))"
     )
 
 
-def _phone_node(run: Run, phone: str, country: str) -> str:
+def phone_node(run: Run, phone: str, country: str) -> str:
     """SQL: the ``phone:`` node of a raw phone, via the run's ``phones`` map."""
     return (
         f"(SELECT 'phone:' || p.e164 FROM {run.t('phones')} p WHERE p.raw = {phone} "
