@@ -140,7 +140,8 @@ class IdentityConfig:
         "(the rules plus Splink's probabilistic matches on name, email, phone and city; the linkage extra).",
     )
     match_threshold: float = _setting(
-        0.99999, 'With method = "splink": the match probability at or above which two records are linked.'
+        0.9999999,
+        'With method = "splink": the match probability at or above which two records are linked (docs/identity.md).',
     )
 
     def __post_init__(self) -> None:
