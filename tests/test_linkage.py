@@ -68,3 +68,21 @@ def test_splink_links_crm_duplicates_and_never_two_shop_accounts(tmp_path: Path)
     assert found["method"] == "splink" and found["records"] == 290 and int(str(found["links"])) > 0
     again, _ = _build(tmp_path, "b")
     assert again == keys  # deterministic
+
+
+def test_records_with_nothing_in_common_train_and_link_nothing(tmp_path: Path) -> None:
+    """No pair agrees on email or on full name and city (Splink's own prior estimate is 0): no crash, no link."""
+    fake = Faker("en_US")
+    Faker.seed(3)
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        run = ws.new_run(config_hash="t", config={}, inputs=[], version="t")
+        rows = [(f"shopify:{n}", f"u{n}@x.com", f"{fake.first_name()}{n}", fake.last_name(), fake.city(), n + 2)
+                for n in range(80)]  # fmt: skip
+        run.con.executemany(
+            f"INSERT INTO {run.t('customers')} (customer_id, email, first_name, last_name, city, _line, "
+            "_source, _file) VALUES (?, ?, ?, ?, ?, ?, 's', 'f')",
+            rows,
+        )
+        found: dict[str, object] = {}
+        rep = unify(run, links=splink_linker(0.9999999, seed=1, found=found))
+        assert rep.customers == 80 and found["records"] == 80 and found["links"] == 0

@@ -9,6 +9,8 @@ separate in-memory DuckDB; nothing leaves the machine. Measured against the rule
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -38,12 +40,24 @@ def score_pairs(run: Run, records_sql: str, seed: int) -> Any:
     """Splink's scored pairs of the records ``records_sql`` gives: an Arrow table of
     ``hub_l, hub_r, match_probability`` (every pair its blocking rules compare)."""
     try:
-        import splink.comparison_library as cl
-        from splink import DuckDBAPI, Linker, SettingsCreator, block_on
-        from splink.internals.exceptions import EMTrainingException
+        import splink  # noqa: F401
     except ImportError as exc:
         raise MissingExtraError('[identity] method = "splink"', "linkage") from exc
     table = run.con.sql(records_sql).to_arrow_table()
+    splink_log = logging.getLogger("splink")
+    level = splink_log.level
+    splink_log.setLevel(logging.ERROR)  # its training notes (untrained levels, small samples) are not the user's
+    try:
+        return _score(table, seed)
+    finally:
+        splink_log.setLevel(level)
+
+
+def _score(table: Any, seed: int) -> Any:
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink.internals.exceptions import EMTrainingException
+
     settings = SettingsCreator(
         link_type="dedupe_only",
         comparisons=[
@@ -63,9 +77,14 @@ def score_pairs(run: Run, records_sql: str, seed: int) -> Any:
     )
     linker = Linker(DuckDBAPI().register(table), settings, log_level=None)
     train = linker.training
-    train.estimate_probability_two_random_records_match(
-        [block_on("email"), block_on("first_name", "last_name", "city")], recall=0.8
-    )
+    with contextlib.suppress(ValueError):  # no pair agrees on those keys: the prior below
+        train.estimate_probability_two_random_records_match(
+            [block_on("email"), block_on("first_name", "last_name", "city")], recall=0.8
+        )
+    n = table.num_rows
+    if not 0 < linker._settings_obj._probability_two_random_records_match < 1:  # Splink 5's only setter
+        # no record pair agrees on email or on full name and city: expect about one match among all pairs
+        linker._settings_obj._probability_two_random_records_match = 2 / max(n * (n - 1), 2)
     train.estimate_u_using_random_sampling(max_pairs=MAX_U_PAIRS, seed=seed)
     # m by EM, each session blocked on keys whose own m it cannot learn; a session with no pairs is skipped
     for rule in (block_on("first_name", "last_name"), block_on("phone"), block_on("email")):
