@@ -55,7 +55,9 @@ def resolve_components(run: Run, rep: Counts, links: bool = False) -> None:
 
 
 def propagate(run: Run) -> int:
-    """Label propagation over ``_adj`` until no label changes: ``_v`` (vertex → smallest label of its component)."""
+    """Label propagation over the keys of ``_adj`` that bridge components, until no label changes: ``_v``
+    (vertex → smallest label of its component)."""
+    run.execute(sql.BRIDGES)
     run.execute(sql.VERTICES)
     run.execute(sql.EDGES)
     for step in range(1, MAX_STEPS):

@@ -53,12 +53,19 @@ SELECT a.node, '{kind}', 'local', i.ns, list(DISTINCT i.id ORDER BY i.id)
 FROM _adj a JOIN _cids i USING (comp) GROUP BY a.node, i.ns HAVING count(DISTINCT i.id) > 1
 """
 DROP_CONTESTED = "DELETE FROM _adj WHERE node IN (SELECT node FROM _contested)"
-# the graph label propagation runs on: this level's keys and the components they touch
+# the graph label propagation runs on: this level's keys that touch two components or more (a key on one
+# component's records only, the usual case, merges nothing), and the components they touch
+BRIDGES = """
+CREATE OR REPLACE TEMP TABLE _bridge AS
+SELECT * FROM _adj WHERE node IN (SELECT node FROM _adj GROUP BY node HAVING count(*) > 1)
+"""
 VERTICES = """
 CREATE OR REPLACE TEMP TABLE _v AS
-SELECT DISTINCT node AS v, node AS lab FROM _adj UNION SELECT DISTINCT comp, comp FROM _adj
+SELECT DISTINCT node AS v, node AS lab FROM _bridge UNION SELECT DISTINCT comp, comp FROM _bridge
 """
-EDGES = "CREATE OR REPLACE TEMP TABLE _e AS SELECT node AS a, comp AS b FROM _adj UNION ALL SELECT comp, node FROM _adj"
+EDGES = """
+CREATE OR REPLACE TEMP TABLE _e AS SELECT node AS a, comp AS b FROM _bridge UNION ALL SELECT comp, node FROM _bridge
+"""
 # one step: each vertex takes the smallest label among itself and its neighbours
 PROPAGATE = """
 CREATE OR REPLACE TEMP TABLE _v2 AS
@@ -84,12 +91,16 @@ GROUP BY a.node HAVING count(DISTINCT a.comp) > 1
 # of this level on no stronger key's record (an email-only order) starts a component of its own
 NEXT_COMPONENTS = """
 CREATE OR REPLACE TEMP TABLE _comp2 AS
-WITH v AS (SELECT v, lab, lab IN (SELECT lab FROM _bad) AS bad FROM _v)
-SELECT c.node, CASE WHEN v.lab IS NULL OR v.bad THEN c.comp ELSE v.lab END AS comp
-FROM _comp c LEFT JOIN v ON v.v = c.comp
+WITH v AS (SELECT v, lab, lab IN (SELECT lab FROM _bad) AS bad FROM _v),
+moved AS (
+    SELECT c.node, c.comp AS was, CASE WHEN v.lab IS NULL OR v.bad THEN c.comp ELSE v.lab END AS comp
+    FROM _comp c LEFT JOIN v ON v.v = c.comp
+),
+comps AS (SELECT DISTINCT was, comp FROM moved)
+SELECT node, comp FROM moved
 UNION ALL
-SELECT a.node, CASE WHEN bool_or(v.bad) THEN min(a.comp) ELSE min(v.lab) END
-FROM _adj a JOIN v ON v.v = a.node WHERE a.node NOT IN (SELECT node FROM _contested) GROUP BY a.node
+SELECT a.node, min(m.comp) FROM _adj a JOIN comps m ON m.was = a.comp
+WHERE a.node NOT IN (SELECT node FROM _contested) GROUP BY a.node
 UNION ALL
 SELECT DISTINCT hub, hub FROM _rec
 WHERE hub_level = {level} AND hub NOT IN (SELECT node FROM _adj) AND hub NOT IN (SELECT node FROM _contested)
