@@ -368,3 +368,47 @@ def test_crm_delta_lists_new_changed_and_left_customers(tmp_path: Path) -> None:
         ["d@x.io", "", "", ""],
         ["e@x.io", "Loyal", "p2", "0.9"],
     ]
+
+
+# -- every email a source gives a customer is written back, on a small hand-made run ----------------
+def test_every_email_of_every_source_is_in_the_crm_write_back(tmp_path: Path) -> None:
+    from personacraft.unify import unify
+
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        run = ws.new_run(config_hash="t", config={}, inputs=[], version="t")
+        run.execute(
+            f"INSERT INTO {run.t('customers')} (customer_id, email, phone, country, _source, _file, _line) VALUES "
+            # the reported case: two shop customers with one phone number
+            "('shopify:1', 'ann@x.com', '+1 415 555 0101', 'US', 'shop', 'f', 2), "
+            "('shopify:2', 'ben@x.com', '(415) 555-0101', 'US', 'shop', 'f', 3), "
+            # a point-of-sale export gives Cleo a second email, found by her phone
+            "('shopify:3', 'cleo@x.com', '+14155550133', NULL, 'shop', 'f', 4), "
+            "(NULL, 'Cleo.Work@Y.io', '+1 415 555 0133', NULL, 'pos', 'g', 2), "
+            # two shop ids with one email: each keeps it
+            "('shopify:4', 'same@x.com', NULL, NULL, 'shop', 'f', 5), "
+            "('shopify:5', 'same@x.com', NULL, NULL, 'shop', 'f', 6)"
+        )
+        run.execute(
+            f"INSERT INTO {run.t('orders')} (order_id, email, _source, _file, _line) VALUES "
+            "('o1', 'ben@x.com', 'orders', 'o', 2), ('o2', 'guest@z.com', 'orders', 'o', 3)"
+        )
+        run.execute(
+            f"INSERT INTO {run.t('texts')} (text_id, customer_id, email, body, _source, _file, _line) VALUES "
+            "('t1', 'shopify:1', 'ann.reviews@x.com', 'good', 'reviews', 'r', 2)"
+        )
+        rep = unify(run)
+        assert rep.kept_apart["phone"] == 1 and rep.kept_apart["email"] == 1
+        run.execute(
+            f"CREATE TABLE {run.t('labels')} AS SELECT customer_key, "
+            "(row_number() OVER (ORDER BY customer_key) % 2)::INTEGER AS persona, 0.9 AS confidence "
+            f"FROM {run.t('customer_index')}"
+        )
+        summary = write_activation(run, published=2, names=["A", "B"], out_dir=tmp_path, min_n=1)
+        rows = read_rows(tmp_path / "activation" / "crm_personas.csv")[1:]
+    emails = [r[0] for r in rows]
+    source_emails = {"ann@x.com", "ben@x.com", "cleo@x.com", "cleo.work@y.io", "same@x.com", "guest@z.com"}
+    assert sorted(emails) == sorted(source_emails | {"ann.reviews@x.com"})  # each email once
+    by_email = {r[0]: r[2] for r in rows}
+    assert all(by_email[e] in ("p1", "p2") for e in emails)  # every contact gets a persona
+    assert by_email["cleo@x.com"] == by_email["cleo.work@y.io"]  # one customer, one persona, two rows
+    assert sum(p["crm_rows"] for p in summary["personas"]) == len(rows)

@@ -149,10 +149,21 @@ def _audience_sql(persona: int, platform: str, exclude_opted_out: bool) -> str:
         ) WHERE e <> '' OR p <> '' ORDER BY e, p"""
 
 
-# the CRM write-back of a run: every customer of a published persona who has an email
+# the CRM write-back of a run: every email of every customer of a published persona, one row per email (an
+# email that identity resolution gave two customers, two ids of one system, goes to the one whose customer
+# record holds it, then to the smallest key)
 CRM_ROWS = """
 CREATE OR REPLACE TABLE {table} AS
-SELECT customer_key, email, (?::VARCHAR[])[persona + 1] AS persona, {persona_id} AS persona_id, confidence
+SELECT a.customer_key, e.email, (?::VARCHAR[])[a.persona + 1] AS persona, {persona_id} AS persona_id, a.confidence,
+       a.persona AS label
+FROM _activation a JOIN {customer_emails} e USING (customer_key)
+QUALIFY row_number() OVER (PARTITION BY e.email ORDER BY e.from_customers DESC, a.customer_key) = 1
+"""
+# a run built before ``customer_emails`` existed: the published email of each customer
+CRM_ROWS_PUBLISHED = """
+CREATE OR REPLACE TABLE {table} AS
+SELECT customer_key, email, (?::VARCHAR[])[persona + 1] AS persona, {persona_id} AS persona_id, confidence,
+       persona AS label
 FROM _activation WHERE email IS NOT NULL
 """
 # the rows of this run's write-back whose persona (id or name) is not what the previous run's said:
@@ -247,7 +258,13 @@ def write_activation(
     _prepare(run, published)
     try:
         table = run.t(CRM_TABLE)
-        run.execute(CRM_ROWS.format(table=table, persona_id=persona_id_sql("persona", published, ids)), [names])
+        pid_sql = persona_id_sql("a.persona", published, ids)
+        if run.has_table("customer_emails"):
+            crm = CRM_ROWS.format(table=table, persona_id=pid_sql, customer_emails=run.t("customer_emails"))
+        else:
+            crm = CRM_ROWS_PUBLISHED.format(table=table, persona_id=persona_id_sql("persona", published, ids))
+        run.execute(crm, [names])
+        crm_counts = dict(run.execute(f"SELECT label, count(*) FROM {table} GROUP BY label").fetchall())
         crm_rows, escaped = _write_csv(
             root / CRM_FILE,
             CRM_HEADER,
@@ -280,7 +297,7 @@ def write_activation(
                 "id": pid,
                 "name": names[k],
                 "customers": int(c.get("customers", 0)),
-                "crm_rows": int(c.get("with_email", 0)),
+                "crm_rows": int(crm_counts.get(k, 0)),
                 "with_phone": int(c.get("with_phone", 0)),
                 "opted_out": int(c.get("opted_out", 0)),
                 "audience_customers": reachable,

@@ -133,6 +133,25 @@ class ValueConfig:
 
 
 @dataclass(frozen=True)
+class IdentityConfig:
+    method: str = _setting(
+        "rules",
+        'How records join into customers: "rules" (ids, emails, phones, cookies, in that precedence) or "splink" '
+        "(the rules plus Splink's probabilistic matches on name, email, phone and city; the linkage extra).",
+    )
+    match_threshold: float = _setting(
+        0.9999999,
+        'With method = "splink": the match probability at or above which two records are linked (docs/identity.md).',
+    )
+
+    def __post_init__(self) -> None:
+        if self.method not in ("rules", "splink"):
+            raise ConfigError(f'[identity]: "method" must be "rules" or "splink", got {self.method!r}.')
+        if isinstance(self.match_threshold, bool) or not 0 < self.match_threshold < 1:
+            raise ConfigError(f'[identity]: "match_threshold" must be between 0 and 1, got {self.match_threshold!r}.')
+
+
+@dataclass(frozen=True)
 class PrivacyConfig:
     min_group_size: int = _setting(10, "Every published figure covers at least this many customers.")
 
@@ -172,6 +191,7 @@ class Config:
     value: ValueConfig = _setting(ValueConfig(), "[value] section.")
     journey: JourneyConfig = _setting(JourneyConfig(), "[journey] section.")
     icp: IcpConfig = _setting(IcpConfig(), "[icp] section (docs/icp.md).")
+    identity: IdentityConfig = _setting(IdentityConfig(), "[identity] section (docs/identity.md).")
     privacy: PrivacyConfig = _setting(PrivacyConfig(), "[privacy] section.")
     report: ReportConfig = _setting(ReportConfig(), "[report] section.")
     alerts: AlertsConfig = _setting(AlertsConfig(), "[alerts] section (docs/alerts.md).")
@@ -206,6 +226,7 @@ SECTIONS: dict[str, type] = {
     "value": ValueConfig,
     "journey": JourneyConfig,
     "icp": IcpConfig,
+    "identity": IdentityConfig,
     "privacy": PrivacyConfig,
     "report": ReportConfig,
     "alerts": AlertsConfig,

@@ -47,6 +47,13 @@ def ingest(config: Config, run: Run, sources: list[Source], inputs: list[dict[st
 
 def unify(config: Config, run: Run) -> MergeReport:
     """Join each customer across sources (``customer_index``); what was merged on, and the conflicts."""
+    if config.identity.method == "splink":
+        from personacraft.unify.linkage import splink_linker  # Splink is imported only when asked for
+
+        found: dict[str, Any] = {}
+        rep = resolve_identities(run, links=splink_linker(config.identity.match_threshold, config.seed, found))
+        rep.linkage = found
+        return rep
     return resolve_identities(run)
 
 

@@ -14,6 +14,8 @@ import re
 
 # the modules that declare SQL templates, lowest layer first
 MODULES = (
+    "personacraft.unify.sql",
+    "personacraft.unify.linkage",
     "personacraft.features.sql",
     "personacraft.segment.profile",
     "personacraft.segment.lineage",

@@ -128,6 +128,11 @@ def identity_context(view: RunView) -> dict[str, Any] | None:
         ("Phones normalised", ident.get("phones_normalised"), "to E.164"),
         ("Phones unusable", ident.get("phones_unusable"), "could not be parsed"),
         ("Phones shared", ident.get("phones_shared"), "by several customers, so not used to link"),
+        (
+            "Keys kept apart",
+            int(sum(as_count(v) for v in as_dict(ident.get("kept_apart")).values())) if "kept_apart" in ident else None,
+            "emails, phones or cookies that would have joined two ids of one system (docs/identity.md)",
+        ),
     ]
     return {
         "figures": [(k, v, note) for k, v, note in figures if v is not None],

@@ -1,13 +1,15 @@
 """Identity resolution: one customer from every record that names them.
 
 Each record contributes identifier nodes (``id:`` namespaced ids, ``email:`` normalised
-emails, ``phone:`` numbers in E.164, ``anon:`` analytics cookies). Records link their nodes; connected components
-(union-find, computed as label propagation in SQL) are customers. Components made of
-anonymous cookies alone are visitors, not customers. The result is deterministic.
+emails, ``phone:`` numbers in E.164, ``anon:`` analytics cookies). Keys link in order of
+precedence (system ids > email > phone > cookie, :mod:`personacraft.unify.precedence`): a weaker
+key never joins two different ids of one system. Connected components (label propagation in SQL)
+are customers; components made of anonymous cookies alone are visitors. The result is deterministic.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +18,8 @@ import numpy as np
 from personacraft.phones import normalise_all
 from personacraft.sources.columns import lit
 from personacraft.store import Run
+from personacraft.unify import sql
+from personacraft.unify.precedence import LEVELS, resolve_components
 
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -53,6 +57,16 @@ class MergeReport:
     conflicts: dict[str, int] = field(default_factory=dict)
     conflict_examples: list[dict[str, Any]] = field(default_factory=list)
     iterations: int = 0
+    # the order keys link in, strongest first (docs/identity.md)
+    precedence: list[str] = field(default_factory=lambda: [kind for kind, _, _ in LEVELS if kind != "link"])
+    # per key kind: keys left out of linking because they would join two ids of one system
+    kept_apart: dict[str, int] = field(default_factory=dict)
+    # up to 10 of them, without their value: kind, SHA-256 prefix, rule, namespace and the ids
+    kept_apart_examples: list[dict[str, Any]] = field(default_factory=list)
+    # per table: records whose strongest key was left out, so they belong to no customer
+    unattributed: dict[str, int] = field(default_factory=dict)
+    # [identity] method = "splink": records compared, threshold and links made (empty with the rules alone)
+    linkage: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -87,112 +101,71 @@ def _phone_map(run: Run, default_region: str | None, rep: MergeReport) -> None:
     rep.phones_unusable = len(e164) - rep.phones_normalised
 
 
-def unify(run: Run, default_phone_region: str | None = None, max_emails_per_phone: int = 2) -> MergeReport:
-    """Build ``identity`` (node → customer_key) and ``customer_index`` for the run."""
+def unify(
+    run: Run,
+    default_phone_region: str | None = None,
+    max_emails_per_phone: int = 2,
+    links: str | Callable[[Run], str] | None = None,
+) -> MergeReport:
+    """Build ``identity`` (node → customer_key), ``customer_emails`` and ``customer_index`` for the run.
+
+    ``links``: SQL giving pairs ``(a, b)`` of records' strongest keys (``id:…``, ``email:…``) that a
+    probabilistic linker matched, or a function of the run returning it (called once the phone map
+    exists, :func:`personacraft.unify.linkage.splink_linker`); they link below phones, under the same
+    precedence."""
     rep = MergeReport()
     _phone_map(run, default_phone_region, rep)
     parts = []
     for table, i, e, a, ph in RECORD_KEYS:
         ni, ne, na = node_sql(i, e, a)
-        phone = "NULL" if ph == "NULL" else _phone_node(run, f"r.{ph}", "r.country")
-        src = "_source"
+        phone = "NULL" if ph == "NULL" else phone_node(run, f"r.{ph}", "r.country")
         parts.append(
-            f"SELECT {lit(table)} AS tbl, {src} AS src, {ni} AS n_id, {ne} AS n_email, {na} AS n_anon, "
+            f"SELECT {lit(table)} AS tbl, _source AS src, {ni} AS n_id, {ne} AS n_email, {na} AS n_anon, "
             f"{phone} AS n_phone FROM {run.t(table)} r"
         )
-    run.execute(f"CREATE OR REPLACE TEMP TABLE _rec AS {' UNION ALL '.join(parts)}")
-    rep.records = int(run.scalar("SELECT count(*) FROM _rec") or 0)
+    run.execute(f"CREATE OR REPLACE TEMP TABLE _rec0 AS {' UNION ALL '.join(parts)}")
+    rep.records = int(run.scalar("SELECT count(*) FROM _rec0") or 0)
     # a number shared by many people (a switchboard, a household) would merge them: not used
     run.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _shared AS SELECT n_phone FROM _rec
+        f"""CREATE OR REPLACE TEMP TABLE _shared AS SELECT n_phone FROM _rec0
         WHERE n_phone IS NOT NULL AND n_email IS NOT NULL GROUP BY 1
         HAVING count(DISTINCT n_email) > {int(max_emails_per_phone)}"""
     )
     rep.phones_shared = int(run.scalar("SELECT count(*) FROM _shared") or 0)
-    run.execute("UPDATE _rec SET n_phone = NULL WHERE n_phone IN (SELECT n_phone FROM _shared)")
-    # each record links all its identifiers: a star around its first one
+    run.execute("UPDATE _rec0 SET n_phone = NULL WHERE n_phone IN (SELECT n_phone FROM _shared)")
+    run.execute(sql.RECORDS)
+    if links is not None:
+        pairs = links(run) if callable(links) else links
+        run.execute(f"CREATE OR REPLACE TEMP TABLE _links AS SELECT DISTINCT a, b FROM ({pairs}) WHERE a <> b")
+    resolve_components(run, rep, links=links is not None)
+    t = run.t
+    run.execute(sql.IDENTITY.format(identity=t("identity")))
+    rep.visitors = int(run.scalar(sql.VISITORS) or 0)
+    run.execute(sql.CUSTOMER_EMAILS.format(customer_emails=t("customer_emails"), identity=t("identity")))
     run.execute(
-        """CREATE OR REPLACE TEMP TABLE _edges AS
-        WITH r AS (SELECT coalesce(n_id, n_email, n_phone, n_anon) AS hub, n_id, n_email, n_phone, n_anon FROM _rec)
-        SELECT DISTINCT hub AS a, b FROM (
-            SELECT hub, n_id AS b FROM r UNION ALL SELECT hub, n_email FROM r
-            UNION ALL SELECT hub, n_phone FROM r UNION ALL SELECT hub, n_anon FROM r
-        ) WHERE b IS NOT NULL AND b <> hub"""
-    )
-    run.execute(
-        """CREATE OR REPLACE TEMP TABLE _nodes AS SELECT DISTINCT node, node AS comp FROM (
-            SELECT n_id AS node FROM _rec UNION ALL SELECT n_email FROM _rec UNION ALL SELECT n_anon FROM _rec
-            UNION ALL SELECT n_phone FROM _rec
-        ) WHERE node IS NOT NULL"""
-    )
-    run.execute("CREATE OR REPLACE TEMP TABLE _und AS SELECT a, b FROM _edges UNION ALL SELECT b, a FROM _edges")
-    # label propagation: each node takes the smallest label among itself and its neighbours
-    for it in range(1, 200):
-        run.execute(
-            """CREATE OR REPLACE TEMP TABLE _next AS
-            SELECT n.node, least(n.comp, coalesce(min(m.comp), n.comp)) AS comp
-            FROM _nodes n LEFT JOIN _und u ON u.a = n.node LEFT JOIN _nodes m ON m.node = u.b
-            GROUP BY n.node, n.comp"""
+        sql.CUSTOMER_INDEX.format(
+            customer_index=t("customer_index"),
+            customer_emails=t("customer_emails"),
+            identity=t("identity"),
+            namespace=sql.NAMESPACE.format(node="node"),
         )
-        changed = run.scalar("SELECT count(*) FROM _next x JOIN _nodes n USING (node) WHERE x.comp <> n.comp")
-        run.execute("CREATE OR REPLACE TEMP TABLE _nodes AS SELECT * FROM _next")
-        rep.iterations = it
-        if not changed:
-            break
-    # a customer is a component with an id, an email or a phone; its key is its smallest id if any
-    run.execute(
-        f"""CREATE OR REPLACE TABLE {run.t("identity")} AS
-        WITH comp AS (
-            SELECT comp,
-                   min(CASE WHEN node LIKE 'id:%' THEN substr(node, 4) END) AS min_id,
-                   min(CASE WHEN node NOT LIKE 'anon:%' THEN node END) AS min_known,
-                   bool_or(node NOT LIKE 'anon:%') AS known
-            FROM _nodes GROUP BY comp
-        )
-        SELECT n.node,
-               coalesce(c.min_id, 'pc:' || left(md5(c.min_known), 16)) AS customer_key
-        FROM _nodes n JOIN comp c USING (comp) WHERE c.known"""
     )
-    rep.visitors = int(
-        run.scalar("SELECT count(*) FROM (SELECT comp FROM _nodes GROUP BY comp HAVING bool_and(node LIKE 'anon:%'))")
-        or 0
-    )
-    # the published email of a customer: from a customer record first, else the smallest seen
-    run.execute(
-        f"""CREATE OR REPLACE TABLE {run.t("customer_index")} AS
-        WITH em AS (
-            SELECT i.customer_key, substr(i.node, 7) AS email,
-                   bool_or(r.tbl = 'customers') AS from_customers
-            FROM {run.t("identity")} i JOIN _rec r ON r.n_email = i.node
-            GROUP BY ALL
-        ),
-        ns AS (
-            SELECT customer_key, split_part(substr(node, 4), ':', 1) AS namespace, count(*) AS n
-            FROM {run.t("identity")} WHERE node LIKE 'id:%' GROUP BY 1, 2
-        )
-        SELECT k.customer_key,
-               (SELECT e.email FROM em e WHERE e.customer_key = k.customer_key
-                ORDER BY e.from_customers DESC, e.email LIMIT 1) AS email,
-               count(*) FILTER (WHERE k.node LIKE 'email:%') AS n_emails,
-               count(*) FILTER (WHERE k.node LIKE 'id:%') AS n_ids,
-               count(*) FILTER (WHERE k.node LIKE 'phone:%') AS n_phones,
-               count(*) FILTER (WHERE k.node LIKE 'anon:%') AS n_cookies,
-               coalesce((SELECT max(n) FROM ns WHERE ns.customer_key = k.customer_key), 0) AS max_ids_per_namespace
-        FROM {run.t("identity")} k GROUP BY k.customer_key"""
-    )
+    _report(run, rep)
+    return rep
+
+
+def _report(run: Run, rep: MergeReport) -> None:
+    """Fill ``rep`` with what the run's identity tables say."""
     rep.customers = int(run.scalar(f"SELECT count(*) FROM {run.t('customer_index')}") or 0)
     rep.multi_source_customers = int(
         run.scalar(
             f"""SELECT count(*) FROM (SELECT i.customer_key FROM _rec r
-            JOIN {run.t("identity")} i ON i.node = coalesce(r.n_id, r.n_email, r.n_phone, r.n_anon)
-            GROUP BY 1 HAVING count(DISTINCT r.src) > 1)"""
+            JOIN {run.t("identity")} i ON i.node = r.hub GROUP BY 1 HAVING count(DISTINCT r.src) > 1)"""
         )
         or 0
     )
     for tbl, n in run.execute(
-        f"""SELECT r.tbl, count(*) FROM _rec r
-        JOIN {run.t("identity")} i ON i.node = coalesce(r.n_id, r.n_email, r.n_phone, r.n_anon)
-        GROUP BY r.tbl ORDER BY r.tbl"""
+        f"SELECT r.tbl, count(*) FROM _rec r JOIN {run.t('identity')} i ON i.node = r.hub GROUP BY r.tbl ORDER BY r.tbl"
     ).fetchall():
         rep.merged_on[f"{tbl} records linked"] = int(n)
     for key, n in run.execute(
@@ -214,7 +187,10 @@ def unify(run: Run, default_phone_region: str | None = None, max_emails_per_phon
         f"SELECT customer_key, n_ids, n_emails, n_phones FROM {idx} "
         "WHERE max_ids_per_namespace > 1 OR n_emails > 1 ORDER BY customer_key LIMIT 10"
     )
-    return rep
+    kept = dict(run.execute("SELECT kind, count(DISTINCT node) FROM _contested GROUP BY kind").fetchall())
+    rep.kept_apart = {kind: int(kept.get(kind, 0)) for kind, _, _ in LEVELS[1:] if kind != "link" or kind in kept}
+    rep.kept_apart_examples = run.dicts(sql.KEPT_APART_EXAMPLES)
+    rep.unattributed = {str(k): int(n) for k, n in run.execute(sql.UNATTRIBUTED).fetchall()}
 
 
 def keyed(run: Run, table: str) -> str:
@@ -229,14 +205,14 @@ def keyed(run: Run, table: str) -> str:
         return "NULL" if c == "NULL" else f"r.{c}"
 
     ni, ne, na = node_sql(col(i), col(e), col(a))
-    np_ = "NULL" if ph == "NULL" else _phone_node(run, f"r.{ph}", "r.country")
+    np_ = "NULL" if ph == "NULL" else phone_node(run, f"r.{ph}", "r.country")
     return (
         f"(SELECT r.*, idn.customer_key FROM {run.t(table)} r "
         f"LEFT JOIN {run.t('identity')} idn ON idn.node = coalesce({ni}, {ne}, {np_}, {na}))"
     )
 
 
-def _phone_node(run: Run, phone: str, country: str) -> str:
+def phone_node(run: Run, phone: str, country: str) -> str:
     """SQL: the ``phone:`` node of a raw phone, via the run's ``phones`` map."""
     return (
         f"(SELECT 'phone:' || p.e164 FROM {run.t('phones')} p WHERE p.raw = {phone} "
