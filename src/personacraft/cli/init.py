@@ -12,14 +12,20 @@ from personacraft.cli.common import console
 
 
 def init(
-    paths: list[Path] = typer.Argument(..., help="Files or folders of exports (CSV, TSV, xlsx, JSON lines, Parquet, zip)."),
+    paths: list[Path] = typer.Argument(
+        ..., help="Files or folders of exports (CSV, TSV, xlsx, JSON lines, Parquet, zip)."
+    ),
     out: Path = typer.Option(Path("personacraft.toml"), "--out", help="The config file to write."),
     force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
 ) -> None:
     """Detect each file's kind, map generic files, find the joins, and write a commented config."""
     from personacraft.onboard import init as run_init
 
-    command = "personacraft init " + " ".join(str(p) for p in paths) + (f" --out {out}" if out.name != "personacraft.toml" or out.parent != Path() else "")
+    command = (
+        "personacraft init "
+        + " ".join(str(p) for p in paths)
+        + (f" --out {out}" if out.name != "personacraft.toml" or out.parent != Path() else "")
+    )
     with console.status("Looking at your files…"):
         plan = run_init(paths, out, force=force, command=command)
     table = Table(title="What init found", show_lines=False)
@@ -29,7 +35,12 @@ def init(
         status = "left out" if not e.include else "CHECK" if e.checks else "ok"
         style = "red" if not e.include else "yellow" if e.checks else "green"
         table.add_row(
-            e.display, e.kind, e.table or "", f"{e.confidence:.2f}", Text(status, style=style), "; ".join(e.evidence[:3])
+            e.display,
+            e.kind,
+            e.table or "",
+            f"{e.confidence:.2f}",
+            Text(status, style=style),
+            "; ".join(e.evidence[:3]),
         )
     console.print(table)
     if plan.joins:
@@ -37,8 +48,14 @@ def init(
         for col in ("file", "column", "file", "column", "shared", "match"):
             joins.add_column(col, overflow="fold")
         for j in plan.joins[:15]:
-            joins.add_row(j.left, j.left_column, j.right, j.right_column, f"{j.shared:,} {j.what}s",
-                          f"{j.left_rate:.0%} / {j.right_rate:.0%}")
+            joins.add_row(
+                j.left,
+                j.left_column,
+                j.right,
+                j.right_column,
+                f"{j.shared:,} {j.what}s",
+                f"{j.left_rate:.0%} / {j.right_rate:.0%}",
+            )
         console.print(joins)
     for e in plan.entries:
         for c in e.checks:
@@ -50,7 +67,9 @@ def init(
     n = sum(e.include for e in plan.entries)
     console.print(
         Text.assemble(
-            "Wrote ", (str(out), "bold"), f" ({n} sources, {sum(1 for e in plan.entries if e.include and e.checks)} to check, "
+            "Wrote ",
+            (str(out), "bold"),
+            f" ({n} sources, {sum(1 for e in plan.entries if e.include and e.checks)} to check, "
             f"{sum(not e.include for e in plan.entries)} left out). Next: personacraft build --config {out}",
         )
     )

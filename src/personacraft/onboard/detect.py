@@ -23,33 +23,58 @@ from personacraft.sources.columns import lit, q
 GENERIC = ("csv", "parquet", "jsonl")
 # value checks: kind -> [(column names it may be under, lower case), regex most sample values match, what it says]
 VALUE_CHECKS: dict[str, list[tuple[tuple[str, ...], str, str]]] = {
-    "shopify_orders": [(("name",), r"^#?[A-Z]{0,4}[0-9]{3,}$", "order names like #1001"),
-                       (("financial status",), r"^(paid|pending|refunded|partially_refunded|authorized|voided)$",
-                        "Shopify financial statuses")],
-    "shopify_customers": [(("customer id",), r"^'?[0-9]{6,}$", "Shopify customer ids"),
-                          (("accepts email marketing", "accepts marketing"), r"^(yes|no)$", "yes/no marketing consent")],
-    "stripe_charges": [(("id",), r"^(ch|py|pi|in)_[A-Za-z0-9]+$", "charge ids ch_/py_/pi_"),
-                       (("customer id", "customer"), r"^cus_[A-Za-z0-9]+$", "customer ids cus_")],
-    "stripe_subscriptions": [(("id",), r"^sub_[A-Za-z0-9]+$", "subscription ids sub_"),
-                             (("customer id", "customer"), r"^cus_[A-Za-z0-9]+$", "customer ids cus_")],
+    "shopify_orders": [
+        (("name",), r"^#?[A-Z]{0,4}[0-9]{3,}$", "order names like #1001"),
+        (
+            ("financial status",),
+            r"^(paid|pending|refunded|partially_refunded|authorized|voided)$",
+            "Shopify financial statuses",
+        ),
+    ],
+    "shopify_customers": [
+        (("customer id",), r"^'?[0-9]{6,}$", "Shopify customer ids"),
+        (("accepts email marketing", "accepts marketing"), r"^(yes|no)$", "yes/no marketing consent"),
+    ],
+    "stripe_charges": [
+        (("id",), r"^(ch|py|pi|in)_[A-Za-z0-9]+$", "charge ids ch_/py_/pi_"),
+        (("customer id", "customer"), r"^cus_[A-Za-z0-9]+$", "customer ids cus_"),
+    ],
+    "stripe_subscriptions": [
+        (("id",), r"^sub_[A-Za-z0-9]+$", "subscription ids sub_"),
+        (("customer id", "customer"), r"^cus_[A-Za-z0-9]+$", "customer ids cus_"),
+    ],
     "hubspot_contacts": [(("record id", "contact id"), r"^[0-9]{5,}$", "numeric HubSpot record ids")],
     "hubspot_companies": [(("record id", "company id"), r"^[0-9]{5,}$", "numeric HubSpot record ids")],
     "hubspot_deals": [(("record id", "deal id"), r"^[0-9]{5,}$", "numeric HubSpot record ids")],
     "salesforce_contacts": [(("id", "contact id"), r"^003[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$", "Contact ids 003…")],
     "salesforce_accounts": [(("id", "account id"), r"^001[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$", "Account ids 001…")],
-    "salesforce_opportunities": [(("id", "opportunity id"), r"^006[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$",
-                                  "Opportunity ids 006…")],
-    "salesforce_contact_roles": [(("opportunityid", "opportunity id"), r"^006[A-Za-z0-9]{12}", "Opportunity ids 006…"),
-                                 (("contactid", "contact id"), r"^003[A-Za-z0-9]{12}", "Contact ids 003…")],
-    "google_forms": [(("timestamp",), r"^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{1,2}:[0-9]{2}:[0-9]{2}( [AP]M)?",
-                      "Google Forms timestamps")],
+    "salesforce_opportunities": [
+        (("id", "opportunity id"), r"^006[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$", "Opportunity ids 006…")
+    ],
+    "salesforce_contact_roles": [
+        (("opportunityid", "opportunity id"), r"^006[A-Za-z0-9]{12}", "Opportunity ids 006…"),
+        (("contactid", "contact id"), r"^003[A-Za-z0-9]{12}", "Contact ids 003…"),
+    ],
+    "google_forms": [
+        (
+            ("timestamp",),
+            r"^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{1,2}:[0-9]{2}:[0-9]{2}( [AP]M)?",
+            "Google Forms timestamps",
+        )
+    ],
     "typeform": [(("#",), r"^[a-z0-9]{20,40}$", "Typeform response tokens")],
-    "reviews": [(("rating", "review_rating", "review stars", "star rating", "score"), r"^[1-5](\.0)?$", "1-5 star ratings")],
+    "reviews": [
+        (("rating", "review_rating", "review stars", "star rating", "score"), r"^[1-5](\.0)?$", "1-5 star ratings")
+    ],
     # JSON kinds: the flattened key paths
-    "ga4_bigquery": [(("event_params",), r'^\[\{"key"', "nested event_params [{key, value}]"),
-                     (("event_timestamp",), r"^[0-9]{16}$", "event timestamps in microseconds")],
-    "segment_events": [(("type",), r"^(track|identify|page|screen|group|alias)$", "Segment call types"),
-                       (("messageId",), r".+", "messageId on every call")],
+    "ga4_bigquery": [
+        (("event_params",), r'^\[\{"key"', "nested event_params [{key, value}]"),
+        (("event_timestamp",), r"^[0-9]{16}$", "event timestamps in microseconds"),
+    ],
+    "segment_events": [
+        (("type",), r"^(track|identify|page|screen|group|alias)$", "Segment call types"),
+        (("messageId",), r".+", "messageId on every call"),
+    ],
     "intercom_conversations": [(("type",), r"^conversation$", 'type = "conversation"')],
     "zendesk_tickets": [(("requester_id",), r"^[0-9]+$", "numeric requester ids")],
 }
@@ -115,7 +140,9 @@ def detect(con: duckdb.DuckDBPyConnection, cand: Candidate) -> Guess:
                 weight += 1.5
                 evidence.append(f'{says} in "{col}"')
         if shared:
-            shown = ", ".join(f'"{header[c]}"' for c in shared[:6]) + (f" and {len(shared) - 6} more" if len(shared) > 6 else "")
+            shown = ", ".join(f'"{header[c]}"' for c in shared[:6]) + (
+                f" and {len(shared) - 6} more" if len(shared) > 6 else ""
+            )
             evidence.append(f"{len(shared)} of its columns: {shown}")
         if len(shared) >= 2 or weight >= 1.5:
             scores[kind] = (weight, evidence)

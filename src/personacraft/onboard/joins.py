@@ -45,9 +45,19 @@ def key_columns(profiles: dict[str, Profile]) -> dict[str, str]:
             continue
         if p.email >= 0.8:
             out[c] = "email"
-        elif p.id_like >= 0.8 and p.date < 0.2 and p.fraction < 0.1 and p.distinct >= 2 and (
-            "id" in name.replace(".", " ").split() or name.endswith(("id", "_id", " id", "ids", "(primary)"))
-            or "customer" in name or "user" in name or "kunde" in name or "client" in name
+        elif (
+            p.id_like >= 0.8
+            and p.date < 0.2
+            and p.fraction < 0.1
+            and p.distinct >= 2
+            and (
+                "id" in name.replace(".", " ").split()
+                or name.endswith(("id", "_id", " id", "ids", "(primary)"))
+                or "customer" in name
+                or "user" in name
+                or "kunde" in name
+                or "client" in name
+            )
         ):
             out[c] = "id"
     return out

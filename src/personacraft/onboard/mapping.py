@@ -13,56 +13,21 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from personacraft.onboard.names import NAMES, VALUE_TEST
 from personacraft.onboard.profile import Profile
 
-# canonical column -> names it goes by (normalised: lower case, no accents, words split)
-NAMES: dict[str, tuple[str, ...]] = {
-    "customer_id": ("customer id", "cust no", "customer no", "customer number", "customer", "client id", "client",
-                    "client number", "kundennummer", "kunden nr", "kundennr", "kunde", "kunden id", "id client",
-                    "numero client", "no client", "id cliente", "cliente", "numero cliente", "codigo cliente",
-                    "klantnummer", "klant id", "klant", "codice cliente", "user id", "member id", "buyer id",
-                    "contact id", "customerid", "custid", "cust id", "account number", "shopper id"),
-    "email": ("email", "e mail", "mail", "email address", "e mail address", "courriel", "adresse email",
-              "correo", "correo electronico", "e mail adresse", "emailadresse", "posta elettronica", "e mailadres"),
-    "ordered_at": ("order date", "purchase date", "date", "invoice date", "transaction date", "sale date", "ordered at",
-                   "created at", "order time", "timestamp", "bestelldatum", "datum", "kaufdatum", "rechnungsdatum",
-                   "date de commande", "date commande", "date achat", "fecha", "fecha de compra", "fecha pedido",
-                   "data ordine", "data", "besteldatum", "data do pedido", "data da compra", "invoicedate"),
-    "amount": ("amount", "total", "total price", "order total", "revenue", "sales", "net sales", "grand total",
-               "total amount", "value", "betrag", "gesamtbetrag", "summe", "umsatz", "montant", "montant total",
-               "prix total", "importe", "total pedido", "importe total", "valor", "valor total", "bedrag",
-               "totaalbedrag", "totale", "importo", "line total", "spend", "paid", "price"),
-    "order_id": ("order id", "order", "order number", "order no", "invoice", "invoice no", "invoice number",
-                 "transaction id", "bestellnummer", "bestellung", "rechnungsnummer", "commande", "numero commande",
-                 "no commande", "pedido", "numero pedido", "numero de pedido", "factuur", "bestelnummer", "ordine",
-                 "numero ordine", "invoiceno", "receipt"),
-    "currency": ("currency", "wahrung", "devise", "moneda", "valuta", "moeda"),
-    "first_name": ("first name", "firstname", "given name", "vorname", "prenom", "nombre", "nome", "voornaam"),
-    "last_name": ("last name", "lastname", "surname", "family name", "nachname", "nom", "apellido", "cognome",
-                  "achternaam", "sobrenome"),
-    "phone": ("phone", "phone number", "telephone", "mobile", "tel", "telefon", "telefono", "telefoon", "portable"),
-    "city": ("city", "town", "stadt", "ort", "ville", "ciudad", "citta", "stad", "cidade"),
-    "country": ("country", "land", "pays", "pais", "paese", "country code"),
-    "gender": ("gender", "sex", "geschlecht", "sexe", "genero", "sesso", "geslacht"),
-    "age": ("age", "alter", "edad", "eta", "leeftijd", "idade"),
-    "birth_date": ("birth date", "birthdate", "date of birth", "dob", "birthday", "geburtsdatum",
-                   "date de naissance", "fecha de nacimiento", "data di nascita", "geboortedatum"),
-    "created_at": ("signup date", "created", "registration date", "customer since", "joined", "anmeldedatum",
-                   "date inscription", "fecha de alta", "created at"),
-    "company": ("company", "firma", "unternehmen", "societe", "entreprise", "empresa", "azienda", "bedrijf"),
-    "job_title": ("job title", "title", "position", "role", "berufsbezeichnung", "poste", "cargo"),
-    "text_id": ("id", "ticket id", "review id", "comment id"),
-    "body": ("text", "body", "comment", "review", "message", "feedback", "kommentar", "commentaire", "comentario"),
-    "rating": ("rating", "stars", "score", "bewertung", "note", "puntuacion", "voto"),
-    "created_at@texts": ("date", "created at", "at", "submitted at", "created"),
-}
-# the value test of each canonical column: which Profile share must be high
-VALUE_TEST: dict[str, str] = {
-    "customer_id": "id", "email": "email", "ordered_at": "date", "amount": "money", "order_id": "id",
-    "birth_date": "date", "created_at": "date", "age": "integer", "rating": "money", "created_at@texts": "date",
-}
-CUSTOMER_COLUMNS = ("first_name", "last_name", "phone", "city", "country", "gender", "age", "birth_date", "company",
-                    "job_title")
+CUSTOMER_COLUMNS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "city",
+    "country",
+    "gender",
+    "age",
+    "birth_date",
+    "company",
+    "job_title",
+)
 CHECK_BELOW = 0.6  # a mapped column scoring less is marked CHECK
 
 
@@ -108,7 +73,9 @@ def name_score(canonical: str, column: str) -> float:
         if col == syn or col.replace(" ", "") == syn.replace(" ", ""):
             return 1.0
         words, have = syn.split(), col.split()
-        if len(words) > 1 and all(w in have for w in words) or (len(words) == 1 and words[0] in have and len(have) <= 3):
+        if (len(words) > 1 and all(w in have for w in words)) or (
+            len(words) == 1 and words[0] in have and len(have) <= 3
+        ):
             best = max(best, 0.85 if len(have) - len(words) <= 1 else 0.7)
         elif difflib.SequenceMatcher(None, col, syn).ratio() >= 0.85:
             best = max(best, 0.7)
@@ -187,7 +154,11 @@ def propose(profiles: dict[str, Profile]) -> list[TableMapping]:
             taken.add(pick.column)
     out: list[TableMapping] = []
     if "ordered_at" in picks and "amount" in picks:
-        cols = {c: p for c, p in picks.items() if c in ("customer_id", "email", "ordered_at", "amount", "order_id", "currency")}
+        cols = {
+            c: p
+            for c, p in picks.items()
+            if c in ("customer_id", "email", "ordered_at", "amount", "order_id", "currency")
+        }
         missing = [] if key else ["customer_id or email"]
         out.append(TableMapping("orders", cols, missing))
         if people and key:
@@ -214,8 +185,16 @@ def _texts(profiles: dict[str, Profile], keys: dict[str, Pick]) -> TableMapping 
     """A texts table when one column holds free text (long, mostly distinct values)."""
     taken = {p.column for p in keys.values()}
     body = max(
-        (p for c, p in profiles.items() if c not in taken and p.avg_len >= 12 and p.unique >= 0.6 and p.money < 0.5
-         and p.date < 0.5 and p.email < 0.5),
+        (
+            p
+            for c, p in profiles.items()
+            if c not in taken
+            and (p.avg_len >= 12 or name_score("body", c) >= 0.85)
+            and p.unique >= 0.6
+            and p.money < 0.5
+            and p.date < 0.5
+            and p.email < 0.5
+        ),
         key=lambda p: (name_score("body", p.column), p.avg_len),
         default=None,
     )

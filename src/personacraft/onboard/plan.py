@@ -24,8 +24,15 @@ from personacraft.sources import REGISTRY
 
 LEAVE_OUT_BELOW = 0.4  # a vendor kind less sure than this is listed with its choices and left out
 # the system whose ids each vendor kind writes (the namespace of its customer ids)
-SYSTEM = {"shopify": "shopify", "hubspot": "hubspot", "stripe": "stripe", "salesforce": "salesforce",
-          "intercom": "intercom", "zendesk": "zendesk"}
+SYSTEM = {
+    "shopify": "shopify",
+    "hubspot": "hubspot",
+    "stripe": "stripe",
+    "salesforce": "salesforce",
+    "intercom": "intercom",
+    "zendesk": "zendesk",
+}
+OWN_APP = "app"  # the namespace of user ids that no other file holds: the company's own app or site
 USER_ID = {"ga4_bigquery": "user_id", "segment_events": "userId"}
 FEATURE_KINDS = ("hubspot_contacts", "salesforce_contacts", "shopify_customers")
 
@@ -171,8 +178,14 @@ def _group(entries: list[Entry]) -> list[Entry]:
         by_key.setdefault((e.kind, folder, ext), []).append(e)
     for (kind, folder, ext), group in by_key.items():
         files = [f for e in group for f in e.files]
-        merged = Entry(kind, files, min(e.confidence for e in group), group[0].evidence,
-                       checks=[c for e in group for c in e.checks], include=all(e.include for e in group))
+        merged = Entry(
+            kind,
+            files,
+            min(e.confidence for e in group),
+            group[0].evidence,
+            checks=[c for e in group for c in e.checks],
+            include=all(e.include for e in group),
+        )
         merged.features = {k: v for e in group for k, v in e.features.items()}
         if len(files) > 1 or kind == "interviews":
             if ext_count[(folder, ext)] == len(files):
@@ -214,5 +227,8 @@ def _namespaces(entries: list[Entry], joins: list[Join]) -> None:
                 f"only {best[0]:.0%} of its {column} values match {best[1]} customer ids: "
                 f'set user_id_namespace = "{best[1]}" if they are'
             )
-        else:
-            e.evidence.append(f"its {column} values match no other file's ids: left in their own namespace")
+        else:  # ids of no other file: the user ids of the company's own app or site
+            e.options["user_id_namespace"] = OWN_APP
+            e.evidence.append(
+                f"its {column} values match no other file's ids: taken as your own app's user ids (\"{OWN_APP}\")"
+            )

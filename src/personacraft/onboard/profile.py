@@ -5,14 +5,17 @@ One DuckDB query per file profiles every column of its sample (no Python loop ov
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
 
 from personacraft.onboard.files import SAMPLE_ROWS, Candidate
-from personacraft.sources.columns import ANY_DATE, lit, money_sql, q
+from personacraft.sources.columns import ANY_DATE, lit, q
 from personacraft.unify import EMAIL_RE
 
+# an amount: digits with optional thousands separators, cents, a sign and a currency symbol or code
+MONEY = r"^-?\s*[$€£¥]?\s*-?([0-9]+|[0-9]{1,3}([.,' ][0-9]{3})+)([.,][0-9]{1,4})?\s*([$€£¥]|EUR|USD|GBP|CHF)?$"
 DATE_FORMATS = "[" + ", ".join(lit(f) for f in ANY_DATE) + "]"
 
 
@@ -49,7 +52,7 @@ def profile(con: duckdb.DuckDBPyConnection, cand: Candidate) -> dict[str, Profil
             f"count({v}), count(DISTINCT {v}), "
             f"count(*) FILTER (WHERE regexp_matches(lower({v}), '{EMAIL_RE}')), "
             f"count(*) FILTER (WHERE try_strptime({v}, {DATE_FORMATS}) IS NOT NULL), "
-            f"count(*) FILTER (WHERE {money_sql(v)} IS NOT NULL AND NOT regexp_matches({v}, '[A-Za-z]{{4,}}|^[+]|[0-9][ -/][0-9]')), "
+            f"count(*) FILTER (WHERE regexp_matches({v}, {lit(MONEY)})), "
             f"count(*) FILTER (WHERE regexp_matches({v}, '^-?[0-9]+$')), "
             f"count(*) FILTER (WHERE {num} IS NOT NULL AND {num} <> floor({num})), "
             f"count(*) FILTER (WHERE regexp_matches({v}, '^''?[A-Za-z0-9_#:.\\-]*[0-9][A-Za-z0-9_#:.\\-]*$')), "
@@ -64,12 +67,27 @@ def profile(con: duckdb.DuckDBPyConnection, cand: Candidate) -> dict[str, Profil
     for i, c in enumerate(cand.columns):
         n, d, em, dt, mo, it, fr, idl, ln = row[1 + 9 * i : 10 + 9 * i]
         n = int(n)
-        share = (lambda x: int(x) / n if n else 0.0)  # noqa: E731
+        share = _shares(n)
         out[c] = Profile(
-            c, n / total if total else 0.0, n, int(d), share(em), share(dt), share(mo), share(it), share(fr),
-            share(idl), float(ln), tops.get(c, ()),
+            c,
+            n / total if total else 0.0,
+            n,
+            int(d),
+            share(em),
+            share(dt),
+            share(mo),
+            share(it),
+            share(fr),
+            share(idl),
+            float(ln),
+            tops.get(c, ()),
         )
     return out
+
+
+def _shares(n: int) -> Callable[[object], float]:
+    """The share of ``n`` a count is (0 when ``n`` is 0)."""
+    return lambda x: int(str(x)) / n if n else 0.0
 
 
 def _tops(con: duckdb.DuckDBPyConnection, cand: Candidate, sample: str) -> dict[str, tuple[str, ...]]:
@@ -80,7 +98,8 @@ def _tops(con: duckdb.DuckDBPyConnection, cand: Candidate, sample: str) -> dict[
     row = con.execute(
         f"SELECT {', '.join(f'list_distinct(x{i})' for i in range(len(cand.columns)))} FROM (SELECT "
         + ", ".join(
-            f"CASE WHEN count(DISTINCT {q(c)}) <= 20 THEN list(DISTINCT {q(c)}) FILTER (WHERE nullif(trim({q(c)}), '') IS NOT NULL) END AS x{i}"
+            f"CASE WHEN count(DISTINCT {q(c)}) <= 20 THEN list(DISTINCT {q(c)}) "
+            f"FILTER (WHERE nullif(trim({q(c)}), '') IS NOT NULL) END AS x{i}"
             for i, c in enumerate(cand.columns)
         )
         + f" FROM {sample})"

@@ -41,7 +41,9 @@ def entry_path(e: Entry, root: Path) -> str:
 
 
 def _entry(e: Entry, root: Path) -> list[str]:
-    lines = [f"# {e.display}: {e.kind}" + (f" -> table {e.table}" if e.table else "") + f" (confidence {e.confidence:.2f})"]
+    lines = [
+        f"# {e.display}: {e.kind}" + (f" -> table {e.table}" if e.table else "") + f" (confidence {e.confidence:.2f})"
+    ]
     lines += [f"#   evidence: {ev}" for ev in e.evidence[:8]]
     lines += [f"# CHECK: {c}" for c in e.checks]
     body = ["[[sources]]", f"kind = {s(e.kind)}", f"path = {s(entry_path(e, root))}"]
@@ -82,7 +84,9 @@ def render(plan: Plan, root: Path, command: str) -> str:
     for e in plan.entries:
         out += [*_entry(e, root), ""]
     if plan.joins:
-        out.append("# How the files join (columns sharing values; share of each side's distinct values found in the other):")
+        out.append(
+            "# How the files join (columns sharing values; share of each side's distinct values found in the other):"
+        )
         for j in plan.joins[:30]:
             out.append(
                 f"#   {j.left} [{j.left_column}] ~ {j.right} [{j.right_column}]: {j.shared:,} shared {j.what}s "

@@ -116,7 +116,10 @@ class Source(ABC):
         for path in self.files:
             if containers.size(path) == 0:
                 continue
-            with containers.readable_copy(path, run.scratch) as plain, text_copy(plain, run.scratch) as (readable, encoding):
+            with (
+                containers.readable_copy(path, run.scratch) as plain,
+                text_copy(plain, run.scratch) as (readable, encoding),
+            ):
                 file = FileLoad(self.label, self.kind, path, readable, encoding, self.keep_raw, self.footer)
                 try:
                     self.load_file(run, file)
