@@ -30,6 +30,7 @@ def _rows(seed: int) -> dict[str, list[str]]:
         "first": list(first),
         "city": list(np.array(["Paris", "Lyon", "Lille"])[cust % 3]),
         "country": list(np.array(["FR", "DE", "ES"])[cust % 3]),
+        "tier": list(np.array(["Gold", "Silver", "Bronze", "Silver"])[cust % 4]),
     }
 
 
@@ -86,6 +87,7 @@ CASES: dict[str, tuple[dict[str, str], tuple[str, str, str], str]] = {
             "Email": "email",
             "First Name": "first",
             "Country": "country",
+            "Tier": "tier",
         },
         ("CustomerID", "InvoiceDate", "Amount"),
         ",",
@@ -150,3 +152,39 @@ def test_init_maps_key_date_and_amount_of_renamed_generic_files(tmp_path: Path) 
     assert ("flat_export.csv", "customers") in tables and ("commandes.csv", "customers") in tables
     flat = next(e for e in plan.entries if e.files[0].display == "flat_export.csv" and e.table == "customers")
     assert flat.columns["customer_id"] == "CustomerID" and flat.columns["first_name"] == "First Name"
+
+
+def test_the_written_config_reads_every_generic_file(tmp_path: Path) -> None:
+    """The config init writes is valid, and each entry it keeps reads its file with no reject (dates and
+    amounts of every naming parse); one flat file feeds orders and customers, each balancing on its own."""
+    from personacraft.config import load_config
+    from personacraft.onboard import init
+    from personacraft.sources import make_sources
+    from personacraft.store import Workspace
+
+    data = tmp_path / "exports"
+    data.mkdir()
+    write_cases(data)
+    init([data], tmp_path / "personacraft.toml")
+    text = (tmp_path / "personacraft.toml").read_text()
+    assert 'path = "exports/commandes.csv"' in text and "# CHECK:" in text
+    # the proposed features, once uncommented, are valid config
+    assert '# "Tier" = "ordinal"  # 3 values: Bronze, Gold, Silver' in text
+    uncommented = text.replace("# [sources.features]", "[sources.features]").replace('# "Tier" = ', '"Tier" = ')
+    (tmp_path / "with_features.toml").write_text(uncommented)
+    cfg = load_config(tmp_path / "with_features.toml")
+    sources = make_sources(cfg)
+    assert len(sources) == 13  # ten files, three of them feeding customers too
+    assert [s.config.options.get("features") for s in sources if s.config.options.get("features")] == [
+        {"Tier": "ordinal"}
+    ]
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        run = ws.new_run(config_hash="t", config={}, inputs=[], version="t")
+        for src in sources:
+            acc = src.load(run)
+            assert acc.balanced and acc.rejected == 0 and acc.accepted == N, acc.to_dict()
+        n = run.scalar(
+            f"SELECT count(*) FROM {run.t('orders')} WHERE ordered_at IS NOT NULL AND amount > 0 "
+            "AND coalesce(customer_id, email) IS NOT NULL"
+        )
+        assert n == 10 * N

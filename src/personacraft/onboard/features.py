@@ -41,7 +41,8 @@ def propose_features(profiles: dict[str, Profile], taken: set[str]) -> dict[str,
         low = col.strip().lower()
         if low in taken or col in taken or p.filled < 0.3 or p.n < 2:
             continue
-        if p.email > 0.2 or p.date > 0.5 or (p.id_like > 0.9 and p.unique > 0.5) or p.avg_len > 40:
+        ids = p.unique > 0.95 or (p.id_like > 0.9 and p.unique > 0.5 and p.integer < 0.95)  # ids, not attributes
+        if p.email > 0.2 or p.date > 0.5 or ids or p.avg_len > 40:
             continue
         few = 2 <= p.distinct <= 20 and p.distinct <= max(2, p.n // 3)
         many_numbers = p.money >= 0.95 and p.distinct > 20 and p.unique < 0.9

@@ -20,6 +20,7 @@ from personacraft.onboard.files import Candidate, Skipped, discover
 from personacraft.onboard.joins import Join, find_joins, key_columns
 from personacraft.onboard.mapping import CHECK_BELOW, TableMapping, propose
 from personacraft.onboard.profile import Profile, profile
+from personacraft.schema import CANONICAL
 from personacraft.sources import REGISTRY
 
 LEAVE_OUT_BELOW = 0.4  # a vendor kind less sure than this is listed with its choices and left out
@@ -98,6 +99,7 @@ def _plan(con: duckdb.DuckDBPyConnection, paths: list[Path], scratch: Path) -> P
     keyed = [(c, key_columns(profiles[c.display])) for c in cands if c.format != "notes" and c.display in profiles]
     joins = find_joins(con, [(c, k) for c, k in keyed if k])
     _namespaces(entries, joins)
+    _generic_ids(entries, joins)
     return Plan(entries, skipped, joins, notes)
 
 
@@ -131,7 +133,8 @@ def _generic(cand: Candidate, guess: Guess, m: TableMapping, prof: dict[str, Pro
     if guess.alternatives:
         evidence.append("nearest built-in kinds: " + ", ".join(f"{k} ({c:.2f})" for k, c in guess.alternatives))
     entry = Entry(kind, [cand], m.confidence, evidence, table=m.table)
-    entry.columns = {c: p.column for c, p in m.picks.items()}
+    order = list(CANONICAL[m.table])
+    entry.columns = {c: m.picks[c].column for c in sorted(m.picks, key=order.index)}
     for c, p in m.picks.items():
         if p.score < CHECK_BELOW:
             alts = ", ".join(f'"{a}" ({s:.2f})' for a, s in p.alternatives) or "no other column"
@@ -206,7 +209,7 @@ def _namespaces(entries: list[Entry], joins: list[Join]) -> None:
         if column is None:
             continue
         names = {f.display for f in e.files}
-        best: tuple[float, str, Join] | None = None
+        best: tuple[float, str, str] | None = None
         for j in joins:
             if j.what != "id":
                 continue
@@ -218,10 +221,10 @@ def _namespaces(entries: list[Entry], joins: list[Join]) -> None:
                 continue
             system = SYSTEM.get(kind_of.get(other, "").split("_", 1)[0])
             if system and (best is None or rate > best[0]):
-                best = (rate, system, j)
+                best = (rate, system, other)
         if best is not None and best[0] >= 0.5:
             e.options["user_id_namespace"] = best[1]
-            e.evidence.append(f"{best[0]:.0%} of its {column} values are {best[1]} customer ids ({best[2].right})")
+            e.evidence.append(f"{best[0]:.0%} of its {column} values are {best[1]} customer ids ({best[2]})")
         elif best is not None:
             e.checks.append(
                 f"only {best[0]:.0%} of its {column} values match {best[1]} customer ids: "
@@ -232,3 +235,23 @@ def _namespaces(entries: list[Entry], joins: list[Join]) -> None:
             e.evidence.append(
                 f"its {column} values match no other file's ids: taken as your own app's user ids (\"{OWN_APP}\")"
             )
+
+
+def _generic_ids(entries: list[Entry], joins: list[Join]) -> None:
+    """A generic file's customer ids are read as they are, not as a vendor's namespaced ids: when they match a
+    vendor file's ids and no email is mapped beside them, say so (the customers would not link)."""
+    kind_of = {f.display: e.kind for e in entries for f in e.files}
+    for e in entries:
+        col = e.columns.get("customer_id")
+        if e.kind not in ("csv", "parquet", "jsonl") or col is None or "email" in e.columns:
+            continue
+        name = e.files[0].display
+        for j in joins:
+            mine, other = (j.left_column, j.right) if j.left == name else (j.right_column, j.left)
+            if name not in (j.left, j.right) or mine != col or kind_of.get(other, "csv") in ("csv", "parquet", "jsonl"):
+                continue
+            e.checks.append(
+                f'"{col}" holds {kind_of[other]} ids ({j.rate:.0%} match {other}), but a {e.kind} source reads ids '
+                "as they are, so its customers link to the others by email only: map an email column too"
+            )
+            break
