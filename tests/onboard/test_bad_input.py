@@ -105,3 +105,15 @@ def test_a_zip_of_exports_is_read_inside(
     assert code == 0, err
     assert 'path = "../exports.zip!shop/orders.csv"' in (tmp_path / "cfg" / "p.toml").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cfg", "exports.zip"]  # nothing extracted beside it
+
+
+def test_a_builds_outputs_are_not_exports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "orders.csv").write_text("Customer ID,Order Date,Total\nc1,2024-01-01,10.50\nc2,2024-01-02,3.00\n")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "personas.json").write_text("{}")
+    (tmp_path / "out" / "assignments.csv").write_text("customer_id,email,persona_id\nc1,,p1\n")
+    code, err = run(monkeypatch, capsys, str(tmp_path), "--out", str(tmp_path / "p.toml"))
+    assert code == 0 and "Not read out/: holds a personacraft build's outputs" in err
+    assert "assignments.csv" not in (tmp_path / "p.toml").read_text().split("# Files not read:")[0]

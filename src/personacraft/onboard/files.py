@@ -9,6 +9,7 @@ user's files). A file that cannot be used is kept as a :class:`Skipped` with the
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ import duckdb
 from personacraft.errors import InputFormatError
 from personacraft.sources.columns import lit, q
 from personacraft.sources.reading import containers
-from personacraft.sources.reading.files import detect_encoding
+from personacraft.sources.reading.files import detect_encoding, text_copy
 
 DELIMITED = (".csv", ".tsv", ".tab", ".psv")
 JSONL = (".jsonl", ".ndjson", ".json")
@@ -66,9 +67,16 @@ def walk(paths: list[Path]) -> tuple[list[Path], list[Skipped]]:
         if base.is_file():
             files.append(base.resolve())
         elif base.is_dir():
+            # a build's own outputs (a folder holding personas.json) are not exports
+            outputs = {p.parent for p in base.rglob("personas.json")}
+            for out in sorted(outputs):
+                missing.append(
+                    Skipped(str(out.relative_to(base)) + "/", "holds a personacraft build's outputs; not read")
+                )
             for p in sorted(base.rglob("*")):
                 rel = p.relative_to(base).parts
-                if p.is_file() and not any(part.startswith(".") for part in rel):
+                hidden = any(part.startswith(".") for part in rel)
+                if p.is_file() and not hidden and not any(o in p.parents for o in outputs):
                     files.append(p.resolve())
         else:
             missing.append(Skipped(str(base), "does not exist"))
@@ -82,7 +90,7 @@ def discover(con: duckdb.DuckDBPyConnection, paths: list[Path], scratch: Path) -
     found: list[Candidate] = []
     for path in files:
         name = _display(path, bases)
-        if path.name.endswith(".toml") or path.name in ("assignments.csv",):
+        if path.name.endswith(".toml"):
             continue
         try:
             found.extend(_open(path, name, scratch, skipped))
@@ -92,7 +100,7 @@ def discover(con: duckdb.DuckDBPyConnection, paths: list[Path], scratch: Path) -
     out = [c for c in found if c.format != "notes"]
     for i, cand in enumerate(out):
         try:
-            _view(con, cand, f"f{i}")
+            _view(con, cand, f"f{i}", scratch)
         except (duckdb.Error, ValueError, UnicodeDecodeError) as exc:
             skipped.append(Skipped(cand.display, f"could not be read ({str(exc).splitlines()[0][:160]})"))
             cand.view = ""
@@ -208,12 +216,12 @@ def _sheets(config_path: Path, local: Path, name: str, scratch: Path, skipped: l
     return out
 
 
-def _view(con: duckdb.DuckDBPyConnection, cand: Candidate, name: str) -> None:
+def _view(con: duckdb.DuckDBPyConnection, cand: Candidate, name: str, scratch: Path) -> None:
     """Create view ``name`` over the candidate, every column as text; fill its columns and sample row count."""
     src = lit(str(cand.local))
     if cand.format == "csv":
         if detect_encoding(cand.local) != "utf-8":
-            src = lit(str(_utf8(cand.local)))
+            src = lit(str(_utf8(cand.local, scratch / f"{name}.utf8.csv")))
         con.execute(
             f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_csv({src}, header = true, all_varchar = true, "
             "ignore_errors = true, max_line_size = 67108864)"
@@ -239,13 +247,10 @@ def _view(con: duckdb.DuckDBPyConnection, cand: Candidate, name: str) -> None:
         raise ValueError("it holds a header but no rows")
 
 
-def _utf8(path: Path) -> Path:
-    target = path.with_name(path.name + ".utf8.csv") if "scratch" in str(path) else None
-    if target is None:
-        import tempfile
-
-        target = Path(tempfile.mkdtemp(prefix="pc-init-")) / (path.name + ".utf8.csv")
-    target.write_text(path.read_bytes().decode(detect_encoding(path), errors="replace"), encoding="utf-8")
+def _utf8(path: Path, target: Path) -> Path:
+    """A UTF-8 copy of a text file in another encoding (cp1252, latin-1, UTF-16), streamed."""
+    with text_copy(path, target.parent) as (readable, _):
+        shutil.copyfile(readable, target)
     return target
 
 
