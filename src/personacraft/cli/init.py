@@ -40,7 +40,7 @@ def init(
             e.table or "",
             f"{e.confidence:.2f}",
             Text(status, style=style),
-            "; ".join(e.evidence[:3]),
+            _short("; ".join(e.evidence[:2])),
         )
     console.print(table)
     if plan.joins:
@@ -73,3 +73,8 @@ def init(
             f"{sum(not e.include for e in plan.entries)} left out). Next: personacraft build --config {out}",
         )
     )
+
+
+def _short(text: str, width: int = 90) -> str:
+    """``text`` cut to ``width`` characters (the config holds the whole evidence)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
