@@ -53,3 +53,20 @@ def test_init_detects_the_kind_of_every_contract_fixture(tmp_path: Path) -> None
     assert (
         tables["sales.csv"] == "orders" and tables["tickets.jsonl"] == "texts" and tables["sales.parquet"] == "orders"
     )
+
+
+def test_an_ambiguous_file_is_left_out_with_its_choices(tmp_path: Path) -> None:
+    (tmp_path / "pay.csv").write_text(
+        "id,Customer ID,Amount,Status,Created (UTC)\nx1,c1,10,paid,2024-01-01 10:00\nx2,c2,11,paid,2024-01-02 10:00\n"
+    )
+    # Shopify's order columns, but not its required "Name": a kind that could not read the file is no choice
+    (tmp_path / "o.csv").write_text("Email,Total,Created at\na@x.com,10.00,2024-01-01\nb@x.com,12.50,2024-01-03\n")
+    plan = make_plan([tmp_path])
+    by_file = {e.files[0].display: e for e in plan.entries}
+    pay = by_file["pay.csv"]
+    assert not pay.include and pay.kind.startswith("stripe_")
+    assert "stripe_charges" in pay.checks[0] and "stripe_subscriptions" in pay.checks[0]
+    assert 'or kind = "csv", table = "orders"' in pay.checks[0]
+    o = by_file["o.csv"]
+    assert (o.kind, o.table, o.include) == ("csv", "orders", True)
+    assert o.columns == {"email": "Email", "ordered_at": "Created at", "amount": "Total"}

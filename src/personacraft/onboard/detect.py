@@ -109,6 +109,19 @@ def _known(json: bool) -> dict[str, frozenset[str]]:
     return {k: cls.known_columns() for k, cls in REGISTRY.items() if k not in GENERIC and cls.known_columns()}
 
 
+def _readable(kind: str, header: set[str]) -> bool:
+    """Whether a header holds every column kind ``kind`` requires (by its name or an alias)."""
+    cls = REGISTRY[kind]
+    specs = getattr(cls, "CSV_SPECS", None) or getattr(cls, "SPECS", {}) or {}
+    aliases = getattr(cls, "CSV_ALIASES", None) or getattr(cls, "ALIASES", {}) or {}
+    for name, col in specs.items():
+        if "@" in name or not (getattr(col, "required", False) or getattr(col, "present", False)):
+            continue
+        if not {name.lower(), *(a.lower() for a in aliases.get(name, ()))} & header:
+            return False
+    return True
+
+
 def _value_share(con: duckdb.DuckDBPyConnection, cand: Candidate, column: str, pattern: str) -> float:
     v = f"nullif(trim({q(column)}), '')"
     row = con.execute(
@@ -129,6 +142,8 @@ def detect(con: duckdb.DuckDBPyConnection, cand: Candidate) -> Guess:
     counts = Counter(c for cols in known.values() for c in cols)
     scores: dict[str, tuple[float, list[str]]] = {}
     for kind, cols in known.items():
+        if cand.format != "jsonl" and not _readable(kind, set(header)):
+            continue  # a column the kind needs is missing: the build could not read the file as this kind
         shared = [c for c in header if c in cols]
         weight = sum(1.0 / counts[c] for c in shared)
         evidence = []
@@ -153,7 +168,7 @@ def detect(con: duckdb.DuckDBPyConnection, cand: Candidate) -> Guess:
     best_kind, (best, evidence) = ranked[0]
     second = ranked[1][1][0] if len(ranked) > 1 else 0.0
     conf = _conf(best, second)
-    alts = [(k, round(_conf(s[0], best), 2)) for k, s in ranked[1:3]]
+    alts = [(k, c) for k, c in ((k, round(_conf(s[0], best), 2)) for k, s in ranked[1:3]) if c >= 0.05]
     return Guess(best_kind, conf, evidence, alts)
 
 

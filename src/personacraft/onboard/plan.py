@@ -106,7 +106,13 @@ def _plan(con: duckdb.DuckDBPyConnection, paths: list[Path], scratch: Path) -> P
 def _entries(con: duckdb.DuckDBPyConnection, cand: Candidate, prof: dict[str, Profile]) -> list[Entry]:
     guess = detect(con, cand)
     if not guess.generic:
-        return [_vendor(cand, guess, prof)]
+        entry = _vendor(cand, guess, prof)
+        if entry.checks:  # a weak vendor guess: the generic mapping is one more choice
+            generic = [m for m in propose(prof) if not m.missing]
+            for m in generic[:1]:
+                cols = ", ".join(f'{c} = "{p.column}"' for c, p in m.picks.items())
+                entry.checks[-1] += f'; or kind = "{cand.format}", table = "{m.table}" with {cols}'
+        return [entry]
     out = []
     for m in propose(prof):
         out.append(_generic(cand, guess, m, prof))
