@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from personacraft.onboard.files import SAMPLE_ROWS, Candidate
+from personacraft.onboard.files import Candidate
 from personacraft.sources import REGISTRY
 from personacraft.sources.columns import lit, q
 
@@ -122,14 +122,32 @@ def _readable(kind: str, header: set[str]) -> bool:
     return True
 
 
-def _value_share(con: duckdb.DuckDBPyConnection, cand: Candidate, column: str, pattern: str) -> float:
-    v = f"nullif(trim({q(column)}), '')"
-    row = con.execute(
-        f"SELECT count({v}), count(*) FILTER (WHERE regexp_matches({v}, {lit(pattern)})) "
-        f"FROM (SELECT * FROM {cand.view} LIMIT {SAMPLE_ROWS})"
-    ).fetchone()
-    n, hit = (int(row[0]), int(row[1])) if row else (0, 0)
-    return hit / n if n else 0.0
+def _check_column(cand: Candidate, header: dict[str, str], names: tuple[str, ...]) -> str | None:
+    """The candidate's column a value check looks at: the first of ``names`` it has (any case)."""
+    col = next((header[n] for n in names if n in header and header[n] in cand.columns), None)
+    return col if col is not None else next((c for c in cand.columns if c.lower() in names), None)
+
+
+def _value_shares(
+    con: duckdb.DuckDBPyConnection, cand: Candidate, header: dict[str, str]
+) -> dict[tuple[str, str], float]:
+    """The share of sample values matching each value check whose column the candidate has, in one query."""
+    checks = sorted(
+        {
+            (col, pattern)
+            for rules in VALUE_CHECKS.values()
+            for names, pattern, _ in rules
+            if (col := _check_column(cand, header, names)) is not None
+        }
+    )
+    if not checks:
+        return {}
+    exprs = []
+    for col, pattern in checks:
+        v = f"nullif(trim({q(col)}), '')"
+        exprs.append(f"count(*) FILTER (WHERE regexp_matches({v}, {lit(pattern)})) / greatest(count({v}), 1)")
+    row = con.execute(f"SELECT {', '.join(exprs)} FROM {cand.sample}").fetchone()
+    return {check: float(share) for check, share in zip(checks, row or (), strict=False)}
 
 
 def detect(con: duckdb.DuckDBPyConnection, cand: Candidate) -> Guess:
@@ -140,6 +158,7 @@ def detect(con: duckdb.DuckDBPyConnection, cand: Candidate) -> Guess:
     if cand.format == "jsonl":
         header.update({c.split(".", 1)[0].lower(): c.split(".", 1)[0] for c in cand.columns})
     counts = Counter(c for cols in known.values() for c in cols)
+    shares = _value_shares(con, cand, header)
     scores: dict[str, tuple[float, list[str]]] = {}
     for kind, cols in known.items():
         if cand.format != "jsonl" and not _readable(kind, set(header)):
@@ -148,10 +167,8 @@ def detect(con: duckdb.DuckDBPyConnection, cand: Candidate) -> Guess:
         weight = sum(1.0 / counts[c] for c in shared)
         evidence = []
         for names, pattern, says in VALUE_CHECKS.get(kind, []):
-            col = next((header[n] for n in names if n in header and header[n] in cand.columns), None)
-            if col is None:
-                col = next((c for c in cand.columns if c.lower() in names), None)
-            if col is not None and _value_share(con, cand, col, pattern) >= 0.8:
+            col = _check_column(cand, header, names)
+            if col is not None and shares.get((col, pattern), 0.0) >= 0.8:
                 weight += 1.5
                 evidence.append(f'{says} in "{col}"')
         if shared:

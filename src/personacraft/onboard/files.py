@@ -38,6 +38,7 @@ class Candidate:
     local: Path  # a plain file holding the data (the file itself or a scratch copy)
     columns: list[str] = field(default_factory=list)  # flattened names for JSON (a.b.c)
     view: str = ""  # the DuckDB view over every row, every column as text
+    sample: str = ""  # a table of the view's first SAMPLE_ROWS rows (read once)
     rows: int = 0  # rows in the sample
     note: str = ""  # something the user should know (e.g. a workbook with several sheets)
 
@@ -242,7 +243,9 @@ def _view(con: duckdb.DuckDBPyConnection, cand: Candidate, name: str, scratch: P
         )
     cand.view = name
     cand.columns = [d[0] for d in con.execute(f"SELECT * FROM {name} LIMIT 0").description or []]
-    cand.rows = int(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT {SAMPLE_ROWS})").fetchone()[0])  # type: ignore[index]
+    cand.sample = f"{name}_sample"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {cand.sample} AS SELECT * FROM {name} LIMIT {SAMPLE_ROWS}")
+    cand.rows = int(con.execute(f"SELECT count(*) FROM {cand.sample}").fetchone()[0])  # type: ignore[index]
     if not cand.rows:
         raise ValueError("it holds a header but no rows")
 

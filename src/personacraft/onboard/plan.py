@@ -72,7 +72,7 @@ class Plan:
 def make_plan(paths: list[Path]) -> Plan:
     """Read every file under ``paths`` and decide (see the module doc)."""
     with tempfile.TemporaryDirectory(prefix="personacraft-init-") as tmp:
-        con = duckdb.connect()
+        con = duckdb.connect(config={"enable_progress_bar": False})
         try:
             return _plan(con, paths, Path(tmp))
         finally:

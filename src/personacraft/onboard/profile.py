@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from personacraft.onboard.files import SAMPLE_ROWS, Candidate
+from personacraft.onboard.files import Candidate
 from personacraft.sources.columns import ANY_DATE, lit, q
 from personacraft.unify import EMAIL_RE
 
@@ -43,7 +43,7 @@ class Profile:
 
 def profile(con: duckdb.DuckDBPyConnection, cand: Candidate) -> dict[str, Profile]:
     """A :class:`Profile` of every column of the candidate's sample."""
-    sample = f"(SELECT * FROM {cand.view} LIMIT {SAMPLE_ROWS})"
+    sample = cand.sample
     parts = []
     for c in cand.columns:
         v = f"nullif(trim({q(c)}), '')"
