@@ -72,7 +72,8 @@ class Plan:
 def make_plan(paths: list[Path]) -> Plan:
     """Read every file under ``paths`` and decide (see the module doc)."""
     with tempfile.TemporaryDirectory(prefix="personacraft-init-") as tmp:
-        con = duckdb.connect(config={"enable_progress_bar": False})
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")  # the command prints its own summary
         try:
             return _plan(con, paths, Path(tmp))
         finally:
