@@ -17,6 +17,11 @@ ORDERED_WORDS = (
     {"bronze", "silver", "gold", "platinum"},
     {"never", "rarely", "sometimes", "often", "always"},
 )
+# names of columns that identify or locate a person or record: never a feature
+NOT_A_FEATURE = re.compile(
+    r"(^|[^a-z])(id|ids|zip|postal|postcode|plz|phone|mobile|address|street|email|e-mail|name|note|notes)([^a-z]|$)",
+    re.IGNORECASE,
+)
 RANGE = re.compile(r"^\s*([<>]=?\s*)?[0-9][0-9.,]*\s*(-|–|to|\+)\s*([0-9][0-9.,]*)?\s*$")
 
 
@@ -39,7 +44,7 @@ def propose_features(profiles: dict[str, Profile], taken: set[str]) -> dict[str,
     out: dict[str, tuple[str, str]] = {}
     for col, p in profiles.items():
         low = col.strip().lower()
-        if low in taken or col in taken or p.filled < 0.3 or p.n < 2:
+        if low in taken or col in taken or p.filled < 0.3 or p.n < 2 or NOT_A_FEATURE.search(col):
             continue
         ids = p.unique > 0.95 or (p.id_like > 0.9 and p.unique > 0.5 and p.integer < 0.95)  # ids, not attributes
         if p.email > 0.2 or p.date > 0.5 or ids or p.avg_len > 40:
