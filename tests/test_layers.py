@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("personas",),
     ("render", "activation", "alerts", "personas.persona_set"),  # a PersonaSet owns its exports; alerts delivered
     ("pipeline",),
-    ("", "api", "demo"),  # "": the package itself (the public API)
+    ("", "api", "demo", "onboard"),  # "": the package itself (the public API); onboard: init
     ("cli", "web", "__main__"),
 )
 

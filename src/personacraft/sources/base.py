@@ -24,6 +24,7 @@ import duckdb
 from personacraft.config import Config, SourceConfig
 from personacraft.errors import ConfigError, SourceNotFoundError
 from personacraft.sources.columns import lit
+from personacraft.sources.reading import containers
 from personacraft.sources.reading.files import FileLoad, text_copy
 from personacraft.sources.reading.messages import unreadable
 from personacraft.store import Run
@@ -122,9 +123,12 @@ class Source(ABC):
         """Read every file, then count what went where."""
         acc = Accounting(self.label, self.kind, [str(p) for p in self.files])
         for path in self.files:
-            if path.stat().st_size == 0:
+            if containers.size(path) == 0:
                 continue
-            with text_copy(path, run.scratch) as (readable, encoding):
+            with (
+                containers.readable_copy(path, run.scratch) as plain,
+                text_copy(plain, run.scratch) as (readable, encoding),
+            ):
                 file = FileLoad(self.label, self.kind, path, readable, encoding, self.keep_raw, self.footer)
                 try:
                     self.load_file(run, file)
@@ -177,9 +181,12 @@ def register(cls: type[Source]) -> type[Source]:
 
 
 def resolve_files(root: Path, pattern: str) -> list[Path]:
-    """Files matching a configured path or glob, sorted, relative to ``root``."""
+    """Files matching a configured path or glob, sorted, relative to ``root``; a zip member or a
+    sheet is named after a ``!`` (:mod:`personacraft.sources.reading.containers`)."""
     p = Path(pattern)
     full = str(p if p.is_absolute() else root / p)
+    if containers.is_part(full):
+        return containers.expand(Path(full))
     if any(ch in pattern for ch in "*?["):
         files = sorted(Path(f) for f in glob.glob(full, recursive=True) if Path(f).is_file())
     else:
@@ -188,7 +195,10 @@ def resolve_files(root: Path, pattern: str) -> list[Path]:
 
 
 def header(path: Path) -> list[str]:
-    """The column names on the first line of ``path``: a CSV header, or the keys of a JSON line (empty if neither)."""
+    """The column names on the first line of ``path``: a CSV header, or the keys of a JSON line (empty if neither,
+    or for a zip member, a workbook or a Parquet file)."""
+    if containers.is_part(path) or path.suffix.lower() in (*containers.EXCEL, ".parquet", ".zip"):
+        return []
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
         first = fh.readline()
     if first.lstrip().startswith("{"):
@@ -272,15 +282,15 @@ def fingerprint(sources: Iterable[Source]) -> list[dict[str, Any]]:
     out = []
     for src, p in ((s, f) for s in sources for f in s.files):
         h = hashlib.sha256()
-        with p.open("rb") as fh:
+        with containers.open_bytes(p) as fh:
             for chunk in iter(lambda: fh.read(1 << 22), b""):
                 h.update(chunk)
-        st = p.stat()
+        st = containers.split(p)[0].stat()
         out.append(
             {
                 "source": src.label,
                 "path": str(p),
-                "bytes": st.st_size,
+                "bytes": containers.size(p),
                 "mtime_ns": st.st_mtime_ns,
                 "sha256": h.hexdigest(),
             }

@@ -147,7 +147,7 @@ class GenericParquet(Generic):
 
     def load_file(self, run: Run, file: FileLoad) -> None:
         self.table  # noqa: B018
-        parquet = f"read_parquet({lit(str(file.path))})"
+        parquet = f"read_parquet({file.duck_path})"
         try:
             names = [d[0] for d in run.execute(f"SELECT * FROM {parquet} LIMIT 0").description or []]
             header = table_names(names)

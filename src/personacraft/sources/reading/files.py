@@ -64,6 +64,9 @@ def text_copy(path: Path, scratch: Path) -> Iterator[tuple[Path, str]]:
     re-save) is transcoded to UTF-8 in ``scratch`` in streamed chunks, keeping its lines as
     they are; a byte that is not valid in the encoding becomes U+FFFD rather than failing.
     """
+    if path.suffix.lower() == ".parquet":  # binary: read as it is
+        yield path, "parquet"
+        return
     encoding = detect_encoding(path)
     if encoding == "utf-8":
         yield path, encoding
