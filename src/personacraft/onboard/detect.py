@@ -112,6 +112,10 @@ def _known(json: bool) -> dict[str, frozenset[str]]:
 def _readable(kind: str, header: set[str]) -> bool:
     """Whether a header holds every column kind ``kind`` requires (by its name or an alias)."""
     cls = REGISTRY[kind]
+    if kind == "reviews":  # reviews find their columns by role; without a text column there is nothing to read
+        from personacraft.sources.reviews import ROLES
+
+        return any(n.lower() in header for n in ROLES["body"])
     specs = getattr(cls, "CSV_SPECS", None) or getattr(cls, "SPECS", {}) or {}
     aliases = getattr(cls, "CSV_ALIASES", None) or getattr(cls, "ALIASES", {}) or {}
     for name, col in specs.items():

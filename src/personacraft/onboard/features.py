@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import re
 
+import duckdb
+
+from personacraft.onboard.files import Candidate
 from personacraft.onboard.profile import Profile
+from personacraft.sources.columns import q
 
 ORDERED_WORDS = (
     {"low", "medium", "high"},
@@ -57,3 +61,19 @@ def propose_features(profiles: dict[str, Profile], taken: set[str]) -> dict[str,
         shown = ", ".join(p.top[:5]) + (" …" if p.distinct > 5 else "")
         out[col] = (kind, f"{p.distinct} values: {shown}" if p.top else f"{p.distinct}+ numeric values")
     return out
+
+
+def vary_within(con: duckdb.DuckDBPyConnection, cand: Candidate, key: str, columns: list[str]) -> dict[str, float]:
+    """column -> the share of the customers with several rows of the sample whose value of it changes between them.
+
+    Near 0: a fact about the customer (gender). High: a fact about each order (its product, its status).
+    In between: a state that changes over time (a loyalty tier), of which the newest value is kept."""
+    if not columns:
+        return {}
+    counts = ", ".join(f"count(DISTINCT {q(c)}) AS d{i}" for i, c in enumerate(columns))
+    shares = ", ".join(f"count(*) FILTER (WHERE d{i} > 1) / greatest(count(*), 1)" for i in range(len(columns)))
+    row = con.execute(
+        f"""WITH g AS (SELECT {counts} FROM {cand.sample} WHERE nullif(trim({q(key)}), '') IS NOT NULL
+            GROUP BY {q(key)} HAVING count(*) > 1) SELECT {shares} FROM g"""
+    ).fetchone()
+    return {c: float(share or 0.0) for c, share in zip(columns, row or (), strict=False)}

@@ -139,7 +139,7 @@ def propose(profiles: dict[str, Profile]) -> list[TableMapping]:
     """The tables a generic file feeds: orders, customers (both for a flat sales export) or texts."""
     taken: set[str] = set()
     picks: dict[str, Pick] = {}
-    for canonical in ("email", "ordered_at", "amount", "order_id", "customer_id", "currency"):
+    for canonical in ("email", "ordered_at", "amount", "order_id", "customer_id", "currency", "status"):
         pick = _pick(canonical, profiles, taken)
         if pick is not None and pick.score >= 0.35:
             # an order id that every row repeats less than a customer id would: keep both, told apart by name
@@ -157,7 +157,7 @@ def propose(profiles: dict[str, Profile]) -> list[TableMapping]:
         cols = {
             c: p
             for c, p in picks.items()
-            if c in ("customer_id", "email", "ordered_at", "amount", "order_id", "currency")
+            if c in ("customer_id", "email", "ordered_at", "amount", "order_id", "currency", "status")
         }
         missing = [] if key else ["customer_id or email"]
         out.append(TableMapping("orders", cols, missing))

@@ -139,6 +139,7 @@ NAMES: dict[str, tuple[str, ...]] = {
         "invoiceno",
         "receipt",
     ),
+    "status": ("status", "order status", "financial status", "state", "bestellstatus", "statut", "estado", "stato"),
     "currency": ("currency", "wahrung", "devise", "moneda", "valuta", "moeda"),
     "first_name": ("first name", "firstname", "given name", "vorname", "prenom", "nombre", "nome", "voornaam"),
     "last_name": (

@@ -15,7 +15,7 @@ import duckdb
 
 from personacraft.errors import SourceNotFoundError
 from personacraft.onboard.detect import ACCEPT, Guess, detect, notes_guess
-from personacraft.onboard.features import propose_features
+from personacraft.onboard.features import propose_features, vary_within
 from personacraft.onboard.files import Candidate, Skipped, discover
 from personacraft.onboard.joins import Join, find_joins, key_columns
 from personacraft.onboard.mapping import CHECK_BELOW, TableMapping, propose
@@ -51,6 +51,7 @@ class Entry:
     options: dict[str, str] = field(default_factory=dict)
     checks: list[str] = field(default_factory=list)  # what to check, with the alternatives
     features: dict[str, tuple[str, str]] = field(default_factory=dict)
+    not_features: dict[str, str] = field(default_factory=dict)  # few-valued columns that describe orders, and why
     include: bool = True  # False: ambiguous, written commented out until the user picks
     glob: str | None = None  # several files of one kind in one folder
 
@@ -106,6 +107,17 @@ def _plan(con: duckdb.DuckDBPyConnection, paths: list[Path], scratch: Path) -> P
 
 def _entries(con: duckdb.DuckDBPyConnection, cand: Candidate, prof: dict[str, Profile]) -> list[Entry]:
     guess = detect(con, cand)
+    if not guess.generic and guess.confidence < ACCEPT and not guess.alternatives:
+        # a weak vendor guess (with no other vendor kind in the running: that choice is the user's) loses to a
+        # generic mapping that finds every column its table needs, more surely
+        # (an orders table: a customer key, a date and an amount; a survey's email and name prove less)
+        mappings = propose(prof)
+        orders = any(m.table == "orders" and not m.missing and m.confidence > guess.confidence for m in mappings)
+        complete = [m for m in mappings if not m.missing] if orders else []
+        if complete:
+            out = [_generic(con, cand, guess, m, prof) for m in complete]
+            out[0].checks.append(f"or kind = {guess.kind!r} ({guess.confidence:.2f}): {'; '.join(guess.evidence)}")
+            return out
     if not guess.generic:
         entry = _vendor(cand, guess, prof)
         if entry.checks:  # a weak vendor guess: the generic mapping is one more choice
@@ -116,7 +128,11 @@ def _entries(con: duckdb.DuckDBPyConnection, cand: Candidate, prof: dict[str, Pr
         return [entry]
     out = []
     for m in propose(prof):
-        out.append(_generic(cand, guess, m, prof))
+        out.append(_generic(con, cand, guess, m, prof))
+    mapped = {col for e in out for col in e.columns.values()}  # one flat file: what its orders entry already reads
+    for e in out:
+        e.features = {c: f for c, f in e.features.items() if c not in mapped}
+        e.not_features = {c: why for c, why in e.not_features.items() if c not in mapped}
     return out
 
 
@@ -134,7 +150,9 @@ def _vendor(cand: Candidate, guess: Guess, prof: dict[str, Profile]) -> Entry:
     return entry
 
 
-def _generic(cand: Candidate, guess: Guess, m: TableMapping, prof: dict[str, Profile]) -> Entry:
+def _generic(
+    con: duckdb.DuckDBPyConnection, cand: Candidate, guess: Guess, m: TableMapping, prof: dict[str, Profile]
+) -> Entry:
     kind = cand.format if cand.format in ("csv", "parquet", "jsonl") else "csv"
     evidence = [f'{p.canonical} = "{p.column}" ({p.why}, {p.score:.2f})' for p in m.picks.values()]
     if guess.alternatives:
@@ -154,7 +172,19 @@ def _generic(cand: Candidate, guess: Guess, m: TableMapping, prof: dict[str, Pro
             f"(its columns: {cols}) or pick another table"
         )
     if m.table == "customers":
-        entry.features = propose_features(prof, set(entry.columns.values()))
+        proposed = propose_features(prof, set(entry.columns.values()))
+        key = entry.columns.get("customer_id") or entry.columns.get("email")
+        varying = vary_within(con, cand, key, list(proposed)) if key else {}
+        entry.features = {}
+        for col, (kind, holds) in proposed.items():
+            share = varying.get(col, 0.0)
+            if share > 0.5:  # a fact of each order, not of the customer
+                entry.not_features[col] = f"changes between the orders of {share:.0%} of repeat customers"
+            elif share > 0.05:
+                note = f"changes for {share:.0%} of repeat customers, the newest is kept"
+                entry.features[col] = (kind, f"{holds}; {note}")
+            else:
+                entry.features[col] = (kind, holds)
     return entry
 
 

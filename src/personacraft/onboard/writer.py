@@ -65,6 +65,9 @@ def _entry(e: Entry, root: Path) -> list[str]:
         )
         lines.append("# [sources.features]")
         lines += [f"# {s(col)} = {s(kind)}  # {what}" for col, (kind, what) in sorted(e.features.items())]
+    if e.not_features:
+        lines.append("# Not proposed as features, being facts of each order rather than of the customer:")
+        lines += [f"#   {s(col)}: {why}" for col, why in sorted(e.not_features.items())]
     return lines
 
 
