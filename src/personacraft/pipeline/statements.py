@@ -15,6 +15,7 @@ import re
 # the modules that declare SQL templates, lowest layer first
 MODULES = (
     "personacraft.features.sql",
+    "personacraft.features.custom_sql",
     "personacraft.segment.profile",
     "personacraft.segment.lineage",
     "personacraft.text.objections",
