@@ -237,6 +237,8 @@ def build_custom(run: Run, specs: Mapping[str, FeatureSpec], *, min_group: int) 
     for family, n in run.execute(
         f"SELECT family, count(DISTINCT customer_key) FROM {t('custom_raw')} GROUP BY 1"
     ).fetchall():
+        if str(family) not in summary:
+            continue
         kept = sum(summary[str(family)].get("values", {}).values())
         summary[str(family)].update(customers=int(n), without_published_value=max(int(n) - kept, 0))
     run.execute(sql.CUSTOM_FEATURE_COUNTS.format(feature_counts=t("feature_counts"), custom_values=t("custom_values")))
@@ -275,6 +277,18 @@ class CustomFamilies:
     """The declared families of a run, to map an ``assign`` input's raw values as its build did."""
 
     rows: list[Row] = field(default_factory=list)
+    _by_family: dict[str, list[Row]] = field(default_factory=dict, init=False, repr=False)
+    _raw: dict[tuple[str, str], str] = field(default_factory=dict, init=False, repr=False)
+    _published: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for r in self.rows:
+            family, ty, value, _, raw, _, _ = r
+            self._by_family.setdefault(family, []).append(r)
+            if value is not None:
+                self._published.add((family, value))
+                if ty != "numeric" and raw is not None:
+                    self._raw[(family, raw)] = value
 
     @classmethod
     def load(cls, run: Run) -> CustomFamilies:
@@ -287,6 +301,11 @@ class CustomFamilies:
     def __bool__(self) -> bool:
         return bool(self.rows)
 
+    def numeric(self, family: str) -> bool:
+        """Whether ``family`` is a numeric family of ``[sources.features]``."""
+        mine = self._by_family.get(family, [])
+        return bool(mine) and mine[0][1] == "numeric"
+
     def remap(self, run: Run, counts: str) -> None:
         """Map the values of table ``counts`` (customer_key, family, value, n) in place (SQL, any size)."""
         if not self.rows:
@@ -297,12 +316,11 @@ class CustomFamilies:
 
     def value(self, family: str, given: str) -> str:
         """One raw value of ``family`` as the build published it (unchanged when it is not a declared family)."""
-        mine = [r for r in self.rows if r[0] == family]
-        if not mine or any(r[2] == given for r in mine):
+        mine = self._by_family.get(family)
+        if not mine or (family, given) in self._published:
             return given
-        for _, ty, value, _, raw, _, _ in mine:
-            if ty != "numeric" and raw == given and value is not None:
-                return value
+        if (family, given) in self._raw:
+            return self._raw[(family, given)]
         if mine[0][1] == "numeric":
             try:
                 x = float(given.replace(",", ""))
@@ -311,6 +329,6 @@ class CustomFamilies:
             for _, _, value, _, _, lo, hi in mine:
                 if value is not None and lo is not None and hi is not None and lo <= x < hi:
                     return value
-        if mine[0][1] == "categorical" and any(r[2] == "other" for r in mine):
+        if mine[0][1] == "categorical" and (family, "other") in self._published:
             return "other"
         return given

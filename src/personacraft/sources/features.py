@@ -96,17 +96,19 @@ def _cells(run: Run, file: FileLoad) -> list[str]:
         )
         return header
     if suffix in (".jsonl", ".ndjson", ".json"):
-        from personacraft.sources.generic import json_pointer  # generic imports the sources' base, which imports us
-
         run.execute(f"CREATE OR REPLACE TEMP TABLE _feat_lines AS {lines_of(file)}")
-        lines = "(SELECT rowid + 1 AS _line, j FROM _feat_lines WHERE json_valid(j) AND j <> '')"
-        keys = [r[0] for r in run.execute(f"SELECT DISTINCT unnest(json_keys(j)) FROM {lines} ORDER BY 1").fetchall()]
-        header = table_names(keys)
-        cols = "".join(
-            f", json_extract_string(j, {lit(json_pointer(k))}) AS {q(h)}" for k, h in zip(keys, header, strict=True)
+        # each object as a map of its top-level keys (any key, even "" or "a/b"), values as text
+        lines = (
+            "(SELECT rowid + 1 AS _line, json_transform(j, '\"MAP(VARCHAR, VARCHAR)\"') AS m FROM _feat_lines "
+            "WHERE j <> '' AND json_valid(j) AND json_type(j) = 'OBJECT')"
         )
-        run.execute(f"CREATE OR REPLACE TEMP TABLE _feat_cells AS SELECT _line{cols} FROM {lines}")
+        run.execute(f"CREATE OR REPLACE TEMP TABLE _feat_maps AS SELECT * FROM {lines}")
+        keys = [r[0] for r in run.execute("SELECT DISTINCT unnest(map_keys(m)) FROM _feat_maps ORDER BY 1").fetchall()]
+        header = table_names(keys)
+        cols = "".join(f", m[{lit(k)}] AS {q(h)}" for k, h in zip(keys, header, strict=True))
+        run.execute(f"CREATE OR REPLACE TEMP TABLE _feat_cells AS SELECT _line{cols} FROM _feat_maps")
         run.execute("DROP TABLE _feat_lines")
+        run.execute("DROP TABLE _feat_maps")
         return header
     for t in ("_rej_errors", "_rej_scans"):
         run.execute(f"DROP TABLE IF EXISTS {t}")

@@ -117,8 +117,8 @@ class Assigner:
         """Add ``{family: value | [values] | {value: count}}`` (validated by the API's model)."""
         v = self.custom.value
         for family, given in features.items():
-            if isinstance(given, str):
-                counts.add(self.index, family, v(family, given), 1.0)
+            if isinstance(given, str | int | float):
+                counts.add(self.index, family, v(family, given if isinstance(given, str) else _number(given)), 1.0)
             elif isinstance(given, Mapping):
                 for value, n in given.items():
                     counts.add(self.index, family, v(family, str(value)), float(n))
@@ -184,6 +184,11 @@ class Assigner:
             )
         )
         return out.getvalue()
+
+
+def _number(x: float) -> str:
+    """A number given for a numeric family, as its file would write it (``120``, ``2.5``)."""
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
 def tenure_rule(run: Run, saved: PersonaModel) -> tuple[datetime, int] | None:
