@@ -6,8 +6,9 @@
 The table is the sample of the Insurance Company Benchmark (CoIL 2000, ``ISLR::Caravan``) under
 ``tests/data/caravan/`` (README there; ``tests/features/caravan.py`` writes the workspace): 3,000
 real customers, each with 41 sociodemographic attributes (coded 0-9, ordered bands) and the data
-vendor's customer main type (``MOSHOOFD``, 10 groups) and subtype (``MOSTYPE``, 41). The build sees the 41 attributes only, each declared
-``ordinal``; the main type and subtype are left out and used only to score the personas.
+vendor's customer main type (``MOSHOOFD``, 10 groups) and subtype (``MOSTYPE``, 41). The build
+sees the 41 attributes only, each declared ``ordinal``; the main type and subtype are left out
+and used only to score the personas.
 
 Agreement is the adjusted Rand index (ARI) and normalised mutual information (NMI) of each
 clustering with ``MOSHOOFD``. Customers in no published persona count as one more group. The
