@@ -47,14 +47,20 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--k", type=int, default=None, help="pin the number of personas (default: chosen)")
+    ap.add_argument("--dir", type=Path, default=None, help="build in this folder (kept) instead of a temporary one")
+    ap.add_argument("--scored", action="store_true", help="score the build already in --dir (no new build)")
     args = ap.parse_args()
     table = pd.read_csv(DATA, dtype=str)
     with tempfile.TemporaryDirectory(prefix="caravan-") as tmp:
-        config = write_config(Path(tmp), k=args.k)
+        root = args.dir or Path(tmp)
         start = time.perf_counter()
-        result = pc.build(config)
-        took = time.perf_counter() - start
-        assigned = pd.read_csv(result.out_dir / "assignments.csv", dtype=str, keep_default_na=False)
+        if args.scored:
+            personas, out_dir = pc.PersonaSet.load(root / "out" / "personas.json"), root / "out"
+        else:
+            result = pc.build(write_config(root, k=args.k))
+            personas, out_dir = result.personas, result.out_dir
+        took = time.perf_counter() - start  # with --scored: reading only
+        assigned = pd.read_csv(out_dir / "assignments.csv", dtype=str, keep_default_na=False)
     persona = dict(zip(assigned["customer_id"], assigned["persona_id"], strict=True))
     found = np.array([persona.get(c, "") or "none" for c in table["customer"]], dtype=object)
     k = len({p for p in found if p != "none"})
@@ -74,7 +80,7 @@ def main() -> None:
             ari, nmi = scores(table[g].to_numpy(), np.asarray(labels).astype(str))
             cells.append(f"{ari:>12.3f} {nmi:>12.3f}")
         print(f"{name:<24} {len(set(np.asarray(labels).tolist())):>6}  " + "  ".join(cells))
-    for p in result.personas:
+    for p in personas:
         traits = "; ".join(f"{t.feature} = {t.value}" for t in p.traits[:4])
         print(f"  {p.id} {p.name} ({p.size}): {traits}")
 
