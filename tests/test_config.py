@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from personacraft.config import load_config, settings
+from personacraft.config import FeatureSpec, load_config, settings
 from personacraft.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,12 +95,45 @@ def test_source_keys_of_the_contract_are_accepted(tmp_path: Path) -> None:
     cfg = load_config(p)
     assert cfg.sources[0].options == {"brand": "Acme", "ours": False}
     assert cfg.sources[1].options["features"]["Team size"] == "ordinal"
+    assert cfg.sources[1].features["Team size"] == FeatureSpec("Team size", "ordinal")
+    assert cfg.sources[1].features["Loyalty points"].type == "numeric"
+
+
+@pytest.mark.parametrize(
+    ("features", "expected"),
+    [
+        (
+            'x = "number"',
+            'personacraft.toml [[sources]] #1 (kind = "csv") [sources.features] "x": unknown feature type '
+            "'number'; use one of categorical, ordinal, numeric (numeric is binned by quantiles), "
+            'e.g. "x" = "categorical". Did you mean "numeric"?',
+        ),
+        ('"Team size" = { type = "categorical", order = ["a", "b"] }', '"order" is for type = "ordinal" only'),
+        ('"Team size" = { type = "ordinal", order = "a, b" }', '"order" must be a list of the values'),
+        ('"Team size" = { type = "ordinal", order = ["a", "a"] }', '"order" names a value twice'),
+        ('"Team size" = { type = "ordinal", sort = ["a"] }', 'unknown setting "sort"'),
+    ],
+)
+def test_bad_feature_declarations_name_entry_column_and_value(tmp_path: Path, features: str, expected: str) -> None:
+    p = tmp_path / "personacraft.toml"
     p.write_text(
-        '[[sources]]\nkind = "csv"\npath = "c.csv"\ntable = "customers"\n[sources.features]\nx = "number"\n',
+        f'[[sources]]\nkind = "csv"\npath = "c.csv"\ntable = "customers"\n[sources.features]\n{features}\n',
         encoding="utf-8",
     )
-    with pytest.raises(ConfigError, match=r"\[sources.features\] maps column names to one of categorical"):
+    with pytest.raises(ConfigError) as err:
         load_config(p)
+    assert expected in str(err.value)
+
+
+def test_an_ordinal_feature_takes_an_explicit_order(tmp_path: Path) -> None:
+    p = tmp_path / "personacraft.toml"
+    p.write_text(
+        '[[sources]]\nkind = "hubspot_contacts"\npath = "c.csv"\n[sources.features]\n'
+        '"Team size" = { type = "ordinal", order = ["1-10", "11-50", 51] }\n',
+        encoding="utf-8",
+    )
+    spec = load_config(p).sources[0].features["Team size"]
+    assert spec == FeatureSpec("Team size", "ordinal", ("1-10", "11-50", "51"))
 
 
 def _alerts_config(tmp_path: Path, body: str) -> Path:

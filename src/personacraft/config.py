@@ -27,6 +27,22 @@ def _setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
 
+FEATURE_KINDS = ("categorical", "ordinal", "numeric")
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One column of a ``[sources.features]`` table, used as a feature family (docs/sources.md)."""
+
+    column: str  # the column as written in the file; it names the family
+    type: str  # categorical, ordinal or numeric (binned by quantiles)
+    order: tuple[str, ...] = ()  # ordinal: the values from lowest to highest (default: their natural order)
+
+    @property
+    def family(self) -> str:
+        return self.column
+
+
 @dataclass(frozen=True)
 class SourceConfig:
     """One ``[[sources]]`` entry: a file (or glob) in a vendor format."""
@@ -43,6 +59,13 @@ class SourceConfig:
         metadata={"help": 'Kind-specific options, e.g. user_id_namespace = "shopify".'},
     )
     name: str = _setting("", "A label for reports; defaults to kind and file name.")
+    features: Mapping[str, FeatureSpec] = field(
+        default_factory=dict,
+        metadata={
+            "help": 'Extra columns used as feature families: column = "categorical", "ordinal" or "numeric", '
+            'or { type = "ordinal", order = [...] } (docs/sources.md, "Any column as a feature").'
+        },
+    )
 
     @property
     def label(self) -> str:
@@ -211,7 +234,10 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["path"] = self.path.name
-        d["sources"] = [dict(s, columns=dict(s["columns"]), options=dict(s["options"])) for s in d["sources"]]
+        d["sources"] = [
+            dict(s, columns=dict(s["columns"]), options=dict(s["options"]), features=dict(s["features"]))
+            for s in d["sources"]
+        ]
         return d
 
     def fingerprint(self) -> str:
@@ -304,7 +330,32 @@ SOURCE_OPTIONS: dict[str, str] = {
     "currency": "orders: the reporting currency (default: the most common one in the file)",
     "rates": "orders: currency -> rate into the reporting currency (a CSV path, or an inline table)",
 }
-FEATURE_KINDS = ("categorical", "ordinal", "numeric")
+
+
+def _feature(where: str, column: Any, given: Any) -> FeatureSpec:
+    """One ``[sources.features]`` entry: ``"Col" = "ordinal"``, or ``"Col" = { type = "ordinal", order = [..] }``."""
+    where = f'{where} [sources.features] "{column}"'
+    spec = dict(given) if isinstance(given, Mapping) else {"type": given}
+    for key in spec:
+        if key not in ("type", "order"):
+            raise _unknown(where, str(key), ["type", "order"])
+    kind = spec.get("type")
+    if kind not in FEATURE_KINDS:
+        close = difflib.get_close_matches(str(kind), FEATURE_KINDS, n=1)
+        hint = f' Did you mean "{close[0]}"?' if close else ""
+        raise ConfigError(
+            f"{where}: unknown feature type {kind!r}; use one of {', '.join(FEATURE_KINDS)} "
+            f'(numeric is binned by quantiles), e.g. "{column}" = "categorical".{hint}'
+        )
+    order = spec.get("order", [])
+    if not isinstance(order, list) or not all(isinstance(v, str | int | float) for v in order):
+        raise ConfigError(f'{where}: "order" must be a list of the values from lowest to highest, got {order!r}.')
+    if order and kind != "ordinal":
+        raise ConfigError(f'{where}: "order" is for type = "ordinal" only, not {kind!r}.')
+    values = [str(v) for v in order]
+    if len(set(values)) != len(values):
+        raise ConfigError(f'{where}: "order" names a value twice: {values!r}.')
+    return FeatureSpec(column=str(column), type=str(kind), order=tuple(values))
 
 
 def _source(raw: Mapping[str, Any], where: str) -> SourceConfig:
@@ -321,11 +372,12 @@ def _source(raw: Mapping[str, Any], where: str) -> SourceConfig:
     if not isinstance(columns, Mapping) or not all(isinstance(v, str) for v in columns.values()):
         raise ConfigError(f"{where}: [sources.columns] maps canonical names to column names (strings).")
     features = raw.get("features", {})
-    if not isinstance(features, Mapping) or not all(v in FEATURE_KINDS for v in features.values()):
+    if not isinstance(features, Mapping):
         raise ConfigError(
             f"{where}: [sources.features] maps column names to one of {', '.join(FEATURE_KINDS)}, "
             f'e.g. "Use case" = "categorical".'
         )
+    specs = {str(c): _feature(where, c, v) for c, v in features.items()}
     options = {k: v for k, v in raw.items() if k not in known}
     return SourceConfig(
         kind=raw["kind"],
@@ -334,6 +386,7 @@ def _source(raw: Mapping[str, Any], where: str) -> SourceConfig:
         columns=dict(columns),
         options=options,
         name=str(raw.get("name", "")),
+        features=specs,
     )
 
 

@@ -132,6 +132,9 @@ CANONICAL: dict[str, dict[str, str]] = {
         "converted": "BOOLEAN",
         "revenue": "DOUBLE",
     },
+    # the columns a source declares in [sources.features], one row per (line, column) with a value,
+    # keyed to the customer the line names (sources/features.py)
+    "custom_attributes": {"customer_id": "VARCHAR", "email": "VARCHAR", "family": "VARCHAR", "value": "VARCHAR"},
 }
 
 # Provenance carried by every canonical row: which source and which line it came from.

@@ -19,6 +19,7 @@ from personacraft.accounts.build import Accounts, build_accounts
 from personacraft.config import Config
 from personacraft.errors import InputError, NotFoundError, PersonaError
 from personacraft.features import add_text_themes, build_features, customer_status
+from personacraft.features.custom import build_custom, declared
 from personacraft.icp.learn import ICP, learn_icp
 from personacraft.ingest import ingest as ingest_sources
 from personacraft.journey.build import journeys as journey_map
@@ -60,6 +61,7 @@ def unify(config: Config, run: Run) -> MergeReport:
 def features(config: Config, run: Run) -> None:
     """Compute the per-customer feature tables (``feature_counts``, ``attributes``, ``order_features`` …)."""
     build_features(run, min_group=config.privacy.min_group_size, new_days=config.segment.new_days)
+    build_custom(run, declared(config), min_group=config.privacy.min_group_size)  # [sources.features]
 
 
 def value(config: Config, run: Run) -> CustomerValue:

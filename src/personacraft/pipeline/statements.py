@@ -17,6 +17,7 @@ MODULES = (
     "personacraft.unify.sql",
     "personacraft.unify.linkage",
     "personacraft.features.sql",
+    "personacraft.features.custom_sql",
     "personacraft.segment.profile",
     "personacraft.segment.lineage",
     "personacraft.text.objections",

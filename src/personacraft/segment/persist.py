@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 
 from personacraft.errors import ConfigError, InputFormatError, NotFoundError
+from personacraft.features.custom import CustomFamilies
 from personacraft.segment.assignment import REASONS, Decision, PersonaModel
 from personacraft.segment.latent import LatentClassSegmenter
 from personacraft.segment.lineage import run_ids
@@ -147,12 +148,14 @@ def read_input(run: Run, path: Path) -> list[str]:
     return [d[0] for d in run.execute("SELECT * FROM _assign_in LIMIT 0").description or []]
 
 
-def input_counts(run: Run, path: Path, families: set[str]) -> str:
+def input_counts(run: Run, path: Path, families: set[str], custom: CustomFamilies | None = None) -> str:
     """The input as long counts in ``_assign_counts`` (customer_key, family, value, n); returns the id column.
 
     Long form: an id column plus ``family``, ``value`` and optionally ``n`` (what a build
     writes to ``features.parquet``). Wide form: an id column plus one column per feature
-    family, a cell holding a value, or several separated by ``|``.
+    family, a cell holding a value, or several separated by ``|``. Values of the families of
+    ``[sources.features]`` may be given as in the source file (a number, a raw category):
+    ``custom`` maps them as the build did.
     """
     names = read_input(run, path)
     lower = {n.lower(): n for n in names}
@@ -198,6 +201,8 @@ def input_counts(run: Run, path: Path, families: set[str]) -> str:
             for c in feature_cols
         )
     run.execute(f"CREATE OR REPLACE TEMP TABLE _assign_counts AS {select}")
+    if custom:  # raw values of [sources.features] families, mapped as the build mapped them
+        custom.remap(run, "_assign_counts")
     run.execute(f"CREATE OR REPLACE TEMP TABLE _assign_keys AS SELECT DISTINCT {key} AS customer_key FROM _assign_in")
     return id_col
 
@@ -207,7 +212,7 @@ def assign_input(run: Run, path: Path) -> tuple[np.ndarray, Decision]:
     saved = load_model(run)
     if not saved.structure_found:
         raise NotFoundError(f"run {run.run_id} found no stable personas, so there is nothing to assign to.")
-    input_counts(run, path, {f for f, _ in saved.columns})
+    input_counts(run, path, {f for f, _ in saved.columns}, CustomFamilies.load(run))
     with run.arrays("columns", saved.column_arrays()) as columns:
         customers, N = count_matrix(run, "_assign_counts", "SELECT customer_key FROM _assign_keys", columns)
     return customers, saved.decide(N)

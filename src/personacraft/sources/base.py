@@ -24,6 +24,7 @@ import duckdb
 from personacraft.config import Config, SourceConfig
 from personacraft.errors import ConfigError, SourceNotFoundError
 from personacraft.sources.columns import lit
+from personacraft.sources.features import land_features
 from personacraft.sources.reading import containers
 from personacraft.sources.reading.files import FileLoad, text_copy
 from personacraft.sources.reading.messages import unreadable
@@ -132,6 +133,7 @@ class Source(ABC):
                 file = FileLoad(self.label, self.kind, path, readable, encoding, self.keep_raw, self.footer)
                 try:
                     self.load_file(run, file)
+                    land_features(run, self, file)  # the columns of [sources.features], if any
                 except duckdb.Error as exc:
                     # a shape no check above foresaw: still one clear paragraph naming the file
                     raise unreadable(path, f"could not be read as {self.kind}", exc) from exc

@@ -26,6 +26,7 @@ import numpy as np
 from personacraft.config import SegmentConfig
 from personacraft.errors import InputFormatError, NotFoundError
 from personacraft.features.bands import LEGACY_FREQUENCY
+from personacraft.features.custom import CustomFamilies
 from personacraft.segment.assignment import REASONS, PersonaModel
 from personacraft.segment.persist import input_counts, load_model
 from personacraft.sources.reading.messages import duck_message
@@ -68,6 +69,7 @@ class Assigner:
         names: Mapping[str, str] | None = None,
         order_terciles: tuple[float, float] | None = None,
         tenure: tuple[datetime, int] | None = None,
+        custom: CustomFamilies | None = None,
     ) -> None:
         if not saved.structure_found:
             raise NotFoundError(f"run {run_id} found no stable personas, so there is nothing to assign to.")
@@ -77,6 +79,8 @@ class Assigner:
         self.order_terciles = order_terciles
         # the build's newest order and [segment] new_days, when its frequency family reads tenure
         self.tenure = tenure
+        # the families of [sources.features]: raw values (a number, a rare category) mapped as the build did
+        self.custom = custom or CustomFamilies()
         self.width = len(saved.columns)
         self.index: dict[tuple[str, str], int] = {col: j for j, col in enumerate(saved.columns)}
         self.values: dict[str, list[str]] = {}
@@ -92,7 +96,14 @@ class Assigner:
     def load(cls, run: Run, names: Mapping[str, str] | None = None) -> Assigner:
         """The assigner of ``run`` (its saved model, and the order-value terciles of its build)."""
         saved = load_model(run)
-        return cls(run.run_id, saved, names=names, order_terciles=order_terciles(run), tenure=tenure_rule(run, saved))
+        return cls(
+            run.run_id,
+            saved,
+            names=names,
+            order_terciles=order_terciles(run),
+            tenure=tenure_rule(run, saved),
+            custom=CustomFamilies.load(run),
+        )
 
     @classmethod
     def from_workspace(cls, path: Path, run_id: str, names: Mapping[str, str] | None = None) -> Assigner:
@@ -104,15 +115,16 @@ class Assigner:
 
     def add_features(self, counts: Counts, features: Mapping[str, Any]) -> None:
         """Add ``{family: value | [values] | {value: count}}`` (validated by the API's model)."""
+        v = self.custom.value
         for family, given in features.items():
-            if isinstance(given, str):
-                counts.add(self.index, family, given, 1.0)
+            if isinstance(given, str | int | float):
+                counts.add(self.index, family, v(family, given if isinstance(given, str) else _number(given)), 1.0)
             elif isinstance(given, Mapping):
                 for value, n in given.items():
-                    counts.add(self.index, family, str(value), float(n))
+                    counts.add(self.index, family, v(family, str(value)), float(n))
             else:
                 for value in given:
-                    counts.add(self.index, family, str(value), 1.0)
+                    counts.add(self.index, family, v(family, str(value)), 1.0)
 
     def assign(self, counts: Counts, customer_id: str | None = None, *, top: int = REASONS) -> dict[str, Any]:
         """One customer's persona, confidence and the values that pulled them there."""
@@ -172,6 +184,11 @@ class Assigner:
             )
         )
         return out.getvalue()
+
+
+def _number(x: float) -> str:
+    """A number given for a numeric family, as its file would write it (``120``, ``2.5``)."""
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
 def tenure_rule(run: Run, saved: PersonaModel) -> tuple[datetime, int] | None:
@@ -248,7 +265,7 @@ def load_csv(assigner: Assigner, path: Path) -> CsvBatch:
     try:
         run = Run(cast(Workspace, mem), assigner.run_id, "main", datetime.now(UTC))
         try:
-            input_counts(run, path, set(assigner.values))
+            input_counts(run, path, set(assigner.values), assigner.custom)
         except duckdb.Error as exc:  # e.g. a count that is not a number
             raise InputFormatError(path, "cannot be used", hint=f"DuckDB: {duck_message(exc)}") from exc
         with run.arrays("columns", assigner.saved.column_arrays()) as cols:

@@ -19,7 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from personacraft.web.assigner import Assigner, Counts, load_csv
 from personacraft.web.hardening import Limits
-from personacraft.web.records import RecordMapper
+from personacraft.web.records import RecordError, RecordMapper
 from personacraft.web.schemas import AssignRequest
 
 CSV_MEDIA = "text/csv; charset=utf-8"
@@ -28,6 +28,13 @@ _RECORDS = TypeAdapter(list[AssignRequest])
 
 def counts_of(assigner: Assigner, mapper: RecordMapper, req: AssignRequest) -> tuple[Counts, list[Any], list[str]]:
     """A customer's counts from its features and raw record, what the record's fields became, and those ignored."""
+    for family, given in req.features.items():
+        if isinstance(given, int | float) and not assigner.custom.numeric(family):
+            raise RecordError(
+                ("features", family),
+                "must be a string, a list of strings, or an object {value: count} (a number is for a numeric "
+                "family of [sources.features] only)",
+            )
     counts = assigner.empty()
     assigner.add_features(counts, req.features)
     mapped: list[Any] = []
@@ -71,7 +78,13 @@ async def _json_rows(
         ) from None
 
     def score() -> list[tuple[str | None, Counts]]:
-        return [(r.customer_id, counts_of(assigner, mapper, r)[0]) for r in records]
+        out = []
+        for i, r in enumerate(records):
+            try:
+                out.append((r.customer_id, counts_of(assigner, mapper, r)[0]))
+            except RecordError as exc:  # name the record of the array
+                raise RecordError((i, *exc.loc), exc.problem) from None
+        return out
 
     return await run_in_threadpool(score)
 

@@ -148,6 +148,7 @@ class RecordMapper:
 
     def _put(self, counts: Counts, mapped: list[dict[str, Any]], key: str, family: str, value: str, n: float) -> None:
         family = self.a.families_folded.get(family.casefold(), family)
+        value = self.a.custom.value(family, value)  # a [sources.features] family's raw value, as the build mapped it
         value = self.a.folded.get(family, {}).get(value.casefold(), value)
         known = counts.add(self.a.index, family, value, n)
         if len(mapped) < 100:

@@ -44,6 +44,7 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 Text = Annotated[str, StringConstraints(max_length=1000)]
 Count = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Number = Annotated[float, Field(allow_inf_nan=False)]  # a raw value of a numeric [sources.features] family
 Values = Annotated[list[Text], Field(max_length=1000)]
 ValueCounts = Annotated[dict[Text, Count], Field(max_length=1000)]
 
@@ -52,17 +53,23 @@ def _shape(value: Any) -> str | None:
     """Which form a feature's value has (a 422's location names it)."""
     if isinstance(value, str):
         return "as a value"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "as a number"
     if isinstance(value, list):
         return "as a list"
     return "as counts" if isinstance(value, dict) else None
 
 
 FeatureValue = Annotated[
-    Annotated[Text, Tag("as a value")] | Annotated[Values, Tag("as a list")] | Annotated[ValueCounts, Tag("as counts")],
+    Annotated[Text, Tag("as a value")]
+    | Annotated[Number, Tag("as a number")]
+    | Annotated[Values, Tag("as a list")]
+    | Annotated[ValueCounts, Tag("as counts")],
     Discriminator(
         _shape,
         custom_error_type="feature_value",
-        custom_error_message="must be a string, a list of strings, or an object {value: count}",
+        custom_error_message="must be a string, a number (a numeric family of [sources.features]), a list of "
+        "strings, or an object {value: count}",
     ),
 ]
 
@@ -85,7 +92,8 @@ class AssignRequest(BaseModel):
     )
     features: Annotated[dict[Text, FeatureValue], Field(max_length=500)] = Field(
         default_factory=dict,
-        description="Feature family → a value, a list of values, or {value: count} (as features.parquet).",
+        description="Feature family → a value, a list of values, or {value: count} (as features.parquet); a family "
+        "of [sources.features] also takes its raw value as in the source file (a category, a number).",
     )
     record: Annotated[dict[Text, JsonValue], Field(max_length=500)] | None = Field(
         None,

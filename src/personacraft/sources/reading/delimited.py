@@ -51,7 +51,7 @@ def read_csv(
     return found.header
 
 
-def _read_cells(file: FileLoad, *, rejects: bool) -> str:
+def read_cells(file: FileLoad, *, rejects: bool) -> str:
     """DuckDB's reader of every cell as text; with ``rejects``, misshapen rows go to ``_rej_errors``."""
     opts = f"header = true, all_varchar = true, parallel = true, max_line_size = {MAX_LINE}, buffer_size = {BUFFER}"
     if rejects:
@@ -85,7 +85,7 @@ def cells(run: Run, file: FileLoad, header: list[str] | None = None) -> Cells:
         keep_lines(run, file)
     else:
         raw_name(run, file)
-    reader = _read_cells(file, rejects=True)
+    reader = read_cells(file, rejects=True)
     try:
         found = [d[0] for d in run.execute(f"SELECT * FROM {reader} LIMIT 0").description or []]
     finally:  # the sniff may have noted rejects of its sample; the read notes them again
@@ -95,7 +95,7 @@ def cells(run: Run, file: FileLoad, header: list[str] | None = None) -> Cells:
     select = ", ".join(f"{q(old)} AS {q(new)}" for old, new in zip(found, names, strict=True))
     return Cells(
         rows=f"(SELECT NULL::BIGINT AS _line, {select} FROM {reader})",
-        sniff=f"(SELECT {select} FROM {_read_cells(file, rejects=False)})",
+        sniff=f"(SELECT {select} FROM {read_cells(file, rejects=False)})",
         header=header or names,
     )
 
@@ -122,6 +122,27 @@ def load_cells(
     reject_values(run, file, stage, checks)
 
 
+def set_lines(run: Run, stage: str) -> int:
+    """Set ``_line`` of each row of ``stage`` (read by :func:`read_cells`, in file order) from the structural
+    rejects in ``_rej_errors``: 2 + its index + the rejects before it. Returns how many lines were rejects."""
+    n_struct = int(run.scalar("SELECT count(DISTINCT line) FROM _rej_errors") or 0)
+    if not n_struct:
+        run.execute(f"UPDATE {stage} SET _line = rowid + 2")
+        return 0
+    run.execute(
+        "CREATE OR REPLACE TEMP TABLE _rej_lines AS SELECT slot, max(shift) AS shift FROM ("
+        "SELECT line - row_number() OVER (ORDER BY line) + 1 AS slot, "
+        "row_number() OVER (ORDER BY line) AS shift "
+        "FROM (SELECT DISTINCT line FROM _rej_errors)) GROUP BY slot"
+    )
+    run.execute(
+        f"UPDATE {stage} SET _line = n.line FROM (SELECT r.rowid AS rid, "
+        f"r.rowid + 2 + coalesce(j.shift, 0) AS line FROM {stage} r "
+        f"ASOF LEFT JOIN _rej_lines j ON r.rowid + 2 >= j.slot) n WHERE {stage}.rowid = n.rid"
+    )
+    return n_struct
+
+
 def number_lines(run: Run, file: FileLoad, stage: str) -> None:
     """Give each row of ``stage`` (made from :func:`cells`, in file order) its line; keep the
     structural rejects; drop footer rows; note how many rows the file holds.
@@ -138,21 +159,7 @@ def number_lines(run: Run, file: FileLoad, stage: str) -> None:
         "FROM _rej_errors) WHERE rn = 1",
         [file.source, str(file.path)],
     )
-    n_struct = int(run.scalar("SELECT count(DISTINCT line) FROM _rej_errors") or 0)
-    if not n_struct:
-        run.execute(f"UPDATE {stage} SET _line = rowid + 2")
-    else:
-        run.execute(
-            "CREATE OR REPLACE TEMP TABLE _rej_lines AS SELECT slot, max(shift) AS shift FROM ("
-            "SELECT line - row_number() OVER (ORDER BY line) + 1 AS slot, "
-            "row_number() OVER (ORDER BY line) AS shift "
-            "FROM (SELECT DISTINCT line FROM _rej_errors)) GROUP BY slot"
-        )
-        run.execute(
-            f"UPDATE {stage} SET _line = n.line FROM (SELECT r.rowid AS rid, "
-            f"r.rowid + 2 + coalesce(j.shift, 0) AS line FROM {stage} r "
-            f"ASOF LEFT JOIN _rej_lines j ON r.rowid + 2 >= j.slot) n WHERE {stage}.rowid = n.rid"
-        )
+    n_struct = set_lines(run, stage)
     if file.footer:  # load_cells marked the footer rows
         run.execute(f"DELETE FROM {stage} WHERE _footer")
         run.execute(f"ALTER TABLE {stage} DROP COLUMN _footer")
