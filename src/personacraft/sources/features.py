@@ -85,9 +85,9 @@ def missing_column(file: FileLoad, column: str, header: list[str]) -> InputForma
 def _cells(run: Run, file: FileLoad) -> list[str]:
     """Every cell of ``file`` as text into ``_feat_cells`` with its ``_line`` (as the source's reader numbers
     its rows); return the header, named as the run's tables name it."""
-    suffix = file.path.suffix.lower()
+    suffix = file.readable.suffix.lower()  # the file read: a zip member or a workbook sheet is a copy
     if suffix == ".parquet":
-        parquet = f"read_parquet({lit(str(file.path))})"
+        parquet = f"read_parquet({file.duck_path})"
         names = [d[0] for d in run.execute(f"SELECT * FROM {parquet} LIMIT 0").description or []]
         header = table_names(names)
         cols = "".join(f", {q(n)}::VARCHAR AS {q(h)}" for n, h in zip(names, header, strict=True))
