@@ -247,14 +247,19 @@ def make_sources(config: Config) -> list[Source]:
     return sources
 
 
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as hex."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def fingerprint(sources: Iterable[Source]) -> list[dict[str, Any]]:
     """Source, size, modification time and SHA-256 of each input file."""
     out = []
     for src, p in ((s, f) for s in sources for f in s.files):
-        h = hashlib.sha256()
-        with p.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 22), b""):
-                h.update(chunk)
         st = p.stat()
         out.append(
             {
@@ -262,7 +267,7 @@ def fingerprint(sources: Iterable[Source]) -> list[dict[str, Any]]:
                 "path": str(p),
                 "bytes": st.st_size,
                 "mtime_ns": st.st_mtime_ns,
-                "sha256": h.hexdigest(),
+                "sha256": file_sha256(p),
             }
         )
     return out
