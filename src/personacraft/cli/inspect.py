@@ -47,9 +47,11 @@ def _print(doc: dict[str, Any]) -> None:
         for r in s["top_reasons"][:3]:
             console.print(Text.assemble("  ", (s["source"], "yellow"), f": {r['n']:,} rejected: {r['reason']}"))
         for ex in s["examples"][:3]:
+            column = (
+                f"{ex['file_column']!r} (as {ex['column_name']})" if ex.get("file_column") else repr(ex["column_name"])
+            )
             console.print(
-                f"    {Path(str(ex['file'])).name} line {ex['line']}, column {ex['column_name']!r}: "
-                f"{ex['value']!r} {ex['reason']}",
+                f"    {Path(str(ex['file'])).name} line {ex['line']}, column {column}: {ex['value']!r} {ex['reason']}",
                 soft_wrap=True,
             )
     for e in doc["errors"]:

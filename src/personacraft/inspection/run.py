@@ -82,7 +82,16 @@ def _forget(run: Run, label: str) -> None:
         run.execute(f"DELETE FROM {run.t(table)} WHERE source = {lit(label)}")
 
 
-def _source_doc(acc: Accounting, profile: dict[str, Any], max_share: float) -> dict[str, Any]:
+def _examples(acc: Accounting, src: Source) -> list[dict[str, Any]]:
+    """The first rejects; where a generic source's mapping names the canonical column, with the file's column."""
+    mapped = {str(k): str(v) for k, v in (getattr(src.config, "columns", {}) or {}).items()}
+    return [
+        {**e, "file_column": mapped[str(e.get("column_name"))]} if str(e.get("column_name")) in mapped else dict(e)
+        for e in acc.examples
+    ]
+
+
+def _source_doc(src: Source, acc: Accounting, profile: dict[str, Any], max_share: float) -> dict[str, Any]:
     reasons = sorted(acc.reasons.items(), key=lambda kv: -kv[1])[:TOP_REASONS]
     return {
         "source": acc.source,
@@ -95,7 +104,7 @@ def _source_doc(acc: Accounting, profile: dict[str, Any], max_share: float) -> d
         "reject_share": round(acc.reject_share, 4),
         "over_threshold": acc.reject_share > max_share,
         "top_reasons": [{"reason": r, "n": n} for r, n in reasons],
-        "examples": acc.examples,
+        "examples": _examples(acc, src),
         "accounting": acc.to_dict(),
         **profile,
     }
@@ -127,7 +136,7 @@ def inspect_run(
     say("Profiling the sources")
     started = time.perf_counter()
     max_share = config.ingest.max_reject_share
-    described = [_source_doc(acc, source_profile(run, src), max_share) for src, acc in docs]
+    described = [_source_doc(src, acc, source_profile(run, src), max_share) for src, acc in docs]
     timings["profiles"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
     found = matches(run, read)
