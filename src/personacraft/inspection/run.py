@@ -44,6 +44,11 @@ def _label(s: SourceConfig) -> str:
     return s.name or f"{s.kind}:{Path(s.path).name}"
 
 
+def _error(label: str, kind: str, path: str, exc: PersonaError) -> dict[str, Any]:
+    """A source that could not be made or read: what and where, the message, and its exit code."""
+    return {"source": label, "kind": kind, "path": path, "error": str(exc), "code": exc.exit_code}
+
+
 def usable_sources(config: Config) -> tuple[list[Source], list[dict[str, Any]]]:
     """The sources that can be made (kind known, files found), and an error entry for each that cannot."""
     ok, errors = [], []
@@ -56,7 +61,7 @@ def usable_sources(config: Config) -> tuple[list[Source], list[dict[str, Any]]]:
             )
         else:
             ok.append(s)
-    return make_sources(dataclasses.replace(config, sources=ok)), errors
+    return make_sources(dataclasses.replace(config, sources=tuple(ok))), errors
 
 
 def quick_inputs(sources: list[Source]) -> list[dict[str, Any]]:
@@ -123,8 +128,7 @@ def inspect_run(
             (acc,) = ingest(quiet, run, [src], inputs, say)
         except PersonaError as exc:
             _forget(run, src.label)
-            errors.append({"source": src.label, "kind": src.kind, "path": src.config.path, "error": str(exc),
-                           "code": exc.exit_code})  # fmt: skip
+            errors.append(_error(src.label, src.kind, src.config.path, exc))
             continue
         timings[f"read {src.label}"] = round(time.perf_counter() - started, 2)
         docs.append((src, acc))
