@@ -192,6 +192,7 @@ def inspect(config: Config, json_path: Path | None = None, say: Say | None = Non
     tell("Checking sources")
     sources, errors = usable_sources(config)
     inputs = quick_inputs(sources)
+    checked = round(time.perf_counter() - started, 2)
     with Workspace(config.workspace_path) as ws:
         run = ws.new_run(config_hash=config.fingerprint(), config=config.to_dict(), inputs=inputs, version=__version__)
         try:
@@ -205,10 +206,13 @@ def inspect(config: Config, json_path: Path | None = None, say: Say | None = Non
                 **body,
                 "errors": errors + body["errors"],
             }
+            doc["timings"] = {"check sources": checked, **doc["timings"]}
+            writing = time.perf_counter()
+            doc["html"] = str(target.with_suffix(".html"))
             doc["seconds"] = round(time.perf_counter() - started, 1)
-            target.parent.mkdir(parents=True, exist_ok=True)
             page = write_page(doc, target.with_suffix(".html"), title=config.report.title)
-            doc["html"] = str(page)
+            doc["timings"]["write"] = round(time.perf_counter() - writing, 2)
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(doc, indent=1, default=str) + "\n", encoding="utf-8")
             run.inspected(out_dir=str(target.parent), summary=summary(doc, target, page))
         except BaseException as exc:
