@@ -16,11 +16,23 @@ from personacraft.store import Run
 from personacraft.unify import RECORD_KEYS, keyed
 
 MEMBERS = "_inspect_members"
+EVENT_KEYS = "_inspect_events"  # events per source and customer (:func:`event_keys`)
+
+
+def event_keys(run: Run) -> str:
+    """Resolve the events to customers once (the largest table; matches and readiness both read it): the temp
+    table ``_inspect_events (_source, customer_key, n)``, whose name it returns."""
+    run.execute(sql.EVENT_KEYS.format(out=EVENT_KEYS, events=keyed(run, "events")))
+    return EVENT_KEYS
 
 
 def members(run: Run) -> None:
-    """The temp table ``_inspect_members (source, customer_key)``: one row per customer a source holds."""
-    records = " UNION ALL ".join(sql.MEMBER_ROWS.format(keyed=keyed(run, table)) for table, *_ in RECORD_KEYS)
+    """The temp table ``_inspect_members (source, customer_key)``: one row per customer a source holds
+    (events from :func:`event_keys`, which must have run)."""
+    records = " UNION ALL ".join(
+        sql.MEMBER_ROWS.format(keyed=EVENT_KEYS if table == "events" else keyed(run, table))
+        for table, *_ in RECORD_KEYS
+    )
     run.execute(sql.MEMBERS.format(out=MEMBERS, records=records))
 
 
@@ -28,7 +40,7 @@ def matches(run: Run, labels: list[str]) -> dict[str, Any]:
     """``{customers: {source: n}, pairs: [{a, b, a_customers, b_customers, both, share_of_a, share_of_b}]}``.
 
     Every pair of ``labels`` is listed, in their order, with 0 when they share nobody; a source
-    whose records name no person (companies, deals) has 0 customers.
+    whose records name no person (companies, deals) has 0 customers. Needs :func:`event_keys`.
     """
     members(run)
     per = {str(r["source"]): int(r["customers"]) for r in run.dicts(sql.SOURCE_CUSTOMERS.format(members=MEMBERS))}

@@ -32,12 +32,13 @@ from personacraft.unify import keyed
 BEHAVIOUR = ("orders", "events", "survey_answers", "subscriptions", "deal_contacts")
 
 
-def counts(run: Run) -> dict[str, int]:
-    """The figures the verdicts need, from the run's canonical tables (SQL, one pass each)."""
+def counts(run: Run, event_keys: str) -> dict[str, int]:
+    """The figures the verdicts need, from the run's canonical tables (SQL, one pass each) and ``event_keys``
+    (:func:`personacraft.inspection.matches.event_keys`)."""
     out: dict[str, int] = {}
     orders = keyed(run, "orders")
     out.update(run.dicts(sql.BUYERS.format(orders=orders, not_purchases=not_purchases_sql()))[0])
-    out.update(run.dicts(sql.EVENTS.format(events=keyed(run, "events")))[0])
+    out.update(run.dicts(sql.EVENTS.format(event_keys=event_keys))[0])
     out.update(run.dicts(sql.TEXTS.format(texts=run.t("texts"), min_words=MIN_WORDS))[0])
     out.update(run.dicts(sql.SUBSCRIPTIONS.format(subscriptions=run.t("subscriptions")))[0])
     refs = {t: run.t(t) for t in ("accounts", "deals", "customers")}

@@ -25,7 +25,7 @@ from typing import Any
 from personacraft.config import Config, SourceConfig
 from personacraft.errors import PersonaError
 from personacraft.ingest import ingest
-from personacraft.inspection.matches import matches
+from personacraft.inspection.matches import event_keys, matches
 from personacraft.inspection.profile import source_profile
 from personacraft.inspection.readiness import counts, verdicts
 from personacraft.schema import CANONICAL
@@ -143,10 +143,12 @@ def inspect_run(
     described = [_source_doc(src, acc, source_profile(run, src), max_share) for src, acc in docs]
     timings["profiles"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
+    events = event_keys(run)
     found = matches(run, read)
     timings["matches"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
-    figures = counts(run)
+    figures = counts(run, events)
+    run.execute(f"DROP TABLE IF EXISTS {events}")
     ready = verdicts(config, merge.customers, figures)
     timings["readiness"] = round(time.perf_counter() - started, 2)
     over = [d for d in described if d["over_threshold"]]

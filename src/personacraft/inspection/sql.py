@@ -10,6 +10,12 @@ from __future__ import annotations
 # one pass over a source's rows in one table: row count, filled cells per column, date range
 PROFILE = "SELECT {columns} FROM {table} WHERE _source = ?"
 
+# events are the largest table: resolved once, per source and customer (NULL: anonymous), with their count
+EVENT_KEYS = """
+CREATE OR REPLACE TEMP TABLE {out} AS
+SELECT _source, customer_key, count(*) AS n FROM {events} AS e GROUP BY _source, customer_key
+"""
+
 # (source, customer_key): the customers whose records a source holds, from every table that names a person
 MEMBERS = """
 CREATE OR REPLACE TEMP TABLE {out} AS
@@ -39,9 +45,9 @@ FROM (
 """
 
 EVENTS = """
-SELECT count(*) AS events, count(DISTINCT customer_key) AS event_customers,
-       count(*) FILTER (WHERE customer_key IS NULL) AS anonymous
-FROM {events} AS e
+SELECT coalesce(sum(n), 0) AS events, count(DISTINCT customer_key) AS event_customers,
+       coalesce(sum(n) FILTER (WHERE customer_key IS NULL), 0) AS anonymous
+FROM {event_keys}
 """
 
 # texts with a body, and the distinct ones long enough to get a theme
