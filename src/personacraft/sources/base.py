@@ -122,6 +122,8 @@ class Source(ABC):
                 except duckdb.Error as exc:
                     # a shape no check above foresaw: still one clear paragraph naming the file
                     raise unreadable(path, f"could not be read as {self.kind}", exc) from exc
+                finally:
+                    _drop_temporary_raw(run)
             acc.encodings[str(path)] = file.encoding
         return self.account(run, acc)
 
@@ -147,6 +149,15 @@ class Source(ABC):
             f"WHERE source = {src} ORDER BY file, line LIMIT 5"
         )
         return acc
+
+
+def _drop_temporary_raw(run: Run) -> None:
+    """Drop the temporary tables of a file's rows as read (``ingest.keep_raw`` off): they go with the file's load,
+    so a source of many files never holds more than one file's lines in memory."""
+    for (name,) in run.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '_raw_')"
+    ).fetchall():
+        run.execute(f'DROP TABLE IF EXISTS temp."{name}"')
 
 
 REGISTRY: dict[str, type[Source]] = {}
