@@ -36,6 +36,8 @@ def inspect(
 
 
 def _print(doc: dict[str, Any]) -> None:
+    from personacraft.inspection.page import KNOWN_ACCOUNTING, counts_of
+
     table = Table(title="Sources", title_justify="left")
     for col in ("source", "read", "accepted", "rejected", "dates"):
         table.add_column(col, justify="left" if col in ("source", "dates") else "right")
@@ -44,6 +46,9 @@ def _print(doc: dict[str, Any]) -> None:
         table.add_row(s["source"], f"{s['read']:,}", f"{s['accepted']:,}", f"{s['rejected']:,}", dates)
     console.print(table)
     for s in doc["sources"]:
+        for field, rows in counts_of(s["accounting"], KNOWN_ACCOUNTING):  # e.g. rows handled specially
+            shown = "; ".join(f"{label} {n:,}" for label, n in rows[:5])
+            console.print(Text.assemble("  ", (s["source"], "cyan"), f": {field}: {shown}"), soft_wrap=True)
         for r in s["top_reasons"][:3]:
             console.print(Text.assemble("  ", (s["source"], "yellow"), f": {r['n']:,} rejected: {r['reason']}"))
         for ex in s["examples"][:3]:
