@@ -157,6 +157,20 @@ class Workspace:
         )
         return rows[0] if rows else None
 
+    def newest_inspection(self) -> dict[str, Any] | None:
+        """The newest inspection's ``run_id``, ``finished_at``, ``out_dir`` and ``summary`` (None when none ran)."""
+        rows = _dicts(
+            self.con.execute(
+                "SELECT run_id, finished_at, out_dir, summary_json FROM runs WHERE status = 'inspected' "
+                "ORDER BY seq DESC LIMIT 1"
+            )
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        row["summary"] = json.loads(row.pop("summary_json") or "{}")
+        return row
+
     def previous_run(self, run_id: str) -> Run | None:
         """The newest successful run started before ``run_id``; None when there is none."""
         rows = self.con.execute(
@@ -284,6 +298,15 @@ class Run:
     def finish(self, *, out_dir: str, summary: Mapping[str, Any]) -> None:
         self.con.execute(
             "UPDATE runs SET status = 'succeeded', finished_at = ?, out_dir = ?, summary_json = ? WHERE run_id = ?",
+            [datetime.now(UTC).replace(tzinfo=None), out_dir, json.dumps(summary), self.run_id],
+        )
+
+    def inspected(self, *, out_dir: str, summary: Mapping[str, Any]) -> None:
+        """Mark the run an inspection (``personacraft inspect``) and drop its tables: its status is
+        ``inspected``, never ``succeeded``, so it is never served, diffed or reused as a build."""
+        self.con.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+        self.con.execute(
+            "UPDATE runs SET status = 'inspected', finished_at = ?, out_dir = ?, summary_json = ? WHERE run_id = ?",
             [datetime.now(UTC).replace(tzinfo=None), out_dir, json.dumps(summary), self.run_id],
         )
 

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from personacraft.cli import build, churn, demo, diff, icp, init, runs, segments, serve, value
+from personacraft.cli import build, churn, demo, diff, icp, init, inspect, runs, segments, serve, value
 from personacraft.cli.common import STATE, console, fail
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ def _root(
 app.command("demo")(demo.demo)
 app.command("init")(init.init)
 app.command("build")(build.build)
+app.command("inspect")(inspect.inspect)
 app.command("runs")(runs.runs)
 app.command("diff")(diff.diff)
 app.command("assign")(segments.assign)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from personacraft.cli.common import console
@@ -25,8 +26,14 @@ def demo(
     """Write demo exports in real vendor formats, a personacraft.toml and ground_truth.csv."""
     from personacraft.demo import generate
 
-    with console.status(f"Writing the {kind} demo ({customers:,} customers)…"):
-        paths = generate(kind, dir, customers, seed, months)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"))
+    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(f"Writing the {kind} demo", total=customers)
+
+        def done(written: int, total: int) -> None:
+            bar.update(task, completed=written, total=total)
+
+        paths = generate(kind, dir, customers, seed, months, progress=done)
     if "config_month2" in paths:
         console.print(
             Text.assemble(

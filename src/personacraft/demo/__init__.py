@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from personacraft.demo.chunks import ChunkProgress
 from personacraft.errors import ConfigError
 
 KINDS = ("retail", "saas")
 
 
-def generate(kind: str, out_dir: Path, customers: int, seed: int, months: int = 1) -> dict[str, Path]:
+def generate(
+    kind: str, out_dir: Path, customers: int, seed: int, months: int = 1, progress: ChunkProgress | None = None
+) -> dict[str, Path]:
     """Write a demo company's exports, its config and its ground truth under ``out_dir``.
 
-    ``months=2`` (retail only) writes two monthly snapshots with planted changes.
+    ``months=2`` (retail only) writes two monthly snapshots with planted changes. The retail demo is
+    written in chunks of customers (bounded memory); ``progress(done, total)`` is told after each.
     """
     if customers < 50:
         raise ConfigError(f"--customers must be at least 50, got {customers}.")
@@ -21,7 +25,7 @@ def generate(kind: str, out_dir: Path, customers: int, seed: int, months: int = 
     if kind == "retail":
         from personacraft.demo import retail
 
-        return retail.generate(out_dir, customers=customers, seed=seed, months=months)
+        return retail.generate(out_dir, customers=customers, seed=seed, months=months, progress=progress)
     if kind == "saas":
         from personacraft.demo import saas
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +26,15 @@ class People:
     zip: np.ndarray
 
 
-def people(n: int, rng: np.random.Generator, seed: int, locale: str = "en_US") -> People:
-    """Draw ``n`` people from pools that Faker fills (fast for any ``n``)."""
+def people(
+    n: int, rng: np.random.Generator, seed: int, locale: str = "en_US", start: int = 0, total: int | None = None
+) -> People:
+    """Draw ``n`` people from pools that Faker fills (fast for any ``n``); ``start``: the index of the first
+    (emails and phones are unique by index), ``total``: of all people the demo writes, in chunks (sets the
+    pools' size, so every chunk draws from the same pools)."""
     fake = Faker(locale)
     fake.seed_instance(seed)
-    pool = max(200, min(3000, n))
+    pool = max(200, min(3000, n if total is None else total))
     firsts = np.array([fake.first_name() for _ in range(pool)], dtype=object)
     lasts = np.array([fake.last_name() for _ in range(pool)], dtype=object)
     streets = np.array([fake.street_address() for _ in range(pool)], dtype=object)
@@ -39,7 +44,7 @@ def people(n: int, rng: np.random.Generator, seed: int, locale: str = "en_US") -
     last = lasts[rng.integers(0, pool, n)]
     domains = np.array(["gmail.com", "yahoo.com", "outlook.com", "icloud.com", "hotmail.com", "proton.me"])
     dom = domains[rng.integers(0, len(domains), n)]
-    idx = np.arange(n)
+    idx = start + np.arange(n)
     email = np.array(
         [f"{f.lower()}.{s.lower()}{i}@{d}" for f, s, i, d in zip(first, last, idx, dom, strict=True)],
         dtype=object,
@@ -50,7 +55,7 @@ def people(n: int, rng: np.random.Generator, seed: int, locale: str = "en_US") -
         last=last,
         email=email,
         # personal numbers are one per person: area code and line from the index (555: fictional)
-        phone=np.array([f"+1 ({201 + (i // 10000) % 700}) 555-{i % 10000:04d}" for i in range(n)], dtype=object),
+        phone=np.array([f"+1 ({201 + (i // 10000) % 700}) 555-{i % 10000:04d}" for i in idx.tolist()], dtype=object),
         street=streets[rng.integers(0, pool, n)],
         city=cities[rng.integers(0, pool, n)],
         zip=zips[rng.integers(0, pool, n)],
@@ -95,10 +100,12 @@ def write_csv(
     columns: Mapping[str, np.ndarray],
     order: list[str],
     money: frozenset[str] = frozenset(),
+    append: bool = False,
 ) -> None:
     """Write columns to a CSV in the given header order; absent columns stay empty.
 
-    Columns named in ``money`` are written with two decimals, as vendors do.
+    Columns named in ``money`` are written with two decimals, as vendors do. ``append``: add the rows
+    to the end of ``path`` (written by an earlier chunk, with the header), without a second header.
     """
     data = {f"c{i}": np.asarray(columns[name]) for i, name in enumerate(order) if name in columns}
     parts = []
@@ -109,16 +116,30 @@ def write_csv(
             parts.append(f"printf('%.2f', c{i}) AS \"{name}\"")
         else:
             parts.append(f'c{i} AS "{name}"')
-    copy_out(con, data, f"SELECT {', '.join(parts)} FROM _demo", path, "HEADER, DELIMITER ',', QUOTE '\"'")
+    query = f"SELECT {', '.join(parts)} FROM _demo"
+    copy_out(con, data, query, path, "HEADER, DELIMITER ',', QUOTE '\"'", append=append)
 
 
 def copy_out(
-    con: duckdb.DuckDBPyConnection, columns: Mapping[str, np.ndarray], query: str, path: Path, options: str
+    con: duckdb.DuckDBPyConnection,
+    columns: Mapping[str, np.ndarray],
+    query: str,
+    path: Path,
+    options: str,
+    append: bool = False,
 ) -> None:
-    """COPY ``query`` to ``path``; the query reads the column arrays as the table ``_demo``."""
+    """COPY ``query`` to ``path``; the query reads the column arrays as the table ``_demo``. ``append``: add
+    the rows to the end of ``path`` instead (a header line, when the options write one, is left out)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    target = path.with_name(path.name + ".part") if append else path
     con.register("_demo", dict(columns))
     try:
-        con.execute(f"COPY ({query}) TO '{path}' ({options})")
+        con.execute(f"COPY ({query}) TO '{target}' ({options})")
     finally:
         con.unregister("_demo")
+    if append:
+        with target.open("rb") as part, path.open("ab") as whole:
+            if "HEADER" in options.upper():
+                part.readline()
+            shutil.copyfileobj(part, whole, 1 << 22)
+        target.unlink()

@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from personacraft.demo import retail_months
+from personacraft.demo import chunks, retail_months
+from personacraft.demo.chunks import ChunkProgress, Offsets
 from personacraft.demo.common import choice, messy_email, normalise, or_empty, people, write_csv
 from personacraft.demo.layouts import SHOPIFY_CUSTOMER_COLUMNS, SHOPIFY_ORDER_COLUMNS
 from personacraft.demo.retail_personas import (
@@ -42,26 +43,48 @@ from personacraft.demo.retail_web import write_ga4, write_reviews
 from personacraft.errors import ConfigError
 
 
-def generate(out_dir: Path, customers: int = 5000, seed: int = 1, months: int = 1) -> dict[str, Path]:
+def generate(
+    out_dir: Path, customers: int = 5000, seed: int = 1, months: int = 1, progress: ChunkProgress | None = None
+) -> dict[str, Path]:
     """Write the retail demo's raw exports under ``out_dir/data`` and return their paths.
 
     ``months=2`` writes two monthly snapshots (``data/month1``, ``data/month2``) with the
-    changes planted in :mod:`~personacraft.demo.retail_months`, and a config for each.
+    changes planted in :mod:`~personacraft.demo.retail_months`, and a config for each. One
+    snapshot is written in chunks of customers (:mod:`~personacraft.demo.chunks`), so memory
+    stays bounded; ``progress(done, total)`` is told after each chunk.
     """
     if months not in (1, 2):
         raise ConfigError(f"--months must be 1 or 2, got {months}.")
-    rng = np.random.default_rng(seed)
+    if months == 2:  # the planted changes draw across all customers: one chunk
+        return _write(out_dir, customers, seed, months, np.random.default_rng(seed), Offsets(total=customers))
+    at = Offsets(total=customers)
+    for part, size in enumerate(chunks.sizes(customers)):
+        at.part = part
+        paths = _write(out_dir, size, seed, months, chunks.stream(seed, part), at)
+        if progress is not None:
+            progress(at.customers, customers)
+    return paths
+
+
+def _write(
+    out_dir: Path, customers: int, seed: int, months: int, rng: np.random.Generator, at: Offsets
+) -> dict[str, Path]:
+    """Write one chunk of ``customers`` customers (the whole demo when it is the only one), starting ``at``."""
+    append = not at.first
     planted = np.random.default_rng([seed, 2024])  # the month-2 changes draw apart from the shop's habits
     data = out_dir / "data" / ("month2" if months == 2 else "")
     data.mkdir(parents=True, exist_ok=True)
+    if at.first:  # shards of an earlier, larger demo in this folder would join this one's events
+        for old in (data / "ga4").glob("events_*.ndjson"):
+            old.unlink()
     shares = np.array([p.share for p in PERSONAS])
     pidx = rng.choice(len(PERSONAS), size=customers, p=shares / shares.sum())
     if months == 2:
         new_p, new_first, wave = retail_months.arrivals(planted, customers)
         pidx = np.r_[pidx, new_p]
     n = len(pidx)
-    who = people(n, rng, seed)
-    cust_id = (7_010_000_000_000 + np.arange(n) * 37 + rng.integers(0, 30, n)).astype(np.int64)
+    who = people(n, rng, seed, start=at.customers, total=max(at.total, n))
+    cust_id = (7_010_000_000_000 + (at.customers + np.arange(n)) * 37 + rng.integers(0, 30, n)).astype(np.int64)
     country = choice(rng, ["US", "CA", "GB", "AU"], np.tile([0.7, 0.1, 0.12, 0.08], (n, 1)))
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
@@ -92,7 +115,7 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1, months: int = 
         o_time[launch] = retail_months.launch_times(planted, o_day[launch])
 
     # -- line items ---------------------------------------------------------------------------
-    order_no = 1001 + np.arange(n_o)
+    order_no = 1001 + at.orders + np.arange(n_o)
     rng.shuffle(order_no)
     n_lines = 1 + rng.poisson(np.array([p.lines_mean - 1 for p in PERSONAS])[o_p])
     if launch.any():
@@ -195,6 +218,7 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1, months: int = 
         money=frozenset(
             {"Subtotal", "Shipping", "Taxes", "Total", "Discount Amount", "Lineitem price", "Lineitem discount"}
         ),
+        append=append,
     )
 
     # -- customers -----------------------------------------------------------------------
@@ -218,7 +242,7 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1, months: int = 
         "Tax Exempt": np.full(n, "no", dtype=object),
     }
     money = frozenset({"Total Spent"})
-    write_csv(con, data / "customers_export.csv", customer_cols, SHOPIFY_CUSTOMER_COLUMNS, money=money)
+    write_csv(con, data / "customers_export.csv", customer_cols, SHOPIFY_CUSTOMER_COLUMNS, money=money, append=append)
     if months == 2:  # month 1's export: the customers who had ordered by then, with their totals then
         before = o_time < retail_months.CUTOFF
         n1 = np.bincount(o_cust[before], minlength=n)
@@ -271,19 +295,21 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1, months: int = 
 
     # -- reviews (Judge.me) ---------------------------------------------------------------
     extra = retail_months.complaints(planted, pidx, first) if months == 2 else None
-    write_reviews(con, data / "judgeme_reviews.csv", rng, pidx, who, full_name, order_no, o_cust, o_time, extra)
+    reviews = data / "judgeme_reviews.csv"
+    write_reviews(con, reviews, rng, pidx, who, full_name, order_no, o_cust, o_time, extra, append=append)
 
     # -- web analytics (GA4 BigQuery export) ----------------------------------------------
     window = (first, end) if months == 2 else None
-    left = write_ga4(
-        con, data / "ga4" / "events_000.ndjson", rng, pidx, cust_id, device, chan_idx, country, o_cust, o_time, window
+    events = data / "ga4" / f"events_{at.part:03d}.ndjson"
+    left, sessions, visitors = write_ga4(
+        con, events, rng, pidx, cust_id, device, chan_idx, country, o_cust, o_time, window, at
     )
     # asked what to improve, those who left a checkout say why (where their persona has a reason)
     why = [p.why_left for p in PERSONAS]
     has_reason = np.array([bool(w) for w in why])[rp]
     asked = np.flatnonzero(np.isin(responded, left) & has_reason & (rng.random(len(rp)) < 0.8))
     survey_cols[Q_BETTER][asked] = [why[rp[i]][rng.integers(0, len(why[rp[i]]))] for i in asked]
-    write_csv(con, data / "typeform_responses.csv", survey_cols, survey_order)
+    write_csv(con, data / "typeform_responses.csv", survey_cols, survey_order, append=append)
 
     # -- ground truth and config ----------------------------------------------------------
     truth = np.array([p.name for p in PERSONAS], dtype=object)[pidx]
@@ -293,9 +319,17 @@ def generate(out_dir: Path, customers: int = 5000, seed: int = 1, months: int = 
         "persona": truth,
     }
     if months == 1:
-        write_csv(con, out_dir / "ground_truth.csv", columns, ["customer_id", "email", "persona"])
-        (out_dir / "personacraft.toml").write_text(CONFIG.format(seed=seed, n=n, folder="data"), encoding="utf-8")
+        write_csv(con, out_dir / "ground_truth.csv", columns, ["customer_id", "email", "persona"], append=append)
+        if at.first:
+            text = CONFIG.format(seed=seed, n=at.total, folder="data")
+            (out_dir / "personacraft.toml").write_text(text, encoding="utf-8")
         con.close()
+        at.customers, at.orders, at.visitors, at.sessions = (
+            at.customers + n,
+            at.orders + n_o,
+            at.visitors + visitors,
+            at.sessions + sessions,
+        )
         return {"config": out_dir / "personacraft.toml", "ground_truth": out_dir / "ground_truth.csv", "data": data}
     retail_months.snapshot(con, data, out_dir / "data" / "month1")
     # month 2's truth: the climbers are a persona of their own now; who joined when, and what was planted

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from personacraft.demo.chunks import Offsets
 from personacraft.demo.common import People, copy_out, or_empty, write_csv
 from personacraft.demo.layouts import JUDGEME_COLUMNS
 from personacraft.demo.retail_personas import (
@@ -32,9 +33,10 @@ def write_reviews(
     o_cust: np.ndarray,
     o_time: np.ndarray,
     extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    append: bool = False,
 ) -> None:
     """Reviews a week or so after a customer's first order; ``extra``: (reviewer, text, day) of more
-    negative reviews (the two-month demo's new complaint)."""
+    negative reviews (the two-month demo's new complaint); ``append``: to the file an earlier chunk wrote."""
     n = len(pidx)
     reviewer = np.flatnonzero(rng.random(n) < 0.32)
     rp = pidx[reviewer]
@@ -102,6 +104,7 @@ def write_reviews(
             "location": np.full(len(reviewer), None, dtype=object),
         },
         JUDGEME_COLUMNS,
+        append=append,
     )
 
 
@@ -117,7 +120,8 @@ def write_ga4(
     o_cust: np.ndarray,
     o_time: np.ndarray,
     window: tuple[np.ndarray, int] | None = None,
-) -> np.ndarray:
+    at: Offsets | None = None,
+) -> tuple[np.ndarray, int, int]:
     """Sessions: one per order (ending in a purchase) plus browsing sessions and anonymous visitors.
 
     Anonymous visitors (30 % as many as customers, one session each, never identified) are the
@@ -128,9 +132,12 @@ def write_ga4(
     A persona with ``checkouts_left`` also has sessions that reach checkout and stop there.
     With ``window`` (each customer's first day, and the day the data end), a customer browses
     only after their first order, and visitors only before the end (the monthly snapshots).
-    Returns the customers (indices) who left a checkout at least once.
+    ``at``: where this chunk starts (cookies and session ids carry on from the chunks before).
+    Returns the customers (indices) who left a checkout at least once, and the sessions and
+    anonymous visitors written.
     """
     n = len(pidx)
+    at = at or Offsets(total=n)
     # only visitors who accept analytics cookies are tracked (about 60 %)
     consent = rng.random(n) < 0.6
     tracked_orders = np.flatnonzero(consent[o_cust])
@@ -169,15 +176,18 @@ def write_ga4(
     names[(after == k_checkout[e_s] + checkout[e_s]) & s_buy[e_s]] = "purchase"
     # four in ten anonymous visitors only read pages and leave: no product view, cart or checkout (a rule
     # on the visitor's number, not a draw, so every other event keeps its random draws)
-    reader = (s_user >= n) & ((s_user * 7919) % 10 < 4)
+    # the demo-wide number of each user: customers first, then visitors (as one chunk numbers them)
+    g_user = np.where(s_user < n, at.customers + s_user, max(at.total, n) + at.visitors + s_user - n)
+    reader = (s_user >= n) & ((g_user * 7919) % 10 < 4)
     names[reader[e_s] & (pos > 0)] = "page_view"
     ts = s_time[e_s] + (pos * 40).astype("timedelta64[s]")
     micros = ts.astype("datetime64[us]").astype(np.int64)
     u = s_user[e_s]
+    g = g_user[e_s]
     is_cust = u < n
     known = is_cust & ((names == "purchase") | (rng.random(len(e_s)) < 0.5))
     uid = or_empty(known, cust_id[np.minimum(u, n - 1)].astype(str))
-    pseudo = np.char.add(np.char.add((1_000_000_000 + u * 7).astype(str), "."), (1_600_000_000 + u).astype(str)).astype(
+    pseudo = np.char.add(np.char.add((1_000_000_000 + g * 7).astype(str), "."), (1_600_000_000 + g).astype(str)).astype(
         object
     )
     user_dev = np.r_[device, np.array(DEVICES, dtype=object)[rng.integers(0, 3, anon)]]
@@ -196,7 +206,7 @@ def write_ga4(
     page = np.char.add(
         "https://fieldnote.example", page_path[rng.integers(0, len(page_path), len(e_s))].astype(str)
     ).astype(object)
-    session_id = (1_700_000_000 + e_s).astype(np.int64)
+    session_id = (1_700_000_000 + at.sessions + e_s).astype(np.int64)
     cols = {
         "event_date": np.char.replace(ts.astype("datetime64[D]").astype(str), "-", "").astype(object),
         "event_timestamp": micros,
@@ -228,4 +238,4 @@ def write_ga4(
     """
     copy_out(con, cols, query, path, "FORMAT JSON")
     stopped = checkout & ~s_buy & (s_user < n)
-    return np.unique(s_user[stopped])
+    return np.unique(s_user[stopped]), n_s, anon

@@ -30,6 +30,7 @@ MODULES = (
     "personacraft.activation",
     "personacraft.pipeline.outputs",
     "personacraft.pipeline.provenance",
+    "personacraft.inspection.sql",
 )
 _STATEMENT = re.compile(r"^\s*(SELECT|WITH|CREATE|COPY|INSERT)\b", re.I)
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")

@@ -137,6 +137,8 @@ class Source(ABC):
                 except duckdb.Error as exc:
                     # a shape no check above foresaw: still one clear paragraph naming the file
                     raise unreadable(path, f"could not be read as {self.kind}", exc) from exc
+                finally:
+                    _drop_temporary_raw(run)
             acc.encodings[str(path)] = file.encoding
         return self.account(run, acc)
 
@@ -171,6 +173,15 @@ class Source(ABC):
             f"WHERE source = {src} ORDER BY file, line LIMIT 5"
         )
         return acc
+
+
+def _drop_temporary_raw(run: Run) -> None:
+    """Drop the temporary tables of a file's rows as read (``ingest.keep_raw`` off): they go with the file's load,
+    so a source of many files never holds more than one file's lines in memory."""
+    for (name,) in run.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '_raw_')"
+    ).fetchall():
+        run.execute(f'DROP TABLE IF EXISTS temp."{name}"')
 
 
 REGISTRY: dict[str, type[Source]] = {}
@@ -279,14 +290,19 @@ def make_sources(config: Config) -> list[Source]:
     return sources
 
 
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as hex."""
+    h = hashlib.sha256()
+    with containers.open_bytes(path) as fh:  # a zip member or a workbook: the bytes of the member
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def fingerprint(sources: Iterable[Source]) -> list[dict[str, Any]]:
     """Source, size, modification time and SHA-256 of each input file."""
     out = []
     for src, p in ((s, f) for s in sources for f in s.files):
-        h = hashlib.sha256()
-        with containers.open_bytes(p) as fh:
-            for chunk in iter(lambda: fh.read(1 << 22), b""):
-                h.update(chunk)
         st = containers.split(p)[0].stat()
         out.append(
             {
@@ -294,7 +310,7 @@ def fingerprint(sources: Iterable[Source]) -> list[dict[str, Any]]:
                 "path": str(p),
                 "bytes": containers.size(p),
                 "mtime_ns": st.st_mtime_ns,
-                "sha256": h.hexdigest(),
+                "sha256": file_sha256(p),
             }
         )
     return out

@@ -3,8 +3,9 @@
 A :class:`RunView` holds the documents a build wrote (``personas.json``, ``journeys.json``,
 ``accounting.json``, ``icp.json`` when ``personacraft icp`` ran) and where its report and
 cards are. The :class:`Service` opens the workspace read-only, picks the newest successful run
-(or a given one) and keeps the run list, the workspace's alerts (``alerts.jsonl``) and the history
-of its personas (every successful run's ``personas.json`` and ``changes.json``). Reloading
+(or a given one) and keeps the run list, the workspace's alerts (``alerts.jsonl``), the history
+of its personas (every successful run's ``personas.json`` and ``changes.json``) and the newest
+inspection's ``inspect.json`` (``personacraft inspect``). Reloading
 is explicit (:meth:`Service.reload`), so a request never sees half of a new build.
 :class:`Assigners` keeps the in-memory :class:`~personacraft.web.assigner.Assigner` of the run shown.
 The routes reach the workspace only through this module.
@@ -52,6 +53,20 @@ WHERE persona_id = ? ORDER BY customer_id) TO '{path}' (HEADER, DELIMITER ',')""
 
 def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def newest_inspection(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The ``inspect.json`` of the newest inspection among ``runs`` (newest first); None when there is none,
+    or when its file was moved or is not an inspection's."""
+    row = next((r for r in runs if r.get("status") == "inspected"), None)
+    if row is None:
+        return None
+    try:
+        summary = json.loads(row.get("summary_json") or "{}")
+        doc = _read_json(Path(str(summary.get("json") or "")))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and doc.get("kind") == "inspection" else None
 
 
 @dataclass(frozen=True)
@@ -166,10 +181,12 @@ class Service:
         self.runs: list[dict[str, Any]] = []
         self.alerts = AlertLog([], 0, 0)
         self.history = History()
+        self.inspection: dict[str, Any] | None = None
         self.reload()
 
     def reload(self) -> None:
-        """Read the run (the newest successful one unless pinned), the run list, the alerts and the history again."""
+        """Read the run (the newest successful one unless pinned), the run list, the alerts, the history and the
+        newest inspection again."""
         with Workspace(self.config.workspace_path, read_only=True) as ws:
             run = ws.run(self.run_id)
             runs = ws.runs()
@@ -180,10 +197,12 @@ class Service:
         view = RunView.load(run_dir, icp_dir=run_dir.parent.parent)
         alerts = read_alerts(self.config.workspace_path.parent / ALERTS_FILE)
         history = read_history(runs)
+        inspection = newest_inspection(runs)
         with self._lock:
             self.view = view
             self.alerts = alerts
             self.history = history
+            self.inspection = inspection
             self.runs = [{k: v for k, v in r.items() if k not in ("config_json", "inputs_json")} for r in runs]
 
     def customer(self, run_id: str, customer: str, *, with_email: bool) -> tuple[dict[str, Any], str | None]:

@@ -293,8 +293,11 @@ def alerts_page(request: Request) -> Response:
 
 @router.get("/health")
 def health_page(request: Request) -> Response:
-    view = _service(request).view
-    return _page(request, "health.html.j2", view, "health", **health_context(view))
+    service = _service(request)
+    view = service.view
+    return _page(
+        request, "health.html.j2", view, "health", **health_context(view, getattr(service, "inspection", None))
+    )
 
 
 @router.get("/assets/app.css")

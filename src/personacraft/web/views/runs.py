@@ -143,10 +143,52 @@ def identity_context(view: RunView) -> dict[str, Any] | None:
     }
 
 
-def health_context(view: RunView) -> dict[str, Any]:
-    """The data health page: the sources' accounting, identity resolution, and the segmentation's provenance."""
+def inspection_context(doc: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The newest inspection (``inspect.json``), counts and verdicts only: never a rejected value, nor a conflict's
+    example (they stay in the file)."""
+    if not isinstance(doc, Mapping):
+        return None
+    ident = as_dict(doc.get("identity"))
+    sources = [
+        {
+            "source": s.get("source"),
+            "kind": s.get("kind"),
+            "read": s.get("read"),
+            "accepted": s.get("accepted"),
+            "rejected": s.get("rejected"),
+            "over": bool(s.get("over_threshold")),
+            "dates": as_dict(s.get("date_range")),
+            "reasons": [(r.get("reason"), r.get("n")) for r in maps(s.get("top_reasons"))],
+        }
+        for s in maps(doc.get("sources"))
+    ]
+    return {
+        "run_id": doc.get("run_id"),
+        "created": when(doc.get("created_at")),
+        "seconds": doc.get("seconds"),
+        "html": doc.get("html"),
+        "customers": ident.get("customers"),
+        "readiness": [
+            {
+                "stage": v.get("stage"),
+                "status": v.get("status"),
+                "found": str(v.get("message") or "").partition(": ")[2],
+                "unlock": v.get("unlock"),
+            }
+            for v in maps(doc.get("readiness"))
+        ],
+        "sources": sources,
+        "pairs": [p for p in maps(ident.get("pairs")) if p.get("both")],
+        "errors": [(e.get("source"), e.get("error")) for e in maps(doc.get("errors"))],
+    }
+
+
+def health_context(view: RunView, inspection: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The data health page: the sources' accounting, identity resolution, the segmentation's provenance, and the
+    newest inspection (``personacraft inspect``) when there is one."""
     prov = as_dict(view.personas_doc.get("provenance"))
     return {
+        "inspection": inspection_context(inspection),
         "acc": accounting_context(view),
         "identity": identity_context(view),
         "seg": as_dict(prov.get("segmentation")),
