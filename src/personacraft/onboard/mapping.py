@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from personacraft.onboard.names import NAMES, VALUE_TEST
 from personacraft.onboard.profile import Profile
 
+LINE_COLUMNS = ("quantity", "price", "sku", "product")  # a line-level orders file (sources/order_rules.py)
 CUSTOMER_COLUMNS = (
     "first_name",
     "last_name",
@@ -28,6 +29,7 @@ CUSTOMER_COLUMNS = (
     "company",
     "job_title",
 )
+ORDER_COLUMNS = ("customer_id", "email", "ordered_at", "amount", "order_id", "currency", "status", *LINE_COLUMNS)
 CHECK_BELOW = 0.6  # a mapped column scoring less is marked CHECK
 
 
@@ -52,7 +54,11 @@ class TableMapping:
 
     @property
     def confidence(self) -> float:
-        needed = [p.score for c, p in self.picks.items() if c in ("customer_id", "email", "ordered_at", "amount")]
+        needed = [
+            p.score
+            for c, p in self.picks.items()
+            if c in ("customer_id", "email", "ordered_at", "amount", "quantity", "price")
+        ]
         if self.missing or not needed:
             return 0.3 if not self.missing else 0.2
         return round(min(needed), 2)
@@ -145,6 +151,7 @@ def propose(profiles: dict[str, Profile]) -> list[TableMapping]:
             # an order id that every row repeats less than a customer id would: keep both, told apart by name
             picks[canonical] = pick
             taken.add(pick.column)
+    picks.update(_line_level(profiles, picks, taken))
     key = "customer_id" if "customer_id" in picks else "email" if "email" in picks else None
     people = {}
     for canonical in CUSTOMER_COLUMNS:
@@ -153,12 +160,8 @@ def propose(profiles: dict[str, Profile]) -> list[TableMapping]:
             people[canonical] = pick
             taken.add(pick.column)
     out: list[TableMapping] = []
-    if "ordered_at" in picks and "amount" in picks:
-        cols = {
-            c: p
-            for c, p in picks.items()
-            if c in ("customer_id", "email", "ordered_at", "amount", "order_id", "currency", "status")
-        }
+    if "ordered_at" in picks and ("amount" in picks or "price" in picks):
+        cols = {c: p for c, p in picks.items() if c in ORDER_COLUMNS}
         missing = [] if key else ["customer_id or email"]
         out.append(TableMapping("orders", cols, missing))
         if people and key:
@@ -179,6 +182,35 @@ def propose(profiles: dict[str, Profile]) -> list[TableMapping]:
     # nothing fits well: say what is missing for an orders table, the likeliest one
     missing = [c for c in ("customer_id or email", "ordered_at", "amount") if c.split(" ")[0] not in picks]
     return [TableMapping("orders", dict(picks), missing)]
+
+
+def _line_level(profiles: dict[str, Profile], picks: dict[str, Pick], taken: set[str]) -> dict[str, Pick]:
+    """The line columns of a line-level file (an order id on several rows, and a quantity): quantity, price, sku,
+    product. The amount then comes from quantity × price, so a unit price taken for the amount becomes the price."""
+    order = picks.get("order_id")
+    if order is None or profiles[order.column].unique >= 0.9:
+        return {}
+    quantity = _pick("quantity", profiles, taken)
+    if quantity is None or quantity.score < 0.5:
+        return {}
+    out = {"quantity": quantity}
+    used = taken | {quantity.column}
+    amount = picks.get("amount")
+    if amount is not None and name_score("price", amount.column) >= 0.85:  # "Price": a unit price, not a total
+        del picks["amount"]
+        out["price"] = Pick("price", amount.column, amount.score, amount.why, amount.alternatives)
+    elif amount is None:
+        price = _pick("price", profiles, used)
+        if price is not None and price.score >= 0.5:
+            out["price"] = price
+            used.add(price.column)
+    for canonical in ("sku", "product"):
+        pick = _pick(canonical, profiles, used)
+        if pick is not None and pick.score >= 0.5:
+            out[canonical] = pick
+            used.add(pick.column)
+    taken.update(p.column for p in out.values())
+    return out
 
 
 def _texts(profiles: dict[str, Profile], keys: dict[str, Pick]) -> TableMapping | None:

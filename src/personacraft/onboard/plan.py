@@ -10,6 +10,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -19,6 +20,7 @@ from personacraft.onboard.features import propose_features, vary_within
 from personacraft.onboard.files import Candidate, Skipped, discover
 from personacraft.onboard.joins import Join, find_joins, key_columns
 from personacraft.onboard.mapping import CHECK_BELOW, TableMapping, propose
+from personacraft.onboard.orders import order_options
 from personacraft.onboard.profile import Profile, profile
 from personacraft.schema import CANONICAL
 from personacraft.sources import REGISTRY
@@ -48,7 +50,7 @@ class Entry:
     evidence: list[str]
     table: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
-    options: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)  # strings, lists of strings
     checks: list[str] = field(default_factory=list)  # what to check, with the alternatives
     features: dict[str, tuple[str, str]] = field(default_factory=dict)
     not_features: dict[str, str] = field(default_factory=dict)  # few-valued columns that describe orders, and why
@@ -158,7 +160,7 @@ def _generic(
     if guess.alternatives:
         evidence.append("nearest built-in kinds: " + ", ".join(f"{k} ({c:.2f})" for k, c in guess.alternatives))
     entry = Entry(kind, [cand], m.confidence, evidence, table=m.table)
-    order = list(CANONICAL[m.table])
+    order = list(CANONICAL[m.table]) + [c for c in CANONICAL["order_lines"] if c not in CANONICAL[m.table]]
     entry.columns = {c: m.picks[c].column for c in sorted(m.picks, key=order.index)}
     for c, p in m.picks.items():
         if p.score < CHECK_BELOW:
@@ -171,6 +173,10 @@ def _generic(
             f"no column found for {', '.join(m.missing)} of table {m.table}: map them by hand "
             f"(its columns: {cols}) or pick another table"
         )
+    if m.table == "orders" and not m.missing:  # returns, postage, test orders, currencies: proposed, to check
+        options, checks = order_options(con, cand, entry.columns)
+        entry.options.update(options)
+        entry.checks += checks
     if m.table == "customers":
         proposed = propose_features(prof, set(entry.columns.values()))
         key = entry.columns.get("customer_id") or entry.columns.get("email")

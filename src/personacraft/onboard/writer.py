@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from personacraft.onboard.detect import ACCEPT
 from personacraft.onboard.plan import Entry, Plan
@@ -18,6 +19,17 @@ from personacraft.onboard.plan import Entry, Plan
 def s(value: str) -> str:
     """A TOML basic string (JSON's escapes are TOML's)."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def toml_value(value: Any) -> str:
+    """A TOML value: a string, a boolean, a number or a list of them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return s(str(value))
 
 
 def key(name: str) -> str:
@@ -50,7 +62,7 @@ def _entry(e: Entry, root: Path) -> list[str]:
     if e.table:
         body.append(f"table = {s(e.table)}")
     for k, v in sorted(e.options.items()):
-        body.append(f"{key(k)} = {s(v)}")
+        body.append(f"{key(k)} = {toml_value(v)}")
     if e.columns:
         body.append("[sources.columns]  # canonical column = column in the file")
         body += [f"{key(c)} = {s(v)}" for c, v in e.columns.items()]
