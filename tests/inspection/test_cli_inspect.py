@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from personacraft.errors import ConfigError, SourceNotFoundError
 from tests.inspection.test_bad_input import workspace
+from tests.test_cli import cli
 
 pytestmark = pytest.mark.slow  # each test starts the command in its own process
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "personacraft", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300
-    )
 
 
 def test_a_missing_or_bad_config_is_one_clear_message(tmp_path: Path) -> None:
