@@ -13,6 +13,7 @@ import pytest
 from personacraft import build
 from personacraft.demo import generate
 from personacraft.onboard import init
+from personacraft.pipeline import BuildResult
 
 pytestmark = pytest.mark.slow
 
@@ -26,19 +27,31 @@ def personas(out: Path) -> tuple[list[str], dict[tuple[str, str], str]]:
     return sorted(names.values()), rows
 
 
-@pytest.mark.parametrize("kind", ["retail", "saas"])
-def test_init_config_builds_the_demo_personas(kind: str, tmp_path: Path) -> None:
-    own = tmp_path / "own"
-    generate(kind, own, 2000, 1, 1)
-    mine = tmp_path / "init"
-    shutil.copytree(own / "data", mine / "data")
+def init_and_build(data: Path, root: Path, kind: str) -> Path:
+    """Copy a demo's exports under ``root``, run init on them and build its config; the out folder."""
+    mine = root / "init"
+    shutil.copytree(data, mine / "data")
     t0 = time.perf_counter()
     plan = init([mine / "data"], mine / "personacraft.toml")
     print(f"init on the {kind} demo (2,000 customers): {time.perf_counter() - t0:.1f} s")
     assert all(e.include and not e.checks for e in plan.entries), [(e.display, e.checks) for e in plan.entries]
-    build(own / "personacraft.toml")
     build(mine / "personacraft.toml")
+    return mine / "out"
+
+
+def test_init_config_builds_the_retail_demo_personas(retail_demo: Path, built: BuildResult, tmp_path: Path) -> None:
+    """Against the session's retail demo, built once with its own config."""
+    names_own, assigned_own = personas(built.out_dir)
+    names_init, assigned_init = personas(init_and_build(retail_demo / "data", tmp_path, "retail"))
+    assert names_init == names_own
+    assert assigned_init == assigned_own
+
+
+def test_init_config_builds_the_saas_demo_personas(tmp_path: Path) -> None:
+    own = tmp_path / "own"
+    generate("saas", own, 2000, 1, 1)
+    build(own / "personacraft.toml")
     names_own, assigned_own = personas(own / "out")
-    names_init, assigned_init = personas(mine / "out")
+    names_init, assigned_init = personas(init_and_build(own / "data", tmp_path, "saas"))
     assert names_init == names_own
     assert assigned_init == assigned_own
