@@ -48,6 +48,7 @@ def test_telco_reads_with_blank_total_charges_as_missing(telco: ChurnTable) -> N
     assert telco.columns["tenure"].dtype == np.float64 and telco.columns["Contract"].dtype == object
 
 
+@pytest.mark.slow  # the cross-validation on Telco: seconds
 def test_cross_validated_auc_on_telco_is_in_the_published_range(telco_cv: CrossValidation) -> None:
     # logistic regression 0.845, LightGBM 0.849; above 0.87 would smell of leakage
     assert 0.84 <= telco_cv.auc <= 0.87
@@ -131,6 +132,7 @@ def test_gate_gives_a_reason_with_numbers_on_a_tiny_sample(telco: ChurnTable) ->
     assert isinstance(small_valid, str) and "validation data" in small_valid
 
 
+@pytest.mark.slow  # the cross-validation on Telco: seconds
 def test_drivers_on_telco_are_contract_and_tenure(telco: ChurnTable, telco_cv: CrossValidation) -> None:
     found = group_drivers(telco_cv, telco.columns, telco.y, n_repeats=3)
     everyone = found["all"]
@@ -145,6 +147,7 @@ def test_drivers_on_telco_are_contract_and_tenure(telco: ChurnTable, telco_cv: C
     assert top["Contract"].summary.startswith('Contract: "Month-to-month" raises churn risk most')
 
 
+@pytest.mark.slow  # the cross-validation on Telco: seconds
 def test_drivers_per_group_and_the_gate_per_group(telco: ChurnTable, telco_cv: CrossValidation) -> None:
     groups = telco.columns["InternetService"].copy()
     groups[:60] = "tiny"

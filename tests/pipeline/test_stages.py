@@ -31,6 +31,7 @@ def _new_run(cfg: Config, ws: Workspace) -> tuple[Run, list[Source], list[dict[s
     return ws.new_run(config_hash="t", config={}, inputs=inputs, version="test"), sources, inputs
 
 
+@pytest.mark.slow  # runs every stage of a build
 def test_stages_one_by_one(small: Config) -> None:
     said: list[str] = []
     with Workspace(small.workspace_path) as ws:

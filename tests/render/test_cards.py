@@ -315,6 +315,7 @@ def test_every_format_per_persona_in_order(retail_cards: tuple[Path, list[Path]]
 
 
 @pytest.mark.parametrize("which", [BUILT_RETAIL, "saas", BUILT_SAAS])
+@pytest.mark.slow  # draws every card as a PDF
 def test_each_pdf_has_exactly_one_page(which: str, request: pytest.FixtureRequest) -> None:
     _, paths = request.getfixturevalue(f"{which}_cards")
     pdfs = _by_suffix(paths, ".pdf")
@@ -334,6 +335,7 @@ def test_each_png_is_an_a4_page(which: str, request: pytest.FixtureRequest) -> N
         assert len(data) > 30_000  # a drawn page, not a blank one
 
 
+@pytest.mark.slow  # lays the card out as PDF several times
 def test_a_card_that_does_not_fit_is_laid_out_denser_until_it_does() -> None:
     p = _saas_full()
     story = p["story"]

@@ -16,7 +16,9 @@ from personacraft.text.sentiment import score as _sentiment
 from personacraft.text.themes import find_themes, model_available
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "reviews" / "amazon_cells_labelled_sample.txt"
-METHODS = ["tfidf", pytest.param("minilm", marks=pytest.mark.skipif(not model_available(), reason="no text extra"))]
+# the sentence model takes seconds to load: its runs are in the slow lane
+MINILM = [pytest.mark.skipif(not model_available(), reason="no text extra"), pytest.mark.slow]
+METHODS = ["tfidf", pytest.param("minilm", marks=MINILM)]
 
 
 def _reviews() -> tuple[list[str], np.ndarray]:

@@ -44,7 +44,9 @@ def purity(labels: np.ndarray, y: np.ndarray) -> float:
     return sum(np.bincount(y[ok & (labels == c)]).max() for c in np.unique(labels[ok])) / ok.sum()
 
 
-METHODS = ["tfidf", pytest.param("minilm", marks=pytest.mark.skipif(not model_available(), reason="no text extra"))]
+# the sentence model takes seconds to load: its runs are in the slow lane
+MINILM = [pytest.mark.skipif(not model_available(), reason="no text extra"), pytest.mark.slow]
+METHODS = ["tfidf", pytest.param("minilm", marks=MINILM)]
 
 
 @pytest.mark.parametrize("method", METHODS)
