@@ -348,6 +348,8 @@ def test_batch_bad_input(client: TestClient, reader: dict[str, str]) -> None:
     [
         ({"features": {"device": 3}}, "features.device"),
         ({"features": {"device": {"mobile": -1}}}, "features.device.as counts.mobile"),
+        ({"features": {"device": {"mobile": True}}}, "features.device.as counts.mobile"),  # a count is a number
+        ({"features": {"device": {"mobile": "2"}}}, "features.device.as counts.mobile"),
         ({"features": {"device": ["a", 1]}}, "features.device.as a list.1"),
         ({"features": {}, "extra": 1}, "extra"),
         ({"record": {"orders": "many"}}, "record.orders"),

@@ -43,8 +43,9 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 Text = Annotated[str, StringConstraints(max_length=1000)]
-Count = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Number = Annotated[float, Field(allow_inf_nan=False)]  # a raw value of a numeric [sources.features] family
+# strict: a JSON number only (true or "2" is refused, as the schema's "type": "number" says)
+Count = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+Number = Annotated[float, Field(allow_inf_nan=False, strict=True)]  # a raw value of a numeric [sources.features] family
 Values = Annotated[list[Text], Field(max_length=1000)]
 ValueCounts = Annotated[dict[Text, Count], Field(max_length=1000)]
 
