@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_inspect.py                          # 1M retail customers in bench-out/
     .venv/bin/python benchmarks/bench_inspect.py --customers 100000 --kind saas
     .venv/bin/python benchmarks/bench_inspect.py --reuse                  # inspect the demo already written
+    .venv/bin/python benchmarks/bench_inspect.py --reuse --full           # read every row, no sample
 
 Each step runs as its own process, so its peak memory (maximum resident set) and CPU time are its own.
 The machine's load average is printed before and after each step: on a shared machine the wall
@@ -57,6 +58,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--dir", type=Path, default=Path("bench-out"))
     ap.add_argument("--reuse", action="store_true", help="inspect the demo already in --dir (no demo step)")
+    ap.add_argument("--full", action="store_true", help="inspect --full: read every row (no sample)")
+    ap.add_argument("--sample-mb", type=int, default=256, help="inspect --sample-mb (default 256)")
     args = ap.parse_args()
     folder = (args.dir / f"inspect-{args.kind}-{args.customers}").resolve()
     print(f"# {args.kind} demo, {args.customers:,} customers, seed {args.seed}, in {folder}; {os.cpu_count()} CPUs")
@@ -69,11 +72,19 @@ def main() -> None:
     print(f"files:   {files} files, {data / 2**30:.2f} GiB under data/")
     shutil.rmtree(folder / ".personacraft", ignore_errors=True)  # a fresh workspace: nothing reused
     out = folder / "out" / "inspect.json"
-    fig = timed([*CLI, "inspect", "--config", str(folder / "personacraft.toml"), "--json", str(out)])
+    how = ["--full"] if args.full else ["--sample-mb", str(args.sample_mb)]
+    fig = timed([*CLI, "inspect", "--config", str(folder / "personacraft.toml"), "--json", str(out), *how])
     print(f"inspect: {json.dumps(fig)}", flush=True)
     doc = json.loads(out.read_text(encoding="utf-8"))
     rows = sum(s["read"] for s in doc["sources"])
     print(f"         {rows:,} rows read, {doc['identity']['customers']:,} customers, {doc['seconds']} s inside")
+    for s in doc["sources"]:
+        if s.get("sample"):
+            part = s["sample"]
+            print(
+                f"         sampled {s['source']}: {part['share']:.1%} of its bytes, {s['read']:,} rows "
+                f"(about {part['read_estimate']:,} in all)"
+            )
     for step, seconds in doc["timings"].items():
         print(f"         {step}: {seconds} s")
 

@@ -58,9 +58,12 @@ def context(doc: Mapping[str, Any]) -> dict[str, Any]:
             }
         )
     merge = doc.get("identity", {}).get("merge", {})
+    sampled = [s for s in sources if s.get("sample")]
     return {
         "doc": doc,
         "sources": sources,
+        "sampled": sampled,
+        "sampled_labels": {s["source"] for s in sampled},
         "readiness": [{**v, "word": STATUS_WORDS.get(v["status"], v["status"])} for v in doc.get("readiness", [])],
         "merge_counts": counts_of(merge),
         "merge_lists": [(k, n) for k, n in lists_of(merge) if k != "conflict examples"],

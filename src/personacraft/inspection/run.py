@@ -28,9 +28,10 @@ from personacraft.ingest import ingest
 from personacraft.inspection.matches import event_keys, matches
 from personacraft.inspection.profile import source_profile
 from personacraft.inspection.readiness import counts, verdicts
+from personacraft.inspection.sample import DEFAULT_BUDGET, SourceSample, restore_lines, take
 from personacraft.schema import CANONICAL
 from personacraft.sources import Accounting, Source, make_source, make_sources
-from personacraft.sources.base import file_sha256
+from personacraft.sources.base import file_sha256, reject_examples
 from personacraft.sources.columns import lit
 from personacraft.sources.reading import containers
 from personacraft.store import Run, Workspace
@@ -95,8 +96,13 @@ def _examples(acc: Accounting, src: Source) -> list[dict[str, Any]]:
     ]
 
 
-def _source_doc(src: Source, acc: Accounting, profile: dict[str, Any], max_share: float) -> dict[str, Any]:
+def _source_doc(
+    src: Source, acc: Accounting, profile: dict[str, Any], max_share: float, part: SourceSample | None
+) -> dict[str, Any]:
     reasons = sorted(acc.reasons.items(), key=lambda kv: -kv[1])[:TOP_REASONS]
+    sampled = None
+    if part is not None:  # the counts cover the sample; the whole source's rows, estimated by its bytes
+        sampled = {**part.to_dict(), "read_estimate": round(acc.read / part.share) if part.share else acc.read}
     return {
         "source": acc.source,
         "kind": acc.kind,
@@ -109,26 +115,62 @@ def _source_doc(src: Source, acc: Accounting, profile: dict[str, Any], max_share
         "over_threshold": acc.reject_share > max_share,
         "top_reasons": [{"reason": r, "n": n} for r, n in reasons],
         "examples": _examples(acc, src),
+        "sample": sampled,
         "accounting": acc.to_dict(),
         **profile,
     }
 
 
+def _read(
+    config: Config, run: Run, src: Source, inputs: list[dict[str, Any]], budget: int | None, say: Say
+) -> tuple[Accounting, SourceSample | None]:
+    """Ingest one source into ``run``: whole, or from a sample of its files when they hold more than ``budget``
+    bytes (:mod:`personacraft.inspection.sample`); the rejects then name the original files and lines."""
+    originals = list(src.files)
+    part = take(originals, budget, run.scratch / "sample", src.label)
+    if part is None:
+        (acc,) = ingest(config, run, [src], inputs, say)
+        return acc, None
+    say(f"Sampling {src.label} ({part.share:.1%} of its bytes)")
+    src.files = [f.sample for f in part.files]
+    stand_ins = [{"path": str(f.sample), "sha256": f"sample:{f.sample}"} for f in part.files]
+    try:
+        (acc,) = ingest(config, run, [src], [*inputs, *stand_ins], say)
+    finally:
+        for f in part.files:
+            f.sample.unlink(missing_ok=True)
+    restore_lines(run, src.label, part)
+    names = {str(f.sample): str(f.original) for f in part.files}
+    acc.files = [str(p) for p in originals]
+    acc.encodings = {names.get(k, k): v for k, v in acc.encodings.items()}
+    acc.examples = reject_examples(run, src.label)
+    return acc, part
+
+
 def inspect_run(
-    config: Config, run: Run, sources: list[Source], inputs: list[dict[str, Any]], say: Say
+    config: Config,
+    run: Run,
+    sources: list[Source],
+    inputs: list[dict[str, Any]],
+    say: Say,
+    budget: int | None = DEFAULT_BUDGET,
 ) -> dict[str, Any]:
-    """Ingest and unify into ``run``, then describe every source, the identities and each stage's readiness."""
+    """Ingest and unify into ``run``, then describe every source, the identities and each stage's readiness.
+    A source whose files hold more than ``budget`` bytes is read from a sample (``None``: read everything)."""
     quiet = dataclasses.replace(config, ingest=dataclasses.replace(config.ingest, keep_raw=False, max_reject_share=1.0))
     timings: dict[str, float] = {}
     docs, errors, read = [], [], []
+    samples: dict[str, SourceSample] = {}
     for src in sources:
         started = time.perf_counter()
         try:
-            (acc,) = ingest(quiet, run, [src], inputs, say)
+            acc, part = _read(quiet, run, src, inputs, budget, say)
         except PersonaError as exc:
             _forget(run, src.label)
             errors.append(_error(src.label, src.kind, src.config.path, exc))
             continue
+        if part is not None:
+            samples[src.label] = part
         timings[f"read {src.label}"] = round(time.perf_counter() - started, 2)
         docs.append((src, acc))
         read.append(src.label)
@@ -139,7 +181,9 @@ def inspect_run(
     say("Profiling the sources")
     started = time.perf_counter()
     max_share = config.ingest.max_reject_share
-    described = [_source_doc(src, acc, source_profile(run, src), max_share) for src, acc in docs]
+    described = [
+        _source_doc(src, acc, source_profile(run, src), max_share, samples.get(src.label)) for src, acc in docs
+    ]
     timings["profiles"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
     events = event_keys(run)
@@ -182,9 +226,12 @@ def inspect_run(
     }
 
 
-def inspect(config: Config, json_path: Path | None = None, say: Say | None = None) -> dict[str, Any]:
+def inspect(
+    config: Config, json_path: Path | None = None, say: Say | None = None, budget: int | None = DEFAULT_BUDGET
+) -> dict[str, Any]:
     """Inspect ``config``'s sources; write ``inspect.json`` (``json_path``, default ``out/inspect.json`` next to
-    the config) and ``inspect.html`` beside it; record the inspection in the workspace; return the document."""
+    the config) and ``inspect.html`` beside it; record the inspection in the workspace; return the document.
+    A source whose files hold more than ``budget`` bytes is read from a sample; ``None`` reads everything."""
     from personacraft.inspection.page import write_page
 
     tell: Say = say or (lambda _m: None)
@@ -197,13 +244,14 @@ def inspect(config: Config, json_path: Path | None = None, say: Say | None = Non
     with Workspace(config.workspace_path) as ws:
         run = ws.new_run(config_hash=config.fingerprint(), config=config.to_dict(), inputs=inputs, version=__version__)
         try:
-            body = inspect_run(config, run, sources, inputs, tell)
+            body = inspect_run(config, run, sources, inputs, tell, budget)
             doc = {
                 "kind": "inspection",
                 "run_id": run.run_id,
                 "created_at": run.created_at.isoformat(timespec="seconds") + "Z",
                 "version": __version__,
                 "config": str(config.path),
+                "sample_bytes": budget,
                 **body,
                 "errors": errors + body["errors"],
             }

@@ -168,11 +168,17 @@ class Source(ABC):
             f"SELECT reason, count(*) FROM {run.t('handled')} WHERE source = {src} GROUP BY 1 ORDER BY 2 DESC, 1"
         ).fetchall():
             acc.handled[str(reason)] = int(n)
-        acc.examples = run.dicts(
-            f"SELECT file, line, column_name, value, reason FROM {run.t('rejects')} "
-            f"WHERE source = {src} ORDER BY file, line LIMIT 5"
-        )
+        acc.examples = reject_examples(run, self.label)
         return acc
+
+
+def reject_examples(run: Run, source: str, n: int = 5) -> list[dict[str, Any]]:
+    """The first ``n`` rejects of a source, by file and line: where, which column, the value and why."""
+    return run.dicts(
+        f"SELECT file, line, column_name, value, reason FROM {run.t('rejects')} "
+        f"WHERE source = ? ORDER BY file, line LIMIT {int(n)}",
+        [source],
+    )
 
 
 def _drop_temporary_raw(run: Run) -> None:
