@@ -50,3 +50,10 @@ def test_health_page_shows_the_inspection_and_how_to_start(
     assert "Latest inspection" in html and str(inspected["run_id"]) in html
     assert "no events source" in html and "typeform:survey.csv" in html
     assert "not-money-7731" not in html
+    assert "read from a sample" not in html
+    # a source read from a sample (inspect --sample-mb) says so, with the rows estimated for the whole
+    sources = [dict(s) for s in inspected["sources"]]  # type: ignore[attr-defined]
+    sources[1]["sample"] = {"share": 0.0665, "read_estimate": 12279241, "files_read": 1, "files_total": 1}
+    monkeypatch.setattr(service, "inspection", {**inspected, "sources": sources})
+    html = TestClient(create_app(service)).get("/health").text
+    assert "read from a sample of 7% of its bytes, about 12,279,241 rows" in html

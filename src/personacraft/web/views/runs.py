@@ -159,6 +159,7 @@ def inspection_context(doc: Mapping[str, Any] | None) -> dict[str, Any] | None:
             "over": bool(s.get("over_threshold")),
             "dates": as_dict(s.get("date_range")),
             "reasons": [(r.get("reason"), r.get("n")) for r in maps(s.get("top_reasons"))],
+            "sample": as_dict(s.get("sample")),  # empty when the source was read whole
         }
         for s in maps(doc.get("sources"))
     ]
