@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("version", "errors", "schema", "phones", "wording", "journey.vocabulary"),
     ("alerts.settings", "icp.settings", "journey.settings", "source_settings"),  # the sections config declares
     ("config",),
-    ("store",),
+    ("locking", "store"),  # one writer at a time; the owner of the database
     ("sources", "ingest"),
     ("unify",),
     ("features",),

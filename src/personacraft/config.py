@@ -193,6 +193,10 @@ class Config:
     name: str = _setting("personacraft", "Name of the project, shown in the report.")
     seed: int = _setting(0, "Seed for every random step; the same input and seed give the same personas.")
     workspace: str = _setting(".personacraft/workspace.duckdb", "The DuckDB workspace file, relative to the config.")
+    lock_wait: float = _setting(
+        30.0,
+        "Seconds a build or an inspection waits for another process writing the workspace, then stops naming it.",
+    )
     ingest: IngestConfig = _setting(IngestConfig(), "[ingest] section.")
     segment: SegmentConfig = _setting(SegmentConfig(), "[segment] section.")
     text: TextConfig = _setting(TextConfig(), "[text] section.")

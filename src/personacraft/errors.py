@@ -12,6 +12,8 @@ the CLI exit code and the HTTP status it maps to, so the shells never guess::
     │   └── RejectThresholdError                      exit 5
     ├── SchemaError (ValueError)       exit 6   500    output failed its JSON Schema
     ├── WorkspaceError                 exit 7   500    the DuckDB workspace is unusable
+    │   ├── WorkspaceBusyError                        exit 11  another process writes it (pid, since when)
+    │   └── DiskFullError                             exit 12  the disk filled up; the last good run is kept
     ├── NotFoundError (LookupError)    exit 8   404    a run, persona or customer that does not exist
     ├── MissingExtraError (ImportError) exit 9  501    an optional extra is not installed
     └── ModelError (ValueError)        exit 10  422    a model cannot be fitted or used on these data
@@ -21,6 +23,7 @@ Messages say what went wrong, where, and what to do next, in one paragraph.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from types import ModuleType
 
@@ -123,6 +126,35 @@ class WorkspaceError(PersonaError):
     """The DuckDB workspace cannot be opened or is inconsistent."""
 
     exit_code = 7
+
+
+class WorkspaceBusyError(WorkspaceError):
+    """Another process writes the workspace (a build, an inspection) and did not finish within the wait."""
+
+    exit_code = 11
+
+
+class DiskFullError(WorkspaceError):
+    """The disk filled up while a build wrote its tables or files; the last good run is kept."""
+
+    exit_code = 12
+
+
+def disk_full(exc: BaseException, *places: Path) -> DiskFullError | None:
+    """A :class:`DiskFullError` naming where, when ``exc`` (or what caused it) is a full disk (``ENOSPC``, or
+    DuckDB's "No space left on device"); else None. ``places``: the folders the build writes to."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if (isinstance(seen, OSError) and seen.errno == errno.ENOSPC) or "no space left on device" in str(seen).lower():
+            path = getattr(seen, "filename", None)
+            at = f"while writing {path}" if path else f"({str(seen).strip()[:300]})"
+            folders = ", ".join(str(p) for p in places)
+            return DiskFullError(
+                f"No space left on the device {at}. Free some space where personacraft writes ({folders}), "
+                "or point `workspace` and --out at a larger disk, then build again; the last good run is kept."
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 class NotFoundError(PersonaError, LookupError):

@@ -10,6 +10,7 @@ for ``personacraft clv``, scoring an API batch) opens an in-memory connection wi
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ import duckdb
 import numpy as np
 
 from personacraft.errors import NotFoundError, WorkspaceError
+from personacraft.locking import Lock, acquire, describe, holder
 from personacraft.schema import ACCOUNTING, CANONICAL, HANDLED, PROVENANCE, RAW_FILES, READ_COUNTS, REJECTS, ddl
 
 _RUNS_DDL = """
@@ -39,11 +41,15 @@ CREATE TABLE IF NOT EXISTS runs (
     out_dir VARCHAR,
     summary_json VARCHAR,
     error VARCHAR,
-    fingerprint VARCHAR
+    fingerprint VARCHAR,
+    pid INTEGER
 )
 """
-# workspaces made before `build --if-changed` have no fingerprint column yet
-_RUNS_MIGRATE = "ALTER TABLE runs ADD COLUMN IF NOT EXISTS fingerprint VARCHAR"
+# workspaces made before `build --if-changed` have no fingerprint column yet, before the lock no pid
+_RUNS_MIGRATE = (
+    "ALTER TABLE runs ADD COLUMN IF NOT EXISTS fingerprint VARCHAR",
+    "ALTER TABLE runs ADD COLUMN IF NOT EXISTS pid INTEGER",
+)
 
 # every persona id a run of the workspace has published: a new persona never gets one of these
 _PERSONA_IDS_DDL = """
@@ -73,27 +79,57 @@ def scratch() -> duckdb.DuckDBPyConnection:
 
 
 class Workspace:
-    """A DuckDB workspace file holding every run of a project."""
+    """A DuckDB workspace file holding every run of a project.
 
-    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+    Opened for writing, it holds the workspace's lock (:mod:`personacraft.locking`) until closed,
+    waiting up to ``wait`` seconds for another writer; opened ``read_only``, it takes no lock."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False, wait: float = 0.0) -> None:
         self.path = Path(path)
+        self.lock: Lock | None = None
         try:
             if not read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.lock = acquire(self.path, wait)
             elif not self.path.exists():
                 raise NotFoundError(f"{self.path}: no workspace yet; run `personacraft build` first.")
             self.con = _configured(duckdb.connect(str(self.path), read_only=read_only))
         except duckdb.Error as exc:
-            raise WorkspaceError(
-                f"{self.path}: cannot open the workspace ({exc}). Is another personacraft process using it?"
-            ) from exc
+            if self.lock is not None:
+                self.lock.release()
+            busy = holder(self.path)
+            who = f"it is in use by {describe(busy)}" if busy is not None else "is another process using it?"
+            raise WorkspaceError(f"{self.path}: cannot open the workspace ({exc}); {who}") from exc
         if not read_only:
             self.con.execute(_RUNS_DDL)
-            self.con.execute(_RUNS_MIGRATE)
+            for statement in _RUNS_MIGRATE:
+                self.con.execute(statement)
             self.con.execute(_PERSONA_IDS_DDL)
 
     def close(self) -> None:
         self.con.close()
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def mark_killed(self) -> list[dict[str, Any]]:
+        """Mark ``killed`` the runs left ``running`` by a process that died (killed, crashed, power cut) and drop
+        their tables; return them (``run_id``, ``pid``, ``out_dir``). Only a writer that took the lock afresh
+        may ask: then no other process can be running a build."""
+        if self.lock is None or not self.lock.fresh:
+            return []
+        dead = _dicts(self.con.execute("SELECT run_id, schema_name, pid, out_dir FROM runs WHERE status = 'running'"))
+        for run in dead:
+            self.con.execute(f"DROP SCHEMA IF EXISTS {_ident(run['schema_name'])} CASCADE")
+            self.con.execute(
+                "UPDATE runs SET status = 'killed', finished_at = ?, error = ? WHERE run_id = ?",
+                [
+                    datetime.now(UTC).replace(tzinfo=None),
+                    f"the process (pid {run['pid']}) ended before the run finished: it was killed or crashed",
+                    run["run_id"],
+                ],
+            )
+        return dead
 
     def __enter__(self) -> Workspace:
         return self
@@ -110,9 +146,12 @@ class Workspace:
         inputs: Sequence[Mapping[str, Any]],
         version: str,
         fingerprint: str | None = None,
+        out_dir: str | None = None,
     ) -> Run:
         """Open a new run in its own schema, with its canonical tables created; ``fingerprint``: of its
-        sources' bytes and its config, which ``build --if-changed`` compares (pipeline/refresh.py)."""
+        sources' bytes and its config, which ``build --if-changed`` compares (pipeline/refresh.py);
+        ``out_dir``: the folder its files will go to (known from the start, so that the files of a run
+        whose process died can be found and cleaned)."""
         rows = self.con.execute("SELECT coalesce(max(seq), 0) + 1 FROM runs").fetchall()
         seq = int(rows[0][0]) if rows else 1
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -129,7 +168,8 @@ class Workspace:
         self.con.execute(ddl("accounting", ACCOUNTING, schema))
         self.con.execute(
             "INSERT INTO runs (run_id, seq, schema_name, created_at, status, config_hash, "
-            "config_json, inputs_json, version, fingerprint) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+            "config_json, inputs_json, version, fingerprint, pid, out_dir) "
+            "VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 seq,
@@ -140,6 +180,8 @@ class Workspace:
                 json.dumps(list(inputs), default=str),
                 version,
                 fingerprint,
+                os.getpid(),
+                out_dir,
             ],
         )
         return Run(self, run_id, schema, now)

@@ -8,6 +8,7 @@ fingerprint that ``build --if-changed`` compares by :mod:`personacraft.pipeline.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 from collections.abc import Callable
@@ -17,10 +18,11 @@ from typing import Any
 
 from personacraft.alerts.delivery import deliver
 from personacraft.config import Config
+from personacraft.errors import disk_full
 from personacraft.personas.model import Persona
 from personacraft.personas.persona_set import PersonaSet
-from personacraft.pipeline import stages
-from personacraft.pipeline.outputs import Report, publish, write_outputs
+from personacraft.pipeline import outputs, stages
+from personacraft.pipeline.outputs import Report, write_outputs
 from personacraft.pipeline.provenance import provenance
 from personacraft.pipeline.refresh import inputs_fingerprint
 from personacraft.sources import Accounting, fingerprint, make_sources
@@ -52,13 +54,15 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
     say("Checking sources")
     sources = make_sources(config)
     inputs = fingerprint(sources)
-    with Workspace(config.workspace_path) as ws:
+    with Workspace(config.workspace_path, wait=config.lock_wait) as ws:
+        recover(ws, out)
         run = ws.new_run(
             config_hash=config.fingerprint(),
             config=config.to_dict(),
             inputs=inputs,
             version=__version__,
             fingerprint=inputs_fingerprint(config, inputs),
+            out_dir=str(out / "runs"),
         )
         staging = out / "runs" / f".{run.run_id}.partial"
         try:
@@ -96,15 +100,45 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
             alerts = write_outputs(config, run, pset, seg.published, extra, staging, seg.lineage)
             run_dir = out / "runs" / run.run_id
             staging.rename(run_dir)
-            publish(run_dir, out)
+            outputs.stage(run_dir, out, run.run_id)  # copies beside the current outputs, which stay as they are
             ws.record_persona_ids(run.run_id, [p.id for p in pset])
             run.finish(out_dir=str(run_dir), summary={"customers": pset.customers, "personas": len(pset)})
+            outputs.swap(out)  # renames only; a swap cut short is finished by the next recover()
         except BaseException as exc:
-            run.fail(f"{type(exc).__name__}: {exc}")
+            with contextlib.suppress(Exception):  # a full disk may refuse this too: the next build marks it
+                run.fail(f"{type(exc).__name__}: {exc}")
             shutil.rmtree(staging, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                outputs.recover(out, lambda _run_id: False)
+            full = disk_full(exc, config.workspace_path.parent, out)
+            if full is not None:
+                raise full from exc
             raise
     _deliver(config, alerts, run.run_id, out)
     return BuildResult(run.run_id, out, run_dir, out / "report" / "index.html", pset, accounting)
+
+
+def recover(ws: Workspace, out: Path | None = None) -> list[str]:
+    """Clean up after builds whose process died (killed, crashed): mark their runs ``killed`` and drop their
+    tables, finish or undo a publishing they cut short, and remove their half-written folders, in ``out`` and
+    in the output folder each dead run named. Needs the workspace opened for writing (it holds the lock, so
+    no build of another process is running). Returns what was done, for the log."""
+    done = []
+    folders = {out} if out is not None else set()
+    for dead in ws.mark_killed():
+        done.append(f"run {dead['run_id']} (pid {dead['pid']}) was killed before it finished")
+        if dead["out_dir"]:  # out/runs: the run's own folder is out/runs/<run_id>
+            runs_dir = Path(str(dead["out_dir"]))
+            shutil.rmtree(runs_dir / str(dead["run_id"]), ignore_errors=True)
+            folders.add(runs_dir.parent)
+    succeeded = {r["run_id"] for r in ws.runs() if r["status"] == "succeeded"}
+    for folder in sorted(folders):
+        fixed = outputs.recover(folder, lambda run_id: run_id in succeeded)
+        if fixed:
+            done.append(fixed)
+    for line in done:
+        LOG.warning("%s", line)
+    return done
 
 
 def _deliver(config: Config, alerts: list[dict[str, Any]], run_id: str, out: Path) -> None:

@@ -6,14 +6,16 @@ below (the persona id through :func:`personacraft.segment.assignment.persona_id_
 the rest are the persona set, the journey map, the accounting, the ideal customer profile
 (``icp.*``, when deals or subscriptions exist), the CRM and audience
 exports, the report and the cards. A run's folder is never overwritten; publishing copies
-it to the top of ``out/`` file by file, each replaced atomically.
+it to the top of ``out/``: every file is first copied beside the current ones (``out/.publish``, with a
+journal naming the run), then the run is marked succeeded, then the copies are renamed into place, so a
+process killed at any moment leaves ``out/`` holding one whole run once :func:`recover` has run.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -213,22 +215,77 @@ def _json(path: Path, doc: Any, **dump: Any) -> None:
     path.write_text(json.dumps(doc, **dump) + "\n", encoding="utf-8")
 
 
-def publish(run_dir: Path, out: Path) -> None:
-    """Make ``run_dir`` the current outputs at the top of ``out`` (the run folder stays as is)."""
+STAGE = ".publish"  # the next outputs, copied beside the current ones before any is replaced
+JOURNAL = ".publishing.json"  # which run the staged outputs are; present from staging to the end of the swap
+
+
+def stage(run_dir: Path, out: Path, run_id: str) -> None:
+    """Copy ``run_dir``'s top-level outputs to ``out/.publish`` and write the journal naming the run; the current
+    outputs are not touched (the slow part of publishing, done before the run is marked succeeded)."""
+    staged = out / STAGE
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir(parents=True)
     for name in OUTPUTS:
-        if not (run_dir / name).exists():
-            (out / name).unlink(missing_ok=True)  # the newest run has none: an older one must not pass for it
-            continue
-        tmp = out / f".{name}.tmp"
-        shutil.copyfile(run_dir / name, tmp)
-        tmp.replace(out / name)
+        if (run_dir / name).exists():
+            shutil.copyfile(run_dir / name, staged / name)
     for folder in FOLDERS:
-        new = out / f".{folder}.tmp"
-        shutil.rmtree(new, ignore_errors=True)
-        shutil.copytree(run_dir / folder, new)
+        shutil.copytree(run_dir / folder, staged / folder)
+    doc = {"run_id": run_id, "run_dir": str(run_dir), "files": [n for n in OUTPUTS if (run_dir / n).exists()]}
+    tmp = out / f"{JOURNAL}.tmp"
+    _json(tmp, doc)
+    tmp.replace(out / JOURNAL)
+
+
+def swap(out: Path) -> None:
+    """Move the staged outputs into place (renames only: a fraction of a second) and end the journal.
+
+    Each step can be done again: a swap cut short (the process killed half-way) is finished by the
+    next one, from the journal (:func:`recover`)."""
+    journal = out / JOURNAL
+    doc = json.loads(journal.read_text(encoding="utf-8"))
+    staged = out / STAGE
+    for name in OUTPUTS:
+        if (staged / name).exists():
+            (staged / name).replace(out / name)
+        elif name not in doc["files"]:
+            (out / name).unlink(missing_ok=True)  # the newest run has none: an older one must not pass for it
+    for folder in FOLDERS:
         old = out / f".{folder}.old"
+        if (staged / folder).exists():
+            if (out / folder).exists():
+                shutil.rmtree(old, ignore_errors=True)
+                (out / folder).rename(old)
+            (staged / folder).rename(out / folder)
         shutil.rmtree(old, ignore_errors=True)
-        if (out / folder).exists():
-            (out / folder).rename(old)
-        new.rename(out / folder)
-        shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(staged, ignore_errors=True)
+    journal.unlink()
+
+
+def publish(run_dir: Path, out: Path, run_id: str) -> None:
+    """Make ``run_dir`` the current outputs at the top of ``out`` (the run folder stays as is)."""
+    stage(run_dir, out, run_id)
+    swap(out)
+
+
+def recover(out: Path, succeeded: Callable[[str], bool]) -> str | None:
+    """After a process died while publishing into ``out``: finish the swap when its run had succeeded
+    (``succeeded(run_id)``), else drop the staged copies, so ``out/`` holds one whole run; also remove the
+    staging folders of runs that never finished. Returns what was done, or None when nothing was left."""
+    done = None
+    journal, staged = out / JOURNAL, out / STAGE
+    if journal.exists():
+        run_id = str(json.loads(journal.read_text(encoding="utf-8")).get("run_id"))
+        if succeeded(run_id):
+            swap(out)
+            done = f"finished publishing run {run_id}"
+        else:
+            journal.unlink()
+            done = f"dropped the outputs of run {run_id}, which did not finish"
+    if staged.exists():
+        shutil.rmtree(staged, ignore_errors=True)
+        done = done or "dropped staged outputs of a run that did not finish"
+    (out / f"{JOURNAL}.tmp").unlink(missing_ok=True)
+    for partial in sorted((out / "runs").glob(".*.partial")) if (out / "runs").is_dir() else []:
+        shutil.rmtree(partial, ignore_errors=True)
+        done = done or f"removed {partial.name}"
+    return done

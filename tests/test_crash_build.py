@@ -1,0 +1,121 @@
+"""Crash safety end to end: builds killed with SIGKILL, two builds at once, and a build on a full disk.
+
+Each test runs real ``personacraft`` processes on a retail demo with TF-IDF themes (fast). The kill
+test is ``benchmarks/crash_build.py`` at 2,000 customers and 5 kills (docs/crash-safety.md).
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import tfidf_demo
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = [sys.executable, "-m", "personacraft"]
+
+
+def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def runs(config: Path) -> list[dict[str, str]]:
+    done = cli("runs", "--config", str(config), "--json")
+    assert done.returncode == 0, done.stderr
+    return list(json.loads(done.stdout))
+
+
+def out_is_run(out: Path, run_id: str) -> None:
+    """The top of ``out/`` holds run ``run_id`` whole: its files and report, and nothing half-published."""
+    run_dir = out / "runs" / run_id
+    for name in ("personas.json", "assignments.csv", "accounting.json"):
+        assert filecmp.cmp(out / name, run_dir / name, shallow=False), name
+    report = filecmp.dircmp(out / "report", run_dir / "report")
+    assert not (report.left_only or report.right_only or report.diff_files)
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_five_kills_at_2000_customers_leave_everything_whole(tmp_path: Path) -> None:
+    tfidf_demo(tmp_path / "retail-2000", "retail", 2000, 1)
+    script = str(ROOT / "benchmarks" / "crash_build.py")
+    done = subprocess.run(
+        [sys.executable, script, "--customers", "2000", "--kills", "5", "--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "5 of 5 kills" in done.stdout
+    assert done.stdout.count(": ok") == 5
+
+
+def test_two_builds_at_once_one_runs_the_other_names_it(tmp_path: Path) -> None:
+    config = tfidf_demo(tmp_path / "demo", "retail", 600, 1)
+    config.write_text("lock_wait = 0\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    procs = [
+        subprocess.Popen(
+            [*CLI, "build", "--config", str(config)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=600), *p.communicate()) for p in procs]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0, 11], results
+    _, _, err = next(r for r in results if r[0] == 11)
+    assert "the workspace is in use by pid" in err and "Traceback" not in err
+    listed = runs(config)
+    assert [r["status"] for r in listed] == ["succeeded"]  # the one that waited never started a run
+    out_is_run(tmp_path / "demo" / "out", listed[0]["run_id"])
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 MiB tmpfs mounted under ``tmp_path`` (skipped where mounting is not permitted)."""
+    disk = tmp_path / f"disk-{uuid.uuid4().hex[:6]}"
+    disk.mkdir()
+    if shutil.which("mount") is None:
+        pytest.skip("no mount command here: the full-disk test needs a small file system")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        pytest.skip(f"mounting a tmpfs is not permitted here ({done.stderr.strip()}): the full-disk test needs one")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_full_disk_stops_the_build_clearly_and_keeps_the_last_good_run(small_disk: Path) -> None:
+    config = tfidf_demo(small_disk / "demo", "retail", 300, 1)
+    first = cli("build", "--config", str(config))
+    assert first.returncode == 0, first.stderr
+    good = runs(config)[0]["run_id"]
+    out = small_disk / "demo" / "out"
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    # fill the disk, leaving less than a run needs
+    free = shutil.disk_usage(small_disk).free
+    with (small_disk / "filler").open("wb") as fh:
+        fh.truncate(0)
+        fh.write(b"\0" * max(free - (256 << 10), 0))
+    second = cli("build", "--config", str(config))
+    assert second.returncode == 12, second.stdout + second.stderr
+    assert "No space left on the device" in second.stderr and "the last good run is kept" in second.stderr
+    assert "Traceback" not in second.stderr
+    (small_disk / "filler").unlink()
+    listed = runs(config)
+    assert next(r["run_id"] for r in listed if r["status"] == "succeeded") == good
+    assert listed[0]["status"] in ("failed", "killed")
+    after = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert after == before  # out/ and the last good run's folder, byte for byte
+    third = cli("build", "--config", str(config))
+    assert third.returncode == 0, third.stderr
