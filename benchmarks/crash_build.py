@@ -34,22 +34,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from personacraft.pipeline.outputs import FOLDERS, OUTPUTS
+
 CLI = [sys.executable, "-m", "personacraft"]
-TOP = (
-    "personas.json",
-    "journeys.json",
-    "assignments.csv",
-    "features.parquet",
-    "accounting.json",
-    "customer_value.csv",
-    "committees.csv",
-    "accounts.csv",
-    "icp.json",
-    "icp.md",
-    "icp.html",
-    "changes.json",
-)
-FOLDERS = ("report", "activation")
 
 
 def run(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
@@ -79,7 +66,7 @@ def out_matches(out: Path, run_id: str) -> list[str]:
     """What in ``out/`` differs from the run's own folder: the top files and the published folders."""
     run_dir = out / "runs" / run_id
     diff = []
-    for name in TOP:
+    for name in OUTPUTS:
         mine, theirs = out / name, run_dir / name
         if mine.exists() != theirs.exists():
             diff.append(f"{name}: {'present' if mine.exists() else 'missing'} in out/")
