@@ -121,3 +121,35 @@ def test_a_full_disk_stops_the_build_clearly_and_keeps_the_last_good_run(small_d
     assert after == before  # out/ and the last good run's folder, byte for byte
     third = cli("build", "--config", str(config))
     assert third.returncode == 0, third.stderr
+
+
+def test_keep_runs_leaves_two_runs_and_the_workspace_shrinks(tmp_path: Path) -> None:
+    config = tfidf_demo(tmp_path / "demo", "retail", 400, 1)
+    text = config.read_text(encoding="utf-8") + "\n[segment]\nk = 3\n"
+    config.write_text(text, encoding="utf-8")
+    for _ in range(3):
+        assert cli("build", "--config", str(config)).returncode == 0
+    workspace = tmp_path / "demo" / ".personacraft" / "workspace.duckdb"
+    before = workspace.stat().st_size
+    assert len(runs(config)) == 3
+    # retention in the config applies after the next build
+    config.write_text(text + "\n[privacy]\nkeep_runs = 2\n", encoding="utf-8")
+    assert cli("build", "--config", str(config)).returncode == 0
+    listed = runs(config)
+    assert [r["status"] for r in listed] == ["succeeded", "succeeded"]
+    kept = {r["run_id"] for r in listed}
+    assert {p.name for p in (tmp_path / "demo" / "out" / "runs").iterdir()} == kept
+    assert workspace.stat().st_size < before  # four runs' tables before the build, two after: compacted
+    out_is_run(tmp_path / "demo" / "out", listed[0]["run_id"])
+    # on demand, with a flag; nothing to prune is said so; no rule at all is a clear error
+    pruned = cli("runs", "prune", "--config", str(config), "--keep-runs", "1")
+    assert pruned.returncode == 0 and f"({listed[1]['run_id']})" in pruned.stderr, pruned.stderr
+    assert [r["run_id"] for r in runs(config)] == [listed[0]["run_id"]]
+    again = cli("runs", "prune", "--config", str(config), "--keep-runs", "1")
+    assert again.returncode == 0 and "Nothing to prune" in again.stderr
+    config.write_text(text, encoding="utf-8")
+    none = cli("runs", "prune", "--config", str(config))
+    assert none.returncode == 2 and "keep_runs" in none.stderr and "Traceback" not in none.stderr
+    config.write_text(text + "\n[privacy]\nkeep_runs = -1\n", encoding="utf-8")
+    bad = cli("runs", "prune", "--config", str(config))
+    assert bad.returncode == 2 and "keep_runs must be a whole number of at least 0, got -1" in bad.stderr

@@ -12,11 +12,12 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from personacraft import locking
+from personacraft import locking, upkeep
 from personacraft.errors import WorkspaceBusyError
 from personacraft.pipeline import outputs, recover
 from personacraft.store import Workspace
@@ -84,7 +85,7 @@ def test_a_killed_holder_leaves_a_lock_the_next_writer_takes_and_its_run_is_mark
     with Workspace(path) as outer:
         run = outer.new_run(config_hash="y", config={}, inputs=[], version="t")
         with Workspace(path) as inner:
-            assert inner.mark_killed() == []
+            assert upkeep.mark_killed(inner) == []
         assert {r["run_id"]: r["status"] for r in outer.runs()}[run.run_id] == "running"
     assert locking.holder(path) is None
 
@@ -137,3 +138,23 @@ def test_recover_with_nothing_left_does_nothing(tmp_path: Path) -> None:
     assert outputs.recover(out, lambda _r: True) is None
     (out / outputs.JOURNAL).write_text(json.dumps({"run_id": "9", "files": []}), encoding="utf-8")
     assert outputs.recover(out, lambda _r: False) == "dropped the outputs of run 9, which did not finish"
+
+
+def test_retention_keeps_the_newest_succeeded_runs_and_anything_newer() -> None:
+    now = datetime(2026, 12, 5)
+    runs = [  # newest first, as Workspace.runs lists them
+        {"run_id": "5", "seq": 5, "status": "failed", "created_at": now},
+        {"run_id": "4", "seq": 4, "status": "succeeded", "created_at": now - timedelta(days=1)},
+        {"run_id": "3", "seq": 3, "status": "killed", "created_at": now - timedelta(days=2)},
+        {"run_id": "2", "seq": 2, "status": "succeeded", "created_at": now - timedelta(days=40)},
+        {"run_id": "1", "seq": 1, "status": "succeeded", "created_at": now - timedelta(days=90)},
+    ]
+    gone = lambda n, d: [r["run_id"] for r in upkeep.expired(runs, n, d, now)]  # noqa: E731
+    assert gone(2, 0) == ["1"]
+    assert gone(1, 0) == ["3", "2", "1"]
+    assert gone(0, 30) == ["2", "1"]
+    assert gone(0, 0) == []
+    # the newest succeeded run stays, however old
+    assert gone(0, 1) == ["3", "2", "1"] and "4" not in gone(0, 1)
+    old = [{**r, "created_at": now - timedelta(days=400)} for r in runs]
+    assert [r["run_id"] for r in upkeep.expired(old, 0, 30, now)] == ["5", "3", "2", "1"]

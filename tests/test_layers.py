@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("version", "errors", "schema", "phones", "wording", "journey.vocabulary"),
     ("alerts.settings", "icp.settings", "journey.settings", "source_settings"),  # the sections config declares
     ("config",),
-    ("locking", "store"),  # one writer at a time; the owner of the database
+    ("locking", "store", "upkeep"),  # one writer at a time; the owner of the database and its upkeep
     ("sources", "ingest"),
     ("unify",),
     ("features",),

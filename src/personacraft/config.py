@@ -162,6 +162,18 @@ class IdentityConfig:
 @dataclass(frozen=True)
 class PrivacyConfig:
     min_group_size: int = _setting(10, "Every published figure covers at least this many customers.")
+    keep_runs: int = _setting(
+        0, "Keep the newest N successful runs (and any newer run); older runs, their tables and files go. 0: all."
+    )
+    keep_days: int = _setting(
+        0, "Remove runs created more than this many days ago (never the newest good one). 0: off."
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("keep_runs", "keep_days"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"[privacy] {name} must be a whole number of at least 0, got {value!r}.")
 
 
 @dataclass(frozen=True)

@@ -112,25 +112,6 @@ class Workspace:
             self.lock.release()
             self.lock = None
 
-    def mark_killed(self) -> list[dict[str, Any]]:
-        """Mark ``killed`` the runs left ``running`` by a process that died (killed, crashed, power cut) and drop
-        their tables; return them (``run_id``, ``pid``, ``out_dir``). Only a writer that took the lock afresh
-        may ask: then no other process can be running a build."""
-        if self.lock is None or not self.lock.fresh:
-            return []
-        dead = _dicts(self.con.execute("SELECT run_id, schema_name, pid, out_dir FROM runs WHERE status = 'running'"))
-        for run in dead:
-            self.con.execute(f"DROP SCHEMA IF EXISTS {_ident(run['schema_name'])} CASCADE")
-            self.con.execute(
-                "UPDATE runs SET status = 'killed', finished_at = ?, error = ? WHERE run_id = ?",
-                [
-                    datetime.now(UTC).replace(tzinfo=None),
-                    f"the process (pid {run['pid']}) ended before the run finished: it was killed or crashed",
-                    run["run_id"],
-                ],
-            )
-        return dead
-
     def __enter__(self) -> Workspace:
         return self
 

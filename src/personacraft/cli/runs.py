@@ -11,8 +11,12 @@ from rich.table import Table
 
 from personacraft.cli.common import console
 
+app = typer.Typer(help="The builds of a workspace: list them, prune old ones.", invoke_without_command=True)
 
+
+@app.callback()
 def runs(
+    ctx: typer.Context,
     config: Path = typer.Option(Path("personacraft.toml"), "--config", help="The config file."),
     as_json: bool = typer.Option(False, "--json", help="Print the runs as a JSON list instead of a table."),
 ) -> None:
@@ -20,6 +24,8 @@ def runs(
 
     When no other process writes the workspace, it first cleans up after builds whose process died:
     their runs are marked killed and ``out/`` is left holding one whole run (docs/crash-safety.md)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from personacraft import locking
     from personacraft.config import load_config
     from personacraft.errors import WorkspaceBusyError
@@ -53,3 +59,39 @@ def runs(
             (r["error"] or "")[:80] if r["error"] else r["out_dir"] or "",
         )
     console.print(table)
+
+
+@app.command("prune")
+def prune(
+    config: Path = typer.Option(Path("personacraft.toml"), "--config", help="The config file."),
+    keep_runs: int | None = typer.Option(
+        None, "--keep-runs", min=1, help="Keep the newest N successful runs (default: [privacy] keep_runs)."
+    ),
+    keep_days: int | None = typer.Option(
+        None, "--keep-days", min=1, help="Remove runs older than D days (default: [privacy] keep_days)."
+    ),
+) -> None:
+    """Remove the runs retention no longer keeps: their tables, their folders out/runs/<run>, and the space."""
+    from personacraft import upkeep
+    from personacraft.config import load_config
+    from personacraft.errors import ConfigError
+    from personacraft.store import Workspace
+
+    cfg = load_config(config)
+    n = cfg.privacy.keep_runs if keep_runs is None else keep_runs
+    days = cfg.privacy.keep_days if keep_days is None else keep_days
+    if not n and not days:
+        raise ConfigError(
+            f"{cfg.path.name}: nothing to prune by: set [privacy] keep_runs or keep_days, or give --keep-runs N "
+            "or --keep-days D."
+        )
+    with Workspace(cfg.workspace_path, wait=cfg.lock_wait) as ws:
+        done = upkeep.prune(ws, n, days)
+    if not done.runs:
+        console.print(f"Nothing to prune: every run is within keep_runs = {n}, keep_days = {days}.")
+        return
+    console.print(
+        f"Removed {len(done.runs)} run{'s' if len(done.runs) != 1 else ''} ({', '.join(done.runs)}) and "
+        f"{len(done.folders)} folder{'s' if len(done.folders) != 1 else ''}; the workspace went from "
+        f"{done.bytes_before / 2**20:,.1f} MiB to {done.bytes_after / 2**20:,.1f} MiB."
+    )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from personacraft import upkeep
 from personacraft.alerts.delivery import deliver
 from personacraft.config import Config
 from personacraft.errors import disk_full
@@ -104,6 +105,9 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
             ws.record_persona_ids(run.run_id, [p.id for p in pset])
             run.finish(out_dir=str(run_dir), summary={"customers": pset.customers, "personas": len(pset)})
             outputs.swap(out)  # renames only; a swap cut short is finished by the next recover()
+            if config.privacy.keep_runs or config.privacy.keep_days:
+                pruned = upkeep.prune(ws, config.privacy.keep_runs, config.privacy.keep_days)
+                LOG.info("retention removed runs %s", ", ".join(pruned.runs) or "none")
         except BaseException as exc:
             with contextlib.suppress(Exception):  # a full disk may refuse this too: the next build marks it
                 run.fail(f"{type(exc).__name__}: {exc}")
@@ -125,7 +129,7 @@ def recover(ws: Workspace, out: Path | None = None) -> list[str]:
     no build of another process is running). Returns what was done, for the log."""
     done = []
     folders = {out} if out is not None else set()
-    for dead in ws.mark_killed():
+    for dead in upkeep.mark_killed(ws):
         done.append(f"run {dead['run_id']} (pid {dead['pid']}) was killed before it finished")
         if dead["out_dir"]:  # out/runs: the run's own folder is out/runs/<run_id>
             runs_dir = Path(str(dead["out_dir"]))
