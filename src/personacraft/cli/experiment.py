@@ -19,6 +19,12 @@ def _p(p: float | None) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def _is(p: float | None) -> str:
+    """``= 0.123`` or ``< 0.001``, after a "p"."""
+    shown = _p(p)
+    return shown.replace("<", "< ") if shown.startswith("<") else f"= {shown}"
+
+
 def _value(x: float | None, kind: str) -> str:
     if x is None:
         return "–"
@@ -58,15 +64,15 @@ def _show(doc: dict[str, Any], names: dict[str, str], notes: list[str]) -> None:
     out.print(_table(doc, names))
     srm = doc["srm"]
     obs = ", ".join(f"{k} {v:,}" for k, v in srm["observed"].items())
-    out.print(f"Sample ratio: {obs}; chi-square p = {_p(srm['p_value'])}" + ("" if srm["ok"] else "  MISMATCH"))
+    out.print(f"Sample ratio: {obs}; chi-square p {_is(srm['p_value'])}" + ("" if srm["ok"] else "  MISMATCH"))
     for g in srm["groups"]:
         if not g["ok"]:
-            out.print(f"  sample-ratio mismatch in {names.get(g['group'], g['group'])} (p = {_p(g['p_value'])})")
+            out.print(f"  sample-ratio mismatch in {names.get(g['group'], g['group'])} (p {_is(g['p_value'])})")
     for h in doc["heterogeneity"]:
         if h["p_value"] is not None:
             out.print(
                 f"Heterogeneity of {h['variant']} on {h['outcome']} across groups (Cochran's Q {h['q']:.2f}, "
-                f"df {h['df']}): p = {_p(h['p_value'])}, adjusted {_p(h['p_adjusted'])}"
+                f"df {h['df']}): p {_is(h['p_value'])}, adjusted p {_is(h['p_adjusted'])}"
             )
     acc = doc["accounting"]
     out.print(f"Rows: {acc['read']:,} read = {acc['used']:,} used + {acc['excluded']:,} excluded.")
@@ -75,10 +81,14 @@ def _show(doc: dict[str, Any], names: dict[str, str], notes: list[str]) -> None:
         out.print(f"  excluded {e['rows']:,}: {e['reason']}" + (f" (e.g. {where})" if where else ""))
     groups = acc["groups"]
     if groups["pooled_into_other"]:
-        out.print(f"{groups['pooled_into_other']} groups under the minimum size are pooled into 'other'.")
+        n = groups["pooled_into_other"]
+        out.print(f"{n} group{'s' if n > 1 else ''} under the minimum size pooled into 'other'.")
     if groups["left_out"]["groups"]:
         left = groups["left_out"]
-        out.print(f"{left['groups']} small groups ({left['units']:,} units) left out of the breakdown, kept overall.")
+        k = left["groups"]
+        out.print(
+            f"{k} small group{'s' if k > 1 else ''} ({left['units']:,} units) left out of the breakdown, kept overall."
+        )
     for note in notes:
         out.print(f"Note: {note}.")
 
