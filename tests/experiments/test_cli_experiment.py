@@ -140,3 +140,18 @@ def test_exclusions_are_counted_and_named(tmp_path: Path, monkeypatch: pytest.Mo
     assert text["rows"] == 1 and text["examples"] == [{"line": 83, "column": "converted", "value": "maybe"}]
     assert reasons["no variant"]["examples"][0]["line"] == 84
     assert "line 83: converted = 'maybe'" in out
+
+
+def test_planned_weights_change_the_srm_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    f = export(tmp_path / "e.csv", n=6000)
+    code, out = run_cli(
+        ["experiment", str(f), "--weight", "control=3", "--weight", "free shipping=1"], monkeypatch, capsys
+    )
+    assert code == 4 and "sample-ratio mismatch" in out, out
+    code, out = run_cli(
+        ["experiment", str(f), "--weight", "control=1", "--weight", "free shipping=1"], monkeypatch, capsys
+    )
+    assert code == 0, out
+    code, out = run_cli(["experiment", str(f), "--weight", "control"], monkeypatch, capsys)
+    assert code == 2 and "--weight 'control'" in out, out

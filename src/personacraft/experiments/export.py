@@ -41,6 +41,7 @@ class Options:
     seed: int = 0
     min_group_size: int = 30
     alpha: float = 0.05
+    weights: dict[str, float] | None = None  # planned shares for the SRM test (None: equal allocation)
     config: Path | None = None  # personacraft.toml; None or missing: no workspace
     run: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -121,6 +122,7 @@ def read_export(path: Path, opts: Options) -> tuple[ExperimentReading, Run | Non
             con, relation, variant=opts.variant, control=opts.control, outcomes=outcomes, group=group,
             min_group_size=opts.min_group_size, alpha=opts.alpha, bootstrap=opts.bootstrap, seed=opts.seed,
             unit=customer if customer and _pick(columns, [customer]) else None, line=LINE, source=str(path),
+            weights=opts.weights,
         )  # fmt: skip
         reading.settings["by"] = "persona" if group == PERSONA else group
         reading.settings["file"] = str(path)
@@ -180,6 +182,7 @@ def read_configured(experiment_id: str, opts: Options) -> tuple[ExperimentReadin
             ws.con, joined, variant="variant", control=control, outcomes=outcomes, group=PERSONA,
             min_group_size=max(opts.min_group_size, cfg.privacy.min_group_size), alpha=opts.alpha,
             bootstrap=opts.bootstrap, seed=opts.seed, unit="_xp_customer", source=f"experiment {experiment_id}",
+            weights=opts.weights,
         )  # fmt: skip
         reading.settings.update(by="persona", experiment=experiment_id, run_id=run.run_id)
         return reading, run.run_id

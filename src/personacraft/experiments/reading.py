@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from personacraft.errors import InputFormatError
+from personacraft.errors import ConfigError, InputFormatError
 from personacraft.experiments import sql
 from personacraft.experiments.bootstrap import bootstrap_interval
 from personacraft.experiments.result import Cell, ExperimentReading
@@ -254,7 +254,10 @@ def _srm(
     groups: list[str],
     weights: Mapping[str, float] | None,
 ) -> dict[str, Any]:
-    w = [float(weights.get(a, 0.0)) for a in arms] if weights else None
+    if weights and any(not (float(weights.get(a, 0.0)) > 0) for a in arms):
+        given = ", ".join(f"{k}={v}" for k, v in weights.items())
+        raise ConfigError(f"the planned weights ({given}) must give every arm ({', '.join(arms)}) a share above 0.")
+    w = [float(weights[a]) for a in arms] if weights else None
 
     def one(g: str) -> dict[str, Any]:
         observed = [int(stats_of[(g, a)]["n"]) if (g, a) in stats_of else 0 for a in arms]
