@@ -48,7 +48,7 @@ class Options:
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [str(r[0]) for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    return [str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()]
 
 
 def _pick(columns: list[str], wanted: Sequence[str]) -> str | None:

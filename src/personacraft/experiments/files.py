@@ -83,7 +83,8 @@ def _misshapen(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def load_file(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """Read ``path`` into the temp table (a view for Parquet) :data:`FILE_TABLE`, its columns and :data:`LINE`."""
+    """Read ``path`` into the temp table (a view for Parquet) :data:`FILE_TABLE`; return a relation of its
+    columns and :data:`LINE`."""
     if not path.is_file():
         raise NotFoundError(f"{path}: no such file.")
     if path.stat().st_size == 0:
@@ -102,10 +103,9 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path) -> str:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {FILE_TABLE} AS SELECT * FROM {reader(path)}")
         if kind in ("csv", "tsv"):
             _misshapen(con, path)
-        con.execute(f"ALTER TABLE {FILE_TABLE} ADD COLUMN {LINE} BIGINT")
-        con.execute(f"UPDATE {FILE_TABLE} SET {LINE} = rowid + {2 if kind in ('csv', 'tsv') else 1}")
     except duckdb.Error as exc:
         raise InputFormatError(
             path, f"cannot be read as {_kind(path).upper()}", hint=f"DuckDB: {duck_message(exc)}"
         ) from exc
-    return FILE_TABLE
+    # the table keeps the file's order: rowid gives the line without rewriting every row
+    return f"(SELECT *, rowid + {2 if kind in ('csv', 'tsv') else 1} AS {LINE} FROM {FILE_TABLE})"
