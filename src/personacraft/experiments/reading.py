@@ -138,7 +138,8 @@ def _read(
             for i, o in enumerate(found):
                 n0, n1, m0, m1 = int(c["n"]), int(t["n"]), float(c[f"m{i}"]), float(t[f"m{i}"])
                 if binary[i]:
-                    e = proportions(m0 * n0, n0, m1 * n1, n1, alpha)
+                    x0, x1 = int(c[f"s{i}"]) // MICRO, int(t[f"s{i}"]) // MICRO  # exact counts of 1s
+                    e = proportions(x0, n0, x1, n1, alpha)
                     method = ("two-proportion z", "newcombe")
                     variance = m0 * (1 - m0)
                 else:
