@@ -18,7 +18,7 @@ from tests.experiments.test_cli_experiment import run_cli
 def test_by_persona_is_the_default_and_finds_a_planted_effect(
     built: BuildResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Customers named by email (any case) or id join the latest run's personas; the planted persona is found."""
+    """Customers named by email (any case), id or bare id join the run's personas; the planted persona is found."""
     assignments = read_csv(built.out_dir / "assignments.csv")
     config = built.out_dir.parent / "personacraft.toml"
     planted = max({a["persona_id"] for a in assignments if a["persona_id"]},
@@ -32,7 +32,9 @@ def test_by_persona_is_the_default_and_finds_a_planted_effect(
         for i, a in enumerate(assignments):
             arm = "control" if rng.random() < 0.5 else "free shipping"
             rate = 0.1 + (0.25 if arm == "free shipping" and a["persona_id"] == planted else 0.0)
-            who = a["email"].upper() if a["email"] and i % 2 else (a["email"] or a["customer_id"])
+            # the run's id, an email in capitals, or the shop's bare customer number
+            who = [a["email"] or a["customer_id"], a["email"].upper() or a["customer_id"],
+                   a["customer_id"].split(":", 1)[-1]][i % 3]  # fmt: skip
             opened, converted = int(rng.random() < 0.4), int(rng.random() < rate)
             w.writerow([who, arm, opened, converted])
             drawn.append((a["persona_id"], arm, converted))

@@ -58,14 +58,23 @@ OVERALL_VALUES_OF = """
 SELECT u._variant, u.{outcome} AS value FROM {units} u WHERE u._reason IS NULL ORDER BY u._variant, value
 """
 # each row of an export with its persona: the customer column matched to a customer id, else to any
-# email of a customer; {persona_id} is an expression over l.persona ('' when not published)
+# email of a customer, else to the bare value of any id the run linked to one customer only (an
+# export naming the shop's id without its namespace); {persona_id} is an expression over l.persona
+# ('' when not published)
 PERSONA_GROUPS = """
-SELECT f.*, CASE WHEN k.customer_key IS NULL AND e.customer_key IS NULL THEN {unknown}
+SELECT f.*, CASE WHEN coalesce(k.customer_key, e.customer_key, i.customer_key) IS NULL THEN {unknown}
                  WHEN l.persona IS NULL OR {persona_id} = '' THEN {no_persona}
                  ELSE {persona_id} END AS {group}
 FROM {file} f
 LEFT JOIN {customer_index} k ON k.customer_key = trim(CAST(f.{customer} AS VARCHAR))
 LEFT JOIN (SELECT email, min(customer_key) AS customer_key FROM {customer_emails} GROUP BY email) e
        ON k.customer_key IS NULL AND e.email = lower(trim(CAST(f.{customer} AS VARCHAR)))
-LEFT JOIN {labels} l ON l.customer_key = coalesce(k.customer_key, e.customer_key)
+LEFT JOIN {bare_ids} i
+       ON k.customer_key IS NULL AND e.customer_key IS NULL AND i.bare = trim(CAST(f.{customer} AS VARCHAR))
+LEFT JOIN {labels} l ON l.customer_key = coalesce(k.customer_key, e.customer_key, i.customer_key)
+"""
+# the value of every id node ('id:<namespace>:<value>') that belongs to one customer only
+BARE_IDS = """
+SELECT regexp_extract(node, '^id:[^:]*:(.*)$', 1) AS bare, min(customer_key) AS customer_key
+FROM {identity} WHERE node LIKE 'id:%' GROUP BY bare HAVING count(DISTINCT customer_key) = 1
 """
