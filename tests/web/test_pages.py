@@ -242,6 +242,17 @@ def test_runs_page_lists_the_runs_and_the_accounting(client: TestClient, service
     assert "shown" in html
     for s in (view.accounting or {})["sources"]:
         assert s["source"] in html and f"{s['read']:,}" in html
+    # retention and pruning are found where the runs are
+    assert "every run is kept" in html and "personacraft runs prune" in html
+
+
+def test_runs_page_states_the_retention_rules(
+    client: TestClient, service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = replace(service.config, privacy=replace(service.config.privacy, keep_runs=2, keep_days=30))
+    monkeypatch.setattr(service, "config", kept)
+    html = client.get("/runs").text
+    assert "the newest 2 successful runs and any newer run are kept; runs older than 30 days are removed" in html
 
 
 def test_health_page_shows_sources_and_identity(client: TestClient, view: RunView) -> None:

@@ -281,6 +281,7 @@ def runs_page(request: Request, run: str | None = None) -> Response:
         runs=run_rows(service.runs, view, history),
         acc=accounting_context(view),
         changes=changes,
+        retention=getattr(service.config, "privacy", None),
     )
 
 
