@@ -176,6 +176,11 @@ class PrivacyConfig:
                 raise ConfigError(f"[privacy] {name} must be a whole number of at least 0, got {value!r}.")
 
 
+# the files of a persona card (<id>.<format>) and of the slides (<id>.slide.pdf/.png, deck.pdf): render/cards
+CARD_FORMATS = ("html", "pdf", "png", "md", "json")
+SLIDE_FORMATS = ("slide", "deck")
+
+
 @dataclass(frozen=True)
 class ReportConfig:
     title: str = _setting("Customer personas", "Title of the report page.")
@@ -184,6 +189,24 @@ class ReportConfig:
     base_url: str = _setting(
         "", "Where the persona pages are published; cards and slides link <base_url>/personas/<id>."
     )
+    card_formats: tuple[str, ...] = _setting(
+        (),
+        'The card files a build writes, from "html", "pdf", "png", "md", "json", "slide", "deck"; empty: all '
+        "(PDF, PNG and slides need the pdf extra). PDF and PNG take most of a small build's time.",
+    )
+
+    def __post_init__(self) -> None:
+        if isinstance(self.card_formats, str) or not isinstance(self.card_formats, (list, tuple)):
+            raise ConfigError(f"[report] card_formats must be a list, got {self.card_formats!r}.")
+        unknown = [f for f in self.card_formats if f not in (*CARD_FORMATS, *SLIDE_FORMATS)]
+        if unknown:
+            close = difflib.get_close_matches(str(unknown[0]), [*CARD_FORMATS, *SLIDE_FORMATS], n=1)
+            hint = f' Did you mean "{close[0]}"?' if close else ""
+            raise ConfigError(
+                f"[report] card_formats: unknown format {unknown[0]!r}.{hint} Choose from "
+                f"{', '.join([*CARD_FORMATS, *SLIDE_FORMATS])}."
+            )
+        object.__setattr__(self, "card_formats", tuple(self.card_formats))
 
     def persona_url(self, persona_id: str) -> str | None:
         """The persona's page under ``base_url``; None without a base URL (or an id)."""

@@ -28,7 +28,7 @@ from personacraft.personas.change_alerts import change_alerts
 from personacraft.personas.changes import describe, run_doc
 from personacraft.personas.persona_set import PersonaSet
 from personacraft.render import render_report
-from personacraft.render.cards.writer import render_cards
+from personacraft.render.cards.writer import card_formats, render_cards
 from personacraft.render.icp_card import save as save_icp
 from personacraft.render.journey.page import render_journeys
 from personacraft.segment.assignment import persona_id_sql
@@ -175,7 +175,12 @@ def write_outputs(
     title = config.report.title
     # the cards (and slides) first: the report links the files it finds
     render_cards(
-        [p.to_dict() for p in pset], staging, title=title, run_id=run.run_id, base_url=config.report.base_url or None
+        [p.to_dict() for p in pset],
+        staging,
+        title=title,
+        run_id=run.run_id,
+        base_url=config.report.base_url or None,
+        formats=card_formats(config.report.card_formats),
     )
     render_report(
         pset,

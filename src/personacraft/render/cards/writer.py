@@ -11,13 +11,14 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
+from personacraft.config import CARD_FORMATS, SLIDE_FORMATS
 from personacraft.render.cards import pdf, slides
 from personacraft.render.cards.page import card_html, card_markdown
 from personacraft.render.cards.text import as_text
 from personacraft.render.charts import PALETTE
 
-FORMATS = ("html", "pdf", "png", "md", "json")  # a card: <id>.<format>
-SLIDES = ("slide", "deck")  # <id>.slide.pdf and <id>.slide.png; deck.pdf (a title slide, then one per persona)
+FORMATS = CARD_FORMATS  # a card: <id>.<format>
+SLIDES = SLIDE_FORMATS  # <id>.slide.pdf and <id>.slide.png; deck.pdf (a title slide, then one per persona)
 KNOWN = FORMATS + SLIDES
 PDF_FORMATS = frozenset(("pdf", "png", *SLIDES))  # need the extra [pdf]
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -49,6 +50,15 @@ def render_cards(
     known_run, customers = _run(out_dir)
     options.setdefault("customers", customers)
     return write_cards(personas, out_dir / "report" / "cards", run_id=run_id or known_run, **options)
+
+
+def card_formats(configured: Collection[str]) -> tuple[str, ...] | None:
+    """The formats a build writes: those of ``[report] card_formats`` the installed extras allow, or the default
+    (:func:`default_formats`) when none is configured."""
+    if not configured:
+        return None
+    allowed = default_formats()
+    return tuple(f for f in configured if f in allowed)
 
 
 def default_formats() -> tuple[str, ...]:
