@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sources", "ingest"),
     ("unify",),
     ("features",),
-    ("segment", "text", "clv", "churn", "icp"),  # models
+    ("segment", "text", "clv", "churn", "icp", "experiments"),  # models
     ("value", "journey", "accounts"),  # stages that run the models over a run
     ("personas",),
     ("render", "activation", "alerts", "personas.persona_set"),  # a PersonaSet owns its exports; alerts delivered

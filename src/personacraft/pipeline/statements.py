@@ -25,6 +25,7 @@ MODULES = (
     "personacraft.churn.sql",
     "personacraft.journey.account_sql",
     "personacraft.icp.sql",
+    "personacraft.experiments.sql",
     "personacraft.accounts.sql",
     "personacraft.personas.changes",
     "personacraft.activation",

@@ -1,0 +1,398 @@
+"""Read an experiment from a DuckDB relation: units checked and counted, aggregated in SQL, tested in numpy.
+
+:func:`read_experiment` is the one entry point. The relation holds one row per exposed unit; DuckDB
+classifies every row (used, or excluded with a reason), sizes the groups, and aggregates n, mean
+and sample variance per group × variant × outcome; :mod:`personacraft.experiments.stats` tests
+those. Only the bootstrap (``bootstrap=N``) fetches unit-level values, one outcome at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from personacraft.errors import InputFormatError
+from personacraft.experiments import sql
+from personacraft.experiments.bootstrap import bootstrap_interval
+from personacraft.experiments.result import Cell, ExperimentReading
+from personacraft.experiments.stats import (
+    SRM_ALPHA,
+    benjamini_hochberg,
+    cochran_q,
+    mde,
+    proportions,
+    srm,
+    welch,
+)
+from personacraft.sources.columns import lit, q
+
+OTHER = "other"  # the pooled label of the groups too small to be shown alone
+BLANK = "(blank)"  # the group of rows whose group column is empty
+UNITS, GROUPS = "_xp_units", "_xp_groups"
+EXAMPLES = 5
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "UTINYINT",
+            "USMALLINT", "UINTEGER", "UBIGINT", "BOOLEAN")  # fmt: skip
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation_sql: str, source: str) -> dict[str, str]:
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM {relation_sql}").fetchall()
+    except duckdb.Error as exc:
+        raise InputFormatError(source, "cannot be read", hint=f"DuckDB: {str(exc).splitlines()[0][:300]}") from exc
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+def _find(columns: Mapping[str, str], name: str, source: str, role: str) -> str:
+    if name in columns:
+        return name
+    by_lower = {c.lower(): c for c in columns}
+    if name.strip().lower() in by_lower:
+        return by_lower[name.strip().lower()]
+    shown = ", ".join(repr(c) for c in list(columns)[:12]) + (" …" if len(columns) > 12 else "")
+    raise InputFormatError(
+        source, f"has no column {name!r} (the {role})", line=1, column=name, hint=f"its columns are {shown}"
+    )
+
+
+def _number(col: str, kind: str) -> str:
+    """SQL: the column as DOUBLE (true/false/yes/no as 1/0 in text); NULL when it is not a finite number."""
+    c = q(col)
+    if kind.split("(")[0] in _NUMERIC:
+        value = f"CAST({c} AS DOUBLE)"
+    else:
+        t = f"lower(trim(CAST({c} AS VARCHAR)))"
+        value = (
+            f"CASE WHEN {t} IN ('true', 'yes') THEN 1.0 WHEN {t} IN ('false', 'no') THEN 0.0 "
+            f"ELSE TRY_CAST({t} AS DOUBLE) END"
+        )
+    return f"CASE WHEN isfinite({value}) THEN {value} END"
+
+
+def _text(col: str) -> str:
+    return f"nullif(trim(CAST({q(col)} AS VARCHAR)), '')"
+
+
+def _prepare(
+    con: duckdb.DuckDBPyConnection,
+    relation_sql: str,
+    source: str,
+    variant: str,
+    outcomes: Sequence[str],
+    group: str | None,
+    unit: str | None,
+    line: str | None,
+) -> list[str]:
+    """Create the units table; return the outcome column names as found."""
+    cols = _columns(con, relation_sql, source)
+    v = _find(cols, variant, source, "variant")
+    found = [_find(cols, o, source, "outcome") for o in outcomes]
+    g = _find(cols, group, source, "group") if group else None
+    u = _find(cols, unit, source, "customer") if unit else None
+    ln = _find(cols, line, source, "line") if line else None
+    parts = [
+        f"{q(ln) if ln else 'NULL::BIGINT'} AS _line",
+        f"{_text(v)} AS _variant",
+        f"coalesce({_text(g)}, {lit(BLANK)}) AS _group" if g else "NULL::VARCHAR AS _group",
+        f"{_text(u)} AS _unit" if u else "NULL::VARCHAR AS _unit",
+    ]
+    for i, o in enumerate(found):
+        parts.append(f"{_number(o, cols[o])} AS _o{i}")
+        parts.append(f"CASE WHEN {_number(o, cols[o])} IS NULL THEN CAST({q(o)} AS VARCHAR) END AS _raw{i}")
+    order = "_line" if ln else ", ".join(f"_o{i}" for i in range(len(found)))
+    windows = sql.UNIT_WINDOWS.format(order=order) if u else ""
+    inner = f"SELECT {', '.join(parts)} FROM {relation_sql}"
+    reasons = ["WHEN _variant IS NULL THEN 'no variant'"]
+    if u:
+        reasons += [
+            "WHEN _unit IS NULL THEN 'no customer'",
+            "WHEN _mixed THEN 'customer in two or more variants'",
+            "WHEN _repeat > 1 THEN 'repeated row of the same customer and variant'",
+        ]
+    for i, o in enumerate(found):
+        reasons.append(f"WHEN _o{i} IS NULL AND _raw{i} IS NULL THEN {lit(f'no value in column {o!r}')}")
+        reasons.append(f"WHEN _o{i} IS NULL THEN {lit(f'not a number in column {o!r}')}")
+    reason = "CASE " + " ".join(reasons) + " END"
+    con.execute(sql.UNITS.format(units=UNITS, reason=reason, columns="*", windows=windows, relation=f"({inner})"))
+    return found
+
+
+def _exclusions(con: duckdb.DuckDBPyConnection, found: Sequence[str], variant: str) -> list[dict[str, Any]]:
+    """The excluded rows per reason, each with examples naming line, column and value."""
+    value = (
+        "CASE "
+        + " ".join(
+            f"WHEN _reason LIKE {lit('%' + repr(o) + '%')} THEN {lit(o)} || '\x1f' || coalesce(_raw{i}, '')"
+            for i, o in enumerate(found)
+        )
+        + f" ELSE {lit(variant)} || '\x1f' || coalesce(_variant, '') END"
+    )
+    example = f"struct_pack(line := _line, cv := {value}, customer := _unit)"
+    rows = con.execute(sql.EXCLUDED.format(units=UNITS, example=example, examples=EXAMPLES)).fetchall()
+    out = []
+    for reason, n, examples in rows:
+        shown = []
+        for e in examples:
+            column, _, val = str(e["cv"]).partition("\x1f")
+            item: dict[str, Any] = {"line": e["line"], "column": column, "value": val}
+            if reason.startswith(("customer", "repeated")):
+                item = {"line": e["line"], "column": variant, "value": val}
+            shown.append(item)
+        out.append({"reason": str(reason), "rows": int(n), "examples": shown})
+    return out
+
+
+def _pool(
+    sizes: list[tuple[str | None, str, int]], arms: Sequence[str], min_group_size: int
+) -> tuple[dict[str, str | None], dict[str, Any]]:
+    """Which label each group gets: its own when every arm has ``min_group_size`` units, else "other";
+    "other" is left out (label None) when one of its arms is still smaller. Returns the map and the count left out."""
+    per: dict[str, dict[str, int]] = {}
+    for g, v, n in sizes:
+        if g is not None:
+            per.setdefault(g, {})[v] = n
+    label: dict[str, str | None] = {}
+    pooled: dict[str, int] = dict.fromkeys(arms, 0)
+    for g, counts in per.items():
+        if min(counts.get(a, 0) for a in arms) >= min_group_size:
+            label[g] = g
+        else:
+            label[g] = OTHER
+            for a in arms:
+                pooled[a] += counts.get(a, 0)
+    small = [g for g, lab in label.items() if lab == OTHER]
+    left_out = {"groups": 0, "units": 0}
+    if small and min(pooled.values()) < min_group_size:
+        for g in small:
+            label[g] = None
+        left_out = {"groups": len(small), "units": int(sum(sum(per[g].values()) for g in small))}
+    return label, {"pooled_into_other": len(small) if not left_out["groups"] else 0, "left_out": left_out}
+
+
+def read_experiment(
+    con: duckdb.DuckDBPyConnection,
+    relation_sql: str,
+    *,
+    variant: str = "variant",
+    control: str = "control",
+    outcomes: Sequence[str] = ("converted", "revenue"),
+    group: str | None = None,
+    min_group_size: int = 30,
+    alpha: float = 0.05,
+    bootstrap: int = 0,
+    seed: int = 0,
+    unit: str | None = None,
+    line: str | None = None,
+    weights: Mapping[str, float] | None = None,
+    source: str | None = None,
+) -> ExperimentReading:
+    """Read the experiment in ``relation_sql`` (a table name or a parenthesised subquery, one row per
+    exposed unit): every variant against ``control``, on each outcome, overall and per ``group``.
+
+    ``unit`` (a customer column) turns on the unit checks: a unit under two variants is excluded,
+    as are repeated rows of a unit in one variant after its first. ``line`` names a column holding the
+    file line of each row, for the examples of exclusions. ``weights`` (variant -> planned share)
+    replaces equal allocation in the SRM test. ``source`` names the input in messages.
+    Errors (:class:`~personacraft.errors.InputFormatError`): a missing column, no row left, a control
+    the variant column does not hold, a single variant.
+    """
+    src = source or relation_sql
+    found = _prepare(con, relation_sql, src, variant, outcomes, group, unit, line)
+    try:
+        return _read(con, found, src, variant, control, group, min_group_size, alpha, bootstrap, seed, weights)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {UNITS}")
+        con.execute(f"DROP TABLE IF EXISTS {GROUPS}")
+
+
+def _read(
+    con: duckdb.DuckDBPyConnection,
+    found: list[str],
+    src: str,
+    variant: str,
+    control: str,
+    group: str | None,
+    min_group_size: int,
+    alpha: float,
+    bootstrap: int,
+    seed: int,
+    weights: Mapping[str, float] | None,
+) -> ExperimentReading:
+    read = int(con.execute(f"SELECT count(*) FROM {UNITS}").fetchall()[0][0])
+    excluded = _exclusions(con, found, variant)
+    if read == 0:
+        raise InputFormatError(src, "has no rows: an experiment needs one row per exposed customer")
+    sizes = [(r[0], str(r[1]), int(r[2])) for r in con.execute(sql.GROUP_SIZES.format(units=UNITS)).fetchall()]
+    if not sizes:
+        why = "; ".join(f"{e['rows']:,} {e['reason']}" for e in excluded)
+        raise InputFormatError(src, f"has no usable row ({why})", column=variant)
+    arm_n: dict[str, int] = {}
+    for _, v, n in sizes:
+        arm_n[v] = arm_n.get(v, 0) + n
+    shown = ", ".join(repr(v) for v in sorted(arm_n)[:12])
+    if control not in arm_n:
+        raise InputFormatError(
+            src, "is not a value of the variant column", column=variant, value=control,
+            hint=f"its values are {shown}; name the control with --control",
+        )  # fmt: skip
+    if len(arm_n) < 2:
+        raise InputFormatError(
+            src, "is the only value of the variant column: an experiment needs a control and at least one variant",
+            column=variant, value=control,
+        )  # fmt: skip
+    variants = sorted(v for v in arm_n if v != control)
+    arms = [control, *variants]
+    label, pooling = _pool(sizes if group else [], arms, min_group_size)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {GROUPS} AS SELECT unnest(?::VARCHAR[]) AS g, unnest(?::VARCHAR[]) AS label",
+        [list(label), [label[g] for g in label]],
+    )
+    aggregates = ", ".join(
+        f"avg(_o{i}) AS m{i}, var_samp(_o{i}) AS v{i}, bool_and(_o{i} IN (0, 1)) AS b{i}" for i in range(len(found))
+    )
+    cur = con.execute(sql.AGGREGATE.format(units=UNITS, groups=GROUPS, aggregates=aggregates))
+    names = [d[0] for d in cur.description or []]
+    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    stats_of: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        key = "all" if r["_overall"] else r["_label"]
+        if key is not None:
+            stats_of[(key, r["_variant"])] = r
+    binary = [bool(stats_of[("all", control)][f"b{i}"]) and all(
+        bool(stats_of[("all", v)][f"b{i}"]) for v in variants) for i in range(len(found))]  # fmt: skip
+    shown_groups = sorted({k[0] for k in stats_of if k[0] != "all"}, key=lambda g: (g == OTHER, g))
+    cells: list[Cell] = []
+    boot: dict[tuple[str, str, str], tuple[float, float]] = {}
+    if bootstrap > 0:
+        boot = _bootstraps(con, found, binary, control, variants, bootstrap, seed, alpha)
+    for g in ["all", *shown_groups]:
+        for v in variants:
+            c, t = stats_of.get((g, control)), stats_of.get((g, v))
+            if c is None or t is None:
+                continue
+            for i, o in enumerate(found):
+                n0, n1, m0, m1 = int(c["n"]), int(t["n"]), float(c[f"m{i}"]), float(t[f"m{i}"])
+                if binary[i]:
+                    e = proportions(m0 * n0, n0, m1 * n1, n1, alpha)
+                    method = ("two-proportion z", "newcombe")
+                    variance = m0 * (1 - m0)
+                else:
+                    v0 = float(c[f"v{i}"]) if c[f"v{i}"] is not None else float("nan")
+                    v1 = float(t[f"v{i}"]) if t[f"v{i}"] is not None else float("nan")
+                    e = welch(m0, v0, n0, m1, v1, n1, alpha)
+                    method = ("welch t", "welch")
+                    variance = v0
+                    if (g, v, o) in boot:
+                        lo, hi = boot[(g, v, o)]
+                        e = type(e)(e.diff, lo, hi, e.p_value, e.se)
+                        method = ("welch t", "bootstrap percentile")
+                cells.append(
+                    Cell(
+                        group=g, variant=v, outcome=o, kind="proportion" if binary[i] else "mean",
+                        n_control=n0, n_variant=n1, mean_control=m0, mean_variant=m1, effect=e,
+                        test=method[0], interval=method[1], mde=mde(variance, n0, n1, alpha),
+                    )
+                )  # fmt: skip
+    adjusted = benjamini_hochberg([c.effect.p_value for c in cells])
+    for cell, p in zip(cells, adjusted, strict=True):
+        cell.p_adjusted = float(p)
+    heterogeneity = _heterogeneity(cells, variants, found, alpha)
+    srm_doc = _srm(stats_of, arms, shown_groups, weights)
+    used = sum(arm_n.values())
+    accounting = {
+        "read": read,
+        "used": used,
+        "excluded": read - used,
+        "reasons": excluded,
+        "groups": {"shown": len([g for g in shown_groups if g != OTHER]), **pooling},
+    }
+    settings = {
+        "variant": variant, "control": control, "variants": variants, "outcomes": found, "group": group,
+        "min_group_size": min_group_size, "alpha": alpha, "bootstrap": bootstrap, "seed": seed,
+        "kinds": {o: "proportion" if binary[i] else "mean" for i, o in enumerate(found)},
+    }  # fmt: skip
+    return ExperimentReading(cells=cells, srm=srm_doc, heterogeneity=heterogeneity, accounting=accounting,
+                             settings=settings)  # fmt: skip
+
+
+def _bootstraps(
+    con: duckdb.DuckDBPyConnection,
+    found: list[str],
+    binary: list[bool],
+    control: str,
+    variants: list[str],
+    resamples: int,
+    seed: int,
+    alpha: float,
+) -> dict[tuple[str, str, str], tuple[float, float]]:
+    """Bootstrap percentile intervals of each mean outcome's difference, overall and per shown group."""
+    out: dict[tuple[str, str, str], tuple[float, float]] = {}
+    for i, o in enumerate(found):
+        if binary[i]:
+            continue
+        arms: dict[tuple[str, str], np.ndarray] = {}
+        for v, vals in _fetch(con, sql.OVERALL_VALUES_OF.format(units=UNITS, outcome=f"_o{i}"), overall=True):
+            arms[("all", v)] = vals
+        for (g, v), vals in _fetch(con, sql.VALUES_OF.format(units=UNITS, groups=GROUPS, outcome=f"_o{i}")):
+            arms[(g, v)] = vals
+        groups = sorted({g for g, _ in arms})
+        for gi, g in enumerate(groups):
+            for vi, v in enumerate(variants):
+                if (g, control) in arms and (g, v) in arms:
+                    key = [seed, i, gi, vi]
+                    out[(g, v, o)] = bootstrap_interval(arms[(g, control)], arms[(g, v)], resamples, key, alpha)
+    return out
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, query: str, *, overall: bool = False) -> list[tuple[Any, np.ndarray]]:
+    res = con.execute(query).fetchnumpy()
+    value = np.asarray(res["value"], dtype=float)
+    keys = list(zip(res["_label"], res["_variant"], strict=True)) if not overall else list(res["_variant"])
+    out: list[tuple[Any, np.ndarray]] = []
+    start = 0
+    for k in range(1, len(keys) + 1):
+        if k == len(keys) or keys[k] != keys[start]:
+            out.append((keys[start], value[start:k]))
+            start = k
+    return out
+
+
+def _heterogeneity(cells: list[Cell], variants: list[str], found: list[str], alpha: float) -> list[dict[str, Any]]:
+    """Cochran's Q over the shown groups' effects, per variant × outcome, BH-adjusted across them."""
+    out: list[dict[str, Any]] = []
+    for v in variants:
+        for o in found:
+            own = [c for c in cells if c.variant == v and c.outcome == o and c.group != "all"]
+            qv, df, p = cochran_q([c.effect.diff for c in own], [c.effect.se for c in own])
+            out.append({"variant": v, "outcome": o, "test": "cochran q", "q": qv, "df": df, "p_value": p})
+    adjusted = benjamini_hochberg([float(h["p_value"]) for h in out])
+    for h, p in zip(out, adjusted, strict=True):
+        h["p_adjusted"] = float(p)
+        h["significant"] = bool(np.isfinite(p) and p < alpha)
+    return out
+
+
+def _srm(
+    stats_of: Mapping[tuple[str, str], Mapping[str, Any]],
+    arms: list[str],
+    groups: list[str],
+    weights: Mapping[str, float] | None,
+) -> dict[str, Any]:
+    w = [float(weights.get(a, 0.0)) for a in arms] if weights else None
+
+    def one(g: str) -> dict[str, Any]:
+        observed = [int(stats_of[(g, a)]["n"]) if (g, a) in stats_of else 0 for a in arms]
+        expected, p = srm(observed, w)
+        return {
+            "observed": dict(zip(arms, observed, strict=True)),
+            "expected": dict(zip(arms, expected, strict=True)),
+            "p_value": p,
+            "ok": bool(not np.isfinite(p) or p >= SRM_ALPHA),
+        }
+
+    doc = one("all")
+    doc["threshold"] = SRM_ALPHA
+    doc["groups"] = [{"group": g, **one(g)} for g in groups]
+    return doc
