@@ -14,7 +14,8 @@ the CLI exit code and the HTTP status it maps to, so the shells never guess::
     ├── WorkspaceError                 exit 7   500    the DuckDB workspace is unusable
     ├── NotFoundError (LookupError)    exit 8   404    a run, persona or customer that does not exist
     ├── MissingExtraError (ImportError) exit 9  501    an optional extra is not installed
-    └── ModelError (ValueError)        exit 10  422    a model cannot be fitted or used on these data
+    ├── ModelError (ValueError)        exit 10  422    a model cannot be fitted or used on these data
+    └── SampleRatioMismatchError       exit 4   422    an experiment's arms are not in the planned ratio
 
 Messages say what went wrong, where, and what to do next, in one paragraph.
 """
@@ -146,6 +147,17 @@ class ModelError(PersonaError, ValueError):
     """A model cannot be fitted on, or applied to, the data given (too few rows, invalid summaries)."""
 
     exit_code = 10
+    http_status = 422
+
+
+class SampleRatioMismatchError(PersonaError):
+    """An experiment's arms are not in the planned ratio (chi-square p < 0.001): its effects cannot be trusted.
+
+    ``personacraft experiment`` raises it after printing and writing its reading, so the exit code
+    (4, as docs/experiments.md and the contract give it) flags the experiment and the numbers are kept.
+    """
+
+    exit_code = 4
     http_status = 422
 
 

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from personacraft.cli import build, churn, demo, diff, icp, init, inspect, runs, segments, serve, value
+from personacraft.cli import build, churn, demo, diff, experiment, icp, init, inspect, runs, segments, serve, value
 from personacraft.cli.common import STATE, console, fail
 
 app = typer.Typer(
@@ -35,6 +35,7 @@ app.command("assign")(segments.assign)
 app.command("explain")(segments.explain)
 app.command("clv")(value.clv)
 app.command("churn")(churn.churn)
+app.command("experiment")(experiment.experiment)
 app.add_typer(icp.app, name="icp")
 app.command("serve")(serve.serve)
 app.add_typer(serve.token_app, name="token")

@@ -27,148 +27,7 @@ from personacraft.experiments.stats import (
     srm,
     welch,
 )
-from personacraft.sources.columns import lit, q
-
-OTHER = "other"  # the pooled label of the groups too small to be shown alone
-BLANK = "(blank)"  # the group of rows whose group column is empty
-UNITS, GROUPS = "_xp_units", "_xp_groups"
-EXAMPLES = 5
-_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "UTINYINT",
-            "USMALLINT", "UINTEGER", "UBIGINT", "BOOLEAN")  # fmt: skip
-
-
-def _columns(con: duckdb.DuckDBPyConnection, relation_sql: str, source: str) -> dict[str, str]:
-    try:
-        rows = con.execute(f"DESCRIBE SELECT * FROM {relation_sql}").fetchall()
-    except duckdb.Error as exc:
-        raise InputFormatError(source, "cannot be read", hint=f"DuckDB: {str(exc).splitlines()[0][:300]}") from exc
-    return {str(r[0]): str(r[1]) for r in rows}
-
-
-def _find(columns: Mapping[str, str], name: str, source: str, role: str) -> str:
-    if name in columns:
-        return name
-    by_lower = {c.lower(): c for c in columns}
-    if name.strip().lower() in by_lower:
-        return by_lower[name.strip().lower()]
-    shown = ", ".join(repr(c) for c in list(columns)[:12]) + (" …" if len(columns) > 12 else "")
-    raise InputFormatError(
-        source, f"has no column {name!r} (the {role})", line=1, column=name, hint=f"its columns are {shown}"
-    )
-
-
-def _number(col: str, kind: str) -> str:
-    """SQL: the column as DOUBLE (true/false/yes/no as 1/0 in text); NULL when it is not a finite number."""
-    c = q(col)
-    if kind.split("(")[0] in _NUMERIC:
-        value = f"CAST({c} AS DOUBLE)"
-    else:
-        t = f"lower(trim(CAST({c} AS VARCHAR)))"
-        value = (
-            f"CASE WHEN {t} IN ('true', 'yes') THEN 1.0 WHEN {t} IN ('false', 'no') THEN 0.0 "
-            f"ELSE TRY_CAST({t} AS DOUBLE) END"
-        )
-    return f"CASE WHEN isfinite({value}) THEN {value} END"
-
-
-def _text(col: str) -> str:
-    return f"nullif(trim(CAST({q(col)} AS VARCHAR)), '')"
-
-
-def _prepare(
-    con: duckdb.DuckDBPyConnection,
-    relation_sql: str,
-    source: str,
-    variant: str,
-    outcomes: Sequence[str],
-    group: str | None,
-    unit: str | None,
-    line: str | None,
-) -> list[str]:
-    """Create the units table; return the outcome column names as found."""
-    cols = _columns(con, relation_sql, source)
-    v = _find(cols, variant, source, "variant")
-    found = [_find(cols, o, source, "outcome") for o in outcomes]
-    g = _find(cols, group, source, "group") if group else None
-    u = _find(cols, unit, source, "customer") if unit else None
-    ln = _find(cols, line, source, "line") if line else None
-    parts = [
-        f"{q(ln) if ln else 'NULL::BIGINT'} AS _line",
-        f"{_text(v)} AS _variant",
-        f"coalesce({_text(g)}, {lit(BLANK)}) AS _group" if g else "NULL::VARCHAR AS _group",
-        f"{_text(u)} AS _unit" if u else "NULL::VARCHAR AS _unit",
-    ]
-    for i, o in enumerate(found):
-        parts.append(f"{_number(o, cols[o])} AS _o{i}")
-        parts.append(f"CASE WHEN {_number(o, cols[o])} IS NULL THEN CAST({q(o)} AS VARCHAR) END AS _raw{i}")
-    order = "_line" if ln else ", ".join(f"_o{i}" for i in range(len(found)))
-    windows = sql.UNIT_WINDOWS.format(order=order) if u else ""
-    inner = f"SELECT {', '.join(parts)} FROM {relation_sql}"
-    reasons = ["WHEN _variant IS NULL THEN 'no variant'"]
-    if u:
-        reasons += [
-            "WHEN _unit IS NULL THEN 'no customer'",
-            "WHEN _mixed THEN 'customer in two or more variants'",
-            "WHEN _repeat > 1 THEN 'repeated row of the same customer and variant'",
-        ]
-    for i, o in enumerate(found):
-        reasons.append(f"WHEN _o{i} IS NULL AND _raw{i} IS NULL THEN {lit(f'no value in column {o!r}')}")
-        reasons.append(f"WHEN _o{i} IS NULL THEN {lit(f'not a number in column {o!r}')}")
-    reason = "CASE " + " ".join(reasons) + " END"
-    con.execute(sql.UNITS.format(units=UNITS, reason=reason, columns="*", windows=windows, relation=f"({inner})"))
-    return found
-
-
-def _exclusions(con: duckdb.DuckDBPyConnection, found: Sequence[str], variant: str) -> list[dict[str, Any]]:
-    """The excluded rows per reason, each with examples naming line, column and value."""
-    value = (
-        "CASE "
-        + " ".join(
-            f"WHEN _reason LIKE {lit('%' + repr(o) + '%')} THEN {lit(o)} || '\x1f' || coalesce(_raw{i}, '')"
-            for i, o in enumerate(found)
-        )
-        + f" ELSE {lit(variant)} || '\x1f' || coalesce(_variant, '') END"
-    )
-    example = f"struct_pack(line := _line, cv := {value}, customer := _unit)"
-    rows = con.execute(sql.EXCLUDED.format(units=UNITS, example=example, examples=EXAMPLES)).fetchall()
-    out = []
-    for reason, n, examples in rows:
-        shown = []
-        for e in examples:
-            column, _, val = str(e["cv"]).partition("\x1f")
-            item: dict[str, Any] = {"line": e["line"], "column": column, "value": val}
-            if reason.startswith(("customer", "repeated")):
-                item = {"line": e["line"], "column": variant, "value": val}
-            shown.append(item)
-        out.append({"reason": str(reason), "rows": int(n), "examples": shown})
-    return out
-
-
-def _pool(
-    sizes: list[tuple[str | None, str, int]], arms: Sequence[str], min_group_size: int
-) -> tuple[dict[str, str | None], dict[str, Any]]:
-    """Which label each group gets: its own when every arm has ``min_group_size`` units, else "other";
-    "other" is left out (label None) when one of its arms is still smaller. Returns the map and the count left out."""
-    per: dict[str, dict[str, int]] = {}
-    for g, v, n in sizes:
-        if g is not None:
-            per.setdefault(g, {})[v] = n
-    label: dict[str, str | None] = {}
-    pooled: dict[str, int] = dict.fromkeys(arms, 0)
-    for g, counts in per.items():
-        if min(counts.get(a, 0) for a in arms) >= min_group_size:
-            label[g] = g
-        else:
-            label[g] = OTHER
-            for a in arms:
-                pooled[a] += counts.get(a, 0)
-    small = [g for g, lab in label.items() if lab == OTHER]
-    left_out = {"groups": 0, "units": 0}
-    if small and min(pooled.values()) < min_group_size:
-        for g in small:
-            label[g] = None
-        left_out = {"groups": len(small), "units": int(sum(sum(per[g].values()) for g in small))}
-    return label, {"pooled_into_other": len(small) if not left_out["groups"] else 0, "left_out": left_out}
+from personacraft.experiments.units import GROUPS, MICRO, OTHER, UNITS, exclusions, pool, prepare
 
 
 def read_experiment(
@@ -199,7 +58,7 @@ def read_experiment(
     the variant column does not hold, a single variant.
     """
     src = source or relation_sql
-    found = _prepare(con, relation_sql, src, variant, outcomes, group, unit, line)
+    found = prepare(con, relation_sql, src, variant, outcomes, group, unit, line)
     try:
         return _read(con, found, src, variant, control, group, min_group_size, alpha, bootstrap, seed, weights)
     finally:
@@ -221,7 +80,7 @@ def _read(
     weights: Mapping[str, float] | None,
 ) -> ExperimentReading:
     read = int(con.execute(f"SELECT count(*) FROM {UNITS}").fetchall()[0][0])
-    excluded = _exclusions(con, found, variant)
+    excluded = exclusions(con, found, variant)
     if read == 0:
         raise InputFormatError(src, "has no rows: an experiment needs one row per exposed customer")
     sizes = [(r[0], str(r[1]), int(r[2])) for r in con.execute(sql.GROUP_SIZES.format(units=UNITS)).fetchall()]
@@ -244,17 +103,21 @@ def _read(
         )  # fmt: skip
     variants = sorted(v for v in arm_n if v != control)
     arms = [control, *variants]
-    label, pooling = _pool(sizes if group else [], arms, min_group_size)
+    label, pooling = pool(sizes if group else [], arms, min_group_size)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {GROUPS} AS SELECT unnest(?::VARCHAR[]) AS g, unnest(?::VARCHAR[]) AS label",
         [list(label), [label[g] for g in label]],
     )
     aggregates = ", ".join(
-        f"avg(_o{i}) AS m{i}, var_samp(_o{i}) AS v{i}, bool_and(_o{i} IN (0, 1)) AS b{i}" for i in range(len(found))
+        f"sum(_o{i}) AS s{i}, sum(_o{i} * _o{i}) AS q{i}, bool_and(_o{i} IN (0, {MICRO})) AS b{i}"
+        for i in range(len(found))
     )
-    cur = con.execute(sql.AGGREGATE.format(units=UNITS, groups=GROUPS, aggregates=aggregates))
+    try:
+        cur = con.execute(sql.AGGREGATE.format(units=UNITS, groups=GROUPS, aggregates=aggregates))
+    except duckdb.OutOfRangeException as exc:
+        raise InputFormatError(src, "holds outcome values too large to add up exactly", hint=str(exc)[:200]) from exc
     names = [d[0] for d in cur.description or []]
-    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    rows = [_moments(dict(zip(names, r, strict=True)), len(found)) for r in cur.fetchall()]
     stats_of: dict[tuple[str, str], dict[str, Any]] = {}
     for r in rows:
         key = "all" if r["_overall"] else r["_label"]
@@ -317,6 +180,16 @@ def _read(
                              settings=settings)  # fmt: skip
 
 
+def _moments(row: dict[str, Any], outcomes: int) -> dict[str, Any]:
+    """Mean ``m{i}`` and sample variance ``v{i}`` from the exact sums of micro-units (one rounding each)."""
+    n = int(row["n"])
+    for i in range(outcomes):
+        s, q = int(row[f"s{i}"]), int(row[f"q{i}"])
+        row[f"m{i}"] = s / (n * MICRO)
+        row[f"v{i}"] = (n * q - s * s) / (n * (n - 1) * MICRO * MICRO) if n > 1 else None
+    return row
+
+
 def _bootstraps(
     con: duckdb.DuckDBPyConnection,
     found: list[str],
@@ -347,16 +220,17 @@ def _bootstraps(
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, query: str, *, overall: bool = False) -> list[tuple[Any, np.ndarray]]:
+    """The values of a query ordered by its keys, split into one array per key (without a loop over rows)."""
     res = con.execute(query).fetchnumpy()
-    value = np.asarray(res["value"], dtype=float)
-    keys = list(zip(res["_label"], res["_variant"], strict=True)) if not overall else list(res["_variant"])
-    out: list[tuple[Any, np.ndarray]] = []
-    start = 0
-    for k in range(1, len(keys) + 1):
-        if k == len(keys) or keys[k] != keys[start]:
-            out.append((keys[start], value[start:k]))
-            start = k
-    return out
+    value = np.asarray(res["value"], dtype=float) / MICRO
+    variant = np.asarray(res["_variant"], dtype=object)
+    label = np.full(len(variant), "all", dtype=object) if overall else np.asarray(res["_label"], dtype=object)
+    if not len(value):
+        return []
+    change = np.flatnonzero((variant[1:] != variant[:-1]) | (label[1:] != label[:-1])) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [len(value)]])
+    return [(variant[a] if overall else (label[a], variant[a]), value[a:b]) for a, b in zip(starts, ends, strict=True)]
 
 
 def _heterogeneity(cells: list[Cell], variants: list[str], found: list[str], alpha: float) -> list[dict[str, Any]]:

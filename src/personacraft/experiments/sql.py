@@ -50,3 +50,15 @@ ORDER BY _label, u._variant, value
 OVERALL_VALUES_OF = """
 SELECT u._variant, u.{outcome} AS value FROM {units} u WHERE u._reason IS NULL ORDER BY u._variant, value
 """
+# each row of an export with its persona: the customer column matched to a customer id, else to any
+# email of a customer; {persona_id} is an expression over l.persona ('' when not published)
+PERSONA_GROUPS = """
+SELECT f.*, CASE WHEN k.customer_key IS NULL AND e.customer_key IS NULL THEN {unknown}
+                 WHEN l.persona IS NULL OR {persona_id} = '' THEN {no_persona}
+                 ELSE {persona_id} END AS {group}
+FROM {file} f
+LEFT JOIN {customer_index} k ON k.customer_key = trim(CAST(f.{customer} AS VARCHAR))
+LEFT JOIN (SELECT email, min(customer_key) AS customer_key FROM {customer_emails} GROUP BY email) e
+       ON k.customer_key IS NULL AND e.email = lower(trim(CAST(f.{customer} AS VARCHAR)))
+LEFT JOIN {labels} l ON l.customer_key = coalesce(k.customer_key, e.customer_key)
+"""

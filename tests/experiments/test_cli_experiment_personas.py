@@ -1,0 +1,58 @@
+"""``personacraft experiment`` per persona on the built retail demo (slow: it uses the session's build)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from personacraft.pipeline import BuildResult
+from tests.conftest import read_csv
+from tests.experiments.test_cli_experiment import run_cli
+
+
+def test_by_persona_is_the_default_and_finds_a_planted_effect(
+    built: BuildResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Customers named by email (any case) or id join the latest run's personas; the planted persona is found."""
+    assignments = read_csv(built.out_dir / "assignments.csv")
+    config = built.out_dir.parent / "personacraft.toml"
+    planted = max({a["persona_id"] for a in assignments if a["persona_id"]},
+                  key=lambda p: sum(a["persona_id"] == p for a in assignments))  # fmt: skip
+    rng = np.random.default_rng(2)
+    path = tmp_path / "email test.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["recipient", "arm", "opened", "converted"])
+        for i, a in enumerate(assignments):
+            arm = "control" if rng.random() < 0.5 else "free shipping"
+            rate = 0.1 + (0.25 if arm == "free shipping" and a["persona_id"] == planted else 0.0)
+            who = a["email"].upper() if a["email"] and i % 2 else (a["email"] or a["customer_id"])
+            w.writerow([who, arm, int(rng.random() < 0.4), int(rng.random() < rate)])
+    args = ["experiment", str(path), "--variant", "arm", "--outcome", "converted", "--outcome", "opened",
+            "--customer", "recipient", "--config", str(config), "--json", str(tmp_path / "r.json")]  # fmt: skip
+    code, out = run_cli(args, monkeypatch, capsys)
+    assert code == 0, out
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["settings"]["by"] == "persona" and doc["settings"]["run_id"] == built.run_id
+    cells = {(r["group"], r["outcome"]): r for r in doc["groups"]}
+    assert cells[(planted, "converted")]["p_adjusted"] < 0.05
+    assert cells[(planted, "converted")]["verdict"] in ("works here", "works better here than elsewhere")
+    assert all(r["verdict"] == "no evidence" for (g, o), r in cells.items() if o == "opened")
+    assert "@" not in out  # no email is printed
+    assert doc["accounting"]["read"] == len(assignments)
+    # customers the workspace does not know: read overall only, with a note
+    other = tmp_path / "strangers.csv"
+    other.write_text(
+        "customer_id,variant,converted\n"
+        + "".join(f"x{i},{['control', 'b'][i % 2]},{i % 3 == 0}\n" for i in range(200))
+    )
+    code, out = run_cli(
+        ["experiment", str(other), "--config", str(config), "--json", str(tmp_path / "s.json")], monkeypatch, capsys
+    )
+    assert code == 0, out
+    s = json.loads((tmp_path / "s.json").read_text())
+    assert s["groups"] == [] and "overall only" in out
