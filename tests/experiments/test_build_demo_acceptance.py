@@ -14,12 +14,17 @@ from typing import Any
 
 import jsonschema
 import pytest
+from fastapi.testclient import TestClient
 
 from personacraft.config import load_config
 from personacraft.demo import generate
 from personacraft.pipeline import BuildResult, build
 from personacraft.schema import personas_schema
+from personacraft.web.app import create_app
+from personacraft.web.service import Service
+from tests.browser import needs_chromium
 from tests.conftest import read_csv, with_tfidf
+from tests.web.loopback import chromium, serve
 
 CUSTOMERS = 20_000
 SEED = 1
@@ -77,3 +82,23 @@ def test_the_planted_effects_are_recovered(demo20k: tuple[Path, BuildResult]) ->
     readings = json.loads((result.out_dir / "experiments.json").read_text(encoding="utf-8"))["experiments"]
     assert readings[0]["srm"]["ok"] and readings[0]["accounting"]["excluded"] == 0
     print(json.dumps({"planted": planted, **measured}, indent=1))  # the figures docs/experiments.md quotes
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_the_experiments_page_shows_each_persona_forest_plot(demo20k: tuple[Path, BuildResult]) -> None:
+    """The web app's Experiments page over the build, in a real browser on a phone screen: a forest plot per
+    persona (inline SVG), the sentences, no email, and no horizontal scroll."""
+    root, result = demo20k
+    service = Service(load_config(root / "personacraft.toml"))
+    html = TestClient(create_app(service)).get("/experiments").text
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="forest"') == len(result.personas)
+    assert "lifted conversion" in html and "@" not in html.replace("@media", "")
+    for url in serve(service):
+        for browser in chromium():
+            page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+            page.goto(url + "/experiments")
+            assert page.locator("svg.forest").count() == len(result.personas)
+            sizes = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert sizes[0] <= sizes[1], sizes
+            page.close()
