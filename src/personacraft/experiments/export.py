@@ -65,22 +65,23 @@ def _outcomes(columns: list[str], opts: Options, path: Path) -> list[str]:
     return found
 
 
-def _workspace(opts: Options) -> Workspace | None:
-    """The workspace of ``opts.config`` (read-only), or None when there is no config or no workspace."""
+def _workspace(opts: Options, *, open_it: bool) -> Workspace | None:
+    """The workspace of ``opts.config`` (read-only) when ``open_it``, or None when there is no config or no
+    workspace; a config found also raises ``opts.min_group_size`` to its ``[privacy] min_group_size``."""
     if opts.config is None or not opts.config.is_file():
         return None
     from personacraft.config import load_config
 
     cfg = load_config(opts.config)
-    if not cfg.workspace_path.exists():
-        return None
     opts.min_group_size = max(opts.min_group_size, cfg.privacy.min_group_size)
+    if not open_it or not cfg.workspace_path.exists():
+        return None
     return Workspace(cfg.workspace_path, read_only=True)
 
 
 def read_export(path: Path, opts: Options) -> tuple[ExperimentReading, Run | None]:
     """Read the export ``path``; returns the reading and the run whose personas it used (None without)."""
-    ws = _workspace(opts) if opts.by in (None, "persona") else None
+    ws = _workspace(opts, open_it=opts.by in (None, "persona"))
     if opts.by == "persona" and ws is None:
         raise NotFoundError(
             f"--by persona needs a workspace with a build: {opts.config or 'personacraft.toml'} has none "
@@ -95,6 +96,8 @@ def read_export(path: Path, opts: Options) -> tuple[ExperimentReading, Run | Non
         relation, group, run = table, None, None
         if opts.by not in (None, "persona"):
             group = opts.by
+        elif ws is None:
+            opts.notes.append("no workspace: read overall only (--by COL breaks it down by a column of the file)")
         elif ws is not None:
             if customer is None:
                 hint = "name it with --customer COL (an id or an email), or use --by COL"

@@ -2,8 +2,8 @@
 
 For ``personacraft experiment FILE``, which needs no workspace: DuckDB reads the file (delimited
 text with every cell as text, so the reading names the value that is not a number), and
-``_line`` is the line a spreadsheet shows (header = 1) for delimited text, the record number for
-JSON lines and the row number for Parquet.
+``_xp_line`` is the line a spreadsheet shows (header = 1) for delimited text, the record number for
+JSON lines and the row number for Parquet (read where it lies, through a view).
 """
 
 from __future__ import annotations
@@ -48,16 +48,23 @@ def reader(path: Path) -> str:
 
 
 def load_file(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """Read ``path`` into the temp table :data:`FILE_TABLE` (its columns and :data:`LINE`); return the table name."""
+    """Read ``path`` into the temp table (a view for Parquet) :data:`FILE_TABLE`, its columns and :data:`LINE`."""
     if not path.is_file():
         raise NotFoundError(f"{path}: no such file.")
     if path.stat().st_size == 0:
         raise InputFormatError(path, "is empty: an experiment export needs a header and one row per exposed customer")
-    offset = 2 if _kind(path) in ("csv", "tsv") else 1
+    kind = _kind(path)
     try:
+        if kind == "parquet":  # read where it lies: Parquet gives each row's number
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {FILE_TABLE} AS SELECT * EXCLUDE (file_row_number), "
+                f"file_row_number + 1 AS {LINE} FROM read_parquet({lit(str(path))}, file_row_number = true)"
+            )
+            con.execute(f"SELECT * FROM {FILE_TABLE} LIMIT 0")
+            return FILE_TABLE
         con.execute(f"CREATE OR REPLACE TEMP TABLE {FILE_TABLE} AS SELECT * FROM {reader(path)}")
         con.execute(f"ALTER TABLE {FILE_TABLE} ADD COLUMN {LINE} BIGINT")
-        con.execute(f"UPDATE {FILE_TABLE} SET {LINE} = rowid + {offset}")
+        con.execute(f"UPDATE {FILE_TABLE} SET {LINE} = rowid + {2 if kind in ('csv', 'tsv') else 1}")
     except duckdb.Error as exc:
         raise InputFormatError(
             path, f"cannot be read as {_kind(path).upper()}", hint=f"DuckDB: {duck_message(exc)}"
