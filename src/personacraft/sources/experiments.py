@@ -3,7 +3,8 @@
 A generic ``csv``/``parquet``/``jsonl`` source with ``table = "experiments"`` maps the canonical
 columns (``experiment_id, variant, customer_id`` or ``email``, ``exposed_at, converted, revenue``) in
 ``[sources.columns]``; any other name it maps is a numeric outcome of the export (``clicks = "Clicks"``),
-kept one row per (line, outcome) in ``experiment_outcomes``. A row without an experiment or a variant,
+kept one row per (line, outcome) in ``experiment_outcomes``. Without a ``customer_id``, the email is the
+customer's id too (as ``personacraft experiment ID`` joins it). A row without an experiment or a variant,
 or naming no customer, is a reject; a value that is not a number is a reject naming its column.
 
 Segment's ``Experiment Viewed`` track calls (properties ``experiment_id``/``experiment_name``,
@@ -59,6 +60,8 @@ def land(run: Run, file: FileLoad, specs: Mapping[str, Col], stage: str = "_stag
         "'names no customer (map customer_id or email to a column that has one)'",
     )
     canon = {c: q(c) for c in specs if c in CANONICAL[TABLE]}
+    if "customer_id" not in canon and "email" in canon:  # an email tool's export: the email names the customer
+        canon["customer_id"] = q("email")
     insert(run, file, TABLE, canon, stage)
     key = {c: q(c) if c in specs else "NULL" for c in ("experiment_id", "customer_id")}
     if "customer_id" not in specs and "email" in specs:
