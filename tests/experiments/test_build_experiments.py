@@ -181,3 +181,13 @@ def test_without_experiments_every_persona_says_why(tmp_path: Path) -> None:
         found = stages.experiments(cfg, run, built)
     assert found.experiments == []
     assert all(p["experiments"] is None and "no [[experiments]] entry" in p["missing"]["experiments"] for p in built)
+
+
+def test_an_entry_may_name_the_source_instead(tmp_path: Path) -> None:
+    _files(tmp_path)
+    cfg = _config(tmp_path, '[[experiments]]\nsource = "ab"\nname = "Spring email"\noutcomes = ["converted"]\n')
+    with Workspace(cfg.workspace_path) as ws:
+        run = _run(cfg, ws)
+        found = persona_experiments(run, cfg.experiments, ["p0", "p1"], min_n=10, seed=0)
+    assert [(d["experiment"], d["name"]) for d in found.experiments] == [("t1", "Spring email")]
+    assert {b["outcome"] for b in found.blocks["p1"]} == {"converted"}

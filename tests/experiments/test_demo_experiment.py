@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from personacraft.config import load_config
-from personacraft.demo import generate, retail_experiment
+from personacraft.demo import chunks, generate, retail_experiment
 from personacraft.demo.retail_personas import PERSONAS
 
 
@@ -62,3 +62,14 @@ def test_the_test_leaves_every_other_file_as_it_was(tmp_path: Path, monkeypatch:
         f"SELECT \"Variant\", count(*) FROM read_csv('{tmp_path / 'with' / export}') GROUP BY 1 ORDER BY 1"
     ).fetchall()
     assert [r[0] for r in rows] == sorted(retail_experiment.VARIANTS) and sum(r[1] for r in rows) > 0.8 * 600
+
+
+@pytest.mark.slow  # writes a demo in three chunks
+def test_a_chunked_demo_appends_its_recipients(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chunks, "sizes", lambda total, chunk=chunks.CHUNK: [120, 120, total - 240])
+    generate("retail", tmp_path, 300, 4)
+    text = (tmp_path / "data" / retail_experiment.FILE).read_text(encoding="utf-8")
+    header = ",".join(retail_experiment.COLUMNS)
+    assert text.count(header + "\n") == 1 and text.startswith(header)
+    emails = [line.split(",")[2].strip().lower() for line in text.splitlines()[1:]]
+    assert len(emails) == len(set(emails)) > 0.8 * 300  # every chunk's recipients, each once
