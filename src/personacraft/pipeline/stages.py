@@ -269,9 +269,9 @@ def experiments(config: Config, run: Run, built: list[dict[str, Any]]) -> Readin
     reason in its ``missing``, when there is none), cited in its messaging recommendations."""
     if not built:
         return Readings({}, [], "no persona was published")
-    found = persona_experiments(
-        run, config.experiments, [str(p["id"]) for p in built], min_n=config.privacy.min_group_size, seed=config.seed
-    )
+    # as `personacraft experiment` reads by default: 30 per arm, never fewer than the privacy floor
+    min_n = max(30, config.privacy.min_group_size)
+    found = persona_experiments(run, config.experiments, [str(p["id"]) for p in built], min_n=min_n, seed=config.seed)
     for persona in built:
         items = found.blocks.get(str(persona["id"])) or []
         if not items:
