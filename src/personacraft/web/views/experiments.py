@@ -22,6 +22,8 @@ def experiments_context(view: RunView) -> dict[str, Any]:
             {
                 "id": it["id"],
                 "who": it["who"],
+                "name": it["name"],
+                "person": it["person"],
                 "href": it["href"],
                 "cls": it["cls"],
                 "svg": Markup(forest_svg([dict(e) for e in results], it["colors"].base, it["who"])),
