@@ -107,3 +107,23 @@ def test_segment_experiment_viewed_calls_are_exposures_first_view_counts(tmp_pat
         assert run.scalar(f"SELECT count(*) FROM {run.t('events')}") == 7
     finally:
         ws.close()
+
+
+def test_init_maps_an_ab_test_export_onto_experiments(tmp_path: Path) -> None:
+    from personacraft.onboard import init
+
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = "".join(
+        f"spring,{['control', 'free shipping'][i % 2]},p{i}@x.com,2025-03-01 10:{i % 60:02d},{i % 7 == 0:d},"
+        f"{12.5 if i % 7 == 0 else 0}\n"
+        for i in range(200)
+    )
+    (data / "ab.csv").write_text("Campaign,Variant,Email,Sent At,Placed Order,Revenue\n" + rows, encoding="utf-8")
+    plan = init([data], tmp_path / "personacraft.toml")
+    [entry] = plan.entries
+    assert entry.table == "experiments" and entry.include and not entry.checks
+    assert entry.columns == {
+        "experiment_id": "Campaign", "variant": "Variant", "exposed_at": "Sent At", "converted": "Placed Order",
+        "revenue": "Revenue", "email": "Email",
+    }  # fmt: skip
