@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/bench_experiment.py                     # 10,000,000 rows, 20 groups
     .venv/bin/python benchmarks/bench_experiment.py --rows 1000000 --keep /tmp/x
 
-DuckDB writes the export (Parquet: customer_id, variant of control/a/b, grp of 20, converted 10 %,
-revenue lognormal × converted, in cents; deterministic hashes of the row number, no RNG state);
+DuckDB writes the export (Parquet, or CSV with ``--format csv``: customer_id, variant of
+control/a/b, grp of 20, converted 10 %, revenue lognormal × converted, in cents;
+deterministic hashes of the row number, no RNG state);
 then ``personacraft experiment FILE --by grp --customer customer_id --json OUT`` runs in a child
 process, timed from start to exit; its peak memory is the child's maximum resident set size
 (``getrusage(RUSAGE_CHILDREN)``). The unit checks (a customer in two variants, repeated rows) run
@@ -34,7 +35,7 @@ COPY (
            CASE WHEN hash(i, 'c') % 1000 < 100 THEN round(exp(3.5 + 1.2 * sqrt(-2 * ln((hash(i, 'u') % 1000000 + 0.5)
                 / 1e6)) * cos(2 * pi() * (hash(i, 'w') % 1000000 + 0.5) / 1e6)), 2) ELSE 0 END AS revenue
     FROM range({rows}) t(i)
-) TO '{path}' (FORMAT parquet)
+) TO '{path}' ({fmt})
 """
 
 
@@ -43,16 +44,18 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--groups", type=int, default=20)
     parser.add_argument("--bootstrap", type=int, default=0)
+    parser.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="The export's format.")
     parser.add_argument("--keep", type=Path, default=None, help="Write the export and the JSON here (kept).")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench_experiment_"))
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "exposures.parquet"
+    path = folder / f"exposures.{args.format}"
+    fmt = "FORMAT parquet" if args.format == "parquet" else "FORMAT csv, HEADER"
     t0 = time.perf_counter()
     con = duckdb.connect()
-    con.execute(EXPORT.format(rows=args.rows, groups=args.groups, path=path))
+    con.execute(EXPORT.format(rows=args.rows, groups=args.groups, path=path, fmt=fmt))
     con.close()
-    print(f"export: {args.rows:,} rows, {args.groups} groups, {path.stat().st_size / 1e6:.0f} MB Parquet, "
+    print(f"export: {args.rows:,} rows, {args.groups} groups, {path.stat().st_size / 1e6:.0f} MB {args.format}, "
           f"written in {time.perf_counter() - t0:.1f} s")  # fmt: skip
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
     out = folder / "reading.json"

@@ -140,3 +140,37 @@ def test_exclusions_are_counted_and_named(tmp_path: Path, monkeypatch: pytest.Mo
     assert text["rows"] == 1 and text["examples"] == [{"line": 83, "column": "converted", "value": "maybe"}]
     assert reasons["no variant"]["examples"][0]["line"] == 84
     assert "line 83: converted = 'maybe'" in out
+
+
+def test_planned_weights_change_the_srm_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    f = export(tmp_path / "e.csv", n=6000)
+    code, out = run_cli(
+        ["experiment", str(f), "--weight", "control=3", "--weight", "free shipping=1"], monkeypatch, capsys
+    )
+    assert code == 4 and "sample-ratio mismatch" in out, out
+    code, out = run_cli(
+        ["experiment", str(f), "--weight", "control=1", "--weight", "free shipping=1"], monkeypatch, capsys
+    )
+    assert code == 0, out
+    code, out = run_cli(["experiment", str(f), "--weight", "control"], monkeypatch, capsys)
+    assert code == 2 and "--weight 'control'" in out, out
+
+
+def test_a_misshapen_row_and_json_lines_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """A row with a cell too many stops the read at its line; a JSON string outcome is excluded with its value."""
+    monkeypatch.chdir(tmp_path)
+    rows = "".join(f"c{i},{['control', 'b'][i % 2]},{i % 3 == 0}\n" for i in range(60))
+    (tmp_path / "shape.csv").write_text("customer_id,variant,converted\n" + rows + "c99,b,1,extra\n")
+    code, out = run_cli(["experiment", "shape.csv"], monkeypatch, capsys)
+    assert code == 3 and "shape.csv, line 62" in out and "does not fit the header" in out, out
+    (tmp_path / "semi.csv").write_text("customer_id;variant;converted\n" + rows.replace(",", ";"))
+    code, out = run_cli(["experiment", "semi.csv", "--json", "s.json"], monkeypatch, capsys)
+    assert code == 0 and json.loads((tmp_path / "s.json").read_text())["accounting"]["used"] == 60, out
+    lines = [json.dumps({"variant": ["control", "b"][i % 2], "converted": i % 3 == 0}) for i in range(60)]
+    (tmp_path / "e.jsonl").write_text("\n".join([*lines, '{"variant": "b", "converted": "yes please"}']) + "\n")
+    code, out = run_cli(["experiment", "e.jsonl", "--json", "j.json"], monkeypatch, capsys)
+    assert code == 0, out
+    reasons = json.loads((tmp_path / "j.json").read_text())["accounting"]["reasons"]
+    assert reasons == [{"reason": "not a number in column 'converted'", "rows": 1,
+                        "examples": [{"line": 61, "column": "converted", "value": "yes please"}]}]  # fmt: skip

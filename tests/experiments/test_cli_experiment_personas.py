@@ -56,3 +56,44 @@ def test_by_persona_is_the_default_and_finds_a_planted_effect(
     assert code == 0, out
     s = json.loads((tmp_path / "s.json").read_text())
     assert s["groups"] == [] and "overall only" in out
+
+
+def test_an_experiments_entry_is_read_from_the_run(
+    built: BuildResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """FILE_OR_ID names an [[experiments]] entry: its rows of the run's experiments table, per persona."""
+    import shutil
+    from types import SimpleNamespace
+
+    import duckdb
+
+    import personacraft.config
+    from personacraft.config import load_config
+
+    cfg = load_config(built.out_dir.parent / "personacraft.toml")
+    ws = tmp_path / "ws.duckdb"
+    shutil.copy(cfg.workspace_path, ws)
+    con = duckdb.connect(str(ws))
+    schema = con.execute("SELECT schema_name FROM runs WHERE run_id = ?", [built.run_id]).fetchall()[0][0]
+    con.execute(
+        f"INSERT INTO {schema}.experiments BY NAME SELECT 'spring' AS experiment_id, "
+        "CASE WHEN hash(customer_key) % 2 = 0 THEN 'control' ELSE 'new arrivals' END AS variant, "
+        "customer_key AS customer_id, hash(customer_key, 1) % 10 = 0 AS converted, 0.0 AS revenue "
+        f"FROM {schema}.customer_index"
+    )
+    con.close()
+    entry = SimpleNamespace(experiment="spring", name="", control="control", outcomes=("converted", "orders"))
+    fake = SimpleNamespace(experiments=(entry,), workspace_path=ws, privacy=cfg.privacy)
+    monkeypatch.setattr(personacraft.config, "load_config", lambda path: fake)
+    config = tmp_path / "personacraft.toml"
+    config.write_text("# replaced by the fake above\n")
+    code, out = run_cli(["experiment", "spring", "--config", str(config), "--json", str(tmp_path / "r.json")],
+                        monkeypatch, capsys)  # fmt: skip
+    assert code == 0, out
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["settings"]["experiment"] == "spring" and doc["settings"]["outcomes"] == ["converted"]
+    assert doc["groups"] and doc["settings"]["by"] == "persona"
+    assert doc["accounting"]["read"] == doc["accounting"]["used"]
+    assert "the build reads the others per persona" in out
+    code, out = run_cli(["experiment", "autumn", "--config", str(config)], monkeypatch, capsys)
+    assert code == 2 and "'spring'" in out, out

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from personacraft.errors import ConfigError
 from personacraft.experiments import OTHER, read_experiment
 from personacraft.experiments.stats import benjamini_hochberg, proportions, welch
 
@@ -176,3 +177,17 @@ def test_verdicts_follow_the_rules() -> None:
     # lower is better: the same effect hurts
     hurt = {(v["group"], v["variant"]): v["verdict"] for v in reading.verdicts(lower_is_better={"converted"})}
     assert hurt[("g1", "a")] == "hurts here"
+
+
+def test_planned_weights_set_the_expected_counts() -> None:
+    d = _data(8, 6000)
+    con = duckdb.connect()
+    _table(con, d)
+    doc = read_experiment(con, "t", weights={"control": 2, "a": 1, "b": 1}).to_dict()
+    observed = [doc["srm"]["observed"][a] for a in ("control", "a", "b")]
+    expected = np.array([0.5, 0.25, 0.25]) * sum(observed)
+    np.testing.assert_allclose(list(doc["srm"]["expected"].values()), expected, **TOL)
+    np.testing.assert_allclose(doc["srm"]["p_value"], stats.chisquare(observed, expected).pvalue, **TOL)
+    assert doc["srm"]["ok"] is False  # the data were drawn in equal thirds
+    with pytest.raises(ConfigError, match="every arm"):
+        read_experiment(con, "t", weights={"control": 1, "a": 1})

@@ -110,16 +110,28 @@ def experiment(
     bootstrap: int = typer.Option(0, "--bootstrap", help="Bootstrap resamples for the intervals of means (0: Welch)."),
     seed: int | None = typer.Option(None, "--seed", help="The bootstrap's seed (default 0)."),
     min_group_size: int = typer.Option(30, "--min-group-size", help="Smaller groups are pooled into 'other'."),
+    weight: list[str] = typer.Option(
+        [], "--weight", help="A planned share, NAME=SHARE (repeatable; default: equal allocation) for the SRM test."
+    ),
     config: Path = typer.Option(Path("personacraft.toml"), "--config", help="The config file (for --by persona)."),
     run: str | None = typer.Option(None, "--run", help="The run whose personas to use (default: the latest)."),
 ) -> None:
     """Read an A/B test: each variant against the control, overall and per persona, with SRM and BH."""
-    from personacraft.errors import SampleRatioMismatchError
+    from personacraft.errors import ConfigError, SampleRatioMismatchError
     from personacraft.experiments.export import Options, read_configured, read_export
 
+    weights: dict[str, float] = {}
+    for w in weight:
+        name, _, share = w.rpartition("=")
+        try:
+            weights[name] = float(share)
+        except ValueError:
+            raise ConfigError(
+                f"--weight {w!r}: give a variant and its planned share, e.g. --weight control=2"
+            ) from None
     opts = Options(
         variant=variant, control=control, outcomes=outcome, customer=customer, by=by, bootstrap=bootstrap,
-        seed=seed or 0, min_group_size=min_group_size, config=config, run=run,
+        seed=seed or 0, min_group_size=min_group_size, config=config, run=run, weights=weights or None,
     )  # fmt: skip
     path = Path(file_or_id)
     names: dict[str, str] = {}
@@ -140,9 +152,10 @@ def experiment(
     if not reading.srm_ok:
         srm = doc["srm"]
         obs = ", ".join(f"{k} {v:,}" for k, v in srm["observed"].items())
+        tiny = f"= {srm['p_value']:.2g}" if srm["p_value"] else "< 1e-300"
         raise SampleRatioMismatchError(
-            f"sample-ratio mismatch: the arms hold {obs}, not the planned ratio (chi-square p = {srm['p_value']:.2g} "
-            "< 0.001). Units were lost or added unevenly between assignment and this export; do not trust the "
+            f"sample-ratio mismatch: the arms hold {obs}, not the planned ratio (chi-square p {tiny}, under 0.001). "
+            "Units were lost or added unevenly between assignment and this export; do not trust the "
             "effects above until the cause is found."
         )
 

@@ -41,13 +41,14 @@ class Options:
     seed: int = 0
     min_group_size: int = 30
     alpha: float = 0.05
+    weights: dict[str, float] | None = None  # planned shares for the SRM test (None: equal allocation)
     config: Path | None = None  # personacraft.toml; None or missing: no workspace
     run: str | None = None
     notes: list[str] = field(default_factory=list)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [str(r[0]) for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    return [str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()]
 
 
 def _pick(columns: list[str], wanted: Sequence[str]) -> str | None:
@@ -121,6 +122,7 @@ def read_export(path: Path, opts: Options) -> tuple[ExperimentReading, Run | Non
             con, relation, variant=opts.variant, control=opts.control, outcomes=outcomes, group=group,
             min_group_size=opts.min_group_size, alpha=opts.alpha, bootstrap=opts.bootstrap, seed=opts.seed,
             unit=customer if customer and _pick(columns, [customer]) else None, line=LINE, source=str(path),
+            weights=opts.weights,
         )  # fmt: skip
         reading.settings["by"] = "persona" if group == PERSONA else group
         reading.settings["file"] = str(path)
@@ -155,17 +157,32 @@ def read_configured(experiment_id: str, opts: Options) -> tuple[ExperimentReadin
             f"(entries: {known})."
         )
     control = str(getattr(entry, "control", opts.control) or opts.control)
-    outcomes = list(opts.outcomes) or list(getattr(entry, "outcomes", ()) or DEFAULT_OUTCOMES)
     with Workspace(cfg.workspace_path, read_only=True) as ws:
         run = ws.run(opts.run)
         if not run.has_table("experiments") or not run.has_rows("experiments"):
             raise NotFoundError(f"run {run.run_id} has no experiments table rows; run `personacraft build` again.")
-        table = f"(SELECT * FROM {run.t('experiments')} WHERE experiment_id = {lit(experiment_id)})"
-        joined = with_personas(run, table, "customer_id")
+        columns = _columns(ws.con, run.t("experiments"))
+        # the exposure's customer: its id, else the email an email tool's export names it by
+        who = [c for c in ("customer_id", "email") if c in columns]
+        table = (
+            f"(SELECT *, coalesce({', '.join(who)}) AS _xp_customer FROM {run.t('experiments')} "
+            f"WHERE experiment_id = {lit(experiment_id)})"
+        )
+        wanted = list(opts.outcomes) or list(getattr(entry, "outcomes", ()) or DEFAULT_OUTCOMES)
+        outcomes = [o for o in wanted if o in columns] if not opts.outcomes else wanted
+        if not outcomes:
+            raise ConfigError(
+                f"{experiment_id}: none of its outcomes ({', '.join(wanted)}) is a column of the experiments table; "
+                "outcomes computed by the build are read in the personas (docs/experiments.md)."
+            )
+        if len(outcomes) < len(wanted):
+            opts.notes.append(f"read here: {', '.join(outcomes)}; the build reads the others per persona")
+        joined = with_personas(run, table, "_xp_customer")
         reading = read_experiment(
             ws.con, joined, variant="variant", control=control, outcomes=outcomes, group=PERSONA,
             min_group_size=max(opts.min_group_size, cfg.privacy.min_group_size), alpha=opts.alpha,
-            bootstrap=opts.bootstrap, seed=opts.seed, unit="customer_id", source=f"experiment {experiment_id}",
+            bootstrap=opts.bootstrap, seed=opts.seed, unit="_xp_customer", source=f"experiment {experiment_id}",
+            weights=opts.weights,
         )  # fmt: skip
         reading.settings.update(by="persona", experiment=experiment_id, run_id=run.run_id)
         return reading, run.run_id

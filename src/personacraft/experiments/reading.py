@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from personacraft.errors import InputFormatError
+from personacraft.errors import ConfigError, InputFormatError
 from personacraft.experiments import sql
 from personacraft.experiments.bootstrap import bootstrap_interval
 from personacraft.experiments.result import Cell, ExperimentReading
@@ -138,7 +138,8 @@ def _read(
             for i, o in enumerate(found):
                 n0, n1, m0, m1 = int(c["n"]), int(t["n"]), float(c[f"m{i}"]), float(t[f"m{i}"])
                 if binary[i]:
-                    e = proportions(m0 * n0, n0, m1 * n1, n1, alpha)
+                    x0, x1 = int(c[f"s{i}"]) // MICRO, int(t[f"s{i}"]) // MICRO  # exact counts of 1s
+                    e = proportions(x0, n0, x1, n1, alpha)
                     method = ("two-proportion z", "newcombe")
                     variance = m0 * (1 - m0)
                 else:
@@ -254,7 +255,10 @@ def _srm(
     groups: list[str],
     weights: Mapping[str, float] | None,
 ) -> dict[str, Any]:
-    w = [float(weights.get(a, 0.0)) for a in arms] if weights else None
+    if weights and any(not (float(weights.get(a, 0.0)) > 0) for a in arms):
+        given = ", ".join(f"{k}={v}" for k, v in weights.items())
+        raise ConfigError(f"the planned weights ({given}) must give every arm ({', '.join(arms)}) a share above 0.")
+    w = [float(weights[a]) for a in arms] if weights else None
 
     def one(g: str) -> dict[str, Any]:
         observed = [int(stats_of[(g, a)]["n"]) if (g, a) in stats_of else 0 for a in arms]

@@ -24,10 +24,10 @@ UNIT_WINDOWS = (
 GROUP_SIZES = """
 SELECT _group, _variant, count(*) AS n FROM {units} WHERE _reason IS NULL GROUP BY ALL ORDER BY ALL
 """
-# rows excluded, per reason, with the first few lines as examples
+# rows excluded, per reason, with the first few as examples ({example} is a struct that starts with the
+# line: min_by keeps the smallest few without collecting every excluded row)
 EXCLUDED = """
-SELECT _reason AS reason, count(*) AS n,
-       list({example} ORDER BY _line, _variant)[1:{examples}] AS examples
+SELECT _reason AS reason, count(*) AS n, min_by({example}, {example}, {examples}) AS examples
 FROM {units} WHERE _reason IS NOT NULL GROUP BY _reason ORDER BY n DESC, reason
 """
 # per shown group (and overall: grouping sets) and variant: n, and per outcome its mean, sample

@@ -53,7 +53,7 @@ def _number(col: str, kind: str) -> str:
     if kind.split("(")[0] in _NUMERIC:
         value = f"CAST({c} AS DOUBLE)"
     else:
-        t = f"lower(trim(CAST({c} AS VARCHAR)))"
+        t = f"lower(trim({_as_text(col, kind)}))"
         value = (
             f"CASE WHEN {t} IN ('true', 'yes') THEN 1.0 WHEN {t} IN ('false', 'no') THEN 0.0 "
             f"ELSE TRY_CAST({t} AS DOUBLE) END"
@@ -61,8 +61,13 @@ def _number(col: str, kind: str) -> str:
     return f"CASE WHEN isfinite({value}) AND abs({value}) < {LIMIT} THEN CAST(round({value} * {MICRO}) AS HUGEINT) END"
 
 
-def _text(col: str) -> str:
-    return f"nullif(trim(CAST({q(col)} AS VARCHAR)), '')"
+def _as_text(col: str, kind: str) -> str:
+    """SQL: the column as text (a JSON string without its quotes)."""
+    return f"({q(col)} ->> '$')" if kind == "JSON" else f"CAST({q(col)} AS VARCHAR)"
+
+
+def _text(col: str, kind: str) -> str:
+    return f"nullif(trim({_as_text(col, kind)}), '')"
 
 
 def prepare(
@@ -84,13 +89,13 @@ def prepare(
     ln = _find(cols, line, source, "line") if line else None
     parts = [
         f"{q(ln) if ln else 'NULL::BIGINT'} AS _line",
-        f"{_text(v)} AS _variant",
-        f"coalesce({_text(g)}, {lit(BLANK)}) AS _group" if g else "NULL::VARCHAR AS _group",
-        f"{_text(u)} AS _unit" if u else "NULL::VARCHAR AS _unit",
+        f"{_text(v, cols[v])} AS _variant",
+        f"coalesce({_text(g, cols[g])}, {lit(BLANK)}) AS _group" if g else "NULL::VARCHAR AS _group",
+        f"{_text(u, cols[u])} AS _unit" if u else "NULL::VARCHAR AS _unit",
     ]
     for i, o in enumerate(found):
         parts.append(f"{_number(o, cols[o])} AS _o{i}")
-        parts.append(f"CASE WHEN {_number(o, cols[o])} IS NULL THEN CAST({q(o)} AS VARCHAR) END AS _raw{i}")
+        parts.append(f"CASE WHEN {_number(o, cols[o])} IS NULL THEN {_as_text(o, cols[o])} END AS _raw{i}")
     order = "_line" if ln else ", ".join(f"_o{i}" for i in range(len(found)))
     windows = sql.UNIT_WINDOWS.format(order=order) if u else ""
     inner = f"SELECT {', '.join(parts)} FROM {relation_sql}"
