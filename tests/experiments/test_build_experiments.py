@@ -3,6 +3,7 @@ outcomes within their window, the persona blocks, and the config's errors naming
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -191,3 +192,47 @@ def test_an_entry_may_name_the_source_instead(tmp_path: Path) -> None:
         found = persona_experiments(run, cfg.experiments, ["p0", "p1"], min_n=10, seed=0)
     assert [(d["experiment"], d["name"]) for d in found.experiments] == [("t1", "Spring email")]
     assert {b["outcome"] for b in found.blocks["p1"]} == {"converted"}
+
+
+def test_segment_exposures_with_outcomes_from_later_events(tmp_path: Path) -> None:
+    """Experiment Viewed calls (by user or by a cookie identified later) read with conversion_event outcomes."""
+    rng = np.random.default_rng(3)
+    calls = []
+    for i in range(300):
+        user, anon = f"u{i}", f"a{i}"
+        arm = "B" if i % 2 else "control"
+        by_cookie = i % 5 == 0  # viewed before logging in: the cookie is stitched to the user by a later call
+        calls.append({"type": "identify", "userId": user, "anonymousId": anon, "timestamp": "2024-05-01T10:00:00Z",
+                      "traits": {"email": f"{user}@example.com"}})  # fmt: skip
+        calls.append({"type": "page", "userId": user, "anonymousId": anon, "timestamp": "2024-06-02T10:00:00Z",
+                      "properties": {"url": "https://shop.example/account"}})  # fmt: skip
+        calls.append({"type": "track", "event": "Experiment Viewed", "userId": None if by_cookie else user,
+                      "anonymousId": anon, "timestamp": "2024-06-01T10:00:00Z",
+                      "properties": {"experiment_name": "Hero", "variation_name": arm}})  # fmt: skip
+        if rng.random() < (0.6 if arm == "B" else 0.2):
+            calls.append({"type": "track", "event": "Order Completed", "userId": user,
+                          "timestamp": "2024-06-03T10:00:00Z"})  # fmt: skip
+    calls.append({"type": "track", "event": "Heartbeat", "userId": "u0", "timestamp": "2024-09-01T10:00:00Z"})
+    (tmp_path / "seg.jsonl").write_text("\n".join(json.dumps(c) for c in calls) + "\n", encoding="utf-8")
+    (tmp_path / "personacraft.toml").write_text(
+        '[[sources]]\nkind = "segment_events"\npath = "seg.jsonl"\n\n[[experiments]]\nexperiment = "Hero"\n'
+        'control = "control"\ncompute = ["converted"]\nconversion_event = "Order Completed"\nwindow_days = 7\n',
+        encoding="utf-8",
+    )
+    cfg = load_config(tmp_path / "personacraft.toml")
+    with Workspace(cfg.workspace_path) as ws:
+        sources = [make_source(s, cfg.root) for s in cfg.sources]
+        inputs = fingerprint(sources)
+        run = ws.new_run(config_hash="t", config={}, inputs=inputs, version="test")
+        stages.ingest(cfg, run, sources, inputs, lambda _: None)
+        stages.unify(cfg, run)
+        keys = run.numpy(f"SELECT DISTINCT customer_key FROM {run.t('identity')} WHERE customer_key IS NOT NULL")
+        run.write_arrays(
+            "labels", {"customer_key": keys["customer_key"], "persona": np.zeros(len(keys["customer_key"]), np.int32)}
+        )
+        found = persona_experiments(run, cfg.experiments, ["p0"], min_n=10, seed=0)
+    [doc] = found.experiments
+    assert doc["accounting"]["exposures"] == 300 and doc["accounting"]["used"] == 300  # cookies stitched too
+    [item] = found.blocks["p0"]
+    assert item["outcome"] == "converted" and item["verdict"] == "works here"
+    assert 0.3 < item["persona"]["diff"] < 0.5
