@@ -28,7 +28,7 @@ import duckdb
 
 EXPORT = """
 COPY (
-    SELECT 'c' || i AS customer_id,
+    SELECT 'c' || (i % {customers}) AS customer_id,
            (['control', 'a', 'b'])[1 + CAST(hash(i, 'v') % 3 AS BIGINT)] AS variant,
            'g' || lpad(CAST(hash(i, 'g') % {groups} AS VARCHAR), 2, '0') AS grp,
            CAST(hash(i, 'c') % 1000 < 100 AS INTEGER) AS converted,
@@ -44,6 +44,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--groups", type=int, default=20)
     parser.add_argument("--bootstrap", type=int, default=0)
+    parser.add_argument(
+        "--repeated", type=float, default=0.0, help="The share of rows whose customer has another row (0: all unique)."
+    )
     parser.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="The export's format.")
     parser.add_argument("--keep", type=Path, default=None, help="Write the export and the JSON here (kept).")
     args = parser.parse_args()
@@ -53,7 +56,8 @@ def main() -> None:
     fmt = "FORMAT parquet" if args.format == "parquet" else "FORMAT csv, HEADER"
     t0 = time.perf_counter()
     con = duckdb.connect()
-    con.execute(EXPORT.format(rows=args.rows, groups=args.groups, path=path, fmt=fmt))
+    customers = max(1, round(args.rows * (1 - args.repeated)))
+    con.execute(EXPORT.format(rows=args.rows, groups=args.groups, path=path, fmt=fmt, customers=customers))
     con.close()
     print(f"export: {args.rows:,} rows, {args.groups} groups, {path.stat().st_size / 1e6:.0f} MB {args.format}, "
           f"written in {time.perf_counter() - t0:.1f} s")  # fmt: skip

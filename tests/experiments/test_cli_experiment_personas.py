@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from personacraft.pipeline import BuildResult
 from tests.conftest import read_csv
@@ -17,12 +18,13 @@ from tests.experiments.test_cli_experiment import run_cli
 def test_by_persona_is_the_default_and_finds_a_planted_effect(
     built: BuildResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Customers named by email (any case) or id join the latest run's personas; the planted persona is found."""
+    """Customers named by email (any case), id or bare id join the run's personas; the planted persona is found."""
     assignments = read_csv(built.out_dir / "assignments.csv")
     config = built.out_dir.parent / "personacraft.toml"
     planted = max({a["persona_id"] for a in assignments if a["persona_id"]},
                   key=lambda p: sum(a["persona_id"] == p for a in assignments))  # fmt: skip
     rng = np.random.default_rng(2)
+    drawn: list[tuple[str, str, int]] = []  # persona, arm, converted: the reference below
     path = tmp_path / "email test.csv"
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
@@ -30,8 +32,12 @@ def test_by_persona_is_the_default_and_finds_a_planted_effect(
         for i, a in enumerate(assignments):
             arm = "control" if rng.random() < 0.5 else "free shipping"
             rate = 0.1 + (0.25 if arm == "free shipping" and a["persona_id"] == planted else 0.0)
-            who = a["email"].upper() if a["email"] and i % 2 else (a["email"] or a["customer_id"])
-            w.writerow([who, arm, int(rng.random() < 0.4), int(rng.random() < rate)])
+            # the run's id, an email in capitals, or the shop's bare customer number
+            who = [a["email"] or a["customer_id"], a["email"].upper() or a["customer_id"],
+                   a["customer_id"].split(":", 1)[-1]][i % 3]  # fmt: skip
+            opened, converted = int(rng.random() < 0.4), int(rng.random() < rate)
+            w.writerow([who, arm, opened, converted])
+            drawn.append((a["persona_id"], arm, converted))
     args = ["experiment", str(path), "--variant", "arm", "--outcome", "converted", "--outcome", "opened",
             "--customer", "recipient", "--config", str(config), "--json", str(tmp_path / "r.json")]  # fmt: skip
     code, out = run_cli(args, monkeypatch, capsys)
@@ -43,6 +49,14 @@ def test_by_persona_is_the_default_and_finds_a_planted_effect(
     assert cells[(planted, "converted")]["verdict"] in ("works here", "works better here than elsewhere")
     assert all(r["verdict"] == "no evidence" for (g, o), r in cells.items() if o == "opened")
     assert "@" not in out  # no email is printed
+    # the planted persona's cell equals a plain scipy computation on the assignments
+    own = [(arm, c) for pid, arm, c in drawn if pid == planted]
+    x0, n0 = sum(c for arm, c in own if arm == "control"), sum(arm == "control" for arm, _ in own)
+    x1, n1 = sum(c for arm, c in own if arm != "control"), sum(arm != "control" for arm, _ in own)
+    cell = cells[(planted, "converted")]
+    assert (cell["n_control"], cell["n_variant"]) == (n0, n1)
+    p = stats.chi2_contingency(np.array([[x1, n1 - x1], [x0, n0 - x0]]), correction=False).pvalue
+    np.testing.assert_allclose([cell["diff"], cell["p_value"]], [x1 / n1 - x0 / n0, p], rtol=1e-9, atol=1e-12)
     assert doc["accounting"]["read"] == len(assignments)
     # customers the workspace does not know: read overall only, with a note
     other = tmp_path / "strangers.csv"

@@ -1,4 +1,4 @@
-"""An experiment's units joined to a run's personas: the customer column matched to a customer id or an email.
+"""An experiment's units joined to a run's personas: the customer column matched to a customer id, email or bare id.
 
 A row whose customer the run does not know is in the group ``"not in the workspace"``; a known
 customer in no published persona is in ``"no persona"``. Both stay in the overall reading, and are
@@ -16,11 +16,13 @@ from personacraft.store import Run
 PERSONA = "_xp_persona"  # the group column the join adds
 UNKNOWN = "not in the workspace"
 NO_PERSONA = "no persona"
+_NO_IDS = "(SELECT NULL::VARCHAR AS bare, NULL::VARCHAR AS customer_key WHERE false)"
 
 
 def with_personas(run: Run, relation: str, customer: str) -> str:
     """A subquery: ``relation`` (a table of the run's connection) with :data:`PERSONA` added from ``run``'s
-    assignments; ``customer`` is the relation's column of customer ids or emails."""
+    assignments; ``customer`` is the relation's column of customer ids (the run's, or the bare value of an id
+    it linked, like a shop's customer number) or emails."""
     saved = load_model(run)
     published = saved.published if saved.structure_found else 0
     persona = persona_id_sql("l.persona", published, saved.persona_ids)
@@ -38,6 +40,7 @@ def with_personas(run: Run, relation: str, customer: str) -> str:
             customer=q(customer),
             customer_emails=emails,
             labels=run.t("labels"),
+            bare_ids=f"({sql.BARE_IDS.format(identity=run.t('identity'))})" if run.has_table("identity") else _NO_IDS,
         )
         + ")"
     )

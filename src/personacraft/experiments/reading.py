@@ -27,7 +27,7 @@ from personacraft.experiments.stats import (
     srm,
     welch,
 )
-from personacraft.experiments.units import GROUPS, MICRO, OTHER, UNITS, exclusions, pool, prepare
+from personacraft.experiments.units import BASE, DUPS, GROUPS, MICRO, OTHER, UNITS, exclusions, pool, prepare
 
 
 def read_experiment(
@@ -62,8 +62,9 @@ def read_experiment(
     try:
         return _read(con, found, src, variant, control, group, min_group_size, alpha, bootstrap, seed, weights)
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {UNITS}")
-        con.execute(f"DROP TABLE IF EXISTS {GROUPS}")
+        con.execute(f"DROP VIEW IF EXISTS {UNITS}")
+        for table in (GROUPS, BASE, DUPS):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _read(

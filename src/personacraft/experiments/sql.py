@@ -8,18 +8,25 @@ one row per exposed unit; the rest are names and expressions built by
 
 from __future__ import annotations
 
-# one row per exposed unit: its line, variant, group, unit id and outcomes (as DOUBLE), and why it is
-# excluded (NULL when it is used). {windows} adds the unit checks when a unit column is given.
-UNITS = """
-CREATE OR REPLACE TEMP TABLE {units} AS
-SELECT *, {reason} AS _reason
-FROM (SELECT {columns}{windows} FROM {relation})
+# one row per exposed unit as read: its line, variant, group, unit id, outcomes (HUGEINT micro-units)
+BASE = """
+CREATE OR REPLACE TEMP TABLE {base} AS SELECT {columns} FROM {relation}
 """
-# a unit seen under two variants (min <> max over the unit), and its repeated rows in one variant
-UNIT_WINDOWS = (
-    ", min(_variant) OVER (PARTITION BY _unit) <> max(_variant) OVER (PARTITION BY _unit) AS _mixed"
-    ", row_number() OVER (PARTITION BY _unit, _variant ORDER BY {order}) AS _repeat"
-)
+# the rows of units seen more than once (a hash aggregate finds them; the windows then run over those
+# rows only): whether the unit is under two variants, and each row's rank within its unit and variant
+DUPLICATES = """
+CREATE OR REPLACE TEMP TABLE {dups} AS
+SELECT rowid AS _rid,
+       min(_variant) OVER (PARTITION BY _unit) <> max(_variant) OVER (PARTITION BY _unit) AS _mixed,
+       row_number() OVER (PARTITION BY _unit, _variant ORDER BY {order}) AS _repeat
+FROM {base}
+WHERE _unit IN (SELECT _unit FROM {base} WHERE _unit IS NOT NULL GROUP BY _unit HAVING count(*) > 1)
+"""
+# every row with why it is excluded (NULL when it is used)
+UNITS = """
+CREATE OR REPLACE TEMP VIEW {units} AS
+SELECT b.*, d._mixed, d._repeat, {reason} AS _reason FROM {base} b LEFT JOIN {dups} d ON d._rid = b.rowid
+"""
 # units used, per group and variant (the group sizes that decide which groups are shown)
 GROUP_SIZES = """
 SELECT _group, _variant, count(*) AS n FROM {units} WHERE _reason IS NULL GROUP BY ALL ORDER BY ALL
@@ -51,14 +58,23 @@ OVERALL_VALUES_OF = """
 SELECT u._variant, u.{outcome} AS value FROM {units} u WHERE u._reason IS NULL ORDER BY u._variant, value
 """
 # each row of an export with its persona: the customer column matched to a customer id, else to any
-# email of a customer; {persona_id} is an expression over l.persona ('' when not published)
+# email of a customer, else to the bare value of any id the run linked to one customer only (an
+# export naming the shop's id without its namespace); {persona_id} is an expression over l.persona
+# ('' when not published)
 PERSONA_GROUPS = """
-SELECT f.*, CASE WHEN k.customer_key IS NULL AND e.customer_key IS NULL THEN {unknown}
+SELECT f.*, CASE WHEN coalesce(k.customer_key, e.customer_key, i.customer_key) IS NULL THEN {unknown}
                  WHEN l.persona IS NULL OR {persona_id} = '' THEN {no_persona}
                  ELSE {persona_id} END AS {group}
 FROM {file} f
 LEFT JOIN {customer_index} k ON k.customer_key = trim(CAST(f.{customer} AS VARCHAR))
 LEFT JOIN (SELECT email, min(customer_key) AS customer_key FROM {customer_emails} GROUP BY email) e
        ON k.customer_key IS NULL AND e.email = lower(trim(CAST(f.{customer} AS VARCHAR)))
-LEFT JOIN {labels} l ON l.customer_key = coalesce(k.customer_key, e.customer_key)
+LEFT JOIN {bare_ids} i
+       ON k.customer_key IS NULL AND e.customer_key IS NULL AND i.bare = trim(CAST(f.{customer} AS VARCHAR))
+LEFT JOIN {labels} l ON l.customer_key = coalesce(k.customer_key, e.customer_key, i.customer_key)
+"""
+# the value of every id node ('id:<namespace>:<value>') that belongs to one customer only
+BARE_IDS = """
+SELECT regexp_extract(node, '^id:[^:]*:(.*)$', 1) AS bare, min(customer_key) AS customer_key
+FROM {identity} WHERE node LIKE 'id:%' GROUP BY bare HAVING count(DISTINCT customer_key) = 1
 """

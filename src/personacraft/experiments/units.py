@@ -1,8 +1,10 @@
 """The exposed units of an experiment: columns found, rows classified as used or excluded (why), groups pooled.
 
-:func:`prepare` creates the temp table ``_xp_units`` from the caller's relation: per row its line,
-variant, group, unit, each outcome as DOUBLE and as an exact integer of micro-units (so sums do not
-depend on the order DuckDB's threads add them), and ``_reason`` (NULL when the row is used).
+:func:`prepare` reads the caller's relation once into the temp table ``_xp_base``: per row its line,
+variant, group, unit, and each outcome as an exact integer of micro-units (so sums do not depend on
+the order DuckDB's threads add them) with its text when it is no number. ``_xp_dups`` holds the rows
+of units seen more than once (found by a hash aggregate; only those rows are ranked), and the view
+``_xp_units`` gives every row its ``_reason`` (NULL when the row is used).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from personacraft.sources.columns import lit, q
 OTHER = "other"  # the pooled label of the groups too small to be shown alone
 BLANK = "(blank)"  # the group of rows whose group column is empty
 UNITS, GROUPS = "_xp_units", "_xp_groups"
+BASE, DUPS = "_xp_base", "_xp_dups"
 EXAMPLES = 5
 MICRO = 1_000_000  # outcomes are read to 6 decimal places, as integers of micro-units
 LIMIT = 10**15  # the largest outcome value read (its square in micro-units still sums in a HUGEINT)
@@ -80,7 +83,7 @@ def prepare(
     unit: str | None,
     line: str | None,
 ) -> list[str]:
-    """Create the units table; return the outcome column names as found."""
+    """Create the units view (over the rows as read and the rows of repeated units); return the outcome columns."""
     cols = _columns(con, relation_sql, source)
     v = _find(cols, variant, source, "variant")
     found = [_find(cols, o, source, "outcome") for o in outcomes]
@@ -97,8 +100,11 @@ def prepare(
         parts.append(f"{_number(o, cols[o])} AS _o{i}")
         parts.append(f"CASE WHEN {_number(o, cols[o])} IS NULL THEN {_as_text(o, cols[o])} END AS _raw{i}")
     order = "_line" if ln else ", ".join(f"_o{i}" for i in range(len(found)))
-    windows = sql.UNIT_WINDOWS.format(order=order) if u else ""
-    inner = f"SELECT {', '.join(parts)} FROM {relation_sql}"
+    con.execute(sql.BASE.format(base=BASE, columns=", ".join(parts), relation=relation_sql))
+    if u:
+        con.execute(sql.DUPLICATES.format(dups=DUPS, base=BASE, order=order))
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {DUPS} (_rid BIGINT, _mixed BOOLEAN, _repeat BIGINT)")
     reasons = ["WHEN _variant IS NULL THEN 'no variant'"]
     if u:
         reasons += [
@@ -110,7 +116,7 @@ def prepare(
         reasons.append(f"WHEN _o{i} IS NULL AND _raw{i} IS NULL THEN {lit(f'no value in column {o!r}')}")
         reasons.append(f"WHEN _o{i} IS NULL THEN {lit(f'not a number in column {o!r}')}")
     reason = "CASE " + " ".join(reasons) + " END"
-    con.execute(sql.UNITS.format(units=UNITS, reason=reason, columns="*", windows=windows, relation=f"({inner})"))
+    con.execute(sql.UNITS.format(units=UNITS, base=BASE, dups=DUPS, reason=reason))
     return found
 
 
