@@ -236,3 +236,21 @@ def test_segment_exposures_with_outcomes_from_later_events(tmp_path: Path) -> No
     [item] = found.blocks["p0"]
     assert item["outcome"] == "converted" and item["verdict"] == "works here"
     assert 0.3 < item["persona"]["diff"] < 0.5
+
+
+def test_a_sample_ratio_mismatch_gives_no_verdict(tmp_path: Path) -> None:
+    """Arms of 300 and 100 where the design is even: the effect is there, but no persona may trust it."""
+    _files(tmp_path)
+    rows = ["test,arm,who,sent,bought,clicks"] + [
+        f"t1,{'B' if i % 4 == 0 else 'control'},c{i},2024-06-01 09:00:00,{int(i % 4 == 0 and i % 8 == 0)},0"
+        for i in range(N)
+    ]
+    (tmp_path / "ab.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cfg = _config(tmp_path, '[[experiments]]\nexperiment = "t1"\noutcomes = ["converted"]\n')
+    with Workspace(cfg.workspace_path) as ws:
+        run = _run(cfg, ws)
+        found = persona_experiments(run, cfg.experiments, ["p0", "p1"], min_n=10, seed=0)
+    items = [i for b in found.blocks.values() for i in b]
+    assert items and all(i["verdict"] == "no evidence" and not i["srm_ok"] for i in items)
+    assert all(i["everyone_verdict"] == "no evidence" for i in items)
+    assert all("sample ratio does not match" in i["persona_reason"] for i in items if i["persona"] is not None)

@@ -121,7 +121,7 @@ def _block(exp: Exposures, reading: ExperimentReading, pid: str) -> list[dict[st
             "persona": _figures(own),
             "persona_reason": None,
             "everyone": _figures(every),
-            "everyone_verdict": reading.verdict(every),
+            "everyone_verdict": reading.verdict(every) if reading.srm_ok else NONE,
             "heterogeneity_p": _finite(het.get((every.variant, every.outcome), {}).get("p_adjusted")),
             "srm_ok": reading.srm_ok,
             "verdict": NONE,
