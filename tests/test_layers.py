@@ -17,7 +17,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "personacraft"
 # package (with everything under it); the most specific name decides a module's layer.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("version", "errors", "schema", "phones", "wording", "journey.vocabulary"),
-    ("alerts.settings", "icp.settings", "journey.settings", "source_settings"),  # the sections config declares
+    # the sections config declares
+    ("alerts.settings", "icp.settings", "journey.settings", "source_settings", "experiment_settings"),
     ("config",),
     ("locking", "store", "upkeep"),  # one writer at a time; the owner of the database and its upkeep
     ("sources", "ingest"),

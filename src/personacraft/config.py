@@ -19,6 +19,8 @@ from urllib.parse import quote
 
 from personacraft.alerts.settings import AlertsConfig
 from personacraft.errors import ConfigError
+from personacraft.experiment_settings import HELP as EXPERIMENT_HELP
+from personacraft.experiment_settings import ExperimentConfig, experiment_config
 from personacraft.icp.settings import IcpConfig
 from personacraft.journey.settings import JourneyConfig
 from personacraft.source_settings import FEATURE_KINDS, SOURCE_OPTIONS, FeatureSpec, feature_spec
@@ -225,6 +227,9 @@ class Config:
 
     path: Path = _setting(Path("personacraft.toml"), "The config file itself.")
     sources: tuple[SourceConfig, ...] = _setting((), "The inputs, one [[sources]] entry each.")
+    experiments: tuple[ExperimentConfig, ...] = _setting(
+        (), "The experiments read per persona, one [[experiments]] entry each (docs/experiments.md)."
+    )
     name: str = _setting("personacraft", "Name of the project, shown in the report.")
     seed: int = _setting(0, "Seed for every random step; the same input and seed give the same personas.")
     workspace: str = _setting(".personacraft/workspace.duckdb", "The DuckDB workspace file, relative to the config.")
@@ -287,7 +292,7 @@ def settings() -> list[tuple[str, Any, str]]:
     """Every documented setting as ``(dotted name, default, help)``."""
     out: list[tuple[str, Any, str]] = []
     for f in dataclasses.fields(Config):
-        if f.name in ("path", "sources"):
+        if f.name in ("path", "sources", "experiments"):
             continue
         if f.name in SECTIONS:
             for sf in dataclasses.fields(SECTIONS[f.name]):
@@ -296,6 +301,7 @@ def settings() -> list[tuple[str, Any, str]]:
             out.append((f.name, f.default, f.metadata["help"]))
     for sf in dataclasses.fields(SourceConfig):
         out.append((f"sources.{sf.name}", _default(sf), sf.metadata["help"]))
+    out.extend((f"experiments.{key}", default, help) for key, default, help in EXPERIMENT_HELP)
     return out
 
 
@@ -389,6 +395,12 @@ def config_from_dict(raw: Mapping[str, Any], path: Path) -> Config:
     if not isinstance(sources_raw, list) or not sources_raw:
         raise ConfigError(f"{where}: no [[sources]] configured; add at least one input file.")
     sources = tuple(_source(s, f"{where} [[sources]] #{i + 1}") for i, s in enumerate(sources_raw))
+    experiments_raw = raw.pop("experiments", [])
+    if not isinstance(experiments_raw, list):
+        raise ConfigError(f"{where}: experiments must be [[experiments]] entries (an array of tables).")
+    experiments = tuple(
+        experiment_config(e, f"{where} [[experiments]] #{i + 1}") for i, e in enumerate(experiments_raw)
+    )
     sections = {}
     for name, cls in SECTIONS.items():
         section = raw.pop(name, {})
@@ -396,7 +408,7 @@ def config_from_dict(raw: Mapping[str, Any], path: Path) -> Config:
             raise ConfigError(f"{where}: [{name}] must be a table.")
         sections[name] = _build(cls, section, f"{where} [{name}]")
     top = _build(Config, raw, where) if raw else Config()
-    cfg = dataclasses.replace(top, path=path.resolve(), sources=sources, **sections)
+    cfg = dataclasses.replace(top, path=path.resolve(), sources=sources, experiments=experiments, **sections)
     seg = cfg.segment
     if seg.k is not None and seg.k < 1:
         raise ConfigError(f"{where} [segment]: k must be at least 1, got {seg.k}.")

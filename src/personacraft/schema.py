@@ -131,6 +131,16 @@ CANONICAL: dict[str, dict[str, str]] = {
         "exposed_at": "TIMESTAMP",
         "converted": "BOOLEAN",
         "revenue": "DOUBLE",
+        "email": "VARCHAR",  # an email tool's export names the recipient by email
+        "anonymous_id": "VARCHAR",  # a Segment Experiment Viewed call before the visitor was identified
+    },
+    # the other numeric outcomes of an experiment export, one row per (line, outcome) with a value
+    # (sources/experiments.py); joined back to their exposure by (_source, _file, _line)
+    "experiment_outcomes": {
+        "experiment_id": "VARCHAR",
+        "customer_id": "VARCHAR",
+        "outcome": "VARCHAR",
+        "value": "DOUBLE",
     },
     # the columns a source declares in [sources.features], one row per (line, column) with a value,
     # keyed to the customer the line names (sources/features.py)

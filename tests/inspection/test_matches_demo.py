@@ -56,6 +56,9 @@ def retail_hand_count(root: Path) -> dict[str, set[str]]:
         "typeform:typeform_responses.csv": _people(
             con, f"SELECT {_email('email')} FROM {csv.format(d / 'typeform_responses.csv')}"
         ),
+        # exposures of an A/B test name no customer to identity resolution (an exposure must not make a
+        # customer), so inspect counts none for it (docs/experiments.md)
+        "email A/B test": set(),
         "ga4_bigquery:*.ndjson": _people(
             con,
             f"""SELECT coalesce(i.email, 'id:' || g.user_id) FROM (SELECT DISTINCT user_id

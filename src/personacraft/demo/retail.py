@@ -1,9 +1,9 @@
 """A synthetic online shop with five planted personas, written in real vendor formats.
 
 Files (under ``DIR/data``): Shopify customers and orders CSV, a Judge.me reviews CSV, a
-Typeform responses CSV (email as a hidden field) and GA4's BigQuery export as NDJSON
-with ``user_id`` = the Shopify customer id. The data is messy on purpose: email case and
-spaces differ between files, most customers skip the survey, much web traffic is
+Typeform responses CSV (email as a hidden field), GA4's BigQuery export as NDJSON
+with ``user_id`` = the Shopify customer id, and an email A/B test (retail_experiment.py). The data
+is messy on purpose: email case and spaces differ between files, most customers skip the survey, much web traffic is
 anonymous, and many reviews say nothing specific. The personas are in retail_personas.py.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from personacraft.demo import chunks, retail_months
+from personacraft.demo import chunks, retail_experiment, retail_months
 from personacraft.demo.chunks import ChunkProgress, Offsets
 from personacraft.demo.common import choice, messy_email, normalise, or_empty, people, write_csv
 from personacraft.demo.layouts import SHOPIFY_CUSTOMER_COLUMNS, SHOPIFY_ORDER_COLUMNS
@@ -320,8 +320,10 @@ def _write(
     }
     if months == 1:
         write_csv(con, out_dir / "ground_truth.csv", columns, ["customer_id", "email", "persona"], append=append)
+        retail_experiment.write(con, data, seed, at, pidx, who.email)  # an email A/B test, drawn apart
         if at.first:
-            text = CONFIG.format(seed=seed, n=at.total, folder="data")
+            text = CONFIG.replace("\n[report]", retail_experiment.CONFIG + "\n[report]")
+            text = text.format(seed=seed, n=at.total, folder="data")
             (out_dir / "personacraft.toml").write_text(text, encoding="utf-8")
         con.close()
         at.customers, at.orders, at.visitors, at.sessions = (

@@ -142,7 +142,11 @@ def _pick(canonical: str, profiles: dict[str, Profile], taken: set[str]) -> Pick
 
 
 def propose(profiles: dict[str, Profile]) -> list[TableMapping]:
-    """The tables a generic file feeds: orders, customers (both for a flat sales export) or texts."""
+    """The tables a generic file feeds: an A/B test's exposures, orders, customers (both for a flat sales
+    export) or texts."""
+    experiment = _experiment(profiles)
+    if experiment is not None:
+        return [experiment]
     taken: set[str] = set()
     picks: dict[str, Pick] = {}
     for canonical in ("email", "ordered_at", "amount", "order_id", "customer_id", "currency", "status"):
@@ -182,6 +186,22 @@ def propose(profiles: dict[str, Profile]) -> list[TableMapping]:
     # nothing fits well: say what is missing for an orders table, the likeliest one
     missing = [c for c in ("customer_id or email", "ordered_at", "amount") if c.split(" ")[0] not in picks]
     return [TableMapping("orders", dict(picks), missing)]
+
+
+def _experiment(profiles: dict[str, Profile]) -> TableMapping | None:
+    """An A/B test's export: a variant column of a few values named so, an experiment column, and a customer."""
+    variant = _pick("variant", profiles, set())
+    if variant is None or variant.score < CHECK_BELOW or not 2 <= profiles[variant.column].distinct <= 12:
+        return None
+    picks, taken = {"variant": variant}, {variant.column}
+    for canonical in ("experiment_id", "email", "customer_id", "exposed_at", "converted", "revenue"):
+        pick = _pick(canonical, profiles, taken)
+        if pick is not None and pick.score >= CHECK_BELOW:
+            picks[canonical] = pick
+            taken.add(pick.column)
+    if "experiment_id" not in picks or not ("email" in picks or "customer_id" in picks):
+        return None
+    return TableMapping("experiments", picks, [])
 
 
 def _line_level(profiles: dict[str, Profile], picks: dict[str, Pick], taken: set[str]) -> dict[str, Pick]:

@@ -245,6 +245,46 @@ NAMES: dict[str, tuple[str, ...]] = {
     "body": ("text", "body", "comment", "review", "message", "feedback", "kommentar", "commentaire", "comentario"),
     "rating": ("rating", "stars", "score", "bewertung", "note", "puntuacion", "voto"),
     "created_at@texts": ("date", "created at", "at", "submitted at", "created"),
+    # an A/B test's export (table experiments): found only with a variant column beside an experiment column
+    "variant": (
+        "variant",
+        "variation",
+        "variant name",
+        "variation name",
+        "arm",
+        "test group",
+        "ab group",
+        "treatment",
+        "test variant",
+        "experiment group",
+        "bucket",
+        "test cell",
+    ),
+    "experiment_id": (
+        "experiment",
+        "experiment id",
+        "experiment name",
+        "test",
+        "test name",
+        "test id",
+        "ab test",
+        "campaign",
+        "campaign name",
+        "campaign id",
+    ),
+    "exposed_at": (
+        "sent at",
+        "sent",
+        "send time",
+        "date sent",
+        "exposed at",
+        "exposure date",
+        "assigned at",
+        "first exposure",
+        "viewed at",
+    ),
+    "converted": ("converted", "conversion", "placed order", "purchased", "ordered", "did convert"),
+    "revenue": ("revenue", "placed order value", "order value", "conversion value", "attributed revenue"),
 }
 # the value test of each canonical column: which Profile share must be high
 VALUE_TEST: dict[str, str] = {
@@ -260,4 +300,6 @@ VALUE_TEST: dict[str, str] = {
     "age": "integer",
     "rating": "money",
     "created_at@texts": "date",
+    "exposed_at": "date",
+    "revenue": "money",
 }

@@ -7,6 +7,7 @@ higher (it renders itself) and is imported from its own module or as ``personacr
 from personacraft.personas.model import (
     Channel,
     Evidence,
+    ExperimentResult,
     Goal,
     PainPoint,
     Persona,
@@ -20,6 +21,7 @@ from personacraft.personas.model import (
 __all__ = [
     "Channel",
     "Evidence",
+    "ExperimentResult",
     "Goal",
     "PainPoint",
     "Persona",

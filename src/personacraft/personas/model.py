@@ -163,6 +163,32 @@ class Recommendations(Record):
 
 
 @dataclasses.dataclass(kw_only=True)
+class ExperimentResult(Record):
+    """One variant × outcome of an A/B test read for the persona: its effect here and for everyone, and the verdict.
+
+    ``persona`` and ``everyone`` hold ``n_control, n_variant, mean_control, mean_variant, diff, ci_low, ci_high,
+    relative_lift, p_value, p_adjusted``; ``persona`` is null (with ``persona_reason``) when an arm has fewer of
+    the persona's customers than the minimum group size. ``verdict``: "works here", "no evidence", "hurts here"
+    or "works better here than elsewhere"; ``text`` says it in words (docs/experiments.md).
+    """
+
+    experiment: str
+    name: str | None = None
+    control: str | None = None
+    variant: str
+    outcome: str
+    kind: str | None = None  # "proportion" or "mean"
+    persona: dict[str, Any] | None = None
+    persona_reason: str | None = None
+    everyone: dict[str, Any] | None = None
+    everyone_verdict: str | None = None
+    heterogeneity_p: float | None = None
+    srm_ok: bool | None = None
+    verdict: str
+    text: str | None = None
+
+
+@dataclasses.dataclass(kw_only=True)
 class Evidence(Record):
     """How one claim was derived: the field, the claim, the method and the facts behind it."""
 
@@ -186,6 +212,7 @@ class Persona(Record):
         "value": Value,
         "story": Story,
         "recommendations": Recommendations,
+        "experiments": ExperimentResult,
         "evidence": Evidence,
     }
 
@@ -213,6 +240,8 @@ class Persona(Record):
     committee: dict[str, Any] | None = None
     story: Story = dataclasses.field(default_factory=Story)
     recommendations: Recommendations = dataclasses.field(default_factory=Recommendations)
+    # what the A/B tests of [[experiments]] found for the persona; None (reason in missing) without any
+    experiments: list[ExperimentResult] | None = None
     evidence: list[Evidence] = dataclasses.field(default_factory=list)
     missing: dict[str, str] = dataclasses.field(default_factory=dict)
 

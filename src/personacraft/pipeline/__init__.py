@@ -1,6 +1,6 @@
 """build(config) -> BuildResult: the stages in order, nothing else.
 
-ingest → unify → features → value → text → segment → profile → journeys → personas → ICP → outputs;
+ingest → unify → features → value → text → segment → profile → journeys → personas → experiments → ICP → outputs;
 each stage is a function of :mod:`personacraft.pipeline.stages`, the files are written by
 :mod:`personacraft.pipeline.outputs`, and the provenance by :mod:`personacraft.pipeline.provenance`; the
 fingerprint that ``build --if-changed`` compares by :mod:`personacraft.pipeline.refresh`.
@@ -85,6 +85,7 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
             say("Mapping journeys")
             journey_doc = stages.journeys(config, run, seg, texts)
             built = stages.personas(config, run, seg, prof, value, journey_doc, accounts)
+            tested = stages.experiments(config, run, built)
             personas = [Persona.from_dict(p) for p in built]
             say("Learning the ideal customer profile")
             icp = stages.icp(config, run, built)
@@ -97,7 +98,7 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
                 why_they_left=prof.why_they_left,
             )
             say("Writing outputs")
-            extra = Report(accounting, merge, journey_doc, icp)
+            extra = Report(accounting, merge, journey_doc, icp, tested.experiments)
             alerts = write_outputs(config, run, pset, seg.published, extra, staging, seg.lineage)
             run_dir = out / "runs" / run.run_id
             staging.rename(run_dir)

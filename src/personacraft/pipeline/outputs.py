@@ -52,6 +52,7 @@ OUTPUTS = (
     "icp.md",
     "icp.html",
     "changes.json",  # what changed since the previous successful run (none on a first run)
+    "experiments.json",  # each [[experiments]] entry read per persona (none without one)
 )
 # the folders of a run that replace those at the top of the output folder
 FOLDERS = ("report", "activation")
@@ -113,6 +114,7 @@ class Report:
     merge: MergeReport
     journeys: dict[str, Any]
     icp: ICP | None = None  # the ideal customer profile, when the run has deals or subscriptions
+    experiments: list[dict[str, Any]] | None = None  # each [[experiments]] reading, per persona (experiments.json)
 
 
 def _copy(run: Run, select: str, path: Path, fmt: str = "HEADER, DELIMITER ','") -> None:
@@ -158,6 +160,8 @@ def write_outputs(
     pset.save_json(staging / "personas.json")
     changes = write_changes(config, run, found, staging)
     _json(staging / "journeys.json", extra.journeys, indent=1)
+    if extra.experiments:
+        _json(staging / "experiments.json", {"run_id": run.run_id, "experiments": extra.experiments}, indent=1)
     ids = [p.id for p in pset]
     write_tables(run, published, staging, ids if len(ids) == published else None)
     # what marketing and sales push into their tools: CRM write-back, hashed ad audiences

@@ -18,6 +18,7 @@ import numpy as np
 from personacraft.accounts.build import Accounts, build_accounts
 from personacraft.config import Config
 from personacraft.errors import InputError, NotFoundError, PersonaError
+from personacraft.experiments.personas import Readings, cite, evidence, persona_experiments
 from personacraft.features import add_text_themes, build_features, customer_status
 from personacraft.features.custom import build_custom, declared
 from personacraft.icp.learn import ICP, learn_icp
@@ -261,6 +262,26 @@ def personas(
     for block, persona in zip(journey_doc["personas"], built, strict=True):
         block["name"] = persona["name"]
     return built
+
+
+def experiments(config: Config, run: Run, built: list[dict[str, Any]]) -> Readings:
+    """Read the config's ``[[experiments]]`` per persona: each persona's ``experiments`` block (null, with the
+    reason in its ``missing``, when there is none), cited in its messaging recommendations."""
+    if not built:
+        return Readings({}, [], "no persona was published")
+    # as `personacraft experiment` reads by default: 30 per arm, never fewer than the privacy floor
+    min_n = max(30, config.privacy.min_group_size)
+    found = persona_experiments(run, config.experiments, [str(p["id"]) for p in built], min_n=min_n, seed=config.seed)
+    for persona in built:
+        items = found.blocks.get(str(persona["id"])) or []
+        if not items:
+            persona["experiments"] = None
+            persona.setdefault("missing", {})["experiments"] = found.reason or "no experiment exposed this persona"
+            continue
+        persona["experiments"] = items
+        cite(persona, items)
+        persona.setdefault("evidence", []).append(evidence(items))
+    return found
 
 
 def _previous_personas(run: Run, seg: Segmentation) -> dict[str, dict[str, Any]] | None:

@@ -26,6 +26,7 @@ MODULES = (
     "personacraft.journey.account_sql",
     "personacraft.icp.sql",
     "personacraft.experiments.sql",
+    "personacraft.experiments.outcomes",
     "personacraft.accounts.sql",
     "personacraft.personas.changes",
     "personacraft.activation",

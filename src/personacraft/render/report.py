@@ -16,6 +16,7 @@ from personacraft.render.cards.slides import DECK
 from personacraft.render.cards.writer import slide_files
 from personacraft.render.charts import sizes_chart, trait_chart
 from personacraft.render.environment import environment
+from personacraft.render.forest import forest_svg
 from personacraft.render.glance import Glance, as_dict, glance
 from personacraft.render.plain import (
     analysts,
@@ -59,6 +60,7 @@ def write_report(
     colors = {pid: b.color for pid, b in badges.items()}
     charts = {p["id"]: trait_chart(p["traits"][:8], colors[p["id"]]) for p in personas if p["traits"]}
     items = [_item(p, badges[p["id"]]) for p in personas]
+    forests = {p["id"]: forest_svg(p.get("experiments") or [], colors[p["id"]], badges[p["id"]].who) for p in personas}
     doc = {"provenance": pset.provenance}
     slides = folder / "cards"
     env = environment()
@@ -76,6 +78,7 @@ def write_report(
         deck=(slides / DECK).is_file(),
         colors=colors,
         charts=charts,
+        forests=forests,
         sizes_svg=sizes_chart(personas) if personas else "",
         accounting=accounting,
         max_quotes=max_quotes,

@@ -12,7 +12,8 @@ amount = "Total Price"
 ```
 
 Without ``[sources.columns]``, file columns named like canonical columns (any case) are
-used. Values are parsed by the canonical column's type; dates in any common format.
+used. An experiments source may map more names than the table has: each is a numeric outcome
+(:mod:`personacraft.sources.experiments`). Values are parsed by the canonical column's type; dates in any common format.
 For parquet, ``line`` in rejects is the row number (1 = first row).
 """
 
@@ -26,7 +27,7 @@ import duckdb
 
 from personacraft.errors import ConfigError, InputFormatError, MissingColumnError
 from personacraft.schema import CANONICAL
-from personacraft.sources import order_rules
+from personacraft.sources import experiments, order_rules
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import Col, for_type, lit, q
 from personacraft.sources.reading.delimited import cells, csv_header, load_cells
@@ -65,6 +66,13 @@ class Generic(Source):
         cols = [*CANONICAL[self.table], *(order_rules.LINE_COLUMNS if self.table == "orders" else ())]
         given = dict(self.config.columns)
         unknown = [c for c in given if c not in cols]
+        if unknown and self.table == experiments.TABLE:  # the export's other outcomes
+            unknown = [c for c in unknown if not c.isidentifier()]
+            if unknown:
+                raise ConfigError(
+                    f'source "{self.label}": [sources.columns] maps {", ".join(repr(c) for c in unknown)}: an '
+                    'outcome\'s name is a plain name (letters, digits and _), e.g. clicks = "Clicks".'
+                )
         if unknown:
             raise ConfigError(
                 f'source "{self.label}": [sources.columns] names {", ".join(unknown)}, which table '
@@ -76,6 +84,8 @@ class Generic(Source):
         return {c: lower[c] for c in cols if c in lower}
 
     def feeds(self) -> tuple[str, ...]:
+        if self.table == experiments.TABLE and experiments.extra_outcomes(self.config.columns):
+            return (experiments.TABLE, experiments.OUTCOMES)
         if self.table == "orders" and order_rules.line_level(self.config.columns or self._mapped):
             return ("orders", "order_lines")
         return (self.table,)
@@ -99,7 +109,9 @@ class Generic(Source):
         if missing:
             raise MissingColumnError(path, missing, header, self.kind)
         types = {**CANONICAL["order_lines"], **CANONICAL[self.table]}
-        specs = {canon: for_type(types[canon]) for canon in mapping}
+        specs = {canon: for_type(types.get(canon, "DOUBLE")) for canon in mapping}
+        if self.table == experiments.TABLE:
+            specs = experiments.column_specs(mapping, specs)
         if self.table == "orders" and order_rules.line_level(mapping):  # a line needs the order it belongs to
             if "order_id" not in rename:
                 raise ConfigError(
@@ -118,6 +130,9 @@ class Generic(Source):
     def insert_stage(self, run: Run, file: FileLoad, specs: Mapping[str, Col]) -> None:
         if self.table == "orders":  # returns, postage, guests, test orders, currencies
             order_rules.land(run, file, self.rules, specs)
+            return
+        if self.table == experiments.TABLE:
+            experiments.land(run, file, specs)
             return
         insert(run, file, self.table, {canon: q(canon) for canon in specs}, "_stage")
 

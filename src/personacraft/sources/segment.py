@@ -2,11 +2,13 @@
 
 ``track``, ``page`` and ``screen`` calls become events; ``identify`` calls become customer
 records (their traits: email, name, title, company); ``group`` calls become accounts. A call
-repeating an earlier ``messageId`` is a duplicate delivery and is kept as a reject.
+repeating an earlier ``messageId`` is a duplicate delivery and is kept as a reject. ``Experiment Viewed``
+calls are exposures of an experiment too (:mod:`personacraft.sources.experiments`).
 """
 
 from __future__ import annotations
 
+from personacraft.sources import experiments
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import lit
 from personacraft.sources.reading.files import FileLoad
@@ -17,7 +19,8 @@ from personacraft.store import Run
 CALL_SCHEMA = """{
  "type": "VARCHAR", "userId": "VARCHAR", "anonymousId": "VARCHAR", "event": "VARCHAR", "name": "VARCHAR",
  "timestamp": "VARCHAR", "messageId": "VARCHAR", "groupId": "VARCHAR",
- "properties": {"url": "VARCHAR", "path": "VARCHAR"},
+ "properties": {"url": "VARCHAR", "path": "VARCHAR", "experiment_id": "VARCHAR", "experiment_name": "VARCHAR",
+                "variation_id": "VARCHAR", "variation_name": "VARCHAR"},
  "traits": {"email": "VARCHAR", "name": "VARCHAR", "firstName": "VARCHAR", "lastName": "VARCHAR",
             "title": "VARCHAR", "company": "VARCHAR", "phone": "VARCHAR", "industry": "VARCHAR",
             "employees": "VARCHAR", "plan": "VARCHAR"},
@@ -34,7 +37,7 @@ class SegmentEvents(Source):
     """Option ``user_id_namespace`` (default ``segment``): the system whose ids ``userId`` carries."""
 
     kind = "segment_events"
-    tables = ("events", "customers", "accounts")
+    tables = ("events", "customers", "accounts", "experiments")
     description = "Segment-spec calls as JSON lines."
 
     def load_file(self, run: Run, file: FileLoad) -> None:
@@ -96,6 +99,7 @@ class SegmentEvents(Source):
             "'a group call needs a groupId'",
         )
         uid = f"CASE WHEN c.userId IS NOT NULL THEN {ns} || c.userId END"
+        anon = "CASE WHEN c.anonymousId IS NOT NULL THEN 'segment:' || c.anonymousId END"
         kind = "lower(c.type)"
         insert(
             run,
@@ -103,7 +107,7 @@ class SegmentEvents(Source):
             "events",
             {
                 "customer_id": uid,
-                "anonymous_id": "CASE WHEN c.anonymousId IS NOT NULL THEN 'segment:' || c.anonymousId END",
+                "anonymous_id": anon,
                 "email": "coalesce(c.context.traits.email, c.traits.email)",
                 "occurred_at": "ts",
                 "event_name": f"CASE {kind} WHEN 'track' THEN c.event WHEN 'page' THEN 'page_view' "
@@ -118,6 +122,7 @@ class SegmentEvents(Source):
             },
             f"_stage WHERE {kind} IN ('track', 'page', 'screen', 'alias')",
         )
+        experiments.land_views(run, file, uid, anon)
         insert(
             run,
             file,

@@ -22,6 +22,7 @@ from personacraft.render.cards.figures import NO_FIELD, committee, label, missin
 from personacraft.render.cards.svg import Colors, avatar_svg, trait_bars_svg
 from personacraft.render.cards.text import as_dict, as_strings, as_text, brief, sentences
 from personacraft.render.environment import newcomers
+from personacraft.render.forest import tested_line
 from personacraft.render.style import WHITE
 from personacraft.wording import channel_label, emotion_words, lift_words, value_label
 
@@ -294,6 +295,7 @@ def card_context(
         "value": value(persona, d.reason),
         "committee": committee(persona, d),
         "recs": _recommendations(persona, d),
+        "tested": tested_line(dict(persona)),  # the A/B tests read for the persona, in one line
         "more_recs": _recommendations(
             persona, d, shown=next(x["items"] for x in glanced["lists"] if x["key"] == "actions")
         ),

@@ -30,6 +30,7 @@ from personacraft.web.templating import ICON, SCRIPT, TEMPLATES, stylesheet
 from personacraft.web.views.accounts import accounts_context, filtered_csv
 from personacraft.web.views.alerts import alerts_context
 from personacraft.web.views.compare import compare_context
+from personacraft.web.views.experiments import experiments_context
 from personacraft.web.views.history import history_context
 from personacraft.web.views.icp import icp_context
 from personacraft.web.views.journeys import journeys_context
@@ -39,7 +40,7 @@ from personacraft.web.views.runs import accounting_context, changes_context, hea
 router = APIRouter(include_in_schema=False)
 
 NAV = [("gallery", "/", "Personas"), ("compare", "/compare", "Compare"), ("journeys", "/journeys", "Journeys")]
-NAV += [("accounts", "/accounts", "Accounts"), ("icp", "/icp", "ICP")]
+NAV += [("accounts", "/accounts", "Accounts"), ("icp", "/icp", "ICP"), ("experiments", "/experiments", "Experiments")]
 NAV += [("runs", "/runs", "Runs"), ("alerts", "/alerts", "Alerts"), ("health", "/health", "Data health")]
 
 
@@ -252,6 +253,13 @@ def journeys_page(request: Request) -> Response:
     """The journey map of all customers and of each persona; in B2B, the account funnel first."""
     view = _service(request).view
     return _page(request, "journeys.html.j2", view, "journeys", **journeys_context(view))
+
+
+@router.get("/experiments")
+def experiments_page(request: Request) -> Response:
+    """Each persona's A/B test results: a forest plot and the sentences (docs/experiments.md)."""
+    view = _service(request).view
+    return _page(request, "experiments.html.j2", view, "experiments", **experiments_context(view))
 
 
 @router.get("/icp")
