@@ -1,0 +1,51 @@
+"""``personacraft hypotheses FILE``: beliefs and hand-made personas checked against a run's data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from personacraft.cli.common import console
+
+MARK = {"supported": "✓ supported", "contradicted": "✗ contradicted", "inconclusive": "? inconclusive"}
+
+
+def _line(h: dict[str, Any]) -> str:
+    verdict = MARK.get(h["verdict"], "– not testable")
+    who = h.get("persona_name") or h.get("persona") or ""
+    return f"  {h['id']:<6} {verdict:<16} {h['claim']}  [{who}]\n         {h['reason']}"
+
+
+def hypotheses(
+    file: Path = typer.Argument(
+        ..., help="A YAML file of hypotheses and/or hand-made personas, or a persona in Markdown."
+    ),
+    config: Path = typer.Option(Path("personacraft.toml"), "--config", help="The config file."),
+    run: str | None = typer.Option(None, "--run", help="The run to check against (default: the latest)."),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write the result as JSON to this file."),
+) -> None:
+    """Check hypotheses and hand-made personas against the data: a verdict with its numbers for each."""
+    from personacraft.config import load_config
+    from personacraft.hypotheses.service import hypotheses as check
+
+    cfg = load_config(config)
+    result, written = check(cfg, file, run, json_out)
+    s = result["summary"]
+    if result["hypotheses"]:
+        counts = ", ".join(f"{s[v]} {v.replace('_', ' ')}" for v in s)
+        print(f"{len(result['hypotheses'])} hypotheses checked against run {result['run_id']}: {counts}.")
+        for h in result["hypotheses"]:
+            print(_line(h))
+    for p in result["personas"]:
+        print(f"\nHand-made persona “{p['name']}”: {p['reason']}")
+        if p["fit_share"] is not None:
+            print(
+                f"  {p['fit_share']:.0%} of the {p['known_n']:,} customers with these families known "
+                "fit the description."
+            )
+        for c in p["claims"]:
+            print(_line(c))
+    for path in written:
+        console.print(f"Written to {path}.")
