@@ -98,7 +98,9 @@ def _yaml(path: Path, text: str, offset: int = 0) -> Any:
         problem = getattr(exc, "problem", None) or str(exc)
         where = f" (column {mark.column + 1})" if mark is not None else ""
         line = mark.line + 1 + offset if mark is not None else None
-        raise InputFormatError(path, f"is not valid YAML: {problem}{where}", line=line) from None
+        raise InputFormatError(
+            path, f"is not valid YAML: {problem}{where}", line=line, hint="check the indentation and the quotes"
+        ) from None
 
 
 class _Reader:

@@ -60,7 +60,9 @@ class Unknown(LookupError):
 
     def __init__(self, what: str, name: str, nearest: list[str]) -> None:
         self.what, self.name, self.nearest = what, name, nearest
-        hint = f"; did you mean {' or '.join(repr(n) for n in nearest)}?" if nearest else ""
+        named = [repr(n) for n in nearest]
+        hint = f"; did you mean {', '.join(named[:-1])} or {named[-1]}?" if len(named) > 1 else ""
+        hint = f"; did you mean {named[0]}?" if len(named) == 1 else hint
         super().__init__(f"no {what} {name!r} in this run{hint}")
 
 
@@ -69,7 +71,7 @@ def _lookup(names: dict[str, Any], name: str, what: str, candidates: list[str]) 
     found = names.get(text, names.get(slug(text)))
     if found is None:
         lowered = {c.lower(): c for c in candidates}
-        near = difflib.get_close_matches(text.lower(), list(lowered), n=3, cutoff=0.5)
+        near = difflib.get_close_matches(text.lower(), list(lowered), n=3, cutoff=0.6)
         raise Unknown(what, text, [lowered[n] for n in near])
     return found
 
