@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import personacraft as pc
 from personacraft.cli import main
 from personacraft.pipeline import BuildResult
 
@@ -33,6 +34,7 @@ def test_features_lists_every_trait_of_the_personas_with_its_population_share(
     code, out, _ = cli(monkeypatch, capsys, "features", "--config", config, "--run", built.run_id, "--json")
     assert code == 0
     doc = json.loads(out)
+    assert pc.hypotheses.features(built.run_id, config=config) == doc  # the Python API answers the same
     shares = {(f["label"], v["label"]): v["population_share"] for f in doc for v in f["values"]}
     traits = [t for p in built.personas.to_dict()["personas"] for t in p["traits"]]
     assert traits
@@ -108,6 +110,7 @@ def test_hypotheses_grade_true_false_and_untestable_claims_with_their_numbers(
     assert code == 0, err
     doc = json.loads(out_json.read_text(encoding="utf-8"))
     assert json.loads((built.run_dir / "hypotheses.json").read_text(encoding="utf-8")) == doc
+    assert pc.hypotheses.check(path, built.run_id, config=retail_demo / "personacraft.toml") == doc
     h = {x["id"]: x for x in doc["hypotheses"]}
     top = personas[0]["traits"][0]
     true = h["true_trait"]

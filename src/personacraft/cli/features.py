@@ -19,10 +19,10 @@ def features(
 ) -> None:
     """List every feature family and value of a run, with ids, labels (as personas.json shows them) and shares."""
     from personacraft.config import load_config
-    from personacraft.hypotheses.service import features as vocabulary
+    from personacraft.hypotheses.service import run_vocabulary
 
     cfg = load_config(config)
-    run_id, vocab = vocabulary(cfg, run)
+    run_id, vocab = run_vocabulary(cfg, run)
     doc = vocab.as_json()
     if as_json:
         print(json.dumps(doc, indent=2, ensure_ascii=False))

@@ -28,10 +28,10 @@ def hypotheses(
 ) -> None:
     """Check hypotheses and hand-made personas against the data: a verdict with its numbers for each."""
     from personacraft.config import load_config
-    from personacraft.hypotheses.service import hypotheses as check
+    from personacraft.hypotheses.service import check_file
 
     cfg = load_config(config)
-    result, written = check(cfg, file, run, json_out)
+    result, written = check_file(cfg, file, run, json_out)
     s = result["summary"]
     if result["hypotheses"]:
         counts = ", ".join(f"{s[v]} {v.replace('_', ' ')}" for v in s)

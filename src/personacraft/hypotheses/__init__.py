@@ -1,13 +1,16 @@
 """Beliefs checked against a run: the feature vocabulary, hypotheses with verdicts, hand-made personas matched.
 
-``personacraft features`` lists :func:`vocabulary`; ``personacraft hypotheses FILE`` reads a file
-with :func:`read_beliefs` and grades it with :func:`check` (docs/hypotheses.md).
+The notebook entry points (``pc.hypotheses``, docs/hypotheses.md) run what the commands run::
+
+    pc.hypotheses.features(config="shop/personacraft.toml")            # personacraft features --json
+    pc.hypotheses.check("beliefs.yaml", config="shop/personacraft.toml")  # personacraft hypotheses FILE
+
+:mod:`.vocabulary` holds the vocabulary, :mod:`.spec` reads a file, :mod:`.verdicts` and
+:mod:`.handmade` grade it, :mod:`.stats` holds the rules and :mod:`.sql` the statements.
 """
 
 from __future__ import annotations
 
-from personacraft.hypotheses.check import check
-from personacraft.hypotheses.spec import Beliefs, read_beliefs
-from personacraft.hypotheses.vocabulary import Vocabulary, slug, vocabulary
+from personacraft.hypotheses.service import check, features
 
-__all__ = ["Beliefs", "Vocabulary", "check", "read_beliefs", "slug", "vocabulary"]
+__all__ = ["check", "features"]

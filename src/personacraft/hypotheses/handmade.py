@@ -10,7 +10,7 @@ minimum group size fit the description and the nearest persona's similarity is a
 :data:`SIMILAR`. Otherwise: "no evidence that this group exists". When fewer than that fit, the
 nearest is the persona whose shares of the claimed values have the largest product
 (:func:`by_profile`). The claims are then graded, one by one, on the nearest persona
-(:func:`personacraft.hypotheses.check.grade`).
+(:func:`personacraft.hypotheses.verdicts.grade`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from personacraft.hypotheses.vocabulary import Unknown, Vocabulary
 from personacraft.store import Run
 
 if TYPE_CHECKING:
-    from personacraft.hypotheses.check import Counts, Personas
+    from personacraft.hypotheses.verdicts import Counts, Personas
 
 SIMILAR = 0.2  # the least Jaccard index at which a data persona resembles a hand-made one
 

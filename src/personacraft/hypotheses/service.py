@@ -13,20 +13,41 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from personacraft.config import Config
-from personacraft.hypotheses.check import check, run_folder
+from personacraft.config import Config, load_config
 from personacraft.hypotheses.spec import read_beliefs
+from personacraft.hypotheses.verdicts import grade_file, run_folder
 from personacraft.hypotheses.vocabulary import Vocabulary, vocabulary
 from personacraft.store import Workspace
 
 RESULT_FILE = "hypotheses.json"
 
 
-def features(config: Config, run_id: str | None = None) -> tuple[str, Vocabulary]:
+def run_vocabulary(config: Config, run_id: str | None = None) -> tuple[str, Vocabulary]:
     """The id of the run (the newest successful one unless given) and its feature vocabulary."""
     with Workspace(config.workspace_path, read_only=True) as ws:
         run = ws.run(run_id)
         return run.run_id, vocabulary(run, min_group=config.privacy.min_group_size)
+
+
+def features(run: str | None = None, *, config: Config | str | Path = "personacraft.toml") -> list[dict[str, Any]]:
+    """The feature vocabulary of ``run`` (default: the newest) as ``personacraft features --json`` prints it:
+    ``[{family, label, n_known, values: [{value, label, population_share, n}]}]``."""
+    cfg = config if isinstance(config, Config) else load_config(config)
+    return run_vocabulary(cfg, run)[1].as_json()
+
+
+def check(
+    file: str | Path,
+    run: str | None = None,
+    *,
+    config: Config | str | Path = "personacraft.toml",
+    out: str | Path | None = None,
+) -> dict[str, Any]:
+    """Check the hypotheses and hand-made personas of ``file`` against ``run`` (default: the newest), as
+    ``personacraft hypotheses`` does; the result it keeps in the run's ``hypotheses.json`` (and writes to
+    ``out`` when given)."""
+    cfg = config if isinstance(config, Config) else load_config(config)
+    return check_file(cfg, file, run, out)[0]
 
 
 def write_json(doc: Any, path: Path) -> None:
@@ -39,7 +60,7 @@ def write_json(doc: Any, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def hypotheses(
+def check_file(
     config: Config, path: str | Path, run_id: str | None = None, out: str | Path | None = None
 ) -> tuple[dict[str, Any], list[Path]]:
     """Grade the beliefs in ``path`` on the run; the result, and the files it was written to (the run's
@@ -47,7 +68,7 @@ def hypotheses(
     beliefs = read_beliefs(path)  # a malformed file fails before the workspace is opened
     with Workspace(config.workspace_path, read_only=True) as ws:
         run = ws.run(run_id)
-        result = check(run, beliefs, min_group=config.privacy.min_group_size)
+        result = grade_file(run, beliefs, min_group=config.privacy.min_group_size)
         folder = run_folder(run)
     written: list[Path] = []
     if folder is not None and folder.is_dir():

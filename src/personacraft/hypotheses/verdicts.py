@@ -212,7 +212,7 @@ def _reason(g: Graded, p_adj: float) -> str:
     return f"{said} against {against} (adjusted {_p(p_adj)})."
 
 
-def check(run: Run, beliefs: Beliefs, *, min_group: int) -> dict[str, Any]:
+def grade_file(run: Run, beliefs: Beliefs, *, min_group: int) -> dict[str, Any]:
     """Grade every hypothesis and hand-made persona of ``beliefs`` on ``run`` (docs/hypotheses.md)."""
     vocab = vocabulary(run, min_group=min_group)
     personas = run_personas(run)
