@@ -81,9 +81,10 @@ def run_personas(run: Run) -> Personas:
     return Personas(tuple(ids), names, persona_id_sql("l.persona", saved.published, ids))
 
 
-def counts(run: Run, personas: Personas) -> Counts:
-    """The cell counts of every published persona and of everyone (:data:`~personacraft.hypotheses.sql.CELLS`)."""
-    refs = {"attributes": run.t("attributes"), "labels": run.t("labels"), "persona_id": personas.id_sql}
+def counts(run: Run, personas: Personas, labels: str | None = None) -> Counts:
+    """The cell counts of every published persona and of everyone (:data:`~personacraft.hypotheses.sql.CELLS`);
+    ``labels``: another relation of (customer_key, persona) to group by (the null benchmark's random groups)."""
+    refs = {"attributes": run.t("attributes"), "labels": labels or run.t("labels"), "persona_id": personas.id_sql}
     rows = run.numpy(CELLS.format(**refs))
     n: dict[tuple[str, str, str], int] = {}
     known: dict[tuple[str, str], int] = {}
