@@ -19,6 +19,9 @@ Two parts, each 1,000 true and 1,000 false claims, drawn with ``--seed`` from th
    ``majority`` or ``most_common`` where the population clears it by the margin. The share a group shows
    is a sample: this is where the error rates are tested.
 
+3. **Hand-made personas.** Each data persona written by hand from its top 1, 2 or 3 traits should be matched
+   to it; random descriptions (2 or 3 values of random families) mostly should not "exist" as a persona.
+
 Targets (issue 19): supported verdicts for false claims at most 5 %; for true claims at least 90 % where
 n ≥ 100. Prints the rates by expect and by n, and the time to grade the 2,000-claim file.
 """
@@ -219,6 +222,54 @@ def null_part(run: Any, cfg: Any, args: argparse.Namespace, rng: np.random.Gener
     rates([(t, kind, x.out) for t, kind, x in graded])
 
 
+def handmade_part(run: Any, cfg: Any, args: argparse.Namespace, rng: np.random.Generator) -> None:
+    """Hand-made personas written from each data persona's top traits, and random descriptions."""
+    from personacraft.hypotheses.handmade import SIMILAR, match
+    from personacraft.hypotheses.spec import Claim, HandMade
+    from personacraft.hypotheses.verdicts import counts, run_personas
+    from personacraft.hypotheses.vocabulary import vocabulary
+
+    min_group = cfg.privacy.min_group_size
+    vocab = vocabulary(run, min_group=min_group)
+    personas = run_personas(run)
+    c = counts(run, personas)
+    folder = run.scalar("SELECT out_dir FROM runs WHERE run_id = ?", [run.run_id])
+    import json
+
+    doc = json.loads((Path(folder) / "personas.json").read_text(encoding="utf-8"))
+
+    def person(name: str, pairs: list[tuple[str, str]]) -> HandMade:
+        claims = tuple(Claim(f"c{i}", "", "", f, v, "more_than_average", None, 0) for i, (f, v) in enumerate(pairs))
+        return HandMade(name, name, None, None, "", claims, 0)
+
+    print(f"\n3. Hand-made personas (exists: at least {min_group} fit, and a Jaccard of at least {SIMILAR})")
+    for top in (1, 2, 3):
+        right, jaccards = 0, []
+        for p in doc["personas"]:
+            pairs = [(t["feature"], t["value"]) for t in p["traits"][:top]]
+            m = match(run, person(p["id"], pairs), vocab, c, personas, min_group)
+            right += m.exists and m.nearest == p["id"]
+            jaccards.append(m.similar[0]["jaccard"] if m.similar else 0.0)
+        print(
+            f"  from each persona's top {top} trait(s): {right} of {len(doc['personas'])} matched to their persona; "
+            f"Jaccard {min(jaccards):.2f} to {max(jaccards):.2f}"
+        )
+    families = [f for f in vocab.families if len(f.values) >= 2]
+    exists, jaccards = 0, []
+    for i in range(args.random_people):
+        k = int(rng.integers(2, 4))
+        fams = [families[j] for j in rng.choice(len(families), size=k, replace=False)]
+        pairs = [(f.label, f.values[int(rng.integers(0, len(f.values)))].label) for f in fams]
+        m = match(run, person(f"r{i}", pairs), vocab, c, personas, min_group)
+        exists += m.exists
+        jaccards.append(m.similar[0]["jaccard"] if m.similar else 0.0)
+    q = np.quantile(jaccards, [0.5, 0.9, 0.99]) if jaccards else [0, 0, 0]
+    print(
+        f"  random descriptions (2 or 3 values of random families): {exists} of {args.random_people} said to exist; "
+        f"nearest Jaccard median {q[0]:.2f}, 90th percentile {q[1]:.2f}, 99th {q[2]:.2f}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", type=Path, help="a built project (default: a fresh retail demo)")
@@ -226,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--claims", type=int, default=1000, help="true claims, and false claims, per part")
     ap.add_argument("--margin", type=float, default=0.10, help="how far from the threshold a claim's truth lies")
     ap.add_argument("--partitions", type=int, default=10, help="random cuts of the customers into groups")
+    ap.add_argument("--random-people", type=int, default=200, help="random hand-made descriptions")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
     from personacraft.config import load_config
@@ -241,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             rng = np.random.default_rng(args.seed)
             personas_part(run, cfg, args, rng)
             null_part(run, cfg, args, rng)
+            handmade_part(run, cfg, args, rng)
     return 0
 
 

@@ -3,8 +3,10 @@
 A customer *fits* the description when they hold every claimed value (one SQL pass over the
 run's ``attributes``, :data:`~personacraft.hypotheses.sql.FITS`); they are *known* when every
 claimed family is known for them. The fit share is fit / known. The similarity of a data
-persona P to the described customers D is their Jaccard index, |D ∩ P| / |D ∪ P|: 1 when the
-description picks out exactly the persona's customers, 0 when no customer of the persona fits.
+persona P to the described customers D is their Jaccard index among the known customers,
+|D ∩ P| / |D ∪ P| with P the persona's customers whose claimed families are all known (a customer
+who never answered the survey neither fits nor fails a survey claim): 1 when the description picks
+out exactly the persona's customers, 0 when no customer of the persona fits.
 The nearest data persona is the most similar; the group "exists" when at least the privacy
 minimum group size fit the description and the nearest persona's similarity is at least
 :data:`SIMILAR`. Otherwise: "no evidence that this group exists". When fewer than that fit, the
@@ -107,17 +109,16 @@ def match(run: Run, person: HandMade, vocab: Vocabulary, c: Counts, personas: Pe
     fit, known = fits.get("all", (0, 0))
     similar: list[dict[str, Any]] = []
     for pid in personas.ids:
-        both = fits.get(pid, (0, 0))[0]
-        size = c.sizes.get(pid, 0)
-        union = fit + size - both
+        both, members = fits.get(pid, (0, 0))  # members: the persona's customers with the claimed families known
+        union = fit + members - both
         similar.append(
             {
                 "persona": pid,
                 "name": personas.names.get(pid, pid),
                 "jaccard": round(both / union, 4) if union else 0.0,
                 "held_share": round(both / fit, 4) if fit else 0.0,  # of the fitting customers, in this persona
-                "coverage": round(both / size, 4) if size else 0.0,  # of the persona, fitting the description
-                "persona_share": round(size / total, 4) if total else 0.0,
+                "coverage": round(both / members, 4) if members else 0.0,  # of its known customers, fitting
+                "persona_share": round(c.sizes.get(pid, 0) / total, 4) if total else 0.0,
             }
         )
     similar.sort(key=lambda s: (-s["jaccard"], -s["held_share"], personas.ids.index(s["persona"])))
@@ -140,6 +141,6 @@ def match(run: Run, person: HandMade, vocab: Vocabulary, c: Counts, personas: Pe
         person, best["persona"], fit, known, total, similar, True,
         f"Nearest data persona: {best['name']} ({best['persona']}), similarity {best['jaccard']:.2f}; it holds "
         f"{best['held_share']:.0%} of the {fit:,} customers who fit the description, and {best['coverage']:.0%} "
-        "of its own customers fit it.",
+        "of its own customers (with these families known) fit it.",
         min_group,
     )  # fmt: skip
