@@ -12,10 +12,10 @@ from personacraft.cli.common import console
 MARK = {"supported": "✓ supported", "contradicted": "✗ contradicted", "inconclusive": "? inconclusive"}
 
 
-def _line(h: dict[str, Any]) -> str:
+def _line(h: dict[str, Any], width: int = 6) -> str:
     verdict = MARK.get(h["verdict"], "– not testable")
     who = h.get("persona_name") or h.get("persona") or ""
-    return f"  {h['id']:<6} {verdict:<16} {h['claim']}  [{who}]\n         {h['reason']}"
+    return f"  {h['id']:<{width}} {verdict:<16} {h['claim']}  [{who}]\n  {'':<{width}} {h['reason']}"
 
 
 def hypotheses(
@@ -36,8 +36,9 @@ def hypotheses(
     if result["hypotheses"]:
         counts = ", ".join(f"{s[v]} {v.replace('_', ' ')}" for v in s)
         print(f"{len(result['hypotheses'])} hypotheses checked against run {result['run_id']}: {counts}.")
+        width = max(len(str(h["id"])) for h in result["hypotheses"])
         for h in result["hypotheses"]:
-            print(_line(h))
+            print(_line(h, width))
     for p in result["personas"]:
         print(f"\nHand-made persona “{p['name']}”: {p['reason']}")
         if p["fit_share"] is not None:
@@ -46,6 +47,6 @@ def hypotheses(
                 "fit the description."
             )
         for c in p["claims"]:
-            print(_line(c))
+            print(_line(c, max(len(str(x["id"])) for x in p["claims"])))
     for path in written:
         console.print(f"Written to {path}.")
