@@ -134,7 +134,7 @@ def test_hypotheses_grade_true_false_and_untestable_claims_with_their_numbers(
     assert "✓ supported" in out and "did you mean" in out and "No evidence that this group exists" in out
 
 
-def test_a_malformed_file_and_an_unknown_family_are_named(
+def test_a_malformed_file_an_unwritable_json_and_an_unknown_family_are_named(
     built: BuildResult,
     retail_demo: Path,
     tmp_path: Path,
@@ -146,6 +146,10 @@ def test_a_malformed_file_and_an_unknown_family_are_named(
     bad.write_text("hypotheses:\n  - family: Device\n    value: mobile\n   expect: majority\n", encoding="utf-8")
     code, _, err = cli(monkeypatch, capsys, "hypotheses", str(bad), *config)
     assert code == 3 and "bad.yaml, line 4: is not valid YAML" in err
+    good = tmp_path / "good.yaml"
+    good.write_text("hypotheses:\n  - {family: Device, value: mobile, expect: majority}\n", encoding="utf-8")
+    code, _, err = cli(monkeypatch, capsys, "hypotheses", str(good), *config, "--json", str(bad / "out.json"))
+    assert code == 2 and "--json " in err and "out.json: cannot write it" in err
     unknown = tmp_path / "unknown.yaml"
     unknown.write_text("hypotheses:\n  - {family: Devise, value: mobile, expect: majority}\n", encoding="utf-8")
     code, out, err = cli(monkeypatch, capsys, "hypotheses", str(unknown), *config)

@@ -41,10 +41,12 @@ def hypotheses(
             print(_line(h, width))
     for p in result["personas"]:
         print(f"\nHand-made persona “{p['name']}”: {p['reason']}")
+        guess = (p.get("size_guess") or {}).get("share")
+        guessed = f" (its size was guessed at {guess:.0%})" if guess is not None else ""
         if p["fit_share"] is not None:
             print(
-                f"  {p['fit_share']:.0%} of the {p['known_n']:,} customers with these families known "
-                "fit the description."
+                f"  {p['fit_share']:.0%} of the {p['known_n']:,} customers with these families known fit the "
+                f"description{guessed}."
             )
         for c in p["claims"]:
             print(_line(c, max(len(str(x["id"])) for x in p["claims"])))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from personacraft.config import Config, load_config
+from personacraft.errors import ConfigError
 from personacraft.hypotheses.spec import read_beliefs
 from personacraft.hypotheses.verdicts import grade_file, run_folder
 from personacraft.hypotheses.vocabulary import Vocabulary, vocabulary
@@ -50,14 +51,17 @@ def check(
     return check_file(cfg, file, run, out)[0]
 
 
-def write_json(doc: Any, path: Path) -> None:
+def write_json(doc: Any, path: Path, what: str) -> None:
     """Write ``doc`` as indented JSON to ``path``, whole or not at all (a temporary file, then a rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=2, ensure_ascii=False)
-        fh.write("\n")
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ConfigError(f"{what} {path}: cannot write it ({exc.strerror or exc})") from exc
 
 
 def check_file(
@@ -72,9 +76,9 @@ def check_file(
         folder = run_folder(run)
     written: list[Path] = []
     if folder is not None and folder.is_dir():
-        write_json(result, folder / RESULT_FILE)
+        write_json(result, folder / RESULT_FILE, "the run's result file")
         written.append(folder / RESULT_FILE)
     if out is not None:
-        write_json(result, Path(out))
+        write_json(result, Path(out), "--json")
         written.append(Path(out))
     return result, written
