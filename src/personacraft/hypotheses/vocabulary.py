@@ -58,21 +58,22 @@ class Family:
 class Unknown(LookupError):
     """A family or value name the vocabulary does not hold, with the nearest names it does."""
 
-    def __init__(self, what: str, name: str, nearest: list[str]) -> None:
+    def __init__(self, what: str, name: str, nearest: list[str], of: str | None = None) -> None:
         self.what, self.name, self.nearest = what, name, nearest
         named = [repr(n) for n in nearest]
         hint = f"; did you mean {', '.join(named[:-1])} or {named[-1]}?" if len(named) > 1 else ""
         hint = f"; did you mean {named[0]}?" if len(named) == 1 else hint
-        super().__init__(f"no {what} {name!r} in this run{hint}")
+        where = f" of {of!r}" if of else ""
+        super().__init__(f"no {what} {name!r}{where} in this run{hint}")
 
 
-def _lookup(names: dict[str, Any], name: str, what: str, candidates: list[str]) -> Any:
+def _lookup(names: dict[str, Any], name: str, what: str, candidates: list[str], of: str | None = None) -> Any:
     text = str(name).strip()
     found = names.get(text, names.get(slug(text)))
     if found is None:
         lowered = {c.lower(): c for c in candidates}
         near = difflib.get_close_matches(text.lower(), list(lowered), n=3, cutoff=0.6)
-        raise Unknown(what, text, [lowered[n] for n in near])
+        raise Unknown(what, text, [lowered[n] for n in near], of)
     return found
 
 
@@ -92,7 +93,7 @@ class Vocabulary:
     def value(self, family: Family, name: str) -> Value:
         """The value of ``family`` whose id or label is ``name``."""
         names = {v.id: v for v in family.values} | {v.label: v for v in family.values}
-        found: Value = _lookup(names, name, f"value of {family.label!r}", [v.label for v in family.values])
+        found: Value = _lookup(names, name, "value", [v.label for v in family.values], family.label)
         return found
 
     def as_json(self) -> list[dict[str, Any]]:
