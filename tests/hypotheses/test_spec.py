@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from personacraft.errors import InputFormatError, SourceNotFoundError
 from personacraft.hypotheses.spec import HAND_MADE_EXPECT, read_beliefs
@@ -105,3 +108,33 @@ def test_markdown_lines_count_from_the_top_of_the_file(tmp_path: Path) -> None:
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(SourceNotFoundError, match=r"nowhere\.yaml: no such file"):
         read_beliefs(tmp_path / "nowhere.yaml")
+
+
+# ---------------------------------------------------------------- any input: a result or a named error, never a crash
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=12))
+_KEYS = st.sampled_from(
+    ["hypotheses", "personas", "claims", "family", "value", "expect", "share", "size", "name", "id"]
+)
+_DOCS = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=_DOCS)
+def test_any_yaml_document_reads_or_fails_with_a_line(tmp_path: Path, doc: object) -> None:
+    path = write(tmp_path, yaml.safe_dump(doc))
+    try:
+        read_beliefs(path)
+    except InputFormatError as err:
+        assert err.line is not None and str(err).startswith("beliefs.yaml, line ")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=80))
+def test_any_text_reads_or_fails_with_a_named_error(tmp_path: Path, text: str) -> None:
+    for name in ("beliefs.yaml", "persona.md"):
+        path = write(tmp_path, text, name)
+        try:
+            read_beliefs(path)
+        except InputFormatError as err:
+            assert str(err).startswith(f"{name}")
