@@ -37,12 +37,18 @@ def test_each_verdict_carries_its_numbers(run: Run) -> None:  # noqa: F811
     assert (more["share"], more["population_share"], more["lift"]) == (pytest.approx(25 / 30, abs=1e-4), 0.5, 1.667)
     assert more["ci"][0] < 25 / 30 < more["ci"][1] and more["threshold"] == 0.5
     assert less["verdict"] == "contradicted"
-    assert common["verdict"] == "supported" and common["runner_up"] == {
-        "label": "a code on most orders",
-        "share": 0.1667,
-    }
+    assert common["verdict"] == "supported"  # 25 never against 5: the runner-up's share of 5 is not shown
+    assert common["runner_up"] == {"label": "a code on most orders", "share": None} and common["threshold"] is None
     assert behind["verdict"] == "contradicted" and behind["runner_up"]["label"] == "Quality"
     assert all(h["p_adjusted"] >= h["p_value"] for h in (more, less, common, behind))  # type: ignore[operator]
+
+
+def test_a_share_of_fewer_customers_than_the_minimum_is_not_shown(run: Run) -> None:  # noqa: F811
+    [rare] = graded(run, claim("p1", "Discount use", "never uses a code", "less_than_average"))
+    # 5 of p1's 30 never use a code: the verdict and n are shown, not the share of those 5
+    assert rare["verdict"] == "supported" and rare["n"] == 30 and rare["fewer_than"] == 10
+    assert rare["share"] is None and rare["ci"] is None and rare["lift"] is None
+    assert str(rare["reason"]).startswith("fewer than 10 of 30 against the average 50%")
 
 
 def test_too_few_known_everyone_against_the_average_and_unknown_names(run: Run) -> None:  # noqa: F811

@@ -146,17 +146,25 @@ def grade(claim: Claim, group: str, vocab: Vocabulary, c: Counts, personas: Pers
         return g
     share = k / n
     lo, hi = wilson(k, n)
-    out.update(share=_round(share), population_share=_round(pop), lift=_round(share / pop if pop else None, 3))
-    out.update(n=n, ci=[_round(lo), _round(hi)])
+    # a figure about fewer customers than the minimum group is not shown (the verdict still is): the share
+    # when fewer than min_group hold the value, the population share when fewer than that hold it at all
+    few, rare = 0 < k < min_group, val.n < min_group
+    out.update(share=None if few else _round(share), population_share=None if rare else _round(pop))
+    out.update(lift=None if few or rare or not pop else _round(share / pop, 3))
+    out.update(n=n, ci=None if few else [_round(lo), _round(hi)])
+    if few:
+        out["fewer_than"] = min_group
     if claim.expect == "most_common":
         others = [(v, m) for v, m in c.by_family.get((group, fam.label), []) if v != val.label]
         runner, rn = others[0] if others else ("", 0)
         g.test = most_common_test(k, n, rn, rn / n)
-        g.extra["runner_up"] = {"label": runner, "share": _round(rn / n)} if runner else None
+        shown = None if 0 < rn < min_group else _round(rn / n)
+        g.extra["runner_up"] = {"label": runner, "share": shown} if runner else None
+        out["threshold"] = shown
     else:
         threshold = {"majority": 0.5, "at_least": claim.share or 0.0}.get(claim.expect, pop)
         g.test = share_test(claim.expect, k, n, threshold)
-    out["threshold"] = _round(g.test.threshold)
+        out["threshold"] = None if rare and claim.expect.endswith("_average") else _round(threshold)
     return g
 
 
@@ -194,14 +202,17 @@ def _reason(g: Graded, p_adj: float) -> str:
     o, t = g.out, g.test
     assert t is not None
     ci = o["ci"]
-    said = f"{_pct(o['share'])} of {o['n']:,} ({_pct(ci[0])} to {_pct(ci[1])})"
+    if o["share"] is None:
+        said = f"fewer than {o['fewer_than']} of {o['n']:,}"
+    else:
+        said = f"{_pct(o['share'])} of {o['n']:,} ({_pct(ci[0])} to {_pct(ci[1])})"
     if g.expect == "most_common":
         ru = o.get("runner_up")
-        against = f"the runner-up {ru['label']!r} at {_pct(ru['share'])}" if ru else "no other value"
+        at = f" at {_pct(ru['share'])}" if ru and ru["share"] is not None else ""
+        against = f"the runner-up {ru['label']!r}{at}" if ru else "no other value"
     else:
-        against = {"majority": "half", "at_least": f"the claimed {_pct(t.threshold)}"}.get(
-            g.expect, f"the average {_pct(t.threshold)}"
-        )
+        average = f"the average {_pct(o['threshold'])}" if o["threshold"] is not None else "the average"
+        against = {"majority": "half", "at_least": f"the claimed {_pct(t.threshold)}"}.get(g.expect, average)
     if o["verdict"] == "inconclusive":
         if p_adj < ALPHA or t.side == 0:
             return f"{said}: level with {against}."

@@ -58,6 +58,7 @@ def _row(h: Mapping[str, Any], view: RunView) -> dict[str, Any]:
         "population_share": h.get("population_share"),
         "lift": h.get("lift"),
         "n": h.get("n"),
+        "fewer_than": h.get("fewer_than"),  # the share is hidden: fewer customers than this hold the value
         "ci": ci,
         "p_adjusted": h.get("p_adjusted"),
         "reason": h.get("reason"),
