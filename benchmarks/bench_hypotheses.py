@@ -132,6 +132,9 @@ def rates(results: list[tuple[str, str, dict[str, Any]]]) -> None:
         print(f"  {label[truth]}: {sup:,} of {len(chosen):,} supported = {sup / max(len(chosen), 1):.1%}")
         verdicts = Counter(r["verdict"] for _, r in chosen)
         print("    verdicts: " + ", ".join(f"{v} {n:,}" for v, n in sorted(verdicts.items())))
+        alone = sum("clear alone" in str(r.get("reason")) for _, r in chosen)
+        if alone:
+            print(f"    ({alone:,} inconclusive only after the adjustment over the file: clear alone)")
         by_kind: dict[str, list[dict[str, Any]]] = {}
         for kind, r in chosen:
             by_kind.setdefault(kind, []).append(r)
