@@ -85,6 +85,9 @@ def test_the_page_shows_each_verdict_with_its_numbers(service: Service, checked:
     assert "not testable" in text and "did you mean" in text
     assert "Hand-made persona: Invented night owls" in text and "No evidence that this group exists" in text
     assert '<a href="/beliefs" aria-current="page">Beliefs</a>' in r.text
+    # the page's own context keeps the base template's: the period line still counts customers
+    period = re.search(r'<p class="period">(.*?)</p>', r.text)
+    assert period is not None and period.group(1).endswith(f"{service.view.personas_doc['customers']:,} customers")
 
 
 def test_a_check_of_another_run_is_not_shown(service: Service, checked: dict[str, Any], tmp_path: Path) -> None:

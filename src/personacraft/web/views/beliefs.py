@@ -92,6 +92,6 @@ def beliefs_context(view: RunView) -> dict[str, Any]:
         "file": doc.get("file"),
         "summary": [(WORDS.get(k, "not testable"), FLAGS.get(k, ""), summary.get(k, 0)) for k in FLAGS],
         "rows": [_row(h, view) for h in maps(doc.get("hypotheses"))],
-        "people": people,
+        "hand_made": people,
         "min_group": doc.get("min_group_size"),
     }
