@@ -107,6 +107,12 @@ def test_every_command_of_a_shop(python: Path, tmp_path: Path) -> None:
     assert json.loads(assigned.stdout)["assigned"] > 0
     customer = (shop / "out" / "assignments.csv").read_text(encoding="utf-8").splitlines()[1].split(",")[0]
     cli(python, "explain", customer, "--config", str(config), "--json", cwd=tmp_path)
+    vocab = cli(python, "features", "--config", str(config), "--json", cwd=tmp_path)
+    assert any(f["family"] == "discount_use" for f in json.loads(vocab.stdout))
+    beliefs = tmp_path / "beliefs.yaml"  # YAML: PyYAML is a base dependency
+    beliefs.write_text("hypotheses:\n  - {persona: all, family: Device, value: mobile, expect: majority}\n")
+    checked = cli(python, "hypotheses", str(beliefs), "--config", str(config), cwd=tmp_path)
+    assert "1 hypotheses checked against run" in checked.stdout
     icp = cli(python, "icp", "--config", str(config), cwd=tmp_path)
     assert "Ideal customer profile" in icp.stdout
     clv = cli(
@@ -175,7 +181,7 @@ def test_a_saas_build_and_every_page(python: Path, tmp_path: Path) -> None:
                 time.sleep(0.3)
         status, home = _get(base + "/")
         assert status == 200
-        pages = {"/", "/compare", "/icp", "/runs", "/health", "/assets/app.css", "/assets/icon.svg"}
+        pages = {"/", "/compare", "/icp", "/runs", "/health", "/beliefs", "/assets/app.css", "/assets/icon.svg"}
         pages |= set(re.findall(r'href="(/personas/[^"/]+)"', home))
         assert any(p.startswith("/personas/") for p in pages)
         for page in sorted(pages):

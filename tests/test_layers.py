@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("value", "journey", "accounts"),  # stages that run the models over a run
     ("personas",),
     ("render", "activation", "alerts", "personas.persona_set"),  # a PersonaSet owns its exports; alerts delivered
-    ("pipeline", "inspection"),
+    ("pipeline", "inspection", "hypotheses"),  # hypotheses: beliefs graded on a finished run
     ("", "api", "demo", "onboard"),  # "": the package itself (the public API); onboard: init
     ("cli", "web", "__main__"),
 )

@@ -34,6 +34,7 @@ PUBLIC = [
     "build",
     "churn",
     "clv",
+    "hypotheses",
     "load_config",
 ]
 

@@ -9,6 +9,8 @@ The public Python API (``docs/python.md``)::
     pc.assign("new_customers.csv")                   # a DataFrame: persona and confidence per customer
     pc.clv.fit("orders.csv", customer="Customer ID", date="Order Date", amount="Total").customers
     pc.churn.fit("customers.csv", target="Churn", id="customerID").customers
+    pc.hypotheses.features()                         # the feature vocabulary beliefs are written in
+    pc.hypotheses.check("beliefs.yaml")              # each belief's verdict with its numbers
 
 Names are imported when first used, so ``import personacraft`` stays fast for the command line.
 """
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from personacraft.version import __version__
 
 if TYPE_CHECKING:
-    from personacraft import churn, clv
+    from personacraft import churn, clv, hypotheses
     from personacraft.api import BuildResult, assign, build, load_config
     from personacraft.config import Config
     from personacraft.errors import PersonaError
@@ -43,6 +45,7 @@ _LAZY = {
     "load_config": "personacraft.api",
     "build": "personacraft.api",
     "assign": "personacraft.api",
+    "hypotheses": "personacraft.hypotheses",
     "BuildResult": "personacraft.api",
     "Config": "personacraft.config",
     "PersonaError": "personacraft.errors",
@@ -79,6 +82,7 @@ __all__ = [
     "build",
     "churn",
     "clv",
+    "hypotheses",
     "load_config",
 ]
 

@@ -32,7 +32,7 @@ from personacraft.web.service import CARD_FORMATS, CARD_TYPES, RunView, Service
 from personacraft.wording import value_label, whole_label
 from tests.conftest import read_csv
 
-PAGES = ["/", "/compare", "/journeys", "/accounts", "/icp", "/runs", "/alerts", "/health"]
+PAGES = ["/", "/compare", "/journeys", "/accounts", "/icp", "/runs", "/alerts", "/health", "/beliefs"]
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,8 @@ import typer
 
 from personacraft.cli import build, churn, demo, diff, experiment, icp, init, inspect, runs, segments, serve, value
 from personacraft.cli.common import STATE, console, fail
+from personacraft.cli.features import features
+from personacraft.cli.hypotheses import hypotheses
 
 app = typer.Typer(
     name="personacraft",
@@ -36,6 +38,8 @@ app.command("explain")(segments.explain)
 app.command("clv")(value.clv)
 app.command("churn")(churn.churn)
 app.command("experiment")(experiment.experiment)
+app.command("features")(features)
+app.command("hypotheses")(hypotheses)
 app.add_typer(icp.app, name="icp")
 app.command("serve")(serve.serve)
 app.add_typer(serve.token_app, name="token")

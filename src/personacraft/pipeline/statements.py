@@ -33,6 +33,7 @@ MODULES = (
     "personacraft.pipeline.outputs",
     "personacraft.pipeline.provenance",
     "personacraft.inspection.sql",
+    "personacraft.hypotheses.sql",
 )
 _STATEMENT = re.compile(r"^\s*(SELECT|WITH|CREATE|COPY|INSERT)\b", re.I)
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")

@@ -1,4 +1,4 @@
-"""The pages' routes: personas, comparison, journeys, ICP, runs, alerts, data health, and assets (docs/web.md).
+"""The pages' routes: personas, comparison, journeys, ICP, runs, alerts, data health, beliefs, assets (docs/web.md).
 
 Every page reads what the service holds (``request.app.state.service``: the run shown, the run
 list, the alerts, the personas' history) and nothing else: no database query, and no file read
@@ -29,6 +29,7 @@ from personacraft.web.service import CARD_TYPES, SLIDES, RunView, Service
 from personacraft.web.templating import ICON, SCRIPT, TEMPLATES, stylesheet
 from personacraft.web.views.accounts import accounts_context, filtered_csv
 from personacraft.web.views.alerts import alerts_context
+from personacraft.web.views.beliefs import beliefs_context
 from personacraft.web.views.compare import compare_context
 from personacraft.web.views.experiments import experiments_context
 from personacraft.web.views.history import history_context
@@ -42,6 +43,7 @@ router = APIRouter(include_in_schema=False)
 NAV = [("gallery", "/", "Personas"), ("compare", "/compare", "Compare"), ("journeys", "/journeys", "Journeys")]
 NAV += [("accounts", "/accounts", "Accounts"), ("icp", "/icp", "ICP"), ("experiments", "/experiments", "Experiments")]
 NAV += [("runs", "/runs", "Runs"), ("alerts", "/alerts", "Alerts"), ("health", "/health", "Data health")]
+NAV += [("beliefs", "/beliefs", "Beliefs")]
 
 
 def _service(request: Request) -> Service:
@@ -307,6 +309,13 @@ def health_page(request: Request) -> Response:
     return _page(
         request, "health.html.j2", view, "health", **health_context(view, getattr(service, "inspection", None))
     )
+
+
+@router.get("/beliefs")
+def beliefs_page(request: Request) -> Response:
+    """Beliefs vs evidence: the newest ``personacraft hypotheses`` check of the run shown (its hypotheses.json)."""
+    view = _service(request).view
+    return _page(request, "beliefs.html.j2", view, "beliefs", **beliefs_context(view))
 
 
 @router.get("/assets/app.css")
