@@ -18,7 +18,14 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "personacraft"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("version", "errors", "schema", "phones", "wording", "journey.vocabulary"),
     # the sections config declares
-    ("alerts.settings", "icp.settings", "journey.settings", "source_settings", "experiment_settings"),
+    (
+        "alerts.settings",
+        "icp.settings",
+        "journey.settings",
+        "source_settings",
+        "experiment_settings",
+        "report_settings",
+    ),
     ("config",),
     ("locking", "store", "upkeep"),  # one writer at a time; the owner of the database and its upkeep
     ("sources", "ingest"),

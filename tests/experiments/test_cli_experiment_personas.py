@@ -38,8 +38,24 @@ def test_by_persona_is_the_default_and_finds_a_planted_effect(
             opened, converted = int(rng.random() < 0.4), int(rng.random() < rate)
             w.writerow([who, arm, opened, converted])
             drawn.append((a["persona_id"], arm, converted))
-    args = ["experiment", str(path), "--variant", "arm", "--outcome", "converted", "--outcome", "opened",
-            "--customer", "recipient", "--config", str(config), "--json", str(tmp_path / "r.json")]  # fmt: skip
+    args = [
+        "experiment",
+        str(path),
+        "--variant",
+        "arm",
+        "--outcome",
+        "converted",
+        "--outcome",
+        "opened",
+        "--customer",
+        "recipient",
+        "--config",
+        str(config),
+        "--json",
+        str(tmp_path / "r.json"),
+        "--run",
+        built.run_id,
+    ]  # fmt: skip  (other tests add runs to the session's workspace)
     code, out = run_cli(args, monkeypatch, capsys)
     assert code == 0, out
     doc = json.loads((tmp_path / "r.json").read_text())
@@ -101,8 +117,8 @@ def test_an_experiments_entry_is_read_from_the_run(
     monkeypatch.setattr(personacraft.config, "load_config", lambda path: fake)
     config = tmp_path / "personacraft.toml"
     config.write_text("# replaced by the fake above\n")
-    code, out = run_cli(["experiment", "spring", "--config", str(config), "--json", str(tmp_path / "r.json")],
-                        monkeypatch, capsys)  # fmt: skip
+    code, out = run_cli(["experiment", "spring", "--config", str(config), "--json", str(tmp_path / "r.json"),
+                         "--run", built.run_id], monkeypatch, capsys)  # fmt: skip
     assert code == 0, out
     doc = json.loads((tmp_path / "r.json").read_text())
     assert doc["settings"]["experiment"] == "spring" and doc["settings"]["outcomes"] == ["converted"]

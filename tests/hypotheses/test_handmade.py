@@ -3,6 +3,7 @@ known customers, and when a group has no evidence."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from personacraft.store import Run, Workspace
 
 
 @pytest.fixture
-def run(tmp_path: Path) -> Run:
+def run(tmp_path: Path) -> Iterator[Run]:
     """60 customers: p1 (c00-c29) mostly use a code, p2 (c30-c59) mostly never; a survey answered by 20 of each,
     all of p1's "save money", 2 of p2's."""
     ws = Workspace(tmp_path / "ws.duckdb")
@@ -33,7 +34,8 @@ def run(tmp_path: Path) -> Run:
     r.write_arrays("attributes", dict(zip(("customer_key", "feature", "value", "source"), cols, strict=True)))
     keys = np.array([f"c{i:02d}" for i in range(60)], dtype=object)
     r.write_arrays("labels", {"customer_key": keys, "persona": (np.arange(60) >= 30).astype(np.int32)})
-    return r
+    yield r
+    ws.close()
 
 
 def person(*pairs: tuple[str, str]) -> HandMade:

@@ -16,10 +16,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from personacraft.config import persona_url
 from personacraft.render import style
 from personacraft.render.cards.text import as_dict, as_text
 from personacraft.render.glance import glance
+from personacraft.report_settings import persona_url
 from personacraft.wording import channel_label, lift_words, question_label, value_label, whole_label
 
 QUESTION = re.compile(r"\?\s*$|^(?:what|which|how|why|where|when|who|do|did|are|is|would)\b", re.I)

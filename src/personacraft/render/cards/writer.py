@@ -11,11 +11,11 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from personacraft.config import CARD_FORMATS, SLIDE_FORMATS
 from personacraft.render.cards import pdf, slides
 from personacraft.render.cards.page import card_html, card_markdown
 from personacraft.render.cards.text import as_text
 from personacraft.render.charts import PALETTE
+from personacraft.report_settings import CARD_FORMATS, SLIDE_FORMATS
 
 FORMATS = CARD_FORMATS  # a card: <id>.<format>
 SLIDES = SLIDE_FORMATS  # <id>.slide.pdf and <id>.slide.png; deck.pdf (a title slide, then one per persona)
