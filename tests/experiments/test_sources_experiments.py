@@ -34,9 +34,13 @@ COLUMNS = {
 def _load(tmp_path: Path, kind: str, name: str, text: str, **cfg: object) -> tuple[Accounting, Run, Workspace]:
     (tmp_path / name).write_text(text, encoding="utf-8")
     ws = Workspace(tmp_path / "ws.duckdb")
-    run = ws.new_run(config_hash="t", config={}, inputs=[], version="t")
-    src = make_source(SourceConfig(kind=kind, path=name, **cfg), tmp_path)  # type: ignore[arg-type]
-    acc = src.load(run)
+    try:
+        run = ws.new_run(config_hash="t", config={}, inputs=[], version="t")
+        src = make_source(SourceConfig(kind=kind, path=name, **cfg), tmp_path)  # type: ignore[arg-type]
+        acc = src.load(run)
+    except BaseException:
+        ws.close()
+        raise
     assert acc.balanced, acc.to_dict()
     return acc, run, ws
 
