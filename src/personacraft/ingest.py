@@ -38,7 +38,8 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "deal_contacts": ("deal_id", "customer_id"),
     "texts": ("text_id",),
     "survey_answers": ("response_id", "question"),
-    "experiments": ("experiment_id", "customer_id"),
+    # a customer seen under two variants is a conflict the reading excludes, not a newer copy of one record
+    "experiments": ("experiment_id", "customer_id", "variant"),
 }
 # rows that belong to a record of another table go with that record's newest copy
 CHILDREN: dict[str, tuple[str, str]] = {"order_lines": ("orders", "order_id")}

@@ -254,3 +254,19 @@ def test_a_sample_ratio_mismatch_gives_no_verdict(tmp_path: Path) -> None:
     assert items and all(i["verdict"] == "no evidence" and not i["srm_ok"] for i in items)
     assert all(i["everyone_verdict"] == "no evidence" for i in items)
     assert all("sample ratio does not match" in i["persona_reason"] for i in items if i["persona"] is not None)
+
+
+def test_a_customer_in_two_variants_of_one_export_is_excluded_not_superseded(tmp_path: Path) -> None:
+    _files(tmp_path)
+    with (tmp_path / "ab.csv").open("a", encoding="utf-8") as fh:  # c1 (in one arm above) again, in both arms
+        fh.write("t1,B,c1,2024-06-02 09:00:00,0,0\nt1,control,c1,2024-06-02 09:00:00,0,0\n")
+    cfg = _config(tmp_path, '[[experiments]]\nexperiment = "t1"\ncontrol = "control"\noutcomes = ["converted"]\n')
+    with Workspace(cfg.workspace_path) as ws:
+        run = _run(cfg, ws)
+        found = persona_experiments(run, cfg.experiments, ["p0", "p1"], min_n=10, seed=0)
+    [doc] = found.experiments
+    acc = doc["accounting"]
+    assert acc["exposures"] == N + 2  # c1 again in its own arm is a newer copy of that row (superseded)
+    # c1's rows in two variants are all left out, with the rule's reason; none passes as a newer copy
+    assert acc["used"] == N - 1, acc
+    assert [(r["reason"], r["rows"]) for r in acc["reasons"]] == [("customer in two or more variants", 2)]
