@@ -48,8 +48,7 @@ def out_is_run(out: Path, run_id: str) -> None:
 def test_five_kills_at_2000_customers_leave_everything_whole(tmp_path: Path) -> None:
     config = tfidf_demo(tmp_path / "retail-2000", "retail", 2000, 1)
     # k pinned and no PDF cards: 6 builds fit the suite (crash safety is tested; the benchmark builds everything)
-    text = config.read_text(encoding="utf-8").replace("[report]\n", '[report]\ncard_formats = ["html", "md", "json"]\n')
-    config.write_text(text + "\n[segment]\nk = 5\n", encoding="utf-8")
+    config.write_text(light(config, k=5), encoding="utf-8")
     script = str(ROOT / "benchmarks" / "crash_build.py")
     done = subprocess.run(
         [sys.executable, script, "--customers", "2000", "--kills", "5", "--dir", str(tmp_path)],
@@ -63,9 +62,15 @@ def test_five_kills_at_2000_customers_leave_everything_whole(tmp_path: Path) -> 
     assert done.stdout.count(": ok") == 5
 
 
+def light(config: Path, *, k: int = 3) -> str:
+    """``config``'s text with no PDF cards and k pinned: what these tests build fast (crash safety is tested)."""
+    text = config.read_text(encoding="utf-8").replace("[report]\n", '[report]\ncard_formats = ["html", "md", "json"]\n')
+    return text + f"\n[segment]\nk = {k}\n"
+
+
 def test_two_builds_at_once_one_runs_the_other_names_it(tmp_path: Path) -> None:
     config = tfidf_demo(tmp_path / "demo", "retail", 600, 1)
-    config.write_text("lock_wait = 0\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    config.write_text("lock_wait = 0\n" + light(config), encoding="utf-8")
     procs = [
         subprocess.Popen(
             [*CLI, "build", "--config", str(config)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -94,22 +99,25 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     )
     if done.returncode != 0:
         pytest.skip(f"mounting a tmpfs is not permitted here ({done.stderr.strip()}): the full-disk test needs one")
+    # never fill anything but the small file system: the test writes until it is full
+    assert shutil.disk_usage(disk).total <= 80 << 20, "the tmpfs is not mounted where the test would fill it"
     yield disk
     subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def test_a_full_disk_stops_the_build_clearly_and_keeps_the_last_good_run(small_disk: Path) -> None:
     config = tfidf_demo(small_disk / "demo", "retail", 300, 1)
+    config.write_text(light(config), encoding="utf-8")
     first = cli("build", "--config", str(config))
     assert first.returncode == 0, first.stderr
     good = runs(config)[0]["run_id"]
     out = small_disk / "demo" / "out"
     before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     # fill the disk, leaving less than a run needs
-    free = shutil.disk_usage(small_disk).free
+    usage = shutil.disk_usage(small_disk)
+    assert usage.total <= 80 << 20  # still the 64 MiB tmpfs
     with (small_disk / "filler").open("wb") as fh:
-        fh.truncate(0)
-        fh.write(b"\0" * max(free - (256 << 10), 0))
+        fh.write(b"\0" * max(usage.free - (256 << 10), 0))
     second = cli("build", "--config", str(config))
     assert second.returncode == 12, second.stdout + second.stderr
     assert "No space left on the device" in second.stderr and "the last good run is kept" in second.stderr
@@ -126,7 +134,7 @@ def test_a_full_disk_stops_the_build_clearly_and_keeps_the_last_good_run(small_d
 
 def test_keep_runs_leaves_two_runs_and_the_workspace_shrinks(tmp_path: Path) -> None:
     config = tfidf_demo(tmp_path / "demo", "retail", 400, 1)
-    text = config.read_text(encoding="utf-8") + "\n[segment]\nk = 3\n"
+    text = light(config)
     config.write_text(text, encoding="utf-8")
     for _ in range(3):
         assert cli("build", "--config", str(config)).returncode == 0
