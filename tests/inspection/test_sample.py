@@ -112,7 +112,7 @@ def test_a_large_source_is_read_from_blocks_and_its_rejects_keep_their_lines(con
     # the sample files are gone; the page says which sources were sampled
     assert not list((cfg.parent / ".personacraft").rglob("sample_*"))
     page = (cfg.parent / "out" / "inspect.html").read_text(encoding="utf-8")
-    assert "--full" in page and "about" in page
+    assert "--full" in page and "A source larger than 64 KiB is read from evenly spaced blocks" in page
 
 
 def test_full_reads_every_row(config: tuple[Path, int, int]) -> None:
