@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "personacraft"
 # lowest first; a module may import from its own layer or a lower one. A name is a module or a
 # package (with everything under it); the most specific name decides a module's layer.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("version", "errors", "schema", "phones", "wording", "journey.vocabulary"),
+    ("version", "errors", "schema", "phones", "wording", "threads", "journey.vocabulary"),
     # the sections config declares
     (
         "alerts.settings",

@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from personacraft.icp.card import Personas, build_card
 from personacraft.icp.fit_score import FitModel
@@ -48,6 +47,7 @@ from personacraft.icp.rules import (
 from personacraft.icp.units import Units, load_units
 from personacraft.segment.profile import ALPHA
 from personacraft.store import Run
+from personacraft.threads import one_blas_thread
 from personacraft.version import __version__
 
 FOLDS = 5
@@ -101,7 +101,7 @@ def learn_icp(
     """
     # the matrices are small (units × a few dozen values): BLAS threads only add overhead, and on a busy
     # 2-core machine they spin (a 20 × 3,279 × 60 product: 0.6 ms on one thread, 145 ms on two)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return _learn(run, min_n=min_n, exclude=exclude, seed=seed, personas=personas, synonyms=synonyms)
 
 

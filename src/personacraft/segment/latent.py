@@ -35,6 +35,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from personacraft.segment import blend as _blend
 from personacraft.segment.temper import temper
+from personacraft.threads import one_blas_thread
 
 SHORT_RUN = 15  # blend EM iterations from each start before the best is run on
 LONG_RUN = 100  # at most this many more for the best start (or until the log-likelihood moves < 1e-6)
@@ -199,6 +200,11 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
 
     # -- estimator API -----------------------------------------------------------------------
     def fit(self, X: np.ndarray, y: object = None) -> LatentClassSegmenter:
+        """Fit on ``X`` (customers × count columns), choosing k by ICL among stable fits."""
+        with one_blas_thread():  # thousands of small products: see personacraft.threads
+            return self._fit(X)
+
+    def _fit(self, X: np.ndarray) -> LatentClassSegmenter:
         N = self._check_counts(X)
         fam = self._fam(N.shape[1])
         n_fam = int(fam.max()) + 1 if len(fam) else 0
