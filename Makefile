@@ -52,15 +52,18 @@ lint: dev
 typecheck: dev
 	$(BIN)/mypy
 
-# the slowest tests are listed at the end, to keep the suite under 15 minutes
+# the tests run in WORKERS processes (pytest-xdist), a test module's tests in one of them, so its
+# module fixtures are built once; the slowest tests are listed at the end, to keep the suite under 15 minutes
+WORKERS ?= 2
+XDIST   := -n $(WORKERS) --dist loadfile
 unit: dev
-	$(BIN)/pytest -q --durations=25
+	$(BIN)/pytest -q $(XDIST) --durations=25
 
 test: lint typecheck unit
 
 # the loop while you work: unit tests on small fixtures, no demo build, browser or fuzzing (under a minute)
 test-fast: dev
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q $(XDIST) -m "not slow"
 
 bench: install
 	$(BIN)/python benchmarks/bench_build.py
