@@ -19,6 +19,8 @@ at least 50x faster, log-likelihoods equal to a relative 1e-6.
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import time
 import warnings
 
@@ -28,6 +30,7 @@ from personacraft.clv import model as clv
 from personacraft.clv.bgnbd import BetaGeo
 from personacraft.clv.gamma_gamma import GammaGamma
 from personacraft.clv.simulate import bgnbd_customers, gamma_gamma_spend
+from personacraft.threads import blas_info
 
 
 def data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -68,12 +71,23 @@ def peer(X: np.ndarray, m: np.ndarray) -> tuple[float, dict[str, float], np.ndar
     return time.perf_counter() - start, params, value.to_numpy()
 
 
+def machine() -> str:
+    """The CPU model and core count, as /proc/cpuinfo gives them (Linux), else what platform knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            model = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = platform.processor() or platform.machine()
+    return f"{model}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--customers", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--skip-peer", action="store_true", help="time personacraft only")
     args = ap.parse_args()
+    print(f"machine: {machine()}; BLAS: {blas_info()} (personacraft's fits run on one BLAS thread)")
     X, m = data(args.customers, args.seed)
     rep = X[:, 0] > 0
     distinct = len(np.unique(X, axis=0))

@@ -28,6 +28,7 @@ from personacraft.clv.gamma_gamma import GammaGamma
 from personacraft.clv.mle import Rows
 from personacraft.errors import ModelError
 from personacraft.features import sql
+from personacraft.threads import on_one_blas_thread
 
 Array = np.ndarray
 DAYS_PER_MONTH = 365.25 / 12
@@ -125,6 +126,7 @@ class ClvModel:
         return self.purchases.discounted_purchases(np.arange(0, months + 1) * step, factors, R, params)
 
 
+@on_one_blas_thread
 def fit(summary: Summary, model: str = "bgnbd", period_days: float = 7.0) -> ClvModel:
     """Fit the purchase model on every customer and Gamma-Gamma on the repeat customers."""
     if summary.n < MIN_CUSTOMERS:
@@ -171,6 +173,7 @@ class Predictions:
     group_sizes: Array
 
 
+@on_one_blas_thread
 def predict(
     model: ClvModel,
     summary: Summary,
