@@ -121,6 +121,11 @@ def nodes(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [str(r[0]) for r in con.execute("SELECT DISTINCT node FROM _fg_nodes ORDER BY 1").fetchall()]
 
 
+def tokens(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every field a line as read may hold for the people found (the suppression list hashes them as ``token:…``)."""
+    return [str(r[0]) for r in con.execute("SELECT DISTINCT value FROM _fg_tokens ORDER BY 1").fetchall()]
+
+
 HEADERS = {"key", "keys", "id", "email", "phone", "customer_id", "id_or_email"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -147,13 +152,13 @@ def read_list(path: Path) -> list[str]:
             continue
         if n == 1 and cells[0].lower() in HEADERS:
             continue
+        key = cells[0]
+        if not key:
+            raise InputFormatError(path, "has an empty key before its other values", line=n, value=",".join(row))
         if any(cells[1:]):
             raise InputFormatError(
                 path, "holds more than one value", line=n, value=",".join(row), hint="one key per line"
             )
-        key = cells[0]
-        if not key:
-            raise InputFormatError(path, "has an empty key before its other values", line=n, value=",".join(row))
         if "@" in key and not _EMAIL.match(key):
             raise InputFormatError(path, "is not an email address", line=n, value=key)
         keys.append(key)

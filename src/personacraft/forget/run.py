@@ -70,7 +70,9 @@ def forget(config: Config, keys: list[str], out: Path | None = None) -> ForgetRe
         report = ForgetReport([per_key[i] > 0 for i in range(len(keys))], _count_people(ws.con))
         report.bytes_before = ws.path.stat().st_size
         # first the suppression list: a forget cut short still keeps them out of the next build
-        report.suppressed_nodes = erasure.add_suppressed(ws.path, [erasure.digest(salt, n) for n in nodes])
+        hashes = [erasure.digest(salt, n) for n in nodes]
+        hashes += [erasure.digest(salt, f"token:{t}") for t in people.tokens(ws.con)]
+        report.suppressed_nodes = erasure.add_suppressed(ws.path, hashes)
         token = secrets.token_hex(16)
         runs = [r for r in ws.runs() if r["status"] == "succeeded" and r.get("out_dir")]
         _drop_stray_copies(runs)

@@ -42,6 +42,7 @@ from personacraft.web.service import CARD_TYPES, Assigners, Service
 
 def _service(request: Request) -> Service:
     service: Service = request.app.state.service
+    service.check()  # a `personacraft forget` since the last request: read the run again
     return service
 
 
