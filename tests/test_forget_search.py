@@ -19,12 +19,16 @@ import re
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from personacraft.config import load_config
+from personacraft.web.service import Service
 from tests.conftest import tfidf_demo
+from tests.web.loopback import serve
 
 pytestmark = pytest.mark.slow
 CLI = [sys.executable, "-m", "personacraft"]
@@ -103,16 +107,20 @@ def pick(ws: Path, shown: set[str], kind: str) -> dict[str, list[str]]:
             if e164 and e164 in terms["phone"]:
                 terms["phone"].add(raw)
         mine = "(SELECT node FROM run_0001.identity WHERE customer_key IN (SELECT customer_key FROM picked))"
-        person = f"('id:' || customer_id IN {mine} OR 'email:' || lower(trim(email)) IN {mine})"
-        # their texts, where nobody else wrote the same words
+        person = f"coalesce('id:' || customer_id IN {mine} OR 'email:' || lower(trim(email)) IN {mine}, false)"
+        # their texts, where nobody else wrote the same words (in any case)
+        others = (
+            f"SELECT lower(body) FROM run_0001.texts WHERE NOT {person} AND body IS NOT NULL "
+            f"UNION ALL SELECT lower(answer) FROM run_0001.survey_answers WHERE NOT {person} AND answer IS NOT NULL"
+        )
         for (body,) in con.execute(
             f"""SELECT DISTINCT body FROM run_0001.texts WHERE {person} AND length(body) >= 25
-            AND body NOT IN (SELECT body FROM run_0001.texts WHERE NOT {person} AND body IS NOT NULL)"""
+            AND lower(body) NOT IN ({others})"""
         ).fetchall():
             terms["text"].add(body)
         for (answer,) in con.execute(
             f"""SELECT DISTINCT answer FROM run_0001.survey_answers WHERE {person} AND length(answer) >= 25
-            AND answer NOT IN (SELECT answer FROM run_0001.survey_answers WHERE NOT {person} AND answer IS NOT NULL)"""
+            AND lower(answer) NOT IN ({others})"""
         ).fetchall():
             terms["text"].add(answer)
         # a full name nobody else has
@@ -134,11 +142,11 @@ def pick(ws: Path, shown: set[str], kind: str) -> dict[str, list[str]]:
     return out
 
 
-Names = list[tuple[re.Pattern[str], re.Pattern[str]]]
-
-
-def word(text: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![a-z]){re.escape(text)}(?![a-z])")
+def full_name(first: str, last: str) -> re.Pattern[str]:
+    """First then last name, as one field ("Ann Lee"), two fields ("Ann,Lee") or a row cast to text
+    ("first_name: ann, last_name: lee")."""
+    gap = r"(?:[\s,;|\t\"']{1,4}|[\s,;|\"']+'?last_name'?[\s:=\"']+)"
+    return re.compile(rf"(?<![a-z]){re.escape(first)}{gap}{re.escape(last)}(?![a-z])")
 
 
 class Terms:
@@ -146,15 +154,8 @@ class Terms:
 
     def __init__(self, terms: dict[str, list[str]]) -> None:
         self.words = sorted({t.lower() for k in ("email", "id", "phone", "text") for t in terms[k] if len(t) >= 4})
-        self.names: Names = []
-        for pair in terms["name"]:
-            first, last = pair.lower().split("\t")
-            self.names.append(
-                (
-                    re.compile(rf"(?<![a-z]){re.escape(first)}(?![a-z])"),
-                    re.compile(rf"(?<![a-z]){re.escape(last)}(?![a-z])"),
-                )
-            )
+        self.names = [full_name(*pair.lower().split("\t")) for pair in terms["name"]]
+        self.lasts = "|".join(re.escape(pair.lower().split("\t")[1]) for pair in terms["name"])
         # for DuckDB (RE2 has no lookbehind): a word with a non-word character or an end on each side
         alternation = "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True))
         self.sql = rf"(^|[^a-z0-9_])({alternation})($|[^a-z0-9_])"
@@ -173,10 +174,7 @@ class Terms:
                     break
                 start = low.find(w, start + 1)
         if names:
-            for line in low.splitlines():
-                for first, last in self.names:
-                    if first.search(line) and last.search(line):
-                        found.append(f"{first.pattern} {last.pattern}")
+            found += [m.group(0) for p in self.names for m in [p.search(low)] if m]
         return found
 
 
@@ -189,7 +187,7 @@ def search_tables(ws: Path, terms: Terms) -> list[str]:
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
         ).fetchall()
         assert len(tables) > 30
-        lasts = "|".join(p[1].pattern.replace("(?<![a-z])", "").replace("(?![a-z])", "") for p in terms.names)
+        lasts = terms.lasts
         for schema, table in tables:
             q = f'SELECT lower(CAST(t AS VARCHAR)) AS r FROM "{schema}"."{table}" t'
             rows = con.execute(f"SELECT r FROM ({q}) WHERE regexp_matches(r, ?) LIMIT 3", [terms.sql]).fetchall()
@@ -200,7 +198,7 @@ def search_tables(ws: Path, terms: Terms) -> list[str]:
                     break
             if lasts:
                 for (r,) in con.execute(f"SELECT r FROM ({q}) WHERE regexp_matches(r, ?)", [lasts]).fetchall():
-                    got = [h for h in terms.hits(r) if " " in h and h not in terms.words]
+                    got = [h for h in terms.hits(r) if h not in terms.words]
                     if got:
                         found.append(f"{schema}.{table}: name {got[0]}")
                         break
@@ -211,11 +209,10 @@ def search_tables(ws: Path, terms: Terms) -> list[str]:
 
 def search_files(roots: list[Path], terms: Terms) -> tuple[list[str], dict[str, int]]:
     """Every file under ``roots``: parquet through DuckDB, PDF by its text and its bytes, the rest by its bytes
-    (full names only in text files, line by line)."""
+    (full names too, first then last)."""
     found, seen = [], {"parquet": 0, "pdf": 0, "png": 0, "other": 0}
     for root in roots:
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            names = True
             if path.suffix == ".parquet":
                 seen["parquet"] += 1
                 con = duckdb.connect()
@@ -230,16 +227,19 @@ def search_files(roots: list[Path], terms: Terms) -> tuple[list[str], dict[str, 
                 text = "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
                 doc.close()
                 text += "\n" + path.read_bytes().decode("latin-1")
-                names = False
             else:
                 seen["png" if path.suffix == ".png" else "other"] += 1
                 raw = path.read_bytes()
                 text = raw.decode("utf-8", errors="replace")
-                names = b"\0" not in raw
-            got = terms.hits(text, names=names)
+            got = terms.hits(text)
             if got:
                 found.append(f"{path}: {got[:3]}")
     return found, seen
+
+
+def get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=60) as r:
+        return str(r.read().decode("utf-8"))
 
 
 def assignments(path: Path) -> dict[str, str]:
@@ -277,6 +277,13 @@ def test_forgotten_customers_are_found_nowhere(tmp_path: Path, kind: str) -> Non
         emails[k] if i % 3 == 0 else (k.rsplit(":", 1)[-1] if i % 3 == 1 else k) for i, k in enumerate(terms["keys"])
     ]
     listing.write_text("key\n" + "\n".join(given) + "\n", encoding="utf-8")
+    # a server running through the forget picks it up on its next request
+    server = serve(Service(load_config(config)))
+    base = next(server)
+    personas = json.loads((root / "out" / "personas.json").read_text(encoding="utf-8"))["personas"]
+    pages = ["/", "/health", "/journeys", "/activation/crm.csv"] + [f"/personas/{p['id']}" for p in personas]
+    assert "No erasure request recorded" in get(base + "/health")
+    assert any(search.hits(get(base + page)) for page in pages)
     started = time.time()
     done = cli("forget", "--file", str(listing), "nobody-at-all@example.com", "--config", str(config))
     assert done.returncode == 0, done.stderr
@@ -284,6 +291,12 @@ def test_forgotten_customers_are_found_nowhere(tmp_path: Path, kind: str) -> Non
     salt = (root / ".personacraft" / "erasure.salt").read_text(encoding="ascii").strip()
     assert salt not in done.stdout + done.stderr
 
+    try:
+        assert "1 erasure request recorded" in " ".join(get(base + "/health").split())
+        served = {page: search.hits(get(base + page)) for page in pages}
+        assert not any(served.values()), served
+    finally:
+        next(server, None)
     table_hits = search_tables(ws, search)
     file_hits, seen = search_files([root / "out", root / ".personacraft"], search)
     assert not table_hits, table_hits[:10]
