@@ -257,7 +257,9 @@ def test_forgotten_customers_are_found_nowhere(tmp_path: Path, kind: str) -> Non
     shown = quotes(json.loads((root / "out" / "personas.json").read_text(encoding="utf-8")))
     terms = pick(ws, shown, kind)
     assert int(terms["quoted"][0]) >= 5, "too few of them are quoted on a card: the test would prove little"
-    assert terms["email"] and terms["text"] and terms["id"]
+    assert terms["email"] and terms["id"] and terms["name"]
+    # the SaaS demo's chats and answers are shared templates: no text there is one person's alone
+    assert terms["text"] or kind == "saas"
     search = Terms(terms)
     # the search finds them before the forget: it can fail
     assert search_tables(ws, search)
