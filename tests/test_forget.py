@@ -208,3 +208,31 @@ def test_the_command_names_a_bad_list_and_wants_a_key(tmp_path: Path) -> None:
         [*CLI, "forget", "--config", str(tmp_path / "none.toml")], capture_output=True, text=True, env=env, check=False
     )
     assert done.returncode == 2 and "at least one" in done.stderr
+
+
+# -- a forget cut short ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("committed", [True, False])
+def test_a_forget_cut_short_is_finished_or_undone(tmp_path: Path, committed: bool) -> None:
+    from personacraft.forget import journal
+    from personacraft.store import Workspace
+
+    run_dir = tmp_path / "out" / "runs" / "0001-x"
+    run_dir.mkdir(parents=True)
+    (run_dir / "assignments.csv").write_text("old\n", encoding="utf-8")
+    staged = run_dir.with_name(".0001-x.forget")
+    staged.mkdir()
+    (staged / "assignments.csv").write_text("new\n", encoding="utf-8")
+    with Workspace(tmp_path / ".personacraft" / "workspace.duckdb") as ws:
+        ws.con.execute(journal.MARKS_DDL)
+        doc = {"token": "t1", "moves": [[str(staged), str(run_dir)]], "publish": None, "record": {"people": 1}}
+        journal.write(ws, doc)
+        if committed:
+            ws.con.execute("INSERT INTO erasure_marks VALUES ('t1', now())")
+            # killed half-way through the renames: the old folder moved aside, the copy not yet in place
+            run_dir.rename(run_dir.with_name(".0001-x.forget-old"))
+        done = journal.recover(ws)
+        assert done is not None and ("finished" in done) == committed
+        assert not journal.path(ws).exists() and not staged.exists()
+    assert (run_dir / "assignments.csv").read_text(encoding="utf-8") == ("new\n" if committed else "old\n")
+    assert sorted(p.name for p in run_dir.parent.iterdir()) == ["0001-x"]
+    assert len(erasure.read_log(tmp_path / ".personacraft" / "workspace.duckdb")) == int(committed)
