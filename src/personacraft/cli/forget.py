@@ -13,6 +13,9 @@ def forget(
     keys: list[str] = typer.Argument(None, help="Emails, phones or source ids of the people to forget."),
     file: Path | None = typer.Option(None, "--file", help="A CSV list of keys, one per line (a header is allowed)."),
     config: Path = typer.Option(Path("personacraft.toml"), "--config", help="The config file."),
+    out: Path | None = typer.Option(
+        None, "--out", help="The output folder the builds published to, if not out/ beside the config."
+    ),
 ) -> None:
     """Forget people (GDPR article 17, CCPA deletion): their rows in every run, their files, their quotes.
 
@@ -28,7 +31,7 @@ def forget(
     if not given:
         raise ConfigError("forget: name at least one email, phone or id, or a list with --file.")
     cfg = load_config(config)
-    report = run_forget(cfg, given)
+    report = run_forget(cfg, given, out)
     missing = [n for n, ok in enumerate(report.found, start=1) if not ok]
     total = sum(report.rows.values())
     console.print(
