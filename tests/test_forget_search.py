@@ -68,11 +68,13 @@ def pick(ws: Path, shown: set[str], kind: str) -> dict[str, list[str]]:
         keys = [
             r[0]
             for r in con.execute(
-                f"""WITH k AS (SELECT customer_key FROM run_0001.identity),
-                has AS (
+                f"""WITH has AS (
                   SELECT c.customer_key,
                     EXISTS (SELECT 1 FROM run_0001.text_themes t JOIN shown s ON s.body = t.body_redacted
-                            WHERE t.customer_key = c.customer_key) AS quoted
+                            WHERE t.customer_key = c.customer_key) AS quoted,
+                    EXISTS (SELECT 1 FROM run_0001.text_themes t WHERE t.customer_key = c.customer_key
+                            AND lower(t.body_redacted) IN (SELECT lower(body_redacted) FROM run_0001.text_themes
+                                GROUP BY 1 HAVING count(DISTINCT customer_key) = 1)) AS own_words
                   FROM run_0001.customer_index c
                   WHERE c.customer_key IN (SELECT i.customer_key FROM run_0001.{money} m
                                            JOIN run_0001.identity i ON i.node = 'id:' || m.customer_id
@@ -80,9 +82,12 @@ def pick(ws: Path, shown: set[str], kind: str) -> dict[str, list[str]]:
                     AND c.customer_key IN (SELECT customer_key FROM run_0001.text_themes)
                     AND c.customer_key IN (SELECT customer_key FROM run_0001.survey_features)
                     AND c.customer_key IN (SELECT customer_key FROM run_0001.journey_touches))
-                SELECT customer_key FROM has ORDER BY quoted DESC, customer_key LIMIT {PICK}"""
+                -- half quoted on a card, half with words nobody else wrote (a template quoted proves little)
+                (SELECT customer_key FROM has WHERE quoted ORDER BY own_words DESC, customer_key LIMIT {PICK // 2})
+                UNION ALL (SELECT customer_key FROM has WHERE NOT quoted ORDER BY own_words DESC, customer_key
+                           LIMIT {PICK})"""
             ).fetchall()
-        ]
+        ][:PICK]
         assert len(keys) == PICK
         con.execute("CREATE TEMP TABLE picked (customer_key VARCHAR)")
         con.executemany("INSERT INTO picked VALUES (?)", [[k] for k in keys])
