@@ -236,3 +236,31 @@ def test_a_forget_cut_short_is_finished_or_undone(tmp_path: Path, committed: boo
     assert (run_dir / "assignments.csv").read_text(encoding="utf-8") == ("new\n" if committed else "old\n")
     assert sorted(p.name for p in run_dir.parent.iterdir()) == ["0001-x"]
     assert len(erasure.read_log(tmp_path / ".personacraft" / "workspace.duckdb")) == int(committed)
+
+
+# -- the suppression list at ingest ------------------------------------------------------------------------------
+def test_the_next_ingest_leaves_the_forgotten_out_and_counts_them(tmp_path: Path) -> None:
+    from tests.test_ingest import _ingest, _setup
+
+    cfg = _setup(tmp_path)
+    first, rows = _ingest(cfg)
+    assert len(rows) == 3 and first.suppressed == 0
+    ws = tmp_path / ".personacraft" / "workspace.duckdb"
+    salt = erasure.salt(ws, create=True)
+    assert salt
+    # what forget adds for Bob: his nodes, and the fields a line of his holds
+    erasure.add_suppressed(
+        ws, [erasure.digest(salt, v) for v in ("id:shopify:2", "email:bob@x.com", "token:bob.ray@x.com", "token:2")]
+    )
+    again, rows = _ingest(cfg)
+    assert again.reused_from is None  # the list changed since: read again
+    assert [r["customer_id"] for r in rows] == ["shopify:1", "shopify:3"]
+    assert (again.read, again.accepted, again.rejected, again.suppressed) == (4, 2, 0, 2) and again.balanced
+    con = duckdb.connect(str(ws), read_only=True)
+    raw = " ".join(
+        str(r)
+        for (t,) in con.execute("SELECT table_name FROM run_0002.raw_files WHERE table_name IS NOT NULL").fetchall()
+        for r in con.execute(f"SELECT * FROM run_0002.{t}").fetchall()
+    )
+    con.close()
+    assert "bob" not in raw.lower() and "ann@x.com" in raw
