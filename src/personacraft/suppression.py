@@ -65,7 +65,17 @@ def suppress(run: Run, label: str, tables: tuple[str, ...]) -> tuple[int, int]:
         for child, (parent, fk) in CHILDREN.items():
             if parent == table and child in tables:
                 _drop(run, child, f'_source = {src} AND "{fk}" IN (SELECT "{fk}" FROM _supp_parent)')
-    accepted = int(run.scalar("SELECT count(*) FROM (SELECT DISTINCT file, line FROM _supp_lines)") or 0)
+    # a line counts as suppressed when nothing of it is left (a deal's line keeps its deal without the contact)
+    left = " UNION ALL ".join(
+        f"SELECT _file, _line FROM {run.t(t)} WHERE _source = {src}" for t in tables if t in CANONICAL
+    )
+    accepted = int(
+        run.scalar(
+            "SELECT count(*) FROM (SELECT DISTINCT file, line FROM _supp_lines) s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM ({left}) l WHERE l._file = s.file AND l._line = s.line)"
+        )
+        or 0
+    )
     for file_table in run.execute(
         f"SELECT table_name FROM {run.t('raw_files')} WHERE source = ? AND table_name IS NOT NULL", [label]
     ).fetchall():
