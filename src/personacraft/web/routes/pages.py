@@ -48,7 +48,9 @@ NAV += [("beliefs", "/beliefs", "Beliefs")]
 
 def _service(request: Request) -> Service:
     service: Service = request.app.state.service
-    service.check()  # a `personacraft forget` since the last request: read the run again
+    check = getattr(service, "check", None)  # a `personacraft forget` since the last request: read the run again
+    if check is not None:
+        check()
     return service
 
 
