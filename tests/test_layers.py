@@ -27,15 +27,15 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "report_settings",
     ),
     ("config",),
-    ("locking", "store", "upkeep"),  # one writer at a time; the owner of the database and its upkeep
-    ("sources", "ingest"),
+    ("locking", "store", "upkeep", "erasure"),  # one writer at a time; the owner of the database and its upkeep
+    ("sources", "ingest", "suppression"),
     ("unify",),
     ("features",),
     ("segment", "text", "clv", "churn", "icp", "experiments"),  # models
     ("value", "journey", "accounts"),  # stages that run the models over a run
     ("personas",),
     ("render", "activation", "alerts", "personas.persona_set"),  # a PersonaSet owns its exports; alerts delivered
-    ("pipeline", "inspection", "hypotheses"),  # hypotheses: beliefs graded on a finished run
+    ("pipeline", "inspection", "hypotheses", "forget"),  # hypotheses: beliefs graded on a finished run
     ("", "api", "demo", "onboard"),  # "": the package itself (the public API); onboard: init
     ("cli", "web", "__main__"),
 )

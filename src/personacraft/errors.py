@@ -13,8 +13,10 @@ the CLI exit code and the HTTP status it maps to, so the shells never guess::
     ├── SchemaError (ValueError)       exit 6   500    output failed its JSON Schema
     ├── WorkspaceError                 exit 7   500    the DuckDB workspace is unusable
     │   ├── WorkspaceBusyError                        exit 11  another process writes it (pid, since when)
-    │   └── DiskFullError                             exit 12  the disk filled up; the last good run is kept
+    │   ├── DiskFullError                             exit 12  the disk filled up; the last good run is kept
+    │   └── ForgetCoverageError                       exit 7   a table forget cannot clean (nothing removed)
     ├── NotFoundError (LookupError)    exit 8   404    a run, persona or customer that does not exist
+    │   └── ForgetNotFoundError                       exit 8   forget: no key given names anyone
     ├── MissingExtraError (ImportError) exit 9  501    an optional extra is not installed
     ├── ModelError (ValueError)        exit 10  422    a model cannot be fitted or used on these data
     └── SampleRatioMismatchError       exit 4   422    an experiment's arms are not in the planned ratio
@@ -200,3 +202,13 @@ def require_pandas(feature: str) -> ModuleType:
     except ImportError as exc:
         raise MissingExtraError(feature, "pandas") from exc
     return pandas
+
+
+class ForgetNotFoundError(NotFoundError):
+    """``personacraft forget``: none of the keys given names anyone in the workspace (nothing was removed)."""
+
+
+class ForgetCoverageError(WorkspaceError):
+    """``personacraft forget``: a table of the workspace may hold customer rows, but forget cannot tell whose.
+
+    Raised before anything is removed, so a new table can never keep a forgotten person silently."""

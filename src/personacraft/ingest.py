@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from personacraft.config import Config, SourceConfig
+from personacraft.erasure import suppression_digest
 from personacraft.errors import RejectThresholdError, WorkspaceError
 from personacraft.schema import CANONICAL
 from personacraft.sources import Accounting, Source
 from personacraft.sources.columns import lit
 from personacraft.store import Run
+from personacraft.suppression import suppress
 
 # natural key of each canonical table, within one source
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
@@ -91,10 +93,23 @@ def _load(run: Run, src: Source, sha: dict[str, str]) -> Accounting:
     src.files = keep
     acc = src.load(run)
     acc.skipped_files = skipped
+    _suppress(run, src, acc)
     acc.superseded = _dedupe(run, src)
-    stored = {**acc.to_dict(), "code": code_fingerprint()}
+    stored = {**acc.to_dict(), "code": code_fingerprint(), "suppression": suppression_digest(run.ws.path)}
     run.execute(f"INSERT INTO {run.t('accounting')} VALUES (?, ?)", [src.label, json.dumps(stored)])
     return acc
+
+
+def _suppress(run: Run, src: Source, acc: Accounting) -> None:
+    """Leave out the people forgotten (the suppression list), counted as ``suppressed``; their reject examples go."""
+    lines, rejected = suppress(run, src.label, src.feeds())
+    if not lines and not rejected:
+        return
+    acc.accepted -= lines
+    acc.rejected -= rejected
+    acc.suppressed = lines + rejected
+    kept = {(str(f), int(n)) for f, n in run.execute(f"SELECT file, line FROM {run.t('rejects')}").fetchall()}
+    acc.examples = [e for e in acc.examples if (str(e.get("file")), e.get("line")) in kept]
 
 
 def _dedupe(run: Run, src: Source) -> int:
@@ -243,6 +258,8 @@ def _reuse(
     )
     if row is None or json.loads(row[0]).get("code") != code_fingerprint():
         return None
+    if json.loads(row[0]).get("suppression", "") != suppression_digest(run.ws.path):
+        return None  # someone was forgotten since: read again, leaving them out
     label = lit(src.label)
     for table in (*CANONICAL, "rejects", "handled", "read_counts"):
         column = "_source" if table in CANONICAL else "source"
@@ -254,7 +271,7 @@ def _reuse(
         f"ELSE '{schema}.' || table_name END, source, kind, file FROM {schema}.raw_files WHERE source = {label}"
     )
     before_acc = json.loads(row[0])
-    for derived in ("balanced", "code"):
+    for derived in ("balanced", "code", "suppression"):
         before_acc.pop(derived, None)
     acc = Accounting(**before_acc)
     acc.reused_from = schema

@@ -9,6 +9,7 @@ import typer
 from personacraft.cli import build, churn, demo, diff, experiment, icp, init, inspect, runs, segments, serve, value
 from personacraft.cli.common import STATE, console, fail
 from personacraft.cli.features import features
+from personacraft.cli.forget import forget
 from personacraft.cli.hypotheses import hypotheses
 
 app = typer.Typer(
@@ -43,6 +44,7 @@ app.command("hypotheses")(hypotheses)
 app.add_typer(icp.app, name="icp")
 app.command("serve")(serve.serve)
 app.add_typer(serve.token_app, name="token")
+app.command("forget")(forget)
 
 
 def main() -> None:

@@ -141,6 +141,12 @@ def recover(ws: Workspace, out: Path | None = None) -> list[str]:
         fixed = outputs.recover(folder, lambda run_id: run_id in succeeded)
         if fixed:
             done.append(fixed)
+    if ws.lock is not None and ws.lock.fresh:
+        from personacraft.forget import journal  # a forget cut short: finished, or its copies dropped
+
+        forgotten = journal.recover(ws)
+        if forgotten:
+            done.append(forgotten)
     for line in done:
         LOG.warning("%s", line)
     return done

@@ -162,13 +162,7 @@ def write_outputs(
     _json(staging / "journeys.json", extra.journeys, indent=1)
     if extra.experiments:
         _json(staging / "experiments.json", {"run_id": run.run_id, "experiments": extra.experiments}, indent=1)
-    ids = [p.id for p in pset]
-    write_tables(run, published, staging, ids if len(ids) == published else None)
-    # what marketing and sales push into their tools: CRM write-back, hashed ad audiences
-    activation = write_activation(
-        run, published=len(pset), names=[p.name for p in pset], out_dir=staging, min_n=min_n, ids=ids
-    )
-    _json(staging / "activation" / "summary.json", activation, indent=2, default=str)
+    write_customer_files(run, pset, published, staging, min_n)
     accounting: dict[str, Any] = {
         "run_id": run.run_id,
         "balanced": all(a.balanced for a in extra.accounting),
@@ -176,13 +170,43 @@ def write_outputs(
         "identity": extra.merge.to_dict(),
     }
     _json(staging / "accounting.json", accounting, indent=2, default=str)
+    render_pages(config, run.run_id, pset, accounting["sources"], changes, extra.journeys, staging)
+    if extra.icp is not None:
+        save_icp(extra.icp, staging)
+    return list(changes["alerts"]) if changes and "alerts" in changes else []
+
+
+def write_customer_files(run: Run, pset: PersonaSet, published: int, staging: Path, min_n: int) -> None:
+    """The files with a row per customer, from the run's tables: ``assignments.csv``, ``features.parquet``,
+    ``customer_value.csv``, ``committees.csv``, and the CRM and audience exports with their ``summary.json``
+    (written again by ``personacraft forget`` once the run's tables have lost a person's rows)."""
+    ids = [p.id for p in pset]
+    write_tables(run, published, staging, ids if len(ids) == published else None)
+    # what marketing and sales push into their tools: CRM write-back, hashed ad audiences
+    activation = write_activation(
+        run, published=len(pset), names=[p.name for p in pset], out_dir=staging, min_n=min_n, ids=ids
+    )
+    _json(staging / "activation" / "summary.json", activation, indent=2, default=str)
+
+
+def render_pages(
+    config: Config,
+    run_id: str,
+    pset: PersonaSet,
+    accounting: list[dict[str, Any]],
+    changes: dict[str, Any] | None,
+    journeys: dict[str, Any],
+    staging: Path,
+) -> None:
+    """The cards (and slides), the report and the journey page of a persona set into ``staging`` (also what
+    ``personacraft forget`` renders again from a stored run once a forgotten person's quotes are out)."""
     title = config.report.title
     # the cards (and slides) first: the report links the files it finds
     render_cards(
         [p.to_dict() for p in pset],
         staging,
         title=title,
-        run_id=run.run_id,
+        run_id=run_id,
         base_url=config.report.base_url or None,
         formats=card_formats(config.report.card_formats),
     )
@@ -190,16 +214,13 @@ def write_outputs(
         pset,
         staging,
         title=title,
-        accounting=accounting["sources"],
+        accounting=accounting,
         max_quotes=config.report.max_quotes,
         journeys=True,
         cards=bool(len(pset)),
         changes=changes if changes and "personas" in changes else None,
     )
-    if extra.icp is not None:
-        save_icp(extra.icp, staging)
-    render_journeys(extra.journeys, staging, title=f"{title}: customer journeys")
-    return list(changes["alerts"]) if changes and "alerts" in changes else []
+    render_journeys(journeys, staging, title=f"{title}: customer journeys")
 
 
 def write_changes(config: Config, run: Run, found: Lineage | None, staging: Path) -> dict[str, Any] | None:

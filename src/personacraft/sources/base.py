@@ -54,10 +54,11 @@ class Accounting:
     skipped_files: dict[str, str] = field(default_factory=dict)  # file -> why it was not read
     reused_from: str | None = None  # the run whose rows were copied, when nothing changed
     handled: dict[str, int] = field(default_factory=dict)  # accepted rows treated specially, by reason
+    suppressed: int = 0  # lines of people forgotten (`personacraft forget`), left out by the suppression list
 
     @property
     def balanced(self) -> bool:
-        return self.read == self.accepted + self.rejected
+        return self.read == self.accepted + self.rejected + self.suppressed
 
     @property
     def reject_share(self) -> float:
@@ -79,6 +80,7 @@ class Accounting:
             "superseded": self.superseded,
             "skipped_files": self.skipped_files,
             "reused_from": self.reused_from,
+            "suppressed": self.suppressed,
         }
 
 

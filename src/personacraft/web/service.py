@@ -24,6 +24,7 @@ import duckdb
 from personacraft.alerts.log import ALERTS_FILE, AlertLog
 from personacraft.alerts.log import read as read_alerts
 from personacraft.config import Config
+from personacraft.erasure import generation, read_log
 from personacraft.errors import NotFoundError, PersonaError
 from personacraft.personas.history import History, read_history
 from personacraft.render.cards.slides import DECK
@@ -182,11 +183,19 @@ class Service:
         self.alerts = AlertLog([], 0, 0)
         self.history = History()
         self.inspection: dict[str, Any] | None = None
+        self.generation = 0  # of the erasures (`personacraft forget`) when the run was read
+        self.erasures = 0  # how many forgets the erasure log holds
         self.reload()
+
+    def check(self) -> None:
+        """Reload when a ``personacraft forget`` ran since the run was read (one small file read per request)."""
+        if generation(self.config.workspace_path) != self.generation:
+            self.reload()
 
     def reload(self) -> None:
         """Read the run (the newest successful one unless pinned), the run list, the alerts, the history and the
         newest inspection again."""
+        seen = generation(self.config.workspace_path)
         with Workspace(self.config.workspace_path, read_only=True) as ws:
             run = ws.run(self.run_id)
             runs = ws.runs()
@@ -203,6 +212,8 @@ class Service:
             self.alerts = alerts
             self.history = history
             self.inspection = inspection
+            self.generation = seen
+            self.erasures = len(read_log(self.config.workspace_path))
             self.runs = [{k: v for k, v in r.items() if k not in ("config_json", "inputs_json")} for r in runs]
 
     def customer(self, run_id: str, customer: str, *, with_email: bool) -> tuple[dict[str, Any], str | None]:
@@ -225,13 +236,14 @@ class Assigners:
     def __init__(self, service: Service) -> None:
         self.service = service
         self._lock = threading.Lock()
-        self._current: tuple[str, Assigner | PersonaError, RecordMapper | None] | None = None
+        self._current: tuple[tuple[str, int], Assigner | PersonaError, RecordMapper | None] | None = None
 
     def load(self) -> None:
         view = self.service.view
         names = {p["id"]: p.get("name") or p["id"] for p in view.personas}
         with self._lock:
-            if self._current is not None and self._current[0] == view.run_id:
+            key = (view.run_id, self.service.generation)
+            if self._current is not None and self._current[0] == key:
                 return
             try:
                 assigner: Assigner | PersonaError = Assigner.from_workspace(
@@ -242,11 +254,11 @@ class Assigners:
             if self._current is not None and self._current[2] is not None:
                 self._current[2].close()
             mapper = RecordMapper(assigner) if isinstance(assigner, Assigner) else None
-            self._current = (view.run_id, assigner, mapper)
+            self._current = (key, assigner, mapper)
 
     def get(self) -> tuple[Assigner, RecordMapper]:
         current = self._current
-        if current is None or current[0] != self.service.view.run_id:
+        if current is None or current[0] != (self.service.view.run_id, self.service.generation):
             self.load()
             current = self._current
         assert current is not None

@@ -42,6 +42,9 @@ from personacraft.web.service import CARD_TYPES, Assigners, Service
 
 def _service(request: Request) -> Service:
     service: Service = request.app.state.service
+    check = getattr(service, "check", None)  # a `personacraft forget` since the last request: read the run again
+    if check is not None:
+        check()
     return service
 
 

@@ -48,6 +48,9 @@ NAV += [("beliefs", "/beliefs", "Beliefs")]
 
 def _service(request: Request) -> Service:
     service: Service = request.app.state.service
+    check = getattr(service, "check", None)  # a `personacraft forget` since the last request: read the run again
+    if check is not None:
+        check()
     return service
 
 
@@ -307,7 +310,12 @@ def health_page(request: Request) -> Response:
     service = _service(request)
     view = service.view
     return _page(
-        request, "health.html.j2", view, "health", **health_context(view, getattr(service, "inspection", None))
+        request,
+        "health.html.j2",
+        view,
+        "health",
+        erasures=getattr(service, "erasures", 0),
+        **health_context(view, getattr(service, "inspection", None)),
     )
 
 
