@@ -53,6 +53,7 @@ OUTPUTS = (
     "icp.html",
     "changes.json",  # what changed since the previous successful run (none on a first run)
     "experiments.json",  # each [[experiments]] entry read per persona (none without one)
+    "hypotheses.json",  # the [beliefs] file graded on the run (none without one)
 )
 # the folders of a run that replace those at the top of the output folder
 FOLDERS = ("report", "activation")
@@ -115,6 +116,8 @@ class Report:
     journeys: dict[str, Any]
     icp: ICP | None = None  # the ideal customer profile, when the run has deals or subscriptions
     experiments: list[dict[str, Any]] | None = None  # each [[experiments]] reading, per persona (experiments.json)
+    says_vs_does: dict[str, Any] | None = None  # pairs tested, everyone's links (hypotheses.says)
+    beliefs: dict[str, Any] | None = None  # the [beliefs] file graded on the run (hypotheses.json)
 
 
 def _copy(run: Run, select: str, path: Path, fmt: str = "HEADER, DELIMITER ','") -> None:
@@ -162,6 +165,8 @@ def write_outputs(
     _json(staging / "journeys.json", extra.journeys, indent=1)
     if extra.experiments:
         _json(staging / "experiments.json", {"run_id": run.run_id, "experiments": extra.experiments}, indent=1)
+    if extra.beliefs is not None:
+        _json(staging / "hypotheses.json", extra.beliefs, indent=2, ensure_ascii=False)
     ids = [p.id for p in pset]
     write_tables(run, published, staging, ids if len(ids) == published else None)
     # what marketing and sales push into their tools: CRM write-back, hashed ad audiences
@@ -195,6 +200,8 @@ def write_outputs(
         journeys=True,
         cards=bool(len(pset)),
         changes=changes if changes and "personas" in changes else None,
+        beliefs=extra.beliefs,
+        says_vs_does=extra.says_vs_does,
     )
     if extra.icp is not None:
         save_icp(extra.icp, staging)
