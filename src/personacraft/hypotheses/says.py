@@ -20,8 +20,10 @@ when it is clear (its own BH-adjusted p < :data:`ALPHA`) and at least :data:`MIN
 **A contradiction** in a persona is a cell where those of its customers who state *s* do *b* in the opposite
 direction to the link, clearly: the persona's d has the other sign, |d| ≥ :data:`MIN_EFFECT`, and its
 BH-adjusted p < :data:`ALPHA`. In words: *elsewhere, those who say s do b more (less) than those who say
-something else; in this persona, they do it less (more)*. Of the cells of one stated value and one behavioural
-family, the one with the largest |d| is published. A persona mixing customers of two kinds makes links
+something else; in this persona, they do it less (more)*. Of the cells of one pair of families in a persona,
+one is published: the largest |d| (on a tie, the one said by fewer customers, the more specific statement),
+with ``other_cells``, how many more of the pair qualify (a family of two values always mirrors its
+contradiction: those who say the other value do the opposite too). A persona mixing customers of two kinds makes links
 inside it point the same way as outside, so a mixture alone does not read as a contradiction.
 """
 
@@ -155,15 +157,16 @@ def says_vs_does(run: Run, persona_ids: list[str], persona_id_sql: str, *, min_g
         & (np.abs(inside["diff"]) >= MIN_EFFECT)
         & (p_adj < ALPHA)
     )
-    found_by: dict[tuple[str, str, str, str], int] = {}
+    found_by: dict[tuple[str, str, str], list[int]] = {}
     for i in (int(x) for x in np.flatnonzero(clash)):  # the contradictions: a handful of cells, not customers
-        k = (str(g[i]), str(rows["s_family"][i]), str(rows["s_value"][i]), str(rows["b_family"][i]))
-        if k not in found_by or abs(inside["diff"][i]) > abs(inside["diff"][found_by[k]]):
-            found_by[k] = i
+        found_by.setdefault((str(g[i]), str(rows["s_family"][i]), str(rows["b_family"][i])), []).append(i)
     result: dict[str, list[dict[str, Any]]] = {p: [] for p in persona_ids}
-    for (pid, *_), i in sorted(found_by.items(), key=lambda kv: (kv[0][0], p_adj[kv[1]], kv[0])):
-        if pid in result:
-            result[pid].append(_entry(rows, i, inside, outside, p_adj, ref_adj, n_s, n, out_s, out_n))
+    chosen = {k: min(v, key=lambda i: (-abs(inside["diff"][i]), n_s[i], str(key[i]))) for k, v in found_by.items()}
+    for k, i in sorted(chosen.items(), key=lambda kv: (kv[0][0], p_adj[kv[1]], kv[0])):
+        if k[0] in result:
+            entry = _entry(rows, i, inside, outside, p_adj, ref_adj, n_s, n, out_s, out_n)
+            entry["other_cells"] = len(found_by[k]) - 1  # more cells of the same pair that qualify
+            result[k[0]].append(entry)
     pairs = len({(str(f), str(b)) for f, b in zip(rows["s_family"], rows["b_family"], strict=True)})
     clear = np.flatnonzero(is_all & tested & (p_adj < ALPHA) & (np.abs(inside["diff"]) >= MIN_EFFECT))
     top = sorted((int(i) for i in clear), key=lambda i: (-abs(inside["diff"][i]), str(key[i])))[:10]

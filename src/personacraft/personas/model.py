@@ -210,6 +210,7 @@ class SaysDoes(Record):
     p_value: float | None = None
     p_adjusted: float | None = None
     elsewhere: dict[str, Any] | None = None
+    other_cells: int | None = None
     text: str | None = None
 
 

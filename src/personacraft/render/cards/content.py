@@ -318,7 +318,7 @@ def says_line(persona: Mapping[str, Any]) -> str | None:
     says, does = as_dict(x.get("says")), as_dict(x.get("does"))
     sayers, others = float(x.get("share_sayers") or 0.0), float(x.get("share_others") or 0.0)
     line = (
-        f"those who say “{says.get('value')}” — {style.pct(sayers)} {str(does.get('family')).lower()}: "
+        f"{style.pct(sayers)} of those who say “{says.get('value')}” show {str(does.get('family')).lower()} "
         f"“{does.get('value')}”, against {style.pct(others)} of the others"
     )
     return line + (f" (and {more} more)" if more else "")
