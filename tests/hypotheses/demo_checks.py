@@ -58,7 +58,7 @@ def check_planted(root: Path, out: Path) -> dict[str, Any]:
     assert clash["does"]["family"] == "Discount use" and clash["says"]["n"] >= 10
     assert clash["does"]["value"] == "never uses a code" and clash["difference"] >= 0.1
     assert clash["elsewhere"]["difference"] <= -0.1 and clash["p_adjusted"] < 0.05
-    assert clash["ci"][0] > 0 and clash["elsewhere"]["ci"][1] < 0
+    assert clash["ci"][0] >= 0.1 and clash["elsewhere"]["ci"][1] <= -0.1  # both clearly 10 points or more
     card = (out / "report" / "cards" / f"{pid}.md").read_text(encoding="utf-8")
     assert "**Says vs does:**" in card and GOAL in card
     html = (out / "report" / "index.html").read_text(encoding="utf-8")

@@ -15,16 +15,18 @@ state *s* and at least as many state another value.
 
 **What saying s means** comes from the data: the same 2×2 among the customers *outside* the persona (for
 everyone: nobody is outside, so everyone's cells are the links themselves). The link is the sign of d there,
-when it is clear (its own BH-adjusted p < :data:`ALPHA`) and at least :data:`MIN_EFFECT`.
+when it is clear (its own BH-adjusted p < :data:`ALPHA`) and clearly at least :data:`MIN_EFFECT` (its whole
+95 % interval lies beyond 10 points).
 
 **A contradiction** in a persona is a cell where those of its customers who state *s* do *b* in the opposite
-direction to the link, clearly: the persona's d has the other sign, |d| ≥ :data:`MIN_EFFECT`, and its
-BH-adjusted p < :data:`ALPHA`. In words: *elsewhere, those who say s do b more (less) than those who say
-something else; in this persona, they do it less (more)*. Of the cells of one pair of families in a persona,
-one is published: the largest |d| (on a tie, the one said by fewer customers, the more specific statement),
-with ``other_cells``, how many more of the pair qualify (a family of two values always mirrors its
-contradiction: those who say the other value do the opposite too). A persona mixing customers of two kinds makes links
-inside it point the same way as outside, so a mixture alone does not read as a contradiction.
+direction to the link, clearly: the persona's d has the other sign, its whole 95 % interval lies beyond
+:data:`MIN_EFFECT` on that side, and its BH-adjusted p < :data:`ALPHA`. In words: *elsewhere, those who say s
+do b more (less) than those who say something else; in this persona, they do it less (more)*. Of the cells of
+one pair of families in a persona, one is published: the largest |d| (on a tie, the one said by fewer
+customers, the more specific statement), with ``other_cells``, how many more of the pair qualify (a family of
+two values always mirrors its contradiction: those who say the other value do the opposite too). A persona
+mixing customers of two kinds makes links inside it point the same way as outside, so a mixture alone does not
+read as a contradiction.
 """
 
 from __future__ import annotations
@@ -112,6 +114,12 @@ def two_by_two(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> di
     return {"diff": diff, "lo": lo, "hi": hi, "phi": phi, "p": np.where(denom > 0, p, 1.0), "test": test}
 
 
+def beyond(t: dict[str, np.ndarray]) -> np.ndarray:
+    """+1 where the whole 95 % interval of the difference lies at or above :data:`MIN_EFFECT`, -1 where at or
+    below its negative, 0 elsewhere: the difference is *clearly* at least that large."""
+    return np.where(t["lo"] >= MIN_EFFECT, 1, np.where(t["hi"] <= -MIN_EFFECT, -1, 0))
+
+
 def says_vs_does(run: Run, persona_ids: list[str], persona_id_sql: str, *, min_group: int) -> dict[str, Any]:
     """Every persona's contradictions between what its customers state and what they do (the module's rules).
 
@@ -148,15 +156,8 @@ def says_vs_does(run: Run, persona_ids: list[str], persona_id_sql: str, *, min_g
     p_adj[tested] = adjust(list(inside["p"][tested]))
     ref_adj = np.ones(len(g))
     ref_adj[ref_tested] = adjust(list(outside["p"][ref_tested]))
-    link = np.where((ref_adj < ALPHA) & (np.abs(outside["diff"]) >= MIN_EFFECT), np.sign(outside["diff"]), 0)
-    clash = (
-        tested
-        & ~is_all
-        & (link != 0)
-        & (np.sign(inside["diff"]) == -link)
-        & (np.abs(inside["diff"]) >= MIN_EFFECT)
-        & (p_adj < ALPHA)
-    )
+    link = np.where(ref_adj < ALPHA, beyond(outside), 0)
+    clash = tested & ~is_all & (link != 0) & (beyond(inside) == -link) & (p_adj < ALPHA)
     found_by: dict[tuple[str, str, str], list[int]] = {}
     for i in (int(x) for x in np.flatnonzero(clash)):  # the contradictions: a handful of cells, not customers
         found_by.setdefault((str(g[i]), str(rows["s_family"][i]), str(rows["b_family"][i])), []).append(i)
@@ -168,7 +169,7 @@ def says_vs_does(run: Run, persona_ids: list[str], persona_id_sql: str, *, min_g
             entry["other_cells"] = len(found_by[k]) - 1  # more cells of the same pair that qualify
             result[k[0]].append(entry)
     pairs = len({(str(f), str(b)) for f, b in zip(rows["s_family"], rows["b_family"], strict=True)})
-    clear = np.flatnonzero(is_all & tested & (p_adj < ALPHA) & (np.abs(inside["diff"]) >= MIN_EFFECT))
+    clear = np.flatnonzero(is_all & tested & (p_adj < ALPHA) & (beyond(inside) != 0))
     top = sorted((int(i) for i in clear), key=lambda i: (-abs(inside["diff"][i]), str(key[i])))[:10]
     links = [_link(rows, i, inside, p_adj, n_s, n) for i in top]
     return {
