@@ -24,6 +24,12 @@ Two parts, each 1,000 true and 1,000 false claims, drawn with ``--seed`` from th
 
 Targets (issue 19): supported verdicts for false claims at most 5 %; for true claims at least 90 % where
 n ≥ 100. Prints the rates by expect and by n, and the time to grade the 2,000-claim file.
+
+Power is defined at an effect size: each true claim's ``expected_z`` is how many standard errors of its own
+test (at its group's n) the truth lies from the threshold. A two-sided 5 % test finds a claim 90 % of the time
+when ``expected_z`` ≥ :data:`Z_POWER` (3.24); a 10-point margin is only 2 standard errors for a share near one
+half at n = 100. So the power target is also reported on the true claims that are *detectable* (n ≥ 100 and
+``expected_z`` ≥ 3.24), beside the literal figure (docs/hypotheses.md, "Why true claims fail").
 """
 
 from __future__ import annotations
