@@ -22,7 +22,7 @@ from personacraft.experiment_settings import HELP as EXPERIMENT_HELP
 from personacraft.experiment_settings import ExperimentConfig, experiment_config
 from personacraft.icp.settings import IcpConfig
 from personacraft.journey.settings import JourneyConfig
-from personacraft.report_settings import ReportConfig
+from personacraft.report_settings import BeliefsConfig, ReportConfig
 from personacraft.source_settings import FEATURE_KINDS, SOURCE_OPTIONS, FeatureSpec, feature_spec
 
 
@@ -204,6 +204,7 @@ class Config:
     privacy: PrivacyConfig = _setting(PrivacyConfig(), "[privacy] section.")
     report: ReportConfig = _setting(ReportConfig(), "[report] section.")
     alerts: AlertsConfig = _setting(AlertsConfig(), "[alerts] section (docs/alerts.md).")
+    beliefs: BeliefsConfig = _setting(BeliefsConfig(), "[beliefs] section (docs/hypotheses.md).")
 
     @property
     def root(self) -> Path:
@@ -242,6 +243,7 @@ SECTIONS: dict[str, type] = {
     "privacy": PrivacyConfig,
     "report": ReportConfig,
     "alerts": AlertsConfig,
+    "beliefs": BeliefsConfig,
 }
 
 

@@ -1,5 +1,8 @@
 """The ``[report]`` settings: the report's title, what it shows, where pages are published, which card files.
 
+``[beliefs]`` (:class:`BeliefsConfig`) names the beliefs file every build checks for the report's
+"Beliefs vs evidence" section (docs/hypotheses.md).
+
 A leaf below :mod:`personacraft.config` (it imports only the errors), as ``[alerts]`` and ``[icp]`` are;
 :mod:`personacraft.config` re-exports its names (docs/config.md, docs/cards.md).
 """
@@ -59,3 +62,12 @@ def persona_url(base_url: str | None, persona_id: str | None) -> str | None:
     """``<base_url>/personas/<id>``, the address of a published persona page; None without both."""
     base = (base_url or "").strip().rstrip("/")
     return f"{base}/personas/{quote(persona_id, safe='')}" if base and persona_id else None
+
+
+@dataclass(frozen=True)
+class BeliefsConfig:
+    file: str = _setting(
+        "",
+        "A beliefs file (YAML hypotheses and hand-made personas, or a Markdown persona) that every build checks "
+        'against its run, relative to the config; the report gains a "Beliefs vs evidence" section. Empty: none.',
+    )

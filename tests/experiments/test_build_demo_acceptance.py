@@ -24,6 +24,7 @@ from personacraft.web.app import create_app
 from personacraft.web.service import Service
 from tests.browser import needs_chromium
 from tests.conftest import read_csv, with_tfidf
+from tests.hypotheses.demo_checks import check_claims, check_planted
 from tests.web.loopback import chromium, serve
 
 CUSTOMERS = 20_000
@@ -102,3 +103,12 @@ def test_the_experiments_page_shows_each_persona_forest_plot(demo20k: tuple[Path
             sizes = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
             assert sizes[0] <= sizes[1], sizes
             page.close()
+
+
+@pytest.mark.slow
+def test_the_demo_beliefs_at_20000(demo20k: tuple[Path, BuildResult]) -> None:
+    """Issue 19 on the same build: the ten claims of hypotheses.yaml get their planted verdicts, and the planted
+    says-against-does contradiction is found in the Weekend Adventurers only (tests/hypotheses/demo_checks.py)."""
+    root, result = demo20k
+    check_claims(result.out_dir)
+    check_planted(root, result.out_dir)

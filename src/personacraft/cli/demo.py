@@ -22,6 +22,11 @@ def demo(
         help="2: two monthly export snapshots (data/month1, data/month2) with planted changes, to build one "
         "after the other and see what changed (retail only).",
     ),
+    says_does: bool = typer.Option(
+        True,
+        "--says-does/--no-says-does",
+        help="Plant one says-against-does contradiction in a persona (retail; docs/hypotheses.md).",
+    ),
 ) -> None:
     """Write demo exports in real vendor formats, a personacraft.toml and ground_truth.csv."""
     from personacraft.demo import generate
@@ -33,7 +38,7 @@ def demo(
         def done(written: int, total: int) -> None:
             bar.update(task, completed=written, total=total)
 
-        paths = generate(kind, dir, customers, seed, months, progress=done)
+        paths = generate(kind, dir, customers, seed, months, progress=done, says_does=says_does)
     if "config_month2" in paths:
         console.print(
             Text.assemble(

@@ -11,7 +11,13 @@ KINDS = ("retail", "saas")
 
 
 def generate(
-    kind: str, out_dir: Path, customers: int, seed: int, months: int = 1, progress: ChunkProgress | None = None
+    kind: str,
+    out_dir: Path,
+    customers: int,
+    seed: int,
+    months: int = 1,
+    progress: ChunkProgress | None = None,
+    says_does: bool = True,
 ) -> dict[str, Path]:
     """Write a demo company's exports, its config and its ground truth under ``out_dir``.
 
@@ -25,7 +31,9 @@ def generate(
     if kind == "retail":
         from personacraft.demo import retail
 
-        return retail.generate(out_dir, customers=customers, seed=seed, months=months, progress=progress)
+        return retail.generate(
+            out_dir, customers=customers, seed=seed, months=months, progress=progress, says_does=says_does
+        )
     if kind == "saas":
         from personacraft.demo import saas
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from personacraft.demo import chunks, retail_experiment, retail_months
+from personacraft.demo import chunks, retail_beliefs, retail_experiment, retail_months
 from personacraft.demo.chunks import ChunkProgress, Offsets
 from personacraft.demo.common import choice, messy_email, normalise, or_empty, people, write_csv
 from personacraft.demo.layouts import SHOPIFY_CUSTOMER_COLUMNS, SHOPIFY_ORDER_COLUMNS
@@ -44,30 +44,36 @@ from personacraft.errors import ConfigError
 
 
 def generate(
-    out_dir: Path, customers: int = 5000, seed: int = 1, months: int = 1, progress: ChunkProgress | None = None
+    out_dir: Path,
+    customers: int = 5000,
+    seed: int = 1,
+    months: int = 1,
+    progress: ChunkProgress | None = None,
+    says_does: bool = True,
 ) -> dict[str, Path]:
     """Write the retail demo's raw exports under ``out_dir/data`` and return their paths.
 
     ``months=2`` writes two monthly snapshots (``data/month1``, ``data/month2``) with the
     changes planted in :mod:`~personacraft.demo.retail_months`, and a config for each. One
     snapshot is written in chunks of customers (:mod:`~personacraft.demo.chunks`), so memory
-    stays bounded; ``progress(done, total)`` is told after each chunk.
+    stays bounded; ``progress(done, total)`` is told after each chunk. ``says_does``: plant the
+    says-against-does contradiction of :mod:`~personacraft.demo.retail_beliefs` (one snapshot only).
     """
     if months not in (1, 2):
         raise ConfigError(f"--months must be 1 or 2, got {months}.")
     if months == 2:  # the planted changes draw across all customers: one chunk
-        return _write(out_dir, customers, seed, months, np.random.default_rng(seed), Offsets(total=customers))
+        return _write(out_dir, customers, seed, months, np.random.default_rng(seed), Offsets(total=customers), False)
     at = Offsets(total=customers)
     for part, size in enumerate(chunks.sizes(customers)):
         at.part = part
-        paths = _write(out_dir, size, seed, months, chunks.stream(seed, part), at)
+        paths = _write(out_dir, size, seed, months, chunks.stream(seed, part), at, says_does)
         if progress is not None:
             progress(at.customers, customers)
     return paths
 
 
 def _write(
-    out_dir: Path, customers: int, seed: int, months: int, rng: np.random.Generator, at: Offsets
+    out_dir: Path, customers: int, seed: int, months: int, rng: np.random.Generator, at: Offsets, says_does: bool
 ) -> dict[str, Path]:
     """Write one chunk of ``customers`` customers (the whole demo when it is the only one), starting ``at``."""
     append = not at.first
@@ -83,6 +89,7 @@ def _write(
         new_p, new_first, wave = retail_months.arrivals(planted, customers)
         pidx = np.r_[pidx, new_p]
     n = len(pidx)
+    contrary = retail_beliefs.contrarians(seed, at.part, pidx) if says_does else np.zeros(n, bool)  # planted
     who = people(n, rng, seed, start=at.customers, total=max(at.total, n))
     cust_id = (7_010_000_000_000 + (at.customers + np.arange(n)) * 37 + rng.integers(0, 30, n)).astype(np.int64)
     country = choice(rng, ["US", "CA", "GB", "AU"], np.tile([0.7, 0.1, 0.12, 0.08], (n, 1)))
@@ -140,6 +147,7 @@ def _write(
     l_sku = np.char.add("SKU-", (l_cat * 100 + l_prod).astype(str))
     subtotal = np.bincount(l_order, weights=l_price * l_qty, minlength=n_o)
     has_disc = rng.random(n_o) < np.array([p.discount_p for p in PERSONAS])[o_p]
+    has_disc &= ~contrary[o_cust]  # the contrarians never use a code
     disc_rate = np.where(has_disc, rng.choice([0.1, 0.15, 0.2], n_o), 0.0)
     has_disc[launch], disc_rate[launch] = True, 0.15  # the climbing range's launch offer
     disc_amt = np.round(subtotal * disc_rate, 2)
@@ -265,6 +273,7 @@ def _write(
         ["Facebook ad", "Google search", "A friend", "Newsletter", "Instagram", "TikTok", "Google ad", "A blog"],
         dtype=object,
     )
+    says_save = contrary[responded]  # … yet say they shop to save money
     hear = hear_names[chan_idx[responded]]
     noisy = rng.random(len(responded)) < 0.25
     hear[noisy] = hear_names[rng.integers(0, len(hear_names), noisy.sum())]
@@ -292,6 +301,7 @@ def _write(
         },
         ["#", Q_AGE, Q_GOAL, Q_HEAR, Q_BETTER, "email", "Start Date (UTC)", "Submit Date (UTC)", "Network ID"],
     )
+    survey_cols[Q_GOAL][says_save] = retail_beliefs.GOAL
 
     # -- reviews (Judge.me) ---------------------------------------------------------------
     extra = retail_months.complaints(planted, pidx, first) if months == 2 else None
@@ -323,8 +333,9 @@ def _write(
         retail_experiment.write(con, data, seed, at, pidx, who.email)  # an email A/B test, drawn apart
         if at.first:
             text = CONFIG.replace("\n[report]", retail_experiment.CONFIG + "\n[report]")
-            text = text.format(seed=seed, n=at.total, folder="data")
+            text = text.format(seed=seed, n=at.total, folder="data") + retail_beliefs.CONFIG
             (out_dir / "personacraft.toml").write_text(text, encoding="utf-8")
+            (out_dir / "hypotheses.yaml").write_text(retail_beliefs.CLAIMS, encoding="utf-8")
         con.close()
         at.customers, at.orders, at.visitors, at.sessions = (
             at.customers + n,

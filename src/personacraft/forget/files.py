@@ -23,7 +23,7 @@ from typing import Any
 
 from personacraft.config import Config
 from personacraft.personas.persona_set import PersonaSet
-from personacraft.pipeline.outputs import render_pages, write_customer_files
+from personacraft.pipeline.outputs import SAYS_FILE, render_pages, write_customer_files
 from personacraft.sources.columns import lit
 from personacraft.store import Run
 
@@ -102,7 +102,17 @@ def rewrite(config: Config, run: Run, staged: Path, texts: set[str], lines: set[
         accounting = _read(staged / "accounting.json") or {}
         changes = _read(staged / "changes.json")
         journeys = _read(staged / "journeys.json") or {}
-        render_pages(config, run.run_id, pset, accounting.get("sources", []), changes, journeys, staged)
+        render_pages(
+            config,
+            run.run_id,
+            pset,
+            accounting.get("sources", []),
+            changes,
+            journeys,
+            staged,
+            beliefs=_read(staged / "hypotheses.json"),
+            says_vs_does=_read(staged / SAYS_FILE),
+        )
         changed["report"] = 1
     if suppressed:
         changed["personas suppressed"] = len(suppressed)

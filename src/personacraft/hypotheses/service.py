@@ -18,7 +18,7 @@ from personacraft.errors import ConfigError
 from personacraft.hypotheses.spec import read_beliefs
 from personacraft.hypotheses.verdicts import grade_file, run_folder
 from personacraft.hypotheses.vocabulary import Vocabulary, vocabulary
-from personacraft.store import Workspace
+from personacraft.store import Run, Workspace
 
 RESULT_FILE = "hypotheses.json"
 
@@ -62,6 +62,12 @@ def write_json(doc: Any, path: Path, what: str) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         raise ConfigError(f"{what} {path}: cannot write it ({exc.strerror or exc})") from exc
+
+
+def grade_beliefs(config: Config, path: Path, run: Run, names: dict[str, str]) -> dict[str, Any]:
+    """Grade the beliefs file ``path`` on ``run`` during its build (``[beliefs] file``); ``names``: the
+    personas' names by id. A malformed file fails the build with its line, as the command does."""
+    return grade_file(run, read_beliefs(path), min_group=config.privacy.min_group_size, names=names)
 
 
 def check_file(

@@ -74,3 +74,46 @@ FROM per GROUP BY GROUPING SETS ((person, persona_id), (person))
 HAVING grouping(persona_id) = 1 OR persona_id <> ''
 ORDER BY ALL
 """
+
+# Says against does: per group (each published persona and everyone, 'all'), every stated value s (a family whose
+# source is in {stated}) against every behavioural value b (source in {behaviour}), over the customers with both
+# families known. n_sb: customers holding s and b; n_s: holding s (b's family known); n_b: holding b (s's family
+# known); n: both families known. The 2×2 table of s against b follows (hypotheses/says.py).
+SAYS_DOES = """
+WITH a AS (
+    SELECT a.customer_key, a.feature, a.value, a.source, {persona_id} AS persona_id
+    FROM {attributes} a JOIN {labels} l USING (customer_key)
+),
+st AS (SELECT DISTINCT customer_key, persona_id, feature AS s_family, value AS s_value, source AS s_source
+       FROM a WHERE source IN ({stated})),
+bh AS (SELECT DISTINCT customer_key, feature AS b_family, value AS b_value, source AS b_source
+       FROM a WHERE source IN ({behaviour})),
+j AS (SELECT * FROM st JOIN bh USING (customer_key)),
+sb AS (
+    SELECT CASE WHEN grouping(persona_id) = 1 THEN 'all' ELSE persona_id END AS g,
+           s_family, s_value, b_family, b_value, count(DISTINCT customer_key) AS n_sb
+    FROM j GROUP BY GROUPING SETS ((persona_id, s_family, s_value, b_family, b_value),
+                                   (s_family, s_value, b_family, b_value))
+),
+sn AS (
+    SELECT CASE WHEN grouping(persona_id) = 1 THEN 'all' ELSE persona_id END AS g,
+           s_family, any_value(s_source) AS s_source, s_value, b_family, count(DISTINCT customer_key) AS n_s
+    FROM j GROUP BY GROUPING SETS ((persona_id, s_family, s_value, b_family), (s_family, s_value, b_family))
+),
+bn AS (
+    SELECT CASE WHEN grouping(persona_id) = 1 THEN 'all' ELSE persona_id END AS g,
+           s_family, b_family, any_value(b_source) AS b_source, b_value, count(DISTINCT customer_key) AS n_b
+    FROM j GROUP BY GROUPING SETS ((persona_id, s_family, b_family, b_value), (s_family, b_family, b_value))
+),
+tn AS (
+    SELECT CASE WHEN grouping(persona_id) = 1 THEN 'all' ELSE persona_id END AS g,
+           s_family, b_family, count(DISTINCT customer_key) AS n
+    FROM j GROUP BY GROUPING SETS ((persona_id, s_family, b_family), (s_family, b_family))
+)
+SELECT x.g AS persona_id, x.s_family, x.s_source, x.s_value, y.b_family, y.b_source, y.b_value,
+       coalesce(sb.n_sb, 0) AS n_sb, x.n_s, y.n_b, t.n
+FROM sn x JOIN bn y USING (g, s_family, b_family) JOIN tn t USING (g, s_family, b_family)
+LEFT JOIN sb USING (g, s_family, s_value, b_family, b_value)
+WHERE x.g <> ''
+ORDER BY ALL
+"""

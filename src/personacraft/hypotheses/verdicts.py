@@ -68,14 +68,17 @@ def run_folder(run: Run) -> Path | None:
     return Path(str(out_dir)) if out_dir else None
 
 
-def run_personas(run: Run) -> Personas:
-    """The published personas of ``run``: ids from its saved model, names from its ``personas.json``."""
+def run_personas(run: Run, given: dict[str, str] | None = None) -> Personas:
+    """The published personas of ``run``: ids from its saved model, names from its ``personas.json`` (or
+    ``given``, by id: a build grades its beliefs before it writes the file)."""
     saved = load_model(run)
     ids = saved.persona_ids[: saved.published]
     folder = run_folder(run)
     names = {pid: pid for pid in ids}
     path = folder / "personas.json" if folder is not None else None
-    if path is not None and path.is_file():
+    if given is not None:
+        names |= {pid: name for pid, name in given.items() if pid in names}
+    elif path is not None and path.is_file():
         doc = json.loads(path.read_text(encoding="utf-8"))
         names |= {str(p["id"]): str(p.get("name") or p["id"]) for p in doc.get("personas", []) if p.get("id") in names}
     return Personas(tuple(ids), names, persona_id_sql("l.persona", saved.published, ids))
@@ -224,10 +227,11 @@ def _reason(g: Graded, p_adj: float) -> str:
     return f"{said} against {against} (adjusted {_p(p_adj)})."
 
 
-def grade_file(run: Run, beliefs: Beliefs, *, min_group: int) -> dict[str, Any]:
-    """Grade every hypothesis and hand-made persona of ``beliefs`` on ``run`` (docs/hypotheses.md)."""
+def grade_file(run: Run, beliefs: Beliefs, *, min_group: int, names: dict[str, str] | None = None) -> dict[str, Any]:
+    """Grade every hypothesis and hand-made persona of ``beliefs`` on ``run`` (docs/hypotheses.md); ``names``:
+    the personas' names by id, when the run's ``personas.json`` is not written yet."""
     vocab = vocabulary(run, min_group=min_group)
-    personas = run_personas(run)
+    personas = run_personas(run, names)
     c = counts(run, personas)
     graded: list[Graded] = []
     for h in beliefs.hypotheses:

@@ -189,6 +189,32 @@ class ExperimentResult(Record):
 
 
 @dataclasses.dataclass(kw_only=True)
+class SaysDoes(Record):
+    """A contradiction between what the persona's customers state and what they do, with both sides' numbers.
+
+    ``says``: ``{family, value, source, n}``; ``does``: ``{family, value, source}``; ``share_sayers`` against
+    ``share_others`` (the persona's customers who state another value), their ``difference`` with its 95 %
+    interval, the test and its adjusted p-value; ``elsewhere``: the same comparison outside the persona, which
+    points the other way (docs/hypotheses.md).
+    """
+
+    says: dict[str, Any]
+    does: dict[str, Any]
+    share_sayers: float
+    share_others: float
+    n_others: int | None = None
+    difference: float
+    ci: list[float] | None = None
+    phi: float | None = None
+    test: str | None = None
+    p_value: float | None = None
+    p_adjusted: float | None = None
+    elsewhere: dict[str, Any] | None = None
+    other_cells: int | None = None
+    text: str | None = None
+
+
+@dataclasses.dataclass(kw_only=True)
 class Evidence(Record):
     """How one claim was derived: the field, the claim, the method and the facts behind it."""
 
@@ -213,6 +239,7 @@ class Persona(Record):
         "story": Story,
         "recommendations": Recommendations,
         "experiments": ExperimentResult,
+        "says_vs_does": SaysDoes,
         "evidence": Evidence,
     }
 
@@ -242,6 +269,8 @@ class Persona(Record):
     recommendations: Recommendations = dataclasses.field(default_factory=Recommendations)
     # what the A/B tests of [[experiments]] found for the persona; None (reason in missing) without any
     experiments: list[ExperimentResult] | None = None
+    # where what its customers state contradicts what they do; None (reason in missing) without stated answers
+    says_vs_does: list[SaysDoes] | None = None
     evidence: list[Evidence] = dataclasses.field(default_factory=list)
     missing: dict[str, str] = dataclasses.field(default_factory=dict)
 

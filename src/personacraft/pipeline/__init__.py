@@ -86,6 +86,8 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
             journey_doc = stages.journeys(config, run, seg, texts)
             built = stages.personas(config, run, seg, prof, value, journey_doc, accounts)
             tested = stages.experiments(config, run, built)
+            said = stages.says_vs_does(config, run, seg, built)
+            graded = stages.beliefs(config, run, built)
             personas = [Persona.from_dict(p) for p in built]
             say("Learning the ideal customer profile")
             icp = stages.icp(config, run, built)
@@ -98,7 +100,7 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
                 why_they_left=prof.why_they_left,
             )
             say("Writing outputs")
-            extra = Report(accounting, merge, journey_doc, icp, tested.experiments)
+            extra = Report(accounting, merge, journey_doc, icp, tested.experiments, said, graded)
             alerts = write_outputs(config, run, pset, seg.published, extra, staging, seg.lineage)
             run_dir = out / "runs" / run.run_id
             staging.rename(run_dir)

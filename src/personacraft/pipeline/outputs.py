@@ -53,7 +53,10 @@ OUTPUTS = (
     "icp.html",
     "changes.json",  # what changed since the previous successful run (none on a first run)
     "experiments.json",  # each [[experiments]] entry read per persona (none without one)
+    "hypotheses.json",  # the [beliefs] file graded on the run (none without one)
+    "says_vs_does.json",  # the pairs of stated and behavioural families tested, and everyone's links
 )
+SAYS_FILE = "says_vs_does.json"
 # the folders of a run that replace those at the top of the output folder
 FOLDERS = ("report", "activation")
 
@@ -115,6 +118,8 @@ class Report:
     journeys: dict[str, Any]
     icp: ICP | None = None  # the ideal customer profile, when the run has deals or subscriptions
     experiments: list[dict[str, Any]] | None = None  # each [[experiments]] reading, per persona (experiments.json)
+    says_vs_does: dict[str, Any] | None = None  # pairs tested, everyone's links (hypotheses.says)
+    beliefs: dict[str, Any] | None = None  # the [beliefs] file graded on the run (hypotheses.json)
 
 
 def _copy(run: Run, select: str, path: Path, fmt: str = "HEADER, DELIMITER ','") -> None:
@@ -162,6 +167,10 @@ def write_outputs(
     _json(staging / "journeys.json", extra.journeys, indent=1)
     if extra.experiments:
         _json(staging / "experiments.json", {"run_id": run.run_id, "experiments": extra.experiments}, indent=1)
+    if extra.beliefs is not None:
+        _json(staging / "hypotheses.json", extra.beliefs, indent=2, ensure_ascii=False)
+    if extra.says_vs_does is not None:
+        _json(staging / SAYS_FILE, extra.says_vs_does, indent=1, ensure_ascii=False, default=str)
     write_customer_files(run, pset, published, staging, min_n)
     accounting: dict[str, Any] = {
         "run_id": run.run_id,
@@ -170,7 +179,17 @@ def write_outputs(
         "identity": extra.merge.to_dict(),
     }
     _json(staging / "accounting.json", accounting, indent=2, default=str)
-    render_pages(config, run.run_id, pset, accounting["sources"], changes, extra.journeys, staging)
+    render_pages(
+        config,
+        run.run_id,
+        pset,
+        accounting["sources"],
+        changes,
+        extra.journeys,
+        staging,
+        beliefs=extra.beliefs,
+        says_vs_does=extra.says_vs_does,
+    )
     if extra.icp is not None:
         save_icp(extra.icp, staging)
     return list(changes["alerts"]) if changes and "alerts" in changes else []
@@ -197,9 +216,13 @@ def render_pages(
     changes: dict[str, Any] | None,
     journeys: dict[str, Any],
     staging: Path,
+    *,
+    beliefs: dict[str, Any] | None = None,
+    says_vs_does: dict[str, Any] | None = None,
 ) -> None:
     """The cards (and slides), the report and the journey page of a persona set into ``staging`` (also what
-    ``personacraft forget`` renders again from a stored run once a forgotten person's quotes are out)."""
+    ``personacraft forget`` renders again from a stored run once a forgotten person's quotes are out);
+    ``beliefs`` and ``says_vs_does``: the report's sections of the graded beliefs file and of says against does."""
     title = config.report.title
     # the cards (and slides) first: the report links the files it finds
     render_cards(
@@ -219,6 +242,8 @@ def render_pages(
         journeys=True,
         cards=bool(len(pset)),
         changes=changes if changes and "personas" in changes else None,
+        beliefs=beliefs,
+        says_vs_does=says_vs_does,
     )
     render_journeys(journeys, staging, title=f"{title}: customer journeys")
 

@@ -21,13 +21,15 @@ from personacraft.errors import InputError, NotFoundError, PersonaError
 from personacraft.experiments.personas import Readings, cite, evidence, persona_experiments
 from personacraft.features import add_text_themes, build_features, customer_status
 from personacraft.features.custom import build_custom, declared
+from personacraft.hypotheses.says import says_vs_does as find_says_vs_does
+from personacraft.hypotheses.service import grade_beliefs
 from personacraft.icp.learn import ICP, learn_icp
 from personacraft.ingest import ingest as ingest_sources
 from personacraft.journey.build import journeys as journey_map
 from personacraft.personas.build import SegmentResult, build_personas
 from personacraft.personas.changes import run_doc
 from personacraft.segment import LatentClassSegmenter, family_weights, lineage, load_design, profile, save_model
-from personacraft.segment.assignment import Decision, PersonaModel, membership
+from personacraft.segment.assignment import Decision, PersonaModel, membership, persona_id_sql
 from personacraft.segment.matrix import Design
 from personacraft.segment.profile import save_cells
 from personacraft.sources import Accounting, Source
@@ -282,6 +284,45 @@ def experiments(config: Config, run: Run, built: list[dict[str, Any]]) -> Readin
         cite(persona, items)
         persona.setdefault("evidence", []).append(evidence(items))
     return found
+
+
+def says_vs_does(config: Config, run: Run, seg: Segmentation, built: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each persona's ``says_vs_does``: where what its customers state contradicts what they do
+    (:mod:`personacraft.hypotheses.says`); the whole finding (pairs tested, everyone's links) for the report."""
+    ids = [str(p["id"]) for p in built]
+    if not built:
+        return {"personas": {}, "tested": 0, "pairs": 0, "links": []}
+    min_n = config.privacy.min_group_size
+    found = find_says_vs_does(run, ids, persona_id_sql("l.persona", seg.published, ids), min_group=min_n)
+    for persona in built:
+        items = found["personas"].get(str(persona["id"]), [])
+        if not found["pairs"]:
+            persona["says_vs_does"] = None
+            persona.setdefault("missing", {})["says_vs_does"] = (
+                "no customer has both a stated answer (survey, CRM, interview) and a recorded behaviour"
+            )
+            continue
+        persona["says_vs_does"] = items
+        if items:
+            persona.setdefault("evidence", []).append(
+                {
+                    "field": "says_vs_does",
+                    "claim": "What these customers say contradicts what they do: " + " ".join(x["text"] for x in items),
+                    "method": "2x2 tables of a stated value against a behaviour, inside the persona and outside it; "
+                    "chi-square or Fisher, Benjamini-Hochberg over all pairs; difference of shares >= "
+                    f"{found['rule']['min_effect']:.0%} points, opposite to the link outside (docs/hypotheses.md)",
+                    "facts": [{k: v for k, v in x.items() if k != "text"} for x in items],
+                }
+            )
+    return found
+
+
+def beliefs(config: Config, run: Run, built: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The ``[beliefs] file`` graded against this run, as ``personacraft hypotheses`` grades it; None without one."""
+    if not config.beliefs.file:
+        return None
+    names = {str(p["id"]): str(p["name"]) for p in built}
+    return grade_beliefs(config, config.resolve(config.beliefs.file), run, names)
 
 
 def _previous_personas(run: Run, seg: Segmentation) -> dict[str, dict[str, Any]] | None:

@@ -296,6 +296,7 @@ def card_context(
         "committee": committee(persona, d),
         "recs": _recommendations(persona, d),
         "tested": tested_line(dict(persona)),  # the A/B tests read for the persona, in one line
+        "says": says_line(persona),  # the first says-against-does contradiction, in one line
         "more_recs": _recommendations(
             persona, d, shown=next(x["items"] for x in glanced["lists"] if x["key"] == "actions")
         ),
@@ -305,3 +306,19 @@ def card_context(
         "title": title,
         "run_id": run_id,
     }
+
+
+def says_line(persona: Mapping[str, Any]) -> str | None:
+    """The card's line on what the persona's customers say against what they do: the first contradiction of
+    ``says_vs_does`` (and how many more), None without one."""
+    items = [x for x in persona.get("says_vs_does") or [] if isinstance(x, Mapping)]
+    if not items:
+        return None
+    x, more = items[0], len(items) - 1
+    says, does = as_dict(x.get("says")), as_dict(x.get("does"))
+    sayers, others = float(x.get("share_sayers") or 0.0), float(x.get("share_others") or 0.0)
+    line = (
+        f"{style.pct(sayers)} of those who say “{says.get('value')}” show {str(does.get('family')).lower()} "
+        f"“{does.get('value')}”, against {style.pct(others)} of the others"
+    )
+    return line + (f" (and {more} more)" if more else "")
