@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from personacraft.alerts.settings import AlertsConfig
+from personacraft.engine_settings import EngineConfig
 from personacraft.errors import ConfigError
 from personacraft.experiment_settings import HELP as EXPERIMENT_HELP
 from personacraft.experiment_settings import ExperimentConfig, experiment_config
@@ -204,6 +205,7 @@ class Config:
     privacy: PrivacyConfig = _setting(PrivacyConfig(), "[privacy] section.")
     report: ReportConfig = _setting(ReportConfig(), "[report] section.")
     alerts: AlertsConfig = _setting(AlertsConfig(), "[alerts] section (docs/alerts.md).")
+    engine: EngineConfig = _setting(EngineConfig(), "[engine] section (docs/spark.md).")
 
     @property
     def root(self) -> Path:
@@ -242,6 +244,7 @@ SECTIONS: dict[str, type] = {
     "privacy": PrivacyConfig,
     "report": ReportConfig,
     "alerts": AlertsConfig,
+    "engine": EngineConfig,
 }
 
 

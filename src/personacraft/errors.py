@@ -200,3 +200,7 @@ def require_pandas(feature: str) -> ModuleType:
     except ImportError as exc:
         raise MissingExtraError(feature, "pandas") from exc
     return pandas
+
+
+class EngineError(PersonaError):
+    """The configured engine cannot run a step: SQL it cannot write, or a source only DuckDB reads (docs/spark.md)."""
