@@ -10,6 +10,7 @@ from personacraft.cli import build, churn, demo, diff, experiment, icp, init, in
 from personacraft.cli.common import STATE, console, fail
 from personacraft.cli.features import features
 from personacraft.cli.hypotheses import hypotheses
+from personacraft.cli.sql import sql
 
 app = typer.Typer(
     name="personacraft",
@@ -43,6 +44,7 @@ app.command("hypotheses")(hypotheses)
 app.add_typer(icp.app, name="icp")
 app.command("serve")(serve.serve)
 app.add_typer(serve.token_app, name="token")
+app.command("sql")(sql)
 
 
 def main() -> None:

@@ -41,9 +41,9 @@ class DuckDBEngine:
     name = "duckdb"
 
     def run_steps(self, run: Run, steps: Sequence[Step], inputs: Mapping[str, str], params: Mapping[str, Any]) -> None:
-        outs = {out: run.t(out) for _, out in steps}
+        names = {**inputs, **{out: run.t(out) for _, out in steps}, **params}
         for template, out in steps:
-            run.execute(template.format(**inputs, **outs, **params, out=run.t(out)))
+            run.execute(template.format_map({**names, "out": run.t(out)}))
 
 
 DUCKDB = DuckDBEngine()

@@ -3,7 +3,8 @@
 The statement registry (:mod:`personacraft.pipeline.statements`) is written for DuckDB. sqlglot
 turns the syntax into Spark, BigQuery or Snowflake SQL; where a function has the same name but
 another meaning, :func:`to_dialect` rewrites it for Spark (the one dialect this project runs, in
-``tests/engine/``) so that both engines give the same rows:
+``tests/engine/``) so that both engines give the same rows (BigQuery and Snowflake get the ordered
+``first`` rewritten too, as they have no such aggregate; neither is run in CI):
 
 - ``date_diff('day', a, b)`` counts the day boundaries crossed in DuckDB; Spark's
   ``datediff(DAY, a, b)`` counts whole days elapsed. Spark gets ``datediff(CAST(b AS DATE), CAST(a AS DATE))``.
@@ -14,6 +15,8 @@ another meaning, :func:`to_dialect` rewrites it for Spark (the one dialect this 
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import sqlglot
 from sqlglot import exp
@@ -46,48 +49,66 @@ def to_dialect(sql: str | exp.Expr, dialect: str, *, pretty: bool = False) -> st
     tree = parse(sql) if isinstance(sql, str) else sql
     if dialect == "duckdb":
         return tree.sql("duckdb", pretty=pretty)
-    if dialect == "spark":
-        tree = tree.copy().transform(_spark_fix)
+    tree = tree.copy().transform(_fix(dialect))
     try:
         return tree.sql(dialect, pretty=pretty, unsupported_level=sqlglot.ErrorLevel.RAISE)
     except sqlglot.errors.UnsupportedError as exc:
         raise EngineError(f"the statement cannot be written in {dialect}: {exc}") from exc
 
 
-def _spark(sql: str) -> exp.Expr:
-    return sqlglot.parse_one(sql, read="spark")
+def _parse(sql: str, dialect: str) -> exp.Expr:
+    return sqlglot.parse_one(sql, read=dialect)
 
 
-def _s(node: exp.Expr) -> str:
-    return node.sql("spark")
+def _fix(dialect: str) -> Callable[[exp.Expr], exp.Expr]:
+    """The rewrites ``dialect`` needs (Spark: all of them; the warehouses: the ordered ``first``)."""
+
+    def s(node: exp.Expr) -> str:
+        return node.sql(dialect)
+
+    def fix(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.First) and isinstance(node.this, exp.Order):
+            return _parse(_first_ordered(node.this, dialect), dialect)
+        if isinstance(node, exp.GroupConcat) and dialect in ("bigquery", "snowflake"):
+            for key in node.find_all(exp.Ordered):  # string_agg drops NULLs: their place in the order is moot
+                key.set("nulls_first", bool(key.args.get("desc")) == (dialect == "snowflake"))
+            return node
+        if dialect != "spark":
+            return node
+        if isinstance(node, exp.DateDiff) and node.text("unit").upper() == "DAY":
+            return _parse(f"DATEDIFF(CAST({s(node.this)} AS DATE), CAST({s(node.expression)} AS DATE))", dialect)
+        if isinstance(node, exp.DayOfWeekIso):
+            return _parse(f"(((DAYOFWEEK({s(node.this)}) + 5) % 7) + 1)", dialect)
+        if isinstance(node, exp.DayOfWeek):
+            return _parse(f"(DAYOFWEEK({s(node.this)}) - 1)", dialect)
+        if isinstance(node, exp.PercentileCont) and node.expression is not None:
+            return _parse(f"PERCENTILE({s(node.this)}, {s(node.expression)})", dialect)
+        return node
+
+    return fix
 
 
-def _spark_fix(node: exp.Expr) -> exp.Expr:
-    if isinstance(node, exp.DateDiff) and node.text("unit").upper() == "DAY":
-        end, start = _s(node.this), _s(node.expression)
-        return _spark(f"DATEDIFF(CAST({end} AS DATE), CAST({start} AS DATE))")
-    if isinstance(node, exp.DayOfWeekIso):
-        return _spark(f"(((DAYOFWEEK({_s(node.this)}) + 5) % 7) + 1)")
-    if isinstance(node, exp.DayOfWeek):
-        return _spark(f"(DAYOFWEEK({_s(node.this)}) - 1)")
-    if isinstance(node, exp.PercentileCont) and node.expression is not None:
-        return _spark(f"PERCENTILE({_s(node.this)}, {_s(node.expression)})")
-    if isinstance(node, exp.First) and isinstance(node.this, exp.Order):
-        return _first_ordered(node.this)
-    return node
-
-
-def _first_ordered(order: exp.Order) -> exp.Expr:
-    """``first(x ORDER BY k1 [DESC], k2 …)`` as Spark: sort the collected rows, take the first."""
+def _first_ordered(order: exp.Order, dialect: str) -> str:
+    """``first(x ORDER BY k1 [DESC], k2 …)`` with DuckDB's NULLS LAST: Spark sorts the collected rows by a
+    comparator; BigQuery and Snowflake aggregate an array ordered by ``k IS NULL, k`` and take its first."""
     keys = list(order.expressions)
-    fields = [f"{_s(k.this)} AS k{i}" for i, k in enumerate(keys)] + [f"{_s(order.this)} AS v"]
-    cmp = "0"
-    for i in reversed(range(len(keys))):
-        lo, hi = ("1", "-1") if keys[i].args.get("desc") else ("-1", "1")
-        a, b = f"l.k{i}", f"r.k{i}"
-        cmp = (
-            f"CASE WHEN {a} IS NULL AND {b} IS NULL THEN {cmp} WHEN {a} IS NULL THEN 1 WHEN {b} IS NULL THEN -1 "
-            f"WHEN {a} < {b} THEN {lo} WHEN {a} > {b} THEN {hi} ELSE {cmp} END"
-        )
-    rows = f"COLLECT_LIST(STRUCT({', '.join(fields)}))"
-    return _spark(f"ELEMENT_AT(ARRAY_SORT({rows}, (l, r) -> {cmp}), 1).v")
+    value = order.this.sql(dialect)
+    if dialect == "spark":
+        fields = [f"{k.this.sql(dialect)} AS k{i}" for i, k in enumerate(keys)] + [f"{value} AS v"]
+        cmp = "0"
+        for i in reversed(range(len(keys))):
+            lo, hi = ("1", "-1") if keys[i].args.get("desc") else ("-1", "1")
+            a, b = f"l.k{i}", f"r.k{i}"
+            cmp = (
+                f"CASE WHEN {a} IS NULL AND {b} IS NULL THEN {cmp} WHEN {a} IS NULL THEN 1 WHEN {b} IS NULL THEN -1 "
+                f"WHEN {a} < {b} THEN {lo} WHEN {a} > {b} THEN {hi} ELSE {cmp} END"
+            )
+        return f"ELEMENT_AT(ARRAY_SORT(COLLECT_LIST(STRUCT({', '.join(fields)})), (l, r) -> {cmp}), 1).v"
+    by = ", ".join(
+        f"{k.this.sql(dialect)} IS NULL, {k.this.sql(dialect)}{' DESC' if k.args.get('desc') else ''}" for k in keys
+    )
+    if dialect == "bigquery":
+        return f"ARRAY_AGG(STRUCT({value} AS v) ORDER BY {by} LIMIT 1)[OFFSET(0)].v"
+    if dialect == "snowflake":
+        return f"GET(ARRAY_AGG(OBJECT_CONSTRUCT_KEEP_NULL('v', ({value}))) WITHIN GROUP (ORDER BY {by}), 0):v"
+    return f"FIRST({value} ORDER BY {by})"

@@ -83,7 +83,7 @@ class SparkEngine:
                     self._export(run, name, sql, folder / "in" / f"{name}.parquet")
             for template, out in steps:
                 started = time.perf_counter()
-                spark_sql = template.format(**params, **views, out=views[out])
+                spark_sql = template.format_map({**params, **views, "out": views[out]})
                 path = folder / "out" / out
                 try:
                     self.session.sql(to_dialect(query_of(spark_sql), "spark")).write.mode("overwrite").parquet(
@@ -94,7 +94,7 @@ class SparkEngine:
                 except Exception as exc:
                     raise EngineError(f"Spark could not compute the {out} table: {_first_line(exc)}") from exc
                 self.session.read.parquet(str(path)).createOrReplaceTempView(views[out])
-                duck_sql = template.format(**inputs, **{o: run.t(o) for o in outs}, **params, out=run.t(out))
+                duck_sql = template.format_map({**inputs, **{o: run.t(o) for o in outs}, **params, "out": run.t(out)})
                 rows = self._load(run, out, duck_sql, path)
                 self.timings.append((out, time.perf_counter() - started, rows))
         finally:

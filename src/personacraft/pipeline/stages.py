@@ -69,7 +69,7 @@ def features(config: Config, run: Run) -> None:
 
 def value(config: Config, run: Run) -> CustomerValue:
     """Fit CLV on the buyers (``customer_value``), then say who left and who stayed (``customer_status``)."""
-    fitted = fit_customer_value(run, config.value)
+    fitted = fit_customer_value(run, config.value, engine_for(config))
     customer_status(run, lapsed_days=config.text.lapsed_days, lapsed_p_alive=config.text.lapsed_p_alive)
     return fitted
 
