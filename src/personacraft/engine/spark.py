@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ def spark_session(cfg: EngineConfig) -> Any:
         SparkSession.builder.master(cfg.master)
         .appName(cfg.app_name)
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")  # the CLI draws its own progress
         .config("spark.sql.shuffle.partitions", str(cfg.shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")  # as the workspace: every timestamp is UTC
         .config("spark.sql.ansi.enabled", "false")  # x / 0 is NULL, as in DuckDB
@@ -38,7 +40,9 @@ def spark_session(cfg: EngineConfig) -> Any:
     for key, value in cfg.conf.items():
         builder = builder.config(key, str(value).lower() if isinstance(value, bool) else str(value))
     try:
-        session = builder.getOrCreate()
+        with warnings.catch_warnings():  # pyspark warns that it predates pandas 3; its pandas paths are not used
+            warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+            session = builder.getOrCreate()
     except Exception as exc:  # no Java, a master that does not answer
         raise EngineError(f"Spark did not start (master {cfg.master!r}): {_first_line(exc)}") from exc
     session.sparkContext.setLogLevel("FATAL")  # failures are raised, with their message, as EngineError
