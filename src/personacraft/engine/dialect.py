@@ -12,6 +12,7 @@ another meaning, :func:`to_dialect` rewrites it for Spark (the one dialect this 
 - ``first(x ORDER BY …)`` (an ordered aggregate) has no Spark form: the rows are collected and sorted
   by a comparator with DuckDB's order (NULLS LAST, both directions), and the first one is taken.
 - ``quantile_cont(x, p)`` is Spark's ``percentile(x, p)`` (the same linear interpolation).
+- ``INTERVAL (90) DAY`` (a setting in parentheses) is ``INTERVAL 90 DAY``; an expression, ``make_dt_interval``.
 """
 
 from __future__ import annotations
@@ -81,6 +82,12 @@ def _fix(dialect: str) -> Callable[[exp.Expr], exp.Expr]:
             return _parse(f"(((DAYOFWEEK({s(node.this)}) + 5) % 7) + 1)", dialect)
         if isinstance(node, exp.DayOfWeek):
             return _parse(f"(DAYOFWEEK({s(node.this)}) - 1)", dialect)
+        if isinstance(node, exp.Interval) and isinstance(node.this, exp.Paren):  # INTERVAL (90) DAY
+            inner = node.this.unnest()
+            if isinstance(inner, exp.Literal):
+                return exp.Interval(this=exp.Literal.number(inner.name), unit=node.args.get("unit"))
+            if node.text("unit").upper() == "DAY":
+                return _parse(f"MAKE_DT_INTERVAL({s(inner)})", dialect)
         if isinstance(node, exp.PercentileCont) and node.expression is not None:
             return _parse(f"PERCENTILE({s(node.this)}, {s(node.expression)})", dialect)
         return node

@@ -80,10 +80,12 @@ class SparkEngine:
         folder = run.scratch / "spark"
         shutil.rmtree(folder, ignore_errors=True)
         outs = [out for _, out in steps]
-        views = {name: f"pc_{name}" for name in [*inputs, *outs]}
+        # an input that is one of these steps' own tables (journey's {touches}) is read from that step's view
+        made = {run.t(out): out for out in outs}
+        views = {name: f"pc_{made.get(sql, name)}" for name, sql in inputs.items()} | {o: f"pc_{o}" for o in outs}
         try:
             for name, sql in inputs.items():
-                if any("{" + name + "}" in template for template, _ in steps):
+                if sql not in made and any("{" + name + "}" in template for template, _ in steps):
                     self._export(run, name, sql, folder / "in" / f"{name}.parquet")
             for template, out in steps:
                 started = time.perf_counter()

@@ -234,6 +234,7 @@ def journeys(config: Config, run: Run, seg: Segmentation, texts: TextThemes) -> 
         min_n=config.privacy.min_group_size,
         texts=texts,
         ids=seg.personas.persona_ids,
+        engine=engine_for(config),
     )
 
 
