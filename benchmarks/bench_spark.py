@@ -3,10 +3,10 @@
     .venv/bin/python benchmarks/bench_spark.py --customers 20000 --kind retail
     .venv/bin/python benchmarks/bench_spark.py --customers 1000000 --master "local[2]"   # the issue's size
 
-The demo is generated (unless its folder exists) and built once with DuckDB; then the steps that
-``[engine] kind = "spark"`` runs on Spark (the feature tables and the RFM summary) are run again on
-the built run, each on DuckDB and on Spark, with the same templates. Spark's times include writing
-its inputs as Parquet and loading each table back into the workspace. Peak memory is the largest
+The demo is generated (unless its folder exists) and built once with DuckDB (unless its workspace
+exists); then the steps that ``[engine] kind = "spark"`` runs on Spark (the feature tables, the RFM
+summary, the journey tables) are run again on the built run, each on DuckDB and on Spark, with the
+same templates. Spark's times include writing its inputs as Parquet and loading each table back into the workspace. Peak memory is the largest
 resident set of this process and its children (the Spark JVM) sampled every 50 ms during the step.
 """
 
@@ -28,6 +28,7 @@ from personacraft.engine import DUCKDB, Engine
 from personacraft.engine.spark import SparkEngine
 from personacraft.engine_settings import EngineConfig
 from personacraft.features import FEATURE_STEPS, feature_inputs, feature_params
+from personacraft.journey.tables import JOURNEY_STEPS, journey_inputs
 from personacraft.pipeline import build
 from personacraft.store import Run, Workspace
 from personacraft.value.stage import rfm_step
@@ -83,6 +84,7 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=None, help="demo folder (default /tmp/bench_spark/<kind>-<n>)")
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--shuffle-partitions", type=int, default=4)
+    ap.add_argument("--rebuild", action="store_true", help="build again even when the workspace has a run")
     args = ap.parse_args()
     folder = args.dir or Path("/tmp/bench_spark") / f"{args.kind}-{args.customers}"
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
@@ -90,8 +92,9 @@ def main() -> None:
         wall, _ = peak_during(lambda: generate(args.kind, folder, args.customers, args.seed))
         print(f"demo: {args.customers:,} {args.kind} customers written in {wall:.1f} s")
     cfg = load_config(folder / "personacraft.toml")
-    wall, mib = peak_during(lambda: build(cfg))
-    print(f"DuckDB build (whole pipeline): {wall:.1f} s, peak {mib:,.0f} MiB")
+    if args.rebuild or not cfg.workspace_path.exists():
+        wall, mib = peak_during(lambda: build(cfg))
+        print(f"DuckDB build (whole pipeline): {wall:.1f} s, peak {mib:,.0f} MiB")
 
     spark = SparkEngine(EngineConfig(kind="spark", master=args.master, shuffle_partitions=args.shuffle_partitions))
     wall, mib = peak_during(lambda: spark.session)
@@ -103,9 +106,11 @@ def main() -> None:
         inputs = feature_inputs(run)
         n_in = {k: int(run.scalar(f"SELECT count(*) FROM {v} AS _i") or 0) for k, v in inputs.items()}
         print("inputs: " + ", ".join(f"{k} {n:,}" for k, n in n_in.items()))
-        steps = [*FEATURE_STEPS, rfm_step()]
+        tables, journey_params = journey_inputs(run, cfg.journey)
+        inputs = {**inputs, **tables}
+        steps = [*FEATURE_STEPS, rfm_step(), *JOURNEY_STEPS]
         end = str(run.scalar(f"SELECT max(ordered_at)::DATE FROM {run.t('cust_orders')}"))
-        all_params = {**params, **summary_params(end, None, cfg.value.period_days)}
+        all_params = {**params, **journey_params, **summary_params(end, None, cfg.value.period_days)}
         engines: list[Engine] = [DUCKDB, spark]
         for engine in engines:
             for step in steps:
@@ -123,7 +128,7 @@ def main() -> None:
 
 def _outs(run: Run) -> dict[str, str]:
     """Earlier steps' tables, for a step run alone (each engine reads them from the workspace)."""
-    return {out: run.t(out) for _, out in [*FEATURE_STEPS, rfm_step()]}
+    return {out: run.t(out) for _, out in [*FEATURE_STEPS, rfm_step(), *JOURNEY_STEPS]}
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from personacraft.config import JourneyConfig
@@ -72,10 +74,8 @@ JOURNEY_STEPS: tuple[tuple[str, str], ...] = (
 )
 
 
-def write_tables(run: Run, cfg: JourneyConfig, engine: Engine | None = None) -> None:
-    """Write the step and mapping tables, then the per-customer journey tables (on ``engine``, DuckDB by
-    default) and the anonymous visitors' (``journey_prospects``), in the run."""
-    write_maps(run, cfg)
+def journey_inputs(run: Run, cfg: JourneyConfig) -> tuple[dict[str, str], dict[str, Any]]:
+    """The inputs of :data:`JOURNEY_STEPS` as DuckDB SQL, and the settings their templates are filled with."""
     t = run.t
     tables = {
         "events": keyed(run, "events"),
@@ -101,5 +101,13 @@ def write_tables(run: Run, cfg: JourneyConfig, engine: Engine | None = None) -> 
         "path_steps": int(cfg.path_steps),
         "ignore": ", ".join("'" + x.lower().replace("'", "''") + "'" for x in cfg.path_ignore) or "''",
     }
+    return tables, params
+
+
+def write_tables(run: Run, cfg: JourneyConfig, engine: Engine | None = None) -> None:
+    """Write the step and mapping tables, then the per-customer journey tables (on ``engine``, DuckDB by
+    default) and the anonymous visitors' (``journey_prospects``), in the run."""
+    write_maps(run, cfg)
+    tables, params = journey_inputs(run, cfg)
     (engine or DUCKDB).run_steps(run, JOURNEY_STEPS, tables, params)
     write_prospects(run)
