@@ -6,8 +6,9 @@
 The demo is generated (unless its folder exists) and built once with DuckDB (unless its workspace
 exists); then the steps that ``[engine] kind = "spark"`` runs on Spark (the feature tables, the RFM
 summary, the journey tables) are run again on the built run, each on DuckDB and on Spark, with the
-same templates. Spark's times include writing its inputs as Parquet and loading each table back into the workspace. Peak memory is the largest
-resident set of this process and its children (the Spark JVM) sampled every 50 ms during the step.
+same templates. Spark's times include writing its inputs as Parquet and loading each table back into
+the workspace. Peak memory is the largest resident set of this process and its children (the Spark
+JVM) sampled every 50 ms during the step.
 """
 
 from __future__ import annotations
