@@ -86,13 +86,14 @@ def main() -> None:
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--shuffle-partitions", type=int, default=4)
     ap.add_argument("--rebuild", action="store_true", help="build again even when the workspace has a run")
+    ap.add_argument("--config", type=Path, default=None, help="a config of the folder (default its personacraft.toml)")
     args = ap.parse_args()
     folder = args.dir or Path("/tmp/bench_spark") / f"{args.kind}-{args.customers}"
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     if not (folder / "personacraft.toml").exists():
         wall, _ = peak_during(lambda: generate(args.kind, folder, args.customers, args.seed))
         print(f"demo: {args.customers:,} {args.kind} customers written in {wall:.1f} s")
-    cfg = load_config(folder / "personacraft.toml")
+    cfg = load_config(args.config or folder / "personacraft.toml")
     if args.rebuild or not cfg.workspace_path.exists():
         wall, mib = peak_during(lambda: build(cfg))
         print(f"DuckDB build (whole pipeline): {wall:.1f} s, peak {mib:,.0f} MiB")
