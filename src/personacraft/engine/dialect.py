@@ -12,6 +12,8 @@ another meaning, :func:`to_dialect` rewrites it for Spark (the one dialect this 
 - ``first(x ORDER BY …)`` (an ordered aggregate) has no Spark form: the rows are collected and sorted
   by a comparator with DuckDB's order (NULLS LAST, both directions), and the first one is taken.
 - ``quantile_cont(x, p)`` is Spark's ``percentile(x, p)`` (the same linear interpolation).
+- ``a / b`` is always a DOUBLE in DuckDB; Spark keeps a DECIMAL operand's type (``x / 7.0`` to 6 places):
+  both sides are cast to DOUBLE.
 - ``INTERVAL (90) DAY`` (a setting in parentheses) is ``INTERVAL 90 DAY``; an expression, ``make_dt_interval``.
 """
 
@@ -64,18 +66,22 @@ def _parse(sql: str, dialect: str) -> exp.Expr:
 def _fix(dialect: str) -> Callable[[exp.Expr], exp.Expr]:
     """The rewrites ``dialect`` needs (Spark: all of them; the warehouses: the ordered ``first``)."""
 
-    def s(node: exp.Expr) -> str:
-        return node.sql(dialect)
+    def s(node: exp.Expr) -> str:  # a child, with its own rewrites (a replaced node's children are not visited)
+        return node.transform(fix).sql(dialect)
 
     def fix(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.First) and isinstance(node.this, exp.Order):
-            return _parse(_first_ordered(node.this, dialect), dialect)
+            order = node.this.transform(fix)
+            assert isinstance(order, exp.Order)
+            return _parse(_first_ordered(order, dialect), dialect)
         if isinstance(node, exp.GroupConcat) and dialect in ("bigquery", "snowflake"):
             for key in node.find_all(exp.Ordered):  # string_agg drops NULLs: their place in the order is moot
                 key.set("nulls_first", bool(key.args.get("desc")) == (dialect == "snowflake"))
             return node
         if dialect != "spark":
             return node
+        if isinstance(node, exp.Div):  # DuckDB divides as DOUBLE; Spark keeps a DECIMAL (7.0) to 6 places
+            return _parse(f"CAST({s(node.this)} AS DOUBLE) / CAST({s(node.expression)} AS DOUBLE)", dialect)
         if isinstance(node, exp.DateDiff) and node.text("unit").upper() == "DAY":
             return _parse(f"DATEDIFF(CAST({s(node.this)} AS DATE), CAST({s(node.expression)} AS DATE))", dialect)
         if isinstance(node, exp.DayOfWeekIso):
