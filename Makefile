@@ -15,7 +15,8 @@ SEED   ?= 1
 
 # Debian packages: the Pango libraries WeasyPrint draws the PDF cards with, a font, and Chromium
 # (the tests open the report and the cards in it, headless). Installed once, as root.
-SYSTEM_PKGS := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 wrk openssl
+# openjdk-17-jre-headless: the Java runtime local Spark runs on (the spark extra, docs/spark.md).
+SYSTEM_PKGS := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 wrk openssl openjdk-17-jre-headless
 system:
 	@dpkg -s $(SYSTEM_PKGS) >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \

@@ -113,6 +113,8 @@ def test_every_command_of_a_shop(python: Path, tmp_path: Path) -> None:
     beliefs.write_text("hypotheses:\n  - {persona: all, family: Device, value: mobile, expect: majority}\n")
     checked = cli(python, "hypotheses", str(beliefs), "--config", str(config), cwd=tmp_path)
     assert "1 hypotheses checked against run" in checked.stdout
+    feature_sql = cli(python, "sql", "--dialect", "bigquery", "--config", str(config), cwd=tmp_path)  # sqlglot: base
+    assert "CREATE OR REPLACE TABLE feature_counts" in feature_sql.stdout
     icp = cli(python, "icp", "--config", str(config), cwd=tmp_path)
     assert "Ideal customer profile" in icp.stdout
     clv = cli(

@@ -25,9 +25,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "source_settings",
         "experiment_settings",
         "report_settings",
+        "engine_settings",
     ),
     ("config",),
     ("locking", "store", "upkeep", "erasure"),  # one writer at a time; the owner of the database and its upkeep
+    ("engine",),  # where a stage's customer-scale SQL runs (DuckDB or Spark)
     ("sources", "ingest", "suppression"),
     ("unify",),
     ("features",),

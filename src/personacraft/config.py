@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from personacraft.alerts.settings import AlertsConfig
+from personacraft.engine_settings import EngineConfig
 from personacraft.errors import ConfigError
 from personacraft.experiment_settings import HELP as EXPERIMENT_HELP
 from personacraft.experiment_settings import ExperimentConfig, experiment_config
@@ -205,6 +206,7 @@ class Config:
     report: ReportConfig = _setting(ReportConfig(), "[report] section.")
     alerts: AlertsConfig = _setting(AlertsConfig(), "[alerts] section (docs/alerts.md).")
     beliefs: BeliefsConfig = _setting(BeliefsConfig(), "[beliefs] section (docs/hypotheses.md).")
+    engine: EngineConfig = _setting(EngineConfig(), "[engine] section (docs/spark.md).")
 
     @property
     def root(self) -> Path:
@@ -244,6 +246,7 @@ SECTIONS: dict[str, type] = {
     "report": ReportConfig,
     "alerts": AlertsConfig,
     "beliefs": BeliefsConfig,
+    "engine": EngineConfig,
 }
 
 

@@ -212,3 +212,7 @@ class ForgetCoverageError(WorkspaceError):
     """``personacraft forget``: a table of the workspace may hold customer rows, but forget cannot tell whose.
 
     Raised before anything is removed, so a new table can never keep a forgotten person silently."""
+
+
+class EngineError(PersonaError):
+    """The configured engine cannot run a step: SQL it cannot write, or a source only DuckDB reads (docs/spark.md)."""

@@ -11,6 +11,7 @@ from personacraft.cli.common import STATE, console, fail
 from personacraft.cli.features import features
 from personacraft.cli.forget import forget
 from personacraft.cli.hypotheses import hypotheses
+from personacraft.cli.sql import sql
 
 app = typer.Typer(
     name="personacraft",
@@ -45,6 +46,7 @@ app.add_typer(icp.app, name="icp")
 app.command("serve")(serve.serve)
 app.add_typer(serve.token_app, name="token")
 app.command("forget")(forget)
+app.command("sql")(sql)
 
 
 def main() -> None:

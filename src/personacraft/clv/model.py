@@ -57,6 +57,16 @@ class Summary:
         return Rows(check_rfm(self.X))
 
 
+def summary_params(calibration_end: str, holdout_end: str | None = None, period_days: float = 7.0) -> dict[str, Any]:
+    """The settings ``RFM_SUMMARY`` is filled with (dates as SQL date literals' text, ``'1997-09-30'``)."""
+    end = f"DATE '{calibration_end}'"
+    return {
+        "calibration_end": end,
+        "holdout_end": f"DATE '{holdout_end}'" if holdout_end else end,
+        "period_days": float(period_days),
+    }
+
+
 def summarise(
     con: duckdb.DuckDBPyConnection,
     cust_orders: str,
@@ -70,17 +80,19 @@ def summarise(
     Dates are SQL date literals' text (``'1997-09-30'``); ``holdout_end`` defaults to the
     calibration end (no holdout).
     """
-    end = f"DATE '{calibration_end}'"
     con.execute(
         sql.RFM_SUMMARY.format(
-            out=out,
-            cust_orders=cust_orders,
-            calibration_end=end,
-            holdout_end=f"DATE '{holdout_end}'" if holdout_end else end,
-            period_days=float(period_days),
+            out=out, cust_orders=cust_orders, **summary_params(calibration_end, holdout_end, period_days)
         )
     )
-    cols = con.sql(f'SELECT customer_key, x, t_x, "T", m_x, revenue, holdout_x FROM {out}').fetchnumpy()
+    return read_summary(con, out)
+
+
+def read_summary(con: duckdb.DuckDBPyConnection, table: str) -> Summary:
+    """An ``RFM_SUMMARY`` table (written by any engine) as a :class:`Summary`, by customer key."""
+    cols = con.sql(
+        f'SELECT customer_key, x, t_x, "T", m_x, revenue, holdout_x FROM {table} ORDER BY customer_key'
+    ).fetchnumpy()
     f = {k: np.asarray(v) for k, v in cols.items()}
     return Summary(
         customer_key=f["customer_key"].astype(str),

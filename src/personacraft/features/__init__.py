@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from personacraft.engine import DUCKDB, Engine
 from personacraft.features import roles, sql
 from personacraft.store import Run
 from personacraft.unify import keyed
@@ -12,54 +15,64 @@ def paid_subscriptions(run: Run) -> str:
     return sql.PAID_SUBSCRIPTIONS.format(subscriptions=keyed(run, "subscriptions"))
 
 
+# the per-customer feature tables, in order: (template of features.sql, table it writes)
+FEATURE_STEPS: tuple[tuple[str, str], ...] = (
+    (sql.CUSTOMER_ORDERS, "cust_orders"),
+    (sql.ORDER_FEATURES, "order_features"),
+    (sql.PRODUCT_SHARES, "product_shares"),
+    (sql.EVENT_FEATURES, "event_features"),
+    (sql.SURVEY_FEATURES, "survey_features"),
+    (sql.PEOPLE, "people"),
+    (sql.ACTIVITY, "activity"),
+    (sql.FEATURE_COUNTS, "feature_counts"),
+    (sql.ATTRIBUTES, "attributes"),
+)
+# the tables the steps read that no step writes: canonical rows, keyed to their customer
+FEATURE_INPUTS = ("orders", "order_lines", "events", "survey", "customers", "subscriptions", "accounts")
+
+
+def feature_params(
+    *, min_group: int, new_days: int = 90, top_products: int = 30, max_answers: int = 12
+) -> dict[str, Any]:
+    """The settings the feature templates are filled with (besides table names)."""
+    return {
+        "top_n": top_products,
+        "max_answers": max_answers,
+        "min_group": min_group,
+        "new_days": int(new_days),
+        "generic": sql.GENERIC_EVENTS,
+    }
+
+
+def feature_inputs(run: Run) -> dict[str, str]:
+    """The run's inputs of :data:`FEATURE_STEPS` as DuckDB SQL (tables, or keyed subqueries)."""
+    return {
+        "orders": keyed(run, "orders"),
+        "order_lines": run.t("order_lines"),
+        "events": keyed(run, "events"),
+        "survey": keyed(run, "survey_answers"),
+        "customers": keyed(run, "customers"),
+        "subscriptions": paid_subscriptions(run),
+        "accounts": run.t("accounts"),
+    }
+
+
 def build_features(
-    run: Run, *, min_group: int, new_days: int = 90, top_products: int = 30, max_answers: int = 12
+    run: Run,
+    *,
+    min_group: int,
+    new_days: int = 90,
+    top_products: int = 30,
+    max_answers: int = 12,
+    engine: Engine | None = None,
 ) -> None:
-    """Compute every feature table of the run from its canonical tables.
+    """Compute every feature table of the run from its canonical tables, on ``engine`` (DuckDB by default).
 
     Segmentation reads ``feature_counts``, profiles read ``attributes`` and persona values
     read ``order_features``; the others are intermediate.
     """
-    t = run.t
-    refs = {
-        "orders": keyed(run, "orders"),
-        "order_lines": t("order_lines"),
-        "events": keyed(run, "events"),
-        "survey": keyed(run, "survey_answers"),
-        "customers": keyed(run, "customers"),
-        "cust_orders": t("cust_orders"),
-        "order_features": t("order_features"),
-        "product_shares": t("product_shares"),
-        "event_features": t("event_features"),
-        "survey_features": t("survey_features"),
-        "subscriptions": paid_subscriptions(run),
-        "accounts": t("accounts"),
-        "people": t("people"),
-        "activity": t("activity"),
-        "generic": sql.GENERIC_EVENTS,
-    }
-    steps = [
-        (sql.CUSTOMER_ORDERS, "cust_orders"),
-        (sql.ORDER_FEATURES, "order_features"),
-        (sql.PRODUCT_SHARES, "product_shares"),
-        (sql.EVENT_FEATURES, "event_features"),
-        (sql.SURVEY_FEATURES, "survey_features"),
-        (sql.PEOPLE, "people"),
-        (sql.ACTIVITY, "activity"),
-        (sql.FEATURE_COUNTS, "feature_counts"),
-        (sql.ATTRIBUTES, "attributes"),
-    ]
-    for template, out in steps:
-        run.execute(
-            template.format(
-                out=t(out),
-                top_n=top_products,
-                max_answers=max_answers,
-                min_group=min_group,
-                new_days=int(new_days),
-                **refs,
-            )
-        )
+    params = feature_params(min_group=min_group, new_days=new_days, top_products=top_products, max_answers=max_answers)
+    (engine or DUCKDB).run_steps(run, FEATURE_STEPS, feature_inputs(run), params)
     build_committees(run)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from personacraft.config import JourneyConfig
+from personacraft.engine import Engine
 from personacraft.journey import barriers
 from personacraft.journey.accounts import account_funnels, is_b2b, write_account_tables
 from personacraft.journey.barriers import ALL
@@ -38,9 +39,11 @@ def journeys(
     min_n: int,
     texts: TextThemes | None = None,
     ids: Sequence[str] | None = None,
+    engine: Engine | None = None,
 ) -> dict[str, Any]:
-    """Compute the run's journey tables and return the ``journeys.json`` document (``ids``: each persona's id)."""
-    write_tables(run, cfg)
+    """Compute the run's journey tables (the per-customer ones on ``engine``) and return the ``journeys.json``
+    document (``ids``: each persona's id)."""
+    write_tables(run, cfg, engine)
     sizes = write_groups(run, published)
     group_ids = [ALL, *range(published)]
     blocks: dict[int, dict[str, Any]] = {g: {"customers": int(sizes.get(g, 0))} for g in group_ids}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from personacraft.config import JourneyConfig
+from personacraft.engine import DUCKDB, Engine
 from personacraft.features import sql
 from personacraft.journey.barriers import ALL
 from personacraft.journey.stages import event_map, lifecycle_map, stage_rows
@@ -61,19 +64,26 @@ def write_prospects(run: Run) -> None:
     )
 
 
-def write_tables(run: Run, cfg: JourneyConfig) -> None:
-    """Write the step and mapping tables, then the per-customer journey tables and the anonymous visitors'
-    (``journey_prospects``), in the run."""
-    write_maps(run, cfg)
+# the per-customer journey tables, in order: (template of features.sql, table it writes)
+JOURNEY_STEPS: tuple[tuple[str, str], ...] = (
+    (sql.JOURNEY_TOUCHES, "journey_touches"),
+    (sql.JOURNEY_CUSTOMERS, "journey_customers"),
+    (sql.JOURNEY_PATHS, "journey_paths"),
+    (sql.JOURNEY_SESSIONS, "journey_sessions"),
+    (sql.JOURNEY_STARTS, "journey_starts"),
+)
+
+
+def journey_inputs(run: Run, cfg: JourneyConfig) -> tuple[dict[str, str], dict[str, Any]]:
+    """The inputs of :data:`JOURNEY_STEPS` as DuckDB SQL, and the settings their templates are filled with."""
     t = run.t
-    refs = {
+    tables = {
         "events": keyed(run, "events"),
         "event_map": t("journey_event_map"),
         "lifecycle_map": t("journey_lifecycle"),
         "steps": t("journey_steps"),
         "cust_orders": t("cust_orders"),
         "subscriptions": keyed(run, "subscriptions"),  # all of them: a trial that never paid is evidence too
-        "never_paid": sql.NEVER_PAID,
         "people": t("people"),
         "deals": t("deals"),
         "customers": keyed(run, "customers"),
@@ -81,6 +91,9 @@ def write_tables(run: Run, cfg: JourneyConfig) -> None:
         "survey": keyed(run, "survey_answers"),
         "touches": t("journey_touches"),
         "journey_customers": t("journey_customers"),
+    }
+    params = {
+        "never_paid": sql.NEVER_PAID,
         "advocacy_rating": float(cfg.advocacy_rating),
         "retention_days": int(cfg.retention_days),
         "window_days": int(cfg.window_days),
@@ -88,12 +101,13 @@ def write_tables(run: Run, cfg: JourneyConfig) -> None:
         "path_steps": int(cfg.path_steps),
         "ignore": ", ".join("'" + x.lower().replace("'", "''") + "'" for x in cfg.path_ignore) or "''",
     }
-    for template, out in (
-        (sql.JOURNEY_TOUCHES, "journey_touches"),
-        (sql.JOURNEY_CUSTOMERS, "journey_customers"),
-        (sql.JOURNEY_PATHS, "journey_paths"),
-        (sql.JOURNEY_SESSIONS, "journey_sessions"),
-        (sql.JOURNEY_STARTS, "journey_starts"),
-    ):
-        run.execute(template.format(out=t(out), **refs))
+    return tables, params
+
+
+def write_tables(run: Run, cfg: JourneyConfig, engine: Engine | None = None) -> None:
+    """Write the step and mapping tables, then the per-customer journey tables (on ``engine``, DuckDB by
+    default) and the anonymous visitors' (``journey_prospects``), in the run."""
+    write_maps(run, cfg)
+    tables, params = journey_inputs(run, cfg)
+    (engine or DUCKDB).run_steps(run, JOURNEY_STEPS, tables, params)
     write_prospects(run)

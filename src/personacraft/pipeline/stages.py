@@ -17,6 +17,7 @@ import numpy as np
 
 from personacraft.accounts.build import Accounts, build_accounts
 from personacraft.config import Config
+from personacraft.engine import engine_for
 from personacraft.errors import InputError, NotFoundError, PersonaError
 from personacraft.experiments.personas import Readings, cite, evidence, persona_experiments
 from personacraft.features import add_text_themes, build_features, customer_status
@@ -63,13 +64,14 @@ def unify(config: Config, run: Run) -> MergeReport:
 
 def features(config: Config, run: Run) -> None:
     """Compute the per-customer feature tables (``feature_counts``, ``attributes``, ``order_features`` …)."""
-    build_features(run, min_group=config.privacy.min_group_size, new_days=config.segment.new_days)
+    engine = engine_for(config)  # [engine]: DuckDB, or Spark SQL for the per-customer tables (docs/spark.md)
+    build_features(run, min_group=config.privacy.min_group_size, new_days=config.segment.new_days, engine=engine)
     build_custom(run, declared(config), min_group=config.privacy.min_group_size)  # [sources.features]
 
 
 def value(config: Config, run: Run) -> CustomerValue:
     """Fit CLV on the buyers (``customer_value``), then say who left and who stayed (``customer_status``)."""
-    fitted = fit_customer_value(run, config.value)
+    fitted = fit_customer_value(run, config.value, engine_for(config))
     customer_status(run, lapsed_days=config.text.lapsed_days, lapsed_p_alive=config.text.lapsed_p_alive)
     return fitted
 
@@ -234,6 +236,7 @@ def journeys(config: Config, run: Run, seg: Segmentation, texts: TextThemes) -> 
         min_n=config.privacy.min_group_size,
         texts=texts,
         ids=seg.personas.persona_ids,
+        engine=engine_for(config),
     )
 
 

@@ -26,7 +26,9 @@ import numpy as np
 from personacraft.clv import model as clv
 from personacraft.clv.checks import degenerate
 from personacraft.config import ValueConfig
+from personacraft.engine import DUCKDB, Engine
 from personacraft.errors import ModelError
+from personacraft.features import sql
 from personacraft.store import Run
 from personacraft.value.figures import customer_columns, figures
 from personacraft.value.holdout import groups_of
@@ -77,7 +79,12 @@ def _write(run: Run, summary: clv.Summary, columns: dict[str, np.ndarray]) -> No
     )
 
 
-def fit_customer_value(run: Run, cfg: ValueConfig) -> CustomerValue:
+def rfm_step() -> tuple[str, str]:
+    """The RFM summary as an engine step: (template, table)."""
+    return (sql.RFM_SUMMARY, "rfm_summary")
+
+
+def fit_customer_value(run: Run, cfg: ValueConfig, engine: Engine | None = None) -> CustomerValue:
     """Fit CLV on the run's orders and write each buyer's point figures to ``customer_value``
     (:func:`customer_value` adds the intervals after segmentation). When the purchase model
     identifies no dropout, P(alive) is written empty: nothing may read it as who lapsed."""
@@ -89,7 +96,10 @@ def fit_customer_value(run: Run, cfg: ValueConfig) -> CustomerValue:
             f"SELECT min(ordered_at)::DATE, max(ordered_at)::DATE FROM {run.t('cust_orders')}"
         ).fetchall()[0]
     )
-    summary = clv.summarise(run.con, run.t("cust_orders"), run.t("rfm_summary"), end, None, cfg.period_days)
+    # the summary of every buyer runs on the engine (DuckDB or Spark); the fit reads its distinct rows locally
+    params = clv.summary_params(end, None, cfg.period_days)
+    (engine or DUCKDB).run_steps(run, [rfm_step()], {"cust_orders": run.t("cust_orders")}, params)
+    summary = clv.read_summary(run.con, run.t("rfm_summary"))
     try:
         model = clv.fit(summary, cfg.model, cfg.period_days)
     except ModelError as exc:

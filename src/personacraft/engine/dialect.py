@@ -1,0 +1,127 @@
+"""The registry's DuckDB SQL in another dialect: sqlglot's transpiler plus the fixes where meanings differ.
+
+The statement registry (:mod:`personacraft.pipeline.statements`) is written for DuckDB. sqlglot
+turns the syntax into Spark, BigQuery or Snowflake SQL; where a function has the same name but
+another meaning, :func:`to_dialect` rewrites it for Spark (the one dialect this project runs, in
+``tests/engine/``) so that both engines give the same rows (BigQuery and Snowflake get the ordered
+``first`` rewritten too, as they have no such aggregate; neither is run in CI):
+
+- ``date_diff('day', a, b)`` counts the day boundaries crossed in DuckDB; Spark's
+  ``datediff(DAY, a, b)`` counts whole days elapsed. Spark gets ``datediff(CAST(b AS DATE), CAST(a AS DATE))``.
+- ``dayofweek`` is 0 (Sunday) to 6 in DuckDB, 1 to 7 in Spark; ``isodow`` is computed from it.
+- ``first(x ORDER BY …)`` (an ordered aggregate) has no Spark form: the rows are collected and sorted
+  by a comparator with DuckDB's order (NULLS LAST, both directions), and the first one is taken.
+- ``quantile_cont(x, p)`` is Spark's ``percentile(x, p)`` (the same linear interpolation).
+- ``a / b`` is always a DOUBLE in DuckDB; Spark keeps a DECIMAL operand's type (``x / 7.0`` to 6 places):
+  both sides are cast to DOUBLE.
+- ``INTERVAL (90) DAY`` (a setting in parentheses) is ``INTERVAL 90 DAY``; an expression, ``make_dt_interval``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlglot
+from sqlglot import exp
+
+from personacraft.errors import EngineError
+
+DIALECTS = ("duckdb", "spark", "bigquery", "snowflake")
+
+
+def parse(sql: str) -> exp.Expr:
+    """One DuckDB statement of the registry as a sqlglot tree."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    if tree is None:  # pragma: no cover - parse_one raises on empty input
+        raise EngineError("empty SQL statement")
+    return tree
+
+
+def query_of(sql: str) -> exp.Expr:
+    """The query of a ``CREATE [OR REPLACE] TABLE … AS <query>`` (the statement itself otherwise)."""
+    tree = parse(sql)
+    if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
+        return tree.expression
+    return tree
+
+
+def to_dialect(sql: str | exp.Expr, dialect: str, *, pretty: bool = False) -> str:
+    """``sql`` (DuckDB) rendered in ``dialect``, with the Spark fixes of this module's docstring."""
+    if dialect not in DIALECTS:
+        raise EngineError(f"unknown SQL dialect {dialect!r}; choose from {', '.join(DIALECTS)}.")
+    tree = parse(sql) if isinstance(sql, str) else sql
+    if dialect == "duckdb":
+        return tree.sql("duckdb", pretty=pretty)
+    tree = tree.copy().transform(_fix(dialect))
+    try:
+        return tree.sql(dialect, pretty=pretty, unsupported_level=sqlglot.ErrorLevel.RAISE)
+    except sqlglot.errors.UnsupportedError as exc:
+        raise EngineError(f"the statement cannot be written in {dialect}: {exc}") from exc
+
+
+def _parse(sql: str, dialect: str) -> exp.Expr:
+    return sqlglot.parse_one(sql, read=dialect)
+
+
+def _fix(dialect: str) -> Callable[[exp.Expr], exp.Expr]:
+    """The rewrites ``dialect`` needs (Spark: all of them; the warehouses: the ordered ``first``)."""
+
+    def s(node: exp.Expr) -> str:  # a child, with its own rewrites (a replaced node's children are not visited)
+        return node.transform(fix).sql(dialect)
+
+    def fix(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.First) and isinstance(node.this, exp.Order):
+            order = node.this.transform(fix)
+            assert isinstance(order, exp.Order)
+            return _parse(_first_ordered(order, dialect), dialect)
+        if isinstance(node, exp.GroupConcat) and dialect in ("bigquery", "snowflake"):
+            for key in node.find_all(exp.Ordered):  # string_agg drops NULLs: their place in the order is moot
+                key.set("nulls_first", bool(key.args.get("desc")) == (dialect == "snowflake"))
+            return node
+        if dialect != "spark":
+            return node
+        if isinstance(node, exp.Div):  # DuckDB divides as DOUBLE; Spark keeps a DECIMAL (7.0) to 6 places
+            return _parse(f"CAST({s(node.this)} AS DOUBLE) / CAST({s(node.expression)} AS DOUBLE)", dialect)
+        if isinstance(node, exp.DateDiff) and node.text("unit").upper() == "DAY":
+            return _parse(f"DATEDIFF(CAST({s(node.this)} AS DATE), CAST({s(node.expression)} AS DATE))", dialect)
+        if isinstance(node, exp.DayOfWeekIso):
+            return _parse(f"(((DAYOFWEEK({s(node.this)}) + 5) % 7) + 1)", dialect)
+        if isinstance(node, exp.DayOfWeek):
+            return _parse(f"(DAYOFWEEK({s(node.this)}) - 1)", dialect)
+        if isinstance(node, exp.Interval) and isinstance(node.this, exp.Paren):  # INTERVAL (90) DAY
+            inner = node.this.unnest()
+            if isinstance(inner, exp.Literal):
+                return exp.Interval(this=exp.Literal.number(inner.name), unit=node.args.get("unit"))
+            if node.text("unit").upper() == "DAY":
+                return _parse(f"MAKE_DT_INTERVAL({s(inner)})", dialect)
+        if isinstance(node, exp.PercentileCont) and node.expression is not None:
+            return _parse(f"PERCENTILE({s(node.this)}, {s(node.expression)})", dialect)
+        return node
+
+    return fix
+
+
+def _first_ordered(order: exp.Order, dialect: str) -> str:
+    """``first(x ORDER BY k1 [DESC], k2 …)`` with DuckDB's NULLS LAST: Spark sorts the collected rows by a
+    comparator; BigQuery and Snowflake aggregate an array ordered by ``k IS NULL, k`` and take its first."""
+    keys = list(order.expressions)
+    value = order.this.sql(dialect)
+    if dialect == "spark":
+        fields = [f"{k.this.sql(dialect)} AS k{i}" for i, k in enumerate(keys)] + [f"{value} AS v"]
+        cmp = "0"
+        for i in reversed(range(len(keys))):
+            lo, hi = ("1", "-1") if keys[i].args.get("desc") else ("-1", "1")
+            a, b = f"l.k{i}", f"r.k{i}"
+            cmp = (
+                f"CASE WHEN {a} IS NULL AND {b} IS NULL THEN {cmp} WHEN {a} IS NULL THEN 1 WHEN {b} IS NULL THEN -1 "
+                f"WHEN {a} < {b} THEN {lo} WHEN {a} > {b} THEN {hi} ELSE {cmp} END"
+            )
+        return f"ELEMENT_AT(ARRAY_SORT(COLLECT_LIST(STRUCT({', '.join(fields)})), (l, r) -> {cmp}), 1).v"
+    by = ", ".join(
+        f"{k.this.sql(dialect)} IS NULL, {k.this.sql(dialect)}{' DESC' if k.args.get('desc') else ''}" for k in keys
+    )
+    if dialect == "bigquery":
+        return f"ARRAY_AGG(STRUCT({value} AS v) ORDER BY {by} LIMIT 1)[OFFSET(0)].v"
+    if dialect == "snowflake":
+        return f"GET(ARRAY_AGG(OBJECT_CONSTRUCT_KEEP_NULL('v', ({value}))) WITHIN GROUP (ORDER BY {by}), 0):v"
+    return f"FIRST({value} ORDER BY {by})"
