@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from personacraft.demo import chunks, retail_experiment, retail_months
+from personacraft.demo import chunks, retail_experiment, retail_months, retail_rivals
 from personacraft.demo.chunks import ChunkProgress, Offsets
 from personacraft.demo.common import choice, messy_email, normalise, or_empty, people, write_csv
 from personacraft.demo.layouts import SHOPIFY_CUSTOMER_COLUMNS, SHOPIFY_ORDER_COLUMNS
@@ -321,8 +321,10 @@ def _write(
     if months == 1:
         write_csv(con, out_dir / "ground_truth.csv", columns, ["customer_id", "email", "persona"], append=append)
         retail_experiment.write(con, data, seed, at, pidx, who.email)  # an email A/B test, drawn apart
+        retail_rivals.write(con, data, seed, at.part, n, append)  # two competitors' reviews, drawn apart
         if at.first:
             text = CONFIG.replace("\n[report]", retail_experiment.CONFIG + "\n[report]")
+            text = text.replace("\n[report]", retail_rivals.CONFIG + "\n[report]")
             text = text.format(seed=seed, n=at.total, folder="data")
             (out_dir / "personacraft.toml").write_text(text, encoding="utf-8")
         con.close()

@@ -53,6 +53,7 @@ OUTPUTS = (
     "icp.html",
     "changes.json",  # what changed since the previous successful run (none on a first run)
     "experiments.json",  # each [[experiments]] entry read per persona (none without one)
+    "competitors.json",  # other brands' themes and weak points (none without texts of another brand)
 )
 # the folders of a run that replace those at the top of the output folder
 FOLDERS = ("report", "activation")
@@ -115,6 +116,7 @@ class Report:
     journeys: dict[str, Any]
     icp: ICP | None = None  # the ideal customer profile, when the run has deals or subscriptions
     experiments: list[dict[str, Any]] | None = None  # each [[experiments]] reading, per persona (experiments.json)
+    competitors: dict[str, Any] | None = None  # competitor voice (competitors.json), when texts of other brands exist
 
 
 def _copy(run: Run, select: str, path: Path, fmt: str = "HEADER, DELIMITER ','") -> None:
@@ -162,6 +164,8 @@ def write_outputs(
     _json(staging / "journeys.json", extra.journeys, indent=1)
     if extra.experiments:
         _json(staging / "experiments.json", {"run_id": run.run_id, "experiments": extra.experiments}, indent=1)
+    if extra.competitors:
+        _json(staging / "competitors.json", {"run_id": run.run_id, **extra.competitors}, indent=1)
     ids = [p.id for p in pset]
     write_tables(run, published, staging, ids if len(ids) == published else None)
     # what marketing and sales push into their tools: CRM write-back, hashed ad audiences

@@ -3,7 +3,8 @@
 Three steps, after k-means (:func:`~personacraft.text.themes.find_themes`):
 
 1. **Anchor.** Each theme's *anchor* is the content word (no stop word) found in the largest
-   weighted share of its texts. When fewer than half of the theme's texts hold it, the theme's
+   weighted share of its texts. A text without its theme's anchor that holds another theme's moves
+   to the nearest such theme. When fewer than half of the theme's texts hold it, the theme's
    texts without it are kept only up to as many as hold it (the most central first); the rest
    move to the nearest theme whose anchor they hold, else to no theme (label -1, "no clear
    theme"). So every theme has a word in at least half of its texts.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
@@ -49,7 +51,7 @@ STOP = _stop()
 OPENERS = frozenset("out too not no never over less more".split())  # noqa: SIM905
 
 
-def word_matrix(texts: Sequence[str]) -> tuple[object, np.ndarray]:
+def word_matrix(texts: Sequence[str]) -> tuple[Any, np.ndarray]:
     """Which content words each text holds: a binary sparse matrix and its vocabulary."""
     vec = CountVectorizer(token_pattern=LETTERS, lowercase=True, binary=True, stop_words=sorted(STOP))
     try:
@@ -59,7 +61,7 @@ def word_matrix(texts: Sequence[str]) -> tuple[object, np.ndarray]:
     return B.tocsr(), np.asarray(vec.get_feature_names_out(), dtype=object)
 
 
-def theme_shares(B: object, labels: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+def theme_shares(B: Any, labels: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
     """(k, words): the weighted share of each theme's texts holding each word."""
     from scipy import sparse
 
@@ -81,6 +83,13 @@ def anchor_themes(
     shares = theme_shares(B, labels, weights, k)
     anchors = shares.argmax(axis=1)
     has = np.asarray(B[:, anchors].todense()).astype(bool)  # (n, k): text holds theme c's anchor
+    # a text without its theme's anchor that holds another theme's goes to the nearest such theme
+    ok = labels >= 0
+    lost = np.flatnonzero(ok & ~has[np.arange(len(labels)), np.maximum(labels, 0)] & has.any(axis=1))
+    if len(lost):
+        sim = np.where(has[lost], X[lost] @ _unit_centres(X, labels, weights, k).T, -np.inf)
+        labels[lost] = sim.argmax(axis=1)
+        shares = theme_shares(B, labels, weights, k)
     dropped: list[int] = []
     for c in range(k):
         rows = np.flatnonzero(labels == c)
@@ -95,14 +104,17 @@ def anchor_themes(
         return labels
     d = np.array(dropped)
     labels[d] = -1
-    centres = np.zeros((k, X.shape[1]))
-    ok = labels >= 0
-    np.add.at(centres, labels[ok], X[ok] * weights[ok, None])
-    centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
-    sim = np.where(has[d], X[d] @ centres.T, -np.inf)
+    sim = np.where(has[d], X[d] @ _unit_centres(X, labels, weights, k).T, -np.inf)
     best = sim.argmax(axis=1)
     labels[d] = np.where(np.isfinite(sim[np.arange(len(d)), best]), best, -1)
     return labels
+
+
+def _unit_centres(X: np.ndarray, labels: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    centres = np.zeros((k, X.shape[1]))
+    ok = labels >= 0
+    np.add.at(centres, labels[ok], X[ok] * weights[ok, None])
+    return np.asarray(centres / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12))
 
 
 def _candidates(text: str) -> set[str]:

@@ -38,6 +38,7 @@ import numpy as np
 
 from personacraft.segment.profile import ALPHA, add_tests
 from personacraft.store import Run
+from personacraft.text.languages import foreign_files
 from personacraft.text.merge import near_duplicate_groups
 from personacraft.text.objections import LostReasons
 from personacraft.text.redact import Redactor, redacted_share, without_redacted
@@ -82,9 +83,15 @@ class TextThemes:
     sentiment: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int8))  # -1, 0 or +1 per text
     scales: dict[str, float] = field(default_factory=dict)  # top of each kind's rating scale (5, or 10 for NPS)
     lost: LostReasons | None = None  # the lost deals' reasons, set by the text stage (text.objections)
+    # per text: its brand, whether ours, and whether its file is in another language (text.languages)
+    brands: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    ours: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))
+    foreign: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))
+    ratings: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.float64))
+    repeat: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))
 
 
-def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int = 0) -> TextThemes:
+def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int = 0, company: str = "") -> TextThemes:
     """Redact every text, split interview notes into statements, and find the themes.
 
     Stores ``text_themes`` (each text or statement, redacted, with its theme) and ``themes``
@@ -92,12 +99,17 @@ def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int
     """
     rows = run.execute(
         f"""SELECT t.text_id, t.customer_key, t.body, t.rating, t.kind, t.author_name,
-                   c.first_name, c.last_name
+                   c.first_name, c.last_name, coalesce(t.brand, ?),
+                   coalesce(t.ours, t.brand IS NULL OR lower(t.brand) = lower(?)), t._file,
+                   row_number() OVER (PARTITION BY coalesce(t.brand, ''), lower(trim(t.body)),
+                       coalesce(t.author_name, t.email, t.customer_key, CAST(t.created_at AS VARCHAR), t.text_id)
+                       ORDER BY t.text_id) > 1
             FROM {keyed(run, "texts")} t
             LEFT JOIN (SELECT customer_key, min(first_name) AS first_name, min(last_name) AS last_name
                        FROM {keyed(run, "customers")} GROUP BY 1) c USING (customer_key)
             WHERE t.body IS NOT NULL AND trim(t.body) <> ''
-            ORDER BY t.text_id"""
+            ORDER BY t.text_id""",
+        [company, company],
     ).fetchall()
     if not rows:
         return TextThemes(themes=None)
@@ -106,6 +118,7 @@ def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int
     bodies: list[str] = []
     kinds: list[str] = []
     ratings: list[float] = []
+    extra: list[tuple[str, bool, str, bool]] = []  # brand, ours, file, a repeat of a text posted before
     for r in rows:  # texts, not table rows: each is redacted on its own (names differ per text)
         clean = redactor(str(r[2]), also=[r[6] or "", r[7] or "", *str(r[5] or "").split()])
         kind = str(r[4] or "text")
@@ -117,8 +130,29 @@ def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int
             bodies.append(" ".join(part.split()))
             kinds.append(kind)
             ratings.append(np.nan if r[3] is None else float(r[3]))
-    themes = find_themes([without_redacted(b) for b in bodies], method=method, seed=seed)
-    rating = np.array(ratings)
+            extra.append((str(r[8] or ""), bool(r[9]), str(r[10] or ""), bool(r[11])))
+    tt = themed(text_ids, keys, bodies, kinds, np.array(ratings), extra, method=method, seed=seed)
+    _store(run, tt, tt.sentiment)
+    return tt
+
+
+def themed(
+    text_ids: list[str],
+    keys: list[str],
+    bodies: list[str],
+    kinds: list[str],
+    rating: np.ndarray,
+    extra: list[tuple[str, bool, str, bool]],
+    *,
+    method: str = "auto",
+    seed: int = 0,
+) -> TextThemes:
+    """The themes of redacted texts; ``extra``: each text's brand, whether ours, its file, and whether it repeats
+    a text the same author posted before about the same brand (counted once, text.competitors)."""
+    # a file in another language than most texts gets no theme: it is reported, not mixed in
+    foreign = foreign_files([e[2] for e in extra], bodies)
+    core = [without_redacted(b) if not f else "" for b, f in zip(bodies, foreign, strict=True)]
+    themes = find_themes(core, method=method, seed=seed)
     sentiment = score(bodies, rating, np.array(kinds, dtype=object))
     theme_rows = []
     for c in range(themes.k):
@@ -144,7 +178,9 @@ def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int
     tt = TextThemes(
         themes, text_ids, np.array(keys, dtype=object), bodies, kinds, theme_rows, sentiment, scales(kind_arr, rating)
     )
-    _store(run, tt, sentiment)
+    tt.brands = np.array([e[0] for e in extra], dtype=object)
+    tt.ours, tt.foreign, tt.ratings = np.array([e[1] for e in extra], dtype=bool), foreign, rating
+    tt.repeat = np.array([e[3] for e in extra], dtype=bool)
     return tt
 
 

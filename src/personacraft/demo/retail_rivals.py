@@ -1,0 +1,108 @@
+"""The retail demo's competitors: a Trustpilot-style export of two other shops' reviews, with planted weak points.
+
+Each rival's reviews are drawn as the shop's own are (retail_web.write_reviews: the same personas'
+shares, the same generic, complaint and praise texts in the same proportions), except:
+
+- a share of each rival's generic reviews is replaced by a complaint of its own (:data:`WEAK`):
+  their weak point;
+- the rivals never have the sizing complaint (the Weekend Adventurer's pains): those reviews are
+  generic ones instead, so sizing is where *we* are weak.
+
+Every other theme has the same expected share for every brand, so nothing else should come out
+significant (docs/competitors.md). Usernames, and now and then an email, phone or order number in
+the text, are there for the privacy checks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from personacraft.demo.common import write_csv
+from personacraft.demo.retail_personas import GENERIC_REVIEWS, PERSONAS
+
+RIVALS = ("Trailhead Outfitters", "Summit & Sons")
+WEAK: dict[str, tuple[str, ...]] = {
+    "Trailhead Outfitters": (
+        "Customer support never answered my emails about a refund.",
+        "Nobody from customer support replied to my complaint for weeks.",
+        "Support ignored my refund request, customer support is useless.",
+    ),
+    "Summit & Sons": (
+        "The parcel arrived damaged and the box was crushed.",
+        "My parcel came crushed with damaged items inside.",
+        "Damaged parcel again, everything crushed in transit.",
+    ),
+}
+WEAK_SHARE = 0.3  # of a rival's generic reviews that are its own complaint instead
+OURS_WEAK = "Weekend Adventurer"  # whose complaint (sizing) the rivals never have
+COLUMNS = [
+    "Review Id",
+    "Review Created (UTC)",
+    "Review Title",
+    "Review Content",
+    "Review Stars",
+    "Review Username",
+    "Company",
+]
+FIRST = ["Maria", "Jonas", "Aiko", "Pedro", "Lena", "Omar", "Grace", "Tomasz", "Nia", "Felix"]
+LAST = ["Keller", "Ortega", "Nakamura", "Brandt", "Osei", "Lindqvist", "Moreau", "Novak"]
+CONFIG = """
+[[sources]]
+kind = "reviews"
+path = "{folder}/trustpilot_competitors.csv"  # two other shops' reviews (Trustpilot-style), brand in "Company"
+ours = false
+"""
+
+
+def rival_reviews(n: int, rng: np.random.Generator, brand: str) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` review texts and ratings of ``brand`` (ours when not a rival), drawn as the module doc says."""
+    shares = np.array([p.share for p in PERSONAS])
+    rp = rng.choice(len(PERSONAS), size=n, p=shares / shares.sum())
+    kind = rng.random(n)
+    generic, negative = kind < 0.35, (kind >= 0.35) & (kind < 0.80)
+    body = np.empty(n, dtype=object)
+    body[generic] = np.array(GENERIC_REVIEWS, dtype=object)[rng.integers(0, len(GENERIC_REVIEWS), generic.sum())]
+    pain_tab = np.array([list(p.pains) for p in PERSONAS], dtype=object)
+    body[negative] = pain_tab[rp[negative], rng.integers(0, 3, n)[negative]]
+    positive = ~generic & ~negative
+    body[positive] = np.array([p.praise[0] for p in PERSONAS], dtype=object)[rp[positive]]
+    rating = np.where(generic, rng.choice([4, 5], n), np.where(negative, rng.choice([1, 2, 3], n), 5))
+    if brand in WEAK:
+        sizing = negative & (rp == [p.name for p in PERSONAS].index(OURS_WEAK))
+        body[sizing] = np.array(GENERIC_REVIEWS, dtype=object)[rng.integers(0, len(GENERIC_REVIEWS), sizing.sum())]
+        rating[sizing] = rng.choice([4, 5], int(sizing.sum()))
+        weak = generic & (rng.random(n) < WEAK_SHARE)
+        body[weak] = np.array(WEAK[brand], dtype=object)[rng.integers(0, len(WEAK[brand]), weak.sum())]
+        rating[weak] = rng.choice([1, 2], int(weak.sum()))
+    return body, rating
+
+
+def write(con: duckdb.DuckDBPyConnection, data: Path, seed: int, part: int, customers: int, append: bool) -> None:
+    """Append this chunk's rival reviews (about a third of ``customers`` per rival) to the export."""
+    rng = np.random.default_rng([seed, 20, part])  # apart from the shop's own draws
+    columns: dict[str, list[object]] = {c: [] for c in COLUMNS}
+    for r, brand in enumerate(RIVALS):
+        n = round(customers * 0.32)
+        body, rating = rival_reviews(n, rng, brand)
+        who = [f"{FIRST[i % len(FIRST)]} {LAST[j % len(LAST)][0]}." for i, j in rng.integers(0, 80, (n, 2))]
+        tails = rng.random(n)
+        body = np.where(tails < 0.02, np.char.add(body.astype(str), " Order #48213 still missing."), body)
+        body = np.where((tails >= 0.02) & (tails < 0.04), np.char.add(body.astype(str), " Call 555-013-2233."), body)
+        day = rng.integers(0, 365, n).astype("timedelta64[D]") + np.datetime64("2024-01-01T09:00:00")
+        columns["Review Id"] += [f"tp-{part}-{r}-{i}" for i in range(n)]
+        columns["Review Created (UTC)"] += [str(d).replace("T", " ") for d in day]
+        columns["Review Title"] += ["Disappointed" if x <= 2 else "Review" for x in rating]
+        columns["Review Content"] += [str(b) for b in body]
+        columns["Review Stars"] += [int(x) for x in rating]
+        columns["Review Username"] += who
+        columns["Company"] += [brand] * n
+    write_csv(
+        con,
+        data / "trustpilot_competitors.csv",
+        {c: np.array(v, dtype=object) for c, v in columns.items()},
+        COLUMNS,
+        append=append,
+    )
