@@ -297,6 +297,8 @@ def _write(
     extra = retail_months.complaints(planted, pidx, first) if months == 2 else None
     reviews = data / "judgeme_reviews.csv"
     write_reviews(con, reviews, rng, pidx, who, full_name, order_no, o_cust, o_time, extra, append=append)
+    if months == 1:  # reviews of ours that name a rival (retail_rivals), drawn apart
+        retail_rivals.write_switched(con, reviews, seed, at.part, pidx, full_name, who.email)
 
     # -- web analytics (GA4 BigQuery export) ----------------------------------------------
     window = (first, end) if months == 2 else None

@@ -29,6 +29,7 @@ from personacraft.personas.changes import describe, run_doc
 from personacraft.personas.persona_set import PersonaSet
 from personacraft.render import render_report
 from personacraft.render.cards.writer import card_formats, render_cards
+from personacraft.render.competitors import write_competitors_page
 from personacraft.render.icp_card import save as save_icp
 from personacraft.render.journey.page import render_journeys
 from personacraft.segment.assignment import persona_id_sql
@@ -166,6 +167,9 @@ def write_outputs(
         _json(staging / "experiments.json", {"run_id": run.run_id, "experiments": extra.experiments}, indent=1)
     if extra.competitors:
         _json(staging / "competitors.json", {"run_id": run.run_id, **extra.competitors}, indent=1)
+        write_competitors_page(
+            {"run_id": run.run_id, **extra.competitors}, staging / "report", title=config.report.title
+        )
     ids = [p.id for p in pset]
     write_tables(run, published, staging, ids if len(ids) == published else None)
     # what marketing and sales push into their tools: CRM write-back, hashed ad audiences
@@ -199,6 +203,7 @@ def write_outputs(
         journeys=True,
         cards=bool(len(pset)),
         changes=changes if changes and "personas" in changes else None,
+        competitors=extra.competitors,
     )
     if extra.icp is not None:
         save_icp(extra.icp, staging)

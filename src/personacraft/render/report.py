@@ -50,10 +50,12 @@ def write_report(
     journeys: bool = False,
     cards: bool = False,
     changes: dict[str, Any] | None = None,
+    competitors: dict[str, Any] | None = None,
 ) -> Path:
     """Write the report as ``folder/index.html`` and return its path; ``journeys``: link journeys.html;
     ``cards``: link each persona's card in ``cards/`` beside it (``render.cards.writer.write_cards``);
-    ``changes``: the ``changes.json`` document, shown as "What changed"."""
+    ``changes``: the ``changes.json`` document, shown as "What changed"; ``competitors``: the
+    ``competitors.json`` document, summed up with a link to ``competitors.html``."""
     folder.mkdir(parents=True, exist_ok=True)
     personas = [p.to_dict() for p in pset.personas]
     badges = {p["id"]: badge(p, i) for i, p in enumerate(personas)}
@@ -87,6 +89,7 @@ def write_report(
         cards=cards,
         pdf_cards=pdf_available(),
         changes=changes,
+        competitors=competitors,
     )
     path = folder / "index.html"
     path.write_text(html, encoding="utf-8")

@@ -59,7 +59,8 @@ def angles(doc: dict[str, Any], personas: Sequence[dict[str, Any]]) -> list[dict
     """Per persona, the "where they are weak" angles tied to its pains (module doc)."""
     weak: dict[int, list[dict[str, Any]]] = {}
     for w in doc["their_weak_points"]:
-        weak.setdefault(int(w["theme"]), []).append(w)
+        for t in w.get("themes", [w["theme"]]):  # the run's themes the (merged) weak point holds
+            weak.setdefault(int(t), []).append(w)
     out = []
     for p in personas:
         for pain in _pains(p):
@@ -84,13 +85,13 @@ def angles(doc: dict[str, Any], personas: Sequence[dict[str, Any]]) -> list[dict
 
 
 def _pains(node: Any, inside: bool = False) -> list[dict[str, Any]]:
-    """The pain items (with a ``theme``) anywhere under a ``pains`` key of a persona's dict."""
+    """The pain items (with a ``theme``) anywhere under a ``pain_points`` key of a persona's dict."""
     found: list[dict[str, Any]] = []
     if isinstance(node, dict):
         if inside and isinstance(node.get("theme"), int):
             found.append(node)
         for key, value in node.items():
-            found += _pains(value, inside or key == "pains")
+            found += _pains(value, inside or key in ("pains", "pain_points"))
     elif isinstance(node, list):
         for value in node:
             found += _pains(value, inside)

@@ -38,16 +38,13 @@ import numpy as np
 
 from personacraft.segment.profile import ALPHA, add_tests
 from personacraft.store import Run
-from personacraft.text.languages import foreign_files
+from personacraft.text.corpus import TextThemes, themed
 from personacraft.text.merge import near_duplicate_groups
-from personacraft.text.objections import LostReasons
 from personacraft.text.redact import Redactor, redacted_share, without_redacted
-from personacraft.text.sentiment import by_persona, scales, score
-from personacraft.text.themes import Themes, find_themes
+from personacraft.text.sentiment import by_persona
+from personacraft.text.themes import Themes
 from personacraft.unify import keyed
 
-NEED = re.compile(r"\b(i need|we need|need(s|ed)? (a|an|to|more)|i wish|we wish|would like|please add|missing)\b", re.I)
-GOAL = re.compile(r"\b(want to|wanted to|looking for|hope to|hoping to|trying to|goal|so that i|in order to)\b", re.I)
 QUOTE_CHARS = (20, 280)
 MOSTLY_REDACTED = 0.5  # a text with this share of its words in redacted sentences is never quoted
 
@@ -70,27 +67,6 @@ class Voice:
 _STATEMENT = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-@dataclass
-class TextThemes:
-    """Every text of a run (interview notes as their statements), redacted, with its theme."""
-
-    themes: Themes | None
-    text_ids: list[str] = field(default_factory=list)
-    keys: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
-    bodies: list[str] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
-    theme_rows: list[dict[str, Any]] = field(default_factory=list)
-    sentiment: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int8))  # -1, 0 or +1 per text
-    scales: dict[str, float] = field(default_factory=dict)  # top of each kind's rating scale (5, or 10 for NPS)
-    lost: LostReasons | None = None  # the lost deals' reasons, set by the text stage (text.objections)
-    # per text: its brand, whether ours, and whether its file is in another language (text.languages)
-    brands: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
-    ours: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))
-    foreign: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))
-    ratings: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.float64))
-    repeat: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))
-
-
 def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int = 0, company: str = "") -> TextThemes:
     """Redact every text, split interview notes into statements, and find the themes.
 
@@ -102,7 +78,7 @@ def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int
                    c.first_name, c.last_name, coalesce(t.brand, ?),
                    coalesce(t.ours, t.brand IS NULL OR lower(t.brand) = lower(?)), t._file,
                    row_number() OVER (PARTITION BY coalesce(t.brand, ''), lower(trim(t.body)),
-                       coalesce(t.author_name, t.email, t.customer_key, CAST(t.created_at AS VARCHAR), t.text_id)
+                       coalesce(t.author_name, t.email, t.customer_key, ''), CAST(t.created_at AS DATE)
                        ORDER BY t.text_id) > 1
             FROM {keyed(run, "texts")} t
             LEFT JOIN (SELECT customer_key, min(first_name) AS first_name, min(last_name) AS last_name
@@ -133,54 +109,6 @@ def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int
             extra.append((str(r[8] or ""), bool(r[9]), str(r[10] or ""), bool(r[11])))
     tt = themed(text_ids, keys, bodies, kinds, np.array(ratings), extra, method=method, seed=seed)
     _store(run, tt, tt.sentiment)
-    return tt
-
-
-def themed(
-    text_ids: list[str],
-    keys: list[str],
-    bodies: list[str],
-    kinds: list[str],
-    rating: np.ndarray,
-    extra: list[tuple[str, bool, str, bool]],
-    *,
-    method: str = "auto",
-    seed: int = 0,
-) -> TextThemes:
-    """The themes of redacted texts; ``extra``: each text's brand, whether ours, its file, and whether it repeats
-    a text the same author posted before about the same brand (counted once, text.competitors)."""
-    # a file in another language than most texts gets no theme: it is reported, not mixed in
-    foreign = foreign_files([e[2] for e in extra], bodies)
-    core = [without_redacted(b) if not f else "" for b, f in zip(bodies, foreign, strict=True)]
-    themes = find_themes(core, method=method, seed=seed)
-    sentiment = score(bodies, rating, np.array(kinds, dtype=object))
-    theme_rows = []
-    for c in range(themes.k):
-        m = themes.labels == c
-        texts_c = [bodies[i] for i in np.flatnonzero(m)]
-        negative = float((sentiment[m] < 0).mean()) if m.any() else 0.0
-        need = float(np.mean([bool(NEED.search(t)) for t in texts_c])) if texts_c else 0.0
-        goal = float(np.mean([bool(GOAL.search(t)) for t in texts_c])) if texts_c else 0.0
-        kind = "pain" if negative >= 0.5 else "need" if need >= 0.3 else "goal" if goal >= 0.3 else "praise"
-        theme_rows.append(
-            {
-                "theme": c,
-                "name": themes.names[c],
-                "keywords": themes.keywords[c],
-                "kind": kind,
-                "texts": int(m.sum()),
-                "negative_share": round(negative, 3),
-                "mean_rating": None if not np.isfinite(rating[m]).any() else round(float(np.nanmean(rating[m])), 2),
-                "sources": sorted({kinds[i] for i in np.flatnonzero(m)}),
-            }
-        )
-    kind_arr = np.array(kinds, dtype=object)
-    tt = TextThemes(
-        themes, text_ids, np.array(keys, dtype=object), bodies, kinds, theme_rows, sentiment, scales(kind_arr, rating)
-    )
-    tt.brands = np.array([e[0] for e in extra], dtype=object)
-    tt.ours, tt.foreign, tt.ratings = np.array([e[1] for e in extra], dtype=bool), foreign, rating
-    tt.repeat = np.array([e[3] for e in extra], dtype=bool)
     return tt
 
 
