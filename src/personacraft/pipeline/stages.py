@@ -82,12 +82,13 @@ def text(config: Config, run: Run) -> TextThemes:
     if config.segment.text_themes and texts.themes is not None:
         add_text_themes(run)
     texts.lost = lost_reasons(run, redactor, method=config.text.method, seed=config.seed)
+    texts.competitors = competitor_voice(texts, min_n=config.privacy.min_group_size)  # before the personas
     return texts
 
 
 def competitors(config: Config, run: Run, texts: TextThemes, personas: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Competitor voice (``competitors.json``), with each persona's mentions of competitors and its angles."""
-    doc = competitor_voice(texts, min_n=config.privacy.min_group_size)
+    doc = texts.competitors
     if doc is None:
         return None
     labels = run.numpy(f"SELECT customer_key, persona FROM {run.t('labels')}")

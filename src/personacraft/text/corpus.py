@@ -42,6 +42,7 @@ class TextThemes:
     foreign: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))
     ratings: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.float64))
     repeat: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))
+    competitors: dict[str, Any] | None = None  # competitor voice, set by the text stage (text.competitors)
 
 
 def themed(

@@ -174,6 +174,9 @@ def voice_of_customer(run: Run, tt: TextThemes, *, min_n: int, per_persona: int 
             if len(group) > 1:
                 item["merged"] = [theme_rows[t]["name"] for t in group[1:]]
                 item["themes"] = group
+            weak = where_they_are_weak(tt, group) if row["kind"] == "pain" else []
+            if weak:  # a competitor's weak point this persona feels too (text.competitors)
+                item["where_they_are_weak"] = weak
             (voice.pains if row["kind"] == "pain" else voice.needs).setdefault(p, []).append(item)
     for table in (voice.pains, voice.needs):
         for p, items in table.items():
@@ -342,3 +345,14 @@ def _store(run: Run, tt: TextThemes, sentiment: np.ndarray) -> None:
             "method": np.array([tt.themes.method] * len(rows), dtype=object),
         },
     )
+
+
+def where_they_are_weak(tt: TextThemes, group: list[int]) -> list[dict[str, Any]]:
+    """The competitors' weak points (``tt.competitors``) on any of the themes of ``group``, with one quote each."""
+    doc = tt.competitors or {}
+    keys = ("brand", "label", "share", "our_share", "p_adjusted")
+    return [
+        {**{k: w[k] for k in keys}, "quote": (w.get("quotes") or [""])[0]}
+        for w in doc.get("their_weak_points", [])
+        if w["theme"] in group
+    ]
