@@ -5,8 +5,8 @@
 
 The texts are those of benchmarks/bench_themes.py (12 planted themes, eight to ten wordings each,
 with openings, product names, closings and typos, so most are distinct: the number is printed),
-spread over five brands. Each of the four rivals has one planted weak point (a pain theme twice as
-common as for us), and we have one (a pain theme the rivals have at half our rate). The run goes
+drawn for five brands with their own theme weights: each of the four rivals has one planted weak
+point (a pain theme weighing twice as much as for the others), and so do we. The run goes
 through the same code as a build: redaction-free bodies -> ``text.voice.themed`` (one theme model
 over all brands) -> ``text.competitors.competitor_voice``. Peak memory is the process's maximum
 resident set size; the load average is printed because the machine may be shared.
@@ -38,17 +38,22 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
-    texts, y = planted_texts(args.texts, args.seed)
+    pool, y_pool = planted_texts(args.texts * 2, args.seed)
     names = list(THEMES)
     pains = [i for i, name in enumerate(names) if "praise" not in name][:5]
-    # brand of each text: uniform, then the planted weak points move texts of a theme between brands
-    brand = rng.integers(0, len(BRANDS), len(texts))
-    for b in range(1, len(BRANDS)):  # rival b: its weak theme is twice as common as elsewhere
-        theirs = np.flatnonzero(y == pains[b - 1])
-        move = theirs[rng.random(len(theirs)) < 0.25]
-        brand[move] = b
-    ours = np.flatnonzero((y == pains[4]) & (brand > 0))
-    brand[ours[rng.random(len(ours)) < 0.4]] = 0  # our weak theme: the rivals have it less often
+    # each brand draws its texts from the pool with its own theme weights: uniform, except that
+    # rival b's weak theme (pains[b - 1]) and ours (pains[4]) weigh twice as much
+    texts, y, brand = [], [], []
+    per = args.texts // len(BRANDS)
+    for b in range(len(BRANDS)):
+        w = np.ones(len(names))
+        w[pains[b - 1] if b else pains[4]] = 2.0
+        p = w[y_pool] / w[y_pool].sum()
+        pick = rng.choice(len(pool), size=per, replace=False, p=p)
+        texts += [pool[i] for i in pick]
+        y += y_pool[pick].tolist()
+        brand += [b] * per
+    y = np.array(y)
     rating = np.where(np.isin(y, pains), rng.choice([1.0, 2.0], len(y)), rng.choice([4.0, 5.0], len(y)))
     extra = [(BRANDS[b], b == 0, f"{BRANDS[b]}.csv", False) for b in brand]
     n = len(texts)
