@@ -115,6 +115,8 @@ CANONICAL: dict[str, dict[str, str]] = {
         "author_name": "VARCHAR",  # used only to redact the author's name from quotes
         "author_role": "VARCHAR",  # interviews: the interviewee's role, when tagged
         "status": "VARCHAR",  # tickets and chats: open, solved …
+        "brand": "VARCHAR",  # the brand reviewed (NULL: ours, the config's name); docs/competitors.md
+        "ours": "BOOLEAN",  # whether the brand is ours (NULL: decided by the text stage from the brand)
     },
     "survey_answers": {
         "response_id": "VARCHAR",

@@ -36,6 +36,7 @@ SOURCE_OPTIONS: dict[str, str] = {
     "hidden_fields": "typeform, google_forms: hidden fields that are not questions",
     "brand": "reviews and text sources: the brand reviewed (a column, or a fixed value)",
     "ours": "reviews and text sources: whether the brand is ours (true or false)",
+    "brands": "reviews and social: the brands expected; a row naming another is rejected as an unknown brand",
     "features": "[sources.features]: extra columns used as feature families (column = kind)",
     # generic order sources (sources/order_rules.py): messy orders, each row handled is counted with its reason
     "return_prefix": 'orders: an order id starting with it is a return, netted against earlier orders ("C")',

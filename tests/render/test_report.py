@@ -19,7 +19,8 @@ def test_report_is_self_contained_with_inline_charts(built: BuildResult) -> None
 def _published(out: Path) -> list[Path]:
     """Every file a build publishes for sharing: personas, journeys, the report, its cards."""
     report = sorted(p for p in (out / "report").rglob("*") if p.suffix in (".html", ".md", ".json"))
-    return [out / "personas.json", out / "journeys.json", *report]
+    rivals = [out / "competitors.json"] if (out / "competitors.json").exists() else []
+    return [out / "personas.json", out / "journeys.json", *rivals, *report]
 
 
 def test_no_customer_pii_in_any_published_file(built: BuildResult, retail_demo) -> None:  # type: ignore[no-untyped-def]
@@ -30,10 +31,14 @@ def test_no_customer_pii_in_any_published_file(built: BuildResult, retail_demo) 
         secrets |= {c["Email"], f"{c['First Name']} {c['Last Name']}", c["Default Address Address1"]}
         if c["Phone"]:
             secrets.add(c["Phone"])
+    # competitor reviews: their authors' names, and the order number and phone some reviews quote
+    for r in read_csv(retail_demo / "data" / "trustpilot_competitors.csv"):
+        secrets |= {r["Review Username"], "#48213", "555-013-2233"}
     # order numbers like #1234, as a whole token (a colour such as #33415c is not #3341)
     order_numbers = re.compile("|".join(rf"{re.escape(o['Name'])}(?![0-9A-Za-z])" for o in orders))
     published = _published(built.out_dir)
     assert built.report in published and len(published) > 3
+    assert built.out_dir / "competitors.json" in published
     for path in published:
         text = path.read_text(encoding="utf-8")
         leaked = [s for s in secrets if s and s in text] + order_numbers.findall(text)

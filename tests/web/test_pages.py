@@ -33,6 +33,7 @@ from personacraft.wording import value_label, whole_label
 from tests.conftest import read_csv
 
 PAGES = ["/", "/compare", "/journeys", "/accounts", "/icp", "/runs", "/alerts", "/health", "/beliefs"]
+PAGES += ["/competitors"]
 
 
 @pytest.fixture(scope="module")
@@ -281,6 +282,8 @@ def test_no_customer_pii_on_any_page(client: TestClient, view: RunView, web_demo
         secrets |= {c["Email"], f"{c['First Name']} {c['Last Name']}", c["Default Address Address1"]}
         if c["Phone"]:
             secrets.add(c["Phone"])
+    for r in read_csv(root / "data" / "trustpilot_competitors.csv"):  # competitor reviews' authors and contacts
+        secrets |= {r["Review Username"], "#48213", "555-013-2233"}
     orders = read_csv(root / "data" / "orders_export.csv")
     order_numbers = re.compile("|".join(rf"{re.escape(o['Name'])}(?![0-9A-Za-z])" for o in orders))
     paths = [*PAGES, *(f"/personas/{p['id']}" for p in view.personas)]
@@ -550,3 +553,16 @@ def test_the_service_reads_the_workspaces_alerts(web_demo: tuple[Path, BuildResu
         assert "Grew." in TestClient(create_app(service)).get("/alerts").text
     finally:
         path.unlink()
+
+
+def test_competitors_page_shows_every_brand_and_is_in_the_nav(client: TestClient, view: RunView) -> None:
+    doc = json.loads((view.run_dir / "competitors.json").read_text(encoding="utf-8"))
+    page = client.get("/competitors")
+    assert page.status_code == 200
+    assert 'href="/competitors"' in client.get("/").text
+    text = _text(page.text)
+    assert "Their weak points" in text and "Our weak points" in text
+    for b in doc["brands"]:
+        assert b["brand"] in text
+    for t in doc["themes"]:
+        assert t["label"] in text

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from personacraft.demo import chunks, retail_beliefs, retail_experiment, retail_months
+from personacraft.demo import chunks, retail_beliefs, retail_experiment, retail_months, retail_rivals
 from personacraft.demo.chunks import ChunkProgress, Offsets
 from personacraft.demo.common import choice, messy_email, normalise, or_empty, people, write_csv
 from personacraft.demo.layouts import SHOPIFY_CUSTOMER_COLUMNS, SHOPIFY_ORDER_COLUMNS
@@ -307,6 +307,8 @@ def _write(
     extra = retail_months.complaints(planted, pidx, first) if months == 2 else None
     reviews = data / "judgeme_reviews.csv"
     write_reviews(con, reviews, rng, pidx, who, full_name, order_no, o_cust, o_time, extra, append=append)
+    if months == 1:  # reviews of ours that name a rival (retail_rivals), drawn apart
+        retail_rivals.write_switched(con, reviews, seed, at.part, pidx, full_name, who.email)
 
     # -- web analytics (GA4 BigQuery export) ----------------------------------------------
     window = (first, end) if months == 2 else None
@@ -331,18 +333,15 @@ def _write(
     if months == 1:
         write_csv(con, out_dir / "ground_truth.csv", columns, ["customer_id", "email", "persona"], append=append)
         retail_experiment.write(con, data, seed, at, pidx, who.email)  # an email A/B test, drawn apart
+        retail_rivals.write(con, data, seed, at.part, n, append)  # two competitors' reviews, drawn apart
         if at.first:
-            text = CONFIG.replace("\n[report]", retail_experiment.CONFIG + "\n[report]")
-            text = text.format(seed=seed, n=at.total, folder="data") + retail_beliefs.CONFIG
-            (out_dir / "personacraft.toml").write_text(text, encoding="utf-8")
+            sections = retail_experiment.CONFIG + retail_rivals.CONFIG + "\n[report]"  # the A/B test's, the rivals'
+            text = CONFIG.replace("\n[report]", sections).format(seed=seed, n=at.total, folder="data")
+            (out_dir / "personacraft.toml").write_text(text + retail_beliefs.CONFIG, encoding="utf-8")
             (out_dir / "hypotheses.yaml").write_text(retail_beliefs.CLAIMS, encoding="utf-8")
         con.close()
-        at.customers, at.orders, at.visitors, at.sessions = (
-            at.customers + n,
-            at.orders + n_o,
-            at.visitors + visitors,
-            at.sessions + sessions,
-        )
+        at.customers, at.orders = at.customers + n, at.orders + n_o
+        at.visitors, at.sessions = at.visitors + visitors, at.sessions + sessions
         return {"config": out_dir / "personacraft.toml", "ground_truth": out_dir / "ground_truth.csv", "data": data}
     retail_months.snapshot(con, data, out_dir / "data" / "month1")
     # month 2's truth: the climbers are a persona of their own now; who joined when, and what was planted

@@ -23,7 +23,7 @@ from typing import Any
 
 from personacraft.config import Config
 from personacraft.personas.persona_set import PersonaSet
-from personacraft.pipeline.outputs import SAYS_FILE, render_pages, write_customer_files
+from personacraft.pipeline.outputs import COMPETITORS_FILE, SAYS_FILE, render_pages, write_customer_files
 from personacraft.sources.columns import lit
 from personacraft.store import Run
 
@@ -112,6 +112,7 @@ def rewrite(config: Config, run: Run, staged: Path, texts: set[str], lines: set[
             staged,
             beliefs=_read(staged / "hypotheses.json"),
             says_vs_does=_read(staged / SAYS_FILE),
+            competitors=_read(staged / COMPETITORS_FILE),
         )
         changed["report"] = 1
     if suppressed:

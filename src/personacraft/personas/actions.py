@@ -150,6 +150,17 @@ def recommendations(
                 "pain or need theme mapped to a value proposition (docs/personas.md)",
             )
         )
+    for x, w in [(pain, w) for pain in pains for w in pain.get("where_they_are_weak") or []][:2]:
+        boxes["messaging"].append(  # a competitor is weak where this persona hurts (docs/competitors.md)
+            rec(
+                f"Where {w['brand']} is weak: \u201c{w['label']}\u201d is in {_pct(w['share'])} of {w['brand']}'s "
+                f"reviews against {_pct(w['our_share'])} of ours, and this persona feels it ({_pct(x['share'])} "
+                f"of those who wrote, {lift_words(x['lift'])}): show how we do better.",
+                "messaging",
+                [{**_facts(x), "competitor": w}],
+                "competitor weak point on a pain of the persona (docs/competitors.md)",
+            )
+        )
     for g in goals[:2]:
         boxes["messaging"].append(
             rec(

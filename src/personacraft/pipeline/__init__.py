@@ -9,6 +9,7 @@ fingerprint that ``build --if-changed`` compares by :mod:`personacraft.pipeline.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import shutil
 from collections.abc import Callable
@@ -101,6 +102,9 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
             )
             say("Writing outputs")
             extra = Report(accounting, merge, journey_doc, icp, tested.experiments, said, graded)
+            extra = dataclasses.replace(
+                extra, competitors=stages.competitors(config, run, texts, [p.to_dict() for p in pset])
+            )
             alerts = write_outputs(config, run, pset, seg.published, extra, staging, seg.lineage)
             run_dir = out / "runs" / run.run_id
             staging.rename(run_dir)

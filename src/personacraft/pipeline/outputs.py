@@ -29,6 +29,7 @@ from personacraft.personas.changes import describe, run_doc
 from personacraft.personas.persona_set import PersonaSet
 from personacraft.render import render_report
 from personacraft.render.cards.writer import card_formats, render_cards
+from personacraft.render.competitors import write_competitors_page
 from personacraft.render.icp_card import save as save_icp
 from personacraft.render.journey.page import render_journeys
 from personacraft.segment.assignment import persona_id_sql
@@ -55,8 +56,10 @@ OUTPUTS = (
     "experiments.json",  # each [[experiments]] entry read per persona (none without one)
     "hypotheses.json",  # the [beliefs] file graded on the run (none without one)
     "says_vs_does.json",  # the pairs of stated and behavioural families tested, and everyone's links
+    "competitors.json",  # other brands' themes and weak points (none without texts of another brand)
 )
 SAYS_FILE = "says_vs_does.json"
+COMPETITORS_FILE = "competitors.json"
 # the folders of a run that replace those at the top of the output folder
 FOLDERS = ("report", "activation")
 
@@ -120,6 +123,7 @@ class Report:
     experiments: list[dict[str, Any]] | None = None  # each [[experiments]] reading, per persona (experiments.json)
     says_vs_does: dict[str, Any] | None = None  # pairs tested, everyone's links (hypotheses.says)
     beliefs: dict[str, Any] | None = None  # the [beliefs] file graded on the run (hypotheses.json)
+    competitors: dict[str, Any] | None = None  # competitor voice (competitors.json), when texts of other brands exist
 
 
 def _copy(run: Run, select: str, path: Path, fmt: str = "HEADER, DELIMITER ','") -> None:
@@ -171,6 +175,8 @@ def write_outputs(
         _json(staging / "hypotheses.json", extra.beliefs, indent=2, ensure_ascii=False)
     if extra.says_vs_does is not None:
         _json(staging / SAYS_FILE, extra.says_vs_does, indent=1, ensure_ascii=False, default=str)
+    if extra.competitors:
+        _json(staging / COMPETITORS_FILE, {"run_id": run.run_id, **extra.competitors}, indent=1)
     write_customer_files(run, pset, published, staging, min_n)
     accounting: dict[str, Any] = {
         "run_id": run.run_id,
@@ -189,6 +195,7 @@ def write_outputs(
         staging,
         beliefs=extra.beliefs,
         says_vs_does=extra.says_vs_does,
+        competitors={"run_id": run.run_id, **extra.competitors} if extra.competitors else None,
     )
     if extra.icp is not None:
         save_icp(extra.icp, staging)
@@ -219,10 +226,12 @@ def render_pages(
     *,
     beliefs: dict[str, Any] | None = None,
     says_vs_does: dict[str, Any] | None = None,
+    competitors: dict[str, Any] | None = None,
 ) -> None:
     """The cards (and slides), the report and the journey page of a persona set into ``staging`` (also what
     ``personacraft forget`` renders again from a stored run once a forgotten person's quotes are out);
-    ``beliefs`` and ``says_vs_does``: the report's sections of the graded beliefs file and of says against does."""
+    ``beliefs``, ``says_vs_does`` and ``competitors``: the report's sections of the graded beliefs file, of
+    says against does and of the competitors' voice (``competitors.json``, with its own page)."""
     title = config.report.title
     # the cards (and slides) first: the report links the files it finds
     render_cards(
@@ -244,7 +253,10 @@ def render_pages(
         changes=changes if changes and "personas" in changes else None,
         beliefs=beliefs,
         says_vs_does=says_vs_does,
+        competitors=competitors,
     )
+    if competitors:
+        write_competitors_page(competitors, staging / "report", title=title)
     render_journeys(journeys, staging, title=f"{title}: customer journeys")
 
 

@@ -35,6 +35,8 @@ from personacraft.segment.matrix import Design
 from personacraft.segment.profile import save_cells
 from personacraft.sources import Accounting, Source
 from personacraft.store import Run
+from personacraft.text import rival_mentions
+from personacraft.text.competitors import competitor_voice
 from personacraft.text.objections import lost_reasons, objections
 from personacraft.text.redact import Redactor
 from personacraft.text.voice import TextThemes, Voice, text_themes, voice_of_customer, why_they_left
@@ -80,11 +82,26 @@ def text(config: Config, run: Run) -> TextThemes:
     """Redact every text, find its theme, and add the themes to the features when the config says so."""
     names = run.numpy(f"SELECT first_name, last_name FROM {keyed(run, 'customers')}")
     redactor = Redactor.from_names(names.get("first_name", []), names.get("last_name", []))
-    texts = text_themes(run, redactor, method=config.text.method, seed=config.seed)
+    texts = text_themes(run, redactor, method=config.text.method, seed=config.seed, company=config.name)
     if config.segment.text_themes and texts.themes is not None:
         add_text_themes(run)
     texts.lost = lost_reasons(run, redactor, method=config.text.method, seed=config.seed)
+    texts.competitors = competitor_voice(texts, min_n=config.privacy.min_group_size)  # before the personas
     return texts
+
+
+def competitors(config: Config, run: Run, texts: TextThemes, personas: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Competitor voice (``competitors.json``), with each persona's mentions of competitors and its angles."""
+    doc = texts.competitors
+    if doc is None:
+        return None
+    labels = run.numpy(f"SELECT customer_key, persona FROM {run.t('labels')}")
+    ids = [str(p.get("id")) for p in personas]
+    doc["mentions"] = rival_mentions.mentions(
+        texts, doc, labels["customer_key"], labels["persona"], ids, config.privacy.min_group_size
+    )
+    doc["angles"] = rival_mentions.angles(doc, personas)
+    return doc
 
 
 @dataclass(frozen=True)

@@ -52,11 +52,13 @@ def write_report(
     changes: dict[str, Any] | None = None,
     beliefs: dict[str, Any] | None = None,
     says_vs_does: dict[str, Any] | None = None,
+    competitors: dict[str, Any] | None = None,
 ) -> Path:
     """Write the report as ``folder/index.html`` and return its path; ``journeys``: link journeys.html;
     ``cards``: link each persona's card in ``cards/`` beside it (``render.cards.writer.write_cards``);
     ``changes``: the ``changes.json`` document, shown as "What changed"; ``beliefs``: the ``[beliefs] file``
-    graded (``hypotheses.json``), shown as "Beliefs vs evidence"; ``says_vs_does``: what was tested."""
+    graded (``hypotheses.json``), shown as "Beliefs vs evidence"; ``says_vs_does``: what was tested;
+    ``competitors``: the ``competitors.json`` document, summed up with a link to ``competitors.html``."""
     folder.mkdir(parents=True, exist_ok=True)
     personas = [p.to_dict() for p in pset.personas]
     badges = {p["id"]: badge(p, i) for i, p in enumerate(personas)}
@@ -92,6 +94,7 @@ def write_report(
         changes=changes,
         beliefs=beliefs,
         says_vs_does=says_vs_does,
+        competitors=competitors,
     )
     path = folder / "index.html"
     path.write_text(html, encoding="utf-8")

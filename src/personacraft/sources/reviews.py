@@ -1,14 +1,17 @@
 """Product and store reviews from the common review exports.
 
-Columns are detected by name, so Judge.me, Trustpilot, Google Play (UTF-16), App Store
-and G2-style CSVs work as exported; ``[sources.columns]`` overrides the detection
-(e.g. ``body = "What do you dislike about the product?"``).
+Columns are detected by name, so Judge.me, Trustpilot, Google Play (UTF-16), App Store,
+Capterra and G2-style CSVs work as exported; ``[sources.columns]`` overrides the detection
+(e.g. ``body = "What do you dislike about the product?"``). A review of another brand carries
+``brand`` (a column, or a fixed value) and ``ours`` (:mod:`personacraft.sources.brands`,
+docs/competitors.md).
 """
 
 from __future__ import annotations
 
 from personacraft.errors import MissingColumnError
 from personacraft.sources.base import Source, register
+from personacraft.sources.brands import Brand
 from personacraft.sources.columns import Col
 from personacraft.sources.reading.delimited import csv_header, read_csv
 from personacraft.sources.reading.files import FileLoad
@@ -40,6 +43,8 @@ ROLES: dict[str, tuple[str, ...]] = {
         "Body",
         "What do you dislike about the product?",
         "What do you like best about the product?",
+        "Cons",
+        "Pros",
     ),
     "title": ("title", "review_title", "Review Title", "Title", "headline"),
     "rating": (
@@ -52,6 +57,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "Review Stars",
         "Star Rating",
         "star_rating",
+        "Overall Rating",
     ),
     "created_at": (
         "review_date",
@@ -64,6 +70,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "Review Submit Date and Time",
         "Created Date",
         "submitted_at",
+        "createdDate",
     ),
     "email": (
         "reviewer_email",
@@ -83,8 +90,11 @@ ROLES: dict[str, tuple[str, ...]] = {
         "Author",
         "user_name",
         "Name",
+        "reviewerNickname",
     ),
     "id": ("id", "review_id", "Review ID", "Review Id", "metaobject_handle", "Review Link"),
+    # only names that say "brand": a vendor's app or package column is mapped with brand = "Package Name"
+    "brand": ("brand", "Brand", "brand_name", "Brand Name", "company", "Company", "Company Name"),
 }
 
 
@@ -92,6 +102,7 @@ def detect(header: list[str], overrides: dict[str, str]) -> dict[str, str | None
     """Map each role to a column of ``header`` (``overrides`` win)."""
     lower = {h.lower(): h for h in header}
     found: dict[str, str | None] = {}
+    overrides = dict(overrides)
     for role, names in ROLES.items():
         if role in overrides:
             found[role] = overrides[role]
@@ -126,7 +137,10 @@ class Reviews(Source):
             "author": Col(),
             "id": Col(),
         }
+        brand = Brand.of(self.config.options, header, roles.pop("brand"))
         specs = {col: types[role] for role, col in roles.items() if col is not None}
+        if brand.column:
+            specs[brand.column] = Col()
         read_csv(run, file, specs, stage="_stage", header=header)
 
         def col(role: str) -> str:
@@ -142,11 +156,13 @@ class Reviews(Source):
             "NULL",
             "'has no review text, title or rating'",
         )
+        brand.reject(run, file, "_stage")
         insert(
             run,
             file,
             "texts",
             {
+                **brand.select(),
                 "text_id": f"coalesce({col('id')}, 'line' || _line::VARCHAR)",
                 "customer_id": "NULL",
                 "email": col("email"),

@@ -7,7 +7,8 @@ are near-duplicates when **both** hold:
 
 - their centres (:attr:`~personacraft.text.themes.Themes.centres`, the vectors as embedded) have
   a cosine of at least :data:`MERGE_COSINE`; and
-- their labels share a word stem, or their labels and keywords share two (:func:`stems`;
+- their labels share a word stem and their centres a cosine of at least :data:`SURE_COSINE`, or
+  their labels and keywords share two stems (:func:`stems`;
   stop words, words every shop text uses such as "order", and stems found in most themes of
   the run, such as a sign-off, do not count).
 
@@ -30,6 +31,7 @@ import numpy as np
 from personacraft.text.themes import LETTERS, NOT_KEYWORDS
 
 MERGE_COSINE = 0.4
+SURE_COSINE = 0.55  # from here one shared label stem is enough; below, two shared stems are needed
 COMMON_SHARE = 0.5  # a stem in more than this share of all themes does not count (with 4 themes or more)
 # words of any shop's or product's texts: a shared one says nothing about the complaint
 GENERIC = frozenset(
@@ -101,8 +103,12 @@ def near_duplicate_groups(
         for b in ids[i + 1 :]:
             if kinds[a] != kinds[b] or root(a) == root(b):
                 continue
-            lexical = share_a_stem(named[a], named[b]) or len(words[a] & words[b]) >= 2
-            if lexical and cosine(centres, a, b) >= min_cosine:
+            close = cosine(centres, a, b)
+            two = len(words[a] & words[b]) >= 2
+            # one shared stem is enough only for close centres: short names share a word more often
+            # ("Out of stock in my size" and "Sizing runs small" at 0.44)
+            lexical = two or (share_a_stem(named[a], named[b]) and close >= SURE_COSINE)
+            if lexical and close >= min_cosine:
                 ra, rb = root(a), root(b)
                 first, second = (ra, rb) if ids.index(ra) < ids.index(rb) else (rb, ra)
                 parent[second] = first

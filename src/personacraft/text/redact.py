@@ -22,6 +22,7 @@ STREET_SUFFIXES = _street_suffixes()
 UNIT = r"(?:,?\s+(?:Apt\.?|Suite|Unit|Flat|Floor|#)\s*\w+)?"
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("[email]", re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)),
+    ("[name]", re.compile(r"(?<![\w.@])@[A-Za-z0-9_][A-Za-z0-9_.]{1,29}\b")),  # a social handle (@jane_doe)
     ("[link]", re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)),
     ("[order]", re.compile(r"(?:#\s?\d{3,}|\border\s+(?:number|no\.?|nr\.?|id)?\s*:?\s*#?\d{3,})", re.IGNORECASE)),
     # seven or more digits with phone punctuation; ISO dates are not phones

@@ -36,6 +36,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer,
 from sklearn.metrics import silhouette_score
 
 from personacraft.errors import MissingExtraError
+from personacraft.text.naming import anchor_themes, merge_same_names, name_themes
 from personacraft.text.redact import without_redacted
 from personacraft.wording import whole_label
 
@@ -183,7 +184,8 @@ def _cluster(X: np.ndarray, weights: np.ndarray, k: int, seed: int) -> tuple[np.
 def _centres(X: np.ndarray, weights: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     """Unit-length weighted mean of each theme's vectors."""
     C = np.zeros((k, X.shape[1]))
-    np.add.at(C, labels, X * weights[:, None])
+    ok = labels >= 0  # texts of no clear theme (naming.anchor_themes) count for none
+    np.add.at(C, labels[ok], X[ok] * weights[ok, None])
     return np.asarray(C / np.maximum(np.linalg.norm(C, axis=1, keepdims=True), 1e-12))
 
 
@@ -259,6 +261,30 @@ def _central_name(texts: Sequence[str], labels: np.ndarray, dist: np.ndarray, c:
     return whole_label(" ".join(clause.split()[:words]) + "…")
 
 
+def _named(
+    texts: list[str],
+    X: np.ndarray,
+    raw: np.ndarray,
+    labels: np.ndarray,
+    dist: np.ndarray,
+    weights: np.ndarray,
+    k: int,
+    method: str,
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Anchor, name and merge the themes (:mod:`personacraft.text.naming`): labels, names, distances."""
+    labels = anchor_themes(texts, X, labels, dist, weights, k)
+    embed = embed_minilm if method == "minilm" else None
+    for _ in range(3):  # a merge changes a theme's texts: name again until no two names are the same
+        names = name_themes(texts, labels, dist, weights, k, _centres(raw, weights, labels, k), embed)
+        labels, kept = merge_same_names(labels, names)
+        merged, names, k = len(kept) < k, [names[c] for c in kept], len(kept)
+        centre_of = _centres(X, weights, labels, k)[np.maximum(labels, 0)]
+        dist = np.where(labels >= 0, 1.0 - (X * centre_of).sum(axis=1), np.nan)
+        if not merged:
+            break
+    return labels, names, dist
+
+
 def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
@@ -310,8 +336,9 @@ def find_themes(
         n_themes = len(kept)
         if n_themes < len(central):
             dist = 1.0 - (X * _centres(X, weights, labels, n_themes)[labels]).sum(axis=1)
-        names, keywords = label_themes(chosen, labels, n_themes)
-        names = [_central_name(chosen, labels, dist, c) or names[c] for c in range(n_themes)]
+        labels, names, dist = _named(chosen, X, raw, labels, dist, weights, n_themes, method)
+        n_themes = len(names)
+        _, keywords = label_themes(chosen, labels, n_themes)
         centres = _centres(raw, weights, labels, n_themes)
         u_labels[idx], u_dist[idx] = labels, dist
     return Themes(

@@ -38,15 +38,13 @@ import numpy as np
 
 from personacraft.segment.profile import ALPHA, add_tests
 from personacraft.store import Run
+from personacraft.text.corpus import TextThemes, themed
 from personacraft.text.merge import near_duplicate_groups
-from personacraft.text.objections import LostReasons
 from personacraft.text.redact import Redactor, redacted_share, without_redacted
-from personacraft.text.sentiment import by_persona, scales, score
-from personacraft.text.themes import Themes, find_themes
+from personacraft.text.sentiment import by_persona
+from personacraft.text.themes import Themes
 from personacraft.unify import keyed
 
-NEED = re.compile(r"\b(i need|we need|need(s|ed)? (a|an|to|more)|i wish|we wish|would like|please add|missing)\b", re.I)
-GOAL = re.compile(r"\b(want to|wanted to|looking for|hope to|hoping to|trying to|goal|so that i|in order to)\b", re.I)
 QUOTE_CHARS = (20, 280)
 MOSTLY_REDACTED = 0.5  # a text with this share of its words in redacted sentences is never quoted
 
@@ -69,22 +67,7 @@ class Voice:
 _STATEMENT = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-@dataclass
-class TextThemes:
-    """Every text of a run (interview notes as their statements), redacted, with its theme."""
-
-    themes: Themes | None
-    text_ids: list[str] = field(default_factory=list)
-    keys: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
-    bodies: list[str] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
-    theme_rows: list[dict[str, Any]] = field(default_factory=list)
-    sentiment: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int8))  # -1, 0 or +1 per text
-    scales: dict[str, float] = field(default_factory=dict)  # top of each kind's rating scale (5, or 10 for NPS)
-    lost: LostReasons | None = None  # the lost deals' reasons, set by the text stage (text.objections)
-
-
-def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int = 0) -> TextThemes:
+def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int = 0, company: str = "") -> TextThemes:
     """Redact every text, split interview notes into statements, and find the themes.
 
     Stores ``text_themes`` (each text or statement, redacted, with its theme) and ``themes``
@@ -92,12 +75,17 @@ def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int
     """
     rows = run.execute(
         f"""SELECT t.text_id, t.customer_key, t.body, t.rating, t.kind, t.author_name,
-                   c.first_name, c.last_name
+                   c.first_name, c.last_name, coalesce(t.brand, ?),
+                   coalesce(t.ours, t.brand IS NULL OR lower(t.brand) = lower(?)), t._file,
+                   row_number() OVER (PARTITION BY coalesce(t.brand, ''), lower(trim(t.body)),
+                       coalesce(t.author_name, t.email, t.customer_key, ''), CAST(t.created_at AS DATE)
+                       ORDER BY t.text_id) > 1
             FROM {keyed(run, "texts")} t
             LEFT JOIN (SELECT customer_key, min(first_name) AS first_name, min(last_name) AS last_name
                        FROM {keyed(run, "customers")} GROUP BY 1) c USING (customer_key)
             WHERE t.body IS NOT NULL AND trim(t.body) <> ''
-            ORDER BY t.text_id"""
+            ORDER BY t.text_id""",
+        [company, company],
     ).fetchall()
     if not rows:
         return TextThemes(themes=None)
@@ -106,6 +94,7 @@ def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int
     bodies: list[str] = []
     kinds: list[str] = []
     ratings: list[float] = []
+    extra: list[tuple[str, bool, str, bool]] = []  # brand, ours, file, a repeat of a text posted before
     for r in rows:  # texts, not table rows: each is redacted on its own (names differ per text)
         clean = redactor(str(r[2]), also=[r[6] or "", r[7] or "", *str(r[5] or "").split()])
         kind = str(r[4] or "text")
@@ -117,34 +106,9 @@ def text_themes(run: Run, redactor: Redactor, *, method: str = "auto", seed: int
             bodies.append(" ".join(part.split()))
             kinds.append(kind)
             ratings.append(np.nan if r[3] is None else float(r[3]))
-    themes = find_themes([without_redacted(b) for b in bodies], method=method, seed=seed)
-    rating = np.array(ratings)
-    sentiment = score(bodies, rating, np.array(kinds, dtype=object))
-    theme_rows = []
-    for c in range(themes.k):
-        m = themes.labels == c
-        texts_c = [bodies[i] for i in np.flatnonzero(m)]
-        negative = float((sentiment[m] < 0).mean()) if m.any() else 0.0
-        need = float(np.mean([bool(NEED.search(t)) for t in texts_c])) if texts_c else 0.0
-        goal = float(np.mean([bool(GOAL.search(t)) for t in texts_c])) if texts_c else 0.0
-        kind = "pain" if negative >= 0.5 else "need" if need >= 0.3 else "goal" if goal >= 0.3 else "praise"
-        theme_rows.append(
-            {
-                "theme": c,
-                "name": themes.names[c],
-                "keywords": themes.keywords[c],
-                "kind": kind,
-                "texts": int(m.sum()),
-                "negative_share": round(negative, 3),
-                "mean_rating": None if not np.isfinite(rating[m]).any() else round(float(np.nanmean(rating[m])), 2),
-                "sources": sorted({kinds[i] for i in np.flatnonzero(m)}),
-            }
-        )
-    kind_arr = np.array(kinds, dtype=object)
-    tt = TextThemes(
-        themes, text_ids, np.array(keys, dtype=object), bodies, kinds, theme_rows, sentiment, scales(kind_arr, rating)
-    )
-    _store(run, tt, sentiment)
+            extra.append((str(r[8] or ""), bool(r[9]), str(r[10] or ""), bool(r[11])))
+    tt = themed(text_ids, keys, bodies, kinds, np.array(ratings), extra, method=method, seed=seed)
+    _store(run, tt, tt.sentiment)
     return tt
 
 
@@ -210,6 +174,9 @@ def voice_of_customer(run: Run, tt: TextThemes, *, min_n: int, per_persona: int 
             if len(group) > 1:
                 item["merged"] = [theme_rows[t]["name"] for t in group[1:]]
                 item["themes"] = group
+            weak = where_they_are_weak(tt, group) if row["kind"] == "pain" else []
+            if weak:  # a competitor's weak point this persona feels too (text.competitors)
+                item["where_they_are_weak"] = weak
             (voice.pains if row["kind"] == "pain" else voice.needs).setdefault(p, []).append(item)
     for table in (voice.pains, voice.needs):
         for p, items in table.items():
@@ -378,3 +345,14 @@ def _store(run: Run, tt: TextThemes, sentiment: np.ndarray) -> None:
             "method": np.array([tt.themes.method] * len(rows), dtype=object),
         },
     )
+
+
+def where_they_are_weak(tt: TextThemes, group: list[int]) -> list[dict[str, Any]]:
+    """The competitors' weak points (``tt.competitors``) on any of the themes of ``group``, with one quote each."""
+    doc = tt.competitors or {}
+    keys = ("brand", "label", "share", "our_share", "p_adjusted")
+    return [
+        {**{k: w[k] for k in keys}, "quote": (w.get("quotes") or [""])[0]}
+        for w in doc.get("their_weak_points", [])
+        if w["theme"] in group
+    ]

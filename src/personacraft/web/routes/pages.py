@@ -31,6 +31,7 @@ from personacraft.web.views.accounts import accounts_context, filtered_csv
 from personacraft.web.views.alerts import alerts_context
 from personacraft.web.views.beliefs import beliefs_context
 from personacraft.web.views.compare import compare_context
+from personacraft.web.views.competitors import competitors_context
 from personacraft.web.views.experiments import experiments_context
 from personacraft.web.views.history import history_context
 from personacraft.web.views.icp import icp_context
@@ -44,6 +45,7 @@ NAV = [("gallery", "/", "Personas"), ("compare", "/compare", "Compare"), ("journ
 NAV += [("accounts", "/accounts", "Accounts"), ("icp", "/icp", "ICP"), ("experiments", "/experiments", "Experiments")]
 NAV += [("runs", "/runs", "Runs"), ("alerts", "/alerts", "Alerts"), ("health", "/health", "Data health")]
 NAV += [("beliefs", "/beliefs", "Beliefs")]
+NAV += [("competitors", "/competitors", "Competitors")]
 
 
 def _service(request: Request) -> Service:
@@ -265,6 +267,13 @@ def experiments_page(request: Request) -> Response:
     """Each persona's A/B test results: a forest plot and the sentences (docs/experiments.md)."""
     view = _service(request).view
     return _page(request, "experiments.html.j2", view, "experiments", **experiments_context(view))
+
+
+@router.get("/competitors")
+def competitors_page(request: Request) -> Response:
+    """Competitor voice: brands, their weak points and ours, every theme's share by brand (docs/competitors.md)."""
+    view = _service(request).view
+    return _page(request, "competitors.html.j2", view, "competitors", **competitors_context(view))
 
 
 @router.get("/icp")

@@ -1,0 +1,198 @@
+"""Theme names people can read: a 2 to 6 word phrase near the theme's centre, anchored on a shared word.
+
+Three steps, after k-means (:func:`~personacraft.text.themes.find_themes`):
+
+1. **Anchor.** Each theme's *anchor* is the content word (no stop word) found in the largest
+   weighted share of its texts. A text without its theme's anchor that holds another theme's moves
+   to the nearest such theme. When fewer than half of the theme's texts hold it, the theme's
+   texts without it are kept only up to as many as hold it (the most central first); the rest
+   move to the nearest theme whose anchor they hold, else to no theme (label -1, "no clear
+   theme"). So every theme has a word in at least half of its texts.
+2. **Name.** Candidates are runs of 2 to 6 words within a clause of the theme's 60 most central
+   texts, neither starting nor ending with a stop word, holding a word found in at least half of
+   the theme's texts. Those found in two texts or more are preferred; each is scored by the cosine
+   of its vector (the same sentence model as the texts: MiniLM) to the theme's centre, as KeyBERT
+   does; on the TF-IDF path by how many of the theme's texts hold it. The best is the name, whole:
+   never cut, no ellipsis. With no such phrase, the anchor and the next most shared word
+   ("Battery and charger").
+3. **Merge.** Themes that get the same name are one theme (two wordings of one complaint).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import CountVectorizer
+
+from personacraft.text.redact import without_redacted
+
+LETTERS = r"(?u)\b[^\W\d_][^\W\d_]+\b"
+_TOKEN = re.compile(LETTERS)
+_CLAUSE = re.compile(r"[.!?;:,()\"&/]+|\s[-–—]\s")
+CENTRAL = 60  # central texts whose phrases are candidates
+MAX_WORDS = 6
+NEAR = 0.1  # phrases this close (cosine) to the best one count as equally good; the shortest wins
+MIN_SHARE = 0.5  # a name holds a word found in at least this share of the theme's texts
+# words that never start or end a name, beyond the stop words (fillers, verbs of saying, pronoun forms)
+EDGE = frozenset("did does got went just really thanks thank ve ll don didn doesn isn wasn im it's".split())  # noqa: SIM905
+
+
+def _stop() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | EDGE
+
+
+STOP = _stop()
+# stop words that may open a name: "Out of stock", "Too small", "Not waterproof", "No tracking"
+OPENERS = frozenset("out too not no never over less more".split())  # noqa: SIM905
+
+
+def word_matrix(texts: Sequence[str]) -> tuple[Any, np.ndarray]:
+    """Which content words each text holds: a binary sparse matrix and its vocabulary."""
+    vec = CountVectorizer(token_pattern=LETTERS, lowercase=True, binary=True, stop_words=sorted(STOP))
+    try:
+        B = vec.fit_transform([without_redacted(t) for t in texts])
+    except ValueError:  # no content word at all
+        return None, np.array([], dtype=object)
+    return B.tocsr(), np.asarray(vec.get_feature_names_out(), dtype=object)
+
+
+def theme_shares(B: Any, labels: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """(k, words): the weighted share of each theme's texts holding each word."""
+    from scipy import sparse
+
+    m = np.flatnonzero(labels >= 0)
+    onehot = sparse.csr_matrix((weights[m], (labels[m], m)), shape=(k, len(labels)))
+    hits = np.asarray((onehot @ B).todense())
+    size = np.bincount(labels[m], weights=weights[m], minlength=k)
+    return np.asarray(hits / np.maximum(size, 1e-12)[:, None])
+
+
+def anchor_themes(
+    texts: Sequence[str], X: np.ndarray, labels: np.ndarray, dist: np.ndarray, weights: np.ndarray, k: int
+) -> np.ndarray:
+    """Labels where every theme's anchor word is in at least half its texts (step 1 of the module doc)."""
+    B, vocab = word_matrix(texts)
+    if B is None or not len(vocab):
+        return labels
+    labels = labels.copy()
+    shares = theme_shares(B, labels, weights, k)
+    anchors = shares.argmax(axis=1)
+    has = np.asarray(B[:, anchors].todense()).astype(bool)  # (n, k): text holds theme c's anchor
+    # a text without its theme's anchor that holds another theme's goes to the nearest such theme
+    ok = labels >= 0
+    lost = np.flatnonzero(ok & ~has[np.arange(len(labels)), np.maximum(labels, 0)] & has.any(axis=1))
+    if len(lost):
+        sim = np.where(has[lost], X[lost] @ _unit_centres(X, labels, weights, k).T, -np.inf)
+        labels[lost] = sim.argmax(axis=1)
+        shares = theme_shares(B, labels, weights, k)
+    dropped: list[int] = []
+    for c in range(k):
+        rows = np.flatnonzero(labels == c)
+        if not len(rows) or shares[c, anchors[c]] >= MIN_SHARE:
+            continue
+        with_anchor = float(weights[rows[has[rows, c]]].sum())
+        without = rows[~has[rows, c]]
+        without = without[np.argsort(dist[without], kind="stable")]
+        keep = np.cumsum(weights[without]) <= with_anchor
+        dropped += without[~keep].tolist()
+    if not dropped:
+        return labels
+    d = np.array(dropped)
+    labels[d] = -1
+    sim = np.where(has[d], X[d] @ _unit_centres(X, labels, weights, k).T, -np.inf)
+    best = sim.argmax(axis=1)
+    labels[d] = np.where(np.isfinite(sim[np.arange(len(d)), best]), best, -1)
+    return labels
+
+
+def _unit_centres(X: np.ndarray, labels: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    centres = np.zeros((k, X.shape[1]))
+    ok = labels >= 0
+    np.add.at(centres, labels[ok], X[ok] * weights[ok, None])
+    return np.asarray(centres / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12))
+
+
+def _candidates(text: str) -> set[str]:
+    out: set[str] = set()
+    for clause in _CLAUSE.split(without_redacted(text).lower()):
+        words = _TOKEN.findall(clause)
+        for n in range(2, MAX_WORDS + 1):
+            for i in range(len(words) - n + 1):
+                gram = words[i : i + n]
+                if (gram[0] in STOP and gram[0] not in OPENERS) or gram[-1] in STOP or len(set(gram)) < n:
+                    continue
+                out.add(" ".join(gram))
+    return out
+
+
+def name_themes(
+    texts: Sequence[str],
+    labels: np.ndarray,
+    dist: np.ndarray,
+    weights: np.ndarray,
+    k: int,
+    centres: np.ndarray | None,
+    embed: Callable[[list[str]], np.ndarray] | None,
+) -> list[str]:
+    """One readable name per theme (step 2 of the module doc); ``embed`` None scores by frequency."""
+    B, vocab = word_matrix(texts)
+    if B is None or not len(vocab):
+        return [f"Theme {c + 1}" for c in range(k)]
+    shares = theme_shares(B, labels, weights, k)
+    names: list[str] = []
+    picks: list[tuple[int, list[str]]] = []
+    for c in range(k):
+        rows = np.flatnonzero(labels == c)
+        shared = {str(vocab[j]) for j in np.flatnonzero(shares[c] >= MIN_SHARE)}
+        if not len(rows) or not shared:
+            names.append(f"Theme {c + 1}")
+            continue
+        central = rows[np.argsort(dist[rows], kind="stable")][:CENTRAL]
+        counts: dict[str, float] = {}
+        for i in central:
+            for gram in _candidates(texts[int(i)]):
+                if shared & set(gram.split()):
+                    counts[gram] = counts.get(gram, 0.0) + float(weights[i])
+        often = {g: n for g, n in counts.items() if n >= 2} or counts
+        ranked = sorted(often, key=lambda g: (-often[g], len(g.split()), g))[:40]
+        if not ranked:
+            order = np.argsort(-shares[c], kind="stable")
+            top = [str(vocab[j]) for j in order[:2] if shares[c, j] > 0]
+            names.append(f"{top[0].capitalize()} and {top[1]}" if len(top) > 1 else f"{top[0].capitalize()} comments")
+            continue
+        names.append("")
+        picks.append((c, ranked))
+    if picks:
+        if embed is not None and centres is not None:
+            flat = [g for _, ranked in picks for g in ranked]
+            V = embed(flat)
+            at = 0
+            for c, ranked in picks:
+                scores = V[at : at + len(ranked)] @ centres[c]
+                at += len(ranked)
+                # the shortest phrase nearly as close as the best: "Out of stock", not "Out of stock in my size"
+                near = [i for i in range(len(ranked)) if scores[i] >= scores.max() - NEAR]
+                names[c] = ranked[min(near, key=lambda i: (len(ranked[i].split()), -scores[i]))]
+        else:
+            for c, ranked in picks:
+                names[c] = ranked[0]
+    return [n[:1].upper() + n[1:] for n in names]
+
+
+def merge_same_names(labels: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[int]]:
+    """Labels with themes of the same name joined (step 3); and the kept themes, in order."""
+    first: dict[str, int] = {}
+    target = np.arange(len(names))
+    for c, name in enumerate(names):
+        key = name.lower()
+        target[c] = first.setdefault(key, c)
+    kept = sorted(set(target.tolist()))
+    remap = np.full(len(names), -1)
+    remap[kept] = np.arange(len(kept))
+    new = np.where(labels >= 0, remap[target[np.maximum(labels, 0)]], -1)
+    return new, kept
