@@ -116,6 +116,10 @@ def _readable(kind: str, header: set[str]) -> bool:
         from personacraft.sources.reviews import ROLES
 
         return any(n.lower() in header for n in ROLES["body"])
+    if kind == "social":  # the same for social comments: a text column, or it is no choice
+        from personacraft.sources.social import ROLES as SOCIAL
+
+        return any(n in header for n in SOCIAL["text"])
     specs = getattr(cls, "CSV_SPECS", None) or getattr(cls, "SPECS", {}) or {}
     aliases = getattr(cls, "CSV_ALIASES", None) or getattr(cls, "ALIASES", {}) or {}
     for name, col in specs.items():
@@ -161,12 +165,12 @@ def detect(con: duckdb.DuckDBPyConnection, cand: Candidate) -> Guess:
     header = {c.strip().lower(): c for c in cand.columns}
     if cand.format == "jsonl":
         header.update({c.split(".", 1)[0].lower(): c.split(".", 1)[0] for c in cand.columns})
+    if cand.format != "jsonl":  # a kind missing a column it needs could not read the file: it is no choice,
+        known = {k: cols for k, cols in known.items() if _readable(k, set(header))}  # and shares no evidence
     counts = Counter(c for cols in known.values() for c in cols)
     shares = _value_shares(con, cand, header)
     scores: dict[str, tuple[float, list[str]]] = {}
     for kind, cols in known.items():
-        if cand.format != "jsonl" and not _readable(kind, set(header)):
-            continue  # a column the kind needs is missing: the build could not read the file as this kind
         shared = [c for c in header if c in cols]
         weight = sum(1.0 / counts[c] for c in shared)
         evidence = []
