@@ -11,7 +11,7 @@ DEMO   ?= demo
 CUSTOMERS ?= 5000
 SEED   ?= 1
 
-.PHONY: demo test test-fast install dev system lint typecheck unit bench clean
+.PHONY: demo test test-fast test-parity install dev system lint typecheck unit bench clean
 
 # Debian packages: the Pango libraries WeasyPrint draws the PDF cards with, a font, and Chromium
 # (the tests open the report and the cards in it, headless). Installed once, as root.
@@ -65,6 +65,10 @@ test: lint typecheck unit
 # the loop while you work: unit tests on small fixtures, no demo build, browser or fuzzing (under a minute)
 test-fast: dev
 	$(BIN)/pytest -q $(XDIST) -m "not slow"
+
+# Spark against DuckDB on both demos at 20,000 customers (about 20 minutes on 2 cores; make test runs 2,000)
+test-parity: dev
+	PERSONACRAFT_PARITY_CUSTOMERS=20000 $(BIN)/pytest -q tests/engine/test_parity.py
 
 bench: install
 	$(BIN)/python benchmarks/bench_build.py
