@@ -8,7 +8,6 @@ and builds the demo once for the module (TF-IDF themes, for speed).
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,8 @@ from personacraft.schema import personas_schema
 from personacraft.web.app import create_app
 from personacraft.web.service import Service
 from tests.browser import needs_chromium
-from tests.conftest import read_csv, with_tfidf
-from tests.hypotheses.demo_checks import check_claims, check_planted
+from tests.conftest import with_tfidf
+from tests.hypotheses.demo_checks import check_claims, check_planted, planted_personas
 from tests.web.loopback import chromium, serve
 
 CUSTOMERS = 20_000
@@ -39,20 +38,10 @@ def demo20k(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult
     return root, build(load_config(with_tfidf(root / "personacraft.toml")))
 
 
-def _planted(root: Path, out: Path) -> dict[str, str]:
-    """Each persona id -> the planted persona most of its members are."""
-    truth = {r["customer_id"]: r["persona"] for r in read_csv(root / "ground_truth.csv")}
-    votes: dict[str, Counter[str]] = {}
-    for a in read_csv(out / "assignments.csv"):
-        if a["persona_id"] and a["customer_id"] in truth:
-            votes.setdefault(a["persona_id"], Counter())[truth[a["customer_id"]]] += 1
-    return {pid: c.most_common(1)[0][0] for pid, c in votes.items()}
-
-
 @pytest.mark.slow
 def test_the_planted_effects_are_recovered(demo20k: tuple[Path, BuildResult]) -> None:
     root, result = demo20k
-    planted = _planted(root, result.out_dir)
+    planted = planted_personas(root, result.out_dir)
     doc = json.loads((result.out_dir / "personas.json").read_text(encoding="utf-8"))
     jsonschema.validate(doc, personas_schema())
     by_name = {planted[p["id"]]: p for p in doc["personas"]}
