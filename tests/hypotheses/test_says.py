@@ -95,3 +95,15 @@ def test_no_contradiction_without_the_plant(unplanted: Run) -> None:
 def test_groups_under_the_minimum_are_not_tested(planted: Run) -> None:
     found = says_vs_does(planted, IDS, persona_id_sql("l.persona", 3, IDS), min_group=41)
     assert found["personas"]["p3"] == []  # only 40 of p3 say "Save money"
+
+
+def test_a_side_with_no_customers_gives_no_warning_and_is_never_beyond() -> None:
+    # everyone of the first table says s (no one on the other side), the second is empty: both NaN, no warning
+    import warnings
+
+    from personacraft.hypotheses.says import beyond, two_by_two
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = two_by_two(np.array([40.0, 0.0]), np.array([10.0, 0.0]), np.array([0.0, 0.0]), np.array([0.0, 0.0]))
+    assert list(beyond(t)) == [0, 0] and list(t["p"]) == [1.0, 1.0]

@@ -59,6 +59,8 @@ def retail_hand_count(root: Path) -> dict[str, set[str]]:
         # exposures of an A/B test name no customer to identity resolution (an exposure must not make a
         # customer), so inspect counts none for it (docs/experiments.md)
         "email A/B test": set(),
+        # other brands' reviews (Trustpilot-style) carry a reviewer's display name, never one of our customers
+        "reviews:trustpilot_competitors.csv": set(),
         "ga4_bigquery:*.ndjson": _people(
             con,
             f"""SELECT coalesce(i.email, 'id:' || g.user_id) FROM (SELECT DISTINCT user_id

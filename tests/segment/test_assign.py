@@ -129,7 +129,9 @@ def test_published_traits_carry_their_test_and_cover_the_minimum_group(built: Bu
 
 def test_segments_under_the_minimum_size_are_not_published(retail_demo: Path, tmp_path: Path) -> None:
     text = (retail_demo / "personacraft.toml").read_text(encoding="utf-8")
-    text = text.replace('path = "', f'path = "{retail_demo.as_posix()}/')
+    text = text.replace('path = "', f'path = "{retail_demo.as_posix()}/').replace(
+        'file = "', f'file = "{retail_demo.as_posix()}/'
+    )
     config = tmp_path / "personacraft.toml"
     config.write_text(text + "\n[segment]\nk = 8\nmin_size_share = 0.15\n", encoding="utf-8")
     result = build(load_config(config))
@@ -184,7 +186,9 @@ def test_pure_noise_builds_no_personas_and_says_why(tmp_path: Path) -> None:
 
 def test_a_weight_naming_no_family_is_a_config_error(retail_demo: Path, tmp_path: Path) -> None:
     text = (retail_demo / "personacraft.toml").read_text(encoding="utf-8")
-    text = text.replace('path = "', f'path = "{retail_demo.as_posix()}/')
+    text = text.replace('path = "', f'path = "{retail_demo.as_posix()}/').replace(
+        'file = "', f'file = "{retail_demo.as_posix()}/'
+    )
     config = tmp_path / "personacraft.toml"
     config.write_text(text + '\n[segment.weights]\n"Devise" = 0.5\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r'"Devise".*matches no feature family'):

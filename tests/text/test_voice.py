@@ -27,7 +27,9 @@ def test_interviews_become_statements_and_themes_can_be_segmentation_features(
     for i, c in enumerate(customers):
         (notes / f"note-{i}.md").write_text(f"---\nemail: {c['Email']}\n---\n{lines[i % 2]}\n", encoding="utf-8")
     text = (retail_demo / "personacraft.toml").read_text(encoding="utf-8")
-    text = text.replace('path = "', f'path = "{retail_demo.as_posix()}/')
+    text = text.replace('path = "', f'path = "{retail_demo.as_posix()}/').replace(
+        'file = "', f'file = "{retail_demo.as_posix()}/'
+    )
     text += f'\n[[sources]]\nkind = "interviews"\npath = "{notes.as_posix()}/*.md"\n'
     config = tmp_path / "personacraft.toml"
     config.write_text(text + "\n[segment]\ntext_themes = true\n", encoding="utf-8")
