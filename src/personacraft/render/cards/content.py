@@ -54,7 +54,7 @@ DENSITIES = (
     Density("snug", 7.7, items=3, recs=2, traits=5, bio=320, reason=110),
     Density("compact", 7.4, items=3, recs=1, traits=4, bio=240, reason=100),
     Density("dense", 7.0, items=2, recs=1, traits=4, bio=160, reason=80),
-    Density("clipped", 6.3, items=2, recs=1, traits=3, bio=120, reason=70, clip=True),
+    Density("clipped", 6.45, items=2, recs=1, traits=3, bio=120, reason=70, clip=True),
 )
 # Markdown has no page to fill: every item, whole sentences, whole reasons
 MARKDOWN = Density("markdown", 0.0, items=10, recs=10, traits=8, bio=100_000, reason=100_000)
