@@ -98,12 +98,14 @@ ROLES: dict[str, tuple[str, ...]] = {
 }
 
 
-def detect(header: list[str], overrides: dict[str, str]) -> dict[str, str | None]:
-    """Map each role to a column of ``header`` (``overrides`` win)."""
+def detect(
+    header: list[str], overrides: dict[str, str], roles: dict[str, tuple[str, ...]] = ROLES
+) -> dict[str, str | None]:
+    """Map each of ``roles`` (the review roles by default) to a column of ``header`` (``overrides`` win)."""
     lower = {h.lower(): h for h in header}
     found: dict[str, str | None] = {}
     overrides = dict(overrides)
-    for role, names in ROLES.items():
+    for role, names in roles.items():
         if role in overrides:
             found[role] = overrides[role]
             continue

@@ -15,7 +15,7 @@ from personacraft.sources.columns import Col, q
 from personacraft.sources.reading.delimited import csv_header, read_csv
 from personacraft.sources.reading.files import FileLoad
 from personacraft.sources.reading.stage import insert, reject_where
-from personacraft.sources.reviews import DATE_FORMATS
+from personacraft.sources.reviews import DATE_FORMATS, detect
 from personacraft.store import Run
 
 ROLES: dict[str, tuple[str, ...]] = {
@@ -46,12 +46,7 @@ class Social(Source):
 
     def load_file(self, run: Run, file: FileLoad) -> None:
         header = csv_header(run, file)
-        lower = {h.lower(): h for h in header}
-        overrides = dict(self.config.columns)
-        roles = {
-            role: overrides.get(role) or next((lower[n] for n in names if n in lower), None)
-            for role, names in ROLES.items()
-        }
+        roles = detect(header, dict(self.config.columns), ROLES)
         if roles["text"] is None:
             raise MissingColumnError(file.path, ["text"], header, self.kind)
         brand = Brand.of(self.config.options, header, roles.pop("brand"))
