@@ -17,8 +17,13 @@ from personacraft.hypotheses.stats import (
 
 
 def test_wilson_matches_a_worked_value() -> None:
-    # 81 of 263 (Wilson 1927 / Newcombe 1998 worked example): 0.2553 to 0.3662
+    # 81 of 263 (Wilson 1927 / Newcombe 1998 worked example): 0.2553 to 0.3662 at 95 %
+    lo, hi = wilson(81, 263, z=1.959964)
+    assert lo == pytest.approx(0.2553, abs=1e-4) and hi == pytest.approx(0.3662, abs=1e-4)
+    # the verdicts' interval is the 90 % one (z = 1.645): each end a one-sided 95 % bound, narrower
     lo, hi = wilson(81, 263)
+    assert lo == pytest.approx(0.2633, abs=1e-4) and hi == pytest.approx(0.3566, abs=1e-4)
+    lo, hi = wilson(81, 263, z=1.959964)
     assert lo == pytest.approx(0.2553, abs=1e-4) and hi == pytest.approx(0.3662, abs=1e-4)
     assert wilson(0, 0) == (0.0, 1.0)
     lo, hi = wilson(0, 50)
@@ -31,6 +36,14 @@ def test_the_test_rejects_exactly_when_the_interval_excludes_the_threshold(k: in
     for p0 in np.linspace(0.01, 0.99, 197):
         outside = p0 < lo or p0 > hi
         assert (score_p(k, n, p0) < ALPHA) == outside or min(abs(p0 - lo), abs(p0 - hi)) < 1e-3, (k, n, p0)
+
+
+def test_the_test_is_one_sided_in_the_direction_of_the_data() -> None:
+    # 56 of 100 against one half: z = 1.2, one-sided p = 0.1151 (two-sided 0.2301); the same below
+    assert score_p(56, 100, 0.5) == pytest.approx(0.11507, abs=1e-4)
+    assert score_p(44, 100, 0.5) == pytest.approx(0.11507, abs=1e-4)
+    # 59 of 100: z = 1.8, clear one-sided (p = 0.036), where a two-sided test (p = 0.072) would not be
+    assert score_p(59, 100, 0.5) < ALPHA < 2 * score_p(59, 100, 0.5)
 
 
 def test_benjamini_hochberg() -> None:

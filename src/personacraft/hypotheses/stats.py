@@ -13,10 +13,14 @@ who hold a value. Each ``expect`` names a threshold and a side:
 ``most_common``               the runner-up value's share     the value is held by more
 ============================  ==============================  ============================
 
-The test is the score test of the share against the threshold (for ``most_common``: of the
-value's count against the runner-up's, among the customers who hold either, against one half).
-Its two-sided p-value is below 0.05 exactly when the threshold lies outside the 95 % Wilson
-interval, so "the interval spans the threshold" and "not significant" are the same statement.
+Every claim is directional (the share lies above the threshold, or below it), so the test is the
+one-sided score test of the share against the threshold, in the direction the data lie (for
+``most_common``: of the value's count against the runner-up's, among the customers who hold either,
+against one half). Its p-value is below 0.05 exactly when the threshold lies outside the 90 % Wilson
+interval, whose two ends are the one-sided 95 % bounds: "the interval spans the threshold" and "not
+significant" are the same statement. A claim is thus supported only when a one-sided 5 % test says
+the share lies on its side, and contradicted only when one says the share lies on the other side:
+each wrong verdict has at most a 5 % chance at the boundary, the error a one-sided claim allows.
 The p-values of a file are adjusted together (Benjamini-Hochberg); a claim is **supported** when
 its adjusted p-value is below :data:`ALPHA` and the share lies on the claim's side,
 **contradicted** when it is below and the share lies on the other side, and **inconclusive**
@@ -31,7 +35,7 @@ import numpy as np
 from scipy.stats import false_discovery_control, norm
 
 ALPHA = 0.05
-Z = float(norm.ppf(1 - ALPHA / 2))  # 1.96: the interval and the test agree
+Z = float(norm.ppf(1 - ALPHA))  # 1.645: each end of the 90 % interval is a one-sided 95 % bound, as the test is
 EXPECTS = ("majority", "at_least", "more_than_average", "less_than_average", "most_common")
 # the side each expect claims: +1 the share is above the threshold, -1 below
 SIDE = {"majority": 1, "at_least": 1, "more_than_average": 1, "less_than_average": -1, "most_common": 1}
@@ -48,12 +52,13 @@ def wilson(k: float, n: float, z: float = Z) -> tuple[float, float]:
 
 
 def score_p(k: float, n: float, p0: float) -> float:
-    """The two-sided p-value of the score test of ``k`` in ``n`` against the share ``p0``."""
+    """The one-sided p-value of the score test of ``k`` in ``n`` against the share ``p0``, in the direction
+    the share lies (above ``p0`` or below it)."""
     if n <= 0:
         return 1.0
     p0 = min(max(p0, 1e-12), 1 - 1e-12)
     z = (k / n - p0) / np.sqrt(p0 * (1 - p0) / n)
-    return float(min(1.0, 2 * norm.sf(abs(z))))
+    return float(min(1.0, norm.sf(abs(z))))
 
 
 def adjust(p_values: list[float]) -> list[float]:

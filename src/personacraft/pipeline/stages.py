@@ -39,6 +39,7 @@ from personacraft.text import rival_mentions
 from personacraft.text.competitors import competitor_voice
 from personacraft.text.objections import lost_reasons, objections
 from personacraft.text.redact import Redactor
+from personacraft.text.themes import precision
 from personacraft.text.voice import TextThemes, Voice, text_themes, voice_of_customer, why_they_left
 from personacraft.unify import MergeReport, keyed
 from personacraft.unify import unify as resolve_identities
@@ -82,10 +83,11 @@ def text(config: Config, run: Run) -> TextThemes:
     """Redact every text, find its theme, and add the themes to the features when the config says so."""
     names = run.numpy(f"SELECT first_name, last_name FROM {keyed(run, 'customers')}")
     redactor = Redactor.from_names(names.get("first_name", []), names.get("last_name", []))
-    texts = text_themes(run, redactor, method=config.text.method, seed=config.seed, company=config.name)
-    if config.segment.text_themes and texts.themes is not None:
-        add_text_themes(run)
-    texts.lost = lost_reasons(run, redactor, method=config.text.method, seed=config.seed)
+    with precision(config.text.precision):
+        texts = text_themes(run, redactor, method=config.text.method, seed=config.seed, company=config.name)
+        if config.segment.text_themes and texts.themes is not None:
+            add_text_themes(run)
+        texts.lost = lost_reasons(run, redactor, method=config.text.method, seed=config.seed)
     texts.competitors = competitor_voice(texts, min_n=config.privacy.min_group_size)  # before the personas
     return texts
 

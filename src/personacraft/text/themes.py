@@ -23,7 +23,9 @@ import itertools
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -86,9 +88,42 @@ def _minilm() -> Any:
     return SentenceTransformer(str(MODEL_DIR), device="cpu")
 
 
+@lru_cache(maxsize=1)
+def native_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AMX or AVX-512 BF16), where MiniLM runs twice as fast in it."""
+    import torch
+
+    return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+PRECISIONS = ("auto", "float32")
+# ``[text] precision`` of the build in progress (set by the text stage with :func:`precision`)
+_PRECISION: ContextVar[str] = ContextVar("minilm_precision", default="auto")
+
+
+@contextmanager
+def precision(value: str) -> Iterator[None]:
+    """Embed with MiniLM at ``value`` (``"auto"`` or ``"float32"``, see :func:`embed_minilm`) inside the block."""
+    token = _PRECISION.set(value)
+    try:
+        yield
+    finally:
+        _PRECISION.reset(token)
+
+
 def embed_minilm(texts: Sequence[str], batch_size: int = 128) -> np.ndarray:
-    """Unit-length MiniLM sentence embeddings (384 dimensions)."""
-    vectors = _minilm().encode(list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False)
+    """Unit-length MiniLM sentence embeddings (384 dimensions).
+
+    At precision ``"auto"`` (the default, ``[text] precision``) the model's matrix products run in
+    bfloat16 where the CPU has native bfloat16 units (AMX or AVX-512 BF16): twice the texts per
+    CPU-second, at a cosine of 0.99998 on average with the float32 vectors (benchmarks/bench_competitors.py);
+    elsewhere, and at ``"float32"``, in float32."""
+    import torch
+
+    model = _minilm()
+    fast = _PRECISION.get() == "auto" and native_bfloat16()
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=fast):
+        vectors = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False)
     return np.asarray(vectors, dtype=np.float32)
 
 

@@ -1,0 +1,45 @@
+"""MiniLM in bfloat16 where the CPU has the units: nearly the float32 vectors, and ``[text] precision`` turns it off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from personacraft.config import load_config
+from personacraft.errors import ConfigError
+from personacraft.text import themes
+
+pytestmark = pytest.mark.skipif(not themes.model_available(), reason="the text extra is not installed")
+
+TEXTS = [
+    "The parcel arrived three days late and the box was crushed",
+    "Lovely soft fabric, fits true to size",
+    "Customer service never answered my emails about the refund",
+    "Great price for the quality, will buy again",
+    "The zip broke after one week of use",
+]
+
+
+def test_float32_and_auto_give_nearly_the_same_vectors() -> None:
+    with themes.precision("float32"):
+        exact = themes.embed_minilm(TEXTS)
+    fast = themes.embed_minilm(TEXTS)
+    cosine = (exact * fast).sum(axis=1)
+    assert np.all(cosine > 0.999)
+    if not themes.native_bfloat16():
+        assert np.array_equal(exact, fast)  # no bfloat16 units: auto is float32
+
+
+def test_the_setting_is_scoped_to_its_block() -> None:
+    with themes.precision("float32"):
+        assert themes._PRECISION.get() == "float32"
+    assert themes._PRECISION.get() == "auto"
+
+
+def test_a_bad_precision_is_a_clear_error(tmp_path: Path) -> None:
+    p = tmp_path / "personacraft.toml"
+    p.write_text('[[sources]]\nkind = "reviews"\npath = "r.csv"\n\n[text]\nprecision = "float16"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match='"precision" must be "auto" or "float32", got \'float16\''):
+        load_config(p)
