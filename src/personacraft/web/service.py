@@ -24,7 +24,7 @@ import duckdb
 from personacraft.alerts.log import ALERTS_FILE, AlertLog
 from personacraft.alerts.log import read as read_alerts
 from personacraft.config import Config
-from personacraft.erasure import generation, read_log
+from personacraft.erasure import generation, generation_stamp, read_log
 from personacraft.errors import NotFoundError, PersonaError
 from personacraft.personas.history import History, read_history
 from personacraft.render.cards.slides import DECK
@@ -185,12 +185,18 @@ class Service:
         self.inspection: dict[str, Any] | None = None
         self.generation = 0  # of the erasures (`personacraft forget`) when the run was read
         self.erasures = 0  # how many forgets the erasure log holds
+        self._stamp: tuple[int, int, int] | None = None  # of the counter file when check() last read it
         self.reload()
 
     def check(self) -> None:
-        """Reload when a ``personacraft forget`` ran since the run was read (one small file read per request)."""
+        """Reload when a ``personacraft forget`` ran since the run was read (a ``stat`` per request; the counter
+        is read again only when its file changed). Each worker of ``serve --workers`` checks for itself."""
+        stamp = generation_stamp(self.config.workspace_path)
+        if stamp == self._stamp:
+            return
         if generation(self.config.workspace_path) != self.generation:
             self.reload()
+        self._stamp = stamp
 
     def reload(self) -> None:
         """Read the run (the newest successful one unless pinned), the run list, the alerts, the history and the
