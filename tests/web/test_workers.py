@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -49,19 +50,20 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def copied(web_demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The demo's config and workspace, copied (this test records an erasure there), and a read token."""
+def copied(web_demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """The demo's config and workspace, copied (this test records erasures there), a read and an admin token."""
     root = tmp_path_factory.mktemp("workers")
     config = root / "personacraft.toml"
     shutil.copy2(web_demo[0], config)
     shutil.copytree(web_demo[0].parent / ".personacraft", root / ".personacraft")
     with Workspace(load_config(config).workspace_path) as ws:
-        token = create_token(ws, "read", "workers-test")[0]
-    return config, token
+        read = create_token(ws, "read", "workers-test")[0]
+        admin = create_token(ws, "admin", "workers-admin")[0]
+    return config, read, admin
 
 
 @pytest.fixture(scope="module")
-def server(copied: tuple[Path, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def server(copied: tuple[Path, str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """``personacraft serve --workers 2`` on a free loopback port: its URL and process."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -94,6 +96,12 @@ def server(copied: tuple[Path, str]) -> Iterator[tuple[str, subprocess.Popen[str
             proc.stdout.close()
 
 
+def _erasures(page: str) -> str:
+    """What the health page says of the erasure requests."""
+    found = re.search(r"(No|\d+) erasure requests? recorded", page)
+    return found.group(0) if found else page[:300]
+
+
 def _customers(web_demo: Demo, n: int) -> list[dict[str, Any]]:
     """``n`` demo customers as assign requests (their features, as features.parquet has them)."""
     parquet = web_demo[1].run_dir / "features.parquet"
@@ -108,9 +116,10 @@ def _customers(web_demo: Demo, n: int) -> list[dict[str, Any]]:
 
 
 def test_workers_share_the_run(
-    server: tuple[str, subprocess.Popen[str]], copied: tuple[Path, str], web_demo: Demo
+    server: tuple[str, subprocess.Popen[str]], copied: tuple[Path, str, str], web_demo: Demo
 ) -> None:
-    """Two workers answer as one process does, each sees a forget, a dead one is forked again, SIGTERM stops all."""
+    """Two workers answer as one process does, each sees a reload and a forget, a dead one is forked again, and
+    SIGTERM stops them all."""
     base, proc = server
     workers = _children(proc.pid)
     assert len(workers) == 2, workers
@@ -136,16 +145,25 @@ def test_workers_share_the_run(
     assert got == want and all(g["persona_id"] for g in got)
     assert all("No erasure request recorded" in page for page in before)
 
-    # a forget: an erasure record, and the counter bumped
+    # the health page counts the erasure records read with the run: a worker that did not read it again
+    # would still show the count before
     workspace = load_config(copied[0]).workspace_path
     log = folder(workspace) / LOG_FILE
     log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(json.dumps({"at": "test", "people": 0, "keys": []}) + "\n", encoding="utf-8")
+    record = json.dumps({"at": "test", "people": 0, "keys": []}) + "\n"
+    # POST /api/reload, answered by one worker, is seen by the other
+    log.write_text(record, encoding="utf-8")
+    reloaded = httpx.post(base + "/api/reload", headers={"Authorization": f"Bearer {copied[2]}"}, timeout=30)
+    assert reloaded.status_code == 200, reloaded.text
+    with ThreadPoolExecutor(8) as pool:
+        after_reload = list(pool.map(health, range(24)))
+    assert all("1 erasure request recorded" in page for page in after_reload), {_erasures(p) for p in after_reload}
+    # a forget: an erasure record, and the counter bumped; every worker checks the counter
+    log.write_text(record * 2, encoding="utf-8")
     bump_generation(workspace)
     with ThreadPoolExecutor(8) as pool:
-        after = list(pool.map(health, range(24)))
-    # a worker that did not read the run again would still say "No erasure request recorded"
-    assert all("1 erasure request recorded" in page for page in after)
+        after_forget = list(pool.map(health, range(24)))
+    assert all("2 erasure requests recorded" in page for page in after_forget), {_erasures(p) for p in after_forget}
 
     # a worker that dies is forked again
     os.kill(workers[0], signal.SIGKILL)

@@ -82,7 +82,7 @@ def serve(
     gc.collect()
     gc.freeze()
     if workers > 1:
-        code = serve_workers(uvicorn_config, workers)
+        code = serve_workers(uvicorn_config, workers, service)
         if code:
             raise typer.Exit(code)
         return

@@ -143,7 +143,9 @@ class Assigner:
 
     def assign(self, counts: Counts, customer_id: str | None = None, *, top: int = REASONS) -> dict[str, Any]:
         """One customer's persona, confidence and the values that pulled them there."""
-        decision = self.saved.decide(counts.row[None, :])
+        row = counts.row[None, :]
+        tempered = self.saved.model.temper(row)  # once, for the decision and the reasons
+        decision = self.saved.decide(row, tempered)
         result: dict[str, Any] = {
             "run_id": self.run_id,
             "customer_id": customer_id,
@@ -165,7 +167,7 @@ class Assigner:
             persona_id=pid,
             persona_name=self.names.get(pid),
             confidence=float(decision.confidence[0]),
-            reasons=self.saved.reasons(counts.row, p, top=top),
+            reasons=self.saved.reasons(counts.row, p, top=top, tempered=tempered[0]),
         )
         if decision.hybrid[0]:
             result.update(

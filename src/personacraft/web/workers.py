@@ -4,7 +4,8 @@ The parent process loads everything once (the run's outputs, the saved model, th
 :class:`~personacraft.web.service.Service` and the app), binds the listening socket, and then
 forks the workers: each starts with that loaded state (shared with the parent, copy-on-write,
 after ``gc.freeze()``), so every worker shows the same run and signs page sessions with the same
-secret. No DuckDB connection is open at the fork: the service and the token store open the
+secret. A ``POST /api/reload`` is answered by one worker, which bumps a counter in shared memory;
+the others read the run again on their next request, so they go on showing the same run. No DuckDB connection is open at the fork: the service and the token store open the
 workspace read-only for each read and close it, so a worker that reads again (``POST
 /api/reload``, the tokens every few seconds, a ``personacraft forget`` seen through the
 erasure counter, which each worker checks on its requests) opens its own.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
 import signal
 import sys
@@ -30,6 +32,8 @@ from personacraft.errors import ConfigError
 
 if TYPE_CHECKING:
     import uvicorn
+
+    from personacraft.web.service import Service
 
 MAX_WORKERS = 64
 RESTARTS = 5  # workers forked again within a minute before the server gives up
@@ -50,11 +54,14 @@ def check_workers(workers: int) -> None:
         )
 
 
-def serve_workers(config: uvicorn.Config, workers: int) -> int:
-    """Serve ``config``'s app from ``workers`` forked processes on one socket; the exit code when they stop."""
+def serve_workers(config: uvicorn.Config, workers: int, service: Service) -> int:
+    """Serve ``config``'s app (over ``service``) from ``workers`` forked processes on one socket; the exit code
+    when they stop."""
     import uvicorn
 
     check_workers(workers)
+    # a reload asked of one worker (POST /api/reload) is seen by the others on their next request
+    service.share_reloads(multiprocessing.get_context("fork").RawValue("Q", 0))
     sock = config.bind_socket()
     children: dict[int, float] = {}  # pid -> when it was forked
     restarts: list[float] = []

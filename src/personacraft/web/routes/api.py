@@ -251,6 +251,7 @@ def _iso(value: Any) -> str | None:
 def reload(request: Request, _: Principal = Depends(require_admin)) -> dict[str, str]:
     service = _service(request)
     service.reload()
+    service.announce_reload()  # the other workers of serve --workers, on their next request
     _assigners(request).load()
     return {"run_id": service.view.run_id}
 
