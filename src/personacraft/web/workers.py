@@ -5,10 +5,11 @@ The parent process loads everything once (the run's outputs, the saved model, th
 forks the workers: each starts with that loaded state (shared with the parent, copy-on-write,
 after ``gc.freeze()``), so every worker shows the same run and signs page sessions with the same
 secret. A ``POST /api/reload`` is answered by one worker, which bumps a counter in shared memory;
-the others read the run again on their next request, so they go on showing the same run. No DuckDB connection is open at the fork: the service and the token store open the
-workspace read-only for each read and close it, so a worker that reads again (``POST
-/api/reload``, the tokens every few seconds, a ``personacraft forget`` seen through the
-erasure counter, which each worker checks on its requests) opens its own.
+the others read the run again on their next request, so they go on showing the same run. No
+DuckDB connection is open at the fork: the service and the token store open the workspace
+read-only for each read and close it, so a worker that reads again (a reload, the tokens every
+few seconds, a ``personacraft forget`` seen through the erasure counter, which each worker
+checks on its requests) opens its own.
 
 The kernel hands each new connection to one of the workers. The parent only watches: a worker
 that dies is forked again (at most :data:`RESTARTS` times a minute), and SIGTERM or SIGINT
