@@ -42,12 +42,14 @@ def serve(
     import uvicorn
 
     from personacraft.config import load_config
+    from personacraft.threads import blas_on_one_thread_from_now
     from personacraft.web.app import create_app
     from personacraft.web.auth import Auth, TokenStore, check_bind, is_loopback
     from personacraft.web.service import Service
     from personacraft.web.workers import check_workers, serve_workers
 
     check_workers(workers)
+    blas_on_one_thread_from_now()  # before the fork: the workers inherit it
     cfg = load_config(config)
     tokens = TokenStore(cfg.workspace_path)
     check_bind(host, len(tokens))
