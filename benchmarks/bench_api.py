@@ -20,7 +20,8 @@ after a 2 s warm-up; at each level the servers are measured in turns (bare first
 times, so a change of the machine's load hits them alike. Printed per server and level (medians
 of the rounds): requests/s, p50 and p99 latency; the worst max latency; the socket errors
 (connect, read, write, and timeouts: wrk's default of 2 s) and non-2xx answers summed over the
-rounds; and personacraft's requests/s as a share of the bare endpoint's. The load average (as
+rounds; and personacraft's requests/s as a share of the bare endpoint's (the median of the
+rounds' shares, each round's servers measured seconds apart). The load average (as
 ``uptime`` prints it) is printed with every run.
 
 Then a long-form CSV of ``--rows`` rows (the build's features.parquet repeated under new
@@ -319,14 +320,14 @@ def combine(runs: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
-def print_levels(results: dict[str, dict[int, dict[str, float]]], bare: str) -> None:
+def print_levels(results: dict[str, dict[int, dict[str, float]]]) -> None:
     print(
         f"\n{'server':<22} {'concurrency':>11} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
         f" {'socket err':>10} {'non-2xx':>7} {'of bare':>7}"
     )
     for name, levels in results.items():
         for level, r in levels.items():
-            share = r["rps"] / results[bare][level]["rps"]
+            share = r["share"]
             print(
                 f"{name:<22} {level:>11} {r['rps']:>11,.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}"
                 f" {r['max_ms']:>8.1f} {r['socket_errors']:>10} {r['non_2xx']:>7} {share:>7.0%}"
@@ -394,8 +395,12 @@ def main() -> None:
                     )
             for name, runs in rounds.items():
                 results[name][level] = combine(runs)
-        print(f"\nmedians of {args.rounds} round(s); errors: the sum over them")
-        print_levels(results, bare)
+                # the share of the bare endpoint's requests/s in each round (its servers measured seconds apart), then
+                # their median: a change of the machine's load between rounds cancels out
+                shares = [r["rps"] / b["rps"] for r, b in zip(runs, rounds[bare], strict=True)]
+                results[name][level]["share"] = float(statistics.median(shares))
+        print(f"\nmedians of {args.rounds} round(s) (of bare: the median of the rounds' shares); errors: their sum")
+        print_levels(results)
         print(load())
         if args.rows:
             port = servers[next(name for name in servers if name != bare)][0]
