@@ -62,13 +62,12 @@ def copied(web_demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pa
     return config, read, admin
 
 
-@pytest.fixture(scope="module")
-def server(copied: tuple[Path, str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """``personacraft serve --workers 2`` on a free loopback port: its URL and process."""
+def _start(config: Path) -> tuple[str, subprocess.Popen[str]]:
+    """``personacraft serve --workers 2`` on a free loopback port, answering: its URL and process."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    command = ["serve", "--config", str(copied[0]), "--port", str(port), "--workers", "2"]
+    command = ["serve", "--config", str(config), "--port", str(port), "--workers", "2"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "personacraft", *command],
         stdout=subprocess.PIPE,
@@ -82,18 +81,34 @@ def server(copied: tuple[Path, str, str]) -> Iterator[tuple[str, subprocess.Pope
         assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
         try:
             httpx.get(base + "/api/personas", timeout=2)
-            break
+            return base, proc
         except httpx.TransportError:
-            assert time.monotonic() < deadline, "the server did not start within 120 s"
+            if time.monotonic() > deadline:
+                _stop(proc)
+                raise AssertionError("the server did not start within 120 s") from None
             time.sleep(0.2)
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+    if proc.stdout:
+        proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def server(copied: tuple[Path, str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``personacraft serve --workers 2`` of the copied demo: its URL and process."""
+    base, proc = _start(copied[0])
     try:
         yield base, proc
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
-        if proc.stdout:
-            proc.stdout.close()
+        _stop(proc)
 
 
 def _erasures(page: str) -> str:
@@ -177,6 +192,30 @@ def test_workers_share_the_run(
     out = proc.stdout.read() if proc.stdout else ""
     assert "forking another" in out and "Traceback" not in out, out
     assert not any(Path(f"/proc/{pid}").exists() for pid in [*workers, *now])
+
+
+def test_workers_die_with_the_server(copied: tuple[Path, str, str]) -> None:
+    """A server killed outright (SIGKILL: no chance to stop its workers) leaves no worker behind."""
+    _, proc = _start(copied[0])
+    try:
+        workers = _children(proc.pid)
+        assert len(workers) == 2, workers
+        proc.kill()
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while alive := [pid for pid in workers if _running(pid)]:
+            assert time.monotonic() < deadline, f"workers {alive} outlived the server"
+            time.sleep(0.2)
+    finally:
+        _stop(proc)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 @pytest.mark.parametrize("value", ["0", "-2", "65", "two"])

@@ -14,7 +14,8 @@ checks on its requests) opens its own.
 The kernel hands each new connection to one of the workers. The parent only watches: a worker
 that dies is forked again (at most :data:`RESTARTS` times a minute), and SIGTERM or SIGINT
 (Ctrl-C) stops every worker gracefully (uvicorn finishes the requests in flight) before the
-parent exits. Fork is a POSIX call: on a system without it ``--workers`` is refused.
+parent exits; on Linux a worker whose parent is killed outright (SIGKILL) is sent SIGTERM, so no
+worker outlives the server. Fork is a POSIX call: on a system without it ``--workers`` is refused.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from personacraft.web.service import Service
 
 MAX_WORKERS = 64
+PR_SET_PDEATHSIG = 1  # prctl(2)
 RESTARTS = 5  # workers forked again within a minute before the server gives up
 log = logging.getLogger("uvicorn.error")
 
@@ -68,11 +70,14 @@ def serve_workers(config: uvicorn.Config, workers: int, service: Service) -> int
     restarts: list[float] = []
     stopping = False
 
+    parent = os.getpid()
+
     def fork() -> None:
         pid = os.fork()
         if pid == 0:  # the worker: uvicorn's own signal handling, the parent's loaded app
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            _die_with(parent)
             code = 0
             try:
                 uvicorn.Server(config).run(sockets=[sock])
@@ -120,3 +125,13 @@ def serve_workers(config: uvicorn.Config, workers: int, service: Service) -> int
         for s, handler in previous.items():
             signal.signal(s, handler)
         sock.close()
+
+
+def _die_with(parent: int) -> None:
+    """Linux: this worker gets SIGTERM when the parent dies, even killed outright, so no worker outlives it."""
+    with contextlib.suppress(Exception):  # no prctl (macOS): the parent's SIGTERM and Ctrl-C still stop the workers
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the call
+        os._exit(0)
