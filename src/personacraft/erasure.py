@@ -108,6 +108,16 @@ def generation(workspace: Path) -> int:
         return 0
 
 
+def generation_stamp(workspace: Path) -> tuple[int, int, int] | None:
+    """The counter file's (inode, size, mtime_ns), None without it: a ``stat`` tells a request whether to
+    read :func:`generation` again (a forget replaces the file, so its inode changes)."""
+    try:
+        st = os.stat(folder(workspace) / GENERATION_FILE)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def bump_generation(workspace: Path) -> int:
     """Increase the generation by one and return it."""
     value = generation(workspace) + 1

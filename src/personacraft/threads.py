@@ -28,6 +28,14 @@ def one_blas_thread() -> AbstractContextManager[Any]:
     return threadpool_limits(limits=1, user_api="blas")
 
 
+def blas_on_one_thread_from_now() -> None:
+    """BLAS on one thread for the rest of the process: ``personacraft serve``, where one request's products are
+    tiny (a customer × a few dozen columns) and the requests and the workers are the parallelism. Measured on
+    this 2-core machine (one worker at concurrency 8, ``wrk``, load 5): 10,800–12,900 assigns in 5 s with one
+    BLAS thread, 9,600–10,800 with OpenBLAS's default threads, which spin between products."""
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def on_one_blas_thread(func: Callable[P, R]) -> Callable[P, R]:
     """``func`` run inside :func:`one_blas_thread` (a decorator; the limit costs about a millisecond a call)."""
 

@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from personacraft.config import load_config
+from personacraft.erasure import bump_generation
 from personacraft.errors import ConfigError
 from personacraft.pipeline import BuildResult
 from personacraft.segment import assign_file
@@ -37,6 +38,7 @@ from personacraft.web.auth import (
     read_tokens,
     revoke_token,
 )
+from personacraft.web.fastpath import AssignFastPath
 from personacraft.web.hardening import Limits
 from personacraft.web.records import RecordMapper
 from personacraft.web.service import Service
@@ -203,6 +205,88 @@ def test_assign_answer(client: TestClient, reader: dict[str, str], features: dic
     assert one["persona_id"] == listed["persona_id"] == counted["persona_id"] and one["known_values"] == 1
     nothing = client.post("/api/assign", headers=reader, json={"features": {"device": "fax"}}).json()
     assert nothing["persona_id"] is None and nothing["known_values"] == 0 and nothing["unknown_values"] == 1
+
+
+ODD_FORMS: list[dict[str, Any]] = [
+    {"features": {"device": "mobile"}},
+    {"features": {"device": ["mobile", "desktop"], "daypart": {"evening": 3, "morning": 1.5}}},
+    {"customer_id": "c-1", "features": {"device": {"mobile": 0}}},
+    {"features": {"device": "fax", "no such family": ["x", "y"]}},
+    {"features": {}},
+    {},
+]
+
+
+def test_fast_path_answers_as_the_route(
+    client: TestClient, reader: dict[str, str], features: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``web.fastpath`` answers POST /api/assign as FastAPI's route (and its response model) does."""
+    bodies = [{"customer_id": cid, "features": fam} for cid, fam in list(features.items())[:150]] + ODD_FORMS
+    answered: list[bool] = []
+    real = AssignFastPath._answer
+
+    async def counted(self: AssignFastPath, *args: Any) -> bytes | None:
+        out = await real(self, *args)
+        answered.append(out is not None)
+        return out
+
+    monkeypatch.setattr(AssignFastPath, "_answer", counted)
+    fast = [client.post("/api/assign", headers=reader, json=b) for b in bodies]
+    assert answered == [True] * len(bodies)  # it can fail: every one of these went the fast way
+    for r in fast:
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json", r.text
+        assert r.headers["cache-control"] == "no-store" and all(h in r.headers for h in HEADERS)
+
+    async def never(self: AssignFastPath, *args: Any) -> None:
+        return None
+
+    monkeypatch.setattr(AssignFastPath, "_answer", never)
+    routed = [client.post("/api/assign", headers=reader, json=b) for b in bodies]
+    assert [r.json() for r in fast] == [r.json() for r in routed]
+
+
+@pytest.mark.parametrize(
+    ("headers", "content"),
+    [
+        ({"Authorization": None}, b'{"features": {}}'),  # no token
+        ({"Authorization": "Bearer nope"}, b'{"features": {}}'),
+        ({"Authorization": "Basic abc"}, b'{"features": {}}'),
+        ({"Content-Type": "text/plain"}, b'{"features": {}}'),
+        ({}, b"{nope"),
+        ({}, b'{"features": {"device": {"mobile": -1}}}'),
+        ({}, b'{"features": {"device": {"mobile": "2"}}}'),
+        ({}, b'{"features": {}, "extra": 1}'),
+        ({}, b'{"record": {"Job Title": "VP Finance"}}'),
+    ],
+)
+def test_fast_path_hands_the_rest_to_the_route(
+    client: TestClient,
+    reader: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    headers: dict[str, str | None],
+    content: bytes,
+) -> None:
+    """What the fast path does not answer (a token missing or unknown, a body FastAPI refuses, a raw record)
+    gets the route's answer, the same as with no fast path at all."""
+    given = {"Content-Type": "application/json", **reader, **headers}
+    sent = {k: v for k, v in given.items() if v is not None}
+    with_fast = client.post("/api/assign", headers=sent, content=content)
+
+    async def never(self: AssignFastPath, *args: Any) -> None:
+        return None
+
+    monkeypatch.setattr(AssignFastPath, "_answer", never)
+    without = client.post("/api/assign", headers=sent, content=content)
+    assert (with_fast.status_code, with_fast.json()) == (without.status_code, without.json())
+
+
+def test_fast_path_sees_a_forget(client: TestClient, reader: dict[str, str], service: Service) -> None:
+    """A ``personacraft forget`` (the erasure counter) is seen by the next assign, which reads the run again."""
+    before = service.generation
+    bump_generation(service.config.workspace_path)
+    assert client.post("/api/assign", headers=reader, json={"features": {"device": "mobile"}}).status_code == 200
+    assert service.generation == before + 1
+    assert client.app.state.assigners.get()[0] is not None
 
 
 def test_assign_raw_fields(client: TestClient, reader: dict[str, str]) -> None:

@@ -29,6 +29,11 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; beyond loopback needs a token."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
     run: str | None = typer.Option(None, "--run", help="The run to show (default: the latest successful one)."),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        help="Server processes sharing the loaded run and one socket (forked after loading; docs/api.md).",
+    ),
     access_log: bool = typer.Option(False, "--access-log", help="Log each request (method, path, status)."),
     ssl_certfile: Path | None = typer.Option(None, "--ssl-certfile", help="Serve HTTPS with this certificate."),
     ssl_keyfile: Path | None = typer.Option(None, "--ssl-keyfile", help="The certificate's private key."),
@@ -37,10 +42,14 @@ def serve(
     import uvicorn
 
     from personacraft.config import load_config
+    from personacraft.threads import blas_on_one_thread_from_now
     from personacraft.web.app import create_app
     from personacraft.web.auth import Auth, TokenStore, check_bind, is_loopback
     from personacraft.web.service import Service
+    from personacraft.web.workers import check_workers, serve_workers
 
+    check_workers(workers)
+    blas_on_one_thread_from_now()  # before the fork: the workers inherit it
     cfg = load_config(config)
     tokens = TokenStore(cfg.workspace_path)
     check_bind(host, len(tokens))
@@ -49,7 +58,8 @@ def serve(
     scheme = "https" if ssl_certfile else "http"
     where = f"[{host}]" if ":" in host else host
     console.print(
-        f"Serving run {service.view.run_id} at {scheme}://{where}:{port}/ (API: /api, schema: /api/openapi.json); "
+        f"Serving run {service.view.run_id} at {scheme}://{where}:{port}/ (API: /api, schema: /api/openapi.json)"
+        + (f", {workers} workers; " if workers > 1 else "; ")
         + ("pages need a login." if not is_loopback(host) else "pages open on loopback; the API needs a token.")
     )
     if not tokens:
@@ -70,8 +80,14 @@ def serve(
     logging.getLogger("uvicorn.access").addFilter(_NoQuery())
     # what was loaded at start (libraries, the run, the model) stays: the collector leaves it alone, so its
     # full passes no longer pause requests for ~100 ms
+    # (and the workers of --workers, forked from here, share it copy-on-write)
     gc.collect()
     gc.freeze()
+    if workers > 1:
+        code = serve_workers(uvicorn_config, workers, service)
+        if code:
+            raise typer.Exit(code)
+        return
     uvicorn.Server(uvicorn_config).run()
 
 

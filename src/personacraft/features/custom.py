@@ -301,6 +301,11 @@ class CustomFamilies:
     def __bool__(self) -> bool:
         return bool(self.rows)
 
+    @property
+    def families(self) -> frozenset[str]:
+        """The declared families (their values may need :meth:`value`)."""
+        return frozenset(self._by_family)
+
     def numeric(self, family: str) -> bool:
         """Whether ``family`` is a numeric family of ``[sources.features]``."""
         mine = self._by_family.get(family, [])

@@ -170,15 +170,19 @@ class PersonaModel:
             "j": np.arange(len(self.columns), dtype=np.int64),
         }
 
-    def posterior(self, N: np.ndarray) -> np.ndarray:
-        """Each segment's posterior for each row of counts: the model's tempering, then its E-step."""
+    def posterior(self, N: np.ndarray, tempered: np.ndarray | None = None) -> np.ndarray:
+        """Each segment's posterior for each row of counts: the model's tempering (``tempered``, when the caller
+        has it already), then its E-step."""
         if not len(N):
             return np.zeros((0, self.k))
+        if tempered is not None:
+            return self.model._posterior(tempered, tempered=True)
         return self.model._posterior(np.asarray(N, dtype=np.float64))
 
-    def decide(self, N: np.ndarray) -> Decision:
-        """The decision for each row of counts (customers × the model's columns)."""
-        proba = self.posterior(N)
+    def decide(self, N: np.ndarray, tempered: np.ndarray | None = None) -> Decision:
+        """The decision for each row of counts (customers × the model's columns); ``tempered``: ``model.temper(N)``,
+        when the caller needs it too (the reasons)."""
+        proba = self.posterior(N, tempered)
         known = (np.asarray(N) > 0).sum(axis=1)
         segment = proba.argmax(axis=1)
         best = np.round(proba.max(axis=1), 4) if len(proba) else np.zeros(0)
@@ -193,13 +197,18 @@ class PersonaModel:
         assigned = (known > 0) & (segment < self.published)
         return Decision(segment, best, assigned, known, second, second_best, self.persona_ids)
 
-    def reasons(self, counts: np.ndarray, segment: int, *, top: int = REASONS) -> list[dict[str, Any]]:
+    def reasons(
+        self, counts: np.ndarray, segment: int, *, top: int = REASONS, tempered: np.ndarray | None = None
+    ) -> list[dict[str, Any]]:
         """The values that pulled one customer (a row of counts) into ``segment``, strongest first.
 
         Each value adds its tempered count × log(persona share / population share) to the
-        persona's score against the population; only values that add are named.
+        persona's score against the population; only values that add are named. ``tempered``:
+        the row tempered, when the caller has it already.
         """
-        contribution = self.model.temper(np.asarray(counts, dtype=np.float64)[None, :])[0] * self.log_lift[segment]
+        if tempered is None:
+            tempered = self.model.temper(np.asarray(counts, dtype=np.float64)[None, :])[0]
+        contribution = tempered * self.log_lift[segment]
         theta = self.model.theta_[segment]
         out: list[dict[str, Any]] = []
         for j in np.argsort(-contribution, kind="stable")[:top]:

@@ -29,9 +29,17 @@ def pair_laws(theta: np.ndarray, a: float) -> np.ndarray:
     return np.asarray(laws.reshape(k * k, -1))
 
 
-def pair_posterior(Nt: np.ndarray, theta: np.ndarray, a: float, pi: np.ndarray) -> tuple[np.ndarray, float]:
-    """The posterior of each pair (customers × k²) and the log-likelihood."""
-    L = Nt @ np.log(pair_laws(theta, a)).T + np.log(np.maximum(pi.ravel(), 1e-300))
+def log_terms(theta: np.ndarray, a: float, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs' log laws (columns × k²) and log weights (k²): what :func:`pair_posterior` scores with."""
+    return np.log(pair_laws(theta, a)).T, np.log(np.maximum(pi.ravel(), 1e-300))
+
+
+def pair_posterior(
+    Nt: np.ndarray, theta: np.ndarray, a: float, pi: np.ndarray, terms: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, float]:
+    """The posterior of each pair (customers × k²) and the log-likelihood; ``terms``: :func:`log_terms`, if known."""
+    log_laws, log_pi = terms if terms is not None else log_terms(theta, a, pi)
+    L = Nt @ log_laws + log_pi
     m = L.max(axis=1, keepdims=True)
     P = np.exp(L - m)
     s = P.sum(axis=1, keepdims=True)
@@ -43,13 +51,16 @@ def persona_posterior(R: np.ndarray, k: int) -> np.ndarray:
     return np.asarray(R.reshape(len(R), k, k).sum(axis=2))
 
 
-def posterior(Nt: np.ndarray, theta: np.ndarray, a: float, pi: np.ndarray) -> tuple[np.ndarray, float]:
+def posterior(
+    Nt: np.ndarray, theta: np.ndarray, a: float, pi: np.ndarray, terms: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, float]:
     """Each persona's posterior for every customer (in chunks) and the log-likelihood."""
     k = len(theta)
     out = np.zeros((len(Nt), k))
     ll = 0.0
+    terms = terms if terms is not None else log_terms(theta, a, pi)
     for start in range(0, len(Nt), CHUNK):
-        R, part = pair_posterior(Nt[start : start + CHUNK], theta, a, pi)
+        R, part = pair_posterior(Nt[start : start + CHUNK], theta, a, pi, terms)
         out[start : start + CHUNK] = persona_posterior(R, k)
         ll += part
     return out, ll

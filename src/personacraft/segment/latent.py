@@ -196,7 +196,18 @@ class LatentClassSegmenter(ClusterMixin, BaseEstimator):
         theta, a, pi = params
         if not self.blend or len(theta) < 2:
             return self._estep(Nt, np.log(theta), np.log(np.maximum(np.diag(pi), 1e-300)))[0]
-        return _blend.posterior(Nt, theta, a, pi)[0]
+        return _blend.posterior(Nt, theta, a, pi, self._fitted_terms(params))[0]
+
+    def _fitted_terms(self, params: Params) -> tuple[np.ndarray, np.ndarray] | None:
+        """The fitted model's :func:`~personacraft.segment.blend.log_terms`, computed once (None for other
+        parameters, as during the fit): an API request scores one customer with them."""
+        fitted = getattr(self, "theta_", None), getattr(self, "blend_", None), getattr(self, "pairs_", None)
+        if params[0] is not fitted[0] or params[1] != fitted[1] or params[2] is not fitted[2]:
+            return None
+        cached = getattr(self, "_terms", None)
+        if cached is None or cached[0] is not fitted[0] or cached[1] != fitted[1] or cached[2] is not fitted[2]:
+            cached = self._terms = (*fitted, _blend.log_terms(*params))
+        return cached[3]
 
     # -- estimator API -----------------------------------------------------------------------
     def fit(self, X: np.ndarray, y: object = None) -> LatentClassSegmenter:

@@ -3,7 +3,9 @@
 :func:`create_app` wires the routers (:mod:`personacraft.web.routes`), the error handlers (a
 :class:`~personacraft.errors.PersonaError` becomes its HTTP status with a one-paragraph message; a
 422 names the field) and, outermost, the :class:`~personacraft.web.hardening.Guard` (security
-headers on every response, body limits, the pages' login when the server listens beyond loopback).
+headers on every response, body limits, the pages' login when the server listens beyond loopback);
+inside it, :class:`~personacraft.web.fastpath.AssignFastPath` answers most ``POST /api/assign``
+requests without FastAPI's per-request machinery (the same answer, from the same parts).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from starlette.types import ASGIApp
 from personacraft.errors import InputError, ModelError, PersonaError, WorkspaceError
 from personacraft.version import __version__
 from personacraft.web.auth import Auth, require_token
+from personacraft.web.fastpath import AssignFastPath
 from personacraft.web.hardening import Guard, HeadAsGet, Limits
 from personacraft.web.records import RecordError
 from personacraft.web.routes import api, login, pages
@@ -31,7 +34,9 @@ class _App(FastAPI):
 
     def build_middleware_stack(self) -> ASGIApp:
         inner = super().build_middleware_stack()
-        return Guard(HeadAsGet(inner), self.state.auth, self.state.limits)
+        state = self.state
+        fast = AssignFastPath(inner, state.service, state.assigners, state.auth)
+        return Guard(HeadAsGet(fast), state.auth, state.limits)
 
 
 def create_app(service: Service, *, auth: Auth | None = None, limits: Limits | None = None) -> FastAPI:

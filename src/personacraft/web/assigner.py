@@ -49,13 +49,17 @@ class Counts:
     def add(self, index: Mapping[tuple[str, str], int], family: str, value: str, n: float) -> bool:
         j = index.get((family, value))
         if j is None:
-            self.unknown += 1
-            if len(self.unknown_examples) < 10:
-                self.unknown_examples.append(f"{family} = {value}")
+            self.miss(family, value)
             return False
         if n > 0:
             self.row[j] += n
         return True
+
+    def miss(self, family: str, value: str) -> None:
+        """A value the model does not know."""
+        self.unknown += 1
+        if len(self.unknown_examples) < 10:
+            self.unknown_examples.append(f"{family} = {value}")
 
 
 class Assigner:
@@ -81,6 +85,7 @@ class Assigner:
         self.tenure = tenure
         # the families of [sources.features]: raw values (a number, a rare category) mapped as the build did
         self.custom = custom or CustomFamilies()
+        self.declared = self.custom.families
         self.width = len(saved.columns)
         self.index: dict[tuple[str, str], int] = {col: j for j, col in enumerate(saved.columns)}
         self.values: dict[str, list[str]] = {}
@@ -116,19 +121,31 @@ class Assigner:
     def add_features(self, counts: Counts, features: Mapping[str, Any]) -> None:
         """Add ``{family: value | [values] | {value: count}}`` (validated by the API's model)."""
         v = self.custom.value
+        declared = self.declared
+        index = self.index
+        row = counts.row
         for family, given in features.items():
             if isinstance(given, str | int | float):
-                counts.add(self.index, family, v(family, given if isinstance(given, str) else _number(given)), 1.0)
+                counts.add(index, family, v(family, given if isinstance(given, str) else _number(given)), 1.0)
             elif isinstance(given, Mapping):
+                # the common case, as features.parquet has it: {value: count}, a dict walk per value
+                mapped = family in declared
                 for value, n in given.items():
-                    counts.add(self.index, family, v(family, str(value)), float(n))
+                    value = v(family, str(value)) if mapped else value
+                    j = index.get((family, value))
+                    if j is None:
+                        counts.miss(family, value)
+                    elif n > 0:
+                        row[j] += float(n)
             else:
                 for value in given:
-                    counts.add(self.index, family, v(family, str(value)), 1.0)
+                    counts.add(index, family, v(family, str(value)), 1.0)
 
     def assign(self, counts: Counts, customer_id: str | None = None, *, top: int = REASONS) -> dict[str, Any]:
         """One customer's persona, confidence and the values that pulled them there."""
-        decision = self.saved.decide(counts.row[None, :])
+        row = counts.row[None, :]
+        tempered = self.saved.model.temper(row)  # once, for the decision and the reasons
+        decision = self.saved.decide(row, tempered)
         result: dict[str, Any] = {
             "run_id": self.run_id,
             "customer_id": customer_id,
@@ -150,7 +167,7 @@ class Assigner:
             persona_id=pid,
             persona_name=self.names.get(pid),
             confidence=float(decision.confidence[0]),
-            reasons=self.saved.reasons(counts.row, p, top=top),
+            reasons=self.saved.reasons(counts.row, p, top=top, tempered=tempered[0]),
         )
         if decision.hybrid[0]:
             result.update(

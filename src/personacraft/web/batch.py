@@ -44,6 +44,15 @@ def counts_of(assigner: Assigner, mapper: RecordMapper, req: AssignRequest) -> t
     return counts, mapped, ignored
 
 
+def answer(assigner: Assigner, mapper: RecordMapper, req: AssignRequest) -> dict[str, Any]:
+    """The answer of ``POST /api/assign`` (an ``AssignResponse``) for one customer (a record may read SQL)."""
+    counts, mapped, ignored = counts_of(assigner, mapper, req)
+    result = assigner.assign(counts, req.customer_id)
+    result["mapped"] = mapped
+    result["ignored_fields"] = ignored
+    return result
+
+
 async def respond(request: Request, assigner: Assigner, mapper: RecordMapper, limits: Limits) -> StreamingResponse:
     """The batch in ``request`` (JSON array, CSV body or multipart upload) assigned, as a CSV download."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()

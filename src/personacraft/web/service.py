@@ -24,7 +24,7 @@ import duckdb
 from personacraft.alerts.log import ALERTS_FILE, AlertLog
 from personacraft.alerts.log import read as read_alerts
 from personacraft.config import Config
-from personacraft.erasure import generation, read_log
+from personacraft.erasure import generation, generation_stamp, read_log
 from personacraft.errors import NotFoundError, PersonaError
 from personacraft.personas.history import History, read_history
 from personacraft.render.cards.slides import DECK
@@ -185,12 +185,40 @@ class Service:
         self.inspection: dict[str, Any] | None = None
         self.generation = 0  # of the erasures (`personacraft forget`) when the run was read
         self.erasures = 0  # how many forgets the erasure log holds
+        self._stamp: tuple[int, int, int] | None = None  # of the counter file when check() last read it
+        # serve --workers: a counter in memory shared by the workers, bumped by the one that answered a reload
+        self.reloads: Any = None
+        self._reloads_seen = 0
+        self._checking = threading.Lock()
         self.reload()
 
     def check(self) -> None:
-        """Reload when a ``personacraft forget`` ran since the run was read (one small file read per request)."""
-        if generation(self.config.workspace_path) != self.generation:
-            self.reload()
+        """Reload when a ``personacraft forget`` ran since the run was read (a ``stat`` per request; the counter
+        is read again only when its file changed), or when another worker of ``serve --workers`` answered a
+        ``POST /api/reload``. Each worker checks for itself; requests that come during a reload wait for it."""
+        wanted = self.reloads.value if self.reloads is not None else 0
+        stamp = generation_stamp(self.config.workspace_path)
+        if wanted == self._reloads_seen and stamp == self._stamp:
+            return
+        with self._checking:
+            if wanted != self._reloads_seen:
+                self.reload()
+                self._reloads_seen = wanted
+            elif stamp != self._stamp and generation(self.config.workspace_path) != self.generation:
+                self.reload()
+            self._stamp = stamp
+
+    def share_reloads(self, counter: Any) -> None:
+        """Before the workers of ``serve --workers`` are forked: ``counter`` (an integer in shared memory, such as a
+        ``multiprocessing`` ``RawValue``) tells each worker that another one read the run again."""
+        self.reloads = counter
+        self._reloads_seen = counter.value
+
+    def announce_reload(self) -> None:
+        """After a reload asked of this worker (``POST /api/reload``): the other workers read the run again too."""
+        if self.reloads is not None:
+            self.reloads.value += 1
+            self._reloads_seen = self.reloads.value
 
     def reload(self) -> None:
         """Read the run (the newest successful one unless pinned), the run list, the alerts, the history and the

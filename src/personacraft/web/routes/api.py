@@ -23,7 +23,6 @@ from starlette.background import BackgroundTask
 
 from personacraft.web import batch
 from personacraft.web.auth import Principal, require_admin, require_token
-from personacraft.web.batch import counts_of
 from personacraft.web.hardening import Limits
 from personacraft.web.schemas import (
     BATCH_BODY,
@@ -54,6 +53,47 @@ def _assigners(request: Request) -> Assigners:
 
 
 router = APIRouter(tags=["api"], dependencies=[Depends(require_token)], responses=error_responses(401))
+
+
+# -- assigning (first: routes are matched in order, and these are the busiest) ---------------------
+
+
+@router.post(
+    "/assign",
+    response_model=AssignResponse,
+    responses={**error_responses(400, 404, 413), 422: {"description": "A field cannot be used.", "model": Invalid}},
+    summary="Assign one customer to a persona",
+)
+async def assign(request: Request, body: AssignRequest) -> dict[str, Any]:
+    # most requests are answered by web.fastpath before they reach this route (same answer); this one answers
+    # the rest: raw records, and the requests FastAPI refuses (a bad token, a 422)
+    _service(request)
+    assigner, mapper = _assigners(request).get()
+    if body.record:  # a job title may need the build's SQL: off the event loop
+        return await run_in_threadpool(batch.answer, assigner, mapper, body)
+    return batch.answer(assigner, mapper, body)
+
+
+@router.post(
+    "/assign/batch",
+    response_class=StreamingResponse,
+    responses={
+        **error_responses(400, 404, 413, 415),
+        422: {"description": "The records or the CSV cannot be used.", "model": Invalid},
+        200: {
+            "description": (
+                "customer_id, persona_id, confidence, second_persona_id, second_confidence, known_values (CSV)."
+            ),
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+    },
+    openapi_extra={"requestBody": BATCH_BODY},
+    summary="Assign many customers: a JSON array, or a CSV (long or wide form)",
+)
+async def assign_batch(request: Request) -> StreamingResponse:
+    assigner, mapper = _assigners(request).get()
+    limits: Limits = request.app.state.limits
+    return await batch.respond(request, assigner, mapper, limits)
 
 
 # -- personas and runs --------------------------------------------------------------------------
@@ -211,51 +251,9 @@ def _iso(value: Any) -> str | None:
 def reload(request: Request, _: Principal = Depends(require_admin)) -> dict[str, str]:
     service = _service(request)
     service.reload()
+    service.announce_reload()  # the other workers of serve --workers, on their next request
     _assigners(request).load()
     return {"run_id": service.view.run_id}
-
-
-# -- assigning --------------------------------------------------------------------------------
-
-
-@router.post(
-    "/assign",
-    response_model=AssignResponse,
-    responses={**error_responses(400, 404, 413), 422: {"description": "A field cannot be used.", "model": Invalid}},
-    summary="Assign one customer to a persona",
-)
-async def assign(request: Request, body: AssignRequest) -> dict[str, Any]:
-    assigner, mapper = _assigners(request).get()
-    if body.record:  # a job title may need the build's SQL: off the event loop
-        counts, mapped, ignored = await run_in_threadpool(counts_of, assigner, mapper, body)
-    else:
-        counts, mapped, ignored = counts_of(assigner, mapper, body)
-    result = assigner.assign(counts, body.customer_id)
-    result["mapped"] = mapped
-    result["ignored_fields"] = ignored
-    return result
-
-
-@router.post(
-    "/assign/batch",
-    response_class=StreamingResponse,
-    responses={
-        **error_responses(400, 404, 413, 415),
-        422: {"description": "The records or the CSV cannot be used.", "model": Invalid},
-        200: {
-            "description": (
-                "customer_id, persona_id, confidence, second_persona_id, second_confidence, known_values (CSV)."
-            ),
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-        },
-    },
-    openapi_extra={"requestBody": BATCH_BODY},
-    summary="Assign many customers: a JSON array, or a CSV (long or wide form)",
-)
-async def assign_batch(request: Request) -> StreamingResponse:
-    assigner, mapper = _assigners(request).get()
-    limits: Limits = request.app.state.limits
-    return await batch.respond(request, assigner, mapper, limits)
 
 
 # -- customers of the run ------------------------------------------------------------------------
