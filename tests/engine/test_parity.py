@@ -86,3 +86,8 @@ def test_spark_build_matches_duckdb(spark: Any, tmp_path: Path, kind: str) -> No
     assert a is not None and b is not None
     assert a["customer_key"].tolist() == b["customer_key"].tolist()
     assert adjusted_rand_score(a["persona"], b["persona"]) >= 0.999
+    assert np.allclose(a["confidence"], b["confidence"], rtol=0, atol=1e-9)
+    # on Spark every customer was assigned by mapInPandas (the assignments table it wrote); DuckDB decides locally
+    assigned = table(tmp_path, on_spark, "spark", "assignments")
+    assert assigned is not None and len(assigned["customer_key"]) == len(b["customer_key"])
+    assert table(tmp_path, duck, "duckdb", "assignments") is None

@@ -15,6 +15,7 @@ another meaning, :func:`to_dialect` rewrites it for Spark (the one dialect this 
 - ``a / b`` is always a DOUBLE in DuckDB; Spark keeps a DECIMAL operand's type (``x / 7.0`` to 6 places):
   both sides are cast to DOUBLE.
 - ``INTERVAL (90) DAY`` (a setting in parentheses) is ``INTERVAL 90 DAY``; an expression, ``make_dt_interval``.
+- ``isfinite(x)`` has no Spark namesake: ``NOT isnan(x) AND abs(x) < +inf`` (NULL stays NULL).
 """
 
 from __future__ import annotations
@@ -94,6 +95,9 @@ def _fix(dialect: str) -> Callable[[exp.Expr], exp.Expr]:
                 return exp.Interval(this=exp.Literal.number(inner.name), unit=node.args.get("unit"))
             if node.text("unit").upper() == "DAY":
                 return _parse(f"MAKE_DT_INTERVAL({s(inner)})", dialect)
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "isfinite" and len(node.expressions) == 1:
+            x = s(node.expressions[0])
+            return _parse(f"(NOT ISNAN({x}) AND ABS({x}) < CAST('Infinity' AS DOUBLE))", dialect)
         if isinstance(node, exp.PercentileCont) and node.expression is not None:
             return _parse(f"PERCENTILE({s(node.this)}, {s(node.expression)})", dialect)
         return node

@@ -31,7 +31,7 @@ from personacraft.personas.build import SegmentResult, build_personas
 from personacraft.personas.changes import run_doc
 from personacraft.segment import LatentClassSegmenter, family_weights, lineage, load_design, profile, save_model
 from personacraft.segment.assignment import Decision, PersonaModel, membership, persona_id_sql
-from personacraft.segment.matrix import Design
+from personacraft.segment.matrix import Design, assign_everyone
 from personacraft.segment.profile import save_cells
 from personacraft.sources import Accounting, Source
 from personacraft.store import Run
@@ -171,19 +171,24 @@ def segment(config: Config, run: Run) -> Segmentation:
     floor = max(seg.min_size, int(np.ceil(seg.min_size_share * len(model.labels_))))
     published = int((sizes >= floor).sum()) if model.structure_found_ else 0
     personas = PersonaModel(model, design.columns, bool(model.structure_found_), published)
-    decision = personas.decide(design.N)
+    save_model(run, model, design, published)
+    engine = engine_for(config)
+    if engine.name == "duckdb":  # the counts are in memory already: the fit's labels, and the decision here
+        decision, persona = personas.decide(design.N), model.labels_
+    else:  # every customer assigned on the engine with the saved model (mapInPandas on Spark), back as Parquet
+        decision = assign_everyone(run, engine, personas, design.customers)
+        persona = decision.segment
     run.write_arrays(
         "labels",
         {
             "customer_key": design.customers,
-            "persona": model.labels_.astype(np.int32),
+            "persona": persona.astype(np.int32),
             "confidence": decision.best,
             # a hybrid's second persona; k (never published) for everyone else
             "second_persona": np.where(decision.hybrid, decision.second, model.k_).astype(np.int32),
             "second_confidence": decision.second_confidence,
         },
     )
-    save_model(run, model, design, published)
     return Segmentation(design, personas, decision, sizes)
 
 
