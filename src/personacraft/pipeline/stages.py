@@ -232,6 +232,7 @@ def persona_value(config: Config, run: Run, fitted: CustomerValue, seg: Segmenta
         config.privacy.min_group_size,
         seed=config.seed,
         new_days=config.segment.new_days,
+        engine=engine_for(config),
     )
 
 
