@@ -1,9 +1,10 @@
 """Parity: the retail and SaaS demos at 20,000 customers built with engine = "spark" (local[2]) and with DuckDB.
 
-The same feature, journey and RFM tables (every row equal; money to the cent, every other number to 1e-9), the same
-personas (ids, names, sizes) and the same customers in them (ARI >= 0.999), assigned on Spark by mapInPandas; the
-same churn snapshots (SaaS) and so the same churn figures in personas.json. Text themes use
-TF-IDF and the cards are JSON only, on both sides: neither touches the engine, and both are slow.
+The same identity (customer ids), feature, journey and RFM tables (every row equal; money to the cent, every
+other number to 1e-9), the same personas (ids, names, sizes) and the same customers in them (ARI >= 0.999),
+assigned on Spark by mapInPandas; the same churn snapshots (SaaS) and so the same churn figures in
+personas.json. Text themes use TF-IDF and the cards are JSON only, on both sides: neither touches the
+engine, and both are slow.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from personacraft.features import FEATURE_STEPS
 from personacraft.journey.tables import JOURNEY_STEPS
 from personacraft.pipeline import BuildResult, build
 from personacraft.store import Workspace
+from personacraft.unify import IDENTITY_TABLES
 from personacraft.value.subscriptions import _snapshots
 
 from .conftest import LOCAL
@@ -36,7 +38,7 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 # 2,000 in `make test` (both demos in about 3 minutes); the issue's size, 20,000, takes about 20 minutes on
 # this 2-core machine, beyond the suite's budget: `make test-parity` runs it (docs/spark.md)
 CUSTOMERS = int(os.environ.get("PERSONACRAFT_PARITY_CUSTOMERS", "2000"))
-TABLES = [out for _, out in (*FEATURE_STEPS, *JOURNEY_STEPS)] + ["rfm_summary"]
+TABLES = [*IDENTITY_TABLES, *(out for _, out in (*FEATURE_STEPS, *JOURNEY_STEPS)), "rfm_summary"]
 MONEY = {"revenue", "aov", "amount", "m_x"}
 
 

@@ -18,6 +18,8 @@ import numpy as np
 from personacraft.accounts.build import Accounts, build_accounts
 from personacraft.config import Config
 from personacraft.engine import engine_for
+from personacraft.engine.script import SparkScript
+from personacraft.engine.spark import SparkEngine
 from personacraft.errors import InputError, NotFoundError, PersonaError
 from personacraft.experiments.personas import Readings, cite, evidence, persona_experiments
 from personacraft.features import add_text_themes, build_features, customer_status
@@ -40,7 +42,7 @@ from personacraft.text.competitors import competitor_voice
 from personacraft.text.objections import lost_reasons, objections
 from personacraft.text.redact import Redactor
 from personacraft.text.voice import TextThemes, Voice, text_themes, voice_of_customer, why_they_left
-from personacraft.unify import MergeReport, keyed
+from personacraft.unify import IDENTITY_TABLES, MergeReport, keyed
 from personacraft.unify import unify as resolve_identities
 from personacraft.value.stage import CustomerValue, ValueResult, customer_value, fit_customer_value
 
@@ -60,6 +62,12 @@ def unify(config: Config, run: Run) -> MergeReport:
         found: dict[str, Any] = {}
         rep = resolve_identities(run, links=splink_linker(config.identity.match_threshold, config.seed, found))
         rep.linkage = found
+        return rep
+    engine = engine_for(config)
+    if isinstance(engine, SparkEngine):  # the same statements on Spark; the tables it makes come back as Parquet
+        with SparkScript(engine, run) as script:
+            rep = resolve_identities(script)
+            script.keep(IDENTITY_TABLES)
         return rep
     return resolve_identities(run)
 
