@@ -103,9 +103,8 @@ def _fix(dialect: str) -> Callable[[exp.Expr], exp.Expr]:
             keys = list(order.expressions)
             if isinstance(inner, exp.Distinct) and len(inner.expressions) == 1 and len(keys) == 1:
                 value, key = inner.expressions[0], keys[0]
-                if key.this == value and not key.args.get("desc"):
+                if key.this == value and not key.args.get("desc"):  # NULLs are dropped: the registry's are ids
                     return _parse(f"ARRAY_SORT(COLLECT_SET({s(value)}))", dialect)
-            raise EngineError(f"no Spark form for the ordered list {node.sql('duckdb')}")
         if isinstance(node, exp.Bracket) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Slice):
             cut = node.expressions[0]
             lo, hi = cut.this, cut.expression
