@@ -9,6 +9,7 @@ import pytest
 
 from personacraft.engine.script import SparkScript
 from personacraft.engine.spark import SparkEngine
+from personacraft.errors import EngineError
 from personacraft.store import Run, Workspace
 from personacraft.unify import IDENTITY_TABLES, unify
 
@@ -75,3 +76,23 @@ def test_spark_resolves_the_same_customers(spark: Any, tmp_path: Path) -> None:
         for table in IDENTITY_TABLES:  # the same column types, for every later stage
             want_types = ws.con.execute(types, [duck.schema, table]).fetchall()
             assert ws.con.execute(types, [on_spark.schema, table]).fetchall() == want_types, table
+
+
+def test_a_statement_spark_scripts_do_not_run_is_a_clear_error(spark: Any, tmp_path: Path) -> None:
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        run = ws.new_run(config_hash="t", config={}, inputs=[], version="t")
+        with SparkScript(SparkEngine(LOCAL, session=spark), run) as script:
+            with pytest.raises(EngineError, match="a Spark script cannot run: DROP TABLE _x"):
+                script.execute("DROP TABLE _x")
+            with pytest.raises(EngineError, match="takes no statement parameters"):
+                script.execute("SELECT ?", [1])
+            with pytest.raises(EngineError, match="Spark could not run SELECT no_such_column"):
+                script.execute("SELECT no_such_column FROM (SELECT 1 AS a) AS t")
+            with pytest.raises(EngineError, match="the Spark script made no table identity"):
+                script.keep(["identity"])
+            script.execute("CREATE TEMP TABLE _x (a VARCHAR, b BIGINT)")
+            script.execute("INSERT INTO _x SELECT 'k', 2 UNION ALL SELECT 'n', NULL")
+            script.execute("UPDATE _x SET b = b + 1 WHERE a = 'k'")
+            assert script.execute("SELECT a, b FROM _x ORDER BY a").fetchall() == [("k", 3), ("n", None)]
+            script.execute("DELETE FROM _x WHERE b > 2")  # as in DuckDB, a row whose condition is NULL stays
+            assert script.execute("SELECT a, b FROM _x").fetchall() == [("n", None)]

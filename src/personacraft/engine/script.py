@@ -58,7 +58,7 @@ class SparkScript:
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
         self._files = 0
-        self._views: set[str] = set()
+        self._paths: dict[str, Path] = {}  # each view's current file
 
     def __enter__(self) -> SparkScript:
         return self
@@ -77,7 +77,7 @@ class SparkScript:
     def t(self, name: str) -> str:
         """The view of the run's table ``name`` (written from the workspace on first use)."""
         view = f"pc_{name}"
-        if view not in self._views and self.run.has_table(name):
+        if view not in self._paths and self.run.has_table(name):
             path = self._path(view)
             self.run.execute(f"COPY (SELECT * FROM {self.run.t(name)}) TO {_literal(path)} (FORMAT parquet)")
             self._register(view, path)
@@ -92,16 +92,15 @@ class SparkScript:
     def keep(self, names: Iterable[str]) -> None:
         """Load the tables ``names`` (made by the script as ``t(name)``) into the run, from their Parquet."""
         for name in names:
-            path = self.folder / "kept" / name
-            self.session.table(f"pc_{name}").write.mode("overwrite").parquet(str(path))
-            files = _literal(path / "*.parquet")
+            path = self._paths.get(f"pc_{name}")
+            if path is None:
+                raise EngineError(f"the Spark script made no table {name}")
+            files = _literal(path / "*.parquet" if path.is_dir() else path)  # Spark writes a folder of parts
             self.run.execute(f"CREATE OR REPLACE TABLE {self.run.t(name)} AS SELECT * FROM read_parquet({files})")
 
     # -- statements -------------------------------------------------------------------------
     def execute(self, sql: str, params: Any = None) -> _Rows:
-        if params:
-            raise EngineError("a Spark script takes no statement parameters")
-        tree = parse(sql)
+        tree = parse(_no_params(sql, params))
         if isinstance(tree, exp.Create):
             target = tree.this
             if isinstance(target, exp.Schema):  # CREATE TABLE x (a TYPE, …): empty
@@ -141,11 +140,11 @@ class SparkScript:
         return rows[0][0] if rows else None
 
     def dicts(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
-        tree = parse(sql)
+        tree = parse(_no_params(sql, params))
         return [r.asDict() for r in self._sql(tree).collect()]
 
     def numpy(self, sql: str, params: Any = None) -> dict[str, np.ndarray]:
-        table = self._sql(parse(sql)).toArrow()  # columnar, no loop over rows
+        table = self._sql(parse(_no_params(sql, params))).toArrow()  # columnar, no loop over rows
         return {c: np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=object) for c in table.column_names}
 
     # -- the machinery -----------------------------------------------------------------------
@@ -163,7 +162,7 @@ class SparkScript:
 
     def _register(self, view: str, path: Path) -> None:
         self.session.read.parquet(str(path)).createOrReplaceTempView(view)
-        self._views.add(view)
+        self._paths[view] = path
 
     def _materialise(self, name: str, query: exp.Expr) -> None:
         """``query`` written as Parquet, and ``name`` a view of it (its earlier file stays until close)."""
@@ -174,6 +173,12 @@ class SparkScript:
         except Exception as exc:
             raise EngineError(f"Spark could not write the table {name}: {_first_line(exc)}") from exc
         self._register(name, path)
+
+
+def _no_params(sql: str, params: Any) -> str:
+    if params:
+        raise EngineError(f"a Spark script takes no statement parameters: {sql.strip()[:200]}")
+    return sql
 
 
 def _first_line(exc: BaseException) -> str:
