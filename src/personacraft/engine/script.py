@@ -7,7 +7,8 @@ such a script uses (``t``, ``execute``, ``scalar``, ``numpy``, ``dicts``, ``writ
 ``fetchall`` on what ``execute`` returns) with Spark, for the registry's DuckDB statements:
 
 - ``CREATE [TEMP] TABLE x AS q`` runs ``q`` as Spark SQL (:func:`personacraft.engine.dialect.to_dialect`),
-  writes it as Parquet and makes ``x`` a view of that file; ``CREATE TABLE x (columns)`` makes an empty one;
+  writes it as Parquet and makes ``x`` a view of that file (``AS SELECT * FROM y``: of ``y``'s file, no
+  job); ``CREATE TABLE x (columns)`` makes an empty one;
 - ``INSERT INTO x q`` is ``x UNION ALL q``, ``DELETE FROM x WHERE c`` keeps the rows where ``c`` is not
   true, ``UPDATE x SET a = v WHERE c`` rewrites ``a`` where ``c`` holds: each a new Parquet file for ``x``;
 - a query returns its rows to the driver (the script's counts and small lookups).
@@ -109,7 +110,11 @@ class SparkScript:
                 )
                 self._materialise(target.this.name, parse(f"SELECT {cols} WHERE false"))
             elif isinstance(tree.expression, exp.Query):
-                self._materialise(target.name, tree.expression)
+                copied = _copy_of(tree.expression)
+                if copied in self._paths:  # CREATE TABLE x AS SELECT * FROM y: x is a view of y's file
+                    self._register(target.name, self._paths[copied])
+                else:
+                    self._materialise(target.name, tree.expression)
             else:
                 raise EngineError(f"a Spark script cannot run: {sql.strip()[:200]}")
             return _Rows([])
@@ -173,6 +178,21 @@ class SparkScript:
         except Exception as exc:
             raise EngineError(f"Spark could not write the table {name}: {_first_line(exc)}") from exc
         self._register(name, path)
+
+
+def _copy_of(query: exp.Expr) -> str | None:
+    """The table ``query`` copies whole (``SELECT * FROM y``), or None."""
+    if (
+        not isinstance(query, exp.Select)
+        or len(query.expressions) != 1
+        or not isinstance(query.expressions[0], exp.Star)
+    ):
+        return None
+    if any(query.args.get(k) for k in ("where", "joins", "group", "having", "order", "limit", "distinct", "with")):
+        return None
+    source = query.args.get("from") or query.args.get("from_")
+    table = source.this if source is not None else None
+    return table.name if isinstance(table, exp.Table) and not table.args.get("db") else None
 
 
 def _no_params(sql: str, params: Any) -> str:
