@@ -6,9 +6,12 @@
 The demo is generated (unless its folder exists) and built once with DuckDB (unless its workspace
 exists); then the steps that ``[engine] kind = "spark"`` runs on Spark (the feature tables, the RFM
 summary, the journey tables) are run again on the built run, each on DuckDB and on Spark, with the
-same templates. Spark's times include writing its inputs as Parquet and loading each table back into
-the workspace. Peak memory is the largest resident set of this process and its children (the Spark
-JVM) sampled every 50 ms during the step.
+same templates; then identity resolution (``unify``: its script, on Spark through ``SparkScript``),
+the churn snapshot at the newest record (a demo with subscriptions) and the persona assignment
+of every customer with the saved model (``assign_everyone``: ``mapInPandas`` on Spark). Spark's
+times include writing its inputs as Parquet and loading each table back into the workspace. Peak
+memory is the largest resident set of this process and its children (the Spark JVM) sampled every
+50 ms during the step.
 """
 
 from __future__ import annotations
@@ -26,13 +29,18 @@ from personacraft.clv.model import summary_params
 from personacraft.config import load_config
 from personacraft.demo import generate
 from personacraft.engine import DUCKDB, Engine
+from personacraft.engine.script import SparkScript
 from personacraft.engine.spark import SparkEngine
 from personacraft.engine_settings import EngineConfig
 from personacraft.features import FEATURE_STEPS, feature_inputs, feature_params
 from personacraft.journey.tables import JOURNEY_STEPS, journey_inputs
 from personacraft.pipeline import build
+from personacraft.segment import load_model
+from personacraft.segment.matrix import assign_everyone
 from personacraft.store import Run, Workspace
+from personacraft.unify import IDENTITY_TABLES, unify
 from personacraft.value.stage import rfm_step
+from personacraft.value.subscriptions import _snapshots
 
 
 def tree_rss_mib(root: int) -> float:
@@ -120,12 +128,39 @@ def main() -> None:
                 wall, mib = peak_during(lambda s=step, e=engine: e.run_steps(run, [s], inputs | _outs(run), all_params))
                 n = int(run.scalar(f"SELECT count(*) FROM {run.t(step[1])}") or 0)
                 rows.append((engine.name, step[1], wall, mib, n))
+        personas = load_model(run)
+        customers = run.numpy(f"SELECT customer_key FROM {run.t('customer_index')} ORDER BY 1")["customer_key"]
+        for engine in engines:
+            wall, mib = peak_during(lambda e=engine: _unify(run, e, spark))
+            rows.append((engine.name, "unify", wall, mib, len(customers)))
+            if run.has_rows("subscriptions"):
+                units: list[int] = []
+                wall, mib = peak_during(lambda e=engine, u=units: u.append(_churn_snapshot(run, e)))
+                rows.append((engine.name, "churn_snapshot", wall, mib, units[0]))
+            wall, mib = peak_during(lambda e=engine: assign_everyone(run, e, personas, customers))
+            rows.append((engine.name, "assignments", wall, mib, len(customers)))
     print(f"\n{'engine':8} {'step':16} {'seconds':>8} {'peak MiB':>9} {'rows out':>10} {'rows/s':>10}")
     for name, step, wall, mib, n in rows:
         print(f"{name:8} {step:16} {wall:8.2f} {mib:9,.0f} {n:10,} {n / wall:10,.0f}")
     for name in ("duckdb", "spark"):
         total = sum(r[2] for r in rows if r[0] == name)
         print(f"{name:8} {'all steps':16} {total:8.2f}")
+
+
+def _churn_snapshot(run: Run, engine: Engine) -> int:
+    """The churn snapshot at the newest subscription record on ``engine``; its units."""
+    newest = run.scalar(f"SELECT max(coalesce(canceled_at, started_at)) FROM {run.t('subscriptions')}")
+    return len(_snapshots(run, [newest], 90, engine)[0]["unit"])
+
+
+def _unify(run: Run, engine: Engine, spark: SparkEngine) -> None:
+    """Identity resolution again on ``engine`` (the same tables as the build's: the run stays as it was)."""
+    if engine is DUCKDB:
+        unify(run)
+        return
+    with SparkScript(spark, run) as script:
+        unify(script)
+        script.keep(IDENTITY_TABLES)
 
 
 def _outs(run: Run) -> dict[str, str]:

@@ -33,7 +33,11 @@ SELECT g,
        quantile_cont(k, 1 / 3) AS q,
        first(v ORDER BY k, v) AS lo_first,
        first(v ORDER BY k DESC, v DESC) AS hi_first,
-       first(v ORDER BY a DESC) AS newest
+       first(v ORDER BY a DESC) AS newest,
+       bool_and(isfinite(k)) AS finite,
+       list(DISTINCT coalesce(v, '-') ORDER BY coalesce(v, '-')) AS vs,
+       (list(DISTINCT coalesce(v, '-') ORDER BY coalesce(v, '-')))[2:3] AS middle,
+       arg_min(coalesce(v, '-'), (k IS NULL, coalesce(v, '-'))) AS least_v
 FROM rows GROUP BY g ORDER BY g
 """
 
@@ -45,6 +49,7 @@ def test_rewritten_functions_agree(spark: Any, tmp_path: Path) -> None:
     con.execute(f"COPY rows TO '{tmp_path / 'rows.parquet'}' (FORMAT parquet)")
     expected = [tuple(r) for r in con.execute(QUERY).fetchall()]
     assert expected[0][1:3] == ([1, 5, 1], [0, 1, 6])  # the boundaries DuckDB counts, Sunday = 0
+    assert expected[0][-3:] == (["w", "x", "y"], ["x", "y"], "w")  # sorted distinct, a 1-based slice, by a tuple
     spark.read.parquet(str(tmp_path / "rows.parquet")).createOrReplaceTempView("rows")
     spark_sql = to_dialect(QUERY.replace("list(", "array_agg("), "spark")  # Spark has no list(); same meaning
     got = [tuple(r) for r in spark.sql(spark_sql).collect()]

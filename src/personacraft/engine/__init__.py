@@ -9,6 +9,11 @@ them, so every later stage reads them the same way:
 - :class:`personacraft.engine.spark.SparkEngine` writes the inputs as Parquet, runs the same
   templates as Spark SQL (transpiled by :mod:`personacraft.engine.dialect`), and loads each
   table it writes back from Parquet (docs/spark.md).
+
+:meth:`Engine.map_customers` runs a Python function over every customer's rows of a registry
+query (the persona assignment): DuckDB hands it the whole result, Spark one partition's batches
+at a time (``mapInPandas``), each customer's rows always together
+(:func:`personacraft.engine.customers.per_customer`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from personacraft.engine.customers import CustomerFn, per_customer
 from personacraft.store import Run
 
 if TYPE_CHECKING:
@@ -34,6 +40,19 @@ class Engine(Protocol):
         self, run: Run, steps: Sequence[Step], inputs: Mapping[str, str], params: Mapping[str, Any]
     ) -> None: ...
 
+    def map_customers(
+        self,
+        run: Run,
+        step: Step,
+        inputs: Mapping[str, str],
+        params: Mapping[str, Any],
+        fn: CustomerFn,
+        columns: Mapping[str, str],
+    ) -> None:
+        """``fn`` over the rows of ``step``'s query (a SELECT keyed by ``customer_key``), each customer's rows in
+        one call; what it returns (``columns``: name -> DuckDB type) becomes the run's table ``step[1]``."""
+        ...
+
 
 class DuckDBEngine:
     """The default engine: every step runs in the workspace itself."""
@@ -44,6 +63,29 @@ class DuckDBEngine:
         names = {**inputs, **{out: run.t(out) for _, out in steps}, **params}
         for template, out in steps:
             run.execute(template.format_map({**names, "out": run.t(out)}))
+
+    def map_customers(
+        self,
+        run: Run,
+        step: Step,
+        inputs: Mapping[str, str],
+        params: Mapping[str, Any],
+        fn: CustomerFn,
+        columns: Mapping[str, str],
+    ) -> None:
+        template, out = step
+        rows = run.numpy(f"SELECT * FROM ({template.format_map({**inputs, **params})}) AS _q ORDER BY customer_key")
+        done = list(per_customer(fn, [rows]))
+        run.execute(
+            f"CREATE OR REPLACE TABLE {run.t(out)} ({', '.join(f'{_quote(c)} {t}' for c, t in columns.items())})"
+        )
+        for i, part in enumerate(done):
+            with run.arrays(f"{out}_{i}", part) as view:
+                run.execute(f"INSERT INTO {run.t(out)} SELECT {', '.join(map(_quote, columns))} FROM {view}")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 DUCKDB = DuckDBEngine()

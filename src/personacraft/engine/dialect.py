@@ -15,6 +15,9 @@ another meaning, :func:`to_dialect` rewrites it for Spark (the one dialect this 
 - ``a / b`` is always a DOUBLE in DuckDB; Spark keeps a DECIMAL operand's type (``x / 7.0`` to 6 places):
   both sides are cast to DOUBLE.
 - ``INTERVAL (90) DAY`` (a setting in parentheses) is ``INTERVAL 90 DAY``; an expression, ``make_dt_interval``.
+- ``isfinite(x)`` has no Spark namesake: ``NOT isnan(x) AND abs(x) < +inf`` (NULL stays NULL).
+- ``list(DISTINCT x ORDER BY x)`` is ``array_sort(collect_set(x))`` (sqlglot drops the order); ``xs[a:b]``
+  (1-based, both ends in) is ``slice(xs, a, b - a + 1)``; ``arg_min(v, (k1, k2))`` orders by a ``struct``.
 """
 
 from __future__ import annotations
@@ -94,6 +97,26 @@ def _fix(dialect: str) -> Callable[[exp.Expr], exp.Expr]:
                 return exp.Interval(this=exp.Literal.number(inner.name), unit=node.args.get("unit"))
             if node.text("unit").upper() == "DAY":
                 return _parse(f"MAKE_DT_INTERVAL({s(inner)})", dialect)
+        if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order):
+            order = node.this
+            inner = order.this
+            keys = list(order.expressions)
+            if isinstance(inner, exp.Distinct) and len(inner.expressions) == 1 and len(keys) == 1:
+                value, key = inner.expressions[0], keys[0]
+                if key.this == value and not key.args.get("desc"):  # NULLs are dropped: the registry's are ids
+                    return _parse(f"ARRAY_SORT(COLLECT_SET({s(value)}))", dialect)
+        if isinstance(node, exp.Bracket) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Slice):
+            cut = node.expressions[0]
+            lo, hi = cut.this, cut.expression
+            if isinstance(lo, exp.Literal) and isinstance(hi, exp.Literal):
+                return _parse(f"SLICE({s(node.this)}, {lo.name}, {int(hi.name) - int(lo.name) + 1})", dialect)
+        if isinstance(node, (exp.ArgMin, exp.ArgMax)) and isinstance(node.expression, exp.Tuple):
+            by = ", ".join(f"{s(k)} AS k{i}" for i, k in enumerate(node.expression.expressions))
+            name = "MIN_BY" if isinstance(node, exp.ArgMin) else "MAX_BY"
+            return _parse(f"{name}({s(node.this)}, STRUCT({by}))", dialect)
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "isfinite" and len(node.expressions) == 1:
+            x = s(node.expressions[0])
+            return _parse(f"(NOT ISNAN({x}) AND ABS({x}) < CAST('Infinity' AS DOUBLE))", dialect)
         if isinstance(node, exp.PercentileCont) and node.expression is not None:
             return _parse(f"PERCENTILE({s(node.this)}, {s(node.expression)})", dialect)
         return node

@@ -18,6 +18,8 @@ import numpy as np
 from personacraft.accounts.build import Accounts, build_accounts
 from personacraft.config import Config
 from personacraft.engine import engine_for
+from personacraft.engine.script import SparkScript
+from personacraft.engine.spark import SparkEngine
 from personacraft.errors import InputError, NotFoundError, PersonaError
 from personacraft.experiments.personas import Readings, cite, evidence, persona_experiments
 from personacraft.features import add_text_themes, build_features, customer_status
@@ -31,7 +33,7 @@ from personacraft.personas.build import SegmentResult, build_personas
 from personacraft.personas.changes import run_doc
 from personacraft.segment import LatentClassSegmenter, family_weights, lineage, load_design, profile, save_model
 from personacraft.segment.assignment import Decision, PersonaModel, membership, persona_id_sql
-from personacraft.segment.matrix import Design
+from personacraft.segment.matrix import Design, assign_everyone
 from personacraft.segment.profile import save_cells
 from personacraft.sources import Accounting, Source
 from personacraft.store import Run
@@ -41,7 +43,7 @@ from personacraft.text.objections import lost_reasons, objections
 from personacraft.text.redact import Redactor
 from personacraft.text.themes import precision
 from personacraft.text.voice import TextThemes, Voice, text_themes, voice_of_customer, why_they_left
-from personacraft.unify import MergeReport, keyed
+from personacraft.unify import IDENTITY_TABLES, MergeReport, keyed
 from personacraft.unify import unify as resolve_identities
 from personacraft.value.stage import CustomerValue, ValueResult, customer_value, fit_customer_value
 
@@ -61,6 +63,12 @@ def unify(config: Config, run: Run) -> MergeReport:
         found: dict[str, Any] = {}
         rep = resolve_identities(run, links=splink_linker(config.identity.match_threshold, config.seed, found))
         rep.linkage = found
+        return rep
+    engine = engine_for(config)
+    if isinstance(engine, SparkEngine):  # the same statements on Spark; the tables it makes come back as Parquet
+        with SparkScript(engine, run) as script:
+            rep = resolve_identities(script)
+            script.keep(IDENTITY_TABLES)
         return rep
     return resolve_identities(run)
 
@@ -173,19 +181,24 @@ def segment(config: Config, run: Run) -> Segmentation:
     floor = max(seg.min_size, int(np.ceil(seg.min_size_share * len(model.labels_))))
     published = int((sizes >= floor).sum()) if model.structure_found_ else 0
     personas = PersonaModel(model, design.columns, bool(model.structure_found_), published)
-    decision = personas.decide(design.N)
+    save_model(run, model, design, published)
+    engine = engine_for(config)
+    if engine.name == "duckdb":  # the counts are in memory already: the fit's labels, and the decision here
+        decision, persona = personas.decide(design.N), model.labels_
+    else:  # every customer assigned on the engine with the saved model (mapInPandas on Spark), back as Parquet
+        decision = assign_everyone(run, engine, personas, design.customers)
+        persona = decision.segment
     run.write_arrays(
         "labels",
         {
             "customer_key": design.customers,
-            "persona": model.labels_.astype(np.int32),
+            "persona": persona.astype(np.int32),
             "confidence": decision.best,
             # a hybrid's second persona; k (never published) for everyone else
             "second_persona": np.where(decision.hybrid, decision.second, model.k_).astype(np.int32),
             "second_confidence": decision.second_confidence,
         },
     )
-    save_model(run, model, design, published)
     return Segmentation(design, personas, decision, sizes)
 
 
@@ -229,6 +242,7 @@ def persona_value(config: Config, run: Run, fitted: CustomerValue, seg: Segmenta
         config.privacy.min_group_size,
         seed=config.seed,
         new_days=config.segment.new_days,
+        engine=engine_for(config),
     )
 
 

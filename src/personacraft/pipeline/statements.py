@@ -18,6 +18,7 @@ MODULES = (
     "personacraft.unify.linkage",
     "personacraft.features.sql",
     "personacraft.features.custom_sql",
+    "personacraft.segment.matrix",
     "personacraft.segment.profile",
     "personacraft.segment.lineage",
     "personacraft.text.objections",

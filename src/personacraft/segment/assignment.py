@@ -11,6 +11,9 @@ segment's posterior, rounded to 4 places. A customer whose next most likely publ
 persona is within :data:`HYBRID_GAP` of the first is a hybrid: they stay in their top persona,
 and the second is named with its posterior. The build, ``assign``, ``explain`` and the API
 all call :class:`PersonaModel`; the SQL form of the id is :func:`persona_id_sql`.
+:func:`decide_counts` is the same decision over counts in long form (what an engine hands a
+batch of whole customers, :mod:`personacraft.segment.matrix`), and :func:`decision_of` reads
+its columns back.
 """
 
 from __future__ import annotations
@@ -95,6 +98,51 @@ class Decision:
     def second_persona_ids(self) -> np.ndarray:
         """The second persona's id for a hybrid, else ``""``."""
         return persona_ids(self.second, self.hybrid, self.ids)
+
+
+# the columns of :func:`decide_counts`, with their DuckDB types
+DECISION_COLUMNS = {
+    "customer_key": "VARCHAR",
+    "segment": "INTEGER",
+    "best": "DOUBLE",
+    "assigned": "BOOLEAN",
+    "known": "BIGINT",
+    "second": "INTEGER",
+    "second_best": "DOUBLE",
+}
+
+
+def decide_counts(model: PersonaModel, rows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """:meth:`PersonaModel.decide` over long counts: ``rows`` has customer_key, j (the model's column, < 0 for a
+    customer with no known value) and n, each (customer, j) once; one row per customer out, by customer_key."""
+    customers, row = np.unique(np.asarray(rows["customer_key"], dtype=object), return_inverse=True)
+    j, n = np.asarray(rows["j"], dtype=np.int64), np.asarray(rows["n"], dtype=np.float64)
+    has = j >= 0
+    N = np.zeros((len(customers), len(model.columns)))
+    N[row[has], j[has]] = n[has]
+    d = model.decide(N)
+    return {
+        "customer_key": customers,
+        "segment": d.segment.astype(np.int32),
+        "best": np.asarray(d.best, dtype=np.float64),
+        "assigned": np.asarray(d.assigned, dtype=bool),
+        "known": np.asarray(d.known, dtype=np.int64),
+        "second": np.asarray(d.second, dtype=np.int32),
+        "second_best": np.asarray(d.second_best, dtype=np.float64),
+    }
+
+
+def decision_of(columns: dict[str, np.ndarray], ids: Sequence[str] | None = None) -> Decision:
+    """The :class:`Decision` of :func:`decide_counts`' columns (in their row order)."""
+    return Decision(
+        np.asarray(columns["segment"], dtype=np.int64),
+        np.asarray(columns["best"], dtype=np.float64),
+        np.asarray(columns["assigned"], dtype=bool),
+        np.asarray(columns["known"], dtype=np.int64),
+        np.asarray(columns["second"], dtype=np.int64),
+        np.asarray(columns["second_best"], dtype=np.float64),
+        tuple(ids) if ids is not None else None,
+    )
 
 
 def membership(decision: Decision, published: int) -> list[dict[str, Any]]:

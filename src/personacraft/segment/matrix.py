@@ -1,12 +1,33 @@
-"""The design matrix: behaviour counts in long form become a dense customers × values array."""
+"""The design matrix: behaviour counts in long form become a dense customers × values array.
+
+On an engine other than DuckDB, every customer's decision is computed where the counts are
+(:func:`assign_everyone`, the registry's ``ASSIGN_COUNTS``) and only the decisions come back.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from personacraft.engine import Engine
+from personacraft.errors import EngineError
+from personacraft.segment.assignment import DECISION_COLUMNS, Decision, PersonaModel, decide_counts, decision_of
 from personacraft.store import Run
+
+# Every customer's counts of the model's columns in long form, for the assignment on the engine: one row per
+# (customer, column j of {columns}), as count_matrix sums them; a customer with none has one row with j = -1.
+ASSIGN_COUNTS = """
+SELECT k.customer_key, coalesce(c.j, -1) AS j, coalesce(c.n, 0.0) AS n
+FROM (SELECT DISTINCT customer_key FROM {customer_index} WHERE customer_key IS NOT NULL) AS k
+LEFT JOIN (
+    SELECT x.customer_key, v.j, sum(x.n) AS n
+    FROM {feature_counts} AS x JOIN {columns} AS v ON x.family = v.family AND x.value = v.value
+    WHERE x.n > 0 AND isfinite(x.n)
+    GROUP BY x.customer_key, v.j
+) AS c ON c.customer_key = k.customer_key
+"""
 
 
 @dataclass(frozen=True)
@@ -65,3 +86,37 @@ def count_matrix(run: Run, counts: str, keys_sql: str, columns: str) -> tuple[np
     N = np.zeros((len(customers), width), dtype=np.float64)
     N[vals["i"].astype(np.int64), vals["j"].astype(np.int64)] = vals["n"].astype(np.float64)
     return np.asarray(customers, dtype=object), N
+
+
+class _Decide:
+    """:func:`decide_counts` with one model, as a picklable callable (Spark ships it to its Python workers)."""
+
+    def __init__(self, model: PersonaModel) -> None:
+        self.model = model
+
+    def __call__(self, rows: dict[str, Any]) -> dict[str, np.ndarray]:
+        return decide_counts(self.model, rows)
+
+
+def assign_everyone(run: Run, engine: Engine, personas: PersonaModel, customers: np.ndarray) -> Decision:
+    """Every customer's decision, computed on ``engine`` over ``feature_counts`` with the saved model's columns
+    (``segment_columns``): the run's ``assignments`` table, read back in the order of ``customers``."""
+    engine.map_customers(
+        run,
+        (ASSIGN_COUNTS, "assignments"),
+        {
+            "customer_index": run.t("customer_index"),
+            "feature_counts": run.t("feature_counts"),
+            "columns": run.t("segment_columns"),
+        },
+        {},
+        _Decide(personas),
+        DECISION_COLUMNS,
+    )
+    got = run.numpy(f"SELECT * FROM {run.t('assignments')} ORDER BY customer_key")
+    if got["customer_key"].tolist() != list(customers):
+        raise EngineError(
+            f"the {engine.name} engine assigned {len(got['customer_key']):,} customers, the design has "
+            f"{len(customers):,}: the assignment does not cover the same customers"
+        )
+    return decision_of(got, personas.persona_ids)

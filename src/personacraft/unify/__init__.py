@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from personacraft.engine.script import SparkScript
 from personacraft.phones import normalise_all
 from personacraft.sources.columns import lit
 from personacraft.store import Run
@@ -40,6 +41,10 @@ RECORD_KEYS: list[tuple[str, str, str, str, str]] = [
     ("subscriptions", "customer_id", "email", "NULL", "NULL"),
     ("deal_contacts", "customer_id", "NULL", "NULL", "NULL"),
 ]
+
+
+# the run's tables identity resolution makes (what an engine other than DuckDB hands back)
+IDENTITY_TABLES = ("phones", "identity", "customer_emails", "customer_index")
 
 
 @dataclass
@@ -80,7 +85,7 @@ def node_sql(id_expr: str, email_expr: str, anon_expr: str) -> tuple[str, str, s
     )
 
 
-def _phone_map(run: Run, default_region: str | None, rep: MergeReport) -> None:
+def _phone_map(run: Run | SparkScript, default_region: str | None, rep: MergeReport) -> None:
     """``_phones`` (raw, country, e164) for every distinct phone of a customer record."""
     pairs = run.numpy(
         f"SELECT DISTINCT phone, country FROM {run.t('customers')} WHERE nullif(trim(phone), '') IS NOT NULL "
@@ -102,7 +107,7 @@ def _phone_map(run: Run, default_region: str | None, rep: MergeReport) -> None:
 
 
 def unify(
-    run: Run,
+    run: Run | SparkScript,
     default_phone_region: str | None = None,
     max_emails_per_phone: int = 2,
     links: str | Callable[[Run], str] | None = None,
@@ -112,7 +117,7 @@ def unify(
     ``links``: SQL giving pairs ``(a, b)`` of records' strongest keys (``id:…``, ``email:…``) that a
     probabilistic linker matched, or a function of the run returning it (called once the phone map
     exists, :func:`personacraft.unify.linkage.splink_linker`); they link below phones, under the same
-    precedence."""
+    precedence. ``run`` may be a :class:`~personacraft.engine.script.SparkScript`: the same statements on Spark."""
     rep = MergeReport()
     _phone_map(run, default_phone_region, rep)
     parts = []
@@ -135,7 +140,10 @@ def unify(
     run.execute("UPDATE _rec0 SET n_phone = NULL WHERE n_phone IN (SELECT n_phone FROM _shared)")
     run.execute(sql.RECORDS)
     if links is not None:
-        pairs = links(run) if callable(links) else links
+        pairs = links
+        if callable(links):  # the Splink linker reads the workspace: that stage runs on DuckDB (docs/spark.md)
+            assert isinstance(run, Run)
+            pairs = links(run)
         run.execute(f"CREATE OR REPLACE TEMP TABLE _links AS SELECT DISTINCT a, b FROM ({pairs}) WHERE a <> b")
     resolve_components(run, rep, links=links is not None)
     t = run.t
@@ -154,7 +162,7 @@ def unify(
     return rep
 
 
-def _report(run: Run, rep: MergeReport) -> None:
+def _report(run: Run | SparkScript, rep: MergeReport) -> None:
     """Fill ``rep`` with what the run's identity tables say."""
     rep.customers = int(run.scalar(f"SELECT count(*) FROM {run.t('customer_index')}") or 0)
     rep.multi_source_customers = int(
@@ -212,9 +220,10 @@ def keyed(run: Run, table: str) -> str:
     )
 
 
-def phone_node(run: Run, phone: str, country: str) -> str:
-    """SQL: the ``phone:`` node of a raw phone, via the run's ``phones`` map."""
+def phone_node(run: Run | SparkScript, phone: str, country: str) -> str:
+    """SQL: the ``phone:`` node of a raw phone, via the run's ``phones`` map (one row per raw phone and country:
+    ``max`` only makes the subquery an aggregate, which Spark needs of a correlated scalar subquery)."""
     return (
-        f"(SELECT 'phone:' || p.e164 FROM {run.t('phones')} p WHERE p.raw = {phone} "
+        f"(SELECT max('phone:' || p.e164) FROM {run.t('phones')} p WHERE p.raw = {phone} "
         f"AND p.country IS NOT DISTINCT FROM {country})"
     )

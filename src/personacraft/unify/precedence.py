@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from personacraft.engine.script import SparkScript
 from personacraft.store import Run
 from personacraft.unify import sql
 
@@ -31,7 +32,7 @@ class Counts(Protocol):
     iterations: int
 
 
-def resolve_components(run: Run, rep: Counts, links: bool = False) -> None:
+def resolve_components(run: Run | SparkScript, rep: Counts, links: bool = False) -> None:
     """``_comp`` (node → component) from ``_rec``, level by level; ``_contested`` lists the keys left out.
 
     With ``links``, the pairs of ``_links`` (records' strongest keys) link at their level too."""
@@ -54,7 +55,7 @@ def resolve_components(run: Run, rep: Counts, links: bool = False) -> None:
     run.execute(sql.DROP_LINK_NODES)
 
 
-def propagate(run: Run) -> int:
+def propagate(run: Run | SparkScript) -> int:
     """Label propagation over the keys of ``_adj`` that bridge components, until no label changes: ``_v``
     (vertex → smallest label of its component)."""
     run.execute(sql.BRIDGES)

@@ -124,15 +124,17 @@ def customer_value(
     min_n: int,
     seed: int = 0,
     new_days: int = 90,
+    engine: Engine | None = None,
 ) -> ValueResult:
-    """CLV (fitted before segmentation) and churn from subscriptions, rolled up to the personas.
+    """CLV (fitted before segmentation) and churn from subscriptions (snapshots taken on ``engine``), rolled up
+    to the personas.
 
     A buyer whose first order is fewer than ``new_days`` before the newest order is new
     (``new_members``, ``new_share``): too new for their order frequency to say much yet.
     """
     result = ValueResult(personas=[{} for _ in range(published)])
     _clv(run, cfg, fitted, published, min_n, seed, result, new_days)
-    _subscription_churn(run, cfg, published, min_n, seed, result)
+    _subscription_churn(run, cfg, published, min_n, seed, result, engine)
     _flags(result)
     return result
 
@@ -246,8 +248,10 @@ def _clv(
     }
 
 
-def _subscription_churn(run: Run, cfg: ValueConfig, published: int, min_n: int, seed: int, result: ValueResult) -> None:
-    churn = subscription_churn(run, cfg.churn_horizon_days, published, min_n, seed)
+def _subscription_churn(
+    run: Run, cfg: ValueConfig, published: int, min_n: int, seed: int, result: ValueResult, engine: Engine | None
+) -> None:
+    churn = subscription_churn(run, cfg.churn_horizon_days, published, min_n, seed, engine)
     if churn is None:
         return
     result.churn = churn

@@ -13,7 +13,8 @@ The model fitted on *train* is scored on *valid*: that is the reported AUC, a pr
 made with what was known then, about a period it never saw. The model that predicts *now*
 is fitted the same way on the snapshots up to ``end - h``, the newest whose outcome is known.
 Drivers per persona are permutation importances of the train model on the valid rows of
-each persona's units (rows it did not learn from).
+each persona's units (rows it did not learn from). The snapshots are the engine's steps (Spark SQL
+with ``[engine] kind = "spark"``); the churn model is fitted locally.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 from personacraft.churn.classifier import fit_churn
 from personacraft.churn.drivers import group_drivers
 from personacraft.churn.validation import validate_over_time
+from personacraft.engine import DUCKDB, Engine
 from personacraft.features import paid_subscriptions, sql
 from personacraft.store import Run
 from personacraft.unify import keyed
@@ -68,25 +70,35 @@ class SubscriptionChurn:
     missing: str | None = None
 
 
-def _snapshot(run: Run, name: str, cutoff: datetime, horizon: int) -> dict[str, np.ndarray]:
-    run.execute(
-        sql.CHURN_SNAPSHOT.format(
-            out=run.t(name),
-            people=run.t("people"),
-            customers=keyed(run, "customers"),
-            subscriptions=paid_subscriptions(run),
-            events=keyed(run, "events"),
-            texts=keyed(run, "texts"),
-            accounts=run.t("accounts"),
-            committee=run.t("committee")
-            if run.has_table("committee")
-            else "(SELECT NULL::VARCHAR AS customer_key, NULL::VARCHAR AS role WHERE false)",
-            generic=sql.GENERIC_EVENTS,
-            cutoff=f"TIMESTAMP '{cutoff:%Y-%m-%d %H:%M:%S}'",
-            horizon=int(horizon),
-        )
+def _at(cutoff: datetime) -> str:
+    return f"TIMESTAMP '{cutoff:%Y-%m-%d %H:%M:%S}'"
+
+
+def _snapshots(run: Run, cutoffs: list[datetime], horizon: int, engine: Engine | None) -> list[dict[str, np.ndarray]]:
+    """``CHURN_SNAPSHOT`` at each cutoff, as steps of one engine call (its inputs are read once): the tables
+    ``churn_snapshot_0`` … (dropped once read) and their rows by unit."""
+    names = [f"churn_snapshot_{i}" for i in range(len(cutoffs))]
+    # each step is the registry's statement with its cutoff filled in; the other settings are the step's params
+    steps = [(sql.CHURN_SNAPSHOT.replace("{cutoff}", _at(c)), name) for c, name in zip(cutoffs, names, strict=True)]
+    committee = (
+        run.t("committee")
+        if run.has_table("committee")
+        else "(SELECT NULL::VARCHAR AS customer_key, NULL::VARCHAR AS role WHERE false)"
     )
-    return run.numpy(f"SELECT * FROM {run.t(name)} ORDER BY unit")
+    inputs = {
+        "people": run.t("people"),
+        "customers": keyed(run, "customers"),
+        "subscriptions": paid_subscriptions(run),
+        "events": keyed(run, "events"),
+        "texts": keyed(run, "texts"),
+        "accounts": run.t("accounts"),
+        "committee": committee,
+    }
+    (engine or DUCKDB).run_steps(run, steps, inputs, {"generic": sql.GENERIC_EVENTS, "horizon": int(horizon)})
+    out = [run.numpy(f"SELECT * FROM {run.t(name)} ORDER BY unit") for name in names]
+    for name in names:
+        run.execute(f"DROP TABLE IF EXISTS {run.t(name)}")
+    return out
 
 
 def _cutoffs(last: datetime, first: datetime) -> list[datetime]:
@@ -112,8 +124,11 @@ def _columns(snap: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
-def subscription_churn(run: Run, horizon: int, published: int, min_n: int, seed: int = 0) -> SubscriptionChurn | None:
-    """Fit and validate the churn model on the run's subscriptions; None when there are none."""
+def subscription_churn(
+    run: Run, horizon: int, published: int, min_n: int, seed: int = 0, engine: Engine | None = None
+) -> SubscriptionChurn | None:
+    """Fit and validate the churn model on the run's subscriptions; None when there are none. The snapshots are
+    taken on ``engine`` (DuckDB by default, or Spark); the model is fitted locally on their rows."""
     if not run.has_rows("subscriptions"):
         return None
     end = run.scalar(
@@ -129,9 +144,11 @@ def subscription_churn(run: Run, horizon: int, published: int, min_n: int, seed:
     train_cutoffs, known_cutoffs = _cutoffs(end - 2 * h, first), _cutoffs(end - h, first)
     # each cutoff's snapshot is taken once: the training cutoffs are among the known ones when
     # the horizon is a whole number of steps (the default)
-    snapshots = {c: _snapshot(run, "churn_snapshot", c, horizon) for c in dict.fromkeys(known_cutoffs + train_cutoffs)}
+    taken = [*dict.fromkeys(known_cutoffs + train_cutoffs), end]  # the last one: now
+    *past, now = _snapshots(run, taken, horizon, engine)
+    snapshots = dict(zip(taken[:-1], past, strict=True))
     train, known = _stacked(snapshots, train_cutoffs), _stacked(snapshots, known_cutoffs)
-    valid, now = snapshots[end - h], _snapshot(run, "churn_now", end, horizon)
+    valid = snapshots[end - h]
     valid_columns, now_columns = _columns(valid), _columns(now)
     y_train, y_valid = train["churned"].astype(bool), valid["churned"].astype(bool)
     checked = validate_over_time(_columns(train), y_train, valid_columns, y_valid, seed=seed)

@@ -1,0 +1,207 @@
+"""A stage's SQL script on Spark: statements over temporary tables, run as a run's connection would run them.
+
+Identity resolution (:mod:`personacraft.unify`) is not a list of ``CREATE TABLE … AS`` steps: it
+creates temporary tables, inserts into them, deletes and updates rows, loops until a count is zero,
+and reads small results back. :class:`SparkScript` answers the part of :class:`personacraft.store.Run`
+such a script uses (``t``, ``execute``, ``scalar``, ``numpy``, ``dicts``, ``write_arrays``, and
+``fetchall`` on what ``execute`` returns) with Spark, for the registry's DuckDB statements:
+
+- ``CREATE [TEMP] TABLE x AS q`` runs ``q`` as Spark SQL (:func:`personacraft.engine.dialect.to_dialect`),
+  writes it as Parquet and makes ``x`` a view of that file (``AS SELECT * FROM y``: of ``y``'s file, no
+  job); ``CREATE TABLE x (columns)`` makes an empty one;
+- ``INSERT INTO x q`` is ``x UNION ALL q``, ``DELETE FROM x WHERE c`` keeps the rows where ``c`` is not
+  true, ``UPDATE x SET a = v WHERE c`` rewrites ``a`` where ``c`` holds: each a new Parquet file for ``x``;
+- a query returns its rows to the driver (the script's counts and small lookups).
+
+A table of the run (``t(name)``) is written from the workspace as Parquet on first use; :meth:`keep`
+loads the tables the stage makes back into the run. Every file is removed on :meth:`close`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlglot import exp
+
+from personacraft.engine.dialect import parse, to_dialect
+from personacraft.errors import EngineError
+from personacraft.store import Run
+
+if TYPE_CHECKING:
+    from personacraft.engine.spark import SparkEngine
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+class _Rows:
+    """What ``execute`` returns: the rows of a query (none for a statement)."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = rows
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self.rows
+
+
+class SparkScript:
+    """The statements of one stage on Spark, over views of Parquet files (see the module's docstring)."""
+
+    def __init__(self, engine: SparkEngine, run: Run) -> None:
+        self.engine = engine
+        self.run = run
+        self.folder = run.scratch / "spark-script"
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        self._files = 0
+        self._paths: dict[str, Path] = {}  # each view's current file
+
+    def __enter__(self) -> SparkScript:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    @property
+    def session(self) -> Any:
+        return self.engine.session
+
+    # -- the run's tables -------------------------------------------------------------------
+    def t(self, name: str) -> str:
+        """The view of the run's table ``name`` (written from the workspace on first use)."""
+        view = f"pc_{name}"
+        if view not in self._paths and self.run.has_table(name):
+            path = self._path(view)
+            self.run.execute(f"COPY (SELECT * FROM {self.run.t(name)}) TO {_literal(path)} (FORMAT parquet)")
+            self._register(view, path)
+        return view
+
+    def write_arrays(self, name: str, columns: Mapping[str, np.ndarray]) -> None:
+        path = self._path(f"pc_{name}")
+        with self.run.arrays(name, columns) as arrays:
+            self.run.execute(f"COPY (SELECT * FROM {arrays}) TO {_literal(path)} (FORMAT parquet)")
+        self._register(f"pc_{name}", path)
+
+    def keep(self, names: Iterable[str]) -> None:
+        """Load the tables ``names`` (made by the script as ``t(name)``) into the run, from their Parquet."""
+        for name in names:
+            path = self._paths.get(f"pc_{name}")
+            if path is None:
+                raise EngineError(f"the Spark script made no table {name}")
+            files = _literal(path / "*.parquet" if path.is_dir() else path)  # Spark writes a folder of parts
+            self.run.execute(f"CREATE OR REPLACE TABLE {self.run.t(name)} AS SELECT * FROM read_parquet({files})")
+
+    # -- statements -------------------------------------------------------------------------
+    def execute(self, sql: str, params: Any = None) -> _Rows:
+        tree = parse(_no_params(sql, params))
+        if isinstance(tree, exp.Create):
+            target = tree.this
+            if isinstance(target, exp.Schema):  # CREATE TABLE x (a TYPE, …): empty
+                cols = ", ".join(
+                    f"CAST(NULL AS {c.args['kind'].sql('duckdb')}) AS {c.name}" for c in target.expressions
+                )
+                self._materialise(target.this.name, parse(f"SELECT {cols} WHERE false"))
+            elif isinstance(tree.expression, exp.Query):
+                copied = _copy_of(tree.expression)
+                if copied in self._paths:  # CREATE TABLE x AS SELECT * FROM y: x is a view of y's file
+                    self._register(target.name, self._paths[copied])
+                else:
+                    self._materialise(target.name, tree.expression)
+            else:
+                raise EngineError(f"a Spark script cannot run: {sql.strip()[:200]}")
+            return _Rows([])
+        if isinstance(tree, exp.Insert):
+            name = tree.this.name if isinstance(tree.this, exp.Table) else tree.this.this.name
+            self._materialise(name, parse(f"SELECT * FROM {name} UNION ALL {tree.expression.sql('duckdb')}"))
+            return _Rows([])
+        if isinstance(tree, exp.Delete):
+            name, where = tree.this.name, tree.args["where"].this
+            self._materialise(name, parse(f"SELECT * FROM {name} WHERE NOT coalesce(({where.sql('duckdb')}), false)"))
+            return _Rows([])
+        if isinstance(tree, exp.Update):
+            name, where = tree.this.name, tree.args["where"].this
+            sets = {e.this.name: e.expression.sql("duckdb") for e in tree.expressions}
+            cond = f"coalesce(({where.sql('duckdb')}), false)"
+            rewritten = [
+                f"CASE WHEN {cond} THEN {sets[c]} ELSE {c} END AS {c}" if c in sets else c
+                for c in self.session.table(name).columns
+            ]
+            self._materialise(name, parse(f"SELECT {', '.join(rewritten)} FROM {name}"))
+            return _Rows([])
+        if isinstance(tree, exp.Query):
+            return _Rows([tuple(r) for r in self._sql(tree).collect()])
+        raise EngineError(f"a Spark script cannot run: {sql.strip()[:200]}")
+
+    def scalar(self, sql: str, params: Any = None) -> Any:
+        rows = self.execute(sql, params).fetchall()
+        return rows[0][0] if rows else None
+
+    def dicts(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        tree = parse(_no_params(sql, params))
+        return [r.asDict() for r in self._sql(tree).collect()]
+
+    def numpy(self, sql: str, params: Any = None) -> dict[str, np.ndarray]:
+        table = self._sql(parse(_no_params(sql, params))).toArrow()  # columnar, no loop over rows
+        return {c: np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=object) for c in table.column_names}
+
+    # -- the machinery -----------------------------------------------------------------------
+    def _sql(self, tree: exp.Expr) -> Any:
+        try:
+            return self.session.sql(to_dialect(tree, "spark"))
+        except EngineError:
+            raise
+        except Exception as exc:
+            raise EngineError(f"Spark could not run {tree.sql('duckdb')[:200]}: {_first_line(exc)}") from exc
+
+    def _path(self, name: str) -> Path:
+        self._files += 1
+        return self.folder / f"{self._files:05d}_{name}.parquet"
+
+    def _register(self, view: str, path: Path) -> None:
+        self.session.read.parquet(str(path)).createOrReplaceTempView(view)
+        self._paths[view] = path
+
+    def _materialise(self, name: str, query: exp.Expr) -> None:
+        """``query`` written as Parquet, and ``name`` a view of it (its earlier file stays until close)."""
+        path = self._path(name)
+        frame = self._sql(query)
+        try:
+            frame.write.parquet(str(path))
+        except Exception as exc:
+            raise EngineError(f"Spark could not write the table {name}: {_first_line(exc)}") from exc
+        self._register(name, path)
+
+
+def _copy_of(query: exp.Expr) -> str | None:
+    """The table ``query`` copies whole (``SELECT * FROM y``), or None."""
+    if (
+        not isinstance(query, exp.Select)
+        or len(query.expressions) != 1
+        or not isinstance(query.expressions[0], exp.Star)
+    ):
+        return None
+    if any(query.args.get(k) for k in ("where", "joins", "group", "having", "order", "limit", "distinct", "with")):
+        return None
+    source = query.args.get("from") or query.args.get("from_")
+    table = source.this if source is not None else None
+    return table.name if isinstance(table, exp.Table) and not table.args.get("db") else None
+
+
+def _no_params(sql: str, params: Any) -> str:
+    if params:
+        raise EngineError(f"a Spark script takes no statement parameters: {sql.strip()[:200]}")
+    return sql
+
+
+def _first_line(exc: BaseException) -> str:
+    from personacraft.engine.spark import _first_line as first
+
+    return first(exc)
