@@ -43,3 +43,16 @@ def test_a_bad_precision_is_a_clear_error(tmp_path: Path) -> None:
     p.write_text('[[sources]]\nkind = "reviews"\npath = "r.csv"\n\n[text]\nprecision = "float16"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match='"precision" must be "auto" or "float32", got \'float16\''):
         load_config(p)
+
+
+def test_many_texts_are_encoded_in_shares_in_their_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [f"{t} ({i})" for i in range(60) for t in TEXTS]  # 300 texts: two shares of batches of 64
+    monkeypatch.setattr(themes, "encoders", lambda: 2)
+    shared = themes.embed_minilm(texts, batch_size=64)
+    monkeypatch.setattr(themes, "encoders", lambda: 1)
+    alone = themes.embed_minilm(texts, batch_size=64)
+    assert shared.shape == (300, 384)
+    assert np.all((shared * alone).sum(axis=1) > 0.999)  # each text's own vector, in its place
+    assert (shared[:5] @ alone[:5].T).argmax(axis=1).tolist() == [0, 1, 2, 3, 4]
+    monkeypatch.setattr(themes, "encoders", lambda: 2)
+    assert np.array_equal(shared, themes.embed_minilm(texts, batch_size=64))  # the same shares, the same vectors
