@@ -29,12 +29,12 @@ def planted(n: int, seed: int) -> tuple[list[str], list[str], list[bool], list[f
     rng = np.random.default_rng(seed)
     bodies, brands, ours, ratings = [], [], [], []
     for brand in ("Us", *RIVALS):
-        body, rating = rival_reviews(n, rng, brand)
+        body, rating = rival_reviews(n, rng, brand)  # n, and those who came from another shop
         # vary the texts a little, as people do, so duplicates are not the rule
-        tail = rng.choice(["", " Thanks.", " Sad.", " Really.", " Honestly."], n)
+        tail = rng.choice(["", " Thanks.", " Sad.", " Really.", " Honestly."], len(body))
         bodies += [f"{b}{t}" for b, t in zip(body, tail, strict=True)]
-        brands += [brand] * n
-        ours += [brand == "Us"] * n
+        brands += [brand] * len(body)
+        ours += [brand == "Us"] * len(body)
         ratings += rating.tolist()
     return bodies, brands, ours, ratings
 
@@ -68,7 +68,7 @@ def test_planted_weak_points_are_recovered_and_nothing_else() -> None:
     assert theirs == set(RIVALS), doc["their_weak_points"]
     assert "sizing" in ours, doc["our_weak_points"]
     assert [b["brand"] for b in doc["brands"]] == ["Us", *sorted(RIVALS)]
-    assert [b["n"] for b in doc["brands"]] == [500, 500, 500]
+    assert all(500 <= b["n"] <= 540 for b in doc["brands"]), doc["brands"]
     found = [planted_of(w["quotes"][0]) for w in doc["their_weak_points"] + doc["our_weak_points"]]
     assert all(found), found  # nothing but the planted weak points is significant
 
