@@ -116,8 +116,12 @@ def test_duplicates_count_once_and_another_language_is_kept_apart() -> None:
     assert doc["accounting"] == {
         "texts": n,
         "compared": 6,
+        "themed": 6,
+        "no_theme": 0,
         "duplicates": n - 6 - 2,
         "other_language": 2,
         "not_compared_kinds": 0,
     }
-    assert doc["accounting"]["texts"] == sum(v for k, v in doc["accounting"].items() if k != "texts")
+    acc = doc["accounting"]
+    assert acc["texts"] == acc["compared"] + acc["duplicates"] + acc["other_language"] + acc["not_compared_kinds"]
+    assert acc["compared"] == acc["themed"] + acc["no_theme"]

@@ -69,9 +69,12 @@ def compared(tt: TextThemes) -> tuple[np.ndarray, dict[str, Any]]:
     is_first = ~tt.repeat if len(tt.repeat) == len(kinds) else np.ones(len(kinds), dtype=bool)
     foreign = tt.foreign if len(tt.foreign) == len(kinds) else np.zeros(len(kinds), dtype=bool)
     mask = of_kind & is_first & ~foreign
+    themed = tt.themes.labels >= 0 if tt.themes is not None else np.zeros(len(kinds), dtype=bool)
     accounting = {
         "texts": int(of_kind.sum()),
         "compared": int(mask.sum()),
+        "themed": int((mask & themed).sum()),  # compared = themed + no_theme
+        "no_theme": int((mask & ~themed).sum()),
         "duplicates": int((of_kind & ~is_first).sum()),
         "other_language": int((of_kind & is_first & foreign).sum()),
         "not_compared_kinds": int((~of_kind).sum()),

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
-from personacraft.text.phrases import DETERMINERS, WordClasses, candidates, is_noun_phrase, word_classes
+from personacraft.text.phrases import DETERMINERS, WordClasses, candidates, is_noun_phrase, spellings, word_classes
 from personacraft.text.redact import without_redacted
 
 _I = re.compile(r"(?<![\w'’])i(?=$|[\s'’])")  # the pronoun, capitalised: "Everyone asked where I got it"
@@ -154,7 +154,19 @@ def name_themes(
                 if shared & set(gram.split()):
                     counts[gram] = counts.get(gram, 0.0) + float(weights[i])
         often = {g: n for g, n in counts.items() if n >= 2} or counts
-        ranked = sorted(often, key=lambda g: (-often[g], not is_noun_phrase(g, wc), len(g.split()), g))[:40]
+        # a phrase inside a longer one held as often says less: "Wrong VAT number", not "VAT number"
+        often = {g: n for g, n in often.items() if not _inside(g, n, often, wc)}
+        share = {str(vocab[j]): float(shares[c, j]) for j in np.flatnonzero(shares[c] > 0)}
+        ranked = sorted(
+            often,
+            key=lambda g: (
+                -often[g],
+                not is_noun_phrase(g, wc),
+                -max(share.get(w, 0.0) for w in g.split()),  # the phrase of the most shared word
+                len(g.split()),
+                g,
+            ),
+        )[:40]
         if not ranked:
             names.append(_fallback(shares[c], vocab, wc))
             continue
@@ -176,7 +188,20 @@ def name_themes(
         else:
             for c, ranked in picks:
                 names[c] = ranked[0]
-    return [_I.sub("I", n[:1].upper() + n[1:]) for n in names]
+    spelt = spellings(texts[int(i)] for i in np.flatnonzero(labels >= 0)[:: max(1, int((labels >= 0).sum()) // 5000)])
+    return [_I.sub("I", _capital(" ".join(spelt.get(w, w) for w in n.split()))) for n in names]
+
+
+def _inside(g: str, n: float, often: dict[str, float], wc: WordClasses) -> bool:
+    """Whether a longer phrase held as often holds ``g`` (a noun phrase only gives way to a noun phrase)."""
+    np_g = is_noun_phrase(g, wc)
+    return any(
+        m == n and h != g and f" {g} " in f" {h} " and (is_noun_phrase(h, wc) or not np_g) for h, m in often.items()
+    )
+
+
+def _capital(name: str) -> str:
+    return name[:1].upper() + name[1:]
 
 
 def _fallback(share: np.ndarray, vocab: np.ndarray, wc: WordClasses) -> str:
@@ -190,7 +215,13 @@ def _fallback(share: np.ndarray, vocab: np.ndarray, wc: WordClasses) -> str:
 def _key(name: str) -> str:
     """A name as compared for merging: lower case, no determiner, no plural "s" ("The batteries" ~ "battery")."""
     words = [w for w in name.lower().split() if w not in DETERMINERS]
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
+    return " ".join(_singular(w) for w in words)
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def merge_same_names(

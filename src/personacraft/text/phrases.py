@@ -23,7 +23,7 @@ it was written whole, so it reads whole.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from personacraft.text.redact import without_redacted
@@ -59,7 +59,7 @@ CLOSED = (
         while though although nor yet then else also just only even still already again ever never not no
         nothing none all both either neither such own same other another much many more most less least
         few very too quite rather really pretty almost always often sometimes usually maybe perhaps now
-        today yesterday tomorrow soon ago well back away anymore anyway however otherwise therefore thus
+        today yesterday tomorrow soon ago well back away anymore anyway overnight once however otherwise therefore thus
         yes ok okay oh hi hello thanks thank please being doing having got get gets getting ve re im""")
 )
 VERBS = _words("""get got gets getting keep keeps kept keeping seem seems seemed say says said tell tells told ask asks
@@ -89,7 +89,7 @@ _ADJ_ENDINGS = ("ful", "ous", "ive", "able", "ible", "less", "ish")
 OPENERS = (("too", "much"), ("too", "many"), ("not", "enough"), ("out", "of"), ("no",), ("much",), ("more",), ("less",))
 
 
-_ENDS_NOT = _words("and or of to but with for so because")
+_ENDS_OK = _words("it them me us him you this that")  # closed words a whole clause may end on: "Love it"
 # nouns of time never head a name alone: "Last year", "Two weeks" say when, not what
 TIME = _words("year years week weeks day days month months minute minutes hour hours time times")
 
@@ -198,8 +198,12 @@ def candidates(text: str, wc: WordClasses) -> set[str]:
             words = _TOKEN.findall(part)
             while words and words[0] in DETERMINERS:  # "The sizing runs small": "Sizing runs small"
                 words = words[1:]
-            if 2 <= len(words) <= MAX_WORDS and _base(words[-1]) not in DETERMINERS | _ENDS_NOT:
+            if 2 <= len(words) <= MAX_WORDS and (_base(words[-1]) not in CLOSED or words[-1] in _ENDS_OK):
                 out.add(" ".join(words))
+            # and its opening words up to a noun: "Exporting the ledger" (of "... times out every time")
+            heads = [j for j in range(2, min(len(words), MAX_WORDS) + 1) if wc.head(_base(words[j - 1]))]
+            if heads and not _JOIN.search(" ".join(words[: heads[-1]])):
+                out.add(" ".join(words[: heads[-1]]))
         out.update(noun_phrases([_base(w) for w in _TOKEN.findall(clause)], wc))
     return out
 
@@ -208,3 +212,22 @@ def is_noun_phrase(phrase: str, wc: WordClasses) -> bool:
     """Whether a candidate is a noun phrase (rather than a whole clause)."""
     words = phrase.split()
     return bool(words) and _nominal(words[_opener(words) :], wc)
+
+
+def spellings(texts: Iterable[str]) -> dict[str, str]:
+    """How the texts spell words written other than in lower case inside a sentence ("API", "NetSuite",
+    "Christmas"): the most common such form of each, when most of the word's uses inside a sentence have it."""
+    forms: dict[str, dict[str, int]] = {}
+    for text in texts:
+        for sentence in re.split(r"[.!?]\s+", text):
+            if sentence.isupper():  # shouting says nothing of how a word is spelt
+                continue
+            for w in _TOKEN.findall(sentence)[1:]:
+                forms.setdefault(w.lower(), {}).setdefault(w, 0)
+                forms[w.lower()][w] += 1
+    out: dict[str, str] = {}
+    for low, seen in forms.items():
+        best = max(sorted(seen), key=lambda f: seen[f])
+        if best != low and seen[best] * 2 > sum(seen.values()) and low not in CLOSED:
+            out[low] = best
+    return out
