@@ -125,3 +125,31 @@ def test_duplicates_count_once_and_another_language_is_kept_apart() -> None:
     acc = doc["accounting"]
     assert acc["texts"] == acc["compared"] + acc["duplicates"] + acc["other_language"] + acc["not_compared_kinds"]
     assert acc["compared"] == acc["themed"] + acc["no_theme"]
+
+
+def test_the_kind_column_never_breaks_a_word(tmp_path: Path) -> None:
+    import personacraft.web
+    from personacraft.render.competitors import competitors_body, write_competitors_page
+
+    cell = {"brand": "Us", "share": 0.1, "ci_low": 0.05, "ci_high": 0.2, "n": 10, "p_adjusted": None}
+    doc = {
+        "brands": [{"brand": "Us", "ours": True, "n": 100, "compared": True, "source": "review"}],
+        "themes": [{"label": "Lovely gift", "kind": "praise", "brands": [cell]}],
+        "their_weak_points": [],
+        "our_weak_points": [],
+        "accounting": {
+            "texts": 100,
+            "compared": 100,
+            "themed": 90,
+            "no_theme": 10,
+            "duplicates": 0,
+            "other_language": 0,
+        },
+        "method": {"alpha": 0.05, "min_group_size": 10},
+    }
+    body = str(competitors_body(doc))
+    assert '<td class="kind">praise</td>' in body and "90 in a theme, 10 in none" in body
+    rule = ".rivals-themes .kind { white-space: nowrap; overflow-wrap: normal; }"
+    # the report's page and the web app's style sheet (whose cells otherwise break anywhere)
+    assert rule in write_competitors_page(doc, tmp_path, title="t").read_text(encoding="utf-8")
+    assert rule in (Path(personacraft.web.__file__).parent / "templates" / "app.css.j2").read_text(encoding="utf-8")

@@ -8,13 +8,14 @@ Three steps, after k-means (:func:`~personacraft.text.themes.find_themes`):
    texts without it are kept only up to as many as hold it (the most central first); the rest
    move to the nearest theme whose anchor they hold, else to no theme (label -1, "no clear
    theme"). So every theme has a word in at least half of its texts.
-2. **Name.** Candidates are runs of 2 to 6 words within a clause of the theme's 60 most central
-   texts, neither starting nor ending with a stop word, holding a word found in at least half of
-   the theme's texts. Those found in two texts or more are preferred; each is scored by the cosine
-   of its vector (the same sentence model as the texts: MiniLM) to the theme's centre, as KeyBERT
-   does; on the TF-IDF path by how many of the theme's texts hold it. The best is the name, whole:
-   never cut, no ellipsis. With no such phrase, the anchor and the next most shared word
-   ("Battery and charger").
+2. **Name.** Candidates (:mod:`personacraft.text.phrases`) are the noun phrases of 2 to 6 words
+   and the whole clauses of 2 to 6 words of the theme's 60 most central texts that hold a word
+   found in at least half of the theme's texts; those found in two texts or more are preferred.
+   Each is scored by the cosine of its vector (the same sentence model as the texts: MiniLM) to
+   the theme's centre, as KeyBERT does; among those within :data:`NEAR` of the best a noun phrase
+   wins, then the closest (a word costing :data:`SHORTER`). On the TF-IDF path the candidate held
+   by most texts wins (a noun phrase first). The name is whole: never cut, no ellipsis. With no
+   candidate, the two most shared nouns ("Battery and charger").
 3. **Merge.** Themes that get the same name (once lower-cased, without determiners or a plural "s")
    or whose centres lie at a cosine of :data:`MERGE_COSINE` or more are one theme (two wordings of
    one complaint).

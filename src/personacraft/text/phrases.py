@@ -16,8 +16,10 @@ word's class comes from closed word lists and from where the run's own texts put
 - a noun phrase is 2 to 6 words: adjectives, nouns, numbers and (first) a participle ("Dropped
   calls", "Damaged parcel"), then a noun; optionally "of" and another such phrase.
 
-A clause of 2 to 6 words (split at punctuation) is a candidate as it stands, whatever its words:
-it was written whole, so it reads whole.
+A clause of 2 to 6 words (split at punctuation, and at "and", "but", "so", "because") is a
+candidate as it stands, without a leading determiner and not ending on a closed word other than a
+pronoun ("Love it"): it was written whole, so it reads whole. So is a gerund with its object
+("Exporting the ledger" of "Exporting the ledger times out every time").
 """
 
 from __future__ import annotations
@@ -200,10 +202,11 @@ def candidates(text: str, wc: WordClasses) -> set[str]:
                 words = words[1:]
             if 2 <= len(words) <= MAX_WORDS and (_base(words[-1]) not in CLOSED or words[-1] in _ENDS_OK):
                 out.add(" ".join(words))
-            # and its opening words up to a noun: "Exporting the ledger" (of "... times out every time")
-            heads = [j for j in range(2, min(len(words), MAX_WORDS) + 1) if wc.head(_base(words[j - 1]))]
-            if heads and not _JOIN.search(" ".join(words[: heads[-1]])):
-                out.add(" ".join(words[: heads[-1]]))
+            # a gerund and its object: "Exporting the ledger" (of "... times out every time")
+            if len(words) > 2 and words[0].endswith("ing"):
+                heads = [j for j in range(2, min(len(words), MAX_WORDS) + 1) if wc.head(_base(words[j - 1]))]
+                if heads and all(w not in CLOSED or w in DETERMINERS for w in words[1 : heads[0]]):
+                    out.add(" ".join(words[: heads[0]]))
         out.update(noun_phrases([_base(w) for w in _TOKEN.findall(clause)], wc))
     return out
 
