@@ -17,9 +17,9 @@ word's class comes from closed word lists and from where the run's own texts put
   calls", "Damaged parcel"), then a noun; optionally "of" and another such phrase.
 
 A clause of 2 to 6 words (split at punctuation, and at "and", "but", "so", "because") is a
-candidate as it stands, without a leading determiner and not ending on a closed word other than a
-pronoun ("Love it"): it was written whole, so it reads whole. So is a gerund with its object
-("Exporting the ledger" of "Exporting the ledger times out every time").
+candidate as it stands, without a leading determiner and not ending on a determiner, a
+conjunction, "of", "to", "with", "for" or "also": it was written whole, so it reads whole. So is
+a gerund with its object ("Exporting the ledger" of "Exporting the ledger times out every time").
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ _ADJ_ENDINGS = ("ful", "ous", "ive", "able", "ible", "less", "ish")
 OPENERS = (("too", "much"), ("too", "many"), ("not", "enough"), ("out", "of"), ("no",), ("much",), ("more",), ("less",))
 
 
-_ENDS_OK = _words("it them me us him you this that")  # closed words a whole clause may end on: "Love it"
+_ENDS_NOT = _words("and or of to but with for so because also")  # no whole clause ends on these
 # nouns of time never head a name alone: "Last year", "Two weeks" say when, not what
 TIME = _words("year years week weeks day days month months minute minutes hour hours time times")
 
@@ -200,7 +200,7 @@ def candidates(text: str, wc: WordClasses) -> set[str]:
             words = _TOKEN.findall(part)
             while words and words[0] in DETERMINERS:  # "The sizing runs small": "Sizing runs small"
                 words = words[1:]
-            if 2 <= len(words) <= MAX_WORDS and (_base(words[-1]) not in CLOSED or words[-1] in _ENDS_OK):
+            if 2 <= len(words) <= MAX_WORDS and _base(words[-1]) not in DETERMINERS | _ENDS_NOT:
                 out.add(" ".join(words))
             # a gerund and its object: "Exporting the ledger" (of "... times out every time")
             if len(words) > 2 and words[0].endswith("ing"):
