@@ -226,6 +226,8 @@ def spellings(texts: Iterable[str]) -> dict[str, str]:
             if sentence.isupper():  # shouting says nothing of how a word is spelt
                 continue
             for w in _TOKEN.findall(sentence)[1:]:
+                if w.isupper() and len(w) > 5:  # an acronym is short ("API", "SAML"); a longer word, shouted
+                    continue
                 forms.setdefault(w.lower(), {}).setdefault(w, 0)
                 forms[w.lower()][w] += 1
     out: dict[str, str] = {}
