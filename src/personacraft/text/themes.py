@@ -40,7 +40,7 @@ from personacraft.text.naming import anchor_themes, merge_same_names, name_theme
 from personacraft.text.redact import without_redacted
 from personacraft.wording import whole_label
 
-MIN_WORDS = 2  # a two-word review ("Great product", "Love it") says something; one word rarely names a topic
+MIN_WORDS = 3  # docs/voice.md, "Texts with no theme": two words were tried in session 9
 SAMPLE = 4000  # texts used to choose k
 _SPACES = re.compile(r"\s+")
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
