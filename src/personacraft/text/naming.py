@@ -209,8 +209,10 @@ def _fallback(share: np.ndarray, vocab: np.ndarray, wc: WordClasses) -> str:
     """A name when no phrase of the theme's texts holds a shared word: its most shared nouns."""
     order = np.argsort(-share, kind="stable")
     shared = [str(vocab[j]) for j in order if share[j] >= MIN_SHARE]
-    nouns = [w for w in shared if wc.head(w)][:2] or shared[:1]
-    return f"{nouns[0].capitalize()} and {nouns[1]}" if len(nouns) > 1 else f"Comments on {nouns[0]}"
+    nouns = [w for w in shared if wc.head(w)][:2]
+    if len(nouns) > 1:
+        return f"{nouns[0].capitalize()} and {nouns[1]}"
+    return f"Comments on {nouns[0]}" if nouns else f'Comments with "{shared[0]}"'
 
 
 def _key(name: str) -> str:

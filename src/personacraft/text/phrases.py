@@ -91,7 +91,8 @@ _ADJ_ENDINGS = ("ful", "ous", "ive", "able", "ible", "less", "ish")
 OPENERS = (("too", "much"), ("too", "many"), ("not", "enough"), ("out", "of"), ("no",), ("much",), ("more",), ("less",))
 
 
-_ENDS_NOT = _words("and or of to but with for so because also")  # no whole clause ends on these
+# no whole clause ends on these
+_ENDS_NOT = _words("and or of to but with for so because also on in at by from about into than as like")
 # nouns of time never head a name alone: "Last year", "Two weeks" say when, not what
 TIME = _words("year years week weeks day days month months minute minutes hour hours time times")
 
