@@ -1,5 +1,7 @@
-"""Candidate theme names that read as names: noun phrases ("Slow delivery", "Battery life", "Waste of money"),
-or a short clause whole ("Sizing runs small", "Love it"); never a fragment cut after a verb ("Integration keeps").
+"""Candidate theme names that read as names: noun phrases, or short clauses whole.
+
+Noun phrases ("Slow delivery", "Battery life", "Waste of money") or a short clause as written ("Sizing
+runs small", "Love it"); never a fragment cut after a verb ("Integration keeps").
 
 No part-of-speech tagger ships with the installed packages (and none may be fetched at run time), so a
 word's class comes from closed word lists and from where the run's own texts put it (:class:`WordClasses`):
