@@ -29,6 +29,11 @@ def test_the_demo_rivals_weak_points_come_out_and_nothing_else(built: BuildResul
     assert doc["our_weak_points"] and all(_planted(w["quotes"][0]) == "sizing" for w in doc["our_weak_points"])
     acc = doc["accounting"]
     assert acc["duplicates"] > 0 and acc["texts"] == acc["compared"] + acc["duplicates"] + acc["other_language"]
+    assert acc["compared"] == acc["themed"] + acc["no_theme"]
+    # only the planted differences are significant: every other tested cell is not
+    planted = {w["label"] for w in doc["their_weak_points"] + doc["our_weak_points"]}
+    others = [t for t in doc["themes"] if t["label"] not in planted]
+    assert all(c["p_adjusted"] is None or c["p_adjusted"] >= 0.05 for t in others for c in t["brands"]), others
     # our customers who came from a rival are counted per persona; the rivals' weak points are angles
     assert {m["brand"] for m in doc["mentions"]} == set(RIVALS)
     assert doc["angles"] and {a["brand"] for a in doc["angles"]} <= set(RIVALS)

@@ -1,19 +1,19 @@
 """The retail demo's competitors: a Trustpilot-style export of two other shops' reviews, with planted weak points.
 
 Each rival's reviews are drawn as the shop's own are (retail_web.write_reviews: the same personas'
-shares, the same generic, complaint and praise texts in the same proportions), except:
+shares, the same generic, complaint and praise texts in the same proportions), except that the
+rivals never have the sizing complaint (the Weekend Adventurer's pains): those reviews are the
+rival's own complaint instead, one our personas have (:data:`WEAK`: Trailhead's shipping costs, the
+Deal Hunter's; Summit's late deliveries, the Holiday Gifter's). So sizing is where *we* are weak,
+each rival's complaint is its weak point (and a "where they are weak" angle for that persona), and
+every other text has the same expected share for every brand: nothing else should come out
+significant (docs/competitors.md).
 
-- a share of each rival's generic reviews is replaced by a complaint one of our personas has
-  (:data:`WEAK`: Trailhead's shipping costs, the Deal Hunter's; Summit's late deliveries, the
-  Holiday Gifter's): their weak point, and a "where they are weak" angle for that persona;
-- the rivals never have the sizing complaint (the Weekend Adventurer's pains): those reviews are
-  generic ones instead, so sizing is where *we* are weak.
-
-Every other theme has the same expected share for every brand, so nothing else should come out
-significant (docs/competitors.md). One rival review in a hundred is exported twice (counted once),
-a few of our Deal Hunters and Holiday Gifters say in a review that they came from a rival (the
-persona's competitor mentions), and usernames, order numbers and phones are there for the
-privacy checks.
+Some customers of every shop say in a review that they came from another one (:func:`came_from`),
+at the same rate for every brand: ours name a rival (the persona's competitor mentions), a rival's
+name the other rival. The theme model does not see brand names (text.corpus), so these are one
+theme, of the same share for every brand. One rival review in a hundred is exported twice
+(counted once), and usernames, order numbers and phones are there for the privacy checks.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import numpy as np
 from personacraft.demo.common import write_csv
 from personacraft.demo.layouts import JUDGEME_COLUMNS
 from personacraft.demo.retail_personas import GENERIC_REVIEWS, PERSONAS
+from personacraft.demo.retail_web import REVIEWERS
 
 RIVALS = ("Trailhead Outfitters", "Summit & Sons")
 PAINS = {p.name: p.pains for p in PERSONAS}
@@ -34,14 +35,14 @@ WEAK: dict[str, tuple[str, ...]] = {
     "Trailhead Outfitters": PAINS["Deal Hunter"][:1],  # shipping costs
     "Summit & Sons": PAINS["Holiday Gifter"],  # late delivery, three wordings
 }
-# some of our customers say they came from a rival (a 5-star review of ours naming it)
+# some customers say they came from another shop (a 5-star review naming it), the same share for every brand
 SWITCHED = {
-    "Deal Hunter": "Switched from Trailhead Outfitters last year and glad I did.",
-    "Holiday Gifter": "Used to buy from Summit & Sons, much happier with this shop.",
+    "Deal Hunter": "Switched from {} last year and glad I did.",
+    "Holiday Gifter": "Used to buy from {}, much happier with this shop.",
 }
-SWITCHED_SHARE = 0.04
+CAME_FROM = {"Deal Hunter": "Trailhead Outfitters", "Holiday Gifter": "Summit & Sons"}  # ours; a rival names the other
+SWITCHED_SHARE = 0.04  # of those personas' customers
 DUPLICATE_SHARE = 0.01  # rival reviews exported twice (same author, text and date): counted once
-WEAK_SHARE = 0.3  # of a rival's generic reviews that are its own complaint instead
 OURS_WEAK = "Weekend Adventurer"  # whose complaint (sizing) the rivals never have
 COLUMNS = [
     "Review Id",
@@ -62,8 +63,17 @@ ours = false
 """
 
 
+def came_from(persona: str, brand: str) -> str:
+    """What a customer of ``brand`` (a persona of :data:`SWITCHED`) who came from another shop says."""
+    shop = CAME_FROM[persona]
+    if shop == brand:
+        shop = next(r for r in RIVALS if r != brand)
+    return SWITCHED[persona].format(shop)
+
+
 def rival_reviews(n: int, rng: np.random.Generator, brand: str) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` review texts and ratings of ``brand`` (ours when not a rival), drawn as the module doc says."""
+    """``n`` review texts and ratings of ``brand`` (ours when not a rival), drawn as the module doc says,
+    then the reviews of those who came from another shop (about 2 % more)."""
     shares = np.array([p.share for p in PERSONAS])
     rp = rng.choice(len(PERSONAS), size=n, p=shares / shares.sum())
     kind = rng.random(n)
@@ -76,13 +86,15 @@ def rival_reviews(n: int, rng: np.random.Generator, brand: str) -> tuple[np.ndar
     body[positive] = np.array([p.praise[0] for p in PERSONAS], dtype=object)[rp[positive]]
     rating = np.where(generic, rng.choice([4, 5], n), np.where(negative, rng.choice([1, 2, 3], n), 5))
     if brand in WEAK:
+        # the sizing complaints a rival never gets are its own complaint: every other text keeps its share
         sizing = negative & (rp == [p.name for p in PERSONAS].index(OURS_WEAK))
-        body[sizing] = np.array(GENERIC_REVIEWS, dtype=object)[rng.integers(0, len(GENERIC_REVIEWS), sizing.sum())]
-        rating[sizing] = rng.choice([4, 5], int(sizing.sum()))
-        weak = generic & (rng.random(n) < WEAK_SHARE)
-        body[weak] = np.array(WEAK[brand], dtype=object)[rng.integers(0, len(WEAK[brand]), weak.sum())]
-        rating[weak] = rng.choice([1, 2], int(weak.sum()))
-    return body, rating
+        body[sizing] = np.array(WEAK[brand], dtype=object)[rng.integers(0, len(WEAK[brand]), sizing.sum())]
+        rating[sizing] = rng.choice([1, 2], int(sizing.sum()))
+    # as many came from another shop as of our customers (write_switched), per review written
+    names = np.array([p.name for p in PERSONAS], dtype=object)[rp]
+    came = np.flatnonzero(np.isin(names, list(SWITCHED)) & (rng.random(n) < SWITCHED_SHARE / REVIEWERS))
+    said = np.array([came_from(str(p), brand) for p in names[came]], dtype=object)
+    return np.r_[body, said], np.r_[rating, np.full(len(came), 5)]
 
 
 def write(con: duckdb.DuckDBPyConnection, data: Path, seed: int, part: int, customers: int, append: bool) -> None:
@@ -90,8 +102,8 @@ def write(con: duckdb.DuckDBPyConnection, data: Path, seed: int, part: int, cust
     rng = np.random.default_rng([seed, 20, part])  # apart from the shop's own draws
     columns: dict[str, list[object]] = {c: [] for c in COLUMNS}
     for r, brand in enumerate(RIVALS):
-        n = round(customers * 0.32)
-        body, rating = rival_reviews(n, rng, brand)
+        body, rating = rival_reviews(round(customers * REVIEWERS), rng, brand)
+        n = len(body)
         who = [f"{FIRST[i % len(FIRST)]} {LAST[j % len(LAST)]}." for i, j in rng.integers(0, 1000, (n, 2))]
         tails = rng.random(n)
         body = np.where(tails < 0.02, np.char.add(body.astype(str), " Order #48213 still missing."), body)
@@ -128,7 +140,7 @@ def write_switched(
     """Append to our reviews (Judge.me) the 5-star reviews of customers who say they came from a rival."""
     rng = np.random.default_rng([seed, 21, part])
     persona = np.array([p.name for p in PERSONAS], dtype=object)[pidx]
-    said = np.array([SWITCHED.get(str(p), "") for p in persona], dtype=object)
+    said = np.array([came_from(str(p), "") if p in SWITCHED else "" for p in persona], dtype=object)
     who = np.flatnonzero((said != "") & (rng.random(len(pidx)) < SWITCHED_SHARE))
     day = rng.integers(0, 365, len(who)).astype("timedelta64[D]") + np.datetime64("2024-01-01T10:00:00")
     write_csv(

@@ -21,6 +21,8 @@ from personacraft.demo.retail_personas import (
     times_after,
 )
 
+REVIEWERS = 0.32  # the share of customers who write a review (the rivals' reviews, retail_rivals, too)
+
 
 def write_reviews(
     con: duckdb.DuckDBPyConnection,
@@ -38,7 +40,7 @@ def write_reviews(
     """Reviews a week or so after a customer's first order; ``extra``: (reviewer, text, day) of more
     negative reviews (the two-month demo's new complaint); ``append``: to the file an earlier chunk wrote."""
     n = len(pidx)
-    reviewer = np.flatnonzero(rng.random(n) < 0.32)
+    reviewer = np.flatnonzero(rng.random(n) < REVIEWERS)
     rp = pidx[reviewer]
     kind = rng.random(len(reviewer))
     generic = kind < 0.35

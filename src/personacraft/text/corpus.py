@@ -3,11 +3,15 @@
 :func:`themed` runs one theme model over all texts (ours and other brands', so a theme means the
 same for each brand), after leaving out files in another language (text.languages), and sums each
 theme up: its name, keywords, kind (pain, need, goal or praise: see text.voice), size and mean rating.
+The theme model does not see brand names (each brand of the run, as a whole word, reads "them"): a
+sentence model puts "Switched from Trailhead" nearer to anything else naming Trailhead than to
+"Switched from Summit", and a theme is what is said, not whom it names (docs/competitors.md).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +25,20 @@ from personacraft.text.themes import Themes, find_themes
 
 NEED = re.compile(r"\b(i need|we need|need(s|ed)? (a|an|to|more)|i wish|we wish|would like|please add|missing)\b", re.I)
 GOAL = re.compile(r"\b(want to|wanted to|looking for|hope to|hoping to|trying to|goal|so that i|in order to)\b", re.I)
+
+
+def mention_pattern(brands: Sequence[str]) -> re.Pattern[str] | None:
+    """A regex finding any of ``brands`` as whole words, case-insensitive."""
+    names = sorted({b.strip() for b in brands if len(b.strip()) >= 3}, key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(b) for b in names) + r")(?!\w)", re.IGNORECASE)
+
+
+def without_brands(texts: list[str], brands: Sequence[str]) -> list[str]:
+    """``texts`` with every brand of ``brands`` (as :func:`mention_pattern` finds it) replaced by "them"."""
+    pattern = mention_pattern(brands)
+    return texts if pattern is None else [pattern.sub("them", t) for t in texts]
 
 
 @dataclass
@@ -61,6 +79,7 @@ def themed(
     # a file in another language than most texts gets no theme: it is reported, not mixed in
     foreign = foreign_files([e[2] for e in extra], bodies)
     core = [without_redacted(b) if not f else "" for b, f in zip(bodies, foreign, strict=True)]
+    core = without_brands(core, sorted({e[0] for e in extra}))
     themes = find_themes(core, method=method, seed=seed)
     sentiment = score(bodies, rating, np.array(kinds, dtype=object))
     theme_rows = []

@@ -8,14 +8,17 @@ Three steps, after k-means (:func:`~personacraft.text.themes.find_themes`):
    texts without it are kept only up to as many as hold it (the most central first); the rest
    move to the nearest theme whose anchor they hold, else to no theme (label -1, "no clear
    theme"). So every theme has a word in at least half of its texts.
-2. **Name.** Candidates are runs of 2 to 6 words within a clause of the theme's 60 most central
-   texts, neither starting nor ending with a stop word, holding a word found in at least half of
-   the theme's texts. Those found in two texts or more are preferred; each is scored by the cosine
-   of its vector (the same sentence model as the texts: MiniLM) to the theme's centre, as KeyBERT
-   does; on the TF-IDF path by how many of the theme's texts hold it. The best is the name, whole:
-   never cut, no ellipsis. With no such phrase, the anchor and the next most shared word
-   ("Battery and charger").
-3. **Merge.** Themes that get the same name are one theme (two wordings of one complaint).
+2. **Name.** Candidates (:mod:`personacraft.text.phrases`) are the noun phrases of 2 to 6 words
+   and the whole clauses of 2 to 6 words of the theme's 60 most central texts that hold a word
+   found in at least half of the theme's texts; those found in two texts or more are preferred.
+   Each is scored by the cosine of its vector (the same sentence model as the texts: MiniLM) to
+   the theme's centre, as KeyBERT does; among those within :data:`NEAR` of the best a noun phrase
+   wins, then the closest (a word costing :data:`SHORTER`). On the TF-IDF path the candidate held
+   by most texts wins (a noun phrase first). The name is whole: never cut, no ellipsis. With no
+   candidate, the two most shared nouns ("Battery and charger").
+3. **Merge.** Themes that get the same name (once lower-cased, without determiners or a plural "s")
+   or whose centres lie at a cosine of :data:`MERGE_COSINE` or more are one theme (two wordings of
+   one complaint).
 """
 
 from __future__ import annotations
@@ -27,14 +30,19 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
+from personacraft.text.phrases import DETERMINERS, WordClasses, candidates, is_noun_phrase, spellings, word_classes
 from personacraft.text.redact import without_redacted
 
+_I = re.compile(r"(?<![\w'’])i(?=$|[\s'’])")  # the pronoun, capitalised: "Everyone asked where I got it"
 LETTERS = r"(?u)\b[^\W\d_][^\W\d_]+\b"
 _TOKEN = re.compile(LETTERS)
-_CLAUSE = re.compile(r"[.!?;:,()\"&/]+|\s[-–—]\s")
 CENTRAL = 60  # central texts whose phrases are candidates
-MAX_WORDS = 6
-NEAR = 0.1  # phrases this close (cosine) to the best one count as equally good; the shortest wins
+NEAR = 0.1  # phrases this close (cosine) to the best one count as equally good: a noun phrase among them wins
+# two themes whose centres (as embedded) lie this close are one complaint in other words: on the retail
+# demo the wordings of one complaint lie at 0.49 to 0.74 and different complaints up to 0.58
+# ("Shipping costs" and "Shipping took two weeks"); only the closest pairs are sure (docs/voice.md)
+MERGE_COSINE = 0.65
+SHORTER = 0.02  # what a word costs among those: the shorter of two phrases wins unless the longer is this much closer
 MIN_SHARE = 0.5  # a name holds a word found in at least this share of the theme's texts
 # words that never start or end a name, beyond the stop words (fillers, verbs of saying, pronoun forms)
 EDGE = frozenset("did does got went just really thanks thank ve ll don didn doesn isn wasn im it's".split())  # noqa: SIM905
@@ -117,19 +125,6 @@ def _unit_centres(X: np.ndarray, labels: np.ndarray, weights: np.ndarray, k: int
     return np.asarray(centres / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12))
 
 
-def _candidates(text: str) -> set[str]:
-    out: set[str] = set()
-    for clause in _CLAUSE.split(without_redacted(text).lower()):
-        words = _TOKEN.findall(clause)
-        for n in range(2, MAX_WORDS + 1):
-            for i in range(len(words) - n + 1):
-                gram = words[i : i + n]
-                if (gram[0] in STOP and gram[0] not in OPENERS) or gram[-1] in STOP or len(set(gram)) < n:
-                    continue
-                out.add(" ".join(gram))
-    return out
-
-
 def name_themes(
     texts: Sequence[str],
     labels: np.ndarray,
@@ -144,6 +139,7 @@ def name_themes(
     if B is None or not len(vocab):
         return [f"Theme {c + 1}" for c in range(k)]
     shares = theme_shares(B, labels, weights, k)
+    wc = word_classes(texts)
     names: list[str] = []
     picks: list[tuple[int, list[str]]] = []
     for c in range(k):
@@ -155,15 +151,25 @@ def name_themes(
         central = rows[np.argsort(dist[rows], kind="stable")][:CENTRAL]
         counts: dict[str, float] = {}
         for i in central:
-            for gram in _candidates(texts[int(i)]):
+            for gram in candidates(texts[int(i)], wc):
                 if shared & set(gram.split()):
                     counts[gram] = counts.get(gram, 0.0) + float(weights[i])
         often = {g: n for g, n in counts.items() if n >= 2} or counts
-        ranked = sorted(often, key=lambda g: (-often[g], len(g.split()), g))[:40]
+        # a phrase inside a longer one held as often says less: "Wrong VAT number", not "VAT number"
+        often = {g: n for g, n in often.items() if not _inside(g, n, often, wc)}
+        share = {str(vocab[j]): float(shares[c, j]) for j in np.flatnonzero(shares[c] > 0)}
+        ranked = sorted(
+            often,
+            key=lambda g: (
+                -often[g],
+                not is_noun_phrase(g, wc),
+                -max(share.get(w, 0.0) for w in g.split()),  # the phrase of the most shared word
+                len(g.split()),
+                g,
+            ),
+        )[:40]
         if not ranked:
-            order = np.argsort(-shares[c], kind="stable")
-            top = [str(vocab[j]) for j in order[:2] if shares[c, j] > 0]
-            names.append(f"{top[0].capitalize()} and {top[1]}" if len(top) > 1 else f"{top[0].capitalize()} comments")
+            names.append(_fallback(shares[c], vocab, wc))
             continue
         names.append("")
         picks.append((c, ranked))
@@ -175,24 +181,91 @@ def name_themes(
             for c, ranked in picks:
                 scores = V[at : at + len(ranked)] @ centres[c]
                 at += len(ranked)
-                # the shortest phrase nearly as close as the best: "Out of stock", not "Out of stock in my size"
+                # of the phrases nearly as close as the best, a noun phrase; then the closest, a word
+                # costing SHORTER ("Out of stock" rather than "Out of stock in my size")
                 near = [i for i in range(len(ranked)) if scores[i] >= scores.max() - NEAR]
-                names[c] = ranked[min(near, key=lambda i: (len(ranked[i].split()), -scores[i]))]
+                nps = [i for i in near if is_noun_phrase(ranked[i], wc)] or near
+                names[c] = ranked[max(nps, key=lambda i: (scores[i] - SHORTER * len(ranked[i].split()), -i))]
         else:
             for c, ranked in picks:
                 names[c] = ranked[0]
-    return [n[:1].upper() + n[1:] for n in names]
+    spelt = spellings(texts[int(i)] for i in np.flatnonzero(labels >= 0)[:: max(1, int((labels >= 0).sum()) // 5000)])
+    return [_I.sub("I", _capital(" ".join(spelt.get(w, w) for w in n.split()))) for n in names]
 
 
-def merge_same_names(labels: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[int]]:
-    """Labels with themes of the same name joined (step 3); and the kept themes, in order."""
+def _inside(g: str, n: float, often: dict[str, float], wc: WordClasses) -> bool:
+    """Whether a longer phrase held as often holds ``g`` (a noun phrase only gives way to a noun phrase)."""
+    np_g = is_noun_phrase(g, wc)
+    return any(
+        m == n and h != g and f" {g} " in f" {h} " and (is_noun_phrase(h, wc) or not np_g) for h, m in often.items()
+    )
+
+
+def _capital(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def _fallback(share: np.ndarray, vocab: np.ndarray, wc: WordClasses) -> str:
+    """A name when no phrase of the theme's texts holds a shared word: its most shared nouns."""
+    order = np.argsort(-share, kind="stable")
+    shared = [str(vocab[j]) for j in order if share[j] >= MIN_SHARE]
+    nouns = [w for w in shared if wc.head(w)][:2]
+    if len(nouns) > 1:
+        return f"{nouns[0].capitalize()} and {nouns[1]}"
+    return f"Comments on {nouns[0]}" if nouns else f'Comments with "{shared[0]}"'
+
+
+def _key(name: str) -> str:
+    """A name as compared for merging: lower case, no determiner, no plural "s" ("The batteries" ~ "battery")."""
+    words = [w for w in name.lower().split() if w not in DETERMINERS]
+    return " ".join(_singular(w) for w in words)
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def merge_same_names(
+    labels: np.ndarray,
+    names: list[str],
+    centres: np.ndarray | None = None,
+    texts: Sequence[str] = (),
+    weights: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[int]]:
+    """Labels with near-duplicate themes joined (step 3): the same name once normalised, or centres
+    (unit length, as embedded) at a cosine of :data:`MERGE_COSINE` or more, when the joined theme still
+    has a word in half its ``texts``; and the kept themes, in order. The first theme of a group leads it."""
+    k = len(names)
+    target = np.arange(k)
+
+    def root(c: int) -> int:
+        while target[c] != c:
+            c = int(target[c])
+        return c
+
     first: dict[str, int] = {}
-    target = np.arange(len(names))
     for c, name in enumerate(names):
-        key = name.lower()
-        target[c] = first.setdefault(key, c)
+        target[c] = root(first.setdefault(_key(name), c))
+    B = word_matrix(texts)[0] if len(texts) and weights is not None and centres is not None else None
+    if B is not None and centres is not None and weights is not None and len(centres) == k and k > 1:
+        ok = labels >= 0
+        size = np.bincount(labels[ok], weights=weights[ok], minlength=k)
+        hits = theme_shares(B, labels, weights, k) * size[:, None]
+        group = {c: {c} for c in range(k)}
+        close = np.argwhere(np.triu(centres @ centres.T, 1) >= MERGE_COSINE)
+        for a, b in sorted(close.tolist()):
+            ra, rb = root(a), root(b)
+            both = sorted(group[ra] | group[rb])
+            if ra == rb or (hits[both].sum(axis=0) / max(size[both].sum(), 1e-12)).max() < MIN_SHARE:
+                continue
+            lead, other = min(ra, rb), max(ra, rb)
+            target[other] = lead
+            group[lead] = set(both)
+    target = np.array([root(c) for c in range(k)])
     kept = sorted(set(target.tolist()))
-    remap = np.full(len(names), -1)
+    remap = np.full(k, -1)
     remap[kept] = np.arange(len(kept))
     new = np.where(labels >= 0, remap[target[np.maximum(labels, 0)]], -1)
     return new, kept

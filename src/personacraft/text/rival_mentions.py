@@ -13,21 +13,13 @@ against ours with the adjusted p-value, the persona's own share, and the competi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from personacraft.text.corpus import mention_pattern
 from personacraft.text.voice import TextThemes
-
-
-def mention_pattern(brands: Sequence[str]) -> re.Pattern[str] | None:
-    """A regex finding any of ``brands`` as whole words, case-insensitive."""
-    names = sorted({b.strip() for b in brands if len(b.strip()) >= 3}, key=len, reverse=True)
-    if not names:
-        return None
-    return re.compile(r"(?<!\w)(" + "|".join(re.escape(b) for b in names) + r")(?!\w)", re.IGNORECASE)
 
 
 def mentions(

@@ -43,7 +43,7 @@ from personacraft.text.naming import anchor_themes, merge_same_names, name_theme
 from personacraft.text.redact import without_redacted
 from personacraft.wording import whole_label
 
-MIN_WORDS = 3
+MIN_WORDS = 3  # docs/voice.md, "Texts with no theme": two words were tried in session 9
 SAMPLE = 4000  # texts used to choose k
 _SPACES = re.compile(r"\s+")
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -340,8 +340,9 @@ def _named(
     labels = anchor_themes(texts, X, labels, dist, weights, k)
     embed = embed_minilm if method == "minilm" else None
     for _ in range(3):  # a merge changes a theme's texts: name again until no two names are the same
-        names = name_themes(texts, labels, dist, weights, k, _centres(raw, weights, labels, k), embed)
-        labels, kept = merge_same_names(labels, names)
+        centres = _centres(raw, weights, labels, k)
+        names = name_themes(texts, labels, dist, weights, k, centres, embed)
+        labels, kept = merge_same_names(labels, names, centres if method == "minilm" else None, texts, weights)
         merged, names, k = len(kept) < k, [names[c] for c in kept], len(kept)
         centre_of = _centres(X, weights, labels, k)[np.maximum(labels, 0)]
         dist = np.where(labels >= 0, 1.0 - (X * centre_of).sum(axis=1), np.nan)
