@@ -9,9 +9,9 @@ import pytest
 
 from personacraft.config import load_config
 from personacraft.errors import ConfigError
-from personacraft.text import themes
+from personacraft.text import embed
 
-pytestmark = pytest.mark.skipif(not themes.model_available(), reason="the text extra is not installed")
+pytestmark = pytest.mark.skipif(not embed.model_available(), reason="the text extra is not installed")
 
 TEXTS = [
     "The parcel arrived three days late and the box was crushed",
@@ -23,19 +23,19 @@ TEXTS = [
 
 
 def test_float32_and_auto_give_nearly_the_same_vectors() -> None:
-    with themes.precision("float32"):
-        exact = themes.embed_minilm(TEXTS)
-    fast = themes.embed_minilm(TEXTS)
+    with embed.precision("float32"):
+        exact = embed.embed_minilm(TEXTS)
+    fast = embed.embed_minilm(TEXTS)
     cosine = (exact * fast).sum(axis=1)
     assert np.all(cosine > 0.999)
-    if not themes.native_bfloat16():
+    if not embed.native_bfloat16():
         assert np.array_equal(exact, fast)  # no bfloat16 units: auto is float32
 
 
 def test_the_setting_is_scoped_to_its_block() -> None:
-    with themes.precision("float32"):
-        assert themes._PRECISION.get() == "float32"
-    assert themes._PRECISION.get() == "auto"
+    with embed.precision("float32"):
+        assert embed._PRECISION.get() == "float32"
+    assert embed._PRECISION.get() == "auto"
 
 
 def test_a_bad_precision_is_a_clear_error(tmp_path: Path) -> None:
@@ -47,12 +47,12 @@ def test_a_bad_precision_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_many_texts_are_encoded_in_shares_in_their_order(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = [f"{t} ({i})" for i in range(60) for t in TEXTS]  # 300 texts: two shares of batches of 64
-    monkeypatch.setattr(themes, "encoders", lambda: 2)
-    shared = themes.embed_minilm(texts, batch_size=64)
-    monkeypatch.setattr(themes, "encoders", lambda: 1)
-    alone = themes.embed_minilm(texts, batch_size=64)
+    monkeypatch.setattr(embed, "encoders", lambda: 2)
+    shared = embed.embed_minilm(texts, batch_size=64)
+    monkeypatch.setattr(embed, "encoders", lambda: 1)
+    alone = embed.embed_minilm(texts, batch_size=64)
     assert shared.shape == (300, 384)
     assert np.all((shared * alone).sum(axis=1) > 0.999)  # each text's own vector, in its place
     assert (shared[:5] @ alone[:5].T).argmax(axis=1).tolist() == [0, 1, 2, 3, 4]
-    monkeypatch.setattr(themes, "encoders", lambda: 2)
-    assert np.array_equal(shared, themes.embed_minilm(texts, batch_size=64))  # the same shares, the same vectors
+    monkeypatch.setattr(embed, "encoders", lambda: 2)
+    assert np.array_equal(shared, embed.embed_minilm(texts, batch_size=64))  # the same shares, the same vectors

@@ -39,9 +39,9 @@ from personacraft.sources import Accounting, Source
 from personacraft.store import Run
 from personacraft.text import rival_mentions
 from personacraft.text.competitors import competitor_voice
+from personacraft.text.embed import precision
 from personacraft.text.objections import lost_reasons, objections
 from personacraft.text.redact import Redactor
-from personacraft.text.themes import precision
 from personacraft.text.voice import TextThemes, Voice, text_themes, voice_of_customer, why_they_left
 from personacraft.unify import IDENTITY_TABLES, MergeReport, keyed
 from personacraft.unify import unify as resolve_identities
