@@ -46,7 +46,6 @@ def native_bfloat16() -> bool:
     return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
-PRECISIONS = ("auto", "float32")
 # ``[text] precision`` of the build in progress (set by the text stage with :func:`precision`)
 _PRECISION: ContextVar[str] = ContextVar("minilm_precision", default="auto")
 

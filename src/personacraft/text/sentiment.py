@@ -53,9 +53,9 @@ def scales(kinds: np.ndarray, ratings: np.ndarray) -> dict[str, float]:
 def score(bodies: list[str], ratings: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     """-1, 0 or +1 per text (see the module doc)."""
     kinds = np.asarray(kinds, dtype=object)
-    top = np.zeros(len(kinds))
+    top, named = np.zeros(len(kinds)), kinds.astype(str)
     for kind, scale in scales(kinds, ratings).items():  # once per kind, not once per text
-        top[kinds.astype(str) == kind] = scale
+        top[named == kind] = scale
     neg_at, pos_at = np.where(top == 10, 6.0, 2.0), np.where(top == 10, 9.0, 4.0)
     words = np.sign(np.array([len(POSITIVE.findall(b)) - len(NEGATIVE.findall(b)) for b in bodies], dtype=float))
     support = np.isin(kinds, SUPPORT_KINDS)
