@@ -2,9 +2,11 @@
 
     .venv/bin/python benchmarks/bench_build.py                 # 20k and 200k customers
     .venv/bin/python benchmarks/bench_build.py --sizes 2000 20000
+    .venv/bin/python benchmarks/bench_build.py --customers 1000000 --reuse   # build the demo already written
     .venv/bin/python benchmarks/bench_build.py --sizes 20000 --base f04a128 --repeat 3   # side by side
 
-Each step runs as its own process, so peak memory is that step's own maximum resident set.
+Each step runs as its own process, so peak memory is that step's own maximum resident set. Under
+each size's line, the build's steps with their wall seconds (``personacraft runs --json``).
 With ``--base REV`` the same demo is also built by the code of commit REV (a git worktree),
 alternating the two trees ``--repeat`` times on copies of one input, and the median build
 times are compared.
@@ -43,6 +45,13 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
     return wall, usage.ru_maxrss / 1024
 
 
+def stage_seconds(config: Path) -> dict[str, float]:
+    """Each step's wall seconds in the newest build of the workspace (``personacraft runs --json``)."""
+    out = subprocess.run([*CLI, "runs", "--config", str(config), "--json"], capture_output=True, text=True, check=True)
+    newest = json.loads(out.stdout)[0]
+    return dict(newest.get("summary", {}).get("seconds", {}))
+
+
 def ari(folder: Path) -> float:
     with (folder / "ground_truth.csv").open() as fh:
         truth = {r["email"].strip().lower(): r["persona"] for r in csv.DictReader(fh)}
@@ -73,6 +82,8 @@ def side_by_side(folder: Path, base: str, repeat: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000])
+    ap.add_argument("--customers", type=int, help="one size (the same as --sizes N)")
+    ap.add_argument("--reuse", action="store_true", help="build the demo already in --dir (no demo timing)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--dir", type=Path, default=Path("bench-out"))
     ap.add_argument("--base", help="also time the build of this commit's code on the same demo, side by side")
@@ -84,11 +95,14 @@ def main() -> None:
         f"{'rows read':>11} {'rows/s':>9} {'personas':>8} {'ARI':>6}"
     )
     print(header)
-    for n in args.sizes:
+    for n in [args.customers] if args.customers else args.sizes:
         folder = args.dir / f"retail-{n}"
-        if folder.exists():
-            subprocess.run(["rm", "-rf", str(folder)], check=True)
-        gen_s, gen_mb = timed([*CLI, "demo", "--dir", str(folder), "--customers", str(n), "--seed", str(args.seed)])
+        if args.reuse and (folder / "personacraft.toml").exists():
+            gen_s = gen_mb = float("nan")
+        else:
+            if folder.exists():
+                subprocess.run(["rm", "-rf", str(folder)], check=True)
+            gen_s, gen_mb = timed([*CLI, "demo", "--dir", str(folder), "--customers", str(n), "--seed", str(args.seed)])
         build_s, build_mb = timed([*CLI, "build", "--config", str(folder / "personacraft.toml")])
         acc = json.loads((folder / "out" / "accounting.json").read_text())
         rows = sum(s["read"] for s in acc["sources"])
@@ -98,6 +112,8 @@ def main() -> None:
             f"{rows:>11,} {rows / build_s:>9,.0f} {personas:>8} {ari(folder):>6.3f}",
             flush=True,
         )
+        for step, seconds in stage_seconds(folder / "personacraft.toml").items():
+            print(f"#   {seconds:>8.1f} s  {step}")
         if args.base:
             side_by_side(folder, args.base, args.repeat)
 

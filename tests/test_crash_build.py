@@ -14,6 +14,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def runs(config: Path) -> list[dict[str, str]]:
+def runs(config: Path) -> list[dict[str, Any]]:
     done = cli("runs", "--config", str(config), "--json")
     assert done.returncode == 0, done.stderr
     return list(json.loads(done.stdout))
@@ -85,6 +86,12 @@ def test_two_builds_at_once_one_runs_the_other_names_it(tmp_path: Path) -> None:
     listed = runs(config)
     assert [r["status"] for r in listed] == ["succeeded"]  # the one that waited never started a run
     out_is_run(tmp_path / "demo" / "out", listed[0]["run_id"])
+    # the run's summary says where its time went: every step, in order, each timed
+    seconds = listed[0]["summary"]["seconds"]
+    steps = list(seconds)
+    assert steps[0] == "Checking sources" and steps[-1] == "Writing outputs", steps
+    assert any(s.startswith("Reading ") for s in steps) and "Finding themes in the texts" in steps
+    assert all(v >= 0 for v in seconds.values()) and sum(seconds.values()) > 0
 
 
 @pytest.fixture()

@@ -7,6 +7,8 @@ A leaf below :mod:`personacraft.config` (it imports only the errors), as ``[repo
 from __future__ import annotations
 
 import difflib
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +21,20 @@ def _setting(default: Any, help: str) -> Any:
 
 
 ENGINE_KINDS = ("duckdb", "spark")
+MEMORY = re.compile(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
+AUTO_CAP = 6 << 30  # "auto": at most 6 GB for DuckDB, so that a build's peak stays near 8 GB (docs/spark.md)
+
+
+def duckdb_memory(limit: str) -> str:
+    """DuckDB's ``memory_limit`` for the setting ``limit`` (``"auto"``: half the machine's memory, at most 6 GB;
+    empty where the machine's memory is unknown, which leaves DuckDB's default)."""
+    if limit != "auto":
+        return limit.strip()
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # not POSIX: DuckDB's own default
+        return ""
+    return f"{min(total // 2, AUTO_CAP) >> 20}MB"
 
 
 @dataclass(frozen=True)
@@ -32,6 +48,11 @@ class EngineConfig:
     app_name: str = _setting("personacraft", "The Spark application's name.")
     shuffle_partitions: int = _setting(
         8, "spark.sql.shuffle.partitions: a few per core on one machine, about 2-3 per core on a cluster."
+    )
+    memory_limit: str = _setting(
+        "auto",
+        'DuckDB\'s memory limit, e.g. "4GB"; beyond it, large sorts, joins and windows spill to a folder next to '
+        'the workspace. "auto": half the machine\'s memory, at most 6 GB (DuckDB alone would take 80 %).',
     )
     conf: Mapping[str, Any] = field(
         default_factory=dict,
@@ -47,6 +68,10 @@ class EngineConfig:
             raise ConfigError('[engine] master must name a Spark master, e.g. "local[2]".')
         if isinstance(self.shuffle_partitions, bool) or self.shuffle_partitions < 1:
             raise ConfigError(f"[engine] shuffle_partitions must be at least 1, got {self.shuffle_partitions!r}.")
+        if self.memory_limit != "auto" and not MEMORY.fullmatch(str(self.memory_limit)):
+            raise ConfigError(
+                f'[engine] memory_limit: {self.memory_limit!r} is not a size; write e.g. "4GB", "512MB" or "auto".'
+            )
         bad = [k for k, v in self.conf.items() if not isinstance(v, (str, int, float, bool))]
         if bad:
             raise ConfigError(f"[engine] conf: {bad[0]!r} must be a string, number or boolean.")

@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from personacraft.engine_settings import duckdb_memory
 from personacraft.errors import NotFoundError, WorkspaceError
 from personacraft.locking import Lock, acquire, describe, holder
 from personacraft.schema import ACCOUNTING, CANONICAL, HANDLED, PROVENANCE, RAW_FILES, READ_COUNTS, REJECTS, ddl
@@ -65,11 +66,15 @@ def _ident(name: str) -> str:
     return name
 
 
-def _configured(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+def _configured(con: duckdb.DuckDBPyConnection, memory_limit: str = "auto") -> duckdb.DuckDBPyConnection:
     # every timestamp is stored in UTC; vendor offsets are applied when parsing
     con.execute("SET TimeZone = 'UTC'")
     # the CLI draws its own progress; DuckDB's bar would print into stdout on long queries
     con.execute("SET enable_progress_bar = false")
+    # [engine] memory_limit: DuckDB alone would take 80 % of the machine before it spills
+    limit = duckdb_memory(memory_limit)
+    if limit:
+        con.execute(f"SET memory_limit = '{limit}'")
     return con
 
 
@@ -82,9 +87,12 @@ class Workspace:
     """A DuckDB workspace file holding every run of a project.
 
     Opened for writing, it holds the workspace's lock (:mod:`personacraft.locking`) until closed,
-    waiting up to ``wait`` seconds for another writer; opened ``read_only``, it takes no lock."""
+    waiting up to ``wait`` seconds for another writer; opened ``read_only``, it takes no lock.
+    ``memory_limit`` is ``[engine] memory_limit`` (DuckDB's, :func:`~personacraft.engine_settings.duckdb_memory`)."""
 
-    def __init__(self, path: str | Path, *, read_only: bool = False, wait: float = 0.0) -> None:
+    def __init__(
+        self, path: str | Path, *, read_only: bool = False, wait: float = 0.0, memory_limit: str = "auto"
+    ) -> None:
         self.path = Path(path)
         self.lock: Lock | None = None
         try:
@@ -93,7 +101,7 @@ class Workspace:
                 self.lock = acquire(self.path, wait)
             elif not self.path.exists():
                 raise NotFoundError(f"{self.path}: no workspace yet; run `personacraft build` first.")
-            self.con = _configured(duckdb.connect(str(self.path), read_only=read_only))
+            self.con = _configured(duckdb.connect(str(self.path), read_only=read_only), memory_limit)
         except duckdb.Error as exc:
             if self.lock is not None:
                 self.lock.release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -75,6 +76,7 @@ def test_spark_gets_duckdb_meanings() -> None:
         ('conf = "x"', '"conf" must be a table'),
         ("conf = { a = [1] }", "conf: 'a' must be a string, number or boolean"),
         ('nodes = "x"', 'unknown setting "nodes"'),
+        ('memory_limit = "lots"', "memory_limit: 'lots' is not a size; write e.g. \"4GB\""),
     ],
 )
 def test_engine_settings_are_checked(tmp_path: Path, section: str, message: str) -> None:
@@ -93,3 +95,22 @@ def test_engine_defaults_to_duckdb(tmp_path: Path) -> None:
         "local[4]",
         {"spark.executor.memory": "2g"},
     )
+
+
+def test_the_workspace_connection_holds_the_memory_limit(tmp_path: Path) -> None:
+    """``[engine] memory_limit`` reaches DuckDB: "auto" is half the machine's memory, at most 6 GB."""
+    from personacraft.engine_settings import duckdb_memory
+    from personacraft.store import Workspace
+
+    def shown(limit: str) -> str:  # DuckDB's own rendering of a limit ("488.2 MiB" for 512MB)
+        con = duckdb.connect()
+        con.execute(f"SET memory_limit = '{limit}'")
+        return str(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    with Workspace(tmp_path / "w.duckdb", memory_limit="512MB") as ws:
+        assert ws.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == shown("512MB")
+    auto = duckdb_memory("auto")
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert auto == f"{min(total // 2, 6 << 30) >> 20}MB"
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        assert ws.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == shown(auto)

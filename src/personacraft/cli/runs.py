@@ -45,7 +45,8 @@ def runs(
             rows = ws.runs()
     if as_json:
         keep = ("run_id", "status", "created_at", "finished_at", "out_dir", "error", "pid")
-        print(json.dumps([{k: r.get(k) for k in keep} for r in rows], default=str, indent=1))
+        listed = [{**{k: r.get(k) for k in keep}, "summary": _summary(r)} for r in rows]
+        print(json.dumps(listed, default=str, indent=1))
         return
     table = Table()
     for col in ("run", "status", "created", "config", "outputs"):
@@ -59,6 +60,15 @@ def runs(
             (r["error"] or "")[:80] if r["error"] else r["out_dir"] or "",
         )
     console.print(table)
+
+
+def _summary(row: dict[str, object]) -> dict[str, object]:
+    """What a finished run recorded: customers, personas and each step's seconds (empty for other runs)."""
+    try:
+        parsed = json.loads(str(row.get("summary_json") or "{}"))
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 @app.command("prune")

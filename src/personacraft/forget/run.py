@@ -54,7 +54,7 @@ def forget(config: Config, keys: list[str], out: Path | None = None) -> ForgetRe
     names anyone (nothing is changed then)."""
     asked = [people.read_key(k) for k in keys]
     out = (out or config.root / "out").resolve()
-    with Workspace(config.workspace_path, wait=config.lock_wait) as ws:
+    with Workspace(config.workspace_path, wait=config.lock_wait, memory_limit=config.engine.memory_limit) as ws:
         recover(ws, out)
         found_tables = plan(tables(ws.con))
         graphs = sorted({t.schema for t in found_tables if t.name == "identity" and "node" in t.columns})

@@ -241,7 +241,7 @@ def inspect(
     sources, errors = usable_sources(config)
     inputs = quick_inputs(sources)
     checked = round(time.perf_counter() - started, 2)
-    with Workspace(config.workspace_path, wait=config.lock_wait) as ws:
+    with Workspace(config.workspace_path, wait=config.lock_wait, memory_limit=config.engine.memory_limit) as ws:
         run = ws.new_run(config_hash=config.fingerprint(), config=config.to_dict(), inputs=inputs, version=__version__)
         try:
             body = inspect_run(config, run, sources, inputs, tell, budget)

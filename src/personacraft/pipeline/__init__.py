@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import logging
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,12 +52,12 @@ class BuildResult:
 
 def build(config: Config, out_dir: Path | None = None, progress: Progress | None = None) -> BuildResult:
     """Run the whole pipeline for ``config``; outputs go to ``out_dir`` (default ``out/`` next to the config)."""
-    say = _counter(progress, FIXED_STEPS + len(config.sources))
+    say = _Steps(progress, FIXED_STEPS + len(config.sources))
     out = (out_dir or config.root / "out").resolve()
     say("Checking sources")
     sources = make_sources(config)
     inputs = fingerprint(sources)
-    with Workspace(config.workspace_path, wait=config.lock_wait) as ws:
+    with Workspace(config.workspace_path, wait=config.lock_wait, memory_limit=config.engine.memory_limit) as ws:
         recover(ws, out)
         run = ws.new_run(
             config_hash=config.fingerprint(),
@@ -110,7 +111,8 @@ def build(config: Config, out_dir: Path | None = None, progress: Progress | None
             staging.rename(run_dir)
             outputs.stage(run_dir, out, run.run_id)  # copies beside the current outputs, which stay as they are
             ws.record_persona_ids(run.run_id, [p.id for p in pset])
-            run.finish(out_dir=str(run_dir), summary={"customers": pset.customers, "personas": len(pset)})
+            summary = {"customers": pset.customers, "personas": len(pset), "seconds": say.seconds()}
+            run.finish(out_dir=str(run_dir), summary=summary)
             outputs.swap(out)  # renames only; a swap cut short is finished by the next recover()
             if config.privacy.keep_runs or config.privacy.keep_days:
                 pruned = upkeep.prune(ws, config.privacy.keep_runs, config.privacy.keep_days)
@@ -168,12 +170,23 @@ def _deliver(config: Config, alerts: list[dict[str, Any]], run_id: str, out: Pat
         LOG.warning("the alerts of run %s were not delivered: %s", run_id, exc)
 
 
-def _counter(progress: Progress | None, total: int) -> stages.Say:
-    """``say(message)``: report the next step of ``total`` to ``progress``."""
-    steps = iter(range(total))
+class _Steps:
+    """``say(message)``: report the next step of ``total`` to ``progress``, and time each step (until the next
+    one starts) for the run's summary: ``personacraft runs --json`` and the runs page show where the time went."""
 
-    def say(message: str) -> None:
-        if progress is not None:
-            progress(message, next(steps), total)
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total = progress, total
+        self.started: list[tuple[str, float]] = []
 
-    return say
+    def __call__(self, message: str) -> None:
+        self.started.append((message, time.perf_counter()))
+        if self.progress is not None:
+            self.progress(message, len(self.started) - 1, self.total)
+
+    def seconds(self) -> dict[str, float]:
+        """Each step's wall seconds so far, in order (the step in progress until now)."""
+        ends = [t for _, t in self.started[1:]] + [time.perf_counter()]
+        took: dict[str, float] = {}
+        for (message, start), end in zip(self.started, ends, strict=True):
+            took[message] = round(took.get(message, 0.0) + end - start, 2)
+        return took
