@@ -4,9 +4,11 @@
     PYTHONPATH=src .venv/bin/python benchmarks/bench_competitors.py --texts 20000 --method tfidf
 
 The texts are those of benchmarks/bench_themes.py (12 planted themes, eight to ten wordings each,
-with openings, product names, closings and typos, so most are distinct: the number is printed),
-drawn for five brands with their own theme weights: each of the four rivals has one planted weak
-point (a pain theme weighing twice as much as for the others), and so do we. The run goes
+with openings, closings and typos), each naming one of 576 products (a colour and an item) or none,
+so that nearly all are distinct, as real reviews are (the number is printed; each distinct text is
+embedded once). They are drawn for five brands with their own theme weights: each of the four
+rivals has one planted weak point (a pain theme weighing twice as much as for the others), and so
+do we. The run goes
 through the same code as a build: redaction-free bodies -> ``text.voice.themed`` (one theme model
 over all brands) -> ``text.competitors.competitor_voice``. Peak memory is the process's maximum
 resident set size; the load average is printed because the machine may be shared.
@@ -29,6 +31,13 @@ from personacraft.text.competitors import competitor_voice
 from personacraft.text.voice import themed
 
 BRANDS = ["Us", "Rival A", "Rival B", "Rival C", "Rival D"]
+# reviews name what was bought: 576 products (and none) make nearly every text distinct, as real reviews are
+COLOURS = ["blue", "black", "green", "red", "grey", "navy", "olive", "white", "orange", "yellow", "brown", "purple"]
+ITEMS = ["hoodie", "trail shoes", "rain jacket", "fleece", "beanie", "backpack", "socks", "gloves"]
+ITEMS += ["down vest", "t-shirt", "hiking boots", "water bottle", "tent", "sleeping bag", "shorts", "cap"]
+PRODUCTS = ["", ""] + [
+    f" {frame} {c} {i}" for frame in ("with the", "for the", "on my") for c in COLOURS for i in ITEMS
+]
 
 
 def main() -> None:
@@ -38,7 +47,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
-    pool, y_pool = planted_texts(args.texts * 2, args.seed)
+    pool, y_pool = planted_texts(args.texts * 2, args.seed, PRODUCTS)
     names = list(THEMES)
     pains = [i for i, name in enumerate(names) if "praise" not in name][:5]
     # each brand draws its texts from the pool with its own theme weights: uniform, except that

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -146,14 +147,16 @@ CLOSINGS = ["", ".", ".", "!", "!!", ". Thanks.", ". Not happy.", ". Will see.",
 PRODUCTS = ["", "", "", " with the blue hoodie", " for the trail shoes", " on my last order", " with the rain jacket"]
 
 
-def planted_texts(n: int, seed: int) -> tuple[list[str], np.ndarray]:
+def planted_texts(n: int, seed: int, products: Sequence[str] = PRODUCTS) -> tuple[list[str], np.ndarray]:
+    """``n`` texts of the planted themes (and each text's theme): a wording with an opening, a product
+    from ``products``, a closing, and now and then a typo."""
     rng = np.random.default_rng(seed)
     names = list(THEMES)
     y = rng.integers(0, len(names), n)
     out = []
     for t in y:
         base = str(rng.choice(THEMES[names[t]]))
-        text = str(rng.choice(OPENINGS)) + base + str(rng.choice(PRODUCTS)) + str(rng.choice(CLOSINGS))
+        text = str(rng.choice(OPENINGS)) + base + str(rng.choice(products)) + str(rng.choice(CLOSINGS))
         if rng.random() < 0.15:  # a typo: two letters swapped
             i = int(rng.integers(1, max(2, len(text) - 2)))
             text = text[: i - 1] + text[i] + text[i - 1] + text[i + 1 :]

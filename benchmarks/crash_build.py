@@ -15,7 +15,8 @@ length of a whole build, so that kills land in every stage. After each kill it c
 3. ``personacraft serve`` answers on loopback, from the last good run;
 4. the next build succeeds (it becomes the last good run).
 
-Prints one line per kill (the delay, the stage the build had reached, each check) and the count.
+Prints one line per kill (the delay, the step the build had reached, each check), how many kills landed in
+each step, and the count.
 Exit status 1 when any kill fails a check.
 """
 
@@ -26,6 +27,7 @@ import filecmp
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -37,6 +39,7 @@ from pathlib import Path
 from personacraft.pipeline.outputs import FOLDERS, OUTPUTS
 
 CLI = [sys.executable, "-m", "personacraft"]
+STEP = re.compile(r"^\[\d\d:\d\d:\d\d\] (.+)$", re.MULTILINE)  # a build's progress line on stderr
 
 
 def run(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
@@ -140,6 +143,7 @@ def main() -> int:
     print(f"# {args.customers:,} customers; a whole build takes {whole:.1f} s; {args.kills} kills, seed {args.seed}")
     rng = random.Random(args.seed)
     passed = 0
+    steps: dict[str, int] = {}  # the step each kill landed in, in the order first seen
     for k in range(1, args.kills + 1):
         good = next(r["run_id"] for r in runs_of(config) if r["status"] == "succeeded")
         delay = rng.uniform(0.5, whole * 1.05)
@@ -150,7 +154,11 @@ def main() -> int:
         finished = proc.poll() is not None
         if not finished:
             os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+        _, log = proc.communicate()
+        reached = STEP.findall(log or "")
+        step = reached[-1].strip() if reached else "starting up"
+        where = "(the build had finished)" if finished else step
+        steps[where] = steps.get(where, 0) + 1
         problems = []
         try:
             listed = runs_of(config)
@@ -169,9 +177,16 @@ def main() -> int:
         except RuntimeError as exc:
             problems.append(str(exc))
         passed += not problems
-        state = "finished before the kill" if finished else f"killed, run {newest.get('run_id')} {newest.get('status')}"
+        state = (
+            "finished before the kill"
+            if finished
+            else f"killed in {step!r}, run {newest.get('run_id')} {newest.get('status')}"
+        )
         print(f"kill {k:>2}: after {delay:5.1f} s, {state}: {'ok' if not problems else '; '.join(problems)}")
         sys.stdout.flush()
+    print("# where the kills landed (the step the build had reached):")
+    for step, count in steps.items():
+        print(f"#   {count:>3}  {step}")
     print(f"{passed} of {args.kills} kills left a workspace that opens, out/ whole, serve answering, the next build ok")
     return 0 if passed == args.kills else 1
 
