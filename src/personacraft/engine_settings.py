@@ -22,7 +22,7 @@ def _setting(default: Any, help: str) -> Any:
 
 ENGINE_KINDS = ("duckdb", "spark")
 MEMORY = re.compile(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
-AUTO_CAP = 6 << 30  # "auto": at most 6 GB for DuckDB, so that a build's peak stays near 8 GB (docs/spark.md)
+AUTO_CAP = 6 << 30  # "auto": at most 6 GB for DuckDB (a 1M build: 22 GB without a limit; README, Accuracy and speed)
 
 
 def duckdb_memory(limit: str) -> str:
