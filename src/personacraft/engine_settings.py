@@ -22,11 +22,11 @@ def _setting(default: Any, help: str) -> Any:
 
 ENGINE_KINDS = ("duckdb", "spark")
 MEMORY = re.compile(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
-AUTO_CAP = 6 << 30  # "auto": at most 6 GB for DuckDB (a 1M build: 22 GB without a limit; README, Accuracy and speed)
+AUTO_CAP = 4 << 30  # "auto": at most 4 GB for DuckDB (a 1M build: 22 GB without a limit; README, Accuracy and speed)
 
 
 def duckdb_memory(limit: str) -> str:
-    """DuckDB's ``memory_limit`` for the setting ``limit`` (``"auto"``: half the machine's memory, at most 6 GB;
+    """DuckDB's ``memory_limit`` for the setting ``limit`` (``"auto"``: half the machine's memory, at most 4 GB;
     empty where the machine's memory is unknown, which leaves DuckDB's default)."""
     if limit != "auto":
         return limit.strip()
@@ -52,7 +52,7 @@ class EngineConfig:
     memory_limit: str = _setting(
         "auto",
         'DuckDB\'s memory limit, e.g. "4GB"; beyond it, large sorts, joins and windows spill to a folder next to '
-        'the workspace. "auto": half the machine\'s memory, at most 6 GB (DuckDB alone would take 80 %).',
+        'the workspace. "auto": half the machine\'s memory, at most 4 GB (DuckDB alone would take 80 %).',
     )
     conf: Mapping[str, Any] = field(
         default_factory=dict,

@@ -98,7 +98,7 @@ def test_engine_defaults_to_duckdb(tmp_path: Path) -> None:
 
 
 def test_the_workspace_connection_holds_the_memory_limit(tmp_path: Path) -> None:
-    """``[engine] memory_limit`` reaches DuckDB: "auto" is half the machine's memory, at most 6 GB."""
+    """``[engine] memory_limit`` reaches DuckDB: "auto" is half the machine's memory, at most 4 GB."""
     from personacraft.engine_settings import duckdb_memory
     from personacraft.store import Workspace
 
@@ -111,6 +111,6 @@ def test_the_workspace_connection_holds_the_memory_limit(tmp_path: Path) -> None
         assert ws.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == shown("512MB")
     auto = duckdb_memory("auto")
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    assert auto == f"{min(total // 2, 6 << 30) >> 20}MB"
+    assert auto == f"{min(total // 2, 4 << 30) >> 20}MB"
     with Workspace(tmp_path / "w.duckdb") as ws:
         assert ws.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == shown(auto)
