@@ -59,8 +59,12 @@ STOP = _stop()
 OPENERS = frozenset("out too not no never over less more".split())  # noqa: SIM905
 
 
-def word_matrix(texts: Sequence[str]) -> tuple[Any, np.ndarray]:
-    """Which content words each text holds: a binary sparse matrix and its vocabulary."""
+Words = tuple[Any, np.ndarray]  # word_matrix's answer: (binary sparse matrix or None, vocabulary)
+
+
+def word_matrix(texts: Sequence[str]) -> Words:
+    """Which content words each text holds: a binary sparse matrix and its vocabulary (made once per
+    set of texts and handed to the steps below as ``words``: 3 s a time on 160,000 texts)."""
     vec = CountVectorizer(token_pattern=LETTERS, lowercase=True, binary=True, stop_words=sorted(STOP))
     try:
         B = vec.fit_transform([without_redacted(t) for t in texts])
@@ -81,10 +85,16 @@ def theme_shares(B: Any, labels: np.ndarray, weights: np.ndarray, k: int) -> np.
 
 
 def anchor_themes(
-    texts: Sequence[str], X: np.ndarray, labels: np.ndarray, dist: np.ndarray, weights: np.ndarray, k: int
+    texts: Sequence[str],
+    X: np.ndarray,
+    labels: np.ndarray,
+    dist: np.ndarray,
+    weights: np.ndarray,
+    k: int,
+    words: Words | None = None,
 ) -> np.ndarray:
     """Labels where every theme's anchor word is in at least half its texts (step 1 of the module doc)."""
-    B, vocab = word_matrix(texts)
+    B, vocab = words if words is not None else word_matrix(texts)
     if B is None or not len(vocab):
         return labels
     labels = labels.copy()
@@ -95,7 +105,7 @@ def anchor_themes(
     ok = labels >= 0
     lost = np.flatnonzero(ok & ~has[np.arange(len(labels)), np.maximum(labels, 0)] & has.any(axis=1))
     if len(lost):
-        sim = np.where(has[lost], X[lost] @ _unit_centres(X, labels, weights, k).T, -np.inf)
+        sim = np.where(has[lost], X[lost] @ unit_centres(X, labels, weights, k).T, -np.inf)
         labels[lost] = sim.argmax(axis=1)
         shares = theme_shares(B, labels, weights, k)
     dropped: list[int] = []
@@ -112,16 +122,19 @@ def anchor_themes(
         return labels
     d = np.array(dropped)
     labels[d] = -1
-    sim = np.where(has[d], X[d] @ _unit_centres(X, labels, weights, k).T, -np.inf)
+    sim = np.where(has[d], X[d] @ unit_centres(X, labels, weights, k).T, -np.inf)
     best = sim.argmax(axis=1)
     labels[d] = np.where(np.isfinite(sim[np.arange(len(d)), best]), best, -1)
     return labels
 
 
-def _unit_centres(X: np.ndarray, labels: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
-    centres = np.zeros((k, X.shape[1]))
-    ok = labels >= 0
-    np.add.at(centres, labels[ok], X[ok] * weights[ok, None])
+def unit_centres(X: np.ndarray, labels: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """(k, dims): the unit-length weighted mean of each theme's vectors; texts of no theme (-1) count for none."""
+    from scipy import sparse
+
+    m = np.flatnonzero(labels >= 0)
+    onehot = sparse.csr_matrix((weights[m], (labels[m], m)), shape=(k, len(labels)))
+    centres = np.asarray(onehot @ X, dtype=np.float64)
     return np.asarray(centres / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12))
 
 
@@ -133,9 +146,10 @@ def name_themes(
     k: int,
     centres: np.ndarray | None,
     embed: Callable[[list[str]], np.ndarray] | None,
+    words: Words | None = None,
 ) -> list[str]:
     """One readable name per theme (step 2 of the module doc); ``embed`` None scores by frequency."""
-    B, vocab = word_matrix(texts)
+    B, vocab = words if words is not None else word_matrix(texts)
     if B is None or not len(vocab):
         return [f"Theme {c + 1}" for c in range(k)]
     shares = theme_shares(B, labels, weights, k)
@@ -233,6 +247,7 @@ def merge_same_names(
     centres: np.ndarray | None = None,
     texts: Sequence[str] = (),
     weights: np.ndarray | None = None,
+    words: Words | None = None,
 ) -> tuple[np.ndarray, list[int]]:
     """Labels with near-duplicate themes joined (step 3): the same name once normalised, or centres
     (unit length, as embedded) at a cosine of :data:`MERGE_COSINE` or more, when the joined theme still
@@ -248,7 +263,9 @@ def merge_same_names(
     first: dict[str, int] = {}
     for c, name in enumerate(names):
         target[c] = root(first.setdefault(_key(name), c))
-    B = word_matrix(texts)[0] if len(texts) and weights is not None and centres is not None else None
+    B = None
+    if len(texts) and weights is not None and centres is not None:
+        B = (words if words is not None else word_matrix(texts))[0]
     if B is not None and centres is not None and weights is not None and len(centres) == k and k > 1:
         ok = labels >= 0
         size = np.bincount(labels[ok], weights=weights[ok], minlength=k)

@@ -30,10 +30,11 @@ from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
 from sklearn.metrics import silhouette_score
+from sklearn.metrics.pairwise import cosine_distances
 
 from personacraft.errors import MissingExtraError
 from personacraft.text.embed import embed_minilm, model_available
-from personacraft.text.naming import anchor_themes, merge_same_names, name_themes
+from personacraft.text.naming import anchor_themes, merge_same_names, name_themes, unit_centres, word_matrix
 from personacraft.text.redact import without_redacted
 from personacraft.wording import whole_label
 
@@ -81,8 +82,11 @@ def remove_common_directions(X: np.ndarray, d: int = COMMON_DIRECTIONS) -> np.nd
         return X
     Z = X - X.mean(axis=0)
     if d:
-        _, _, vt = np.linalg.svd(Z, full_matrices=False)
-        top = vt[:d]
+        # the top right singular vectors of Z are the top eigenvectors of the (dims, dims) Z'Z: the
+        # same directions as an SVD of Z, in a fraction of its time on 100,000s of texts
+        Z64 = Z.astype(np.float64)
+        _, vectors = np.linalg.eigh(Z64.T @ Z64)
+        top = vectors[:, ::-1][:, :d].T
         Z = Z - (Z @ top.T) @ top
     norm = np.linalg.norm(Z, axis=1, keepdims=True)
     return np.asarray(Z / np.where(norm > 0, norm, 1.0))
@@ -129,11 +133,12 @@ def _choose_k(X: np.ndarray, weights: np.ndarray, k_range: tuple[int, int], seed
     if hi < max(2, lo):
         return max(1, min(lo, hi + 1))
     best_k, best = lo, -np.inf
+    distances = cosine_distances(sample)  # once for every k (silhouette_score would compute them per k)
     for k in range(max(2, lo), hi + 1):
         labels = KMeans(k, n_init=3, random_state=seed).fit_predict(sample)
         if len(set(labels)) < 2:
             continue
-        score = float(silhouette_score(sample, labels, metric="cosine"))
+        score = float(silhouette_score(distances, labels, metric="precomputed"))
         if score > best + 1e-9:
             best_k, best = k, score
     return best_k
@@ -150,14 +155,6 @@ def _cluster(X: np.ndarray, weights: np.ndarray, k: int, seed: int) -> tuple[np.
     labels = np.asarray(model.labels_)
     distance = 1.0 - (X * centres[labels]).sum(axis=1)
     return labels, distance
-
-
-def _centres(X: np.ndarray, weights: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    """Unit-length weighted mean of each theme's vectors."""
-    C = np.zeros((k, X.shape[1]))
-    ok = labels >= 0  # texts of no clear theme (naming.anchor_themes) count for none
-    np.add.at(C, labels[ok], X[ok] * weights[ok, None])
-    return np.asarray(C / np.maximum(np.linalg.norm(C, axis=1, keepdims=True), 1e-12))
 
 
 _CLAUSE = re.compile(r"[.!?;:,()\"]+|\s[-–—]\s")
@@ -243,14 +240,15 @@ def _named(
     method: str,
 ) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Anchor, name and merge the themes (:mod:`personacraft.text.naming`): labels, names, distances."""
-    labels = anchor_themes(texts, X, labels, dist, weights, k)
+    words = word_matrix(texts)
+    labels = anchor_themes(texts, X, labels, dist, weights, k, words)
     embed = embed_minilm if method == "minilm" else None
     for _ in range(3):  # a merge changes a theme's texts: name again until no two names are the same
-        centres = _centres(raw, weights, labels, k)
-        names = name_themes(texts, labels, dist, weights, k, centres, embed)
-        labels, kept = merge_same_names(labels, names, centres if method == "minilm" else None, texts, weights)
+        centres = unit_centres(raw, labels, weights, k)
+        names = name_themes(texts, labels, dist, weights, k, centres, embed, words)
+        labels, kept = merge_same_names(labels, names, centres if method == "minilm" else None, texts, weights, words)
         merged, names, k = len(kept) < k, [names[c] for c in kept], len(kept)
-        centre_of = _centres(X, weights, labels, k)[np.maximum(labels, 0)]
+        centre_of = unit_centres(X, labels, weights, k)[np.maximum(labels, 0)]
         dist = np.where(labels >= 0, 1.0 - (X * centre_of).sum(axis=1), np.nan)
         if not merged:
             break
@@ -307,11 +305,11 @@ def find_themes(
         labels = np.searchsorted(kept, merged[labels])
         n_themes = len(kept)
         if n_themes < len(central):
-            dist = 1.0 - (X * _centres(X, weights, labels, n_themes)[labels]).sum(axis=1)
+            dist = 1.0 - (X * unit_centres(X, labels, weights, n_themes)[labels]).sum(axis=1)
         labels, names, dist = _named(chosen, X, raw, labels, dist, weights, n_themes, method)
         n_themes = len(names)
         _, keywords = label_themes(chosen, labels, n_themes)
-        centres = _centres(raw, weights, labels, n_themes)
+        centres = unit_centres(raw, labels, weights, n_themes)
         u_labels[idx], u_dist[idx] = labels, dist
     return Themes(
         method=method,
