@@ -73,14 +73,20 @@ def word_matrix(texts: Sequence[str]) -> Words:
     return B.tocsr(), np.asarray(vec.get_feature_names_out(), dtype=object)
 
 
-def theme_shares(B: Any, labels: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
-    """(k, words): the weighted share of each theme's texts holding each word."""
+def theme_sums(labels: np.ndarray, weights: np.ndarray, k: int) -> Any:
+    """(k, texts) sparse: each text's weight in its theme's row; texts of no theme (-1) in none.
+    Multiplied by a (texts, columns) matrix, it sums each theme's rows."""
     from scipy import sparse
 
     m = np.flatnonzero(labels >= 0)
-    onehot = sparse.csr_matrix((weights[m], (labels[m], m)), shape=(k, len(labels)))
-    hits = np.asarray((onehot @ B).todense())
-    size = np.bincount(labels[m], weights=weights[m], minlength=k)
+    return sparse.csr_matrix((weights[m], (labels[m], m)), shape=(k, len(labels)))
+
+
+def theme_shares(B: Any, labels: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """(k, words): the weighted share of each theme's texts holding each word."""
+    hits = np.asarray((theme_sums(labels, weights, k) @ B).todense())
+    ok = labels >= 0
+    size = np.bincount(labels[ok], weights=weights[ok], minlength=k)
     return np.asarray(hits / np.maximum(size, 1e-12)[:, None])
 
 
@@ -130,11 +136,7 @@ def anchor_themes(
 
 def unit_centres(X: np.ndarray, labels: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
     """(k, dims): the unit-length weighted mean of each theme's vectors; texts of no theme (-1) count for none."""
-    from scipy import sparse
-
-    m = np.flatnonzero(labels >= 0)
-    onehot = sparse.csr_matrix((weights[m], (labels[m], m)), shape=(k, len(labels)))
-    centres = np.asarray(onehot @ X, dtype=np.float64)
+    centres = np.asarray(theme_sums(labels, weights, k) @ X, dtype=np.float64)
     return np.asarray(centres / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12))
 
 
