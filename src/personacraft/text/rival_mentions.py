@@ -60,6 +60,7 @@ def angles(doc: dict[str, Any], personas: Sequence[dict[str, Any]]) -> list[dict
                 out.append(
                     {
                         "persona_id": p.get("id"),
+                        "persona": p.get("name"),
                         "brand": w["brand"],
                         "label": w["label"],
                         "angle": f"Where {w['brand']} is weak: {w['label'].lower()}",
