@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from personacraft.config import Config, SourceConfig
+from personacraft.engine import engine_for
+from personacraft.engine.spark import SparkEngine
 from personacraft.erasure import suppression_digest
 from personacraft.errors import RejectThresholdError, WorkspaceError
 from personacraft.schema import CANONICAL
@@ -57,11 +59,13 @@ def ingest(
     """Load every source into ``run``; return their accounting."""
     previous = _previous_inputs(run)
     sha = {i["path"]: i["sha256"] for i in inputs}
+    engine = engine_for(config)  # [engine] kind = "spark": the kinds that spark_reads are read on Spark
+    spark = engine if isinstance(engine, SparkEngine) else None
     out = []
     for src in sources:
-        say(f"Reading {src.label}")
+        say(f"Reading {src.label}" + (" on Spark" if spark is not None and src.spark_reads else ""))
         src.keep_raw = config.ingest.keep_raw
-        acc = _reuse(run, src, previous, sha) or _load(run, src, sha)
+        acc = _reuse(run, src, previous, sha) or _load(run, src, sha, spark)
         if not acc.balanced:
             raise WorkspaceError(
                 f"{src.label}: accounting does not balance (read {acc.read}, accepted {acc.accepted}, "
@@ -80,7 +84,7 @@ def ingest(
     return out
 
 
-def _load(run: Run, src: Source, sha: dict[str, str]) -> Accounting:
+def _load(run: Run, src: Source, sha: dict[str, str], spark: SparkEngine | None = None) -> Accounting:
     seen: dict[str, Path] = {}
     keep, skipped = [], {}
     for path in src.files:
@@ -91,7 +95,7 @@ def _load(run: Run, src: Source, sha: dict[str, str]) -> Accounting:
         seen[digest] = path
         keep.append(path)
     src.files = keep
-    acc = src.load(run)
+    acc = src.load(run, spark)
     acc.skipped_files = skipped
     _suppress(run, src, acc)
     acc.superseded = _dedupe(run, src)

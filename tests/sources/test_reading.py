@@ -82,6 +82,7 @@ def test_reading_knows_nothing_of_sources() -> None:
     allowed = (
         "personacraft.errors",
         "personacraft.store",
+        "personacraft.engine.script",  # where the statements run: the run (DuckDB), or Spark (SparkScript)
         "personacraft.sources.columns",
         "personacraft.sources.reading",
     )

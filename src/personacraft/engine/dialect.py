@@ -18,10 +18,18 @@ another meaning, :func:`to_dialect` rewrites it for Spark (the one dialect this 
 - ``isfinite(x)`` has no Spark namesake: ``NOT isnan(x) AND abs(x) < +inf`` (NULL stays NULL).
 - ``list(DISTINCT x ORDER BY x)`` is ``array_sort(collect_set(x))`` (sqlglot drops the order); ``xs[a:b]``
   (1-based, both ends in) is ``slice(xs, a, b - a + 1)``; ``arg_min(v, (k1, k2))`` orders by a ``struct``.
+- Reading JSON lines: ``[try(]json_transform(j, '<DuckDB JSON structure>')[)]`` is
+  ``try_variant_get(try_parse_json(j), '$', '<the same as a Spark struct type>')``, with DuckDB's
+  outcomes: NULL for text that is not JSON and for ``null``; a struct of NULLs for other JSON that
+  is not an object (an array, a number); a field of another type read as its JSON text.
+  ``json_valid(x)`` is ``try_parse_json(x) IS NOT NULL``; ``list_extract(xs, i)`` is ``element_at``.
+  DuckDB's JSON reader is more lenient than Spark's: a line with a trailing comma or a bare ``NaN``
+  is JSON to DuckDB, and a reject ("is not valid JSON") on Spark.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import sqlglot
@@ -117,11 +125,55 @@ def _fix(dialect: str) -> Callable[[exp.Expr], exp.Expr]:
         if isinstance(node, exp.Anonymous) and node.name.lower() == "isfinite" and len(node.expressions) == 1:
             x = s(node.expressions[0])
             return _parse(f"(NOT ISNAN({x}) AND ABS({x}) < CAST('Infinity' AS DOUBLE))", dialect)
+        if isinstance(node, exp.Try) and _is_call(node.this, "json_transform"):
+            return node.this.transform(fix)
+        if _is_call(node, "json_transform") and len(node.expressions) == 2 and node.expressions[1].is_string:
+            ddl = spark_type(node.expressions[1].name).replace("'", "\\'")
+            v = f"TRY_PARSE_JSON({s(node.expressions[0])})"
+            return _parse(
+                f"CASE WHEN {v} IS NULL OR IS_VARIANT_NULL({v}) THEN NULL ELSE COALESCE(TRY_VARIANT_GET({v}, '$', "
+                f"'{ddl}'), TRY_VARIANT_GET(TRY_PARSE_JSON('{{}}'), '$', '{ddl}')) END",
+                dialect,
+            )
+        if _is_call(node, "json_valid") and len(node.expressions) == 1:
+            return _parse(f"(TRY_PARSE_JSON({s(node.expressions[0])}) IS NOT NULL)", dialect)
+        if _is_call(node, "list_extract") and len(node.expressions) == 2:
+            return _parse(f"ELEMENT_AT({s(node.expressions[0])}, {s(node.expressions[1])})", dialect)
         if isinstance(node, exp.PercentileCont) and node.expression is not None:
             return _parse(f"PERCENTILE({s(node.this)}, {s(node.expression)})", dialect)
         return node
 
     return fix
+
+
+def _is_call(node: exp.Expr, name: str) -> bool:
+    """Whether ``node`` calls the function ``name`` that sqlglot does not know (an ``Anonymous`` call)."""
+    return isinstance(node, exp.Anonymous) and node.name.lower() == name
+
+
+# the DuckDB types of a json_transform structure, as Spark types
+_SPARK_SCALARS = {"VARCHAR": "STRING", "BIGINT": "BIGINT", "INTEGER": "INT", "DOUBLE": "DOUBLE", "BOOLEAN": "BOOLEAN"}
+
+
+def spark_type(structure: str) -> str:
+    """The Spark type of a DuckDB ``json_transform`` structure (JSON: an object of fields, a list of one element
+    type, or a type name), e.g. ``{"a": "VARCHAR", "b": [{"c": "BIGINT"}]}`` is ``STRUCT<`a`: STRING, `b`:
+    ARRAY<STRUCT<`c`: BIGINT>>>``."""
+
+    def of(node: object) -> str:
+        if isinstance(node, dict):
+            fields = ", ".join(f"`{name.replace('`', '``')}`: {of(kind)}" for name, kind in node.items())
+            return f"STRUCT<{fields}>"
+        if isinstance(node, list) and len(node) == 1:
+            return f"ARRAY<{of(node[0])}>"
+        if isinstance(node, str) and node.upper() in _SPARK_SCALARS:
+            return _SPARK_SCALARS[node.upper()]
+        raise EngineError(f"a json_transform structure Spark cannot read: {node!r}")
+
+    try:
+        return of(json.loads(structure))
+    except json.JSONDecodeError as exc:
+        raise EngineError(f"a json_transform structure is not JSON: {structure[:200]}") from exc
 
 
 def _first_ordered(order: exp.Order, dialect: str) -> str:

@@ -13,8 +13,12 @@ such a script uses (``t``, ``execute``, ``scalar``, ``numpy``, ``dicts``, ``writ
   true, ``UPDATE x SET a = v WHERE c`` rewrites ``a`` where ``c`` holds: each a new Parquet file for ``x``;
 - a query returns its rows to the driver (the script's counts and small lookups).
 
-A table of the run (``t(name)``) is written from the workspace as Parquet on first use; :meth:`keep`
-loads the tables the stage makes back into the run. Every file is removed on :meth:`close`.
+A table of the run (``t(name)``) is written from the workspace as Parquet on first use, except the
+``fresh`` ones, which start empty with the run table's columns (a stage that only adds rows to them,
+as reading a source adds to the canonical tables and the rejects); :meth:`keep` loads the tables
+the stage makes back into the run, :meth:`append` adds a fresh table's rows to the run's, and
+:meth:`keep_lines` keeps a file's lines read by :meth:`read_lines`. Statement parameters (``?``)
+are filled in as literals. Every file is removed on :meth:`close`.
 """
 
 from __future__ import annotations
@@ -48,13 +52,18 @@ class _Rows:
     def fetchall(self) -> list[tuple[Any, ...]]:
         return self.rows
 
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
 
 class SparkScript:
     """The statements of one stage on Spark, over views of Parquet files (see the module's docstring)."""
 
-    def __init__(self, engine: SparkEngine, run: Run) -> None:
+    def __init__(self, engine: SparkEngine, run: Run, fresh: Iterable[str] = ()) -> None:
         self.engine = engine
         self.run = run
+        self.fresh = frozenset(fresh)  # the run's tables this script starts empty and only adds to (append)
+        self._lines: dict[str, Path] = {}  # the views of files' lines (read_lines), by the run table they keep
         self.folder = run.scratch / "spark-script"
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
@@ -74,15 +83,50 @@ class SparkScript:
     def session(self) -> Any:
         return self.engine.session
 
+    @property
+    def scratch(self) -> Path:
+        """The run's scratch folder (where a source's decompressed or transcoded copy of a file goes)."""
+        return self.run.scratch
+
+    @property
+    def views(self) -> frozenset[str]:
+        """The views the script has made or read so far."""
+        return frozenset(self._paths)
+
     # -- the run's tables -------------------------------------------------------------------
     def t(self, name: str) -> str:
         """The view of the run's table ``name`` (written from the workspace on first use)."""
         view = f"pc_{name}"
         if view not in self._paths and self.run.has_table(name):
             path = self._path(view)
-            self.run.execute(f"COPY (SELECT * FROM {self.run.t(name)}) TO {_literal(path)} (FORMAT parquet)")
+            rows = " LIMIT 0" if name in self.fresh else ""
+            self.run.execute(f"COPY (SELECT * FROM {self.run.t(name)}{rows}) TO {_literal(path)} (FORMAT parquet)")
             self._register(view, path)
         return view
+
+    def read_lines(self, view: str, path: Path) -> None:
+        """The physical lines of the text file ``path`` as the view ``view``: ``j`` (the line, without its line
+        break) and ``rowid`` (its place in the file from 0, as DuckDB numbers a table's rows), so that
+        ``rowid + 1`` is the line's number on both engines."""
+        try:
+            lines = self.session.read.text(str(path)).rdd.zipWithIndex()
+            # an empty line is NULL, as DuckDB's CSV reader reads an empty row
+            frame = lines.map(lambda pair: (pair[1], pair[0][0] or None)).toDF("rowid BIGINT, j STRING")
+            target = self._path(view)
+            frame.write.parquet(str(target))
+        except Exception as exc:
+            raise EngineError(f"Spark could not read the lines of {path}: {_first_line(exc)}") from exc
+        self._register(view, target)
+        if view.startswith("pc_"):  # a run's table (the lines kept as read), not a temporary one
+            self._lines[view.removeprefix("pc_")] = target
+
+    def keep_lines(self) -> None:
+        """Keep the lines :meth:`read_lines` read for the run's tables, in file order, as DuckDB keeps them
+        (``j`` only; a line's number is its rowid + 1)."""
+        for name, path in self._lines.items():
+            files = _literal(path / "*.parquet")
+            self.run.execute(f"CREATE OR REPLACE TABLE {self.run.t(name)} (j VARCHAR USING COMPRESSION zstd)")
+            self.run.execute(f"INSERT INTO {self.run.t(name)} SELECT j FROM read_parquet({files}) ORDER BY rowid")
 
     def write_arrays(self, name: str, columns: Mapping[str, np.ndarray]) -> None:
         path = self._path(f"pc_{name}")
@@ -98,6 +142,25 @@ class SparkScript:
                 raise EngineError(f"the Spark script made no table {name}")
             files = _literal(path / "*.parquet" if path.is_dir() else path)  # Spark writes a folder of parts
             self.run.execute(f"CREATE OR REPLACE TABLE {self.run.t(name)} AS SELECT * FROM read_parquet({files})")
+
+    def append(self, names: Iterable[str]) -> None:
+        """Add the rows the script gave the ``fresh`` tables ``names`` to the run's tables (the run's column types)."""
+        for name in names:
+            path = self._paths.get(f"pc_{name}")
+            if name not in self.fresh or path is None:
+                raise EngineError(f"the Spark script has no new rows of {name} to add")
+            files = _literal(path / "*.parquet" if path.is_dir() else path)
+            self.run.execute(f"INSERT INTO {self.run.t(name)} BY NAME SELECT * FROM read_parquet({files})")
+
+    def replace(self, names: Iterable[str]) -> None:
+        """Make the run's tables ``names`` hold what the script's copies of them hold (the run's column types)."""
+        for name in names:
+            path = self._paths.get(f"pc_{name}")
+            if path is None:
+                continue  # never read or changed
+            files = _literal(path / "*.parquet" if path.is_dir() else path)
+            self.run.execute(f"DELETE FROM {self.run.t(name)}")
+            self.run.execute(f"INSERT INTO {self.run.t(name)} BY NAME SELECT * FROM read_parquet({files})")
 
     # -- statements -------------------------------------------------------------------------
     def execute(self, sql: str, params: Any = None) -> _Rows:
@@ -118,10 +181,15 @@ class SparkScript:
             else:
                 raise EngineError(f"a Spark script cannot run: {sql.strip()[:200]}")
             return _Rows([])
-        if isinstance(tree, exp.Insert):
+        if isinstance(tree, exp.Insert):  # the rows it added, as DuckDB's INSERT returns them
             name = tree.this.name if isinstance(tree.this, exp.Table) else tree.this.this.name
-            self._materialise(name, parse(f"SELECT * FROM {name} UNION ALL {tree.expression.sql('duckdb')}"))
-            return _Rows([])
+            columns = tree.this.expressions if isinstance(tree.this, exp.Schema) else []
+            added = tree.expression
+            if columns:  # INSERT INTO x (a, b) q: q's columns named a, b; x's others NULL, in x's order
+                added = _named(added, [c.name for c in columns], self.session.table(name).columns)
+            count = self._sql(added).count() if not isinstance(added, exp.Values) else len(added.expressions)
+            self._materialise(name, parse(f"SELECT * FROM {name} UNION ALL {added.sql('duckdb')}"))
+            return _Rows([(count,)])
         if isinstance(tree, exp.Delete):
             name, where = tree.this.name, tree.args["where"].this
             self._materialise(name, parse(f"SELECT * FROM {name} WHERE NOT coalesce(({where.sql('duckdb')}), false)"))
@@ -135,6 +203,11 @@ class SparkScript:
                 for c in self.session.table(name).columns
             ]
             self._materialise(name, parse(f"SELECT {', '.join(rewritten)} FROM {name}"))
+            return _Rows([])
+        if isinstance(tree, exp.Drop):  # DROP TABLE x: the view goes (its file stays until close)
+            for table in tree.args.get("tables") or [tree.this]:
+                self.session.catalog.dropTempView(table.name)
+                self._paths.pop(table.name, None)
             return _Rows([])
         if isinstance(tree, exp.Query):
             return _Rows([tuple(r) for r in self._sql(tree).collect()])
@@ -195,13 +268,46 @@ def _copy_of(query: exp.Expr) -> str | None:
     return table.name if isinstance(table, exp.Table) and not table.args.get("db") else None
 
 
+def _named(query: exp.Expr, given: list[str], columns: list[str]) -> exp.Expr:
+    """``query``'s output as the table's ``columns``: its i-th column is ``given[i]``, the others NULL."""
+    if not isinstance(query, exp.Select) or len(query.expressions) != len(given):
+        raise EngineError(f"a Spark script cannot insert {given} from {query.sql('duckdb')[:200]}")
+    renamed = query.copy()
+    named = [exp.alias_(e.unalias(), c, quoted=True) for e, c in zip(query.expressions, given, strict=True)]
+    renamed.set("expressions", named)
+    pick = ", ".join(f'_q."{c}"' if c in given else f'NULL AS "{c}"' for c in columns)
+    return parse(f"SELECT {pick} FROM ({renamed.sql('duckdb')}) AS _q")
+
+
 def _no_params(sql: str, params: Any) -> str:
-    if params:
-        raise EngineError(f"a Spark script takes no statement parameters: {sql.strip()[:200]}")
-    return sql
+    """``sql`` with its ``?`` parameters filled in as SQL literals (Spark takes none)."""
+    if not params:
+        return sql
+    values = list(params)
+    tree = parse(sql)
+    holes = list(tree.find_all(exp.Placeholder))
+    if len(holes) != len(values):
+        raise EngineError(f"{len(values)} parameters for {len(holes)} places in {sql.strip()[:200]}")
+    for hole, value in zip(holes, values, strict=True):
+        hole.replace(_literal_of(value))
+    return tree.sql("duckdb")
+
+
+def _literal_of(value: Any) -> exp.Expr:
+    if value is None:
+        return exp.null()
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, (int, float)):
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))
 
 
 def _first_line(exc: BaseException) -> str:
     from personacraft.engine.spark import _first_line as first
 
     return first(exc)
+
+
+# what a stage's statements run on: the run's connection (DuckDB), or a SparkScript
+Statements = Run | SparkScript

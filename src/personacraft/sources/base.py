@@ -17,11 +17,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import duckdb
 
 from personacraft.config import Config, SourceConfig
+from personacraft.engine.script import SparkScript
 from personacraft.errors import ConfigError, SourceNotFoundError
 from personacraft.sources.columns import lit
 from personacraft.sources.features import land_features
@@ -29,6 +30,9 @@ from personacraft.sources.reading import containers
 from personacraft.sources.reading.files import FileLoad, text_copy
 from personacraft.sources.reading.messages import unreadable
 from personacraft.store import Run
+
+if TYPE_CHECKING:
+    from personacraft.engine.spark import SparkEngine
 
 
 @dataclass
@@ -90,6 +94,8 @@ class Source(ABC):
     kind: ClassVar[str]
     tables: ClassVar[tuple[str, ...]]  # canonical tables this kind feeds
     footer: ClassVar[str | None] = None  # regex of trailing report lines that are not rows
+    # its statements run on Spark as they are, when [engine] kind = "spark" (load_on_spark, docs/spark.md)
+    spark_reads: ClassVar[bool] = False
     description: ClassVar[str] = ""
 
     def __init__(self, config: SourceConfig, files: Sequence[Path]) -> None:
@@ -122,27 +128,51 @@ class Source(ABC):
     def load_file(self, run: Run, file: FileLoad) -> None:
         """Read one file into the canonical tables, keeping rejects (see module doc)."""
 
-    def load(self, run: Run) -> Accounting:
-        """Read every file, then count what went where."""
+    def load(self, run: Run, spark: SparkEngine | None = None) -> Accounting:
+        """Read every file, then count what went where. Given a Spark engine, a kind that reads on Spark
+        (``spark_reads``) runs its statements there (:meth:`load_on_spark`)."""
+        if spark is not None and self.spark_reads and not self.config.features:
+            return self.load_on_spark(run, spark)
+        return self.account(run, self.read_files(run))
+
+    def load_on_spark(self, run: Run, spark: SparkEngine) -> Accounting:
+        """The same statements over :class:`~personacraft.engine.script.SparkScript`: the files are read by
+        Spark, and only the rows they gave (the canonical rows, rejects, read counts and the lines kept as
+        read) come back into the run, where they are counted as any source's (docs/spark.md)."""
+        added = (*self.feeds(), "rejects", "read_counts", "handled")
+        with SparkScript(spark, run, fresh=added) as script:
+            acc = self.read_files(script)
+            script.append(t for t in added if f"pc_{t}" in script.views)
+            script.replace(["raw_files"])
+            script.keep_lines()
+        return self.account(run, acc)
+
+    def read_files(self, run: Run | SparkScript) -> Accounting:
+        """Hand every file to :meth:`load_file`; the accounting of the files (their encodings)."""
         acc = Accounting(self.label, self.kind, [str(p) for p in self.files])
+        folder = run.scratch  # where a compressed or transcoded copy goes
         for path in self.files:
             if containers.size(path) == 0:
                 continue
             with (
-                containers.readable_copy(path, run.scratch) as plain,
-                text_copy(plain, run.scratch) as (readable, encoding),
+                containers.readable_copy(path, folder) as plain,
+                text_copy(plain, folder) as (readable, encoding),
             ):
                 file = FileLoad(self.label, self.kind, path, readable, encoding, self.keep_raw, self.footer)
                 try:
-                    self.load_file(run, file)
-                    land_features(run, self, file)  # the columns of [sources.features], if any
+                    if isinstance(run, Run):
+                        self.load_file(run, file)
+                        land_features(run, self, file)  # the columns of [sources.features], if any
+                    else:  # a kind that spark_reads: its statements run on Spark as they are
+                        self.load_file(run, file)  # type: ignore[arg-type]
                 except duckdb.Error as exc:
                     # a shape no check above foresaw: still one clear paragraph naming the file
                     raise unreadable(path, f"could not be read as {self.kind}", exc) from exc
                 finally:
-                    _drop_temporary_raw(run)
+                    if isinstance(run, Run):
+                        _drop_temporary_raw(run)
             acc.encodings[str(path)] = file.encoding
-        return self.account(run, acc)
+        return acc
 
     def account(self, run: Run, acc: Accounting) -> Accounting:
         """Fill the accounting from what landed in the canonical tables and the rejects."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from personacraft.engine.script import Statements
 from personacraft.schema import CANONICAL
 from personacraft.sources.columns import Col, lit, q
 from personacraft.sources.reading.files import FileLoad
@@ -90,7 +91,7 @@ FROM (SELECT _line, ts, coalesce(c.properties.experiment_id, c.properties.experi
       FROM _stage WHERE lower(c.type) = 'track' AND c.event = 'Experiment Viewed')"""
 
 
-def land_views(run: Run, file: FileLoad, uid: str, anon: str) -> None:
+def land_views(run: Statements, file: FileLoad, uid: str, anon: str) -> None:
     """The first ``Experiment Viewed`` call per experiment and user as an exposure; later views are handled."""
     run.execute(VIEWS.format(uid=uid, anon=anon))
     run.execute(

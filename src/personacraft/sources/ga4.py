@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from personacraft.engine.script import Statements
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import lit, q
 from personacraft.sources.reading.files import FileLoad
 from personacraft.sources.reading.jsonl import read_json_lines
 from personacraft.sources.reading.stage import insert, reject_where
-from personacraft.store import Run
 
 # The part of the export schema we read; json_transform ignores everything else.
 EVENT_SCHEMA = """{
@@ -35,8 +35,9 @@ class GA4BigQuery(Source):
     kind = "ga4_bigquery"
     tables = ("events",)
     description = "GA4 BigQuery export, newline-delimited JSON with nested fields."
+    spark_reads = True  # the same statements on Spark, [engine] kind = "spark" (docs/spark.md)
 
-    def load_file(self, run: Run, file: FileLoad) -> None:
+    def load_file(self, run: Statements, file: FileLoad) -> None:
         ns = str(self.config.options.get("user_id_namespace", "ga4"))
         # microseconds between 1970 and 3000; anything else is not a GA4 timestamp
         micros = "try_cast(e.event_timestamp AS BIGINT)"

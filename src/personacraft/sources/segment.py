@@ -8,13 +8,13 @@ calls are exposures of an experiment too (:mod:`personacraft.sources.experiments
 
 from __future__ import annotations
 
+from personacraft.engine.script import Statements
 from personacraft.sources import experiments
 from personacraft.sources.base import Source, register
 from personacraft.sources.columns import lit
 from personacraft.sources.reading.files import FileLoad
 from personacraft.sources.reading.jsonl import read_json_lines
 from personacraft.sources.reading.stage import insert, reject_where
-from personacraft.store import Run
 
 CALL_SCHEMA = """{
  "type": "VARCHAR", "userId": "VARCHAR", "anonymousId": "VARCHAR", "event": "VARCHAR", "name": "VARCHAR",
@@ -39,8 +39,9 @@ class SegmentEvents(Source):
     kind = "segment_events"
     tables = ("events", "customers", "accounts", "experiments")
     description = "Segment-spec calls as JSON lines."
+    spark_reads = True  # the same statements on Spark, [engine] kind = "spark" (docs/spark.md)
 
-    def load_file(self, run: Run, file: FileLoad) -> None:
+    def load_file(self, run: Statements, file: FileLoad) -> None:
         ns = lit(str(self.config.options.get("user_id_namespace", "segment")) + ":")
         read_json_lines(run, file, stage="_lines")
         run.execute(
@@ -135,15 +136,10 @@ class SegmentEvents(Source):
                 "last_name": "coalesce(c.traits.lastName, nullif(regexp_replace(c.traits.name, '^\\S+\\s*', ''), ''))",
                 "job_title": "c.traits.title",
                 "company": "c.traits.company",
-                "account_id": "NULL",
+                "account_id": f"CASE WHEN {kind} = 'group' THEN 'segment:' || c.groupId END",  # groupId: checked
                 "created_at": "ts",
             },
             f"_stage WHERE {kind} = 'identify' OR ({kind} = 'group' AND c.userId IS NOT NULL)",
-        )
-        run.execute(
-            f"UPDATE {run.t('customers')} AS cu SET account_id = 'segment:' || s.c.groupId FROM _stage s "
-            f"WHERE cu._source = {lit(self.label)} AND cu._file = {lit(str(file.path))} AND cu._line = s._line "
-            "AND lower(s.c.type) = 'group' AND s.c.groupId IS NOT NULL"
         )
         insert(
             run,

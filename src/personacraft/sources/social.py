@@ -8,6 +8,8 @@ comes from the ``brand`` column or a fixed ``brand = "Acme"`` (:mod:`personacraf
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from personacraft.errors import MissingColumnError
 from personacraft.sources.base import Accounting, Source, register
 from personacraft.sources.brands import Brand
@@ -17,6 +19,9 @@ from personacraft.sources.reading.files import FileLoad
 from personacraft.sources.reading.stage import insert, reject_where
 from personacraft.sources.reviews import DATE_FORMATS, detect
 from personacraft.store import Run
+
+if TYPE_CHECKING:
+    from personacraft.engine.spark import SparkEngine
 
 ROLES: dict[str, tuple[str, ...]] = {
     "text": ("text", "comment", "body", "message", "content"),
@@ -40,9 +45,9 @@ class Social(Source):
     def known_columns(cls) -> frozenset[str]:
         return frozenset(name for names in ROLES.values() for name in names)
 
-    def load(self, run: Run) -> Accounting:
+    def load(self, run: Run, spark: SparkEngine | None = None) -> Accounting:
         self.keep_raw = False  # the lines as read hold handles in clear: they are never kept
-        return super().load(run)
+        return super().load(run, spark)
 
     def load_file(self, run: Run, file: FileLoad) -> None:
         header = csv_header(run, file)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from personacraft.engine.script import Statements
 from personacraft.sources.columns import lit, q
 from personacraft.sources.reading.files import FileLoad
 from personacraft.sources.reading.raw import keep_lines, note_read
-from personacraft.store import Run
 
 
 def read_json_lines(
-    run: Run,
+    run: Statements,
     file: FileLoad,
     *,
     stage: str,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import duckdb
 
+from personacraft.engine.script import SparkScript, Statements
 from personacraft.sources.reading.files import BUFFER, MAX_LINE, FileLoad
 from personacraft.store import Run
 
 
-def raw_name(run: Run, file: FileLoad) -> str:
+def raw_name(run: Statements, file: FileLoad) -> str:
     """List the file in ``raw_files``; the name of its raw table (NULL there without ``keep_raw``)."""
     n = int(run.scalar(f"SELECT count(*) FROM {run.t('raw_files')} WHERE kind = ?", [file.kind]) or 0)
     name = f"raw_{file.kind}_{n + 1}"
@@ -19,7 +20,7 @@ def raw_name(run: Run, file: FileLoad) -> str:
     return name
 
 
-def _raw_table(run: Run, file: FileLoad) -> tuple[str, str]:
+def _raw_table(run: Statements, file: FileLoad) -> tuple[str, str]:
     """The table a file's raw rows go to, and the start of its CREATE: the run's with ``keep_raw``,
     else a temporary one that goes with the load."""
     name = raw_name(run, file)
@@ -41,16 +42,20 @@ def keep_raw(run: Run, file: FileLoad, select: str, params: list[object] | None 
     return table
 
 
-def keep_lines(run: Run, file: FileLoad) -> str:
+def keep_lines(run: Statements, file: FileLoad) -> str:
     """Store the physical lines of a text file as read, one text cell ``j`` each, in file order (a
     line's number is its rowid + 1), and return the table that holds them (as :func:`keep_raw`).
 
     The lines are stored with zstd: long text lines are written about twice as fast and six
     times smaller than with DuckDB's default (FSST). They are read with DuckDB's default line
     limit (2 MB), which reads 2M GA4 events in 1.1 s instead of 1.6 s; a file with a longer
-    line is read again with room for lines of up to 64 MiB.
+    line is read again with room for lines of up to 64 MiB. On Spark (a :class:`SparkScript`) the
+    lines are read by Spark, with a ``rowid`` column (:meth:`SparkScript.read_lines`).
     """
     table, create = _raw_table(run, file)
+    if isinstance(run, SparkScript):
+        run.read_lines(table, file.readable)
+        return table
     run.execute(f"{create} (j VARCHAR USING COMPRESSION zstd)")
     try:
         run.execute(f"INSERT INTO {table} {lines_of(file)}")
@@ -72,6 +77,6 @@ def lines_of(file: FileLoad, *, long: bool = False) -> str:
     )
 
 
-def note_read(run: Run, file: FileLoad, n: int) -> None:
+def note_read(run: Statements, file: FileLoad, n: int) -> None:
     """Note that the file holds ``n`` rows (read = accepted + rejected is checked against it)."""
     run.execute(f"INSERT INTO {run.t('read_counts')} VALUES (?, ?, ?)", [file.source, str(file.path), n])

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from personacraft.engine.script import Statements
 from personacraft.sources.columns import lit, q
 from personacraft.sources.reading.files import FileLoad
-from personacraft.store import Run
 
 
-def reject_where(run: Run, file: FileLoad, stage: str, condition: str, column: str, value_sql: str, reason: str) -> int:
+def reject_where(
+    run: Statements, file: FileLoad, stage: str, condition: str, column: str, value_sql: str, reason: str
+) -> int:
     """Move rows of ``stage`` matching ``condition`` to the rejects, with a reason; return how many."""
     row = run.execute(
         f"INSERT INTO {run.t('rejects')} SELECT ?, ?, _line, ?, CAST({value_sql} AS VARCHAR), {reason}, NULL "
@@ -22,7 +24,7 @@ def reject_where(run: Run, file: FileLoad, stage: str, condition: str, column: s
     return moved
 
 
-def insert(run: Run, file: FileLoad, table: str, select: Mapping[str, str], from_sql: str) -> None:
+def insert(run: Statements, file: FileLoad, table: str, select: Mapping[str, str], from_sql: str) -> None:
     """INSERT canonical rows: ``select`` maps canonical column -> SQL expression."""
     cols = [*list(select), "_source", "_file", "_line"]
     exprs = [*list(select.values()), lit(file.source), lit(str(file.path)), "_line"]
