@@ -127,7 +127,9 @@ def raw_lines(run: Run) -> list[tuple[str | None, list[str | None]]]:
     return out
 
 
-def same(tmp_path: Path, spark: Any, name: str, text: str | None, kind: str = "ga4_bigquery") -> tuple[Accounting, dict[str, list[tuple[Any, ...]]]]:
+def same(
+    tmp_path: Path, spark: Any, name: str, text: str | None, kind: str = "ga4_bigquery"
+) -> tuple[Accounting, dict[str, list[tuple[Any, ...]]]]:
     """Read the file on each engine; DuckDB's accounting and its tables (equal to Spark's)."""
     engine = SparkEngine(LOCAL, session=spark)
     duck_acc, duck, duck_ws = read(tmp_path, name, text, None, kind)
@@ -185,3 +187,28 @@ def test_json_only_duckdb_accepts_is_a_counted_reject_on_spark(tmp_path: Path, s
     finally:
         duck_ws.close()
         spark_ws.close()
+
+
+def test_lines_are_numbered_in_file_order_across_partitions(tmp_path: Path, spark: Any) -> None:
+    """A file Spark splits into many partitions: every line's rowid is its place in the file (the line number - 1),
+    blank lines included, and there are no gaps."""
+    from personacraft.engine.script import SparkScript
+
+    n = 60_000
+    path = tmp_path / "lines.txt"
+    path.write_text("".join("\n" if i % 1000 == 7 else f"{i}\n" for i in range(n)), encoding="utf-8")
+    ws = Workspace(tmp_path / "ws.duckdb")
+    run = ws.new_run(config_hash="t", config={}, inputs=[], version="test")
+    before = spark.conf.get("spark.sql.files.maxPartitionBytes")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "16k")  # about 20 partitions
+    try:
+        with SparkScript(SparkEngine(LOCAL, session=spark), run) as script:
+            script.read_lines("lines", path)
+            assert spark.table("lines").rdd.getNumPartitions() > 5
+            got = script.numpy("SELECT rowid, j FROM lines ORDER BY rowid")
+    finally:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", before)
+        ws.close()
+    assert got["rowid"].tolist() == list(range(n))
+    assert [j for i, j in enumerate(got["j"]) if i % 1000 == 7] == [None] * (n // 1000)
+    assert all(j == str(i) for i, j in enumerate(got["j"]) if i % 1000 != 7)

@@ -109,11 +109,8 @@ class SparkScript:
         break) and ``rowid`` (its place in the file from 0, as DuckDB numbers a table's rows), so that
         ``rowid + 1`` is the line's number on both engines."""
         try:
-            lines = self.session.read.text(str(path)).rdd.zipWithIndex()
-            # an empty line is NULL, as DuckDB's CSV reader reads an empty row
-            frame = lines.map(lambda pair: (pair[1], pair[0][0] or None)).toDF("rowid BIGINT, j STRING")
             target = self._path(view)
-            frame.write.parquet(str(target))
+            _numbered_lines(self.session, path).write.parquet(str(target))
         except Exception as exc:
             raise EngineError(f"Spark could not read the lines of {path}: {_first_line(exc)}") from exc
         self._register(view, target)
@@ -266,6 +263,26 @@ def _copy_of(query: exp.Expr) -> str | None:
     source = query.args.get("from") or query.args.get("from_")
     table = source.this if source is not None else None
     return table.name if isinstance(table, exp.Table) and not table.args.get("db") else None
+
+
+def _numbered_lines(session: Any, path: Path) -> Any:
+    """The lines of a text file numbered in file order from 0 (``rowid``), in the JVM: Spark's text reader
+    splits the file into partitions in file order, ``monotonically_increasing_id`` is the partition (high bits)
+    and the place in it (low 33 bits), and each partition's lines are counted once to turn that into a line
+    number. An empty line is NULL (``j``), as DuckDB's reader gives it."""
+    from pyspark.sql import functions as F
+
+    text = session.read.text(str(path)).select(
+        F.monotonically_increasing_id().alias("_m"), F.nullif(F.col("value"), F.lit("")).alias("j")
+    )
+    part = F.shiftright(F.col("_m"), 33)
+    counts = sorted((int(r[0]), int(r[1])) for r in text.groupBy(part.alias("p")).count().collect())
+    starts, total = [], 0
+    for p, n in counts:
+        starts += [F.lit(p), F.lit(total)]
+        total += n
+    start = F.element_at(F.create_map(*starts), part) if starts else F.lit(0)
+    return text.select((start + F.col("_m").bitwiseAND((1 << 33) - 1)).cast("bigint").alias("rowid"), "j")
 
 
 def _named(query: exp.Expr, given: list[str], columns: list[str]) -> exp.Expr:
