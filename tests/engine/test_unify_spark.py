@@ -82,10 +82,18 @@ def test_a_statement_spark_scripts_do_not_run_is_a_clear_error(spark: Any, tmp_p
     with Workspace(tmp_path / "w.duckdb") as ws:
         run = ws.new_run(config_hash="t", config={}, inputs=[], version="t")
         with SparkScript(SparkEngine(LOCAL, session=spark), run) as script:
-            with pytest.raises(EngineError, match="a Spark script cannot run: DROP TABLE _x"):
-                script.execute("DROP TABLE _x")
-            with pytest.raises(EngineError, match="takes no statement parameters"):
-                script.execute("SELECT ?", [1])
+            with pytest.raises(EngineError, match="a Spark script cannot run: ALTER TABLE _x"):
+                script.execute("ALTER TABLE _x ADD COLUMN y INTEGER")
+            with pytest.raises(EngineError, match="2 parameters for 1 places"):
+                script.execute("SELECT ?", [1, 2])
+            assert script.scalar("SELECT ? || ?", ["it's", None]) is None  # parameters are literals, quoted
+            assert script.scalar("SELECT ? || ?", ["it's ", 2]) == "it's 2"
+            script.execute("CREATE TABLE _y AS SELECT 1 AS a")
+            assert script.execute("INSERT INTO _y VALUES (?)", [5]).fetchone() == (1,)  # the rows added
+            assert script.execute("INSERT INTO _y (a) SELECT a + 10 FROM _y").fetchone() == (2,)
+            assert sorted(r[0] for r in script.execute("SELECT a FROM _y").fetchall()) == [1, 5, 11, 15]
+            script.execute("DROP TABLE _y")
+            assert "_y" not in script.views
             with pytest.raises(EngineError, match="Spark could not run SELECT no_such_column"):
                 script.execute("SELECT no_such_column FROM (SELECT 1 AS a) AS t")
             with pytest.raises(EngineError, match="the Spark script made no table identity"):

@@ -68,7 +68,7 @@ class SparkScript:
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
         self._files = 0
-        self._paths: dict[str, Path] = {}  # each view's current file
+        self._paths: dict[str, list[Path]] = {}  # each view's current files (an INSERT adds one)
 
     def __enter__(self) -> SparkScript:
         return self
@@ -101,7 +101,7 @@ class SparkScript:
             path = self._path(view)
             rows = " LIMIT 0" if name in self.fresh else ""
             self.run.execute(f"COPY (SELECT * FROM {self.run.t(name)}{rows}) TO {_literal(path)} (FORMAT parquet)")
-            self._register(view, path)
+            self._register(view, [path])
         return view
 
     def read_lines(self, view: str, path: Path) -> None:
@@ -113,7 +113,7 @@ class SparkScript:
             _numbered_lines(self.session, path).write.parquet(str(target))
         except Exception as exc:
             raise EngineError(f"Spark could not read the lines of {path}: {_first_line(exc)}") from exc
-        self._register(view, target)
+        self._register(view, [target])
         if view.startswith("pc_"):  # a run's table (the lines kept as read), not a temporary one
             self._lines[view.removeprefix("pc_")] = target
 
@@ -121,7 +121,7 @@ class SparkScript:
         """Keep the lines :meth:`read_lines` read for the run's tables, in file order, as DuckDB keeps them
         (``j`` only; a line's number is its rowid + 1)."""
         for name, path in self._lines.items():
-            files = _literal(path / "*.parquet")
+            files = _files(path)
             self.run.execute(f"CREATE OR REPLACE TABLE {self.run.t(name)} (j VARCHAR USING COMPRESSION zstd)")
             self.run.execute(f"INSERT INTO {self.run.t(name)} SELECT j FROM read_parquet({files}) ORDER BY rowid")
 
@@ -129,35 +129,43 @@ class SparkScript:
         path = self._path(f"pc_{name}")
         with self.run.arrays(name, columns) as arrays:
             self.run.execute(f"COPY (SELECT * FROM {arrays}) TO {_literal(path)} (FORMAT parquet)")
-        self._register(f"pc_{name}", path)
+        self._register(f"pc_{name}", [path])
 
     def keep(self, names: Iterable[str]) -> None:
         """Load the tables ``names`` (made by the script as ``t(name)``) into the run, from their Parquet."""
         for name in names:
-            path = self._paths.get(f"pc_{name}")
-            if path is None:
+            view = f"pc_{name}"
+            if view not in self._paths:
                 raise EngineError(f"the Spark script made no table {name}")
-            files = _literal(path / "*.parquet" if path.is_dir() else path)  # Spark writes a folder of parts
+            if len(self._paths[view]) > 1:  # rows inserted: one file, with the types the union gives them
+                self._materialise(view, parse(f"SELECT * FROM {view}"))
+            files = _files(self._paths[view][0])
             self.run.execute(f"CREATE OR REPLACE TABLE {self.run.t(name)} AS SELECT * FROM read_parquet({files})")
 
     def append(self, names: Iterable[str]) -> None:
         """Add the rows the script gave the ``fresh`` tables ``names`` to the run's tables (the run's column types)."""
         for name in names:
-            path = self._paths.get(f"pc_{name}")
-            if name not in self.fresh or path is None:
+            paths = self._paths.get(f"pc_{name}")
+            if name not in self.fresh or paths is None:
                 raise EngineError(f"the Spark script has no new rows of {name} to add")
-            files = _literal(path / "*.parquet" if path.is_dir() else path)
-            self.run.execute(f"INSERT INTO {self.run.t(name)} BY NAME SELECT * FROM read_parquet({files})")
+            for path in paths:  # the empty start, then each INSERT's rows
+                self._insert(name, path)
 
     def replace(self, names: Iterable[str]) -> None:
         """Make the run's tables ``names`` hold what the script's copies of them hold (the run's column types)."""
         for name in names:
-            path = self._paths.get(f"pc_{name}")
-            if path is None:
+            paths = self._paths.get(f"pc_{name}")
+            if paths is None:
                 continue  # never read or changed
-            files = _literal(path / "*.parquet" if path.is_dir() else path)
             self.run.execute(f"DELETE FROM {self.run.t(name)}")
-            self.run.execute(f"INSERT INTO {self.run.t(name)} BY NAME SELECT * FROM read_parquet({files})")
+            for path in paths:
+                self._insert(name, path)
+
+    def _insert(self, name: str, path: Path) -> None:
+        """Add one file's rows to the run's table ``name``, by column name, cast to the table's types."""
+        if path.is_dir() and not any(path.glob("*.parquet")):
+            return  # Spark wrote no rows (and no file)
+        self.run.execute(f"INSERT INTO {self.run.t(name)} BY NAME SELECT * FROM read_parquet({_files(path)})")
 
     # -- statements -------------------------------------------------------------------------
     def execute(self, sql: str, params: Any = None) -> _Rows:
@@ -171,7 +179,7 @@ class SparkScript:
                 self._materialise(target.this.name, parse(f"SELECT {cols} WHERE false"))
             elif isinstance(tree.expression, exp.Query):
                 copied = _copy_of(tree.expression)
-                if copied in self._paths:  # CREATE TABLE x AS SELECT * FROM y: x is a view of y's file
+                if copied in self._paths:  # CREATE TABLE x AS SELECT * FROM y: x is a view of y's files
                     self._register(target.name, self._paths[copied])
                 else:
                     self._materialise(target.name, tree.expression)
@@ -184,8 +192,11 @@ class SparkScript:
             added = tree.expression
             if columns:  # INSERT INTO x (a, b) q: q's columns named a, b; x's others NULL, in x's order
                 added = _named(added, [c.name for c in columns], self.session.table(name).columns)
-            count = self._sql(added).count() if not isinstance(added, exp.Values) else len(added.expressions)
-            self._materialise(name, parse(f"SELECT * FROM {name} UNION ALL {added.sql('duckdb')}"))
+            rows = _shaped(self._sql(added), self.session.table(name).schema, name)
+            part = self._write(name, rows)  # a file of its own: the earlier rows are not rewritten
+            count = self.session.read.parquet(str(part)).count() if any(part.glob("*.parquet")) else 0
+            if count:
+                self._register(name, [*self._paths[name], part])
             return _Rows([(count,)])
         if isinstance(tree, exp.Delete):
             name, where = tree.this.name, tree.args["where"].this
@@ -235,19 +246,27 @@ class SparkScript:
         self._files += 1
         return self.folder / f"{self._files:05d}_{name}.parquet"
 
-    def _register(self, view: str, path: Path) -> None:
-        self.session.read.parquet(str(path)).createOrReplaceTempView(view)
-        self._paths[view] = path
+    def _register(self, view: str, paths: list[Path]) -> None:
+        """``view`` as the rows of ``paths`` in order (UNION ALL: the types widened as SQL widens them)."""
+        frames = [self.session.read.parquet(str(p)) for p in paths]
+        rows = frames[0]
+        for more in frames[1:]:
+            rows = rows.union(more)
+        rows.createOrReplaceTempView(view)
+        self._paths[view] = list(paths)
 
-    def _materialise(self, name: str, query: exp.Expr) -> None:
-        """``query`` written as Parquet, and ``name`` a view of it (its earlier file stays until close)."""
+    def _write(self, name: str, frame: Any) -> Path:
+        """``frame`` written as a new Parquet folder for ``name``; its path."""
         path = self._path(name)
-        frame = self._sql(query)
         try:
             frame.write.parquet(str(path))
         except Exception as exc:
             raise EngineError(f"Spark could not write the table {name}: {_first_line(exc)}") from exc
-        self._register(name, path)
+        return path
+
+    def _materialise(self, name: str, query: exp.Expr) -> None:
+        """``query`` written as Parquet, and ``name`` a view of it (its earlier files stay until close)."""
+        self._register(name, [self._write(name, self._sql(query))])
 
 
 def _copy_of(query: exp.Expr) -> str | None:
@@ -263,6 +282,21 @@ def _copy_of(query: exp.Expr) -> str | None:
     source = query.args.get("from") or query.args.get("from_")
     table = source.this if source is not None else None
     return table.name if isinstance(table, exp.Table) and not table.args.get("db") else None
+
+
+def _shaped(frame: Any, schema: Any, name: str) -> Any:
+    """An INSERT's rows as the table's columns, by position: its names and types (a literal's NULL typed too)."""
+    from pyspark.sql import functions as F
+
+    if len(frame.columns) != len(schema.fields):
+        raise EngineError(f"{len(frame.columns)} values for the {len(schema.fields)} columns of {name}")
+    frame = frame.toDF(*(f"_c{i}" for i in range(len(frame.columns))))
+    return frame.select(*(F.col(f"_c{i}").cast(f.dataType).alias(f.name) for i, f in enumerate(schema.fields)))
+
+
+def _files(path: Path) -> str:
+    """The SQL literal DuckDB reads a Parquet file or Spark's folder of parts with."""
+    return _literal(path / "*.parquet" if path.is_dir() else path)
 
 
 def _numbered_lines(session: Any, path: Path) -> Any:
