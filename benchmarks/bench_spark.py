@@ -197,7 +197,8 @@ def _reads(cfg: Config, spark: SparkEngine) -> list[tuple[str, str, float, float
                 run = ws.new_run(config_hash="bench", config={}, inputs=[], version="bench")
                 accs: list[Accounting] = []
                 wall, mib = peak_during(lambda r=run, e=engine, a=accs, s=src: a.append(s.load(r, e)))
-            path.unlink(missing_ok=True)
+            for left in (path, path.with_name(path.name + ".lock"), path.with_name(path.name + ".wal")):
+                left.unlink(missing_ok=True)
             acc = accs[0]
             counts.append((acc.read, acc.accepted, acc.rejected))
             out.append((name, f"read {src.kind}", wall, mib, acc.read))

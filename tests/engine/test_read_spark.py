@@ -20,6 +20,7 @@ from personacraft.config import SourceConfig
 from personacraft.engine.spark import SparkEngine
 from personacraft.sources import Accounting, make_source
 from personacraft.store import Run, Workspace
+from tests.sources.test_ga4 import event as ga4_event
 
 from .conftest import LOCAL
 
@@ -29,22 +30,14 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ga4_bigquery" / "e
 
 
 def event(ts: Any, name: Any = "page_view", user_id: Any = "42", pseudo: Any = "111.222", **extra: Any) -> str:
-    e = {
-        "event_date": "20240301",
-        "event_timestamp": ts,
-        "event_name": name,
-        "event_params": [
-            {"key": "ga_session_id", "value": {"string_value": None, "int_value": 1700000000}},
-            {"key": "page_location", "value": {"string_value": "https://shop.example/cart?q=ü"}},
-        ],
-        "user_id": user_id,
-        "user_pseudo_id": pseudo,
-        "device": {"category": "mobile", "operating_system": "iOS"},
-        "geo": {"country": "Côte d'Ivoire", "city": "Abidjan"},
-        "traffic_source": {"name": "spring", "medium": "cpc", "source": "google"},
-        **extra,
-    }
-    return json.dumps(e, ensure_ascii=False)
+    """The GA4 event of tests/sources/test_ga4.py with ``ts`` as given (text or a number), a session id that is a
+    number, and non-ASCII text written as UTF-8 (not escaped)."""
+    e = json.loads(ga4_event(0, name, user_id, pseudo))
+    e["event_timestamp"] = ts
+    e["event_params"][0]["value"]["int_value"] = 1700000000
+    e["event_params"][1]["value"]["string_value"] += "?q=ü"
+    e["geo"] = {"country": "Côte d'Ivoire", "city": "Abidjan"}
+    return json.dumps(e | extra, ensure_ascii=False)
 
 
 LINES = [
