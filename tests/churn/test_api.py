@@ -30,6 +30,7 @@ def from_path(sample: Path) -> personacraft.churn.ChurnResult:
     return personacraft.churn.fit(sample, target="Churn", id="customerID", folds=2)
 
 
+@pytest.mark.slow  # two fits on Telco: seconds
 def test_a_dataframe_gives_the_same_customers_as_the_file(
     sample: Path, from_path: personacraft.churn.ChurnResult
 ) -> None:

@@ -58,6 +58,7 @@ def test_cross_validated_auc_on_telco_is_in_the_published_range(telco_cv: CrossV
     assert sorted(np.concatenate(telco_cv.test_rows).tolist()) == list(range(7043))
 
 
+@pytest.mark.slow  # the cross-validation on Telco: seconds
 def test_probabilities_are_calibrated(telco: ChurnTable, telco_cv: CrossValidation) -> None:
     cal = telco_cv.calibration
     assert telco_cv.brier < 0.7 * telco_cv.brier_base
@@ -67,6 +68,7 @@ def test_probabilities_are_calibrated(telco: ChurnTable, telco_cv: CrossValidati
     assert all(abs(pred - obs) < 0.05 for pred, obs, _ in cal.bins)
 
 
+@pytest.mark.slow  # two fits on Telco: seconds
 def test_same_seed_gives_identical_probabilities(telco: ChurnTable) -> None:
     idx = np.arange(3000)
     X, y = rows(telco, idx), telco.y[idx]
@@ -162,6 +164,7 @@ def test_drivers_per_group_and_the_gate_per_group(telco: ChurnTable, telco_cv: C
         assert "InternetService" not in [d.feature for d in group.drivers]
 
 
+@pytest.mark.slow  # two fits on Telco: seconds
 def test_validation_at_a_later_cutoff_reports_drift(telco: ChurnTable) -> None:
     # a random half stands in for the customers at an earlier cutoff, the other half for a later one
     order = np.random.default_rng(0).permutation(7043)

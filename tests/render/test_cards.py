@@ -323,7 +323,8 @@ def test_each_pdf_has_exactly_one_page(which: str, request: pytest.FixtureReques
     assert [pdf_page_count(p) for p in pdfs] == [1] * len(pdfs)
 
 
-@pytest.mark.parametrize("which", [BUILT_RETAIL, "saas", BUILT_SAAS])
+# "saas" too is slow: the PNGs are drawn by headless Chromium (the fast lane runs no browser)
+@pytest.mark.parametrize("which", [BUILT_RETAIL, pytest.param("saas", marks=pytest.mark.slow), BUILT_SAAS])
 def test_each_png_is_an_a4_page(which: str, request: pytest.FixtureRequest) -> None:
     _, paths = request.getfixturevalue(f"{which}_cards")
     for png in _by_suffix(paths, ".png"):

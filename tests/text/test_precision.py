@@ -45,6 +45,7 @@ def test_a_bad_precision_is_a_clear_error(tmp_path: Path) -> None:
         load_config(p)
 
 
+@pytest.mark.slow  # encodes thousands of texts with MiniLM: seconds
 def test_many_texts_are_encoded_in_shares_in_their_order(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = [f"{t} ({i})" for i in range(60) for t in TEXTS]  # 300 texts: two shares of batches of 64
     monkeypatch.setattr(embed, "encoders", lambda: 2)
