@@ -189,10 +189,11 @@ class SparkScript:
         if isinstance(tree, exp.Insert):  # the rows it added, as DuckDB's INSERT returns them
             name = tree.this.name if isinstance(tree.this, exp.Table) else tree.this.this.name
             columns = tree.this.expressions if isinstance(tree.this, exp.Schema) else []
+            table = self.session.table(name)
             added = tree.expression
             if columns:  # INSERT INTO x (a, b) q: q's columns named a, b; x's others NULL, in x's order
-                added = _named(added, [c.name for c in columns], self.session.table(name).columns)
-            rows = _shaped(self._sql(added), self.session.table(name).schema, name)
+                added = _named(added, [c.name for c in columns], table.columns)
+            rows = _shaped(self._sql(added), table.schema, name)
             part = self._write(name, rows)  # a file of its own: the earlier rows are not rewritten
             count = self.session.read.parquet(str(part)).count() if any(part.glob("*.parquet")) else 0
             if count:
@@ -340,18 +341,8 @@ def _no_params(sql: str, params: Any) -> str:
     if len(holes) != len(values):
         raise EngineError(f"{len(values)} parameters for {len(holes)} places in {sql.strip()[:200]}")
     for hole, value in zip(holes, values, strict=True):
-        hole.replace(_literal_of(value))
+        hole.replace(exp.convert(value))
     return tree.sql("duckdb")
-
-
-def _literal_of(value: Any) -> exp.Expr:
-    if value is None:
-        return exp.null()
-    if isinstance(value, bool):
-        return exp.Boolean(this=value)
-    if isinstance(value, (int, float)):
-        return exp.Literal.number(value)
-    return exp.Literal.string(str(value))
 
 
 def _first_line(exc: BaseException) -> str:

@@ -160,11 +160,10 @@ class Source(ABC):
             ):
                 file = FileLoad(self.label, self.kind, path, readable, encoding, self.keep_raw, self.footer)
                 try:
+                    # a SparkScript only for a kind that spark_reads: its statements run on Spark as they are
+                    self.load_file(run, file)  # type: ignore[arg-type]
                     if isinstance(run, Run):
-                        self.load_file(run, file)
                         land_features(run, self, file)  # the columns of [sources.features], if any
-                    else:  # a kind that spark_reads: its statements run on Spark as they are
-                        self.load_file(run, file)  # type: ignore[arg-type]
                 except duckdb.Error as exc:
                     # a shape no check above foresaw: still one clear paragraph naming the file
                     raise unreadable(path, f"could not be read as {self.kind}", exc) from exc
